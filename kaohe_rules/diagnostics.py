@@ -1,0 +1,176 @@
+"""One shape for every problem any stage finds, its stable codes, and its renderings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kaohe_rules.source import SourceLines, Span, caret_excerpt
+
+# Stable codes: never renumber or reuse one; docs/errors.md lists each.
+CODES: dict[str, str] = {
+    # KH1xx: the expression language
+    "KH101": "syntax-error",
+    "KH102": "unexpected-end",
+    "KH103": "unclosed-bracket",
+    "KH104": "invalid-character",
+    "KH105": "unterminated-string",
+    "KH106": "chained-comparison",
+    "KH107": "assignment-not-comparison",
+    "KH110": "unknown-name",
+    "KH111": "unknown-function",
+    "KH112": "unknown-attribute",
+    "KH120": "wrong-arity",
+    "KH121": "unknown-keyword",
+    "KH122": "duplicate-argument",
+    "KH130": "operand-type",
+    "KH131": "condition-type",
+    "KH132": "comparison-type",
+    "KH133": "branch-type",
+    "KH134": "argument-type",
+    "KH135": "compare-with-missing",
+    "KH136": "list-type",
+    "KH140": "expression-too-long",
+    "KH141": "expression-too-deep",
+    "KH142": "number-out-of-range",
+    "KH143": "string-too-long",
+    "KH150": "invalid-argument",
+    "KH160": "division-by-zero",
+    "KH161": "numeric-overflow",
+    "KH162": "invalid-value",
+    "KH170": "bad-input-value",
+}
+
+
+class Severity(StrEnum):
+    """How bad a problem is: errors stop the pipeline, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem found in rules or data, with a stable code and a place."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    context: tuple[str, ...] = ()
+    severity: Severity = Severity.ERROR
+
+    @property
+    def name(self) -> str:
+        """The code's stable English name, e.g. ``unknown-name``."""
+        return CODES[self.code]
+
+    def sort_key(self) -> tuple:
+        """Problems are listed in source order, then by code."""
+        if self.span is None:
+            return ("", 0, 0, self.code)
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready mapping, the shape ``--format json`` prints."""
+        where = self.span
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": where.file if where else None,
+            "line": where.line if where else None,
+            "column": where.column if where else None,
+            "end_line": where.end_line if where else None,
+            "end_column": where.end_column if where else None,
+            "hint": self.hint,
+            "context": list(self.context),
+        }
+
+
+class KaoheError(Exception):
+    """The one exception type that leaves the engine: it carries diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__("\n".join(f"{d.code} {d.message}" for d in self.diagnostics))
+
+
+@dataclass
+class Collector:
+    """Collects a stage's diagnostics so that all of them are reported at once."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        """Record one problem."""
+        self.items.append(diagnostic)
+
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        """Record an error."""
+        self.add(Diagnostic(code, message, span, hint))
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any recorded problem is an error (warnings do not stop a stage)."""
+        return any(d.severity is Severity.ERROR for d in self.items)
+
+    def raise_if_errors(self) -> None:
+        """End the stage with a KaoheError when it found errors."""
+        if self.has_errors:
+            raise KaoheError(self.items)
+
+
+def render_text(
+    diagnostics: list[Diagnostic], sources: SourceLines | None = None, limit: int = 50
+) -> str:
+    """Compiler-style text: location, code, message, caret excerpt, hint, context."""
+    sources = sources or SourceLines()
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    blocks = [_render_one(d, sources) for d in ordered[:limit]]
+    if len(ordered) > limit:
+        blocks.append(f"…… 另有 {len(ordered) - limit} 个问题未列出")
+    return "\n".join(blocks)
+
+
+def _render_one(d: Diagnostic, sources: SourceLines) -> str:
+    where = f"{d.span}: " if d.span else ""
+    lines = [f"{where}{d.severity.value} {d.code} {d.name}: {d.message}"]
+    if d.span is not None:
+        text = sources.line(d.span.file, d.span.line)
+        if text is not None:
+            end = d.span.end_column if d.span.end_line == d.span.line else len(text) + 1
+            lines += caret_excerpt(text, d.span.line, d.span.column, end)
+    if d.hint:
+        lines.append(f"   提示: {d.hint}")
+    if d.context:
+        lines.append("   位置: " + " › ".join(d.context))
+    return "\n".join(lines)
+
+
+def render_json(diagnostics: list[Diagnostic]) -> str:
+    """The diagnostics as a JSON array, for CI and editors."""
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    return json.dumps([d.to_dict() for d in ordered], ensure_ascii=False, indent=2)
+
+
+def render_github(diagnostics: list[Diagnostic]) -> str:
+    """GitHub Actions workflow commands, one annotation line per problem."""
+    out = []
+    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+        kind = "error" if d.severity is Severity.ERROR else "warning"
+        props = f"title={d.code} {d.name}"
+        if d.span:
+            props = (
+                f"file={d.span.file},line={d.span.line},col={d.span.column},"
+                f"endColumn={d.span.end_column},{props}"
+            )
+        message = d.message + (f" 提示: {d.hint}" if d.hint else "")
+        out.append(f"::{kind} {props}::{_escape_github(message)}")
+    return "\n".join(out)
+
+
+def _escape_github(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -1,0 +1,315 @@
+"""Vectorized evaluation: a checked expression runs once over a whole population.
+
+Each node compiles to a closure over numpy columns, so evaluation costs a few
+numpy passes per node whatever the number of units, and no Python loop runs per
+unit. Warnings (division by zero, overflow) are recorded only for the units
+whose branch of an ``if`` or ``and``/``or`` was actually taken, so a guarded
+formula such as ``if x == 0 then 0 else y / x`` raises none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
+from kaohe_rules.dsl import ast
+from kaohe_rules.dsl.check import Compiled, constant_value
+from kaohe_rules.dsl.columns import choose, missing_mask
+from kaohe_rules.dsl.population import Population
+from kaohe_rules.dsl.types import TEXT
+from kaohe_rules.source import Span
+
+Active = np.ndarray | None  # the units whose value matters here; None: all of them
+Closure = Callable[["Run", Active], object]
+
+_ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}
+_COMPARE = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
+
+class Run:
+    """One evaluation: the population, and the warnings gathered so far."""
+
+    def __init__(self, population: Population) -> None:
+        self.population = population
+        self.problems: dict[tuple[str, Span], tuple[str, np.ndarray]] = {}
+
+    def warn(self, code: str, message: str, span: Span, mask: object, active: Active) -> None:
+        """Record a warning for the units in ``mask`` that are active."""
+        hits = np.broadcast_to(np.asarray(mask, dtype=bool), self.population.size)
+        if active is not None:
+            hits = hits & active
+        if not hits.any():
+            return
+        key = (code, span)
+        if key in self.problems:
+            hits = hits | self.problems[key][1]
+        self.problems[key] = (message, hits)
+
+    def warnings(self) -> list[Diagnostic]:
+        """The recorded warnings, each naming the first units it concerns."""
+        out = []
+        for (code, span), (message, hits) in self.problems.items():
+            indexes = np.flatnonzero(hits)
+            names = "、".join(self.population.unit_label(i) for i in indexes[:5])
+            more = "等" if len(indexes) > 5 else ""
+            text = f"{message}（{len(indexes)} 个单位：{names}{more}）"
+            out.append(Diagnostic(code, text, span, severity=Severity.WARNING))
+        return out
+
+
+@dataclass
+class _CallContext:
+    run: Run
+    span: Span
+    active: Active
+
+    @property
+    def size(self) -> int:
+        return self.run.population.size
+
+    def groups(self, by: object) -> np.ndarray:
+        return self.run.population.groups(by)
+
+    def __call__(self, code: str, message: str, mask: object = True) -> None:
+        self.run.warn(code, message, self.span, mask, self.active)
+
+
+@dataclass(frozen=True)
+class Vectorized:
+    """A compiled expression: ``evaluate(population)`` gives one value per unit."""
+
+    compiled: Compiled
+    closure: Closure
+
+    def evaluate(self, population: Population, run: Run | None = None) -> np.ndarray:
+        """The expression's column over ``population``; warnings go to ``run``."""
+        _require_columns(self.compiled, population)
+        run = run or Run(population)
+        value = self.closure(run, None)
+        column = _broadcast(value, population.size, self.compiled.type == TEXT)
+        if column.dtype != object:
+            overflow = np.isinf(column)
+            if overflow.any():
+                run.warn(
+                    "KH161",
+                    "计算结果超出数值范围，按缺失处理",
+                    self.compiled.node.span,
+                    overflow,
+                    None,
+                )
+                column = np.where(overflow, np.nan, column)
+        return column
+
+
+def vectorize(compiled: Compiled) -> Vectorized:
+    """Compile a checked expression into closures over columns."""
+    return Vectorized(compiled, _Compiler(compiled).build(compiled.node))
+
+
+def evaluate(compiled: Compiled, population: Population) -> tuple[np.ndarray, list[Diagnostic]]:
+    """Evaluate over ``population``: the column of results and the warnings."""
+    run = Run(population)
+    column = vectorize(compiled).evaluate(population, run)
+    return column, run.warnings()
+
+
+def _require_columns(compiled: Compiled, population: Population) -> None:
+    absent = sorted(compiled.names - population.columns.keys())
+    if absent:
+        raise KaoheError(
+            [
+                Diagnostic(
+                    "KH170",
+                    f"数据中没有 '{name}'",
+                    compiled.node.span,
+                    "检查数据文件的列名，或用 --set 给出它的值",
+                )
+                for name in absent
+            ]
+        )
+
+
+def _broadcast(value: object, size: int, text: bool) -> np.ndarray:
+    if isinstance(value, np.ndarray) and value.shape == (size,):
+        return value
+    dtype = object if text else np.float64
+    column = np.empty(size, dtype=dtype)
+    column[:] = np.nan if value is None and not text else value
+    return column
+
+
+def _and(left: object, right: object) -> object:
+    result = np.minimum(left, right)
+    return np.where((np.equal(left, 0.0)) | (np.equal(right, 0.0)), 0.0, result)
+
+
+def _or(left: object, right: object) -> object:
+    result = np.maximum(left, right)
+    return np.where((np.equal(left, 1.0)) | (np.equal(right, 1.0)), 1.0, result)
+
+
+def _narrow(active: Active, mask: object, size: int) -> Active:
+    chosen = np.broadcast_to(np.asarray(mask, dtype=bool), size)
+    return chosen if active is None else active & chosen
+
+
+class _Compiler:
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+
+    def build(self, node: ast.Node) -> Closure:
+        return getattr(self, "build_" + type(node).__name__)(node)
+
+    def build_Number(self, node: ast.Number) -> Closure:
+        value = node.value
+        return lambda run, active: value
+
+    def build_String(self, node: ast.String) -> Closure:
+        value = node.value
+        return lambda run, active: value
+
+    def build_Bool(self, node: ast.Bool) -> Closure:
+        value = 1.0 if node.value else 0.0
+        return lambda run, active: value
+
+    def build_Missing(self, node: ast.Missing) -> Closure:
+        return lambda run, active: np.nan
+
+    def build_Name(self, node: ast.Name) -> Closure:
+        name = self.compiled.symbols[id(node)]
+        return lambda run, active: run.population.columns[name]
+
+    def build_Attribute(self, node: ast.Attribute) -> Closure:
+        if id(node) in self.compiled.symbols:
+            name = self.compiled.symbols[id(node)]
+            return lambda run, active: run.population.columns[name]
+        obj, field = self.build(node.obj), node.name
+        return lambda run, active: obj(run, active)[field]
+
+    def build_Unary(self, node: ast.Unary) -> Closure:
+        operand = self.build(node.operand)
+        if node.op == "-":
+            return lambda run, active: np.negative(operand(run, active))
+        return lambda run, active: np.subtract(1.0, operand(run, active))
+
+    def build_Binary(self, node: ast.Binary) -> Closure:
+        left, right, ufunc, span = self.build(node.left), self.build(node.right), node.op, node.span
+        op = _ARITHMETIC[ufunc]
+
+        def run_binary(run: Run, active: Active) -> object:
+            a, b = left(run, active), right(run, active)
+            try:
+                with np.errstate(all="raise"):
+                    return op(a, b)
+            except FloatingPointError:
+                return _careful(run, active, span, op, a, b)
+
+        return run_binary
+
+    def build_Compare(self, node: ast.Compare) -> Closure:
+        left, right, op = self.build(node.left), self.build(node.right), _COMPARE[node.op]
+
+        def run_compare(run: Run, active: Active) -> object:
+            a, b = left(run, active), right(run, active)
+            unknown = missing_mask(a) | missing_mask(b)
+            result = np.asarray(op(a, b), dtype=np.float64)
+            return np.where(unknown, np.nan, result)
+
+        return run_compare
+
+    def build_Logic(self, node: ast.Logic) -> Closure:
+        left, right = self.build(node.left), self.build(node.right)
+        combine, decided = (_and, 0.0) if node.op == "and" else (_or, 1.0)
+
+        def run_logic(run: Run, active: Active) -> object:
+            a = left(run, active)
+            b = right(run, _narrow(active, np.not_equal(a, decided), run.population.size))
+            return combine(a, b)
+
+        return run_logic
+
+    def build_Member(self, node: ast.Member) -> Closure:
+        value = self.build(node.value)
+        items = [self.build(item) for item in node.items.items]
+        negated = node.negated
+
+        def run_member(run: Run, active: Active) -> object:
+            v = value(run, active)
+            found = np.zeros(np.shape(v), dtype=bool)
+            for item in items:
+                candidate = item(run, active)
+                found = found | (np.equal(v, candidate) & ~missing_mask(candidate))
+            result = np.where(found != negated, 1.0, 0.0)
+            return np.where(missing_mask(v), np.nan, result)
+
+        return run_member
+
+    def build_Cond(self, node: ast.Cond) -> Closure:
+        test, then, orelse = self.build(node.test), self.build(node.then), self.build(node.orelse)
+        text = self.compiled.type_of(node) == TEXT
+
+        def run_cond(run: Run, active: Active) -> object:
+            t = test(run, active)
+            size = run.population.size
+            a = then(run, _narrow(active, np.equal(t, 1.0), size))
+            b = orelse(run, _narrow(active, np.equal(t, 0.0), size))
+            return choose(np.equal(t, 1.0), a, b, missing_mask(t), text)
+
+        return run_cond
+
+    def build_ListExpr(self, node: ast.ListExpr) -> Closure:
+        items = [self.build(item) for item in node.items]
+        return lambda run, active: [item(run, active) for item in items]
+
+    def build_Call(self, node: ast.Call) -> Closure:
+        binding = self.compiled.bindings[id(node)]
+        function, span = binding.function, node.span
+        parts: list[Callable[[Run, Active], object]] = []
+        for param, value in zip(function.params, binding.values, strict=True):
+            parts.append(self._argument(param.const, value))
+
+        def run_call(run: Run, active: Active) -> object:
+            args = [part(run, active) for part in parts]
+            if function.variadic:
+                args = list(args[0]) + args[1:]
+            context = _CallContext(run, span, active)
+            with np.errstate(all="ignore"):
+                return function.vector(context, *args)
+
+        return run_call
+
+    def _argument(self, const: bool, value: object) -> Callable[[Run, Active], object]:
+        if isinstance(value, tuple):
+            closures = [self.build(v) for v in value]
+            return lambda run, active: [c(run, active) for c in closures]
+        if not isinstance(value, ast.Node):
+            return lambda run, active: value
+        if const:
+            constant = constant_value(value)
+            return lambda run, active: constant
+        return self.build(value)
+
+
+def _careful(run: Run, active: Active, span: Span, op: np.ufunc, a: object, b: object) -> object:
+    """The slow path of arithmetic, taken only when numpy reported a problem."""
+    with np.errstate(all="ignore"):
+        result = np.asarray(op(a, b), dtype=np.float64)
+    if op is np.divide:
+        zero = np.equal(b, 0.0) & ~missing_mask(a)
+        run.warn("KH160", "除数为零，结果按缺失处理", span, zero, active)
+        result = np.where(np.equal(b, 0.0), np.nan, result)
+    overflow = np.isinf(result)
+    if overflow.any():
+        run.warn("KH161", "计算结果超出数值范围，按缺失处理", span, overflow, active)
+        result = np.where(overflow, np.nan, result)
+    return result

@@ -1,0 +1,86 @@
+"""Hints that name a common slip in the words of policy staff."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+CHINESE_KEYWORDS = ("如果", "否则", "则", "且", "或", "不属于", "属于", "非", "是", "否", "缺失")
+
+_WORD = re.compile(r"[^\W\d]\w*")
+
+_TERMINAL_LABELS = {
+    "NUMBER": "数值",
+    "STRING": "文本",
+    "NAME": "名称",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "COMP_OP": "比较运算符",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "STAR": "'*'",
+    "SLASH": "'/'",
+    "DOT": "'.'",
+    "THEN": "'then'/'则'",
+    "ELSE": "'else'/'否则'",
+    "AND": "'and'/'且'",
+    "OR": "'or'/'或'",
+    "IN": "'in'/'属于'",
+    "IF": "'if'/'如果'",
+    "NOT": "'not'/'非'",
+    "TRUE": "'true'/'是'",
+    "MISSING": "'missing'/'缺失'",
+}
+
+
+def expected_hint(expected: Iterable[str]) -> str | None:
+    """ "此处应为 …" from the terminals the parser would have accepted."""
+    labels = []
+    for name in sorted(expected):
+        label = _TERMINAL_LABELS.get(name.removesuffix("_ZH"))
+        if label and label not in labels:
+            labels.append(label)
+    if not labels:
+        return None
+    return "此处应为 " + "、".join(labels[:8])
+
+
+def glued_keyword(text: str) -> str | None:
+    """'如果' when ``text`` glues it to the name after it (``如果x>3``).
+
+    Only 如果 is checked: other keywords (是, 非, 则) start or end real names
+    such as 是否达标, 非山区县 or 规则.
+    """
+    for word in _WORD.findall(text):
+        if word.startswith("如果") and len(word) > 2:
+            return "如果"
+    return None
+
+
+def invisible_hint(char: str) -> str | None:
+    """A hint for characters that look like others or cannot be seen."""
+    category = unicodedata.category(char)
+    if category in ("Cf", "Zs", "Cc") or char in "\u200b\ufeff":
+        return "这是一个不可见字符，多见于从网页或 Word 复制的文字，请删除"
+    if "０" <= char <= "９":
+        return "这是全角数字，请改用半角数字 0-9"
+    if char in "＋－＊／＝＜＞":
+        return "这是全角符号，请改用半角符号 + - * / = < >"
+    if char in "%％":
+        return "百分号只能紧跟在数字之后，如 10%"
+    if char in "'‘’":
+        return '文本请用双引号，如 "优秀"'
+    return None
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """ "是否应为 'x'？" naming the nearest known name, or None."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if close:
+        return f"是否应为 '{close[0]}'？"
+    return None

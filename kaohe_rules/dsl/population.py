@@ -1,0 +1,95 @@
+"""The units an expression is evaluated over: typed columns, groups and unit ids.
+
+Representation: numbers and truth values are float64 columns (1.0 true, 0.0
+false, NaN missing); text is an object column (None missing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
+
+
+def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
+    """Convert Python values (None for missing) to the column form of ``type_``."""
+    if type_ == TEXT:
+        column = np.empty(len(values), dtype=object)
+        column[:] = [None if _is_missing(v) else str(v) for v in values]
+        return column
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values.astype(np.float64, copy=False)
+    converted = [np.nan if _is_missing(v) else float(v) for v in values]
+    return np.asarray(converted, dtype=np.float64)
+
+
+def from_column(value: object, type_: Type) -> object:
+    """One column element back to Python: float, bool, str, or None when missing."""
+    if _is_missing(value):
+        return None
+    if type_ == BOOL:
+        return bool(value == 1.0)
+    if type_ == NUMBER:
+        return float(value)
+    return value
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+class Population:
+    """Columns of equal length, the group (category) of each unit, and unit ids."""
+
+    def __init__(
+        self,
+        columns: Mapping[str, np.ndarray],
+        size: int | None = None,
+        groups: Sequence[object] | np.ndarray | None = None,
+        unit_ids: Sequence[str] | None = None,
+    ) -> None:
+        self.columns = dict(columns)
+        lengths = {len(c) for c in self.columns.values()}
+        if size is None:
+            size = lengths.pop() if lengths else 1
+        if any(n != size for n in lengths):
+            raise ValueError("columns of a population must have equal length")
+        self.size = size
+        self.unit_ids = list(unit_ids) if unit_ids is not None else None
+        self._default_codes = self.factorize(groups)
+        self.cache: dict[object, object] = {}
+
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[Mapping[str, object]], types: Mapping[str, Type], **kwargs: object
+    ) -> Population:
+        """A population from dict rows, converting each named column to ``types``."""
+        columns = {
+            name: to_column([row.get(name) for row in rows], type_) for name, type_ in types.items()
+        }
+        return cls(columns, size=len(rows), **kwargs)
+
+    def factorize(self, keys: object) -> np.ndarray:
+        """Group codes for ``keys`` (-1 for a missing key); one group when None or constant."""
+        if keys is None or not isinstance(keys, np.ndarray | list | tuple):
+            return np.zeros(self.size, dtype=np.int64)
+        codes, _ = pd.factorize(pd.Series(np.asarray(keys)), use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.int64)
+
+    def groups(self, by: object = None) -> np.ndarray:
+        """Group codes of every unit: by ``by`` when given, else by the unit's category."""
+        if by is None:
+            return self._default_codes
+        return self.factorize(by)
+
+    def unit_label(self, index: int) -> str:
+        """How a warning names a unit: its id, else its row number."""
+        if self.unit_ids is not None:
+            return str(self.unit_ids[index])
+        return f"第{index + 1}行"

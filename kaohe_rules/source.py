@@ -1,0 +1,109 @@
+"""Positions in source text: spans, expression origins inside files, and caret excerpts.
+
+This module imports nothing from the package, so every other module may use it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+EXPR_SOURCE = "<表达式>"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source: 1-based line and column, end column exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to(self, other: Span) -> Span:
+        """The span from the start of this one to the end of ``other``."""
+        return Span(self.file, self.line, self.column, other.end_line, other.end_column)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an expression's text starts inside a file.
+
+    ``continuation_column`` is the file column at which the expression's second
+    and later lines start (the indentation of a YAML block scalar); when it is
+    None those lines keep their own columns.
+    """
+
+    file: str = EXPR_SOURCE
+    line: int = 1
+    column: int = 1
+    continuation_column: int | None = None
+
+    def map(self, line: int, column: int) -> tuple[int, int]:
+        """Map a position inside the expression text to a position in the file."""
+        if line == 1:
+            return self.line, self.column + column - 1
+        if self.continuation_column is None:
+            return self.line + line - 1, column
+        return self.line + line - 1, self.continuation_column + column - 1
+
+    def span(self, line: int, column: int, end_line: int, end_column: int) -> Span:
+        """A file span for a region given in expression coordinates."""
+        start = self.map(line, column)
+        end = self.map(end_line, end_column)
+        return Span(self.file, start[0], start[1], end[0], end[1])
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text``: CJK and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> list[str]:
+    """The numbered source line and a caret line under ``column..end_column``.
+
+    Columns are character positions; the carets are placed by display width so
+    that they stand under Chinese text in a terminal.
+    """
+    text = line_text.rstrip("\r\n").replace("\t", " ")
+    start = max(column - 1, 0)
+    stop = max(min(end_column - 1, len(text)), start + 1)
+    gutter = f"{line:>5} | "
+    pad = " " * display_width(text[:start])
+    carets = "^" * max(display_width(text[start:stop]), 1)
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + carets]
+
+
+class SourceLines:
+    """Lines of source texts, from memory where registered, else read from disk."""
+
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self._texts: dict[str, list[str]] = {}
+        for name, text in (texts or {}).items():
+            self.add(name, text)
+
+    def add(self, name: str, text: str) -> None:
+        """Register an in-memory source (an expression typed on the command line)."""
+        self._texts[name] = text.splitlines() or [""]
+
+    def line(self, name: str, number: int) -> str | None:
+        """Line ``number`` (1-based) of source ``name``, or None when unknown."""
+        lines = self._texts.get(name)
+        if lines is None:
+            lines = self._read(name)
+        if 1 <= number <= len(lines):
+            return lines[number - 1]
+        return None
+
+    def _read(self, name: str) -> list[str]:
+        try:
+            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError, ValueError):
+            lines = []
+        self._texts[name] = lines
+        return lines
