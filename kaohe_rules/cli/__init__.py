@@ -1,0 +1,45 @@
+"""The ``kaohe`` command: a click group whose commands live one per module.
+
+This package only parses options, prints and chooses exit codes: 0 clean,
+1 problems in rules, expressions or data, 2 usage or I/O errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kaohe_rules.cli.expr import expr
+from kaohe_rules.diagnostics import KaoheError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kaohe-rules")
+def cli() -> None:
+    """kaohe：综合考核规则引擎。规则写在 YAML 文件和小型表达式语言中。"""
+
+
+cli.add_command(expr)
+
+
+def main() -> None:
+    """Entry point of the installed ``kaohe`` command and of ``python cli.py``."""
+    try:
+        status = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("已中止", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(2)
+    except KaoheError as error:  # pragma: no cover - commands render their own
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    except Exception as error:
+        if os.environ.get("KAOHE_DEBUG"):
+            raise
+        click.echo(f"kaohe 内部错误（请报告此问题）：{type(error).__name__}: {error}", err=True)
+        sys.exit(3)
+    sys.exit(status if isinstance(status, int) else 0)
