@@ -15,7 +15,7 @@ from kaohe_rules.cli.expr import expr
 from kaohe_rules.diagnostics import KaoheError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("kaohe", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kaohe-rules")
 def cli() -> None:
     """kaohe：综合考核规则引擎。规则写在 YAML 文件和小型表达式语言中。"""

@@ -23,7 +23,8 @@ def _parse_assignment(text: str) -> tuple[str, str | None, str]:
     return name.strip(), (type_name.strip() or None), value.strip()
 
 
-@click.command("expr")
+# Unknown options pass as arguments, so `kaohe expr -2 * 3` needs no `--`.
+@click.command("expr", context_settings={"ignore_unknown_options": True})
 @click.argument("expression")
 @click.option(
     "--set",

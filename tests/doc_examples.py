@@ -1,0 +1,67 @@
+"""Reads the console examples out of Markdown files, so tests can run them verbatim.
+
+A ```console block holds commands starting with ``$ kaohe`` and, under each,
+the exact output (standard output and standard error, as a terminal shows them).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner
+
+_BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+
+
+@dataclass
+class Example:
+    """One documented command and the output the document promises."""
+
+    file: Path
+    line: int
+    command: str
+    expected: str
+
+
+def examples(path: Path) -> list[Example]:
+    """Every ``$ kaohe`` command of ``path`` with its documented output."""
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for block in _BLOCK.finditer(text):
+        first_line = text.count("\n", 0, block.start(1)) + 1
+        current: Example | None = None
+        for offset, line in enumerate(block.group(1).splitlines()):
+            if line.startswith("$ "):
+                current = Example(path, first_line + offset, line[2:], "")
+                found.append(current)
+            elif current is not None:
+                current.expected += line + "\n"
+    return found
+
+
+def run(example: Example) -> tuple[int, str]:
+    """Run a documented command in-process; its exit code and combined output."""
+    from kaohe_rules.cli import cli
+
+    words = shlex.split(example.command)
+    assert words[0] == "kaohe", f"{example.file}:{example.line}: examples run kaohe"
+    result = CliRunner().invoke(cli, words[1:], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def update(path: Path) -> None:
+    """Rewrite the outputs documented in ``path`` from what the commands print now."""
+    text = path.read_text(encoding="utf-8")
+
+    def refill(block: re.Match) -> str:
+        out = []
+        for line in block.group(1).splitlines():
+            if line.startswith("$ "):
+                _code, output = run(Example(path, 0, line[2:], ""))
+                out.append(line + "\n" + output.rstrip("\n"))
+        return "```console\n" + "\n".join(out) + "\n```"
+
+    path.write_text(_BLOCK.sub(refill, text), encoding="utf-8")

@@ -1,0 +1,37 @@
+"""Every example in docs/language.md runs and prints exactly what the page shows."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.doc_examples import examples, run, update
+
+DOCS = [ROOT / "docs" / "language.md", ROOT / "README.md"]
+EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]
+
+
+def test_the_reference_has_examples() -> None:
+    assert len(examples(ROOT / "docs" / "language.md")) >= 40
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: f"{e.file.name}:{e.line}")
+def test_documented_output(example, update_golden: bool, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    if update_golden:
+        update(example.file)
+    _code, output = run(example)
+    assert output.rstrip("\n") == example.expected.rstrip("\n"), (
+        f"{example.file}:{example.line}: `{example.command}` printed:\n{output}"
+    )
+
+
+def test_every_builtin_is_documented() -> None:
+    from kaohe_rules.dsl.functions import BUILTINS
+
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    undocumented = [name for name in BUILTINS if f"{name}(" not in text]
+    assert not undocumented, f"functions missing from docs/language.md: {undocumented}"
+
+
