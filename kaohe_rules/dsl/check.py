@@ -16,6 +16,7 @@ from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.functions import BUILTINS, REQUIRED, Function, Param
 from kaohe_rules.dsl.hints import glued_keyword, suggest
 from kaohe_rules.dsl.types import ANY, BOOL, MISSING, NUMBER, TEXT, Type, accepts, list_of, unify
+from kaohe_rules.source import Span
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,11 @@ class _Checker:
             for arg in node.args + node.keywords:
                 self.visit(arg)
             hint = suggest(node.func, self.scope.functions)
-            self.errors.error("KH111", f"未知函数 '{node.func}'", node.span, hint)
+            where = node.span
+            name_span = Span(
+                where.file, where.line, where.column, where.line, where.column + len(node.func)
+            )
+            self.errors.error("KH111", f"未知函数 '{node.func}'", name_span, hint)
             return ANY
         binding = _bind(function, node, self.errors)
         if binding is None:

@@ -279,6 +279,10 @@ class _Compiler:
             parts.append(self._argument(param.const, value))
 
         def run_call(run: Run, active: Active) -> object:
+            if function.cohort and (active is None or active.any()):
+                # A unit's rank depends on every peer's value: its arguments
+                # are computed, and checked, for all units.
+                active = None
             args = [part(run, active) for part in parts]
             if function.variadic:
                 args = list(args[0]) + args[1:]

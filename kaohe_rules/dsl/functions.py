@@ -118,7 +118,7 @@ def _scalar_is_missing(cx: CallContext, x) -> float:
 
 
 def _vector_is_missing(cx: CallContext, x):
-    return missing_mask(x).astype(np.float64)
+    return np.asarray(missing_mask(x), dtype=np.float64)
 
 
 def _scalar_linear(cx: CallContext, value, floor, target):
@@ -136,7 +136,8 @@ def _vector_linear(cx: CallContext, value, floor, target):
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.clip(np.subtract(value, floor) / width, 0.0, 1.0)
     if np.any(flat):
-        cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理", flat)
+        known = flat & ~np.isnan(value)
+        cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理", known)
         share = np.where(flat, np.nan, share)
     return share
 

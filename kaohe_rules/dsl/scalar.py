@@ -190,14 +190,17 @@ class _Interpreter:
 
     def _cohort(self, node: ast.Call) -> object:
         """A cohort value: the unit's element of the column over the whole population."""
-        key = ("cohort", id(self.compiled), id(node))
-        column = self.population.cache.get(key)
-        if column is None:
+        key = ("cohort", id(node))
+        cached = self.population.cache.get(key)
+        # The node is kept in the entry so that a reused id() cannot match it.
+        if cached is None or cached[0] is not node:
             part = Compiled(node, self._type(node), types=self.compiled.types)
             part.symbols, part.bindings = self.compiled.symbols, self.compiled.bindings
             run = Run(self.population)
             column = vectorize(part).evaluate(self.population, run)
-            self.population.cache[key] = column
+            cached = self.population.cache[key] = (node, column, run.warnings())
+        _node, column, warnings = cached
+        self.warnings.extend(w for w in warnings if w not in self.warnings)
         if self.trace is not None:
             for child in ast.children(node):
                 self.visit(child)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.conftest import ROOT
@@ -33,5 +32,3 @@ def test_every_builtin_is_documented() -> None:
     text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     undocumented = [name for name in BUILTINS if f"{name}(" not in text]
     assert not undocumented, f"functions missing from docs/language.md: {undocumented}"
-
-
