@@ -80,7 +80,10 @@ def invisible_hint(char: str) -> str | None:
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """ "是否应为 'x'？" naming the nearest known name, or None."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    by_folded = {c.casefold(): c for c in candidates}
+    # Chinese names are short: one wrong character in two is still a likely slip.
+    cutoff = 0.5 if len(name) <= 3 else 0.6
+    close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=cutoff)
     if close:
-        return f"是否应为 '{close[0]}'？"
+        return f"是否应为 '{by_folded[close[0]]}'？"
     return None
