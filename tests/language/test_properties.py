@@ -49,7 +49,9 @@ number_leaf = st.one_of(
     st.sampled_from(NUMBERS).map(_name),
 )
 text_leaf = st.one_of(
-    st.sampled_from(["优秀", "良好", "一般"]).map(A.String), st.sampled_from(TEXTS).map(_name)
+    st.sampled_from(["优秀", "良好", "一般"]).map(A.String),
+    st.text(alphabet='ab"\\优秀 %#', max_size=6).map(A.String),
+    st.sampled_from(TEXTS).map(_name),
 )
 
 
