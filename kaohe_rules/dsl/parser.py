@@ -27,6 +27,7 @@ from kaohe_rules.source import Origin, Span
 MAX_LENGTH = 10_000
 MAX_DEPTH = 100
 MAX_STRING = 1_000
+MAX_NUMBER = 1e308
 
 _ESCAPE = re.compile(r"\\(.)")
 _COMPARE_OPS = {"≥": ">=", "≤": "<=", "≠": "!="}
@@ -61,7 +62,7 @@ class _Builder(Transformer):
             value = float(exact)
         except (InvalidOperation, OverflowError):
             value = math.inf
-        if not math.isfinite(value):
+        if not abs(value) < MAX_NUMBER:
             raise _Problem(
                 Diagnostic(
                     "KH142",
