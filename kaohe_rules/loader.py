@@ -1,0 +1,275 @@
+"""YAML rule files to plain mappings that remember where each key and value came from.
+
+Loading is safe and bounded: PyYAML's safe constructors only, a size limit, a
+nesting limit, a limit on how far aliases may expand (a "billion laughs" file
+fails fast), duplicate keys reported (PyYAML silently keeps the last), tabs,
+bad encodings and syntax errors reported with file, line and column.
+
+Scalars resolve as in YAML 1.2: only ``true``/``false`` are truth values (so
+``no``, ``on`` and ``否`` stay text), and dates or ``1:30`` stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kaohe_rules.diagnostics import Diagnostic, KaoheError
+from kaohe_rules.source import Origin, Span
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+
+class YMap(dict):
+    """A mapping from a YAML file; ``keys_at``/``values_at`` give each entry's span."""
+
+    def __init__(self, file: str = "", span: Span | None = None) -> None:
+        super().__init__()
+        self.file = file
+        self.span = span
+        self.keys_at: dict[str, Span] = {}
+        self.values_at: dict[str, Span] = {}
+        self.origins: dict[str, Origin] = {}
+
+
+class YList(list):
+    """A sequence from a YAML file; ``items_at[i]`` is the span of item i."""
+
+    def __init__(self, file: str = "", span: Span | None = None) -> None:
+        super().__init__()
+        self.file = file
+        self.span = span
+        self.items_at: list[Span] = []
+        self.origins: list[Origin | None] = []
+
+
+def _span(file: str, node: Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _origin(file: str, node: Node, lines: list[str]) -> Origin | None:
+    """Where the text of a scalar starts, so expression errors point into the file."""
+    if not isinstance(node, ScalarNode):
+        return None
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    if node.style in ("|", ">"):
+        # The text starts on the next non-blank line, at its indentation.
+        for number in range(line + 1, len(lines) + 1):
+            text = lines[number - 1]
+            if text.strip():
+                indent = len(text) - len(text.lstrip(" "))
+                return Origin(file, number, indent + 1, continuation_column=indent + 1)
+        return Origin(file, line, column)
+    if node.style in ('"', "'"):
+        return Origin(file, line, column + 1)
+    return Origin(file, line, column)
+
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading with YAML 1.2 scalars and located, duplicate-free mappings."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.lines = text.splitlines()
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+.0123456789"))
+
+
+def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
+    return node.value.lower() == "true"
+
+
+def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
+    loader.flatten_mapping(node)
+    result = YMap(loader.file, _span(loader.file, node))
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) or key is None:
+            raise _LoadProblem("KH211", "键必须是文本", _span(loader.file, key_node))
+        key = str(key)
+        if key in result:
+            first = result.keys_at[key]
+            raise _LoadProblem(
+                "KH202",
+                f"键 '{key}' 重复出现（第一次在第 {first.line} 行）",
+                _span(loader.file, key_node),
+                "YAML 只会保留最后一个值；请删除或合并重复的键",
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.keys_at[key] = _span(loader.file, key_node)
+        result.values_at[key] = _span(loader.file, value_node)
+        origin = _origin(loader.file, value_node, loader.lines)
+        if origin is not None:
+            result.origins[key] = origin
+    return result
+
+
+def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:
+    result = YList(loader.file, _span(loader.file, node))
+    for child in node.value:
+        result.append(loader.construct_object(child, deep=True))
+        result.items_at.append(_span(loader.file, child))
+        result.origins.append(_origin(loader.file, child, loader.lines))
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+class _LoadProblem(Exception):
+    def __init__(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostic = Diagnostic(code, message, span, hint)
+
+
+def load_file(path: Path, display: str | None = None) -> object:
+    """One YAML file as YMap/YList/scalars; raise KaoheError (KH2xx) when it cannot be read."""
+    file = display or str(path)
+    text = _read_text(path, file)
+    loader = _Loader(text, file)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YMap(file, Span(file, 1, 1, 1, 1))
+        _check_size(node, file)
+        return loader.construct_document(node)
+    except _LoadProblem as problem:
+        raise KaoheError([problem.diagnostic]) from None
+    except yaml.MarkedYAMLError as error:
+        raise KaoheError([_syntax_problem(error, file, text)]) from None
+    except (ConstructorError, yaml.YAMLError, RecursionError) as error:
+        raise KaoheError([Diagnostic("KH201", f"无法解析 YAML：{error}", Span(file, 1, 1, 1, 2))])
+    finally:
+        loader.dispose()
+
+
+def _read_text(path: Path, file: str) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise KaoheError(
+                [
+                    Diagnostic(
+                        "KH205",
+                        f"文件过大：{size:,} 字节，上限 {MAX_FILE_BYTES:,} 字节",
+                        Span(file, 1, 1, 1, 2),
+                    )
+                ]
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise KaoheError(
+            [Diagnostic("KH208", f"无法读取文件：{error.strerror or error}", Span(file, 1, 1, 1, 2))]
+        ) from None
+    if b"\x00" in data:
+        line, column = _position_of(data, data.index(b"\x00"))
+        raise KaoheError(
+            [Diagnostic("KH204", "文件中有 NUL 字节，不是文本文件", Span(file, line, column, line, column + 1))]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, column = _position_of(data, error.start)
+        raise KaoheError(
+            [
+                Diagnostic(
+                    "KH204",
+                    "文件不是 UTF-8 编码",
+                    Span(file, line, column, line, column + 1),
+                    "用编辑器另存为 UTF-8（Excel 导出的 GBK/GB18030 文件需要转换）",
+                )
+            ]
+        ) from None
+
+
+def _position_of(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def _check_size(root: Node, file: str) -> None:
+    """Reject documents nested too deeply or whose aliases expand too far."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _LoadProblem(
+                "KH206", f"嵌套超过 {MAX_DEPTH} 层", _span(file, node), "规则文件不需要这么深的结构"
+            )
+        children = _children(node)
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[id(node)] > MAX_NODES:
+                raise _LoadProblem(
+                    "KH207",
+                    f"展开后超过 {MAX_NODES:,} 个值（别名 * 引用过多或层层嵌套）",
+                    _span(file, node),
+                    "这通常是恶意的“别名炸弹”；规则文件不需要这样的结构",
+                )
+        elif id(node) not in sizes:
+            stack.append((node, depth, True))
+            stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    span = Span(file, line, column, line, column + 1)
+    problem = error.problem or "格式错误"
+    if "<stream end>" in problem:
+        problem = "found unexpected end of stream"
+    lines = text.splitlines()
+    char = lines[line - 1][column - 1] if 0 < line <= len(lines) and column <= len(lines[line - 1]) else ""
+    if char == "\t" or "\\t" in problem:
+        return Diagnostic("KH203", "YAML 不能用 Tab 缩进", span, "把 Tab 换成空格（通常两个空格一级）")
+    return Diagnostic("KH201", f"YAML 格式错误：{_PROBLEMS.get(problem, problem)}", span, _yaml_hint(problem))
+
+
+_PROBLEMS = {
+    "could not find expected ':'": "缺少冒号 ':'",
+    "mapping values are not allowed here": "此处不能出现 '键: 值'",
+    "found undefined alias": "引用了未定义的别名",
+    "expected <block end>, but found '-'": "列表项的缩进与上文不一致",
+    "did not find expected key": "缩进不一致，找不到预期的键",
+    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合）",
+}
+
+
+def _yaml_hint(problem: str) -> str | None:
+    if "mapping values" in problem:
+        return "值里含有 ': ' 时请给整个值加引号"
+    if "indent" in problem or "block end" in problem or "expected key" in problem:
+        return "检查这一行和上一行的缩进是否对齐"
+    return None
