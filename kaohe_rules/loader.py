@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 from yaml.constructor import ConstructorError
@@ -81,7 +82,7 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 class _Loader(yaml.SafeLoader):
     """Safe loading with YAML 1.2 scalars and located, duplicate-free mappings."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: ClassVar[dict] = {}
 
     def __init__(self, text: str, file: str) -> None:
         super().__init__(text)
@@ -159,48 +160,36 @@ def load_file(path: Path, display: str | None = None) -> object:
     except yaml.MarkedYAMLError as error:
         raise KaoheError([_syntax_problem(error, file, text)]) from None
     except (ConstructorError, yaml.YAMLError, RecursionError) as error:
-        raise KaoheError([Diagnostic("KH201", f"无法解析 YAML：{error}", Span(file, 1, 1, 1, 2))])
+        raise _failure("KH201", f"无法解析 YAML：{error}", Span(file, 1, 1, 1, 2)) from None
     finally:
         loader.dispose()
 
 
+def _failure(code: str, message: str, span: Span, hint: str | None = None) -> KaoheError:
+    return KaoheError([Diagnostic(code, message, span, hint)])
+
+
 def _read_text(path: Path, file: str) -> str:
+    start = Span(file, 1, 1, 1, 2)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise KaoheError(
-                [
-                    Diagnostic(
-                        "KH205",
-                        f"文件过大：{size:,} 字节，上限 {MAX_FILE_BYTES:,} 字节",
-                        Span(file, 1, 1, 1, 2),
-                    )
-                ]
-            )
+            message = f"文件过大：{size:,} 字节，上限 {MAX_FILE_BYTES:,} 字节"
+            raise _failure("KH205", message, start)
         data = path.read_bytes()
     except OSError as error:
-        raise KaoheError(
-            [Diagnostic("KH208", f"无法读取文件：{error.strerror or error}", Span(file, 1, 1, 1, 2))]
-        ) from None
+        raise _failure("KH208", f"无法读取文件：{error.strerror or error}", start) from None
     if b"\x00" in data:
         line, column = _position_of(data, data.index(b"\x00"))
-        raise KaoheError(
-            [Diagnostic("KH204", "文件中有 NUL 字节，不是文本文件", Span(file, line, column, line, column + 1))]
-        )
+        span = Span(file, line, column, line, column + 1)
+        raise _failure("KH204", "文件中有 NUL 字节，不是文本文件", span)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line, column = _position_of(data, error.start)
-        raise KaoheError(
-            [
-                Diagnostic(
-                    "KH204",
-                    "文件不是 UTF-8 编码",
-                    Span(file, line, column, line, column + 1),
-                    "用编辑器另存为 UTF-8（Excel 导出的 GBK/GB18030 文件需要转换）",
-                )
-            ]
-        ) from None
+        span = Span(file, line, column, line, column + 1)
+        hint = "用编辑器另存为 UTF-8（Excel 导出的 GBK/GB18030 文件需要转换）"
+        raise _failure("KH204", "文件不是 UTF-8 编码", span, hint) from None
 
 
 def _position_of(data: bytes, offset: int) -> tuple[int, int]:
@@ -251,10 +240,18 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagno
     if "<stream end>" in problem:
         problem = "found unexpected end of stream"
     lines = text.splitlines()
-    char = lines[line - 1][column - 1] if 0 < line <= len(lines) and column <= len(lines[line - 1]) else ""
+    char = (
+        lines[line - 1][column - 1]
+        if 0 < line <= len(lines) and column <= len(lines[line - 1])
+        else ""
+    )
     if char == "\t" or "\\t" in problem:
-        return Diagnostic("KH203", "YAML 不能用 Tab 缩进", span, "把 Tab 换成空格（通常两个空格一级）")
-    return Diagnostic("KH201", f"YAML 格式错误：{_PROBLEMS.get(problem, problem)}", span, _yaml_hint(problem))
+        return Diagnostic(
+            "KH203", "YAML 不能用 Tab 缩进", span, "把 Tab 换成空格（通常两个空格一级）"
+        )
+    return Diagnostic(
+        "KH201", f"YAML 格式错误：{_PROBLEMS.get(problem, problem)}", span, _yaml_hint(problem)
+    )
 
 
 _PROBLEMS = {

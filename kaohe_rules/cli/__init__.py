@@ -12,6 +12,8 @@ import sys
 import click
 
 from kaohe_rules.cli.expr import expr
+from kaohe_rules.cli.show import show
+from kaohe_rules.cli.validate import validate
 from kaohe_rules.diagnostics import KaoheError
 
 
@@ -22,6 +24,8 @@ def cli() -> None:
 
 
 cli.add_command(expr)
+cli.add_command(validate)
+cli.add_command(show)
 
 
 def main() -> None:

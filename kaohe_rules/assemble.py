@@ -1,0 +1,143 @@
+"""Reads a rule set folder and the years it inherits into one set of merged documents.
+
+A rule set is a folder with 规则集.yaml, which names the roster file and one
+file per domain. ``继承: ../2023`` makes the folder a revision of another: its
+files are merge patches (see merge.py) on that year's documents. Every path
+must stay inside the rules root (the folder holding the year folders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
+from kaohe_rules.loader import YMap, load_file
+from kaohe_rules.merge import merge_patch, strip_key
+from kaohe_rules.source import Span
+
+RULESET_FILE = "规则集.yaml"
+
+
+@dataclass
+class Assembled:
+    """The merged documents of one year, with the files they came from."""
+
+    folder: Path
+    ruleset: YMap
+    roster: YMap | None = None
+    domains: dict[str, YMap] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    chain: list[Path] = field(default_factory=list)
+
+
+def display_path(path: Path) -> str:
+    """How diagnostics name a file: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def assemble(folder: Path, root: Path | None = None) -> Assembled:
+    """The year's merged documents; raise KaoheError listing every file problem."""
+    folder = folder.resolve()
+    root = (root or folder.parent).resolve()
+    errors = Collector()
+    levels = _chain(folder, root, errors)
+    errors.raise_if_errors()
+    result = Assembled(folder, YMap(), chain=[level for level, _doc in levels])
+    merged: YMap | None = None
+    for level, document in levels:
+        result.files.append(level / RULESET_FILE)
+        merged = document if merged is None else merge_patch(merged, document)
+        _read_level(level, document, root, result, errors)
+    errors.raise_if_errors()
+    result.ruleset = strip_key(merged, "继承") if "继承" in merged else merged
+    return result
+
+
+def _chain(folder: Path, root: Path, errors: Collector) -> list[tuple[Path, YMap]]:
+    """The folders from the oldest ancestor to ``folder``, each with its 规则集.yaml."""
+    levels: list[tuple[Path, YMap]] = []
+    seen: dict[Path, Span | None] = {}
+    current, via = folder, None
+    while current is not None:
+        if current in seen:
+            errors.error(
+                "KH209",
+                f"继承形成循环：{display_path(current)} 已在继承链中",
+                via,
+                "检查 继承 的路径",
+            )
+            break
+        seen[current] = via
+        document = _load(current / RULESET_FILE, via, errors)
+        if not isinstance(document, YMap):
+            break
+        levels.append((current, document))
+        parent = document.get("继承")
+        if not isinstance(parent, str):
+            break
+        via = document.values_at["继承"]
+        current = _inside(current / parent, root, via, errors)
+    return list(reversed(levels))
+
+
+def _read_level(level: Path, document: YMap, root: Path, out: Assembled, errors: Collector) -> None:
+    roster = document.get("名单")
+    if isinstance(roster, str):
+        path = _inside(level / roster, root, document.values_at["名单"], errors)
+        loaded = _load(path, document.values_at["名单"], errors) if path else None
+        if isinstance(loaded, YMap):
+            out.roster = loaded
+            out.files.append(path)
+    domains = document.get("领域")
+    if not isinstance(domains, YMap):
+        return
+    for name, file in domains.items():
+        if file is None:
+            out.domains.pop(name, None)
+            continue
+        if not isinstance(file, str):
+            continue
+        where = domains.values_at[name]
+        path = _inside(level / file, root, where, errors)
+        loaded = _load(path, where, errors) if path else None
+        if isinstance(loaded, YMap):
+            out.domains[name] = merge_patch(out.domains.get(name), loaded)
+            out.files.append(path)
+
+
+def _inside(path: Path, root: Path, where: Span | None, errors: Collector) -> Path | None:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        errors.error(
+            "KH210",
+            f"路径 {display_path(path)} 在规则目录 {display_path(root)} 之外",
+            where,
+            "规则集只能引用规则目录内的文件",
+        )
+        return None
+    return resolved
+
+
+def _load(path: Path | None, where: Span | None, errors: Collector) -> object:
+    if path is None:
+        return None
+    if not path.is_file():
+        errors.add(
+            Diagnostic(
+                "KH208",
+                f"找不到文件 {display_path(path)}",
+                where or Span(display_path(path), 1, 1, 1, 1),
+                f"规则集文件夹中应有 {RULESET_FILE}" if path.name == RULESET_FILE else None,
+            )
+        )
+        return None
+    try:
+        return load_file(path, display_path(path))
+    except KaoheError as error:
+        for diagnostic in error.diagnostics:
+            errors.add(diagnostic)
+        return None

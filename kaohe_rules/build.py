@@ -1,0 +1,397 @@
+"""Schema-valid documents to the RuleSet model: numbers read, defaults applied, methods expanded.
+
+Each named scoring method becomes an ordinary expression here (linear →
+``满分 * linear(值, 下限值, 目标值)``), so the checker, the evaluator and the
+explanations see one kind of formula, and an explanation can show it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kaohe_rules import model as m
+from kaohe_rules.assemble import Assembled
+from kaohe_rules.diagnostics import Collector
+from kaohe_rules.dsl.printer import number_text
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
+from kaohe_rules.loader import YList, YMap
+from kaohe_rules.merge import merge_patch
+from kaohe_rules.source import Origin, Span
+
+TYPES = {"数值": NUMBER, "真假": BOOL, "文本": TEXT}
+METHODS = {
+    "线性": "linear",
+    "分档": "steps",
+    "排名赋分": "rank",
+    "标杆值": "benchmark",
+    "功效系数": "efficacy",
+}
+DEFAULT_PRECISION = 4
+
+
+def number(value: object) -> float | None:
+    """A rule-file number: 3, 2.5 or "12.5%"."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().rstrip("%％")
+    return float(Decimal(text) / 100)
+
+
+def domain_documents(assembled: Assembled) -> dict[str, YMap]:
+    """Each domain's document with the rule set's 通用 settings underneath it."""
+    common = assembled.ruleset.get("通用")
+    if not isinstance(common, YMap):
+        return dict(assembled.domains)
+    return {name: merge_patch(common, doc) for name, doc in assembled.domains.items()}
+
+
+def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
+    """The RuleSet model of schema-valid documents; roster problems go to ``errors``."""
+    doc = assembled.ruleset
+    attributes = _attributes(assembled.roster)
+    data_items = _data_items(doc.get("数据项"))
+    domains = tuple(
+        _domain(name, document, errors) for name, document in domain_documents(assembled).items()
+    )
+    units = _units(assembled.roster, attributes, errors)
+    return m.RuleSet(
+        year=int(doc["年度"]),
+        name=str(doc.get("名称", f"{doc['年度']} 年度综合考核")),
+        folder=assembled.folder,
+        precision=int(doc.get("精度", DEFAULT_PRECISION)),
+        attributes=tuple(attributes.items()),
+        units=units,
+        data_items=data_items,
+        domains=domains,
+        files=tuple(assembled.files),
+    )
+
+
+def _attributes(roster: YMap | None) -> dict[str, Type]:
+    declared = roster.get("属性", {}) if isinstance(roster, YMap) else {}
+    return {name: TYPES[kind] for name, kind in declared.items()}
+
+
+def _units(roster: YMap | None, attributes: dict[str, Type], errors: Collector) -> tuple:
+    if not isinstance(roster, YMap):
+        return ()
+    units = []
+    entries: YList = roster["单位"]
+    for entry, span in zip(entries, entries.items_at, strict=True):
+        values = []
+        for key, value in entry.items():
+            if key in ("编号", "名称", "领域"):
+                continue
+            values.append((key, _attribute(entry, key, value, attributes, errors)))
+        units.append(
+            m.Unit(str(entry["编号"]), str(entry["名称"]), str(entry["领域"]), tuple(values), span)
+        )
+    return tuple(units)
+
+
+def _attribute(
+    entry: YMap, key: str, value: object, attributes: dict[str, Type], errors: Collector
+) -> object:
+    where = entry.values_at[key]
+    kind = attributes.get(key)
+    if kind is None:
+        errors.error(
+            "KH232",
+            f"名单的属性 '{key}' 没有在 属性 中声明类型",
+            entry.keys_at[key],
+            "在名单文件的 属性: 下写明，如 " + f"{key}: 文本",
+        )
+        return None
+    if kind == BOOL:
+        if value in (True, "是"):
+            return True
+        if value in (False, "否"):
+            return False
+    elif kind == NUMBER and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    elif kind == TEXT and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    errors.error("KH232", f"属性 '{key}' 应为{kind.label}，这里是 {value!r}", where)
+    return None
+
+
+def _data_items(table: object) -> tuple[m.DataItem, ...]:
+    if not isinstance(table, YMap):
+        return ()
+    items = []
+    for name, spec in table.items():
+        items.append(
+            m.DataItem(
+                name=name,
+                type=TYPES[spec["类型"]],
+                minimum=number(spec.get("最小值")),
+                maximum=number(spec.get("最大值")),
+                choices=tuple(spec.get("取值", ())),
+                span=table.keys_at[name],
+            )
+        )
+    return tuple(items)
+
+
+def _expr(owner: YMap, key: str) -> m.Expr | None:
+    """The expression written at ``owner[key]``, with its place in the file."""
+    if key not in owner:
+        return None
+    value = owner[key]
+    text = value if isinstance(value, str) else _literal(value)
+    span = owner.values_at[key]
+    origin = owner.origins.get(key) or Origin(span.file, span.line, span.column)
+    return m.Expr(text, origin, span)
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return number_text(float(value))
+
+
+def _generated(text: str, span: Span) -> m.Expr:
+    return m.Expr(text, Origin(span.file, span.line, span.column), span)
+
+
+def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
+    missing = doc.get("缺失数据", "记零分")
+    papers = tuple(
+        _paper(pid, spec, doc["考卷"].keys_at[pid], missing, errors)
+        for pid, spec in doc["考卷"].items()
+    )
+    categories = tuple(m.Category(cat, _expr(doc["类别"], cat)) for cat in doc["类别"])
+    return m.Domain(
+        name=name,
+        categories=categories,
+        papers=papers,
+        total=number(doc.get("总分", 100)),
+        missing=missing,
+        data_items=_data_items(doc.get("数据项")),
+        adjustments=_adjustments(doc.get("加减分")),
+        ranking=_ranking(doc.get("排名")),
+        tiers=_tiers(doc.get("等次")),
+        labels=_labels(doc.get("标签")),
+        variants=_variants(doc.get("一单位一策"), missing, errors),
+        span=doc.span,
+    )
+
+
+def _paper(pid: str, spec: YMap, span: Span, missing: str, errors: Collector) -> m.Paper:
+    indicators = spec.get("指标") or YMap()
+    return m.Paper(
+        id=pid,
+        name=str(spec.get("名称", pid)),
+        weight=number(spec["权重"]),
+        formula=_expr(spec, "计分"),
+        indicators=tuple(
+            indicator(iid, pid, ispec, indicators.keys_at[iid], missing, errors)
+            for iid, ispec in indicators.items()
+        ),
+        rescale=bool(spec.get("折算", False)),
+        span=span,
+    )
+
+
+def indicator(
+    iid: str, paper: str, spec: YMap, span: Span, missing: str, errors: Collector
+) -> m.Indicator:
+    """One indicator; a named method is expanded into its formula."""
+    method = METHODS.get(spec.get("计分方法"), spec.get("计分方法")) or "formula"
+    direction = spec.get("方向", "越高越好")
+    _check_method(iid, method, direction, spec, span, errors)
+    if "计分" in spec:
+        formula = _expr(spec, "计分")
+    else:
+        where = spec.keys_at.get("计分方法", span)
+        formula = _generated(_method_formula(method, direction, spec), where)
+    return m.Indicator(
+        id=iid,
+        name=str(spec.get("名称", iid)),
+        paper=paper,
+        full=number(spec["满分"]),
+        method=method if "计分" not in spec else "formula",
+        formula=formula,
+        direction=direction,
+        unit_of_measure=str(spec.get("单位", "")),
+        target=number(spec.get("目标值")),
+        floor=number(spec.get("下限值")),
+        ceiling=number(spec.get("上限值")),
+        thresholds=tuple(number(v) for v in spec.get("档位", ())),
+        shares=tuple(number(v) for v in spec.get("得分率", ())),
+        rank_step=number(spec.get("排名步长")),
+        rank_minimum=number(spec.get("最低分")),
+        half_year_target=number(spec.get("半年目标值")),
+        lead=str(spec.get("牵头单位", "")),
+        owner=str(spec.get("责任人", "")),
+        missing=spec.get("缺失数据", missing),
+        span=span,
+    )
+
+
+_NEEDS = {
+    "linear": ("目标值", "start"),
+    "efficacy": ("目标值", "start"),
+    "steps": ("档位", "得分率"),
+    "rank": ("排名步长",),
+    "benchmark": (),
+}
+
+
+def _check_method(
+    iid: str, method: str, direction: str, spec: YMap, span: Span, errors: Collector
+) -> None:
+    """The parameters a scoring method needs are there, and agree with the direction."""
+    if "计分" in spec and "计分方法" in spec:
+        where = spec.keys_at["计分"]
+        errors.error("KH231", f"指标 {iid} 同时写了 计分方法 和 计分，只能写一个", where)
+        return
+    if "计分" in spec:
+        return
+    if "计分方法" not in spec:
+        hint = "计分方法：线性、分档、排名赋分、标杆值、功效系数；或用 计分 写公式"
+        errors.error("KH231", f"指标 {iid} 没有计分方法", span, hint)
+        return
+    higher = direction == "越高越好"
+    start, wrong = ("下限值", "上限值") if higher else ("上限值", "下限值")
+    for need in _NEEDS[method]:
+        need = start if need == "start" else need
+        if need not in spec:
+            errors.error("KH231", f"指标 {iid} 的计分方法需要 {need}", spec.keys_at["计分方法"])
+    if method in ("linear", "efficacy") and wrong in spec:
+        message = f"指标 {iid} {direction}，起评值应写 {start} 而不是 {wrong}"
+        errors.error("KH230", message, spec.keys_at[wrong])
+    target, begin = number(spec.get("目标值")), number(spec.get(start))
+    linear = method in ("linear", "efficacy") and None not in (target, begin)
+    if linear and ((target <= begin) if higher else (target >= begin)):
+        relation = "大于" if higher else "小于"
+        message = (
+            f"指标 {iid} {direction}，目标值 {number_text(target)} "
+            f"应{relation}{start} {number_text(begin)}"
+        )
+        errors.error("KH230", message, spec.values_at["目标值"])
+    if method == "steps" and len(spec.get("档位", ())) != len(spec.get("得分率", ())):
+        message = f"指标 {iid} 的 档位 与 得分率 个数不同"
+        errors.error("KH214", message, spec.values_at.get("得分率", span))
+
+
+def _method_formula(method: str, direction: str, spec: YMap) -> str:
+    higher = direction == "越高越好"
+    start = "下限值" if higher else "上限值"
+    if method == "linear":
+        return f"满分 * linear(值, {start}, 目标值)"
+    if method == "efficacy":
+        return f"满分 * (60% + 40% * linear(值, {start}, 目标值))"
+    if method == "steps":
+        steps = ", ".join(number_text(number(v)) for v in spec.get("档位", ()))
+        shares = ", ".join(number_text(number(v)) for v in spec.get("得分率", ()))
+        return f"满分 * steps(值, [{steps}], [{shares}])"
+    if method == "rank":
+        scope = ", by=1" if spec.get("排名范围") == "领域" else ""
+        desc = "true" if higher else "false"
+        return f"max(满分 - (rank(值, desc={desc}{scope}) - 1) * 排名步长, 最低分)"
+    if method == "benchmark":
+        best = spec.get("标杆") or ("group_max(值)" if higher else "group_min(值)")
+        share = f"值 / ({best})" if higher else f"({best}) / 值"
+        return f"满分 * min({share}, 1)"
+    return "missing"
+
+
+def _items(table: object) -> tuple[m.Adjustment, ...]:
+    if not isinstance(table, YMap):
+        return ()
+    return tuple(
+        m.Adjustment(
+            id=key,
+            name=str(spec.get("名称", key)),
+            formula=_expr(spec, "计分"),
+            cap=number(spec.get("上限")),
+            span=table.keys_at[key],
+        )
+        for key, spec in table.items()
+    )
+
+
+def _adjustments(doc: object) -> m.Adjustments:
+    if not isinstance(doc, YMap):
+        return m.Adjustments()
+    vetoes = doc.get("一票否决") or YMap()
+    return m.Adjustments(
+        bonuses=_items(doc.get("加分")),
+        bonus_cap=number(doc.get("加分上限")),
+        deductions=_items(doc.get("扣分")),
+        deduction_cap=number(doc.get("扣分上限")),
+        vetoes=tuple((name, _expr(vetoes, name)) for name in vetoes),
+    )
+
+
+def _ranking(doc: object) -> m.Ranking | None:
+    if not isinstance(doc, YMap):
+        return None
+    key = (
+        m.SortKey(_expr(doc, "依据"), doc.get("顺序", "降序") == "降序") if "依据" in doc else None
+    )
+    tiebreak = tuple(
+        m.SortKey(_expr(item, "依据"), item.get("顺序", "降序") == "降序")
+        for item in doc.get("并列时", ())
+    )
+    if key is None:
+        key = m.SortKey(_generated("总分", doc.span), True)
+    return m.Ranking(key, tiebreak, doc.get("范围", "类别"))
+
+
+def _tiers(doc: object) -> m.Tiers | None:
+    if not isinstance(doc, YMap):
+        return None
+    rules = doc["规则"]
+    return m.Tiers(
+        rules=tuple(
+            m.TierRule(
+                tier=str(rule["等次"]),
+                condition=_expr(rule, "条件"),
+                top=_expr(rule, "前列"),
+                bottom=_expr(rule, "末位"),
+                unless=_expr(rule, "除非"),
+                span=span,
+            )
+            for rule, span in zip(rules, rules.items_at, strict=True)
+        ),
+        veto_takes_bottom=bool(doc.get("否决占末位名额", True)),
+    )
+
+
+def _labels(doc: object) -> tuple[m.Label, ...]:
+    if not isinstance(doc, YMap):
+        return ()
+    labels = []
+    for name, spec in doc.items():
+        expr = _expr(spec, "值") if isinstance(spec, YMap) else _expr(doc, name)
+        labels.append(m.Label(name, expr, doc.keys_at[name]))
+    return tuple(labels)
+
+
+def _variants(doc: object, missing: str, errors: Collector) -> tuple[m.Variant, ...]:
+    if not isinstance(doc, YMap):
+        return ()
+    variants = []
+    for unit, spec in doc.items():
+        added = []
+        for paper, table in (spec.get("新增指标") or {}).items():
+            for iid, ispec in table.items():
+                added.append(indicator(iid, paper, ispec, table.keys_at[iid], missing, errors))
+        changes = tuple(
+            (*path.split(".", 1), number(value), spec["调整"].keys_at[path])
+            for path, value in (spec.get("调整") or {}).items()
+        )
+        variants.append(
+            m.Variant(
+                unit=str(unit),
+                drop=tuple(spec.get("删除指标", ())),
+                add=tuple(added),
+                changes=changes,
+                span=doc.keys_at[unit],
+            )
+        )
+    return tuple(variants)

@@ -1,0 +1,82 @@
+"""``kaohe validate``: check rule sets, for people and for CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kaohe_rules.diagnostics import (
+    Diagnostic,
+    KaoheError,
+    Severity,
+    render_github,
+    render_json,
+    render_text,
+)
+
+
+def rules_folder(path: str) -> Path:
+    """A rule set folder from a folder or its 规则集.yaml; a usage error otherwise."""
+    folder = Path(path)
+    if folder.is_file():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"找不到规则集文件夹 {path}", param_hint="RULES")
+    return folder
+
+
+@click.command("validate")
+@click.argument("rules", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    help="text：给人看；json：给程序；github：GitHub Actions 注释行",
+)
+def validate(rules: tuple[str, ...], fmt: str) -> None:
+    """检查规则集：格式、名称、类型、权重、名单、等次……一次列出全部问题。
+
+    \b
+    例：kaohe validate rules/2024
+    退出码：0 没有错误；1 有错误；2 用法或文件夹错误。
+    """
+    from kaohe_rules.pipeline import load_rules
+
+    found: list[Diagnostic] = []
+    summaries = []
+    for path in rules:
+        folder = rules_folder(path)
+        try:
+            loaded = load_rules(folder)
+        except KaoheError as error:
+            found += error.diagnostics
+            continue
+        found += loaded.warnings
+        summaries.append(_summary(path, loaded))
+    failed = any(d.severity is Severity.ERROR for d in found)
+    if fmt == "json":
+        click.echo(render_json(found))
+    elif fmt == "github":
+        if found:
+            click.echo(render_github(found))
+    else:
+        if found:
+            click.echo(render_text(found, limit=200))
+        for line in summaries:
+            click.echo(line)
+        if failed:
+            errors = sum(d.severity is Severity.ERROR for d in found)
+            click.echo(f"发现 {errors} 个错误。")
+    click.get_current_context().exit(1 if failed else 0)
+
+
+def _summary(path: str, loaded) -> str:
+    ruleset = loaded.resolved.ruleset
+    indicators = sum(len(d.indicators()) for d in ruleset.domains)
+    return (
+        f"{path}：{ruleset.year} 年度规则集有效——{len(ruleset.domains)} 个领域，"
+        f"{len(ruleset.units)} 个考核对象，{indicators} 个指标，"
+        f"{len(loaded.resolved.programs)} 个公式"
+    )

@@ -1,0 +1,238 @@
+"""The rule set as frozen dataclasses: what a year's assessment says, built from valid files.
+
+Expressions are kept as written (``Expr``: text and origin); compiling them is
+the next stage's job. Every object carries the span of the YAML that defined it,
+so explanations and diagnostics can cite file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe_rules.dsl.types import Type
+from kaohe_rules.source import Origin, Span
+
+
+@dataclass(frozen=True)
+class Expr:
+    """An expression as written in a rule file (or generated for a named scoring method)."""
+
+    text: str
+    origin: Origin
+    span: Span
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One assessment target (考核对象) of the roster."""
+
+    id: str
+    name: str
+    domain: str
+    attributes: tuple[tuple[str, object], ...]
+    span: Span
+
+    def attribute(self, name: str) -> object:
+        """The value of a roster attribute, or None."""
+        return dict(self.attributes).get(name)
+
+
+@dataclass(frozen=True)
+class DataItem:
+    """A yearly fact the data provide besides indicator values (班子等次, 问题数…)."""
+
+    name: str
+    type: Type
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A scored indicator (指标); ``formula`` is its score as an expression."""
+
+    id: str
+    name: str
+    paper: str
+    full: float
+    method: str
+    formula: Expr
+    direction: str = "越高越好"
+    unit_of_measure: str = ""
+    target: float | None = None
+    floor: float | None = None
+    ceiling: float | None = None
+    thresholds: tuple[float, ...] = ()
+    shares: tuple[float, ...] = ()
+    rank_step: float | None = None
+    rank_minimum: float | None = None
+    half_year_target: float | None = None
+    lead: str = ""
+    owner: str = ""
+    missing: str = "记零分"
+    span: Span | None = None
+
+    def parameters(self) -> dict[str, float | None]:
+        """The numeric parameters a formula may use, by their Chinese names."""
+        return {
+            "满分": self.full,
+            "目标值": self.target,
+            "下限值": self.floor,
+            "上限值": self.ceiling,
+            "排名步长": self.rank_step,
+            "最低分": self.rank_minimum,
+            "半年目标值": self.half_year_target,
+        }
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper (考卷) with its weight, scored by a formula or by its indicators."""
+
+    id: str
+    name: str
+    weight: float
+    formula: Expr | None = None
+    indicators: tuple[Indicator, ...] = ()
+    rescale: bool = False
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A bonus (加分) or deduction (扣分) item with an optional cap."""
+
+    id: str
+    name: str
+    formula: Expr
+    cap: float | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """Bonus and deduction items, their overall caps, and veto conditions."""
+
+    bonuses: tuple[Adjustment, ...] = ()
+    bonus_cap: float | None = None
+    deductions: tuple[Adjustment, ...] = ()
+    deduction_cap: float | None = None
+    vetoes: tuple[tuple[str, Expr], ...] = ()
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of the ranking order."""
+
+    expr: Expr
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What units are ranked by, and how ties are broken."""
+
+    key: SortKey
+    tiebreak: tuple[SortKey, ...] = ()
+    scope: str = "类别"
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """One rule of the ordered tier list; the first rule that places a unit wins."""
+
+    tier: str
+    condition: Expr | None = None
+    top: Expr | None = None
+    bottom: Expr | None = None
+    unless: Expr | None = None
+    span: Span | None = None
+
+    @property
+    def is_default(self) -> bool:
+        """A rule with no condition and no quota places every unit still unplaced."""
+        return not (self.condition or self.top or self.bottom or self.unless)
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """The ordered tier rules and how vetoed units count against the bottom quota."""
+
+    rules: tuple[TierRule, ...]
+    veto_takes_bottom: bool = True
+
+
+@dataclass(frozen=True)
+class Label:
+    """A derived label (先进单位) or value (绩效系数) per unit."""
+
+    name: str
+    expr: Expr
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """一单位一策: one unit's dropped, added and re-parameterised indicators."""
+
+    unit: str
+    drop: tuple[str, ...] = ()
+    add: tuple[Indicator, ...] = ()
+    changes: tuple[tuple[str, str, float, Span], ...] = ()  # (target, parameter, value, span)
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category (类别, "track") and the condition that puts a unit in it."""
+
+    name: str
+    condition: Expr
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One domain (领域) of the assessment, with all its rules."""
+
+    name: str
+    categories: tuple[Category, ...]
+    papers: tuple[Paper, ...]
+    total: float = 100.0
+    missing: str = "记零分"
+    data_items: tuple[DataItem, ...] = ()
+    adjustments: Adjustments = field(default_factory=Adjustments)
+    ranking: Ranking | None = None
+    tiers: Tiers | None = None
+    labels: tuple[Label, ...] = ()
+    variants: tuple[Variant, ...] = ()
+    span: Span | None = None
+
+    def indicators(self) -> tuple[Indicator, ...]:
+        """Every indicator of every paper, in file order."""
+        return tuple(i for paper in self.papers for i in paper.indicators)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A year's whole assessment."""
+
+    year: int
+    name: str
+    folder: Path
+    precision: int
+    attributes: tuple[tuple[str, Type], ...]
+    units: tuple[Unit, ...]
+    data_items: tuple[DataItem, ...]
+    domains: tuple[Domain, ...]
+    files: tuple[Path, ...] = ()
+
+    def domain(self, name: str) -> Domain | None:
+        """The domain called ``name``, or None."""
+        return next((d for d in self.domains if d.name == name), None)
+
+    def units_of(self, domain: str) -> tuple[Unit, ...]:
+        """The roster's units of one domain, in roster order."""
+        return tuple(u for u in self.units if u.domain == domain)

@@ -1,0 +1,67 @@
+"""The named list of stages from rule files to a checked rule set, and from there onwards.
+
+Order matters: a stage runs only when the stages before it found no error, so
+each stage can trust its input (the builder trusts the schema, the resolver
+trusts the model) and a user sees the first layer of problems, all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kaohe_rules import schema, semantics
+from kaohe_rules.assemble import Assembled, assemble
+from kaohe_rules.build import build, domain_documents
+from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
+from kaohe_rules.resolve import Resolved, resolve
+
+
+@dataclass
+class Loaded:
+    """A checked rule set and the warnings found on the way."""
+
+    resolved: Resolved
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def _schema_stage(assembled: Assembled, errors: Collector) -> None:
+    documents = [(assembled.ruleset, "ruleset")]
+    if assembled.roster is not None:
+        documents.append((assembled.roster, "roster"))
+    documents += [(doc, "domain") for doc in domain_documents(assembled).values()]
+    seen = set()
+    for document, kind in documents:
+        for diagnostic in schema.check_document(document, kind):
+            key = (diagnostic.span, diagnostic.code, diagnostic.message)
+            if key not in seen:
+                seen.add(key)
+                errors.add(diagnostic)
+    for name, document in assembled.domains.items():
+        declared = document.get("领域")
+        if isinstance(declared, str) and declared != name:
+            message = f"文件声明的领域是 '{declared}'，而 规则集.yaml 把它列为 '{name}'"
+            errors.error("KH221", message, document.values_at["领域"])
+    if assembled.roster is None:
+        errors.error("KH213", "规则集没有 名单（考核对象名单文件）", assembled.ruleset.span)
+
+
+def load_rules(folder: Path, root: Path | None = None) -> Loaded:
+    """Files → merged documents → schema → model → compiled expressions → semantic checks.
+
+    Raises KaoheError with every problem of the first stage that found errors.
+    """
+    errors = Collector()
+    assembled = assemble(folder, root)
+    _schema_stage(assembled, errors)
+    errors.raise_if_errors()
+    ruleset = build(assembled, errors)
+    errors.raise_if_errors()
+    resolved = resolve(ruleset, errors)
+    semantics.check(resolved, errors)
+    errors.raise_if_errors()
+    warnings = [d for d in errors.items if d.severity is Severity.WARNING]
+    return Loaded(resolved, warnings)
+
+
+__all__ = ["KaoheError", "Loaded", "load_rules"]

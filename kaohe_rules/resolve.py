@@ -1,0 +1,155 @@
+"""Compiles every expression of a rule set against the names visible where it is written.
+
+What a formula may name grows along the evaluation order (categories from the
+roster; indicators from data; papers from indicator scores; adjustments from
+papers; ranking, tiers and labels from totals), so each place gets its own
+scope. Problems come back as diagnostics located in the rule files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
+from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
+from kaohe_rules.dsl.functions import BUILTINS, Function, Param
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
+
+PARAMETERS = ("满分", "目标值", "下限值", "上限值", "排名步长", "最低分", "半年目标值")
+RESULTS = {"总分": NUMBER, "加分": NUMBER, "扣分": NUMBER, "否决": BOOL, "名次": NUMBER}
+RESULTS_CONTEXT = {"人数": NUMBER, "类别": TEXT}
+RESERVED = {"值", "权重", "等次", "unit", *PARAMETERS, *RESULTS, *RESULTS_CONTEXT}
+HISTORY = record(等次=TEXT, 总分=NUMBER, 名次=NUMBER)
+
+
+def _no_history(cx: object, years: float) -> dict:
+    """Without an archive every earlier result is missing; the evaluator supplies the real one."""
+    size = cx.size
+    missing = np.full(size, np.nan)
+    tiers = np.empty(size, dtype=object)
+    return {"等次": tiers, "总分": missing, "名次": missing.copy()}
+
+
+HISTORY_FUNCTION = Function(
+    "history",
+    (Param("years", NUMBER, const=True),),
+    HISTORY,
+    _no_history,
+    lambda cx, years: None,
+    summary="往年的结果：history(1) 是上一年，history(1).等次",
+)
+FUNCTIONS = {**BUILTINS, "history": HISTORY_FUNCTION}
+
+
+@dataclass
+class Resolved:
+    """A rule set with every expression compiled, keyed by the expression as written."""
+
+    ruleset: m.RuleSet
+    programs: dict[m.Expr, Compiled] = field(default_factory=dict)
+
+    def program(self, expr: m.Expr) -> Compiled:
+        """The compiled form of one expression of the rule set."""
+        return self.programs[expr]
+
+
+def unit_symbols(ruleset: m.RuleSet) -> dict[str, Type]:
+    """``unit.编号``, ``unit.名称``, ``unit.领域`` and the roster's declared attributes."""
+    names = {"unit.编号": TEXT, "unit.名称": TEXT, "unit.领域": TEXT}
+    names.update({f"unit.{name}": kind for name, kind in ruleset.attributes})
+    return names
+
+
+def base_symbols(ruleset: m.RuleSet, domain: m.Domain) -> dict[str, Type]:
+    """What every formula of a domain may name: unit attributes, data items, indicator values."""
+    names = unit_symbols(ruleset)
+    for item in (*ruleset.data_items, *domain.data_items):
+        names[item.name] = item.type
+    for indicator in _all_indicators(domain):
+        names[indicator.id] = NUMBER
+    return names
+
+
+def _all_indicators(domain: m.Domain) -> Iterator[m.Indicator]:
+    yield from domain.indicators()
+    for variant in domain.variants:
+        yield from variant.add
+
+
+def resolve(ruleset: m.RuleSet, errors: Collector) -> Resolved:
+    """Compile every expression; problems go to ``errors``."""
+    resolved = Resolved(ruleset)
+    for domain in ruleset.domains:
+        _Domain(ruleset, domain, resolved, errors).run()
+    return resolved
+
+
+class _Domain:
+    def __init__(
+        self, ruleset: m.RuleSet, domain: m.Domain, out: Resolved, errors: Collector
+    ) -> None:
+        self.ruleset, self.domain, self.out, self.errors = ruleset, domain, out, errors
+        self.base = base_symbols(ruleset, domain)
+
+    def compile(self, expr: m.Expr | None, names: dict[str, Type], expect: Type, *where: str):
+        if expr is None:
+            return
+        scope = Scope([Symbol(n, t) for n, t in names.items()], functions=FUNCTIONS)
+        try:
+            self.out.programs[expr] = compile_expression(expr.text, scope, expr.origin, expect)
+        except KaoheError as error:
+            context = (f"领域 {self.domain.name}", *where)
+            for d in error.diagnostics:
+                self.errors.add(Diagnostic(d.code, d.message, d.span, d.hint, context, d.severity))
+
+    def run(self) -> None:
+        units = unit_symbols(self.ruleset)
+        for category in self.domain.categories:
+            self.compile(category.condition, units, BOOL, f"类别 {category.name}")
+        for indicator in _all_indicators(self.domain):
+            names = {**self.base, "值": NUMBER, **dict.fromkeys(PARAMETERS, NUMBER)}
+            where = (f"考卷 {indicator.paper}", f"指标 {indicator.id}", "计分")
+            self.compile(indicator.formula, names, NUMBER, *where)
+        scores = {f"{i.id}.得分": NUMBER for i in _all_indicators(self.domain)}
+        for paper in self.domain.papers:
+            names = {**self.base, **scores, "权重": NUMBER}
+            self.compile(paper.formula, names, NUMBER, f"考卷 {paper.id}", "计分")
+        papers = {**self.base, **scores, **{p.id: NUMBER for p in self.domain.papers}}
+        self._adjustments(papers)
+        self._ranking_and_tiers(papers)
+
+    def _adjustments(self, names: dict[str, Type]) -> None:
+        adjust = self.domain.adjustments
+        for kind, items in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
+            for item in items:
+                self.compile(item.formula, names, NUMBER, "加减分", kind, item.id)
+        for name, condition in adjust.vetoes:
+            self.compile(condition, names, BOOL, "加减分", "一票否决", name)
+
+    def _ranking_and_tiers(self, names: dict[str, Type]) -> None:
+        names = {**names, **RESULTS, **RESULTS_CONTEXT}
+        ranking = self.domain.ranking
+        if ranking is not None:
+            for key in (ranking.key, *ranking.tiebreak):
+                self.compile(key.expr, names, None, "排名")
+                compiled = self.out.programs.get(key.expr)
+                if compiled is not None and compiled.type not in (NUMBER, TEXT):
+                    message = f"排名依据须为数值或文本，这里是{compiled.type.label}"
+                    self.errors.error("KH130", message, key.expr.span)
+        tiers = self.domain.tiers.rules if self.domain.tiers else ()
+        for index, rule in enumerate(tiers, 1):
+            where = ("等次", f"第 {index} 条（{rule.tier}）")
+            self.compile(rule.condition, names, BOOL, *where, "条件")
+            self.compile(rule.unless, names, BOOL, *where, "除非")
+            self.compile(rule.top, names, NUMBER, *where, "前列")
+            self.compile(rule.bottom, names, NUMBER, *where, "末位")
+        names = {**names, "等次": TEXT}
+        for label in self.domain.labels:
+            self.compile(label.expr, names, None, "标签", label.name)
+            compiled = self.out.programs.get(label.expr)
+            if compiled is not None:
+                names[label.name] = compiled.type

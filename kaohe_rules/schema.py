@@ -1,0 +1,195 @@
+"""JSON Schema checks of rule files, with each problem placed at its key or value in the file.
+
+This is the only module that imports jsonschema. The schemas live in the
+top-level schemas/ folder (shipped in the wheel), so editors and this module
+read the same files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from functools import cache
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.loader import YList, YMap
+from kaohe_rules.resources import data_path
+from kaohe_rules.source import Span
+
+KINDS = ("ruleset", "domain", "roster")
+_TYPE_NAMES = {
+    "object": "映射（键: 值）",
+    "array": "列表",
+    "string": "文本",
+    "number": "数值",
+    "integer": "整数",
+    "boolean": "true 或 false",
+    "null": "空值",
+}
+
+
+@cache
+def _validators() -> dict[str, Draft202012Validator]:
+    folder = data_path("schemas")
+    resources = []
+    for path in sorted(folder.glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry().with_resources(resources)
+    by_name = {uri.rsplit("/", 1)[-1]: registry[uri].contents for uri, _ in resources}
+    return {
+        kind: Draft202012Validator(by_name[f"{kind}.schema.json"], registry=registry)
+        for kind in KINDS
+    }
+
+
+def check_document(document: object, kind: str) -> list[Diagnostic]:
+    """Every schema problem of one loaded document, in file order."""
+    validator = _validators()[kind]
+    found: dict[tuple, Diagnostic] = {}
+    for error in validator.iter_errors(document):
+        for diagnostic in _translate(error, document):
+            key = (diagnostic.span, diagnostic.code, diagnostic.message)
+            found.setdefault(key, diagnostic)
+    return sorted(found.values(), key=Diagnostic.sort_key)
+
+
+def _locate(document: object, path: Iterable[object]) -> tuple[Span | None, object]:
+    """The span of the value at ``path``, and that value."""
+    span = getattr(document, "span", None)
+    node = document
+    for step in path:
+        if isinstance(node, YMap) and step in node:
+            span, node = node.values_at.get(step, span), node[step]
+        elif isinstance(node, YList) and isinstance(step, int) and step < len(node):
+            span, node = node.items_at[step], node[step]
+        else:
+            break
+    return span, node
+
+
+def _key_span(mapping: object, key: str) -> Span | None:
+    if isinstance(mapping, YMap):
+        return mapping.keys_at.get(key, mapping.span)
+    return None
+
+
+def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
+    span, _value = _locate(document, error.absolute_path)
+    validator = error.validator
+    context = tuple(str(p) for p in error.absolute_path)
+    if validator == "additionalProperties":
+        return _unknown_keys(error, context)
+    if validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [
+            Diagnostic("KH213", f"缺少 '{key}'", _first_key(error.instance) or span, None, context)
+            for key in missing
+        ]
+    if validator == "propertyNames":
+        return [_bad_name(error, document, context)]
+    if validator == "type":
+        wanted = error.validator_value
+        names = [wanted] if isinstance(wanted, str) else wanted
+        label = "或".join(_TYPE_NAMES.get(n, n) for n in names)
+        return [
+            Diagnostic("KH212", f"应为{label}，这里是 {_show(error.instance)}", span, None, context)
+        ]
+    if validator == "oneOf":
+        return [Diagnostic("KH212", _one_of_message(error), span, None, context)]
+    if validator == "enum":
+        allowed = "、".join(str(v) for v in error.validator_value)
+        hint = _close(str(error.instance), [str(v) for v in error.validator_value])
+        return [
+            Diagnostic(
+                "KH214", f"不能是 {_show(error.instance)}；可选：{allowed}", span, hint, context
+            )
+        ]
+    return [Diagnostic("KH214", _value_message(error), span, None, context)]
+
+
+def _first_key(instance: object) -> Span | None:
+    if isinstance(instance, YMap):
+        return instance.span
+    return None
+
+
+def _unknown_keys(error: ValidationError, context: tuple[str, ...]) -> list[Diagnostic]:
+    allowed = list(error.schema.get("properties", {}))
+    out = []
+    for key in error.instance:
+        if key in allowed:
+            continue
+        hint = _close(key, allowed)
+        listing = "、".join(allowed)
+        out.append(
+            Diagnostic(
+                "KH211",
+                f"未知的键 '{key}'；此处可用：{listing}",
+                _key_span(error.instance, key),
+                hint,
+                context,
+            )
+        )
+    return out
+
+
+def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]) -> Diagnostic:
+    _span, container = _locate(document, error.absolute_path)
+    name = error.instance
+    span = _key_span(container, name) if isinstance(name, str) else None
+    return Diagnostic(
+        "KH214",
+        f"名称 '{name}' 不能在表达式中引用",
+        span,
+        "名称用中文、字母、数字和下划线，不以数字开头，不含空格和标点",
+        context,
+    )
+
+
+def _one_of_message(error: ValidationError) -> str:
+    refs = json.dumps(error.validator_value, ensure_ascii=False)
+    if "数值" in refs or "pattern" in refs:
+        return f"应为数值或百分数（如 10%），这里是 {_show(error.instance)}"
+    return f"{_show(error.instance)} 的写法不对"
+
+
+def _value_message(error: ValidationError) -> str:
+    kind, value = error.validator, error.validator_value
+    if kind in ("minimum", "exclusiveMinimum"):
+        return f"{_show(error.instance)} 太小，不能小于 {value}"
+    if kind in ("maximum", "exclusiveMaximum"):
+        return f"{_show(error.instance)} 太大，不能大于 {value}"
+    if kind in ("minProperties", "minItems"):
+        return "不能为空"
+    if kind == "minLength":
+        return "不能为空文本"
+    if kind == "maxLength":
+        return f"太长，最多 {value} 个字符"
+    if kind == "pattern":
+        return f"{_show(error.instance)} 的写法不对"
+    if kind == "not":
+        return "“前列”与“末位”不能写在同一条等次规则里"
+    return f"{_show(error.instance)} 不符合要求（{kind}）"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, dict):
+        return "一个映射"
+    if isinstance(value, list):
+        return "一个列表"
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _close(word: str, options: list[str]) -> str | None:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f"是否应为 '{close[0]}'？" if close else None

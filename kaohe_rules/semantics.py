@@ -1,0 +1,222 @@
+"""Checks beyond the schema: the rule set is consistent with itself and with its roster.
+
+Marks add up to weights, weights to the domain total (per unit, with 一单位一策
+applied); every unit falls in exactly one category; variants name real units
+and indicators; the tier list places every unit; labels name real tiers;
+names do not collide; declared data items are used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
+from kaohe_rules.dsl import ast
+from kaohe_rules.dsl.evaluate import evaluate
+from kaohe_rules.dsl.hints import suggest
+from kaohe_rules.dsl.population import Population
+from kaohe_rules.resolve import RESERVED, Resolved, unit_symbols
+from kaohe_rules.source import Span
+
+
+def check(resolved: Resolved, errors: Collector) -> None:
+    """Run every semantic check; problems go to ``errors``."""
+    ruleset = resolved.ruleset
+    _roster(ruleset, errors)
+    for domain in ruleset.domains:
+        _names(domain, errors)
+        _categories(ruleset, domain, resolved, errors)
+        _sums(domain, errors)
+        _variants(ruleset, domain, errors)
+        _tiers(domain, resolved, errors)
+    if not errors.has_errors:
+        # An expression that failed to compile would make its names look unused.
+        _unused_data(ruleset, resolved, errors)
+
+
+def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
+    domains = {d.name for d in ruleset.domains}
+    for unit in ruleset.units:
+        if unit.domain not in domains:
+            listing = "、".join(sorted(domains))
+            errors.error(
+                "KH221", f"单位 {unit.name} 的领域 '{unit.domain}' 不在规则集中", unit.span, listing
+            )
+    for unit_id, count in Counter(u.id for u in ruleset.units).items():
+        if count > 1:
+            repeats = [u for u in ruleset.units if u.id == unit_id]
+            errors.error("KH220", f"单位编号 {unit_id} 重复出现 {count} 次", repeats[1].span)
+    names = Counter((u.domain, u.name) for u in ruleset.units)
+    for (domain, name), count in names.items():
+        if count > 1:
+            second = [u for u in ruleset.units if (u.domain, u.name) == (domain, name)][1]
+            errors.error("KH220", f"领域 {domain} 中单位名称 {name} 重复", second.span)
+
+
+def _names(domain: m.Domain, errors: Collector) -> None:
+    """Indicator, paper and data item names must differ from each other and from reserved ones."""
+    seen: dict[str, Span | None] = {}
+    named = [(p.id, p.span) for p in domain.papers]
+    named += [(i.id, i.span) for i in domain.indicators()]
+    named += [(d.name, d.span) for d in domain.data_items]
+    for name, span in named:
+        if name in RESERVED:
+            errors.error("KH220", f"'{name}' 是保留名称，不能用作指标、考卷或数据项名", span)
+        elif name in seen:
+            errors.error("KH220", f"名称 '{name}' 重复定义", span)
+        seen[name] = span
+
+
+def _categories(ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors: Collector):
+    units = ruleset.units_of(domain.name)
+    programs = [resolved.programs.get(c.condition) for c in domain.categories]
+    if not units or None in programs:
+        return
+    types = unit_symbols(ruleset)
+    rows = [{"unit.编号": u.id, "unit.名称": u.name, "unit.领域": u.domain} for u in units]
+    for row, unit in zip(rows, units, strict=True):
+        row.update({f"unit.{k}": v for k, v in unit.attributes})
+    population = Population.from_rows(rows, types, unit_ids=[u.name for u in units])
+    hits = [evaluate(program, population)[0] == 1.0 for program in programs]
+    for index, unit in enumerate(units):
+        matched = [c.name for c, hit in zip(domain.categories, hits, strict=True) if hit[index]]
+        if not matched:
+            errors.error("KH222", f"单位 {unit.name} 不属于 {domain.name} 的任何类别", unit.span)
+        elif len(matched) > 1:
+            message = f"单位 {unit.name} 同时属于多个类别：" + "、".join(matched)
+            errors.error("KH223", message, unit.span)
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _sums(domain: m.Domain, errors: Collector, context: tuple[str, ...] = ()) -> None:
+    total = sum(p.weight for p in domain.papers)
+    if not _close(total, domain.total):
+        message = f"{domain.name} 各考卷权重之和为 {total:g}，应为总分 {domain.total:g}"
+        errors.add(Diagnostic("KH225", message, domain.papers[0].span, None, context))
+    for paper in domain.papers:
+        _paper_sum(paper, paper.indicators, paper.weight, errors, context)
+
+
+def _paper_sum(paper, indicators, weight: float, errors: Collector, context=()) -> None:
+    if paper.formula is None and not indicators:
+        message = f"考卷 {paper.id} 既没有 计分 公式也没有 指标"
+        errors.add(Diagnostic("KH231", message, paper.span, None, context))
+        return
+    if paper.formula is not None or paper.rescale or not indicators:
+        return
+    marks = sum(i.full for i in indicators)
+    if not _close(marks, weight):
+        message = f"考卷 {paper.id} 的指标满分之和为 {marks:g}，应等于权重 {weight:g}"
+        hint = "调整指标满分，或在考卷中写 折算: true 按权重折算"
+        errors.add(Diagnostic("KH224", message, paper.span, hint, context))
+
+
+def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
+    units = {key: u for u in ruleset.units_of(domain.name) for key in (u.id, u.name)}
+    indicator_ids = {i.id for i in domain.indicators()}
+    papers = {p.id: p for p in domain.papers}
+    for variant in domain.variants:
+        if variant.unit not in units:
+            message = f"一单位一策中的单位 '{variant.unit}' 不在 {domain.name} 的名单中"
+            errors.error("KH226", message, variant.span, suggest(variant.unit, units))
+            continue
+        context = ("一单位一策", variant.unit)
+        for dropped in variant.drop:
+            if dropped not in indicator_ids:
+                message = f"要删除的指标 '{dropped}' 不存在"
+                hint = suggest(dropped, indicator_ids)
+                errors.add(Diagnostic("KH227", message, variant.span, hint, context))
+        for added in variant.add:
+            if added.paper not in papers:
+                message = f"新增指标 {added.id} 所在的考卷 '{added.paper}' 不存在"
+                errors.add(Diagnostic("KH227", message, added.span, None, context))
+        for target, parameter, _value, span in variant.changes:
+            known = target in indicator_ids | {a.id for a in variant.add}
+            if parameter == "权重":
+                known = target in papers
+            if not known:
+                message = f"调整的对象 '{target}' 不存在"
+                hint = suggest(target, indicator_ids | set(papers))
+                errors.add(Diagnostic("KH227", message, span, hint, context))
+        _variant_sums(domain, variant, papers, errors, context)
+
+
+def _variant_sums(domain, variant: m.Variant, papers: dict, errors: Collector, context) -> None:
+    full = {(t, p): v for t, p, v, _s in variant.changes}
+    for paper in domain.papers:
+        weight = full.get((paper.id, "权重"), paper.weight)
+        kept = [i for i in paper.indicators if i.id not in variant.drop]
+        kept += [a for a in variant.add if a.paper == paper.id]
+        marks = [full.get((i.id, "满分"), i.full) for i in kept]
+        if paper.formula is None and not paper.rescale and kept and not _close(sum(marks), weight):
+            message = (
+                f"{variant.unit} 的考卷 {paper.id} 指标满分之和为 {sum(marks):g}，"
+                f"应等于权重 {weight:g}"
+            )
+            errors.add(Diagnostic("KH224", message, variant.span, None, context))
+    weights = [full.get((p.id, "权重"), p.weight) for p in domain.papers]
+    if not _close(sum(weights), domain.total):
+        message = f"{variant.unit} 的各考卷权重之和为 {sum(weights):g}，应为 {domain.total:g}"
+        errors.add(Diagnostic("KH225", message, variant.span, None, context))
+
+
+def _tiers(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
+    if domain.tiers is None:
+        return
+    rules = domain.tiers.rules
+    defaults = [i for i, rule in enumerate(rules) if rule.is_default]
+    if not defaults:
+        message = f"{domain.name} 的等次规则没有兜底的一条，可能有单位得不到等次"
+        hint = "在最后加一条只写 等次 的规则，如 - 等次: 第二等次"
+        errors.error("KH228", message, rules[-1].span, hint)
+    elif defaults[0] < len(rules) - 1:
+        later = rules[defaults[0] + 1]
+        message = f"兜底规则之后的等次规则（{later.tier}）永远不会生效"
+        errors.add(Diagnostic("KH234", message, later.span, severity=Severity.WARNING))
+    tiers = {rule.tier for rule in rules}
+    for label in domain.labels:
+        program = resolved.programs.get(label.expr)
+        if program is None:
+            continue
+        for name, span in _tier_literals(program.node):
+            if name not in tiers:
+                message = f"标签 {label.name} 比较的等次 '{name}' 没有定义"
+                errors.error("KH229", message, span, suggest(name, tiers))
+
+
+def _tier_literals(node: ast.Node):
+    """``等次 == "第一等次"``: the tier names a formula compares 等次 with."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Compare) and current.op in ("==", "!="):
+            sides = (current.left, current.right)
+            if any(isinstance(s, ast.Name) and s.name == "等次" for s in sides):
+                for side in sides:
+                    if isinstance(side, ast.String):
+                        yield side.value, side.span
+        if isinstance(current, ast.Member) and _is_tier(current.value):
+            for item in current.items.items:
+                if isinstance(item, ast.String):
+                    yield item.value, item.span
+        stack.extend(ast.children(current))
+
+
+def _is_tier(node: ast.Node) -> bool:
+    return isinstance(node, ast.Name) and node.name == "等次"
+
+
+def _unused_data(ruleset: m.RuleSet, resolved: Resolved, errors: Collector) -> None:
+    used = (
+        set().union(*(p.names for p in resolved.programs.values())) if resolved.programs else set()
+    )
+    items = list(ruleset.data_items) + [d for dom in ruleset.domains for d in dom.data_items]
+    for item in items:
+        if item.name not in used:
+            message = f"数据项 {item.name} 没有在任何公式中使用"
+            errors.add(Diagnostic("KH233", message, item.span, severity=Severity.WARNING))
