@@ -100,6 +100,14 @@ def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
     return node.value.lower() == "true"
 
 
+def _construct_int(loader: _Loader, node: ScalarNode) -> int:
+    return int(node.value)  # base 10: YAML 1.1 would read 012 as octal
+
+
+def _construct_float(loader: _Loader, node: ScalarNode) -> float:
+    return float(node.value)
+
+
 def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
     loader.flatten_mapping(node)
     result = YMap(loader.file, _span(loader.file, node))
@@ -135,6 +143,8 @@ def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
