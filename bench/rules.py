@@ -37,8 +37,9 @@ def _write_synthetic(folder: Path, scale: int) -> Path:
     for d, domain in enumerate(domains):
         for u in range(90):
             kind = "甲" if u % 2 else "乙"
+            unit_id = f"U{d:03d}{u:03d}"
             units.append(
-                f"  - {{编号: 'U{d:03d}{u:03d}', 名称: 单位{d}_{u}, 领域: {domain}, 类型: {kind}}}\n"
+                f"  - {{编号: '{unit_id}', 名称: 单位{d}_{u}, 领域: {domain}, 类型: {kind}}}\n"
             )
     (rules / "名单.yaml").write_text("".join(units), encoding="utf-8")
     for domain in domains:
