@@ -80,6 +80,11 @@ def _categories(ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors
         row.update({f"unit.{k}": v for k, v in unit.attributes})
     population = Population.from_rows(rows, types, unit_ids=[u.name for u in units])
     hits = [evaluate(program, population)[0] == 1.0 for program in programs]
+    for category, hit in zip(domain.categories, hits, strict=True):
+        if not hit.any():
+            message = f"类别 {category.name} 没有任何单位"
+            span = category.condition.span
+            errors.add(Diagnostic("KH233", message, span, severity=Severity.WARNING))
     for index, unit in enumerate(units):
         matched = [c.name for c, hit in zip(domain.categories, hits, strict=True) if hit[index]]
         if not matched:
