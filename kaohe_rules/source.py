@@ -89,7 +89,7 @@ class SourceLines:
 
     def add(self, name: str, text: str) -> None:
         """Register an in-memory source (an expression typed on the command line)."""
-        self._texts[name] = text.splitlines() or [""]
+        self._texts[name] = _lines(text)
 
     def line(self, name: str, number: int) -> str | None:
         """Line ``number`` (1-based) of source ``name``, or None when unknown."""
@@ -102,8 +102,14 @@ class SourceLines:
 
     def _read(self, name: str) -> list[str]:
         try:
-            lines = Path(name).read_text(encoding="utf-8-sig").splitlines()
+            lines = _lines(Path(name).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, ValueError):
             lines = []
         self._texts[name] = lines
         return lines
+
+
+def _lines(text: str) -> list[str]:
+    # Only "\n" ends a line, as for the parsers; str.splitlines would also split
+    # at U+2028 and friends and shift every line number after them.
+    return [line.rstrip("\r") for line in text.split("\n")]

@@ -40,8 +40,10 @@ class Scope:
             symbols = [Symbol(name, type_) for name, type_ in symbols.items()]
         self.symbols: dict[str, Symbol] = {s.name: s for s in symbols}
         self.functions = functions
-        self.namespaces = {name.rsplit(".", 1)[0] for name in self.symbols if "." in name} | {
-            name.split(".", 1)[0] for name in self.symbols if "." in name
+        self.namespaces = {
+            ".".join(parts[:i])
+            for parts in (name.split(".") for name in self.symbols)
+            for i in range(1, len(parts))
         }
 
     def children(self, prefix: str) -> list[str]:
@@ -90,8 +92,11 @@ def check(node: ast.Node, scope: Scope, expect: Type | None = None, source: str 
     """Check ``node`` against ``scope``; raise KaoheError listing every problem found."""
     checker = _Checker(scope, Compiled(node, ANY, source))
     result = checker.visit(node)
+    checker.require_value(result, node)
     if expect is not None and not accepts(expect, result):
-        code, message = _EXPECT[expect.kind]
+        code, message = _EXPECT.get(
+            expect.kind, ("KH130", "此处需要" + expect.label + "，而表达式的结果是{actual}")
+        )
         checker.errors.error(code, message.format(actual=result.label), node.span)
     checker.errors.raise_if_errors()
     checker.out.type = result
@@ -103,6 +108,20 @@ class _Checker:
         self.scope = scope
         self.out = out
         self.errors = Collector()
+
+    def require_value(self, kind: Type, node: ast.Node) -> bool:
+        """A list or a record cannot stand where a single value is needed."""
+        if kind.kind == "list":
+            message = "列表只能写在 in/属于 之后或作为函数参数"
+            self.errors.error("KH136", message, node.span)
+        elif kind.kind == "record":
+            names = "、".join(name for name, _ in kind.fields)
+            self.errors.error(
+                "KH134", f"这里需要取出一个字段（{names}）", node.span, "如 history(1).等次"
+            )
+        else:
+            return True
+        return False
 
     def visit(self, node: ast.Node) -> Type:
         method = getattr(self, "visit_" + type(node).__name__)
@@ -176,14 +195,16 @@ class _Checker:
         return field_type
 
     def visit_ListExpr(self, node: ast.ListExpr) -> Type:
-        elem: Type | None = MISSING
+        elem: Type = MISSING
         for item in node.items:
             item_type = self.visit(item)
+            if item_type.kind in ("list", "record"):
+                self.errors.error("KH136", "列表不能嵌套，列表中只能是单个的值", item.span)
+                return ANY
             joined = unify(elem, item_type)
-            if joined is None or item_type.kind in ("list", "record"):
-                self.errors.error(
-                    "KH136", f"列表中的值类型不一致：{elem.label}与{item_type.label}", item.span
-                )
+            if joined is None:
+                message = f"列表中的值类型不一致：前面是{elem.label}，这里是{item_type.label}"
+                self.errors.error("KH136", message, item.span)
                 return ANY
             elem = joined
         return list_of(elem)
@@ -215,7 +236,9 @@ class _Checker:
         elif node.op in ("<", "<=", ">", ">="):
             for side, kind in ((node.left, left), (node.right, right)):
                 self._require(kind, NUMBER, side, "KH132", f"'{node.op}' 只能比较数值")
-        elif unify(left, right) is None or "list" in (left.kind, right.kind):
+        elif not (self.require_value(left, node.left) and self.require_value(right, node.right)):
+            pass
+        elif unify(left, right) is None:
             self.errors.error(
                 "KH132",
                 f"不能比较{left.label}与{right.label}",
@@ -235,6 +258,12 @@ class _Checker:
     def visit_Member(self, node: ast.Member) -> Type:
         value = self.visit(node.value)
         items = self.visit(node.items)
+        for part in (node.value, *node.items.items):
+            if isinstance(part, ast.Missing):
+                message = "与 missing 比较的结果总是缺失，列表中的 missing 也不会匹配任何值"
+                self.errors.error("KH135", message, part.span, "判断是否缺失请用 is_missing(x)")
+        if not self.require_value(value, node.value):
+            return BOOL
         if items != ANY and unify(value, items.elem) is None:
             self.errors.error("KH132", f"不能在{items.label}中查找{value.label}", node.value.span)
         return BOOL
@@ -244,6 +273,8 @@ class _Checker:
         hint = "条件需要比较，如 x > 0" if test == NUMBER else None
         self._require(test, BOOL, node.test, "KH131", "如果/if 之后需要条件", hint)
         then, orelse = self.visit(node.then), self.visit(node.orelse)
+        if not (self.require_value(then, node.then) and self.require_value(orelse, node.orelse)):
+            return ANY
         joined = unify(then, orelse)
         if joined is None:
             self.errors.error(
@@ -294,14 +325,16 @@ class _Checker:
                         arg.span,
                     )
                 shared = joined or ANY
-        if function.name == "steps":
-            _check_steps(binding, self.errors)
+        if function.aligned_lists:
+            _check_aligned_lists(function, binding, self.errors)
         return function.result if function.result is not None else shared
 
     def _check_argument(self, function: Function, param: Param, arg: ast.Node, kind: Type) -> None:
         where = f"{function.name} 的参数 {param.name}"
         if param.type.kind == "list" and not isinstance(arg, ast.ListExpr):
             self.errors.error("KH136", f"{where} 须写成列表，如 [1, 2, 3]", arg.span)
+            return
+        if param.type.kind != "list" and not self.require_value(kind, arg):
             return
         if not accepts(param.type, kind):
             self.errors.error(
@@ -406,23 +439,21 @@ def _check_constant(function: Function, param: Param, arg: ast.Node, errors: Col
         errors.error(
             "KH150", f"{where} 不能是 {value!r}", arg.span, "可选：" + "、".join(param.choices)
         )
-    elif param.name == "digits" and (value != int(value) or not -10 <= value <= 12):
-        errors.error("KH150", f"{where} 须是 -10 到 12 之间的整数", arg.span)
-    elif param.name == "p" and not 0 <= value <= 1:
-        errors.error("KH150", f"{where} 须在 0 到 1 之间（可写成 90%）", arg.span)
+    elif param.rule is not None and (problem := param.rule(value)):
+        errors.error("KH150", f"{where} {problem}", arg.span)
 
 
-def _check_steps(binding: Binding, errors: Collector) -> None:
-    thresholds, shares = binding.values[1], binding.values[2]
-    if not isinstance(thresholds, ast.ListExpr) or not isinstance(shares, ast.ListExpr):
+def _check_aligned_lists(function: Function, binding: Binding, errors: Collector) -> None:
+    """Paired lists (steps' thresholds and shares) have equal, non-zero lengths;
+    the first, when constant, is strictly monotone."""
+    lists = [v for v in binding.values if isinstance(v, ast.ListExpr)]
+    if len(lists) < 2:
         return
+    thresholds, shares = lists[0], lists[1]
     if not thresholds.items or len(thresholds.items) != len(shares.items):
-        errors.error(
-            "KH150",
-            f"steps 的档位有 {len(thresholds.items)} 个，得分率有 {len(shares.items)} 个，"
-            "须一样多且不为空",
-            shares.span,
-        )
+        counts = f"档位有 {len(thresholds.items)} 个，得分率有 {len(shares.items)} 个"
+        message = f"{function.name} 的{counts}，须一样多且不为空"
+        errors.error("KH150", message, shares.span)
         return
     known = [constant_value(item) for item in thresholds.items]
     if all(v is not _NOT_CONSTANT for v in known) and len(known) > 1:
@@ -431,6 +462,6 @@ def _check_steps(binding: Binding, errors: Collector) -> None:
         if not (rising or falling):
             errors.error(
                 "KH150",
-                "steps 的档位须严格递增（越高越好）或严格递减（越低越好）",
+                f"{function.name} 的档位须严格递增（越高越好）或严格递减（越低越好）",
                 thresholds.span,
             )

@@ -56,7 +56,7 @@ def count(cx: CallContext, condition: object = None, by: object = None) -> np.nd
     else:
         met = np.broadcast_to(np.asarray(condition, dtype=np.float64) == 1.0, cx.size)
         weights = met[known].astype(np.float64)
-    totals = np.bincount(codes[known], weights=weights, minlength=codes.max(initial=-1) + 1)
+    totals = np.bincount(codes[known], weights=weights, minlength=max(codes.max(initial=-1) + 1, 1))
     return _finish(totals[np.where(known, codes, 0)], codes)
 
 

@@ -18,8 +18,9 @@ from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled, constant_value
 from kaohe_rules.dsl.columns import choose, missing_mask
+from kaohe_rules.dsl.numeric import compare_vector, near_vector
 from kaohe_rules.dsl.population import Population
-from kaohe_rules.dsl.types import TEXT
+from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.source import Span
 
 Active = np.ndarray | None  # the units whose value matters here; None: all of them
@@ -218,6 +219,9 @@ class _Compiler:
 
     def build_Compare(self, node: ast.Compare) -> Closure:
         left, right, op = self.build(node.left), self.build(node.right), _COMPARE[node.op]
+        if NUMBER in (self.compiled.type_of(node.left), self.compiled.type_of(node.right)):
+            symbol = node.op
+            op = lambda a, b: compare_vector(symbol, a, b)  # noqa: E731
 
         def run_compare(run: Run, active: Active) -> object:
             a, b = left(run, active), right(run, active)
@@ -242,13 +246,15 @@ class _Compiler:
         value = self.build(node.value)
         items = [self.build(item) for item in node.items.items]
         negated = node.negated
+        numeric = self.compiled.type_of(node.value) == NUMBER
 
         def run_member(run: Run, active: Active) -> object:
             v = value(run, active)
             found = np.zeros(np.shape(v), dtype=bool)
             for item in items:
                 candidate = item(run, active)
-                found = found | (np.equal(v, candidate) & ~missing_mask(candidate))
+                equal = near_vector(v, candidate) if numeric else np.equal(v, candidate)
+                found = found | (equal & ~missing_mask(candidate))
             result = np.where(found != negated, 1.0, 0.0)
             return np.where(missing_mask(v), np.nan, result)
 
@@ -288,7 +294,10 @@ class _Compiler:
                 args = list(args[0]) + args[1:]
             context = _CallContext(run, span, active)
             with np.errstate(all="ignore"):
-                return function.vector(context, *args)
+                result = function.vector(context, *args)
+            if function.overflow_check:
+                result = _finite(run, active, span, result)
+            return result
 
         return run_call
 
@@ -312,8 +321,13 @@ def _careful(run: Run, active: Active, span: Span, op: np.ufunc, a: object, b: o
         zero = np.equal(b, 0.0) & ~missing_mask(a)
         run.warn("KH160", "除数为零，结果按缺失处理", span, zero, active)
         result = np.where(np.equal(b, 0.0), np.nan, result)
+    return _finite(run, active, span, result)
+
+
+def _finite(run: Run, active: Active, span: Span, result: object) -> object:
+    """Infinite results become missing, with a warning for the active units."""
     overflow = np.isinf(result)
-    if overflow.any():
+    if np.any(overflow):
         run.warn("KH161", "计算结果超出数值范围，按缺失处理", span, overflow, active)
         result = np.where(overflow, np.nan, result)
     return result

@@ -36,6 +36,7 @@ class Param:
     default: object = REQUIRED
     const: bool = False
     choices: tuple[str, ...] = ()
+    rule: Callable[[object], str | None] | None = None  # a constant's extra condition
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Function:
     scalar: Callable | None = None
     variadic: bool = False  # the last parameter repeats: min(a, b, c)
     cohort: bool = False
+    aligned_lists: bool = False  # its list arguments pair up item by item (steps)
+    overflow_check: bool = False  # its result may overflow although its inputs are finite
     summary: str = ""
 
     def param(self, name: str) -> Param | None:
@@ -127,14 +130,24 @@ def _scalar_linear(cx: CallContext, value, floor, target):
     if floor == target:
         cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理")
         return None
-    return min(max((value - floor) / (target - floor), 0.0), 1.0)
+    share = (value - floor) / (target - floor)
+    if not math.isfinite(share):
+        cx("KH161", "计算结果超出数值范围，按缺失处理")
+        return None
+    return min(max(share, 0.0), 1.0)
 
 
 def _vector_linear(cx: CallContext, value, floor, target):
     width = np.subtract(target, floor, dtype=np.float64)
     flat = width == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.clip(np.subtract(value, floor) / width, 0.0, 1.0)
+    with np.errstate(all="ignore"):
+        raw = np.subtract(value, floor) / width
+    known = ~(np.isnan(value) | np.isnan(floor) | np.isnan(target))
+    overflow = ~np.isfinite(raw) & known & ~flat
+    if np.any(overflow):
+        cx("KH161", "计算结果超出数值范围，按缺失处理", overflow)
+        raw = np.where(overflow, np.nan, raw)
+    share = np.clip(raw, 0.0, 1.0)
     if np.any(flat):
         known = flat & ~np.isnan(value)
         cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理", known)
@@ -148,7 +161,7 @@ def _scalar_steps(cx: CallContext, value, thresholds, shares):
     ascending = thresholds[0] <= thresholds[-1]
     result = 0.0
     for limit, share in zip(thresholds, shares, strict=True):
-        if (value >= limit) if ascending else (value <= limit):
+        if numeric.compare_scalar(">=" if ascending else "<=", value, limit):
             result = share
     return result
 
@@ -158,10 +171,22 @@ def _vector_steps(cx: CallContext, value, thresholds, shares):
     result = np.zeros(np.broadcast(value, *thresholds, *shares).shape)
     unknown = np.isnan(value)
     for limit, share in zip(thresholds, shares, strict=True):
-        reached = np.where(ascending, np.greater_equal(value, limit), np.less_equal(value, limit))
+        above = numeric.compare_vector(">=", value, limit)
+        below = numeric.compare_vector("<=", value, limit)
+        reached = np.where(ascending, above, below)
         result = np.where(reached, share, result)
         unknown = unknown | np.isnan(limit) | np.isnan(share)
     return np.where(unknown, np.nan, result)
+
+
+def _digits_rule(value: object) -> str | None:
+    if value != int(value) or not -10 <= value <= 12:
+        return "须是 -10 到 12 之间的整数"
+    return None
+
+
+def _share_rule(value: object) -> str | None:
+    return None if 0 <= value <= 1 else "须在 0 到 1 之间（可写成 90%）"
 
 
 def _p(name: str, type_: Type, default: object = REQUIRED, **kw) -> Param:
@@ -203,7 +228,7 @@ _ENTRIES = [
     ),
     Function(
         "round_half_up",
-        (_p("x", NUMBER), _p("digits", NUMBER, 0.0, const=True)),
+        (_p("x", NUMBER), _p("digits", NUMBER, 0.0, const=True, rule=_digits_rule)),
         NUMBER,
         _vector_round("half_up"),
         _scalar_round("half_up"),
@@ -211,7 +236,7 @@ _ENTRIES = [
     ),
     Function(
         "floor",
-        (_p("x", NUMBER), _p("digits", NUMBER, 0.0, const=True)),
+        (_p("x", NUMBER), _p("digits", NUMBER, 0.0, const=True, rule=_digits_rule)),
         NUMBER,
         _vector_round("floor"),
         _scalar_round("floor"),
@@ -219,7 +244,7 @@ _ENTRIES = [
     ),
     Function(
         "ceil",
-        (_p("x", NUMBER), _p("digits", NUMBER, 0.0, const=True)),
+        (_p("x", NUMBER), _p("digits", NUMBER, 0.0, const=True, rule=_digits_rule)),
         NUMBER,
         _vector_round("ceil"),
         _scalar_round("ceil"),
@@ -256,6 +281,7 @@ _ENTRIES = [
         NUMBER,
         _vector_steps,
         _scalar_steps,
+        aligned_lists=True,
         summary="分档得分率：达到第几档取第几档的得分率",
     ),
     Function(
@@ -319,7 +345,7 @@ _ENTRIES = [
     ),
     Function(
         "quantile",
-        (_p("x", NUMBER), _p("p", NUMBER, const=True), _BY),
+        (_p("x", NUMBER), _p("p", NUMBER, const=True, rule=_share_rule), _BY),
         NUMBER,
         cohort.quantile,
         cohort=True,

@@ -10,44 +10,64 @@ from collections.abc import Iterable
 CHINESE_KEYWORDS = ("如果", "否则", "则", "且", "或", "不属于", "属于", "非", "是", "否", "缺失")
 
 _WORD = re.compile(r"[^\W\d]\w*")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|“[^”]*”|[^\W\d]\w*|==|!=|<=|>=|[<>≥≤≠]|[^\s\w]')
+_COMPARISON = re.compile(r"==|!=|<=|>=|[<>≥≤≠]")
 
 _TERMINAL_LABELS = {
-    "NUMBER": "数值",
-    "STRING": "文本",
-    "NAME": "名称",
-    "LPAR": "'('",
     "RPAR": "')'",
-    "LSQB": "'['",
     "RSQB": "']'",
     "COMMA": "','",
-    "COMP_OP": "比较运算符",
+    "THEN": "'then'/'则'",
+    "ELSE": "'else'/'否则'",
     "PLUS": "'+'",
     "MINUS": "'-'",
     "STAR": "'*'",
     "SLASH": "'/'",
-    "DOT": "'.'",
-    "THEN": "'then'/'则'",
-    "ELSE": "'else'/'否则'",
+    "COMP_OP": "比较运算符",
     "AND": "'and'/'且'",
     "OR": "'or'/'或'",
     "IN": "'in'/'属于'",
+    "NUMBER": "数值",
+    "NAME": "名称",
+    "STRING": "文本",
+    "LPAR": "'('",
+    "LSQB": "'['",
     "IF": "'if'/'如果'",
     "NOT": "'not'/'非'",
     "TRUE": "'true'/'是'",
     "MISSING": "'missing'/'缺失'",
+    "DOT": "'.'",
+    "$END": "表达式结尾",
 }
 
 
 def expected_hint(expected: Iterable[str]) -> str | None:
-    """ "此处应为 …" from the terminals the parser would have accepted."""
-    labels = []
-    for name in sorted(expected):
-        label = _TERMINAL_LABELS.get(name.removesuffix("_ZH"))
-        if label and label not in labels:
-            labels.append(label)
+    """ "此处应为 …" from the terminals the parser would have accepted, likeliest first."""
+    names = {name.removesuffix("_ZH") for name in expected}
+    labels = [_TERMINAL_LABELS[n] for n in _TERMINAL_LABELS if n in names]
     if not labels:
         return None
     return "此处应为 " + "、".join(labels[:8])
+
+
+_BOUNDARIES = {"and", "or", "not", "if", "then", "else", "in", *CHINESE_KEYWORDS}
+
+
+def after_comparison(prefix: str) -> bool:
+    """Whether ``prefix`` ends inside a comparison (``a < b``), at the same bracket level."""
+    depth = 0
+    for token in reversed(_TOKEN.findall(prefix)):
+        if token in ")）]":
+            depth += 1
+        elif token in "(（[":
+            if depth == 0:
+                return False
+            depth -= 1
+        elif depth == 0 and (token in _BOUNDARIES or token in ",，"):
+            return False
+        elif depth == 0 and _COMPARISON.fullmatch(token):
+            return True
+    return False
 
 
 def glued_keyword(text: str) -> str | None:

@@ -14,7 +14,7 @@ boundary through the exact scalar path.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 
@@ -22,6 +22,7 @@ SIGNIFICANT = 15
 # Values this close (relative) to a boundary take the exact path; it must exceed
 # the change that reading at 15 significant digits can make (5e-15 relative).
 _NEAR = 1e-12
+_WIDE = Context(prec=400)  # room for any double's digits when rounding to tens or more
 _MODES = {"half_up": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CEILING}
 
 
@@ -34,18 +35,19 @@ def round_scalar(x: float | None, digits: int = 0, mode: str = "half_up") -> flo
     """Round one number to ``digits`` decimals; None (missing) stays None."""
     if x is None or math.isnan(x):
         return None
-    if math.isinf(x) or abs(x) >= 1e15:
-        return x
+    if math.isinf(x) or (abs(x) >= 1e15 and digits >= 0):
+        return x  # a double this large has no decimals left to round
     quantum = Decimal(1).scaleb(-digits)
-    return float(as_decimal(x).quantize(quantum, rounding=_MODES[mode]))
+    return float(as_decimal(x).quantize(quantum, rounding=_MODES[mode], context=_WIDE))
 
 
 def round_vector(x: np.ndarray, digits: int = 0, mode: str = "half_up") -> np.ndarray:
     """Round an array exactly as :func:`round_scalar` rounds each element."""
     given = np.asarray(x, dtype=np.float64)
     x = given.reshape(-1)
-    scale = 10.0**digits
-    y = x * scale
+    # 10**-k is inexact in binary: scale down by multiplying with 10**k instead.
+    up, down = (10.0**digits, 1.0) if digits >= 0 else (1.0, 10.0**-digits)
+    y = x * up / down
     if mode == "half_up":
         ay = np.abs(y)
         rounded = np.copysign(np.floor(ay + 0.5), y)
@@ -63,7 +65,51 @@ def round_vector(x: np.ndarray, digits: int = 0, mode: str = "half_up") -> np.nd
             # 3.0) is the number as written, and the fast path is exact.
             near &= boundary != 0
         near |= np.abs(x) >= 1e15
-    result = rounded / scale
+    result = rounded * down / up
     for i in np.flatnonzero(near):
         result[i] = round_scalar(float(x[i]), digits, mode)
     return result.reshape(given.shape)
+
+
+# Two numbers closer than this (relative) compare equal, so binary noise cannot
+# flip a condition at a boundary: 57% * 100 >= 57 holds, as a person expects.
+TOLERANCE = 1e-14
+
+
+def near_scalar(a: float, b: float) -> bool:
+    """Whether two numbers are equal up to binary noise."""
+    return abs(a - b) <= TOLERANCE * max(abs(a), abs(b))
+
+
+def compare_scalar(op: str, a: float, b: float) -> bool:
+    """A number comparison in which values equal up to binary noise are equal."""
+    same = near_scalar(a, b)
+    return {
+        "==": same,
+        "!=": not same,
+        "<": a < b and not same,
+        "<=": a < b or same,
+        ">": a > b and not same,
+        ">=": a > b or same,
+    }[op]
+
+
+def near_vector(a: object, b: object) -> np.ndarray:
+    """Elementwise :func:`near_scalar`."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(np.subtract(a, b)) <= TOLERANCE * np.maximum(np.abs(a), np.abs(b))
+
+
+def compare_vector(op: str, a: object, b: object) -> np.ndarray:
+    """Elementwise :func:`compare_scalar` (missing values compare false; callers mask them)."""
+    same = near_vector(a, b)
+    with np.errstate(invalid="ignore"):
+        if op == "==":
+            return same
+        if op == "!=":
+            return ~same
+        if op in ("<", "<="):
+            less = np.less(a, b)
+            return (less & ~same) if op == "<" else (less | same)
+        greater = np.greater(a, b)
+        return (greater & ~same) if op == ">" else (greater | same)

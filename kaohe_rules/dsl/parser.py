@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl import ast
-from kaohe_rules.dsl.hints import expected_hint, glued_keyword, invisible_hint
+from kaohe_rules.dsl.hints import after_comparison, expected_hint, glued_keyword, invisible_hint
 from kaohe_rules.resources import data_path
 from kaohe_rules.source import Origin, Span
 
@@ -263,10 +263,11 @@ def _translate(error: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
     if tok.type == "$END":
         return _unexpected_end(error, text, origin)
     span = origin.span(tok.line, tok.column, tok.end_line, tok.end_column)
-    expected = set(error.expected)
+    expected = _acceptable(error)
+    prefix = text[: tok.start_pos]
     if tok.type == "EQUAL":
         return Diagnostic("KH107", "'=' 不是比较运算符", span, "判断相等请用 '=='")
-    if tok.type == "COMP_OP" and "COMP_OP" not in expected:
+    if tok.type == "COMP_OP" and "COMP_OP" not in expected and after_comparison(prefix):
         return Diagnostic(
             "KH106",
             f"比较运算不能连写：第二个 '{tok}'",
@@ -274,10 +275,19 @@ def _translate(error: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
             "把 a < b < c 写成 a < b and b < c",
         )
     hint = expected_hint(expected)
-    glued = glued_keyword(text)
-    if glued:
-        hint = f"关键字 '{glued}' 与相邻文字之间需要空格"
+    # 如果 glued to a name (如果x>3则…) shows as a stray 则/否则, or as that name.
+    stray = tok.type.startswith(("THEN", "ELSE")) and glued_keyword(prefix)
+    if stray or (tok.type == "NAME" and glued_keyword(str(tok))):
+        hint = "关键字 '如果' 与后面的文字之间需要空格"
     return Diagnostic("KH101", f"此处不应出现 '{_clip(str(tok))}'", span, hint)
+
+
+def _acceptable(error: UnexpectedToken) -> set[str]:
+    """What the parser would accept here: exact when Lark can tell, else its rough set."""
+    try:
+        return set(error.interactive_parser.accepts())
+    except Exception:  # accepts() replays the parse; any failure falls back to the estimate
+        return set(error.expected)
 
 
 def _bad_character(error: UnexpectedCharacters, text: str, origin: Origin) -> Diagnostic:
@@ -315,11 +325,15 @@ def _unexpected_end(error: UnexpectedToken, text: str, origin: Origin) -> Diagno
 def _brackets(text: str):
     """Yield (line, column, open brackets) after each bracket, ignoring strings."""
     stack: list[tuple[int, int, str]] = []
-    line, column, quote = 1, 0, None
+    line, column, quote, escaped = 1, 0, None, False
     for char in text:
         column += 1
         if char == "\n":
             line, column = line + 1, 0
+        elif escaped:
+            escaped = False
+        elif quote == '"' and char == "\\":
+            escaped = True
         elif quote:
             quote = None if char == quote else quote
         elif char in '"“':

@@ -77,7 +77,7 @@ class Population:
 
     def factorize(self, keys: object) -> np.ndarray:
         """Group codes for ``keys`` (-1 for a missing key); one group when None or constant."""
-        if keys is None or not isinstance(keys, np.ndarray | list | tuple):
+        if keys is None or np.ndim(keys) == 0:
             return np.zeros(self.size, dtype=np.int64)
         codes, _ = pd.factorize(pd.Series(np.asarray(keys)), use_na_sentinel=True)
         return np.asarray(codes, dtype=np.int64)

@@ -17,6 +17,7 @@ from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled, constant_value
 from kaohe_rules.dsl.evaluate import Run, _require_columns, vectorize
+from kaohe_rules.dsl.numeric import compare_scalar, near_scalar
 from kaohe_rules.dsl.population import Population, from_column
 from kaohe_rules.dsl.types import Type
 
@@ -46,7 +47,7 @@ def evaluate_one(
     _require_columns(compiled, population)
     interpreter = _Interpreter(compiled, population, index, trace)
     value = interpreter.visit(compiled.node)
-    if isinstance(value, float) and math.isinf(value):
+    if isinstance(value, float) and not math.isfinite(value):
         interpreter.warn("KH161", "计算结果超出数值范围，按缺失处理", compiled.node)
         value = None
     return value, interpreter.warnings
@@ -131,6 +132,8 @@ class _Interpreter:
         a, b = self.visit(node.left), self.visit(node.right)
         if a is None or b is None:
             return None
+        if isinstance(a, float) or isinstance(b, float):
+            return compare_scalar(node.op, a, b)
         return _COMPARE[node.op](a, b)
 
     def visit_Logic(self, node: ast.Logic) -> object:
@@ -150,7 +153,10 @@ class _Interpreter:
         items = self.visit(node.items)
         if value is None:
             return None
-        found = any(item is not None and item == value for item in items)
+        if isinstance(value, float):
+            found = any(item is not None and near_scalar(item, value) for item in items)
+        else:
+            found = any(item is not None and item == value for item in items)
         return found != node.negated
 
     def visit_ListExpr(self, node: ast.ListExpr) -> object:

@@ -116,3 +116,17 @@ def test_show_prints_the_resolved_rule_set() -> None:
     assert "继承" not in result.output
     assert "研发投入强度" in result.output and "权重: 25" in result.output
     assert "单位数: 4" in result.output
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    """Made at run time: a 5 MB fixture would weigh on the repository."""
+    from kaohe_rules.diagnostics import KaoheError
+    from kaohe_rules.loader import MAX_FILE_BYTES
+
+    path = tmp_path / "big.yaml"
+    line = "# " + "很长的注释" * 20 + "\n"
+    path.write_text(line * (MAX_FILE_BYTES // len(line.encode()) + 1), encoding="utf-8")
+    with pytest.raises(KaoheError) as raised:
+        load_file(path)
+    [problem] = raised.value.diagnostics
+    assert (problem.code, problem.span.line, problem.span.column) == ("KH205", 1, 1)
