@@ -105,9 +105,9 @@ def _attribute(
         )
         return None
     if kind == BOOL:
-        if value in (True, "是"):
+        if value is True or value == "是":
             return True
-        if value in (False, "否"):
+        if value is False or value == "否":
             return False
     elif kind == NUMBER and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -222,8 +222,9 @@ def indicator(
         thresholds=tuple(number(v) for v in spec.get("档位", ())),
         shares=tuple(number(v) for v in spec.get("得分率", ())),
         rank_step=number(spec.get("排名步长")),
-        rank_minimum=number(spec.get("最低分")),
+        rank_minimum=number(spec.get("最低分", 0 if method == "rank" else None)),
         half_year_target=number(spec.get("半年目标值")),
+        benchmark=_expr(spec, "标杆") if method == "benchmark" else None,
         lead=str(spec.get("牵头单位", "")),
         owner=str(spec.get("责任人", "")),
         missing=spec.get("缺失数据", missing),
@@ -293,7 +294,7 @@ def _method_formula(method: str, direction: str, spec: YMap) -> str:
         desc = "true" if higher else "false"
         return f"max(满分 - (rank(值, desc={desc}{scope}) - 1) * 排名步长, 最低分)"
     if method == "benchmark":
-        best = spec.get("标杆") or ("group_max(值)" if higher else "group_min(值)")
+        best = "标杆" if "标杆" in spec else ("group_max(值)" if higher else "group_min(值)")
         share = f"值 / ({best})" if higher else f"({best}) / 值"
         return f"满分 * min({share}, 1)"
     return "missing"

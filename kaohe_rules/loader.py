@@ -37,6 +37,7 @@ class YMap(dict):
         self.keys_at: dict[str, Span] = {}
         self.values_at: dict[str, Span] = {}
         self.origins: dict[str, Origin] = {}
+        self.deleted: dict[str, Span] = {}  # keys a later year's ``~`` removed, and where
 
 
 class YList(list):
@@ -60,7 +61,7 @@ def _origin(file: str, node: Node, lines: list[str]) -> Origin | None:
     if not isinstance(node, ScalarNode):
         return None
     line, column = node.start_mark.line + 1, node.start_mark.column + 1
-    if node.style in ("|", ">"):
+    if node.style == "|":
         # The text starts on the next non-blank line, at its indentation.
         for number in range(line + 1, len(lines) + 1):
             text = lines[number - 1]
@@ -68,9 +69,52 @@ def _origin(file: str, node: Node, lines: list[str]) -> Origin | None:
                 indent = len(text) - len(text.lstrip(" "))
                 return Origin(file, number, indent + 1, continuation_column=indent + 1)
         return Origin(file, line, column)
+    folded = node.style == ">" or node.end_mark.line > node.start_mark.line
+    quoted_width = node.end_mark.column - node.start_mark.column - 2
+    escaped = node.style in ('"', "'") and quoted_width != len(node.value)
+    if folded or escaped:
+        return _aligned_origin(file, node, lines)
     if node.style in ('"', "'"):
         return Origin(file, line, column + 1)
     return Origin(file, line, column)
+
+
+def _aligned_origin(file: str, node: ScalarNode, lines: list[str]) -> Origin:
+    """An origin that maps each character of a folded, multi-line or escaped scalar.
+
+    YAML joins such text (line breaks become spaces, escapes are decoded), so
+    the value's columns no longer match the file's; walking the value and the
+    file text side by side recovers each character's place.
+    """
+    raw: list[tuple[str, tuple[int, int]]] = []
+    start, end = node.start_mark, node.end_mark
+    for index in range(start.line, min(end.line, len(lines) - 1) + 1):
+        text = lines[index] + "\n"
+        first = start.column if index == start.line else 0
+        last = end.column if index == end.line else len(text)
+        raw += [(text[c], (index + 1, c + 1)) for c in range(first, min(last, len(text)))]
+    positions: list[list[tuple[int, int]]] = [[]]
+    j = 0
+    for char in node.value:
+        probe = j
+        while probe < len(raw) and probe - j < 12 and not _same(char, raw[probe][0]):
+            probe += 1
+        if probe < len(raw) and _same(char, raw[probe][0]):
+            j = probe
+        place = raw[min(j, len(raw) - 1)][1] if raw else (start.line + 1, start.column + 1)
+        if char == "\n":
+            positions.append([])
+        else:
+            positions[-1].append(place)
+        j += 1
+    first_place = positions[0][0] if positions[0] else (start.line + 1, start.column + 1)
+    rows = tuple(tuple(row) for row in positions)
+    return Origin(file, first_place[0], first_place[1], positions=rows)
+
+
+def _same(value_char: str, raw_char: str) -> bool:
+    # Folding turns a line break into a space.
+    return value_char == raw_char or (value_char in " \n" and raw_char == "\n")
 
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")

@@ -18,11 +18,18 @@ def merge_patch(base: object, patch: object) -> object:
     if not isinstance(patch, YMap):
         return patch
     merged = _copy_map(base) if isinstance(base, YMap) else YMap(patch.file, patch.span)
+    # The newest file that writes a mapping is where a problem with it is shown.
+    merged.file, merged.span = patch.file, patch.span
+    for key, where in patch.deleted.items():
+        if key not in merged:
+            merged.deleted[key] = where
     for key, value in patch.items():
         if value is None:
             for table in (merged, merged.keys_at, merged.values_at, merged.origins):
                 table.pop(key, None)
+            merged.deleted[key] = patch.keys_at[key]
             continue
+        merged.deleted.pop(key, None)
         merged[key] = merge_patch(merged.get(key), value)
         merged.keys_at[key] = patch.keys_at[key]
         merged.values_at[key] = patch.values_at[key]
@@ -39,6 +46,7 @@ def _copy_map(source: YMap) -> YMap:
     copy.keys_at.update(source.keys_at)
     copy.values_at.update(source.values_at)
     copy.origins.update(source.origins)
+    copy.deleted.update(source.deleted)
     return copy
 
 

@@ -70,6 +70,7 @@ class Indicator:
     rank_step: float | None = None
     rank_minimum: float | None = None
     half_year_target: float | None = None
+    benchmark: Expr | None = None  # 标杆值: the benchmark formula, named 标杆 in ``formula``
     lead: str = ""
     owner: str = ""
     missing: str = "记零分"

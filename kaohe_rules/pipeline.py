@@ -33,7 +33,9 @@ def _schema_stage(assembled: Assembled, errors: Collector) -> None:
     seen = set()
     for document, kind in documents:
         for diagnostic in schema.check_document(document, kind):
-            key = (diagnostic.span, diagnostic.code, diagnostic.message)
+            # 通用 settings are checked in the rule set and again in each domain
+            # that inherits them: report each place once, as the rule set sees it.
+            key = (diagnostic.span, diagnostic.code)
             if key not in seen:
                 seen.add(key)
                 errors.add(diagnostic)

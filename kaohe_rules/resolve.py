@@ -112,8 +112,12 @@ class _Domain:
             self.compile(category.condition, units, BOOL, f"类别 {category.name}")
         for indicator in _all_indicators(self.domain):
             names = {**self.base, "值": NUMBER, **dict.fromkeys(PARAMETERS, NUMBER)}
-            where = (f"考卷 {indicator.paper}", f"指标 {indicator.id}", "计分")
-            self.compile(indicator.formula, names, NUMBER, *where)
+            where = (f"考卷 {indicator.paper}", f"指标 {indicator.id}")
+            if indicator.benchmark is not None:
+                # The benchmark is its own formula, evaluated first as 标杆.
+                self.compile(indicator.benchmark, names, NUMBER, *where, "标杆")
+                names["标杆"] = NUMBER
+            self.compile(indicator.formula, names, NUMBER, *where, "计分")
         scores = {f"{i.id}.得分": NUMBER for i in _all_indicators(self.domain)}
         for paper in self.domain.papers:
             names = {**self.base, **scores, "权重": NUMBER}

@@ -87,11 +87,8 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
         return _unknown_keys(error, context)
     if validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
-        return [
-            Diagnostic("KH213", f"缺少 '{key}'", _first_key(error.instance) or span, None, context)
-            for key in missing
-        ]
-    if validator == "propertyNames":
+        return [_missing_key(error.instance, key, span, context) for key in missing]
+    if "propertyNames" in error.relative_schema_path:
         return [_bad_name(error, document, context)]
     if validator == "type":
         wanted = error.validator_value
@@ -113,10 +110,13 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
     return [Diagnostic("KH214", _value_message(error), span, None, context)]
 
 
-def _first_key(instance: object) -> Span | None:
-    if isinstance(instance, YMap):
-        return instance.span
-    return None
+def _missing_key(instance: object, key: str, span: Span | None, context) -> Diagnostic:
+    deleted = instance.deleted.get(key) if isinstance(instance, YMap) else None
+    if deleted is not None:
+        message = f"缺少 '{key}'：它在这里被写成空值（~），继承时等于删除"
+        return Diagnostic("KH213", message, deleted, f"给 {key} 写上值", context)
+    where = instance.span if isinstance(instance, YMap) else span
+    return Diagnostic("KH213", f"缺少 '{key}'", where, None, context)
 
 
 def _unknown_keys(error: ValidationError, context: tuple[str, ...]) -> list[Diagnostic]:
@@ -143,6 +143,9 @@ def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]
     _span, container = _locate(document, error.absolute_path)
     name = error.instance
     span = _key_span(container, name) if isinstance(name, str) else None
+    if "满分" in str(error.schema.get("pattern", "")):
+        hint = "参数可以是：满分、目标值、下限值、上限值、半年目标值、排名步长、最低分；考卷的 权重"
+        return Diagnostic("KH214", f"'{name}' 应写成 指标.参数 或 考卷.权重", span, hint, context)
     return Diagnostic(
         "KH214",
         f"名称 '{name}' 不能在表达式中引用",

@@ -26,7 +26,7 @@ def check(resolved: Resolved, errors: Collector) -> None:
     ruleset = resolved.ruleset
     _roster(ruleset, errors)
     for domain in ruleset.domains:
-        _names(domain, errors)
+        _names(ruleset, domain, errors)
         _categories(ruleset, domain, resolved, errors)
         _sums(domain, errors)
         _variants(ruleset, domain, errors)
@@ -55,18 +55,25 @@ def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
             errors.error("KH220", f"领域 {domain} 中单位名称 {name} 重复", second.span)
 
 
-def _names(domain: m.Domain, errors: Collector) -> None:
+def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
     """Indicator, paper and data item names must differ from each other and from reserved ones."""
     seen: dict[str, Span | None] = {}
-    named = [(p.id, p.span) for p in domain.papers]
-    named += [(i.id, i.span) for i in domain.indicators()]
+    named = [(d.name, d.span) for d in ruleset.data_items]
     named += [(d.name, d.span) for d in domain.data_items]
+    named += [(p.id, p.span) for p in domain.papers]
+    named += [(i.id, i.span) for i in domain.indicators()]
     for name, span in named:
         if name in RESERVED:
             errors.error("KH220", f"'{name}' 是保留名称，不能用作指标、考卷或数据项名", span)
         elif name in seen:
             errors.error("KH220", f"名称 '{name}' 重复定义", span)
         seen[name] = span
+    existing = set(seen)
+    for variant in domain.variants:
+        for added in variant.add:
+            if added.id in RESERVED or added.id in existing:
+                message = f"新增指标 '{added.id}' 与已有名称重复或是保留名称"
+                errors.error("KH220", message, added.span)
 
 
 def _categories(ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors: Collector):
@@ -125,11 +132,17 @@ def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
     units = {key: u for u in ruleset.units_of(domain.name) for key in (u.id, u.name)}
     indicator_ids = {i.id for i in domain.indicators()}
     papers = {p.id: p for p in domain.papers}
+    claimed: dict[str, str] = {}
     for variant in domain.variants:
         if variant.unit not in units:
             message = f"一单位一策中的单位 '{variant.unit}' 不在 {domain.name} 的名单中"
             errors.error("KH226", message, variant.span, suggest(variant.unit, units))
             continue
+        unit_id = units[variant.unit].id
+        if unit_id in claimed:
+            message = f"单位 {variant.unit} 已有一单位一策（写作 '{claimed[unit_id]}'）"
+            errors.error("KH220", message, variant.span, "同一单位的差异化规则请合并写在一处")
+        claimed[unit_id] = variant.unit
         context = ("一单位一策", variant.unit)
         for dropped in variant.drop:
             if dropped not in indicator_ids:
@@ -141,6 +154,10 @@ def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
                 message = f"新增指标 {added.id} 所在的考卷 '{added.paper}' 不存在"
                 errors.add(Diagnostic("KH227", message, added.span, None, context))
         for target, parameter, _value, span in variant.changes:
+            if target in variant.drop:
+                message = f"指标 '{target}' 已在 删除指标 中，不能再调整它的 {parameter}"
+                errors.add(Diagnostic("KH227", message, span, None, context))
+                continue
             known = target in indicator_ids | {a.id for a in variant.add}
             if parameter == "权重":
                 known = target in papers
@@ -182,7 +199,7 @@ def _tiers(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
     elif defaults[0] < len(rules) - 1:
         later = rules[defaults[0] + 1]
         message = f"兜底规则之后的等次规则（{later.tier}）永远不会生效"
-        errors.add(Diagnostic("KH234", message, later.span, severity=Severity.WARNING))
+        errors.error("KH234", message, later.span, "兜底的一条（只写 等次）须放在最后")
     tiers = {rule.tier for rule in rules}
     for label in domain.labels:
         program = resolved.programs.get(label.expr)
@@ -201,7 +218,7 @@ def _tier_literals(node: ast.Node):
         current = stack.pop()
         if isinstance(current, ast.Compare) and current.op in ("==", "!="):
             sides = (current.left, current.right)
-            if any(isinstance(s, ast.Name) and s.name == "等次" for s in sides):
+            if any(_is_tier(s) for s in sides):
                 for side in sides:
                     if isinstance(side, ast.String):
                         yield side.value, side.span
@@ -213,7 +230,15 @@ def _tier_literals(node: ast.Node):
 
 
 def _is_tier(node: ast.Node) -> bool:
-    return isinstance(node, ast.Name) and node.name == "等次"
+    """``等次`` or ``history(n).等次``: a value that holds a tier name."""
+    if isinstance(node, ast.Name):
+        return node.name == "等次"
+    return (
+        isinstance(node, ast.Attribute)
+        and node.name == "等次"
+        and isinstance(node.obj, ast.Call)
+        and node.obj.func == "history"
+    )
 
 
 def _unused_data(ruleset: m.RuleSet, resolved: Resolved, errors: Collector) -> None:

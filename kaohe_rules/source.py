@@ -43,9 +43,19 @@ class Origin:
     line: int = 1
     column: int = 1
     continuation_column: int | None = None
+    # For text that YAML folded or unescaped: the file position of each character,
+    # line by line of the expression text.
+    positions: tuple[tuple[tuple[int, int], ...], ...] | None = None
 
     def map(self, line: int, column: int) -> tuple[int, int]:
         """Map a position inside the expression text to a position in the file."""
+        if self.positions is not None and 0 < line <= len(self.positions):
+            row = self.positions[line - 1]
+            if 0 < column <= len(row):
+                return row[column - 1]
+            if row:
+                last_line, last_column = row[-1]
+                return last_line, last_column + column - len(row)
         if line == 1:
             return self.line, self.column + column - 1
         if self.continuation_column is None:
