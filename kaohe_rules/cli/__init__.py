@@ -1,7 +1,8 @@
 """The ``kaohe`` command: a click group whose commands live one per module.
 
 This package only parses options, prints and chooses exit codes: 0 clean,
-1 problems in rules, expressions or data, 2 usage or I/O errors.
+1 problems in rules, expressions or data, 2 usage or I/O errors, 3 an internal
+error (a bug: it is reported without a traceback unless KAOHE_DEBUG is set).
 """
 
 from __future__ import annotations

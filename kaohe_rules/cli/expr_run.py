@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import click
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.dsl import Population, Scope, compile_expression, parse
+from kaohe_rules.dsl import Population, Scope, ast, compile_expression, parse
 from kaohe_rules.dsl.check import constant_value
+from kaohe_rules.dsl.hints import CHINESE_KEYWORDS as KEYWORDS
 from kaohe_rules.dsl.numeric import as_decimal
 from kaohe_rules.dsl.printer import dump as dump_tree
 from kaohe_rules.dsl.printer import to_source
-from kaohe_rules.dsl.types import BOOL, MISSING, NUMBER, TEXT, Type, parse_type
+from kaohe_rules.dsl.types import BOOL, MISSING, NUMBER, TEXT, Type
 from kaohe_rules.source import display_width
 
 
 def format_value(value: object) -> str:
-    """A result as the language writes it; numbers shown at 12 significant digits."""
+    """A result as the language writes it; numbers shown at 15 significant digits."""
     if value is None:
         return "missing"
     if isinstance(value, bool):
@@ -67,33 +69,63 @@ def dump(expression: str) -> None:
     click.echo(to_source(node))
 
 
-def _literal(text: str, declared: str | None) -> tuple[Type, object]:
-    """A --set value: a literal of the language (3.2, 10%, true, "x"), else plain text."""
+_NAME = re.compile(r"^[^\W\d]\w*(\.[^\W\d]\w*)*$")
+_RESERVED = {"if", "then", "else", "and", "or", "not", "in", "true", "false", "missing", *KEYWORDS}
+_TYPES = {"number": NUMBER, "数值": NUMBER, "bool": BOOL, "真假": BOOL, "text": TEXT, "文本": TEXT}
+
+
+def _declared(name: str, declared: str | None) -> Type | None:
+    if not _NAME.match(name) or name.split(".")[0] in _RESERVED:
+        raise click.BadParameter(f"'{name}' 不能作为表达式中的名称", param_hint="--set")
+    if declared is None:
+        return None
+    if declared not in _TYPES:
+        raise click.BadParameter(
+            f"未知类型 '{declared}'，可用：number、bool、text", param_hint="--set"
+        )
+    return _TYPES[declared]
+
+
+def _literal(name: str, declared: str | None, text: str) -> tuple[Type, object]:
+    """A --set value: a literal of the language (3.2, 10%, true, missing), else text.
+
+    ``name:text=330127`` keeps the text as written; a number out of range is an
+    error rather than silently becoming text.
+    """
+    kind = _declared(name, declared)
+    if kind == TEXT:
+        return TEXT, text
     try:
         node = parse(text)
-    except KaoheError:
+    except KaoheError as error:
+        if error.diagnostics[0].code == "KH142":
+            raise click.BadParameter(
+                f"{name} 的值 {text} 超出数值范围", param_hint="--set"
+            ) from None
         node = None
-    value = constant_value(node) if node is not None else None
-    if node is not None and type(node).__name__ == "Missing":
-        return (parse_type(declared) if declared else NUMBER), None
-    if isinstance(value, bool):
-        kind, value = BOOL, value
-    elif isinstance(value, float):
-        kind = NUMBER
-    else:
-        kind, value = TEXT, (value if isinstance(value, str) else text)
-    if declared and parse_type(declared) != kind:
-        raise click.BadParameter(f"'{text}' 不是{parse_type(declared).label}", param_hint="--set")
-    return kind, value
+    if isinstance(node, ast.Missing):
+        return kind or NUMBER, None
+    value = constant_value(node) if node is not None else text
+    found = BOOL if isinstance(value, bool) else NUMBER if isinstance(value, float) else TEXT
+    if found == TEXT:
+        value = text
+    if kind is not None and kind != found:
+        raise click.BadParameter(f"{name} 的值 '{text}' 不是{kind.label}", param_hint="--set")
+    return found, value
+
+
+def _assigned(assignments: list[tuple[str, str | None, str]]) -> tuple[dict, dict]:
+    types, values = {}, {}
+    for name, declared, text in assignments:
+        types[name], values[name] = _literal(name, declared, text)
+    return types, values
 
 
 def for_one(expression: str, assignments: list[tuple[str, str | None, str]]) -> Outcome:
     """Evaluate for one unit whose values come from --set."""
     from kaohe_rules.dsl.scalar import evaluate_one
 
-    types, values = {}, {}
-    for name, declared, text in assignments:
-        types[name], values[name] = _literal(text, _check_type(declared))
+    types, values = _assigned(assignments)
     compiled = compile_expression(expression, Scope(types))
     population = Population.from_rows([values], types)
     value, warnings = evaluate_one(compiled, population, 0)
@@ -107,23 +139,21 @@ def over_table(
     group_column: str | None,
     assignments: list[tuple[str, str | None, str]],
 ) -> Outcome:
-    """Evaluate over every row of a CSV file, vectorized."""
+    """Evaluate over every row of a CSV file, vectorized; --set values apply to every row."""
+    from kaohe_rules.cli.table import TableError, read_table
     from kaohe_rules.dsl.evaluate import evaluate
-    from kaohe_rules.dsl.population import from_column, read_csv
+    from kaohe_rules.dsl.population import from_column, to_column
 
     try:
-        population, types = read_csv(path, id_column, group_column)
-    except FileNotFoundError:
-        raise click.BadParameter(f"找不到文件 {path}", param_hint="--data") from None
-    except KeyError as missing:
-        raise click.BadParameter(f"{path} 中没有列 {missing}", param_hint="--id/--group") from None
-    except (UnicodeDecodeError, ValueError) as error:
-        raise click.BadParameter(f"无法读取 {path}：{error}", param_hint="--data") from None
-    for name, declared, text in assignments:
-        types[name], value = _literal(text, _check_type(declared))
-        population.columns[name] = Population.from_rows(
-            [{name: value}] * population.size, {name: types[name]}
-        ).columns[name]
+        table, types = read_table(path, id_column, group_column)
+    except TableError as error:
+        raise click.BadParameter(str(error), param_hint="--data") from None
+    extra_types, values = _assigned(assignments)
+    columns = dict(table.columns)
+    for name, kind in extra_types.items():
+        columns[name] = to_column([values[name]] * table.size, kind)
+    types.update(extra_types)
+    population = table.with_columns(columns)
     compiled = compile_expression(expression, Scope(types))
     column, warnings = evaluate(compiled, population)
     shown = _shown(compiled.type)
@@ -131,14 +161,6 @@ def over_table(
         (population.unit_label(i), from_column(column[i], shown)) for i in range(population.size)
     ]
     return Outcome(expression, shown, rows, False, warnings)
-
-
-def _check_type(declared: str | None) -> str | None:
-    if declared is not None and declared not in ("number", "bool", "text", "数值", "真假", "文本"):
-        raise click.BadParameter(
-            f"未知类型 '{declared}'，可用：number、bool、text", param_hint="--set"
-        )
-    return declared
 
 
 def _shown(kind: Type) -> Type:

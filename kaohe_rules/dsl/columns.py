@@ -14,7 +14,9 @@ def missing_mask(value: object) -> np.ndarray | bool:
         if value.dtype == object:
             return pd.isna(value)
         return np.isnan(value)
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def choose(pick: object, a: object, b: object, unknown: object, text: bool) -> object:

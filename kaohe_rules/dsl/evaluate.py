@@ -94,7 +94,7 @@ class Vectorized:
 
     def evaluate(self, population: Population, run: Run | None = None) -> np.ndarray:
         """The expression's column over ``population``; warnings go to ``run``."""
-        _require_columns(self.compiled, population)
+        require_columns(self.compiled, population)
         run = run or Run(population)
         value = self.closure(run, None)
         column = _broadcast(value, population.size, self.compiled.type == TEXT)
@@ -124,7 +124,7 @@ def evaluate(compiled: Compiled, population: Population) -> tuple[np.ndarray, li
     return column, run.warnings()
 
 
-def _require_columns(compiled: Compiled, population: Population) -> None:
+def require_columns(compiled: Compiled, population: Population) -> None:
     absent = sorted(compiled.names - population.columns.keys())
     if absent:
         raise KaoheError(

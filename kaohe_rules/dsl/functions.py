@@ -25,6 +25,8 @@ from kaohe_rules.dsl.columns import choose, missing_mask
 from kaohe_rules.dsl.types import ANY, BOOL, NUMBER, TEXT, Type, list_of
 
 REQUIRED = object()
+# What a single-unit implementation gets first: a callable recording a warning.
+Warn = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -59,20 +61,16 @@ class Function:
         return next((p for p in self.params if p.name == name), None)
 
 
-def _isnan(v: float | None) -> bool:
-    return v is None or math.isnan(v)
+def _scalar_min(cx: Warn, *xs: float | None) -> float | None:
+    return None if any(missing_mask(x) for x in xs) else min(xs)
 
 
-def _scalar_min(cx: CallContext, *xs: float | None) -> float | None:
-    return None if any(_isnan(x) for x in xs) else min(xs)
+def _scalar_max(cx: Warn, *xs: float | None) -> float | None:
+    return None if any(missing_mask(x) for x in xs) else max(xs)
 
 
-def _scalar_max(cx: CallContext, *xs: float | None) -> float | None:
-    return None if any(_isnan(x) for x in xs) else max(xs)
-
-
-def _scalar_clamp(cx: CallContext, x: float | None, low: float | None, high: float | None):
-    if _isnan(x) or _isnan(low) or _isnan(high):
+def _scalar_clamp(cx: Warn, x: float | None, low: float | None, high: float | None):
+    if missing_mask(x) or missing_mask(low) or missing_mask(high):
         return None
     return min(max(x, low), high)
 
@@ -81,13 +79,13 @@ def _vector_clamp(cx: CallContext, x, low, high):
     return np.minimum(np.maximum(x, low), high)
 
 
-def _scalar_abs(cx: CallContext, x: float | None) -> float | None:
-    return None if _isnan(x) else abs(x)
+def _scalar_abs(cx: Warn, x: float | None) -> float | None:
+    return None if missing_mask(x) else abs(x)
 
 
 def _scalar_round(mode: str) -> Callable:
-    def run(cx: CallContext, x: float | None, digits: float = 0) -> float | None:
-        return numeric.round_scalar(None if _isnan(x) else x, int(digits), mode)
+    def run(cx: Warn, x: float | None, digits: float = 0) -> float | None:
+        return numeric.round_scalar(None if missing_mask(x) else x, int(digits), mode)
 
     return run
 
@@ -99,11 +97,8 @@ def _vector_round(mode: str) -> Callable:
     return run
 
 
-def _scalar_coalesce(cx: CallContext, *xs):
-    for x in xs:
-        if not (x is None or (isinstance(x, float) and math.isnan(x))):
-            return x
-    return None
+def _scalar_coalesce(cx: Warn, *xs):
+    return next((x for x in xs if not missing_mask(x)), None)
 
 
 def _vector_coalesce(cx: CallContext, *xs):
@@ -116,16 +111,16 @@ def _vector_coalesce(cx: CallContext, *xs):
     return result
 
 
-def _scalar_is_missing(cx: CallContext, x) -> float:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+def _scalar_is_missing(cx: Warn, x) -> bool:
+    return bool(missing_mask(x))
 
 
 def _vector_is_missing(cx: CallContext, x):
     return np.asarray(missing_mask(x), dtype=np.float64)
 
 
-def _scalar_linear(cx: CallContext, value, floor, target):
-    if _isnan(value) or _isnan(floor) or _isnan(target):
+def _scalar_linear(cx: Warn, value, floor, target):
+    if missing_mask(value) or missing_mask(floor) or missing_mask(target):
         return None
     if floor == target:
         cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理")
@@ -155,8 +150,12 @@ def _vector_linear(cx: CallContext, value, floor, target):
     return share
 
 
-def _scalar_steps(cx: CallContext, value, thresholds, shares):
-    if _isnan(value) or any(_isnan(t) for t in thresholds) or any(_isnan(s) for s in shares):
+def _scalar_steps(cx: Warn, value, thresholds, shares):
+    if (
+        missing_mask(value)
+        or any(missing_mask(t) for t in thresholds)
+        or any(missing_mask(s) for s in shares)
+    ):
         return None
     ascending = thresholds[0] <= thresholds[-1]
     result = 0.0

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled, constant_value
-from kaohe_rules.dsl.evaluate import Run, _require_columns, vectorize
+from kaohe_rules.dsl.evaluate import Run, require_columns, vectorize
 from kaohe_rules.dsl.numeric import compare_scalar, near_scalar
 from kaohe_rules.dsl.population import Population, from_column
 from kaohe_rules.dsl.types import Type
@@ -44,7 +44,7 @@ def evaluate_one(
     trace: dict[int, object] | None = None,
 ) -> tuple[object, list[Diagnostic]]:
     """The value for unit ``index`` (float, bool, str or None) and the warnings."""
-    _require_columns(compiled, population)
+    require_columns(compiled, population)
     interpreter = _Interpreter(compiled, population, index, trace)
     value = interpreter.visit(compiled.node)
     if isinstance(value, float) and not math.isfinite(value):
@@ -208,6 +208,9 @@ class _Interpreter:
         _node, column, warnings = cached
         self.warnings.extend(w for w in warnings if w not in self.warnings)
         if self.trace is not None:
+            # Visited only to record their values: their warnings are the column's.
+            kept, self.warnings = self.warnings, []
             for child in ast.children(node):
                 self.visit(child)
+            self.warnings = kept
         return from_column(column[self.index], self._type(node))
