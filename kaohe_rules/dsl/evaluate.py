@@ -295,7 +295,8 @@ class _Compiler:
             context = _CallContext(run, span, active)
             with np.errstate(all="ignore"):
                 result = function.vector(context, *args)
-            if function.overflow_check:
+            if function.cohort:
+                # Sums and means of a group can overflow although each value is finite.
                 result = _finite(run, active, span, result)
             return result
 

@@ -53,7 +53,6 @@ class Function:
     variadic: bool = False  # the last parameter repeats: min(a, b, c)
     cohort: bool = False
     aligned_lists: bool = False  # its list arguments pair up item by item (steps)
-    overflow_check: bool = False  # its result may overflow although its inputs are finite
     summary: str = ""
 
     def param(self, name: str) -> Param | None:
