@@ -7,6 +7,8 @@ trusts the model) and a user sees the first layer of problems, all at once.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +55,24 @@ def load_rules(folder: Path, root: Path | None = None) -> Loaded:
 
     Raises KaoheError with every problem of the first stage that found errors.
     """
+    with _no_gc_pauses():
+        return _load_rules(folder, root)
+
+
+@contextmanager
+def _no_gc_pauses():
+    """Loading builds many small objects and few cycles: the cycle collector's passes
+    over them only cost time (they grow with the heap and made loading superlinear)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_rules(folder: Path, root: Path | None) -> Loaded:
     errors = Collector()
     assembled = assemble(folder, root)
     _schema_stage(assembled, errors)
