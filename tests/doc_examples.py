@@ -13,7 +13,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-_BLOCK = re.compile(r"^```console\n(.*?)^```", re.S | re.M)
+# A block may be indented inside a list item; its lines carry that indentation.
+_BLOCK = re.compile(r"^([ \t]*)```console\n(.*?)^[ \t]*```", re.S | re.M)
 
 
 @dataclass
@@ -31,9 +32,11 @@ def examples(path: Path) -> list[Example]:
     text = path.read_text(encoding="utf-8")
     found = []
     for block in _BLOCK.finditer(text):
-        first_line = text.count("\n", 0, block.start(1)) + 1
+        first_line = text.count("\n", 0, block.start(2)) + 1
+        indent = len(block.group(1))
         current: Example | None = None
-        for offset, line in enumerate(block.group(1).splitlines()):
+        for offset, line in enumerate(block.group(2).splitlines()):
+            line = line[indent:]
             if line.startswith("$ "):
                 current = Example(path, first_line + offset, line[2:], "")
                 found.append(current)
@@ -57,11 +60,14 @@ def update(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
 
     def refill(block: re.Match) -> str:
+        indent = block.group(1)
         out = []
-        for line in block.group(1).splitlines():
+        for line in block.group(2).splitlines():
+            line = line[len(indent) :]
             if line.startswith("$ "):
                 _code, output = run(Example(path, 0, line[2:], ""))
                 out.append(line + "\n" + output.rstrip("\n"))
-        return "```console\n" + "\n".join(out) + "\n```"
+        body = "\n".join(out).replace("\n", "\n" + indent)
+        return f"{indent}```console\n{indent}{body}\n{indent}```"
 
     path.write_text(_BLOCK.sub(refill, text), encoding="utf-8")
