@@ -70,6 +70,19 @@ CODES: dict[str, str] = {
     "KH232": "attribute-value",
     "KH233": "unused-definition",
     "KH234": "unreachable-rule",
+    # KH3xx: data files and evaluation
+    "KH301": "unknown-unit",
+    "KH302": "unknown-column",
+    "KH303": "duplicate-value",
+    "KH304": "not-a-number",
+    "KH305": "out-of-range",
+    "KH306": "missing-data",
+    "KH307": "invalid-choice",
+    "KH308": "data-file-unreadable",
+    "KH309": "ambiguous-unit",
+    "KH310": "bad-history",
+    "KH311": "condition-missing",
+    "KH312": "quota-not-integer",
 }
 
 

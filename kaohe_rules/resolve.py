@@ -26,20 +26,30 @@ RESERVED = {"值", "权重", "等次", "unit", *PARAMETERS, *RESULTS, *RESULTS_C
 HISTORY = record(等次=TEXT, 总分=NUMBER, 名次=NUMBER)
 
 
-def _no_history(cx: object, years: float) -> dict:
-    """Without an archive every earlier result is missing; the evaluator supplies the real one."""
-    size = cx.size
-    missing = np.full(size, np.nan)
-    tiers = np.empty(size, dtype=object)
-    return {"等次": tiers, "总分": missing, "名次": missing.copy()}
+def _history(cx: object, years: float) -> dict:
+    """Earlier results from the population's history; missing where a year is not known."""
+    known = cx.population.history.get(int(years), {})
+    out = {}
+    for name, kind in HISTORY.fields:
+        column = known.get(name)
+        if column is None:
+            column = (
+                np.full(cx.size, None, dtype=object) if kind == TEXT else np.full(cx.size, np.nan)
+            )
+        out[name] = column
+    return out
+
+
+def _years_rule(value: object) -> str | None:
+    return None if value == int(value) and 1 <= value <= 10 else "须是 1 到 10 之间的整数"
 
 
 HISTORY_FUNCTION = Function(
     "history",
-    (Param("years", NUMBER, const=True),),
+    (Param("years", NUMBER, const=True, rule=_years_rule),),
     HISTORY,
-    _no_history,
-    lambda cx, years: None,
+    _history,
+    cohort=True,  # read from the population's history columns, as a group value is
     summary="往年的结果：history(1) 是上一年，history(1).等次",
 )
 FUNCTIONS = {**BUILTINS, "history": HISTORY_FUNCTION}

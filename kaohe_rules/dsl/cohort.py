@@ -16,6 +16,7 @@ class CallContext(Protocol):
     """What a builtin may ask of the evaluation it runs in."""
 
     size: int
+    population: object  # the Population, for functions that read more than their arguments
 
     def groups(self, by: object) -> np.ndarray:
         """Group codes per unit (-1: no group), from ``by`` or the unit's category."""

@@ -78,6 +78,10 @@ class _CallContext:
     def size(self) -> int:
         return self.run.population.size
 
+    @property
+    def population(self) -> Population:
+        return self.run.population
+
     def groups(self, by: object) -> np.ndarray:
         return self.run.population.groups(by)
 
@@ -327,6 +331,8 @@ def _careful(run: Run, active: Active, span: Span, op: np.ufunc, a: object, b: o
 
 def _finite(run: Run, active: Active, span: Span, result: object) -> object:
     """Infinite results become missing, with a warning for the active units."""
+    if isinstance(result, dict) or (isinstance(result, np.ndarray) and result.dtype.kind == "O"):
+        return result
     overflow = np.isinf(result)
     if np.any(overflow):
         run.warn("KH161", "计算结果超出数值范围，按缺失处理", span, overflow, active)

@@ -58,6 +58,8 @@ class Population:
         self.unit_ids = list(unit_ids) if unit_ids is not None else None
         self._default_codes = self.factorize(groups)
         self.cache: dict[object, object] = {}
+        # Earlier years' results for history(n): years back → field → column.
+        self.history: dict[int, dict[str, np.ndarray]] = {}
 
     @classmethod
     def from_rows(
@@ -73,6 +75,7 @@ class Population:
         """A population of the same units with other columns (and an empty cache)."""
         population = Population(columns, self.size, unit_ids=self.unit_ids)
         population._default_codes = self._default_codes
+        population.history = self.history
         return population
 
     def factorize(self, keys: object) -> np.ndarray:

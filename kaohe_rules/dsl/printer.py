@@ -7,6 +7,7 @@ parsed expression and parsing it again gives the same tree.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from kaohe_rules.dsl import ast
@@ -29,13 +30,25 @@ def string_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_source(node: ast.Node, level: int = 1) -> str:
-    """Expression text for ``node``, bracketed where its context needs it."""
-    text, own = _source(node)
+Show = Callable[[ast.Node], "str | None"]
+
+
+def to_source(node: ast.Node, level: int = 1, show: Show | None = None) -> str:
+    """Expression text for ``node``, bracketed where its context needs it.
+
+    ``show`` may replace the text of any node (explanations put values in place
+    of names this way).
+    """
+    text, own = _source(node, show)
     return f"({text})" if own < level else text
 
 
-def _source(node: ast.Node) -> tuple[str, int]:
+def _source(node: ast.Node, show: Show | None) -> tuple[str, int]:
+    if show is not None:
+        replaced = show(node)
+        if replaced is not None:
+            return replaced, 10
+    sub = lambda child, level=1: to_source(child, level, show)  # noqa: E731
     match node:
         case ast.Number(value=value, percent=percent):
             return number_text(value, percent), 10
@@ -48,28 +61,26 @@ def _source(node: ast.Node) -> tuple[str, int]:
         case ast.Name(name=name):
             return name, 10
         case ast.Attribute(obj=obj, name=name):
-            return f"{to_source(obj, 9)}.{name}", 9
+            return f"{sub(obj, 9)}.{name}", 9
         case ast.Call(func=func, args=args, keywords=keywords):
-            parts = [to_source(a) for a in args] + [
-                f"{k.name}={to_source(k.value)}" for k in keywords
-            ]
+            parts = [sub(a) for a in args] + [f"{k.name}={sub(k.value)}" for k in keywords]
             return f"{func}({', '.join(parts)})", 10
         case ast.ListExpr(items=items):
-            return "[" + ", ".join(to_source(i) for i in items) + "]", 10
+            return "[" + ", ".join(sub(i) for i in items) + "]", 10
         case ast.Unary(op="-", operand=operand):
-            return f"-{to_source(operand, 8)}", 8
+            return f"-{sub(operand, 8)}", 8
         case ast.Unary(operand=operand):
-            return f"not {to_source(operand, 4)}", 4
+            return f"not {sub(operand, 4)}", 4
         case ast.Binary(op=op, left=left, right=right) | ast.Logic(op=op, left=left, right=right):
             own = _LEVEL[op]
-            return f"{to_source(left, own)} {op} {to_source(right, own + 1)}", own
+            return f"{sub(left, own)} {op} {sub(right, own + 1)}", own
         case ast.Compare(op=op, left=left, right=right):
-            return f"{to_source(left, 6)} {op} {to_source(right, 6)}", 5
+            return f"{sub(left, 6)} {op} {sub(right, 6)}", 5
         case ast.Member(value=value, items=items, negated=negated):
             word = "not in" if negated else "in"
-            return f"{to_source(value, 6)} {word} {to_source(items)}", 5
+            return f"{sub(value, 6)} {word} {sub(items)}", 5
         case ast.Cond(test=test, then=then, orelse=orelse):
-            return f"if {to_source(test)} then {to_source(then)} else {to_source(orelse)}", 1
+            return f"if {sub(test)} then {sub(then)} else {sub(orelse)}", 1
     raise TypeError(f"not an expression node: {node!r}")
 
 

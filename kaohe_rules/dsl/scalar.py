@@ -199,11 +199,16 @@ class _Interpreter:
         key = ("cohort", id(node))
         cached = self.population.cache.get(key)
         # The node is kept in the entry so that a reused id() cannot match it.
+        kind = self._type(node)
         if cached is None or cached[0] is not node:
-            part = Compiled(node, self._type(node), types=self.compiled.types)
+            part = Compiled(node, kind, types=self.compiled.types)
             part.symbols, part.bindings = self.compiled.symbols, self.compiled.bindings
             run = Run(self.population)
-            column = vectorize(part).evaluate(self.population, run)
+            program = vectorize(part)
+            if kind.kind == "record":  # history(n): a record of columns
+                column = program.closure(run, None)
+            else:
+                column = program.evaluate(self.population, run)
             cached = self.population.cache[key] = (node, column, run.warnings())
         _node, column, warnings = cached
         self.warnings.extend(w for w in warnings if w not in self.warnings)
@@ -213,4 +218,6 @@ class _Interpreter:
             for child in ast.children(node):
                 self.visit(child)
             self.warnings = kept
-        return from_column(column[self.index], self._type(node))
+        if kind.kind == "record":
+            return {name: from_column(column[name][self.index], t) for name, t in kind.fields}
+        return from_column(column[self.index], kind)

@@ -1,0 +1,316 @@
+"""A year's data files, read and checked against the rule set before any scoring.
+
+A data folder holds CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) or XLSX files:
+
+- long form: columns 编号 (or 单位), 指标, 值 — one value per row;
+- wide form: 编号 (or 单位) and one column per indicator or data item;
+- history: columns 编号 (or 单位), 年度, 等次 (and 总分, 名次) — earlier years' results.
+
+Units may be named by id or by name. Every value is checked against the rule
+set: unknown units and names, duplicates, non-numbers, ranges, choices — each an
+error naming file, row and column. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
+from kaohe_rules.dsl.hints import suggest
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
+from kaohe_rules.source import Span
+
+UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
+DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
+HISTORY_FIELDS = {"等次": TEXT, "总分": NUMBER, "名次": NUMBER}
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_TRUE = {"true", "True", "TRUE", "是", "1"}
+_FALSE = {"false", "False", "FALSE", "否", "0"}
+
+
+@dataclass
+class DataSet:
+    """The year's values per unit id, earlier results, and the files they came from."""
+
+    values: dict[str, dict[str, object]] = field(default_factory=dict)
+    history: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    span: Span
+
+
+def expected_names(ruleset: m.RuleSet) -> dict[str, Type]:
+    """Every name a data file may give a value for: indicators and data items."""
+    names: dict[str, Type] = {}
+    for domain in ruleset.domains:
+        for item in domain.data_items:
+            names[item.name] = item.type
+        for indicator in domain.indicators():
+            names[indicator.id] = NUMBER
+        for variant in domain.variants:
+            for added in variant.add:
+                names[added.id] = NUMBER
+    for item in ruleset.data_items:
+        names[item.name] = item.type
+    return names
+
+
+def read_data(folder: Path, ruleset: m.RuleSet, encoding: str | None = None) -> DataSet:
+    """Read and check every data file of ``folder``; raise KaoheError listing the problems."""
+    errors = Collector()
+    reader = _Reader(ruleset, errors)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+    if not files:
+        span = Span(str(folder), 1, 1, 1, 1)
+        raise KaoheError([Diagnostic("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)])
+    for path in files:
+        for sheet, frame in _frames(path, encoding, errors):
+            reader.read(path, sheet, frame)
+    errors.raise_if_errors()
+    data = DataSet(reader.values, reader.history, files)
+    absent = [u for u in ruleset.units if u.id not in data.values]
+    if absent:
+        names = "、".join(u.name for u in absent[:10]) + ("等" if len(absent) > 10 else "")
+        message = f"{len(absent)} 个单位在数据中没有任何值：{names}"
+        span = Span(str(folder), 1, 1, 1, 1)
+        data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
+    return data
+
+
+def _frames(path: Path, encoding: str | None, errors: Collector):
+    """(sheet name, text frame) pairs: one for a CSV, one per visible sheet of a workbook."""
+    span = Span(str(path), 1, 1, 1, 1)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return _workbook(path)
+        return [(None, _csv(path, encoding))]
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        errors.error("KH308", f"无法读取数据文件：{error}", span)
+        return []
+
+
+def _csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    data = path.read_bytes()
+    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
+        try:
+            text = data.decode(candidate)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        raise ValueError("编码不是 UTF-8 或 GB18030，可用 --encoding 指定")
+    from io import StringIO
+
+    return pd.read_csv(
+        StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True, index_col=False
+    )
+
+
+def _workbook(path: Path) -> list[tuple[str, pd.DataFrame]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    out = []
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        rows = [
+            ["" if v is None else _cell_text(v) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        if rows:
+            out.append((sheet.title, pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])))
+    return out
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Reader:
+    def __init__(self, ruleset: m.RuleSet, errors: Collector) -> None:
+        self.ruleset, self.errors = ruleset, errors
+        self.names = expected_names(ruleset)
+        self.items = {d.name: d for d in ruleset.data_items}
+        for domain in ruleset.domains:
+            self.items.update({d.name: d for d in domain.data_items})
+        self.by_id = {u.id: u for u in ruleset.units}
+        self.by_name: dict[str, list[m.Unit]] = {}
+        for unit in ruleset.units:
+            self.by_name.setdefault(unit.name, []).append(unit)
+        self.values: dict[str, dict[str, object]] = {}
+        self.seen: dict[tuple[str, str], Span] = {}
+        self.history: dict[tuple[str, int], dict[str, object]] = {}
+
+    def read(self, path: Path, sheet: str | None, frame: pd.DataFrame) -> None:
+        file = f"{path}[{sheet}]" if sheet else str(path)
+        columns = [str(c).strip() for c in frame.columns]
+        unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
+        if unit_column is None:
+            message = "找不到单位列（应有 编号 或 单位 列）"
+            self.errors.error("KH308", message, Span(file, 1, 1, 1, 2))
+            return
+        rows = frame.to_numpy(dtype=object)
+        if {"指标", "值"} <= set(columns):
+            self._long(file, columns, rows, unit_column)
+        elif {"年度", "等次"} <= set(columns):
+            self._history(file, columns, rows, unit_column)
+        else:
+            self._wide(file, columns, rows, unit_column)
+
+    def _cells(self, file: str, columns: list[str], rows, row_index: int) -> dict[str, _Cell]:
+        line = row_index + 2
+        return {
+            name: _Cell(str(value).strip(), Span(file, line, col + 1, line, col + 2))
+            for col, (name, value) in enumerate(zip(columns, rows[row_index], strict=True))
+        }
+
+    def _unit(self, cell: _Cell) -> m.Unit | None:
+        if cell.text in self.by_id:
+            return self.by_id[cell.text]
+        named = self.by_name.get(cell.text, [])
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = "、".join(f"{u.id}（{u.domain}）" for u in named)
+            self.errors.error(
+                "KH309", f"单位名称 '{cell.text}' 不唯一：{ids}", cell.span, "请用编号"
+            )
+            return None
+        hint = suggest(cell.text, list(self.by_name))
+        self.errors.error("KH301", f"名单中没有单位 '{cell.text}'", cell.span, hint)
+        return None
+
+    def _wide(self, file: str, columns: list[str], rows, unit_column: str) -> None:
+        for col, name in enumerate(columns):
+            if name != unit_column and name not in DESCRIPTIVE and name not in self.names:
+                span = Span(file, 1, col + 1, 1, col + 2)
+                hint = suggest(name, list(self.names))
+                self.errors.error("KH302", f"规则集中没有指标或数据项 '{name}'", span, hint)
+        for index in range(len(rows)):
+            cells = self._cells(file, columns, rows, index)
+            unit = self._unit(cells[unit_column])
+            if unit is None:
+                continue
+            for name, cell in cells.items():
+                if name in self.names and cell.text != "":
+                    self._store(unit, name, cell)
+
+    def _long(self, file: str, columns: list[str], rows, unit_column: str) -> None:
+        for index in range(len(rows)):
+            cells = self._cells(file, columns, rows, index)
+            unit = self._unit(cells[unit_column])
+            name_cell = cells["指标"]
+            if name_cell.text not in self.names:
+                hint = suggest(name_cell.text, list(self.names))
+                message = f"规则集中没有指标或数据项 '{name_cell.text}'"
+                self.errors.error("KH302", message, name_cell.span, hint)
+                continue
+            if unit is not None and cells["值"].text != "":
+                self._store(unit, name_cell.text, cells["值"])
+
+    def _store(self, unit: m.Unit, name: str, cell: _Cell) -> None:
+        key = (unit.id, name)
+        if key in self.seen:
+            first = self.seen[key]
+            message = f"{unit.name} 的 {name} 重复给出（第一次在 {first.file} 第 {first.line} 行）"
+            self.errors.error("KH303", message, cell.span)
+            return
+        self.seen[key] = cell.span
+        value = self._convert(name, cell)
+        if value is not None:
+            self.values.setdefault(unit.id, {})[name] = value
+
+    def _convert(self, name: str, cell: _Cell) -> object:
+        kind = self.names[name]
+        if kind == TEXT:
+            item = self.items.get(name)
+            if item is not None and item.choices and cell.text not in item.choices:
+                allowed = "、".join(item.choices)
+                message = f"{name} 不能是 '{cell.text}'；可选：{allowed}"
+                self.errors.error("KH307", message, cell.span, suggest(cell.text, item.choices))
+                return None
+            return cell.text
+        if kind == BOOL:
+            if cell.text in _TRUE | _FALSE:
+                return cell.text in _TRUE
+            self.errors.error("KH304", f"{name} 应为 是/否，这里是 '{cell.text}'", cell.span)
+            return None
+        number = parse_number(cell.text)
+        if number is None:
+            message = f"{name} 应为数值，这里是 '{cell.text}'"
+            self.errors.error("KH304", message, cell.span, "数值可写作 12.5、12.5% 或 1,234")
+            return None
+        self._check_range(name, number, cell)
+        return number
+
+    def _check_range(self, name: str, number: float, cell: _Cell) -> None:
+        item = self.items.get(name)
+        if item is None:
+            return
+        low, high = item.minimum, item.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            bounds = f"{'' if low is None else low:g} ~ {'' if high is None else high:g}"
+            self.errors.error("KH305", f"{name} 的值 {cell.text} 超出范围 {bounds}", cell.span)
+
+    def _history(self, file: str, columns: list[str], rows, unit_column: str) -> None:
+        for index in range(len(rows)):
+            cells = self._cells(file, columns, rows, index)
+            unit = self._unit(cells[unit_column])
+            year = parse_number(cells["年度"].text)
+            if unit is None:
+                continue
+            if year is None or not float(year).is_integer():
+                self.errors.error(
+                    "KH310", f"年度应为整数，这里是 '{cells['年度'].text}'", cells["年度"].span
+                )
+                continue
+            record: dict[str, object] = {}
+            for name, kind in HISTORY_FIELDS.items():
+                text = cells[name].text if name in cells else ""
+                if text == "":
+                    continue
+                value = text if kind == TEXT else parse_number(text)
+                if value is None:
+                    self.errors.error(
+                        "KH310", f"{name} 应为数值，这里是 '{text}'", cells[name].span
+                    )
+                    continue
+                record[name] = value
+            key = (unit.id, int(year))
+            if key in self.history:
+                message = f"{unit.name} {int(year)} 年的结果重复给出"
+                self.errors.error("KH303", message, cells[unit_column].span)
+            self.history[key] = record
+
+
+def parse_number(text: str) -> float | None:
+    """A data cell as a number: 12.5, -3, 1e3, 12.5% (0.125), 1,234; None if it is not one."""
+    text = text.strip().replace("％", "%")
+    percent = text.endswith("%")
+    body = text[:-1].strip() if percent else text
+    if _THOUSANDS.match(body):
+        body = body.replace(",", "")
+    if not _NUMBER.match(body):
+        return None
+    try:
+        value = Decimal(body)
+    except InvalidOperation:
+        return None
+    number = float(value / 100 if percent else value)
+    return number if math.isfinite(number) and abs(number) < 1e300 else None

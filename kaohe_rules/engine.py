@@ -1,0 +1,85 @@
+"""Evaluates a year: a checked rule set and its data to every unit's result.
+
+The stages run in the order the assessment defines: categories, indicator
+scores, papers, adjustments and totals, ranks, tiers, labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kaohe_rules import ranking
+from kaohe_rules.data import DataSet
+from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.dsl.population import to_column
+from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.resolve import Resolved
+from kaohe_rules.scoring import DomainResult, DomainScorer
+
+STAGES = (
+    DomainScorer.categories,
+    DomainScorer.indicator_scores,
+    DomainScorer.paper_scores,
+    DomainScorer.adjustments,
+    DomainScorer.totals,
+    ranking.rank,
+    ranking.tiers,
+    ranking.labels,
+)
+
+
+@dataclass
+class Evaluation:
+    """A year's results: one DomainResult per domain, warnings, and a fingerprint."""
+
+    resolved: Resolved
+    data: DataSet
+    domains: list[DomainResult] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    fingerprint: str = ""
+
+
+def fingerprint(paths: list[Path]) -> str:
+    """A short hash of the rule and data files' contents, to reproduce and audit a result."""
+    digest = hashlib.sha256()
+    for path in sorted(set(paths), key=lambda p: p.as_posix()):
+        digest.update(path.name.encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
+    """history(n) reads these columns: each unit's result n years earlier."""
+    population = scorer.result.population
+    units = scorer.result.units
+    for back in range(1, 11):
+        records = [data.history.get((u.id, year - back), {}) for u in units]
+        if not any(records):
+            continue
+        population.history[back] = {
+            "等次": to_column([r.get("等次") for r in records], TEXT),
+            "总分": to_column([r.get("总分") for r in records], NUMBER),
+            "名次": to_column([r.get("名次") for r in records], NUMBER),
+        }
+
+
+def evaluate_year(resolved: Resolved, data: DataSet) -> Evaluation:
+    """Every domain through every stage; raises KaoheError on data the policy refuses."""
+    ruleset = resolved.ruleset
+    result = Evaluation(resolved, data, warnings=list(data.warnings))
+    for domain in ruleset.domains:
+        scorer = DomainScorer(resolved, domain, data.values)
+        if scorer.size == 0:
+            continue
+        _history(scorer, data, ruleset.year)
+        with np.errstate(all="ignore"):
+            for stage in STAGES:
+                stage(scorer)
+        result.domains.append(scorer.result)
+        result.warnings += scorer.result.warnings
+    result.fingerprint = fingerprint([*ruleset.files, *data.files])
+    return result

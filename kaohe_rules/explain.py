@@ -1,0 +1,316 @@
+"""Explains one unit's result in Chinese: every number, the formula that made it, and its source.
+
+Each formula is re-evaluated for the unit alone by the single-unit interpreter,
+with a trace, so the explanation shows the formula with the unit's numbers
+filled in; every step cites the rule file and line it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Diagnostic, KaoheError
+from kaohe_rules.dsl import ast
+from kaohe_rules.dsl.hints import suggest
+from kaohe_rules.dsl.numeric import round_scalar
+from kaohe_rules.dsl.printer import to_source
+from kaohe_rules.dsl.scalar import evaluate_one
+from kaohe_rules.engine import Evaluation
+from kaohe_rules.scoring import DomainResult
+from kaohe_rules.source import Span
+
+METHOD_NAMES = {
+    "linear": "线性",
+    "steps": "分档",
+    "rank": "排名赋分",
+    "benchmark": "标杆值",
+    "efficacy": "功效系数",
+    "formula": "自定义公式",
+}
+
+
+def show(value: object) -> str:
+    """A value as an explanation prints it."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "缺失"
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
+    if isinstance(value, float | int | np.floating):
+        rounded = round_scalar(float(value), 6)
+        text = format(rounded, "f").rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    return str(value)
+
+
+def show_percent(value: object) -> str:
+    """A share as a percentage: 0.055 → 5.5%."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "缺失"
+    return show(float(value) * 100) + "%"
+
+
+_PERCENT_NAMES = frozenset({"值", "目标值", "下限值", "上限值", "半年目标值"})
+
+
+def cite(span: Span | None) -> str:
+    """``rules/2024/市县.yaml:42``, the place an official can look the clause up."""
+    return f"{span.file}:{span.line}" if span else ""
+
+
+def find_unit(evaluation: Evaluation, key: str) -> tuple[DomainResult, int]:
+    """The domain result and position of a unit given by id or Chinese name."""
+    matches = [
+        (d, i) for d in evaluation.domains for i, u in enumerate(d.units) if key in (u.id, u.name)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        options = "、".join(f"{d.units[i].id}（{d.domain.name}）" for d, i in matches)
+        message = f"名称 '{key}' 对应多个单位：{options}"
+        raise KaoheError([Diagnostic("KH309", message, None, "请用编号")])
+    names = [u.name for d in evaluation.domains for u in d.units]
+    message = f"名单中没有单位 '{key}'"
+    raise KaoheError([Diagnostic("KH301", message, None, suggest(key, names))])
+
+
+@dataclass
+class _Step:
+    formula: str
+    filled: str
+    value: object
+    source: str
+
+
+class _Explainer:
+    def __init__(self, evaluation: Evaluation, domain: DomainResult, index: int) -> None:
+        self.evaluation, self.d, self.i = evaluation, domain, index
+        self.resolved = evaluation.resolved
+
+    def step(self, expr: m.Expr, percent: frozenset[str] = frozenset()) -> _Step:
+        """One formula for this unit: as written, with the unit's values, and its value.
+
+        Names in ``percent`` (an indicator measured in %) are shown as percentages.
+        """
+        program = self.resolved.program(expr)
+        trace: dict[int, object] = {}
+        value, _warnings = evaluate_one(program, self.d.contexts[expr], self.i, trace)
+        symbols = program.symbols
+
+        def values(node: ast.Node) -> str | None:
+            if id(node) not in symbols or id(node) not in trace:
+                return None
+            found = trace[id(node)]
+            if symbols[id(node)] in percent:
+                return show_percent(found)
+            return f'"{found}"' if isinstance(found, str) else show(found)
+
+        filled = to_source(program.node, show=values)
+        return _Step(to_source(program.node), filled, value, cite(expr.span))
+
+    def unit(self) -> dict:
+        d, i = self.d, self.i
+        unit = d.units[i]
+        ruleset = self.resolved.ruleset
+        return {
+            "单位": unit.name,
+            "编号": unit.id,
+            "年度": ruleset.year,
+            "领域": d.domain.name,
+            "类别": d.category[i],
+            "指纹": self.evaluation.fingerprint,
+            "考卷": [self.paper(p) for p in d.domain.papers],
+            "加减分": self.adjustments(),
+            "总分": {
+                "值": show(d.total[i]),
+                "说明": f"各考卷得分 + 加分 − 扣分，四舍五入到 {ruleset.precision} 位小数",
+            },
+            "名次": self.ranking(),
+            "等次": self.tier(),
+            "标签": [self.label(label) for label in d.domain.labels],
+        }
+
+    def paper(self, paper: m.Paper) -> dict:
+        d, i = self.d, self.i
+        entry = {"考卷": paper.id, "名称": paper.name, "得分": show(d.papers[paper.id][i])}
+        entry["出处"] = cite(paper.span)
+        if paper.formula is not None:
+            entry["计分"] = vars(self.step(paper.formula))
+            return entry
+        keys = dict.fromkeys(ind.id for ind in d.indicators if ind.paper == paper.id)
+        entry["指标"] = [self.indicator(key) for key in keys if d.applicable[key][i]]
+        return entry
+
+    def indicator(self, key: str) -> dict:
+        d, i = self.d, self.i
+        indicator = d.owner[key][i]
+        context = d.contexts[indicator.formula]
+        percent = _PERCENT_NAMES if indicator.unit_of_measure == "%" else frozenset()
+        as_text = show_percent if percent else show
+        entry = {
+            "指标": key,
+            "名称": indicator.name,
+            "值": as_text(context.columns["值"][i]),
+            "单位": "" if percent else indicator.unit_of_measure,
+            "方向": indicator.direction,
+            "计分方法": METHOD_NAMES.get(indicator.method, indicator.method),
+        }
+        for name in ("满分", "目标值", "下限值", "上限值", "排名步长", "最低分"):
+            column = context.columns.get(name)
+            if column is not None and not np.isnan(column[i]):
+                entry[name] = (as_text if name in percent else show)(column[i])
+        entry["计分"] = vars(self.step(indicator.formula, percent))
+        entry["得分"] = show(d.scores[key][i])
+        if d.excluded[key][i]:
+            entry["说明"] = "缺少数据，按缺失数据政策剔除，考卷按其余指标折算"
+        elif np.isnan(context.columns["值"][i]):
+            entry["说明"] = "缺少数据，按缺失数据政策记零分"
+        if indicator.lead or indicator.owner:
+            entry["牵头单位"], entry["责任人"] = indicator.lead, indicator.owner
+        return entry
+
+    def adjustments(self) -> dict:
+        d, i = self.d, self.i
+        adjust = d.domain.adjustments
+        items = []
+        for kind, group in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
+            for item in group:
+                step = vars(self.step(item.formula))
+                entry = {"类别": kind, "名称": item.name, "计入": show(d.items[item.id][i])}
+                if item.cap is not None:
+                    entry["上限"] = show(item.cap)
+                items.append({**entry, "计分": step})
+        vetoes = [
+            {"名称": name, "条件": vars(self.step(condition))}
+            for name, condition in adjust.vetoes
+            if d.vetoes[name][i]
+        ]
+        return {
+            "加分": show(d.bonus[i]),
+            "加分上限": show(adjust.bonus_cap) if adjust.bonus_cap is not None else None,
+            "扣分": show(d.deduction[i]),
+            "扣分上限": show(adjust.deduction_cap) if adjust.deduction_cap is not None else None,
+            "明细": items,
+            "一票否决": vetoes,
+        }
+
+    def ranking(self) -> dict:
+        d, i = self.d, self.i
+        ranking = d.domain.ranking
+        scope = "领域" if ranking and ranking.scope == "领域" else f"类别 {d.category[i]}"
+        keys = []
+        if ranking is not None:
+            for key in (ranking.key, *ranking.tiebreak):
+                keys.append(f"{key.expr.text} {'降序' if key.descending else '升序'}")
+        if not keys or not keys[-1].startswith("unit.编号"):
+            keys.append("unit.编号 升序")
+        return {
+            "名次": int(d.rank[i]),
+            "人数": int(d.size[i]),
+            "范围": scope,
+            "排序": "，".join(keys),
+        }
+
+    def tier(self) -> dict:
+        d, i = self.d, self.i
+        index = int(d.tier_rule[i])
+        if index < 0:
+            return {"等次": None, "说明": "没有等次规则"}
+        rule = d.domain.tiers.rules[index]
+        entry = {"等次": d.tier[i], "规则": f"第 {index + 1} 条", "出处": cite(rule.span)}
+        if rule.condition is not None:
+            entry["条件"] = vars(self.step(rule.condition))
+        quota = rule.top or rule.bottom
+        if quota is not None:
+            step = self.step(quota)
+            where = "前列" if rule.top else "末位"
+            entry[where] = vars(step)
+            entry["说明"] = (
+                f"按名次取{where}名额，本单位名次 {int(d.rank[i])} / {int(d.size[i])}，在名额之内"
+            )
+        if rule.is_default:
+            entry["说明"] = "前面的等次规则都不适用于本单位，按兜底规则定等次"
+        return entry
+
+    def label(self, label: m.Label) -> dict:
+        step = self.step(label.expr)
+        return {
+            "标签": label.name,
+            "值": show(step.value),
+            "计分": vars(step),
+            "出处": cite(label.span),
+        }
+
+
+def explain(evaluation: Evaluation, key: str) -> dict:
+    """Everything that made one unit's result, as a JSON-ready mapping."""
+    domain, index = find_unit(evaluation, key)
+    return _Explainer(evaluation, domain, index).unit()
+
+
+def render_text(entry: dict) -> str:
+    """The explanation as Chinese text for the terminal."""
+    where = f"{entry['年度']} 年度 · {entry['领域']} · 类别 {entry['类别']}"
+    lines = [
+        f"{entry['单位']}（{entry['编号']}）· {where}",
+        f"指纹 {entry['指纹']}",
+        "",
+    ]
+    for paper in entry["考卷"]:
+        lines.append(f"【{paper['名称']}】得分 {paper['得分']}    〔{paper['出处']}〕")
+        if "计分" in paper:
+            lines += _step_lines(paper["计分"], "  ")
+        for ind in paper.get("指标", []):
+            params = "，".join(
+                f"{k} {ind[k]}" for k in ("目标值", "下限值", "上限值", "满分") if k in ind
+            )
+            unit = ind["单位"] if ind["值"] != "缺失" else ""
+            how = f"{ind['方向']}，{ind['计分方法']}，{params}"
+            lines.append(f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}")
+            lines += _step_lines(ind["计分"], "      ")
+            lines.append(
+                f"      得分 {ind['得分']}" + (f"（{ind['说明']}）" if "说明" in ind else "")
+            )
+        lines.append("")
+    adjust = entry["加减分"]
+    lines.append(f"【加减分】加分 {adjust['加分']}，扣分 {adjust['扣分']}")
+    for item in adjust["明细"]:
+        cap = f"，上限 {item['上限']}" if "上限" in item else ""
+        capped = "（超过上限，按上限计）" if show(item["计分"]["value"]) != item["计入"] else ""
+        lines.append(f"  · {item['类别']} {item['名称']}：计入 {item['计入']}{cap}{capped}")
+        lines += _step_lines(item["计分"], "      ")
+    for veto in adjust["一票否决"]:
+        lines.append(f"  · 一票否决 {veto['名称']}：成立")
+        lines += _step_lines(veto["条件"], "      ")
+    if not adjust["一票否决"]:
+        lines.append("  · 一票否决：无")
+    lines += ["", f"【总分】{entry['总分']['值']}（{entry['总分']['说明']}）"]
+    rank = entry["名次"]
+    place = f"{rank['范围']} 第 {rank['名次']} 名，共 {rank['人数']} 个单位"
+    lines.append(f"【名次】{place}（排序：{rank['排序']}）")
+    tier = entry["等次"]
+    lines.append(
+        f"【等次】{tier['等次']}：等次规则{tier.get('规则', '')}    〔{tier.get('出处', '')}〕"
+    )
+    for key in ("条件", "前列", "末位"):
+        if key in tier:
+            lines += _step_lines(tier[key], f"  {key}：")
+    if "说明" in tier:
+        lines.append(f"  {tier['说明']}")
+    if entry["标签"]:
+        lines.append("【标签】")
+        for label in entry["标签"]:
+            lines.append(f"  · {label['标签']}：{label['值']}    〔{label['出处']}〕")
+            lines += _step_lines(label["计分"], "      ")
+    return "\n".join(lines)
+
+
+def _step_lines(step: dict, indent: str) -> list[str]:
+    text = f"{indent}{step['formula']}"
+    result = show(step["value"])
+    if step["filled"] not in (step["formula"], result):
+        text += f" = {step['filled']}"
+    text += f" = {result}"
+    return [text + (f"    〔{step['source']}〕" if step["source"] else "")]

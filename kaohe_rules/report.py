@@ -1,0 +1,240 @@
+"""Result tables and files: terminal table, CSV, JSON, XLSX. No rule logic lives here.
+
+Outputs are deterministic (same rules and data give the same bytes: fixed
+order, fixed number formatting, fixed timestamps inside the XLSX archive) and
+written atomically (a temporary file renamed over the target), so an
+interrupted run never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from kaohe_rules.dsl.numeric import round_scalar
+from kaohe_rules.engine import Evaluation
+from kaohe_rules.source import display_width
+
+
+def _number(value: float, digits: int) -> float | None:
+    if value is None or np.isnan(value):
+        return None
+    rounded = round_scalar(float(value), digits)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _label_value(value: object) -> object:
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def result_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
+    """The 结果 table: one row per unit, domains in rule-set order, units in roster order."""
+    digits = evaluation.resolved.ruleset.precision
+    papers = list(dict.fromkeys(p for d in evaluation.domains for p in d.papers))
+    labels = list(dict.fromkeys(name for d in evaluation.domains for name in d.labels))
+    header = ["编号", "名称", "领域", "类别", *papers, "加分", "扣分", "一票否决", "总分"]
+    header += ["名次", "类别人数", "等次", *labels]
+    rows = []
+    for d in evaluation.domains:
+        for i, unit in enumerate(d.units):
+            row = [unit.id, unit.name, unit.domain, d.category[i]]
+            row += [_number(d.papers[p][i], digits) if p in d.papers else None for p in papers]
+            row += [_number(d.bonus[i], digits), _number(d.deduction[i], digits)]
+            row += ["是" if d.veto[i] else "否", _number(d.total[i], digits)]
+            row += [int(d.rank[i]), int(d.size[i]), d.tier[i]]
+            row += [_label(d, name, i) for name in labels]
+            rows.append(row)
+    return header, rows
+
+
+def _label(domain, name: str, index: int) -> object:
+    column = domain.labels.get(name)
+    if column is None:
+        return None
+    program_type = domain.label_types.get(name)
+    value = _label_value(column[index])
+    if program_type == "bool" and value is not None:
+        return "是" if value == 1.0 else "否"
+    return value
+
+
+def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
+    """The 指标得分 table: one row per unit and indicator that applies to it."""
+    digits = evaluation.resolved.ruleset.precision
+    header = ["编号", "名称", "领域", "考卷", "指标", "值", "满分", "得分", "说明"]
+    rows = []
+    for d in evaluation.domains:
+        values = d.population.columns
+        indicators = list(dict.fromkeys((i.paper, i.id) for i in d.indicators))
+        for i, unit in enumerate(d.units):
+            for paper, key in indicators:
+                if not d.applicable[key][i]:
+                    continue
+                note = "缺少数据，剔除折算" if d.excluded[key][i] else ""
+                raw = values[key][i]
+                rows.append(
+                    [
+                        unit.id,
+                        unit.name,
+                        unit.domain,
+                        paper,
+                        key,
+                        None if np.isnan(raw) else float(raw),
+                        _number(d.full[key][i], digits),
+                        _number(d.scores[key][i], digits),
+                        note,
+                    ]
+                )
+    return header, rows
+
+
+def category_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
+    """The 分类统计 table: units and tier counts per domain and category."""
+    tiers = list(
+        dict.fromkeys(
+            r.tier for d in evaluation.domains if d.domain.tiers for r in d.domain.tiers.rules
+        )
+    )
+    header = ["领域", "类别", "单位数", *tiers, "平均总分", "最高总分", "最低总分"]
+    rows = []
+    for d in evaluation.domains:
+        for category in dict.fromkeys(d.category):
+            members = d.category == category
+            totals = d.total[members]
+            row = [d.domain.name, category, int(members.sum())]
+            row += [int((d.tier[members] == t).sum()) for t in tiers]
+            row += [round_scalar(float(totals.mean()), 2), float(totals.max()), float(totals.min())]
+            rows.append(row)
+    return header, rows
+
+
+def text_table(evaluation: Evaluation) -> str:
+    """A terminal table of every unit's total, rank and tier."""
+    header, rows = result_rows(evaluation)
+    keep = ["编号", "名称", "领域", "类别", "总分", "名次", "等次"]
+    keep += [h for h in header[header.index("等次") + 1 :]]
+    index = [header.index(k) for k in keep]
+    table = [keep] + [[_cell(row[i]) for i in index] for row in rows]
+    widths = [max(display_width(r[c]) for r in table) for c in range(len(keep))]
+    lines = ["  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    ruleset = evaluation.resolved.ruleset
+    lines.append(f"共 {len(rows)} 个考核对象 · {ruleset.year} 年度 · 指纹 {evaluation.fingerprint}")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return format(value, "g") if abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def _csv_text(header: list[str], rows: list[list[object]], fingerprint: str) -> str:
+    buffer = io.StringIO()
+    buffer.write(f"# 指纹 {fingerprint}\n")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+def _json_text(evaluation: Evaluation) -> str:
+    ruleset = evaluation.resolved.ruleset
+    tables = {
+        "结果": result_rows(evaluation),
+        "指标得分": indicator_rows(evaluation),
+        "分类统计": category_rows(evaluation),
+    }
+    body = {
+        "年度": ruleset.year,
+        "规则集": ruleset.name,
+        "指纹": evaluation.fingerprint,
+        **{
+            name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()
+        },
+        "警告": [w.to_dict() for w in evaluation.warnings],
+    }
+    return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def _xlsx_bytes(evaluation: Evaluation) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, (header, rows) in (
+        ("结果", result_rows(evaluation)),
+        ("指标得分", indicator_rows(evaluation)),
+        ("分类统计", category_rows(evaluation)),
+    ):
+        sheet = book.create_sheet(name)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+    info = book.create_sheet("说明")
+    ruleset = evaluation.resolved.ruleset
+    info.append(["年度", ruleset.year])
+    info.append(["规则集", ruleset.name])
+    info.append(["指纹", evaluation.fingerprint])
+    info.append(["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"])
+    from datetime import datetime
+
+    fixed = datetime(2000, 1, 1)
+    book.properties.created = book.properties.modified = fixed
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same archive with fixed entry timestamps, so equal workbooks are equal bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
+
+
+def render(evaluation: Evaluation, suffix: str) -> bytes:
+    """The file contents for an output name ending in .csv, .json or .xlsx."""
+    if suffix == ".csv":
+        header, rows = result_rows(evaluation)
+        return _csv_text(header, rows, evaluation.fingerprint).encode("utf-8-sig")
+    if suffix == ".json":
+        return _json_text(evaluation).encode("utf-8")
+    if suffix == ".xlsx":
+        return _xlsx_bytes(evaluation)
+    raise ValueError(suffix)
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to a temporary file beside ``path``, then rename it over ``path``."""
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

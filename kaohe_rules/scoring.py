@@ -1,0 +1,306 @@
+"""Scores one domain: indicators (with 一单位一策), papers, adjustments and totals.
+
+Vectorized: each formula runs once over all units of the domain; per-unit
+differences (a variant's target, a dropped indicator) are columns, not loops.
+Ranking, tiers and labels follow in ranking.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
+from kaohe_rules.dsl import Population
+from kaohe_rules.dsl.evaluate import Run, vectorize
+from kaohe_rules.dsl.numeric import round_vector
+from kaohe_rules.dsl.population import to_column
+from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.resolve import Resolved, unit_symbols
+
+
+@dataclass
+class DomainResult:
+    """Every number of one domain's evaluation, one entry per unit (roster order)."""
+
+    domain: m.Domain
+    units: list[m.Unit]
+    population: Population
+    category: np.ndarray
+    indicators: list[m.Indicator] = field(default_factory=list)
+    applicable: dict[str, np.ndarray] = field(default_factory=dict)
+    excluded: dict[str, np.ndarray] = field(default_factory=dict)
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+    full: dict[str, np.ndarray] = field(default_factory=dict)
+    owner: dict[str, np.ndarray] = field(default_factory=dict)  # the Indicator scoring each unit
+    papers: dict[str, np.ndarray] = field(default_factory=dict)
+    bonus: np.ndarray | None = None
+    deduction: np.ndarray | None = None
+    items: dict[str, np.ndarray] = field(default_factory=dict)
+    veto: np.ndarray | None = None
+    vetoes: dict[str, np.ndarray] = field(default_factory=dict)
+    total: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    rank: np.ndarray | None = None
+    size: np.ndarray | None = None
+    tier: np.ndarray | None = None
+    tier_rule: np.ndarray | None = None
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
+    label_types: dict[str, str] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    contexts: dict[m.Expr, Population] = field(default_factory=dict)
+
+    def index(self, unit_id: str) -> int:
+        """The position of a unit in this domain's columns."""
+        return next(i for i, u in enumerate(self.units) if u.id == unit_id)
+
+
+def _base_population(
+    ruleset: m.RuleSet, domain: m.Domain, units: list[m.Unit], values: dict
+) -> Population:
+    """Unit attributes, data items and indicator values as typed columns."""
+    names = unit_symbols(ruleset)
+    for item in (*ruleset.data_items, *domain.data_items):
+        names[item.name] = item.type
+    for indicator in (*domain.indicators(), *(a for v in domain.variants for a in v.add)):
+        names[indicator.id] = NUMBER
+    attributes = {
+        "unit.编号": [u.id for u in units],
+        "unit.名称": [u.name for u in units],
+        "unit.领域": [u.domain for u in units],
+    }
+    for name, _kind in ruleset.attributes:
+        attributes[f"unit.{name}"] = [u.attribute(name) for u in units]
+    empty: dict = {}
+    columns = {}
+    for name, kind in names.items():
+        raw = attributes.get(name)
+        if raw is None:
+            raw = [values.get(u.id, empty).get(name) for u in units]
+        columns[name] = to_column(raw, kind)
+    return Population(columns, size=len(units), unit_ids=[u.name for u in units])
+
+
+class DomainScorer:
+    """Evaluates one domain step by step; each step adds columns to the population."""
+
+    def __init__(self, resolved: Resolved, domain: m.Domain, values: dict) -> None:
+        self.resolved, self.domain = resolved, domain
+        self.precision = resolved.ruleset.precision
+        units = list(resolved.ruleset.units_of(domain.name))
+        population = _base_population(resolved.ruleset, domain, units, values)
+        indicators = [*domain.indicators(), *(a for v in domain.variants for a in v.add)]
+        self.result = DomainResult(domain, units, population, np.empty(0), indicators)
+        index = {u.id: i for i, u in enumerate(units)}
+        self.variants = [(index[uid], v) for uid, v in _variants_by_unit(domain, units).items()]
+
+    # -- helpers -------------------------------------------------------------------------
+    def run(self, expr: m.Expr, population: Population | None = None) -> np.ndarray:
+        """One formula over all units; its warnings are kept for the report."""
+        population = population or self.result.population
+        self.result.contexts[expr] = population  # explain re-evaluates it for one unit
+        run = Run(population)
+        column = vectorize(self.resolved.program(expr)).evaluate(population, run)
+        self.result.warnings += run.warnings()
+        return column
+
+    def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
+        units = [u.name for u, hit in zip(self.result.units, mask, strict=True) if hit]
+        if units:
+            names = "、".join(units[:5]) + ("等" if len(units) > 5 else "")
+            text = f"{message}（{len(units)} 个单位：{names}）"
+            self.result.warnings.append(Diagnostic(code, text, span, severity=Severity.WARNING))
+
+    def set(self, name: str, column: np.ndarray) -> None:
+        self.result.population.columns[name] = column
+
+    @property
+    def size(self) -> int:
+        return self.result.population.size
+
+    # -- steps ---------------------------------------------------------------------------
+    def categories(self) -> None:
+        labels = np.empty(self.size, dtype=object)
+        for category in self.domain.categories:
+            hit = self.run(category.condition) == 1.0
+            labels[hit & (labels == None)] = category.name  # noqa: E711 - elementwise
+        self.result.category = labels
+        population = self.result.population
+        groups = population.factorize(labels)
+        population._default_codes = groups
+        self.set("类别", to_column(list(labels), TEXT))
+
+    def indicator_scores(self) -> None:
+        for indicator in self.result.indicators:
+            self._score(indicator)
+
+    def _score(self, indicator: m.Indicator) -> None:
+        applies = self._applies(indicator)
+        population = self.result.population
+        value = np.where(applies, population.columns[indicator.id], np.nan)
+        local = dict(population.columns)
+        local["值"] = value
+        for name, default in indicator.parameters().items():
+            local[name] = self._parameter(indicator.id, name, default)
+        scoped = population.with_columns(local)
+        if indicator.benchmark is not None:
+            scoped.columns["标杆"] = self.run(indicator.benchmark, scoped)
+        score = np.where(applies, self.run(indicator.formula, scoped), np.nan)
+        missing = applies & np.isnan(score)
+        excluded = np.zeros(self.size, dtype=bool)
+        if missing.any():
+            where = indicator.span
+            policy = indicator.missing
+            if policy == "报错":
+                units = "、".join(
+                    u.name for u, h in zip(self.result.units, missing, strict=True) if h
+                )
+                message = f"指标 {indicator.id} 缺少数据或无法计分：{units}"
+                raise KaoheError(
+                    [Diagnostic("KH306", message, where, "补齐数据，或改缺失数据政策")]
+                )
+            if policy == "剔除折算":
+                excluded = missing
+                self.warn("KH306", f"指标 {indicator.id} 缺少数据，剔除后折算", missing, where)
+            else:
+                score = np.where(missing, 0.0, score)
+                self.warn("KH306", f"指标 {indicator.id} 缺少数据，记零分", missing, where)
+        self._keep(indicator, applies, excluded, score, local["满分"])
+
+    def _keep(self, indicator, applies, excluded, score, full) -> None:
+        """Store one indicator's columns; two variants may add indicators of one id."""
+        key, r = indicator.id, self.result
+        owner = np.full(self.size, None, dtype=object)
+        owner[applies] = indicator
+        if key in r.applicable:
+            owner = np.where(applies, owner, r.owner[key])
+            score = np.where(applies, score, r.scores[key])
+            full = np.where(applies, full, r.full[key])
+            excluded = np.where(applies, excluded, r.excluded[key])
+            applies = applies | r.applicable[key]
+        r.applicable[key], r.excluded[key], r.scores[key], r.full[key] = (
+            applies,
+            excluded,
+            score,
+            full,
+        )
+        r.owner[key] = owner
+        self.set(f"{key}.得分", np.where(applies & ~excluded, score, np.nan))
+
+    def _applies(self, indicator: m.Indicator) -> np.ndarray:
+        """Which units an indicator scores: all but those whose variant drops it, or,
+        for an indicator a variant adds, only that unit. Loops run over variants."""
+        added = _is_added(self.domain, indicator)
+        mask = np.full(self.size, not added)
+        for index, variant in self.variants:
+            if any(a is indicator for a in variant.add):
+                mask[index] = True
+            elif indicator.id in variant.drop:
+                mask[index] = False
+        return mask
+
+    def _parameter(self, target: str, name: str, default: float | None) -> np.ndarray:
+        """A parameter as a column: the rule's value, with each variant's own value."""
+        column = np.full(self.size, np.nan if default is None else default)
+        for index, variant in self.variants:
+            for changed, parameter, value, _span in variant.changes:
+                if (changed, parameter) == (target, name):
+                    column[index] = value
+        return column
+
+    def paper_weight(self, paper: m.Paper) -> np.ndarray:
+        return self._parameter(paper.id, "权重", paper.weight)
+
+    def paper_scores(self) -> None:
+        for paper in self.domain.papers:
+            weight = self.paper_weight(paper)
+            if paper.formula is not None:
+                local = dict(self.result.population.columns)
+                local["权重"] = weight
+                score = self.run(paper.formula, self.result.population.with_columns(local))
+                score = self._missing_paper(paper, score)
+            else:
+                score = self._sum_indicators(paper, weight)
+            self.result.papers[paper.id] = score
+            self.set(paper.id, score)
+
+    def _missing_paper(self, paper: m.Paper, score: np.ndarray) -> np.ndarray:
+        missing = np.isnan(score)
+        if not missing.any():
+            return score
+        if self.domain.missing == "报错":
+            units = "、".join(u.name for u, h in zip(self.result.units, missing, strict=True) if h)
+            message = f"考卷 {paper.id} 缺少数据，无法计分：{units}"
+            raise KaoheError([Diagnostic("KH306", message, paper.span)])
+        self.warn("KH306", f"考卷 {paper.id} 缺少数据，记零分", missing, paper.span)
+        return np.where(missing, 0.0, score)
+
+    def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
+        members = dict.fromkeys(i.id for i in self.result.indicators if i.paper == paper.id)
+        total = np.zeros(self.size)
+        full_applicable = np.zeros(self.size)
+        full_counted = np.zeros(self.size)
+        rescaled = np.zeros(self.size, dtype=bool)
+        r = self.result
+        for key in members:
+            applies, excluded, full = r.applicable[key], r.excluded[key], r.full[key]
+            counted = applies & ~excluded
+            total += np.where(counted, r.scores[key], 0.0)
+            full_applicable += np.where(applies, full, 0.0)
+            full_counted += np.where(counted, full, 0.0)
+            rescaled |= excluded
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if paper.rescale:
+                return total / full_counted * weight
+            return np.where(rescaled, total / full_counted * full_applicable, total)
+
+    def adjustments(self) -> None:
+        adjust = self.domain.adjustments
+        self.result.bonus = self._items(adjust.bonuses, adjust.bonus_cap)
+        self.result.deduction = self._items(adjust.deductions, adjust.deduction_cap)
+        veto = np.zeros(self.size, dtype=bool)
+        for name, condition in adjust.vetoes:
+            hit = self.run(condition)
+            unknown = np.isnan(hit)
+            self.warn(
+                "KH311",
+                f"一票否决 {name} 的条件因数据缺失无法判断，按不成立处理",
+                unknown,
+                condition.span,
+            )
+            hit = hit == 1.0
+            self.result.vetoes[name] = hit
+            veto |= hit
+        self.result.veto = veto
+        self.set("加分", self.result.bonus)
+        self.set("扣分", self.result.deduction)
+        self.set("否决", veto.astype(np.float64))
+
+    def _items(self, items: tuple[m.Adjustment, ...], cap: float | None) -> np.ndarray:
+        total = np.zeros(self.size)
+        for item in items:
+            value = self.run(item.formula)
+            missing = np.isnan(value)
+            self.warn("KH306", f"{item.name} 缺少数据，按 0 计", missing, item.span)
+            value = np.where(missing, 0.0, value)
+            if item.cap is not None:
+                value = np.minimum(value, item.cap)
+            self.result.items[item.id] = value
+            total += value
+        return total if cap is None else np.minimum(total, cap)
+
+    def totals(self) -> None:
+        raw = sum(self.result.papers.values()) + self.result.bonus - self.result.deduction
+        self.result.total = round_vector(np.asarray(raw, dtype=np.float64), self.precision)
+        self.set("总分", self.result.total)
+
+
+def _is_added(domain: m.Domain, indicator: m.Indicator) -> bool:
+    return any(a is indicator for v in domain.variants for a in v.add)
+
+
+def _variants_by_unit(domain: m.Domain, units: list[m.Unit]) -> dict[str, m.Variant]:
+    keys = {key: u.id for u in units for key in (u.id, u.name)}
+    return {keys[v.unit]: v for v in domain.variants if v.unit in keys}
