@@ -114,9 +114,19 @@ def _csv(path: Path, encoding: str | None) -> pd.DataFrame:
         raise ValueError("编码不是 UTF-8 或 GB18030，可用 --encoding 指定")
     from io import StringIO
 
-    return pd.read_csv(
-        StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True, index_col=False
+    lines = text.split("\n")
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].startswith("#"):
+        skipped += 1  # leading "# …" lines are comments (sample files say they are synthetic)
+    frame = pd.read_csv(
+        StringIO("\n".join(lines[skipped:])),
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=True,
+        index_col=False,
     )
+    frame.attrs["first_line"] = skipped + 1
+    return frame
 
 
 def _workbook(path: Path) -> list[tuple[str, pd.DataFrame]]:
@@ -159,11 +169,13 @@ class _Reader:
 
     def read(self, path: Path, sheet: str | None, frame: pd.DataFrame) -> None:
         file = f"{path}[{sheet}]" if sheet else str(path)
+        self.header_line = frame.attrs.get("first_line", 1)
         columns = [str(c).strip() for c in frame.columns]
         unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
         if unit_column is None:
             message = "找不到单位列（应有 编号 或 单位 列）"
-            self.errors.error("KH308", message, Span(file, 1, 1, 1, 2))
+            line = self.header_line
+            self.errors.error("KH308", message, Span(file, line, 1, line, 2))
             return
         rows = frame.to_numpy(dtype=object)
         if {"指标", "值"} <= set(columns):
@@ -174,7 +186,7 @@ class _Reader:
             self._wide(file, columns, rows, unit_column)
 
     def _cells(self, file: str, columns: list[str], rows, row_index: int) -> dict[str, _Cell]:
-        line = row_index + 2
+        line = row_index + 1 + self.header_line
         return {
             name: _Cell(str(value).strip(), Span(file, line, col + 1, line, col + 2))
             for col, (name, value) in enumerate(zip(columns, rows[row_index], strict=True))
@@ -199,7 +211,8 @@ class _Reader:
     def _wide(self, file: str, columns: list[str], rows, unit_column: str) -> None:
         for col, name in enumerate(columns):
             if name != unit_column and name not in DESCRIPTIVE and name not in self.names:
-                span = Span(file, 1, col + 1, 1, col + 2)
+                line = self.header_line
+                span = Span(file, line, col + 1, line, col + 2)
                 hint = suggest(name, list(self.names))
                 self.errors.error("KH302", f"规则集中没有指标或数据项 '{name}'", span, hint)
         for index in range(len(rows)):

@@ -7,6 +7,7 @@ scores, papers, adjustments and totals, ranks, tiers, labels.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,11 +68,18 @@ def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
         }
 
 
-def evaluate_year(resolved: Resolved, data: DataSet) -> Evaluation:
-    """Every domain through every stage; raises KaoheError on data the policy refuses."""
+def evaluate_year(
+    resolved: Resolved, data: DataSet, progress: Callable[[int, int, str], None] | None = None
+) -> Evaluation:
+    """Every domain through every stage; raises KaoheError on data the policy refuses.
+
+    ``progress(done, total, domain)`` is told as each domain starts.
+    """
     ruleset = resolved.ruleset
     result = Evaluation(resolved, data, warnings=list(data.warnings))
-    for domain in ruleset.domains:
+    for number, domain in enumerate(ruleset.domains):
+        if progress is not None:
+            progress(number, len(ruleset.domains), domain.name)
         scorer = DomainScorer(resolved, domain, data.values)
         if scorer.size == 0:
             continue

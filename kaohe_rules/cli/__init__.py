@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.show import show
 from kaohe_rules.cli.validate import validate
@@ -27,6 +28,8 @@ def cli() -> None:
 cli.add_command(expr)
 cli.add_command(validate)
 cli.add_command(show)
+cli.add_command(evaluate)
+cli.add_command(explain)
 
 
 def main() -> None:

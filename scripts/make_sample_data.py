@@ -1,0 +1,148 @@
+"""Generates the bundled SYNTHETIC sample data for rules/2023 and rules/2024.
+
+    python scripts/make_sample_data.py
+
+Writes samples/<year>/指标值.csv (long form), 年度数据.csv (wide form) and
+历史.csv (earlier years' tiers). Values are drawn around each indicator's
+target with a fixed seed, so the files are reproducible; a few public figures
+from ../shared/DOMAIN.md anchor the picture (嘉兴市 R&D intensity 3.5%, 莲都区
+urban-rural income ratio 1.58). Every file says in its first line that it is
+synthetic. The 2023 results of the engine become 2024's history, so the
+three-year label (重点关注) has something real to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kaohe_rules import model as m  # noqa: E402
+from kaohe_rules.data import read_data  # noqa: E402
+from kaohe_rules.engine import evaluate_year  # noqa: E402
+from kaohe_rules.pipeline import load_rules  # noqa: E402
+
+SEED = 20240425  # the day the 2023 indicators were published, as a fixed seed
+NOTE = "# 合成数据（示意），并非任何单位的真实考核数据；由 scripts/make_sample_data.py 以固定随机种子生成"
+ANCHORS = {("嘉兴市", "研发投入强度"): 0.035, ("莲都区", "城乡居民收入倍差"): 1.58}
+TIERS = ("第一等次", "第二等次", "第三等次")
+
+
+def _indicators(domain: m.Domain) -> dict[str, m.Indicator]:
+    found = {i.id: i for i in domain.indicators()}
+    for variant in domain.variants:
+        for added in variant.add:
+            found.setdefault(added.id, added)
+    return found
+
+
+def _typical(indicator: m.Indicator) -> tuple[float, float]:
+    """A centre and a spread for an indicator's values."""
+    start = indicator.floor if indicator.floor is not None else indicator.ceiling
+    if indicator.target is not None and start is not None:
+        return start + (indicator.target - start) * 0.8, abs(indicator.target - start) * 0.4
+    if indicator.thresholds:
+        low, high = indicator.thresholds[0], indicator.thresholds[-1]
+        return (low + high) / 2, abs(high - low) * 0.6 + abs(high) * 0.05
+    if indicator.target is not None:
+        return indicator.target * 0.95, abs(indicator.target) * 0.15
+    return 80.0, 12.0
+
+
+def _value(rng: np.random.Generator, indicator: m.Indicator) -> float:
+    centre, spread = _typical(indicator)
+    value = rng.normal(centre, spread)
+    if indicator.unit_of_measure == "%" or abs(centre) < 1:
+        return round(float(value), 4)
+    return round(float(value), 2)
+
+
+def _item_value(rng: np.random.Generator, item: m.DataItem) -> object:
+    if item.choices:
+        weights = np.array([0.45, 0.45, 0.08, 0.02][: len(item.choices)])
+        return str(rng.choice(item.choices, p=weights / weights.sum()))
+    if item.type.kind == "bool":
+        return "是" if rng.random() < 0.01 else "否"
+    if item.maximum is not None and item.maximum >= 100:
+        return round(float(np.clip(rng.normal(88, 4.5), item.minimum or 0, item.maximum)), 1)
+    if "事故" in item.name:
+        return int(rng.random() < 0.01)
+    return int(rng.poisson(1.2))
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write(NOTE + "\n")
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _history(rng: np.random.Generator, ruleset: m.RuleSet, years: list[int]) -> list[list]:
+    rows = []
+    for year in years:
+        for unit in ruleset.units:
+            draw = rng.random()
+            tier = TIERS[0] if draw < 0.3 else TIERS[2] if draw > 0.9 else TIERS[1]
+            total = round(float(rng.normal(88 if tier == TIERS[0] else 80, 3)), 2)
+            rows.append([unit.id, unit.name, year, tier, total, ""])
+    return rows
+
+
+def generate(year: int, earlier: list[list] | None = None) -> list[list]:
+    """Write samples/<year>; return the history rows (with this year's results) for the next."""
+    folder = ROOT / "samples" / str(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    ruleset = load_rules(ROOT / "rules" / str(year)).resolved.ruleset
+    rng = np.random.default_rng(SEED + year)
+    values, facts = [], []
+    items = list(ruleset.data_items)
+    for domain in ruleset.domains:
+        indicators = _indicators(domain)
+        units = ruleset.units_of(domain.name)
+        for position, unit in enumerate(units):
+            for key, indicator in indicators.items():
+                value = ANCHORS.get((unit.name, key), _value(rng, indicator))
+                if rng.random() < 0.004:
+                    value = ""  # a few cells left empty on purpose: the missing-data policy
+                values.append([unit.id, unit.name, key, value])
+            facts.append([unit.id, unit.name, *(_item_value(rng, i) for i in items)])
+            if position == 3:  # a tie: the fourth unit reports exactly what the third did
+                values[-len(indicators) :] = [
+                    [unit.id, unit.name, row[2], row[3]]
+                    for row in values[-2 * len(indicators) : -len(indicators)]
+                ]
+                facts[-1][2:] = facts[-2][2:]
+    _write(folder / "指标值.csv", ["编号", "名称", "指标", "值"], values)
+    _write(folder / "年度数据.csv", ["编号", "名称", *(i.name for i in items)], facts)
+    history = earlier if earlier is not None else _history(rng, ruleset, [year - 2, year - 1])
+    _write(folder / "历史.csv", ["编号", "名称", "年度", "等次", "总分", "名次"], history)
+    return history + _results(ruleset, folder)
+
+
+def _results(ruleset: m.RuleSet, folder: Path) -> list[list]:
+    """This year's results by the engine itself, as next year's history."""
+    loaded = load_rules(ROOT / "rules" / str(ruleset.year))
+    evaluation = evaluate_year(loaded.resolved, read_data(folder, ruleset))
+    rows = []
+    for d in evaluation.domains:
+        for i, unit in enumerate(d.units):
+            rows.append(
+                [unit.id, unit.name, ruleset.year, d.tier[i], float(d.total[i]), int(d.rank[i])]
+            )
+    return rows
+
+
+def main() -> None:
+    history = generate(2023)
+    generate(2024, history)
+    print("已写出 samples/2023 与 samples/2024（合成数据）")
+
+
+if __name__ == "__main__":
+    main()
