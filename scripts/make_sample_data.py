@@ -28,7 +28,10 @@ from kaohe_rules.engine import evaluate_year  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 
 SEED = 20240425  # the day the 2023 indicators were published, as a fixed seed
-NOTE = "# 合成数据（示意），并非任何单位的真实考核数据；由 scripts/make_sample_data.py 以固定随机种子生成"
+NOTE = (
+    "# 合成数据（示意），并非任何单位的真实考核数据；"
+    "由 scripts/make_sample_data.py 以固定随机种子生成"
+)
 ANCHORS = {("嘉兴市", "研发投入强度"): 0.035, ("莲都区", "城乡居民收入倍差"): 1.58}
 TIERS = ("第一等次", "第二等次", "第三等次")
 

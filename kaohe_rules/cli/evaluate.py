@@ -109,9 +109,8 @@ def evaluate(year, rules, data, encoding, output, warnings) -> None:
         if path.suffix.lower() not in (".csv", ".json", ".xlsx"):
             raise click.BadParameter("输出文件应以 .csv、.json 或 .xlsx 结尾", param_hint="-o")
         write_atomically(path, render(evaluation, path.suffix.lower()))
-        click.echo(
-            f"已写出 {path}（{sum(len(d.units) for d in evaluation.domains)} 个考核对象，指纹 {evaluation.fingerprint}）"
-        )
+        count = sum(len(d.units) for d in evaluation.domains)
+        click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
     else:
         click.echo(text_table(evaluation))
     if found and warnings:
