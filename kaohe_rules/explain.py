@@ -140,7 +140,15 @@ class _Explainer:
             entry["计分"] = vars(self.step(paper.formula))
             return entry
         keys = dict.fromkeys(ind.id for ind in d.indicators if ind.paper == paper.id)
-        entry["指标"] = [self.indicator(key) for key in keys if d.applicable[key][i]]
+        keys = [key for key in keys if d.applicable[key][i]]
+        entry["指标"] = [self.indicator(key) for key in keys]
+        counted = [key for key in keys if not d.excluded[key][i]]
+        if len(counted) < len(keys) or paper.rescale:
+            scored = sum(d.scores[key][i] for key in counted)
+            full = sum(d.full[key][i] for key in counted)
+            target = sum(d.full[key][i] for key in keys) if not paper.rescale else paper.weight
+            ratio = f"{show(scored)} ÷ 满分合计 {show(full)} × {show(target)}"
+            entry["说明"] = f"按满分折算：计入指标得分合计 {ratio} = {entry['得分']}"
         return entry
 
     def indicator(self, key: str) -> dict:
@@ -262,6 +270,8 @@ def render_text(entry: dict) -> str:
         lines.append(f"【{paper['名称']}】得分 {paper['得分']}    〔{paper['出处']}〕")
         if "计分" in paper:
             lines += _step_lines(paper["计分"], "  ")
+        if "说明" in paper:
+            lines.append(f"  {paper['说明']}")
         for ind in paper.get("指标", []):
             params = "，".join(
                 f"{k} {ind[k]}" for k in ("目标值", "下限值", "上限值", "满分") if k in ind
