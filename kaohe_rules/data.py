@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kaohe_rules import model as m
@@ -38,12 +39,44 @@ _FALSE = {"false", "False", "FALSE", "否", "0"}
 
 @dataclass
 class DataSet:
-    """The year's values per unit id, earlier results, and the files they came from."""
+    """The year's values as columns in roster order, earlier results, and their files.
 
-    values: dict[str, dict[str, object]] = field(default_factory=dict)
+    Numbers and truth values are float64 columns (NaN: no value), text is an
+    object column (None: no value); ``row[unit_id]`` is a unit's position.
+    """
+
+    row: dict[str, int]
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    present: np.ndarray | None = None  # units that have at least one value
     history: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, ruleset: m.RuleSet) -> DataSet:
+        """No values yet for the roster's units."""
+        row = {u.id: i for i, u in enumerate(ruleset.units)}
+        return cls(row, present=np.zeros(len(row), dtype=bool))
+
+    def column(self, name: str, kind: Type, rows: np.ndarray) -> np.ndarray:
+        """The values of ``name`` for the units at ``rows`` (missing where none were given)."""
+        found = self.columns.get(name)
+        if found is not None:
+            return found[rows]
+        if kind == TEXT:
+            return np.full(len(rows), None, dtype=object)
+        return np.full(len(rows), np.nan)
+
+    def set(self, name: str, kind: Type, unit_id: str, value: object) -> None:
+        """Record one value."""
+        column = self.columns.get(name)
+        if column is None:
+            size = len(self.row)
+            column = np.full(size, None, dtype=object) if kind == TEXT else np.full(size, np.nan)
+            self.columns[name] = column
+        index = self.row[unit_id]
+        column[index] = float(value) if kind != TEXT else value
+        self.present[index] = True
 
 
 @dataclass(frozen=True)
@@ -80,8 +113,9 @@ def read_data(folder: Path, ruleset: m.RuleSet, encoding: str | None = None) -> 
         for sheet, frame in _frames(path, encoding, errors):
             reader.read(path, sheet, frame)
     errors.raise_if_errors()
-    data = DataSet(reader.values, reader.history, files)
-    absent = [u for u in ruleset.units if u.id not in data.values]
+    data = reader.data
+    data.history, data.files = reader.history, files
+    absent = [u for u, has in zip(ruleset.units, data.present, strict=True) if not has]
     if absent:
         names = "、".join(u.name for u in absent[:10]) + ("等" if len(absent) > 10 else "")
         message = f"{len(absent)} 个单位在数据中没有任何值：{names}"
@@ -163,7 +197,7 @@ class _Reader:
         self.by_name: dict[str, list[m.Unit]] = {}
         for unit in ruleset.units:
             self.by_name.setdefault(unit.name, []).append(unit)
-        self.values: dict[str, dict[str, object]] = {}
+        self.data = DataSet.empty(ruleset)
         self.seen: dict[tuple[str, str], Span] = {}
         self.history: dict[tuple[str, int], dict[str, object]] = {}
 
@@ -247,7 +281,7 @@ class _Reader:
         self.seen[key] = cell.span
         value = self._convert(name, cell)
         if value is not None:
-            self.values.setdefault(unit.id, {})[name] = value
+            self.data.set(name, self.names[name], unit.id, value)
 
     def _convert(self, name: str, cell: _Cell) -> object:
         kind = self.names[name]

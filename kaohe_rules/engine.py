@@ -80,7 +80,7 @@ def evaluate_year(
     for number, domain in enumerate(ruleset.domains):
         if progress is not None:
             progress(number, len(ruleset.domains), domain.name)
-        scorer = DomainScorer(resolved, domain, data.values)
+        scorer = DomainScorer(resolved, domain, data)
         if scorer.size == 0:
             continue
         _history(scorer, data, ruleset.year)

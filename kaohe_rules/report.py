@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -201,6 +202,10 @@ def _xlsx_bytes(evaluation: Evaluation) -> bytes:
     return _stable_zip(buffer.getvalue())
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+_FIXED = b"2000-01-01T00:00:00Z"
+
+
 def _stable_zip(data: bytes) -> bytes:
     """The same archive with fixed entry timestamps, so equal workbooks are equal bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -209,7 +214,11 @@ def _stable_zip(data: bytes) -> bytes:
         for item in source.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(item.filename))
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                # openpyxl stamps the save time here whatever the properties say.
+                content = _MODIFIED.sub(rb"\1" + _FIXED + rb"\2", content)
+            target.writestr(info, content)
     return out.getvalue()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kaohe_rules import model as m
+from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import Run, vectorize
@@ -58,7 +59,7 @@ class DomainResult:
 
 
 def _base_population(
-    ruleset: m.RuleSet, domain: m.Domain, units: list[m.Unit], values: dict
+    ruleset: m.RuleSet, domain: m.Domain, units: list[m.Unit], data: DataSet
 ) -> Population:
     """Unit attributes, data items and indicator values as typed columns."""
     names = unit_symbols(ruleset)
@@ -73,24 +74,22 @@ def _base_population(
     }
     for name, _kind in ruleset.attributes:
         attributes[f"unit.{name}"] = [u.attribute(name) for u in units]
-    empty: dict = {}
+    rows = np.array([data.row[u.id] for u in units], dtype=np.int64)
     columns = {}
     for name, kind in names.items():
         raw = attributes.get(name)
-        if raw is None:
-            raw = [values.get(u.id, empty).get(name) for u in units]
-        columns[name] = to_column(raw, kind)
+        columns[name] = to_column(raw, kind) if raw is not None else data.column(name, kind, rows)
     return Population(columns, size=len(units), unit_ids=[u.name for u in units])
 
 
 class DomainScorer:
     """Evaluates one domain step by step; each step adds columns to the population."""
 
-    def __init__(self, resolved: Resolved, domain: m.Domain, values: dict) -> None:
+    def __init__(self, resolved: Resolved, domain: m.Domain, data: DataSet) -> None:
         self.resolved, self.domain = resolved, domain
         self.precision = resolved.ruleset.precision
         units = list(resolved.ruleset.units_of(domain.name))
-        population = _base_population(resolved.ruleset, domain, units, values)
+        population = _base_population(resolved.ruleset, domain, units, data)
         indicators = [*domain.indicators(), *(a for v in domain.variants for a in v.add)]
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         index = {u.id: i for i, u in enumerate(units)}
