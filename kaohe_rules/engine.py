@@ -57,10 +57,11 @@ def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
     """history(n) reads these columns: each unit's result n years earlier."""
     population = scorer.result.population
     units = scorer.result.units
+    years = {y for _unit, y in data.history}
     for back in range(1, 11):
-        records = [data.history.get((u.id, year - back), {}) for u in units]
-        if not any(records):
+        if year - back not in years:
             continue
+        records = [data.history.get((u.id, year - back), {}) for u in units]
         population.history[back] = {
             "等次": to_column([r.get("等次") for r in records], TEXT),
             "总分": to_column([r.get("总分") for r in records], NUMBER),

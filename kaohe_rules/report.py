@@ -217,7 +217,7 @@ def _stable_zip(data: bytes) -> bytes:
             content = source.read(item.filename)
             if item.filename == "docProps/core.xml":
                 # openpyxl stamps the save time here whatever the properties say.
-                content = _MODIFIED.sub(rb"\1" + _FIXED + rb"\2", content)
+                content = _MODIFIED.sub(lambda m: m.group(1) + _FIXED + m.group(2), content)
             target.writestr(info, content)
     return out.getvalue()
 

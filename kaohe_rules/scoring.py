@@ -106,10 +106,11 @@ class DomainScorer:
         return column
 
     def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
-        units = [u.name for u, hit in zip(self.result.units, mask, strict=True) if hit]
-        if units:
-            names = "、".join(units[:5]) + ("等" if len(units) > 5 else "")
-            text = f"{message}（{len(units)} 个单位：{names}）"
+        hits = np.flatnonzero(mask)
+        if len(hits):
+            names = "、".join(self.result.units[i].name for i in hits[:5])
+            more = "等" if len(hits) > 5 else ""
+            text = f"{message}（{len(hits)} 个单位：{names}{more}）"
             self.result.warnings.append(Diagnostic(code, text, span, severity=Severity.WARNING))
 
     def set(self, name: str, column: np.ndarray) -> None:
@@ -301,5 +302,7 @@ def _is_added(domain: m.Domain, indicator: m.Indicator) -> bool:
 
 
 def _variants_by_unit(domain: m.Domain, units: list[m.Unit]) -> dict[str, m.Variant]:
+    if not domain.variants:
+        return {}
     keys = {key: u.id for u in units for key in (u.id, u.name)}
     return {keys[v.unit]: v for v in domain.variants if v.unit in keys}

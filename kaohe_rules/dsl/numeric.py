@@ -60,15 +60,59 @@ def round_vector(x: np.ndarray, digits: int = 0, mode: str = "half_up") -> np.nd
         boundary = y - np.round(y)
     with np.errstate(invalid="ignore"):
         near = np.abs(boundary) <= np.abs(y) * _NEAR + _NEAR
-        if digits == 0:
-            # Without a scaling multiplication an exact binary boundary (2.5,
-            # 3.0) is the number as written, and the fast path is exact.
-            near &= boundary != 0
-        near |= np.abs(x) >= 1e15
+        # An exact binary boundary (2.5, 267.5, 3.0) below 1e13 is a point of the
+        # 15-digit decimal grid, so the 15-digit reading is that boundary itself
+        # and the fast path is exact; only larger values need the decimal check.
+        near &= ~((boundary == 0) & (np.abs(y) < 1e13))
+        # Where the 15-digit grid is no finer than the rounding quantum, the reading
+        # itself is the result, which the grid path computes.
+        near |= (np.abs(y) >= 1e14) | (np.abs(x) >= 1e15)
     result = rounded * down / up
-    for i in np.flatnonzero(near):
-        result[i] = round_scalar(float(x[i]), digits, mode)
+    hard = np.flatnonzero(near)
+    if len(hard):
+        decided, values = _on_the_grid(x[hard], digits, mode)
+        result[hard[decided]] = values
+        for i in hard[~decided]:
+            result[i] = round_scalar(float(x[i]), digits, mode)
     return result.reshape(given.shape)
+
+
+def _on_the_grid(x: np.ndarray, digits: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Exact rounding of values near a boundary, in integers, without Decimal.
+
+    A value's 15-digit reading is g * 10**(e - 14) for an integer g of 15 digits;
+    ``digits`` decimals of it is then a quotient of integers. Values outside the
+    ranges where that arithmetic is exact in int64 are left to the scalar path
+    (``decided`` is False for them).
+    """
+    ax = np.abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.floor(np.log10(ax))
+    e = np.where(10.0 ** (e + 1) <= ax, e + 1, e)
+    e = np.where(10.0**e > ax, e - 1, e)
+    shift = 14 - e  # ax * 10**shift has 15 digits before the point
+    p = -shift + digits  # the reading times 10**digits is g * 10**p
+    ok = np.isfinite(e) & (shift >= 0) & (shift <= 22) & (p >= -18) & (p <= 3)
+    scaled = np.where(ok, ax * 10.0 ** np.where(ok, shift, 0), 0.0)
+    g = np.rint(scaled)
+    ok &= np.abs(scaled - g) < 0.4  # else the reading itself is a tie: leave it to Decimal
+    g = g.astype(np.int64)
+    q = (10 ** np.clip(-p, 0, 18)).astype(np.int64)
+    lift = (10 ** np.clip(p, 0, 3)).astype(np.int64)
+    negative = x < 0
+    if mode == "half_up":
+        magnitude = np.where(p >= 0, g * lift, (2 * g + q) // (2 * q))
+        whole = np.where(negative, -magnitude, magnitude)
+    else:
+        toward = (mode == "floor") != negative  # floor of a positive, ceil of a negative
+        down_ = g // q
+        up_ = -((-g) // q)
+        magnitude = np.where(p >= 0, g * lift, np.where(toward, down_, up_))
+        whole = np.where(negative, -magnitude, magnitude)
+    # One correctly rounded division, as float(Decimal) gives, needs an exact numerator.
+    ok &= np.abs(whole) < 2**53
+    scale_up, scale_down = (10.0**digits, 1.0) if digits >= 0 else (1.0, 10.0**-digits)
+    return ok, (whole.astype(np.float64) * scale_down / scale_up)[ok]
 
 
 # Two numbers closer than this (relative) compare equal, so binary noise cannot

@@ -19,11 +19,12 @@ def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
     """Convert Python values (None for missing) to the column form of ``type_``."""
     if type_ == TEXT:
         column = np.empty(len(values), dtype=object)
-        column[:] = [None if missing_mask(v) else str(v) for v in values]
+        # v != v is NaN's test; written inline because this runs once per value.
+        column[:] = [None if v is None or v != v or v is pd.NA else str(v) for v in values]
         return column
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return values.astype(np.float64, copy=False)
-    converted = [np.nan if missing_mask(v) else float(v) for v in values]
+    converted = [np.nan if v is None or v is pd.NA else float(v) for v in values]
     return np.asarray(converted, dtype=np.float64)
 
 
