@@ -16,6 +16,7 @@ from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.numeric import round_scalar
+from kaohe_rules.dsl.population import value_at
 from kaohe_rules.dsl.printer import to_source
 from kaohe_rules.dsl.scalar import evaluate_one
 from kaohe_rules.engine import Evaluation
@@ -167,8 +168,9 @@ class _Explainer:
         }
         for name in ("满分", "目标值", "下限值", "上限值", "排名步长", "最低分"):
             column = context.columns.get(name)
-            if column is not None and not np.isnan(column[i]):
-                entry[name] = (as_text if name in percent else show)(column[i])
+            value = None if column is None else value_at(column, i)
+            if value is not None and not np.isnan(value):
+                entry[name] = (as_text if name in percent else show)(value)
         entry["计分"] = vars(self.step(indicator.formula, percent))
         entry["得分"] = show(d.scores[key][i])
         if d.excluded[key][i]:

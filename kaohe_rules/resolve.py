@@ -61,6 +61,7 @@ class Resolved:
 
     ruleset: m.RuleSet
     programs: dict[m.Expr, Compiled] = field(default_factory=dict)
+    cache: dict[object, object] = field(default_factory=dict)  # what evaluation derives once
 
     def program(self, expr: m.Expr) -> Compiled:
         """The compiled form of one expression of the rule set."""

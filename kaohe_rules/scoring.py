@@ -58,28 +58,51 @@ class DomainResult:
         return next(i for i, u in enumerate(self.units) if u.id == unit_id)
 
 
-def _base_population(
-    ruleset: m.RuleSet, domain: m.Domain, units: list[m.Unit], data: DataSet
-) -> Population:
+@dataclass
+class Roster:
+    """A domain's units as columns: built once per rule set, like its compiled formulas."""
+
+    units: list[m.Unit]
+    rows: np.ndarray  # each unit's position in the rule set's roster (and in a DataSet)
+    columns: dict[str, np.ndarray]
+    names: list[str]
+
+
+def roster(resolved: Resolved, domain: m.Domain) -> Roster:
+    """The domain's roster columns, cached on the resolved rule set."""
+    key = ("roster", domain.name)
+    cached = resolved.cache.get(key)
+    if cached is None:
+        ruleset = resolved.ruleset
+        position = {id(u): i for i, u in enumerate(ruleset.units)}
+        units = list(ruleset.units_of(domain.name))
+        raw = {
+            "unit.编号": [u.id for u in units],
+            "unit.名称": [u.name for u in units],
+            "unit.领域": [u.domain for u in units],
+        }
+        for name, _kind in ruleset.attributes:
+            raw[f"unit.{name}"] = [dict(u.attributes).get(name) for u in units]
+        types = unit_symbols(ruleset)
+        columns = {name: to_column(values, types[name]) for name, values in raw.items()}
+        rows = np.array([position[id(u)] for u in units], dtype=np.int64)
+        cached = resolved.cache[key] = Roster(units, rows, columns, raw["unit.名称"])
+    return cached
+
+
+def _base_population(resolved: Resolved, domain: m.Domain, data: DataSet) -> Population:
     """Unit attributes, data items and indicator values as typed columns."""
-    names = unit_symbols(ruleset)
+    ruleset = resolved.ruleset
+    units = roster(resolved, domain)
+    names: dict[str, object] = {}
     for item in (*ruleset.data_items, *domain.data_items):
         names[item.name] = item.type
     for indicator in (*domain.indicators(), *(a for v in domain.variants for a in v.add)):
         names[indicator.id] = NUMBER
-    attributes = {
-        "unit.编号": [u.id for u in units],
-        "unit.名称": [u.name for u in units],
-        "unit.领域": [u.domain for u in units],
-    }
-    for name, _kind in ruleset.attributes:
-        attributes[f"unit.{name}"] = [u.attribute(name) for u in units]
-    rows = np.array([data.row[u.id] for u in units], dtype=np.int64)
-    columns = {}
+    columns = dict(units.columns)
     for name, kind in names.items():
-        raw = attributes.get(name)
-        columns[name] = to_column(raw, kind) if raw is not None else data.column(name, kind, rows)
-    return Population(columns, size=len(units), unit_ids=[u.name for u in units])
+        columns[name] = data.column(name, kind, units.rows)
+    return Population(columns, size=len(units.units), unit_ids=units.names)
 
 
 class DomainScorer:
@@ -88,12 +111,15 @@ class DomainScorer:
     def __init__(self, resolved: Resolved, domain: m.Domain, data: DataSet) -> None:
         self.resolved, self.domain = resolved, domain
         self.precision = resolved.ruleset.precision
-        units = list(resolved.ruleset.units_of(domain.name))
-        population = _base_population(resolved.ruleset, domain, units, data)
+        units = roster(resolved, domain).units
+        population = _base_population(resolved, domain, data)
         indicators = [*domain.indicators(), *(a for v in domain.variants for a in v.add)]
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
-        index = {u.id: i for i, u in enumerate(units)}
-        self.variants = [(index[uid], v) for uid, v in _variants_by_unit(domain, units).items()]
+        self.variants = []
+        if domain.variants:
+            index = {u.id: i for i, u in enumerate(units)}
+            found = _variants_by_unit(domain, units).items()
+            self.variants = [(index[uid], v) for uid, v in found]
 
     # -- helpers -------------------------------------------------------------------------
     def run(self, expr: m.Expr, population: Population | None = None) -> np.ndarray:
@@ -167,7 +193,8 @@ class DomainScorer:
             else:
                 score = np.where(missing, 0.0, score)
                 self.warn("KH306", f"指标 {indicator.id} 缺少数据，记零分", missing, where)
-        self._keep(indicator, applies, excluded, score, local["满分"])
+        full = np.broadcast_to(np.asarray(local["满分"], dtype=np.float64), self.size)
+        self._keep(indicator, applies, excluded, score, full)
 
     def _keep(self, indicator, applies, excluded, score, full) -> None:
         """Store one indicator's columns; two variants may add indicators of one id."""
@@ -201,13 +228,20 @@ class DomainScorer:
                 mask[index] = False
         return mask
 
-    def _parameter(self, target: str, name: str, default: float | None) -> np.ndarray:
-        """A parameter as a column: the rule's value, with each variant's own value."""
-        column = np.full(self.size, np.nan if default is None else default)
-        for index, variant in self.variants:
-            for changed, parameter, value, _span in variant.changes:
-                if (changed, parameter) == (target, name):
-                    column[index] = value
+    def _parameter(self, target: str, name: str, default: float | None) -> object:
+        """A parameter: the rule's value, as a column where variants give units their own."""
+        constant = np.nan if default is None else float(default)
+        changes = [
+            (index, value)
+            for index, variant in self.variants
+            for changed, parameter, value, _span in variant.changes
+            if (changed, parameter) == (target, name)
+        ]
+        if not changes:
+            return constant
+        column = np.full(self.size, constant)
+        for index, value in changes:
+            column[index] = value
         return column
 
     def paper_weight(self, paper: m.Paper) -> np.ndarray:

@@ -39,6 +39,11 @@ def from_column(value: object, type_: Type) -> object:
     return value
 
 
+def value_at(column: object, index: int) -> object:
+    """A unit's element of a column, or the constant that stands for one."""
+    return column if np.ndim(column) == 0 else column[index]
+
+
 class Population:
     """Columns of equal length, the group (category) of each unit, and unit ids."""
 
@@ -50,7 +55,8 @@ class Population:
         unit_ids: Sequence[str] | None = None,
     ) -> None:
         self.columns = dict(columns)
-        lengths = {len(c) for c in self.columns.values()}
+        # A column may be a constant (a parameter no variant changes): it broadcasts.
+        lengths = {len(c) for c in self.columns.values() if np.ndim(c) > 0}
         if size is None:
             size = lengths.pop() if lengths else 1
         if any(n != size for n in lengths):

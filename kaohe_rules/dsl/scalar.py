@@ -18,7 +18,7 @@ from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled, constant_value
 from kaohe_rules.dsl.evaluate import Run, require_columns, vectorize
 from kaohe_rules.dsl.numeric import compare_scalar, near_scalar
-from kaohe_rules.dsl.population import Population, from_column
+from kaohe_rules.dsl.population import Population, from_column, value_at
 from kaohe_rules.dsl.types import Type
 
 _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
@@ -97,12 +97,12 @@ class _Interpreter:
 
     def visit_Name(self, node: ast.Name) -> object:
         column = self.population.columns[self.compiled.symbols[id(node)]]
-        return from_column(column[self.index], self._type(node))
+        return from_column(value_at(column, self.index), self._type(node))
 
     def visit_Attribute(self, node: ast.Attribute) -> object:
         if id(node) in self.compiled.symbols:
             column = self.population.columns[self.compiled.symbols[id(node)]]
-            return from_column(column[self.index], self._type(node))
+            return from_column(value_at(column, self.index), self._type(node))
         record = self.visit(node.obj)
         return None if record is None else record.get(node.name)
 
