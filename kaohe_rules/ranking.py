@@ -17,10 +17,15 @@ from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.scoring import DomainScorer
 
 
-def _sort_value(column: np.ndarray, descending: bool, precision: int) -> np.ndarray:
+def _sort_value(column: np.ndarray, descending: bool, precision: int, cache: dict) -> np.ndarray:
     """A column as numbers that sort ascending in the wanted order, missing last."""
     if column.dtype == object:
-        codes, _ = pd.factorize(pd.Series(column), sort=True, use_na_sentinel=True)
+        # Text keys are roster columns (unit.编号): sort them once per rule set.
+        cached = cache.get(("sort", id(column)))
+        if cached is None or cached[0] is not column:
+            codes, _ = pd.factorize(pd.Series(column), sort=True, use_na_sentinel=True)
+            cached = cache[("sort", id(column))] = (column, codes)
+        codes = cached[1]
         values = np.where(codes < 0, np.inf, codes).astype(np.float64)
         return np.where(values == np.inf, np.inf, -values) if descending else values
     values = round_vector(column, precision)
@@ -37,14 +42,16 @@ def rank(scorer: DomainScorer) -> None:
     if groups is None:
         groups = np.zeros(scorer.size, dtype=np.int64)
     keys = []
+    cache = scorer.resolved.cache
     if ranking is None:
         total = population.columns["总分"]
-        keys.append(_sort_value(total, True, scorer.precision))
+        keys.append(_sort_value(total, True, scorer.precision, cache))
     else:
         for key in (ranking.key, *ranking.tiebreak):
-            keys.append(_sort_value(scorer.run(key.expr), key.descending, scorer.precision))
-    ids = np.array([u.id for u in result.units], dtype=object)
-    keys.append(_sort_value(ids, False, scorer.precision))
+            column = scorer.run(key.expr)
+            keys.append(_sort_value(column, key.descending, scorer.precision, cache))
+    ids = population.columns["unit.编号"]
+    keys.append(_sort_value(ids, False, scorer.precision, cache))
     order = np.lexsort([*reversed(keys), groups])
     ranks = np.empty(scorer.size, dtype=np.float64)
     sorted_groups = groups[order]
