@@ -201,3 +201,25 @@ def test_explain_command_by_id_and_json() -> None:
     assert body["单位"] == "乙二" and body["等次"]["等次"] == "第二等次"
     names = [i["指标"] for i in body["考卷"][0]["指标"]]
     assert names == ["利润", "专项"]
+
+
+def test_workbook_data_reads_like_csv(tmp_path: Path) -> None:
+    """XLSX input: visible sheets are read, hidden ones ignored, numbers stay numbers."""
+    from openpyxl import Workbook
+
+    lines = (GOLDEN / "data" / "数据.csv").read_text(encoding="utf-8").splitlines()[1:]
+    rows = list(csv.reader(lines))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    for row in rows:
+        sheet.append([float(v) if v.replace(".", "", 1).isdigit() else v for v in row])
+    hidden = book.create_sheet("草稿")
+    hidden.append(["编号", "增速"])
+    hidden.append(["J01", "这一页是隐藏的草稿"])
+    hidden.sheet_state = "hidden"
+    folder = tmp_path / "data"
+    folder.mkdir()
+    book.save(folder / "数据.xlsx")
+    shutil.copy(GOLDEN / "data" / "历史.csv", folder)
+    assert result_rows(_evaluate(data=folder)) == result_rows(_evaluate())

@@ -7,7 +7,12 @@ import pytest
 from tests.conftest import ROOT
 from tests.doc_examples import examples, run, update
 
-DOCS = [ROOT / "docs" / "language.md", ROOT / "docs" / "rules.md", ROOT / "README.md"]
+DOCS = [
+    ROOT / "docs" / "language.md",
+    ROOT / "docs" / "rules.md",
+    ROOT / "docs" / "evaluate.md",
+    ROOT / "README.md",
+]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]
 
 
