@@ -14,6 +14,7 @@ from pathlib import Path
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.loader import YMap, load_file
 from kaohe_rules.merge import merge_patch, strip_key
+from kaohe_rules.resources import data_path
 from kaohe_rules.source import Span
 
 RULESET_FILE = "规则集.yaml"
@@ -32,11 +33,13 @@ class Assembled:
 
 
 def display_path(path: Path) -> str:
-    """How diagnostics name a file: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """How diagnostics name a file: relative to the working folder when inside it, and
+    the bundled rule sets as ``rules/2024/市县.yaml`` wherever kaohe is installed."""
+    resolved = path.resolve()
+    for base in (Path.cwd().resolve(), data_path("rules").resolve().parent):
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return str(path)
 
 
 def assemble(folder: Path, root: Path | None = None) -> Assembled:
