@@ -104,7 +104,10 @@ def generate(year: int, earlier: list[list] | None = None) -> list[list]:
     ruleset = load_rules(ROOT / "rules" / str(year)).resolved.ruleset
     rng = np.random.default_rng(SEED + year)
     values, facts = [], []
-    items = list(ruleset.data_items)
+    shared = list(ruleset.data_items)
+    # Domain files may declare their own data items (省属企业's debt risk, …).
+    own = {d.name: list(d.data_items) for d in ruleset.domains}
+    items = shared + [i for d in ruleset.domains for i in own[d.name]]
     for domain in ruleset.domains:
         indicators = _indicators(domain)
         units = ruleset.units_of(domain.name)
@@ -114,7 +117,10 @@ def generate(year: int, earlier: list[list] | None = None) -> list[list]:
                 if rng.random() < 0.004:
                     value = ""  # a few cells left empty on purpose: the missing-data policy
                 values.append([unit.id, unit.name, key, value])
-            facts.append([unit.id, unit.name, *(_item_value(rng, i) for i in items)])
+            mine = set(map(id, shared + own[domain.name]))
+            facts.append(
+                [unit.id, unit.name, *(_item_value(rng, i) if id(i) in mine else "" for i in items)]
+            )
             if position == 3:  # a tie: the fourth unit reports exactly what the third did
                 values[-len(indicators) :] = [
                     [unit.id, unit.name, row[2], row[3]]
