@@ -70,11 +70,15 @@ def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
 
 
 def evaluate_year(
-    resolved: Resolved, data: DataSet, progress: Callable[[int, int, str], None] | None = None
+    resolved: Resolved,
+    data: DataSet,
+    progress: Callable[[int, int, str], None] | None = None,
+    branches: dict | None = None,
 ) -> Evaluation:
     """Every domain through every stage; raises KaoheError on data the policy refuses.
 
-    ``progress(done, total, domain)`` is told as each domain starts.
+    ``progress(done, total, domain)`` is told as each domain starts; ``branches``
+    collects the if-branches taken, for test coverage.
     """
     ruleset = resolved.ruleset
     result = Evaluation(resolved, data, warnings=list(data.warnings))
@@ -82,6 +86,7 @@ def evaluate_year(
         if progress is not None:
             progress(number, len(ruleset.domains), domain.name)
         scorer = DomainScorer(resolved, domain, data)
+        scorer.branches = branches
         if scorer.size == 0:
             continue
         _history(scorer, data, ruleset.year)

@@ -111,6 +111,7 @@ class DomainScorer:
     def __init__(self, resolved: Resolved, domain: m.Domain, data: DataSet) -> None:
         self.resolved, self.domain = resolved, domain
         self.precision = resolved.ruleset.precision
+        self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         units = roster(resolved, domain).units
         population = _base_population(resolved, domain, data)
         indicators = [*domain.indicators(), *(a for v in domain.variants for a in v.add)]
@@ -126,8 +127,12 @@ class DomainScorer:
         """One formula over all units; its warnings are kept for the report."""
         population = population or self.result.population
         self.result.contexts[expr] = population  # explain re-evaluates it for one unit
-        run = Run(population)
-        column = vectorize(self.resolved.program(expr)).evaluate(population, run)
+        run = Run(population, self.branches)
+        key = ("vector", expr)
+        program = self.resolved.cache.get(key)
+        if program is None:  # closures are built once per rule set, not per evaluation
+            program = self.resolved.cache[key] = vectorize(self.resolved.program(expr))
+        column = program.evaluate(population, run)
         self.result.warnings += run.warnings()
         return column
 

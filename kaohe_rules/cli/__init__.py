@@ -15,6 +15,7 @@ import click
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.show import show
+from kaohe_rules.cli.test import test
 from kaohe_rules.cli.validate import validate
 from kaohe_rules.diagnostics import KaoheError
 
@@ -30,6 +31,7 @@ cli.add_command(validate)
 cli.add_command(show)
 cli.add_command(evaluate)
 cli.add_command(explain)
+cli.add_command(test)
 
 
 def main() -> None:

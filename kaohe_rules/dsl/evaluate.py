@@ -40,9 +40,11 @@ _COMPARE = {
 class Run:
     """One evaluation: the population, and the warnings gathered so far."""
 
-    def __init__(self, population: Population) -> None:
+    def __init__(self, population: Population, branches: dict | None = None) -> None:
         self.population = population
         self.problems: dict[tuple[str, Span], tuple[str, np.ndarray]] = {}
+        # For `kaohe test --coverage`: id(if-node) -> (node, {True, False} outcomes seen).
+        self.branches = branches
 
     def warn(self, code: str, message: str, span: Span, mask: object, active: Active) -> None:
         """Record a warning for the units in ``mask`` that are active."""
@@ -271,6 +273,8 @@ class _Compiler:
         def run_cond(run: Run, active: Active) -> object:
             t = test(run, active)
             size = run.population.size
+            if run.branches is not None:
+                _record_branches(run.branches, node, t, active, size)
             a = then(run, _narrow(active, np.equal(t, 1.0), size))
             b = orelse(run, _narrow(active, np.equal(t, 0.0), size))
             return choose(np.equal(t, 1.0), a, b, missing_mask(t), text)
@@ -316,6 +320,16 @@ class _Compiler:
             constant = constant_value(value)
             return lambda run, active: constant
         return self.build(value)
+
+
+def _record_branches(branches: dict, node: ast.Cond, t: object, active: Active, size: int):
+    seen = branches.setdefault(id(node), (node, set()))[1]
+    live = np.ones(size, dtype=bool) if active is None else active
+    outcome = np.broadcast_to(np.asarray(t, dtype=np.float64), size)[live]
+    if (outcome == 1.0).any():
+        seen.add(True)
+    if (outcome == 0.0).any():
+        seen.add(False)
 
 
 def _careful(run: Run, active: Active, span: Span, op: np.ufunc, a: object, b: object) -> object:
