@@ -101,10 +101,17 @@ def expected_names(ruleset: m.RuleSet) -> dict[str, Type]:
     return names
 
 
-def read_data(folder: Path, ruleset: m.RuleSet, encoding: str | None = None) -> DataSet:
-    """Read and check every data file of ``folder``; raise KaoheError listing the problems."""
+def read_data(
+    folder: Path, ruleset: m.RuleSet, encoding: str | None = None, lenient: bool = False
+) -> DataSet:
+    """Read and check every data file of ``folder``; raise KaoheError listing the problems.
+
+    ``lenient`` ignores names the rule set does not know (for comparing two years'
+    rules on one data set, where each year knows its own indicators).
+    """
     errors = Collector()
     reader = _Reader(ruleset, errors)
+    reader.lenient = lenient
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
     if not files:
         span = Span(str(folder), 1, 1, 1, 1)
@@ -200,6 +207,7 @@ class _Reader:
         self.data = DataSet.empty(ruleset)
         self.seen: dict[tuple[str, str], Span] = {}
         self.history: dict[tuple[str, int], dict[str, object]] = {}
+        self.lenient = False
 
     def read(self, path: Path, sheet: str | None, frame: pd.DataFrame) -> None:
         file = f"{path}[{sheet}]" if sheet else str(path)
@@ -244,6 +252,8 @@ class _Reader:
 
     def _wide(self, file: str, columns: list[str], rows, unit_column: str) -> None:
         for col, name in enumerate(columns):
+            if self.lenient:
+                break
             if name != unit_column and name not in DESCRIPTIVE and name not in self.names:
                 line = self.header_line
                 span = Span(file, line, col + 1, line, col + 2)
@@ -263,6 +273,8 @@ class _Reader:
             cells = self._cells(file, columns, rows, index)
             unit = self._unit(cells[unit_column])
             name_cell = cells["指标"]
+            if name_cell.text not in self.names and self.lenient:
+                continue
             if name_cell.text not in self.names:
                 hint = suggest(name_cell.text, list(self.names))
                 message = f"规则集中没有指标或数据项 '{name_cell.text}'"

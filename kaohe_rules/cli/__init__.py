@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.show import show
@@ -32,6 +33,7 @@ cli.add_command(show)
 cli.add_command(evaluate)
 cli.add_command(explain)
 cli.add_command(test)
+cli.add_command(diff)
 
 
 def main() -> None:
