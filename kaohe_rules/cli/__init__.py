@@ -15,6 +15,7 @@ import click
 from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
+from kaohe_rules.cli.fmt import fmt
 from kaohe_rules.cli.show import show
 from kaohe_rules.cli.test import test
 from kaohe_rules.cli.validate import validate
@@ -34,6 +35,7 @@ cli.add_command(evaluate)
 cli.add_command(explain)
 cli.add_command(test)
 cli.add_command(diff)
+cli.add_command(fmt)
 
 
 def main() -> None:

@@ -4,36 +4,42 @@ from __future__ import annotations
 
 import click
 
-from kaohe_rules.cli.validate import rules_folder
+from kaohe_rules.assemble import display_path
+from kaohe_rules.cli.validate import rules_folders
 from kaohe_rules.diagnostics import KaoheError, render_text
 
 
 @click.command("test")
-@click.argument("rules")
+@click.argument("rules", nargs=-1, required=True)
 @click.option("--coverage", "show_coverage", is_flag=True, help="列出没有被任何用例覆盖的规则条款")
 @click.option("--threshold", type=float, help="覆盖率低于这个百分数时失败，如 --threshold 90")
-def test(rules: str, show_coverage: bool, threshold: float | None) -> None:
+def test(rules: tuple[str, ...], show_coverage: bool, threshold: float | None) -> None:
     """运行规则集自带的测试用例（RULES/tests/*.yaml），可统计覆盖率。
 
     \b
     例：kaohe test rules/2024 --coverage --threshold 90
     退出码：0 全部通过（且覆盖率达标）；1 有失败、用例文件有误或覆盖率不足；2 用法错误。
     """
+    context = click.get_current_context()
+    failed = sum(_run_folder(folder, show_coverage, threshold) for folder in rules_folders(rules))
+    context.exit(1 if failed else 0)
+
+
+def _run_folder(folder, show_coverage: bool, threshold: float | None) -> bool:
+    """Run one rule set's cases; whether anything failed."""
     from kaohe_rules.coverage import Coverage
     from kaohe_rules.pipeline import load_rules
     from kaohe_rules.testing import case_files, run_file
 
-    folder = rules_folder(rules)
-    context = click.get_current_context()
     try:
         resolved = load_rules(folder).resolved
     except KaoheError as error:
         click.echo(render_text(error.diagnostics))
-        context.exit(1)
+        return True
     files = case_files(folder)
     if not files:
-        click.echo(f"没有找到测试用例：{folder}/tests/*.yaml")
-        context.exit(1)
+        click.echo(f"没有找到测试用例：{display_path(folder)}/tests/*.yaml")
+        return True
     coverage = Coverage(resolved)
     passed = failed = 0
     for path in files:
@@ -64,8 +70,8 @@ def test(rules: str, show_coverage: bool, threshold: float | None) -> None:
             click.echo(f"  · {item.kind}：{item.description}    〔{where}〕")
     if threshold is not None and share * 100 < threshold:
         click.echo(f"覆盖率低于要求的 {threshold:g}%")
-        context.exit(1)
-    context.exit(1 if failed else 0)
+        return True
+    return failed > 0
 
 
 def _explain_failure(result) -> None:

@@ -17,13 +17,21 @@ from kaohe_rules.diagnostics import (
 
 
 def rules_folder(path: str) -> Path:
-    """A rule set folder from a folder or its 规则集.yaml; a usage error otherwise."""
+    """A rule set folder from a folder or any file in it (规则集.yaml, a domain file, a
+    test case); a usage error otherwise. Pre-commit hooks pass changed files this way."""
     folder = Path(path)
     if folder.is_file():
         folder = folder.parent
+        while not (folder / "规则集.yaml").is_file() and folder.parent != folder:
+            folder = folder.parent
     if not folder.is_dir():
         raise click.BadParameter(f"找不到规则集文件夹 {path}", param_hint="RULES")
     return folder
+
+
+def rules_folders(paths: tuple[str, ...]) -> list[Path]:
+    """The distinct rule set folders that ``paths`` name, in order."""
+    return list(dict.fromkeys(rules_folder(p).resolve() for p in paths))
 
 
 @click.command("validate")
@@ -46,8 +54,10 @@ def validate(rules: tuple[str, ...], fmt: str) -> None:
 
     found: list[Diagnostic] = []
     summaries = []
-    for path in rules:
-        folder = rules_folder(path)
+    from kaohe_rules.assemble import display_path
+
+    for folder in rules_folders(rules):
+        path = display_path(folder)
         try:
             loaded = load_rules(folder)
         except KaoheError as error:

@@ -1,0 +1,47 @@
+"""``kaohe fmt``: put rule files in the canonical layout, or check that they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kaohe_rules.cli.validate import rules_folders
+
+
+@click.command("fmt")
+@click.argument("rules", nargs=-1, required=True)
+@click.option("--check", is_flag=True, help="只检查，不改文件；有文件需要整理时退出码为 1")
+def fmt(rules: tuple[str, ...], check: bool) -> None:
+    """整理规则文件的格式：键的顺序、缩进、列表写法统一，注释和公式原样保留。
+
+    \b
+    例：kaohe fmt rules/2024
+        kaohe fmt --check rules/2023 rules/2024
+    """
+    from ruamel.yaml.error import YAMLError
+
+    from kaohe_rules.fmt import format_text, rule_files, schema_for
+    from kaohe_rules.report import write_atomically
+
+    pending: list[Path] = []
+    for folder in rules_folders(rules):
+        for path in rule_files(folder):
+            text = path.read_text(encoding="utf-8")
+            try:
+                formatted = format_text(text, schema_for(path))
+            except YAMLError as error:
+                click.echo(
+                    f"{path}：无法解析，先用 kaohe validate 修正（{error.problem}）", err=True
+                )
+                click.get_current_context().exit(1)
+            if formatted != text:
+                pending.append(path)
+                if not check:
+                    write_atomically(path, formatted.encode("utf-8"))
+    verb = "需要整理" if check else "已整理"
+    for path in pending:
+        click.echo(f"{verb}：{path}")
+    if not pending:
+        click.echo("格式都已规范。")
+    click.get_current_context().exit(1 if check and pending else 0)
