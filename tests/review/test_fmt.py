@@ -48,7 +48,10 @@ def test_keys_follow_the_schema_and_comments_stay() -> None:
 
 
 def test_comments_between_keys_keep_their_place() -> None:
-    text = "领域: 甲\n考卷:\n  发展:\n    # 权重说明\n    权重: 10\n    名称: 发展\n类别: {全部: 'true'}\n"
+    text = (
+        "领域: 甲\n考卷:\n  发展:\n    # 权重说明\n    权重: 10\n    名称: 发展\n"
+        "类别: {全部: 'true'}\n"
+    )
     formatted = format_text(text, "domain.schema.json")
     assert "    # 权重说明\n    权重: 10" in formatted
 

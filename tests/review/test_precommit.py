@@ -6,16 +6,18 @@ takes a while (the packages come from the local pip cache after the first run).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 
-PRE_COMMIT = shutil.which("pre-commit")
+HAVE_PRE_COMMIT = importlib.util.find_spec("pre_commit") is not None
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -23,11 +25,12 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def _try(repo: Path, hook: str, env: dict) -> subprocess.CompletedProcess:
-    command = [PRE_COMMIT, "try-repo", str(ROOT), hook, "--all-files", "--color", "never"]
+    command = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files"]
+    command += ["--color", "never"]
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
-@pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is in the test extra")
+@pytest.mark.skipif(not HAVE_PRE_COMMIT, reason="pre-commit is in the test extra")
 def test_hooks_accept_a_good_change_and_refuse_a_bad_one(tmp_path: Path) -> None:
     repo = tmp_path / "rules-repo"
     shutil.copytree(ROOT / "tests" / "rulesets" / "mini", repo / "2023")
