@@ -31,6 +31,10 @@ def _yaml() -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
+    # A deletion in a revision is written ~ (docs/rules.md); keep that spelling.
+    yaml.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "~")
+    )
     return yaml
 
 
@@ -132,7 +136,7 @@ def format_text(text: str, schema_file: str) -> str:
     _walk(document, _schemas()[schema_file], schema_file)
     out = io.StringIO()
     yaml.dump(document, out)
-    return out.getvalue()
+    return out.getvalue().rstrip("\n") + "\n"
 
 
 def rule_files(folder: Path) -> list[Path]:

@@ -21,6 +21,7 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
     """
     from ruamel.yaml.error import YAMLError
 
+    from kaohe_rules.assemble import display_path
     from kaohe_rules.fmt import format_text, rule_files, schema_for
     from kaohe_rules.report import write_atomically
 
@@ -41,7 +42,7 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
                     write_atomically(path, formatted.encode("utf-8"))
     verb = "需要整理" if check else "已整理"
     for path in pending:
-        click.echo(f"{verb}：{path}")
+        click.echo(f"{verb}：{display_path(path)}")
     if not pending:
         click.echo("格式都已规范。")
     click.get_current_context().exit(1 if check and pending else 0)
