@@ -136,7 +136,13 @@ def format_text(text: str, schema_file: str) -> str:
     _walk(document, _schemas()[schema_file], schema_file)
     out = io.StringIO()
     yaml.dump(document, out)
-    return out.getvalue().rstrip("\n") + "\n"
+    text = out.getvalue().rstrip("\n") + "\n"
+    if isinstance(document, CommentedSeq):
+        # A top-level list (test cases) starts at the margin, as people write it.
+        text = "".join(
+            line[2:] if line.startswith("  ") else line for line in text.splitlines(True)
+        )
+    return text
 
 
 def rule_files(folder: Path) -> list[Path]:
