@@ -13,6 +13,8 @@ error naming file, row and column. Nothing is guessed.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
@@ -131,19 +132,31 @@ def read_data(
     return data
 
 
+@dataclass
+class _Table:
+    """One sheet of cells, with the file line (or sheet row) of each row and, for CSV,
+    the raw lines, so that a problem is shown at its character column."""
+
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    header_line: int = 1
+    raw: list[str] | None = None
+
+
 def _frames(path: Path, encoding: str | None, errors: Collector):
-    """(sheet name, text frame) pairs: one for a CSV, one per visible sheet of a workbook."""
+    """(sheet name, table) pairs: one for a CSV, one per visible sheet of a workbook."""
     span = Span(str(path), 1, 1, 1, 1)
     try:
         if path.suffix.lower() == ".xlsx":
             return _workbook(path)
         return [(None, _csv(path, encoding))]
-    except (OSError, ValueError, UnicodeDecodeError) as error:
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
         errors.error("KH308", f"无法读取数据文件：{error}", span)
         return []
 
 
-def _csv(path: Path, encoding: str | None) -> pd.DataFrame:
+def _csv(path: Path, encoding: str | None) -> _Table:
     data = path.read_bytes()
     for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
         try:
@@ -153,24 +166,24 @@ def _csv(path: Path, encoding: str | None) -> pd.DataFrame:
             continue
     else:
         raise ValueError("编码不是 UTF-8 或 GB18030，可用 --encoding 指定")
-    from io import StringIO
+    raw = text.split("\n")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, rows, lines, header_line = None, [], [], 1
+    for record in reader:
+        line = reader.line_num  # the last physical line of the record
+        if header is None:
+            if not record or record[0].startswith("#"):
+                continue  # leading "# …" lines are comments (sample files say they are synthetic)
+            header, header_line = [c.strip() for c in record], line
+        elif any(cell.strip() for cell in record):
+            rows.append(record)
+            lines.append(line)
+    if header is None:
+        raise ValueError("文件是空的，第一行应是列名")
+    return _Table(header, rows, lines, header_line, raw)
 
-    lines = text.split("\n")
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].startswith("#"):
-        skipped += 1  # leading "# …" lines are comments (sample files say they are synthetic)
-    frame = pd.read_csv(
-        StringIO("\n".join(lines[skipped:])),
-        dtype=str,
-        keep_default_na=False,
-        skip_blank_lines=True,
-        index_col=False,
-    )
-    frame.attrs["first_line"] = skipped + 1
-    return frame
 
-
-def _workbook(path: Path) -> list[tuple[str, pd.DataFrame]]:
+def _workbook(path: Path) -> list[tuple[str, _Table]]:
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)
@@ -178,12 +191,15 @@ def _workbook(path: Path) -> list[tuple[str, pd.DataFrame]]:
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             continue
-        rows = [
+        cells = [
             ["" if v is None else _cell_text(v) for v in row]
             for row in sheet.iter_rows(values_only=True)
         ]
-        if rows:
-            out.append((sheet.title, pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])))
+        if cells:
+            header = [str(c).strip() for c in cells[0]]
+            numbered = [(n, row) for n, row in enumerate(cells[1:], 2) if any(row)]
+            rows = [row for _n, row in numbered]
+            out.append((sheet.title, _Table(header, rows, [n for n, _r in numbered])))
     return out
 
 
@@ -191,6 +207,19 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _field_columns(raw: str, count: int) -> list[tuple[int, int]]:
+    """Character columns (1-based start, end) of each comma-separated field of a CSV line."""
+    spans, start, quoted = [], 0, False
+    for index, char in enumerate(raw):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            spans.append((start + 1, index + 1))
+            start = index + 1
+    spans.append((start + 1, len(raw.rstrip("\r")) + 1))
+    return spans + [(len(raw) + 1, len(raw) + 2)] * max(count - len(spans), 0)
 
 
 class _Reader:
@@ -209,17 +238,26 @@ class _Reader:
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
 
-    def read(self, path: Path, sheet: str | None, frame: pd.DataFrame) -> None:
+    def read(self, path: Path, sheet: str | None, table: _Table) -> None:
         file = f"{path}[{sheet}]" if sheet else str(path)
-        self.header_line = frame.attrs.get("first_line", 1)
-        columns = [str(c).strip() for c in frame.columns]
+        self.table = table
+        self.header_line = table.header_line
+        columns = table.header
         unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
         if unit_column is None:
             message = "找不到单位列（应有 编号 或 单位 列）"
             line = self.header_line
             self.errors.error("KH308", message, Span(file, line, 1, line, 2))
             return
-        rows = frame.to_numpy(dtype=object)
+        for number, row in zip(table.lines, table.rows, strict=True):
+            if len(row) != len(columns):
+                span = Span(file, number, 1, number, 2)
+                message = f"这一行有 {len(row)} 个值，而列名有 {len(columns)} 个"
+                self.errors.error(
+                    "KH308", message, span, "检查多余的逗号，或含逗号的值是否加了引号"
+                )
+                return
+        rows = table.rows
         if {"指标", "值"} <= set(columns):
             self._long(file, columns, rows, unit_column)
         elif {"年度", "等次"} <= set(columns):
@@ -228,11 +266,24 @@ class _Reader:
             self._wide(file, columns, rows, unit_column)
 
     def _cells(self, file: str, columns: list[str], rows, row_index: int) -> dict[str, _Cell]:
-        line = row_index + 1 + self.header_line
+        line = self.table.lines[row_index]
+        if self.table.raw is not None and line - 1 < len(self.table.raw):
+            places = _field_columns(self.table.raw[line - 1], len(columns))
+        else:
+            places = [(col + 1, col + 2) for col in range(len(columns))]
         return {
-            name: _Cell(str(value).strip(), Span(file, line, col + 1, line, col + 2))
-            for col, (name, value) in enumerate(zip(columns, rows[row_index], strict=True))
+            name: _Cell(str(value).strip(), Span(file, line, start, line, end))
+            for (name, value), (start, end) in zip(
+                zip(columns, rows[row_index], strict=True), places, strict=False
+            )
         }
+
+    def _header_span(self, file: str, col: int) -> Span:
+        line = self.header_line
+        if self.table.raw is not None and line - 1 < len(self.table.raw):
+            start, end = _field_columns(self.table.raw[line - 1], col + 1)[col]
+            return Span(file, line, start, line, end)
+        return Span(file, line, col + 1, line, col + 2)
 
     def _unit(self, cell: _Cell) -> m.Unit | None:
         if cell.text in self.by_id:
@@ -255,8 +306,7 @@ class _Reader:
             if self.lenient:
                 break
             if name != unit_column and name not in DESCRIPTIVE and name not in self.names:
-                line = self.header_line
-                span = Span(file, line, col + 1, line, col + 2)
+                span = self._header_span(file, col)
                 hint = suggest(name, list(self.names))
                 self.errors.error("KH302", f"规则集中没有指标或数据项 '{name}'", span, hint)
         for index in range(len(rows)):

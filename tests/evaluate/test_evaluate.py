@@ -103,15 +103,17 @@ def test_explaining_an_unknown_or_ambiguous_unit(golden) -> None:
 @pytest.mark.parametrize(
     "name,code,line,column",
     [
+        # columns are character columns of the line, so the caret stands under the cell
         ("unknown_unit.csv", "KH301", 2, 1),
         ("unknown_unit_name.csv", "KH301", 2, 1),
-        ("unknown_column.csv", "KH302", 1, 2),
-        ("duplicate_value.csv", "KH303", 3, 2),
-        ("not_a_number.csv", "KH304", 2, 2),
-        ("long_form_not_a_number.csv", "KH304", 2, 3),
-        ("out_of_range.csv", "KH305", 2, 2),
-        ("invalid_choice.csv", "KH307", 2, 2),
-        ("not_a_truth_value.csv", "KH304", 2, 2),
+        ("unknown_column.csv", "KH302", 1, 4),
+        ("duplicate_value.csv", "KH303", 3, 5),
+        ("not_a_number.csv", "KH304", 2, 5),
+        ("long_form_not_a_number.csv", "KH304", 2, 8),
+        ("out_of_range.csv", "KH305", 2, 5),
+        ("invalid_choice.csv", "KH307", 2, 5),
+        ("not_a_truth_value.csv", "KH304", 2, 5),
+        ("ragged_row.csv", "KH308", 3, 1),
     ],
 )
 def test_bad_data_is_refused_with_file_row_and_column(tmp_path, name, code, line, column) -> None:
