@@ -146,8 +146,10 @@ class _Domain:
             self.compile(condition, names, BOOL, "加减分", "一票否决", name)
 
     def _ranking_and_tiers(self, names: dict[str, Type]) -> None:
-        names = {**names, **RESULTS, **RESULTS_CONTEXT}
+        # Ranking keys come before 名次 and 人数 exist; tiers and labels may use them.
+        before = {k: v for k, v in RESULTS.items() if k != "名次"}
         ranking = self.domain.ranking
+        names = {**names, **before}
         if ranking is not None:
             for key in (ranking.key, *ranking.tiebreak):
                 self.compile(key.expr, names, None, "排名")
@@ -155,6 +157,7 @@ class _Domain:
                 if compiled is not None and compiled.type not in (NUMBER, TEXT):
                     message = f"排名依据须为数值或文本，这里是{compiled.type.label}"
                     self.errors.error("KH130", message, key.expr.span)
+        names = {**names, **RESULTS, **RESULTS_CONTEXT}
         tiers = self.domain.tiers.rules if self.domain.tiers else ()
         for index, rule in enumerate(tiers, 1):
             where = ("等次", f"第 {index} 条（{rule.tier}）")

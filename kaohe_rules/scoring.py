@@ -164,17 +164,32 @@ class DomainScorer:
         self.set("类别", to_column(list(labels), TEXT))
 
     def indicator_scores(self) -> None:
+        groups: dict[str, list[m.Indicator]] = {}
         for indicator in self.result.indicators:
-            self._score(indicator)
+            groups.setdefault(indicator.id, []).append(indicator)
+        for same_id in groups.values():
+            if len({i.formula.text for i in same_id}) == 1:
+                # Variants adding one indicator to several units score it together, so
+                # its rank or benchmark compares all of them.
+                self._score(same_id)
+            else:
+                for indicator in same_id:
+                    self._score([indicator])
 
-    def _score(self, indicator: m.Indicator) -> None:
-        applies = self._applies(indicator)
+    def _score(self, same_id: list[m.Indicator]) -> None:
+        indicator = same_id[0]
+        masks = [self._applies(i) for i in same_id]
+        applies = np.logical_or.reduce(masks)
         population = self.result.population
         value = np.where(applies, population.columns[indicator.id], np.nan)
         local = dict(population.columns)
         local["值"] = value
         for name, default in indicator.parameters().items():
-            local[name] = self._parameter(indicator.id, name, default)
+            column: object = np.nan if default is None else float(default)
+            for other, mask in zip(same_id[1:], masks[1:], strict=True):
+                own = other.parameters()[name]
+                column = np.where(mask, np.nan if own is None else own, column)
+            local[name] = self._parameter(indicator.id, name, column)
         scoped = population.with_columns(local)
         if indicator.benchmark is not None:
             scoped.columns["标杆"] = self.run(indicator.benchmark, scoped)
@@ -199,7 +214,8 @@ class DomainScorer:
                 score = np.where(missing, 0.0, score)
                 self.warn("KH306", f"指标 {indicator.id} 缺少数据，记零分", missing, where)
         full = np.broadcast_to(np.asarray(local["满分"], dtype=np.float64), self.size)
-        self._keep(indicator, applies, excluded, score, full)
+        for other, mask in zip(same_id, masks, strict=True):
+            self._keep(other, mask, excluded & mask, np.where(mask, score, np.nan), full)
 
     def _keep(self, indicator, applies, excluded, score, full) -> None:
         """Store one indicator's columns; two variants may add indicators of one id."""
@@ -233,9 +249,10 @@ class DomainScorer:
                 mask[index] = False
         return mask
 
-    def _parameter(self, target: str, name: str, default: float | None) -> object:
-        """A parameter: the rule's value, as a column where variants give units their own."""
-        constant = np.nan if default is None else float(default)
+    def _parameter(self, target: str, name: str, default: object) -> object:
+        """A parameter: the rule's value (a number, or already a column), as a column where
+        variants give units their own."""
+        constant = np.nan if default is None else default
         changes = [
             (index, value)
             for index, variant in self.variants
@@ -244,7 +261,7 @@ class DomainScorer:
         ]
         if not changes:
             return constant
-        column = np.full(self.size, constant)
+        column = np.array(np.broadcast_to(np.asarray(constant, dtype=np.float64), self.size))
         for index, value in changes:
             column[index] = value
         return column

@@ -69,11 +69,22 @@ def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
             errors.error("KH220", f"名称 '{name}' 重复定义", span)
         seen[name] = span
     existing = set(seen)
+    added_to: dict[str, str] = {}
     for variant in domain.variants:
         for added in variant.add:
             if added.id in RESERVED or added.id in existing:
                 message = f"新增指标 '{added.id}' 与已有名称重复或是保留名称"
                 errors.error("KH220", message, added.span)
+            elif added_to.setdefault(added.id, added.paper) != added.paper:
+                message = (
+                    f"新增指标 '{added.id}' 在别的单位加在考卷 {added_to[added.id]}，"
+                    f"这里加在考卷 {added.paper}；同一指标只能属于一张考卷"
+                )
+                errors.error("KH220", message, added.span)
+    for label in domain.labels:
+        if label.name in RESERVED or label.name in existing or label.name in added_to:
+            message = f"标签名 '{label.name}' 与考卷、指标、数据项或保留名称重复"
+            errors.error("KH220", message, label.span)
 
 
 def _categories(ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors: Collector):
@@ -166,6 +177,7 @@ def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
                 hint = suggest(target, indicator_ids | set(papers))
                 errors.add(Diagnostic("KH227", message, span, hint, context))
         _variant_sums(domain, variant, papers, errors, context)
+        _variant_directions(domain, variant, errors, context)
 
 
 def _variant_sums(domain, variant: m.Variant, papers: dict, errors: Collector, context) -> None:
@@ -175,7 +187,10 @@ def _variant_sums(domain, variant: m.Variant, papers: dict, errors: Collector, c
         kept = [i for i in paper.indicators if i.id not in variant.drop]
         kept += [a for a in variant.add if a.paper == paper.id]
         marks = [full.get((i.id, "满分"), i.full) for i in kept]
-        if paper.formula is None and not paper.rescale and kept and not _close(sum(marks), weight):
+        if paper.formula is None and not kept:
+            message = f"{variant.unit} 删除了考卷 {paper.id} 的全部指标，这张考卷无法计分"
+            errors.add(Diagnostic("KH224", message, variant.span, None, context))
+        elif paper.formula is None and not paper.rescale and not _close(sum(marks), weight):
             message = (
                 f"{variant.unit} 的考卷 {paper.id} 指标满分之和为 {sum(marks):g}，"
                 f"应等于权重 {weight:g}"
@@ -185,6 +200,28 @@ def _variant_sums(domain, variant: m.Variant, papers: dict, errors: Collector, c
     if not _close(sum(weights), domain.total):
         message = f"{variant.unit} 的各考卷权重之和为 {sum(weights):g}，应为 {domain.total:g}"
         errors.add(Diagnostic("KH225", message, variant.span, None, context))
+
+
+def _variant_directions(domain: m.Domain, variant: m.Variant, errors: Collector, context) -> None:
+    """A variant's own target must still lie beyond its start, in the indicator's direction."""
+    changed = {(t, p): (v, span) for t, p, v, span in variant.changes}
+    for indicator in (*domain.indicators(), *variant.add):
+        if indicator.method not in ("linear", "efficacy"):
+            continue
+        higher = indicator.direction == "越高越好"
+        start_name = "下限值" if higher else "上限值"
+        target, target_span = changed.get((indicator.id, "目标值"), (indicator.target, None))
+        default = indicator.floor if higher else indicator.ceiling
+        start, start_span = changed.get((indicator.id, start_name), (default, None))
+        if (target_span is None and start_span is None) or None in (target, start):
+            continue
+        if (target <= start) if higher else (target >= start):
+            relation = "大于" if higher else "小于"
+            message = (
+                f"{variant.unit} 的 {indicator.id} {indicator.direction}，"
+                f"目标值 {target:g} 应{relation}{start_name} {start:g}"
+            )
+            errors.add(Diagnostic("KH230", message, target_span or start_span, None, context))
 
 
 def _tiers(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
