@@ -80,15 +80,16 @@ class Coverage:
         for indicator in (*domain.indicators(), *(a for v in domain.variants for a in v.add)):
             where = indicator.span
             self.items[(d, "指标", indicator.id)] = Item("指标", f"{d} › {indicator.id}", where)
+            # Bands and regions belong to each definition: variants may add one id twice.
             if indicator.method == "steps":
                 for band in range(len(indicator.thresholds) + 1):
                     level = f"第 {band} 档" if band else "未达第 1 档"
                     text = f"{d} › {indicator.id} {level}"
-                    self.items[(d, "分档", indicator.id, band)] = Item("分档", text, where)
+                    self.items[(d, "分档", id(indicator), band)] = Item("分档", text, where)
             if indicator.method in ("linear", "efficacy"):
                 for region in ("起评值以外", "区间内", "达到目标"):
                     text = f"{d} › {indicator.id} {region}"
-                    self.items[(d, "线性", indicator.id, region)] = Item("线性", text, where)
+                    self.items[(d, "线性", id(indicator), region)] = Item("线性", text, where)
         for expr in domain_exprs(domain):
             program = self.resolved.programs.get(expr)
             if program is None:
@@ -130,9 +131,11 @@ class Coverage:
             if not known.any():
                 continue
             self.hit.add((d, "指标", key))
-            indicator = next(i for i in r.indicators if i.id == key)
-            self._bands(d, indicator, values[known])
-            self._regions(d, indicator, r, key, known)
+            owners = r.owner[key]
+            for indicator in {id(o): o for o in owners[known]}.values():
+                mine = known & np.array([o is indicator for o in owners])
+                self._bands(d, indicator, values[mine])
+                self._regions(d, indicator, r, key, mine)
         for index in set(r.tier_rule.tolist()):
             self.hit.add((d, "等次", index))
         for name, column in r.labels.items():
@@ -157,7 +160,7 @@ class Coverage:
         ascending = limits[0] <= limits[-1]
         reached = (values[:, None] >= limits) if ascending else (values[:, None] <= limits)
         for band in np.unique(reached.sum(axis=1)):
-            self.hit.add((d, "分档", indicator.id, int(band)))
+            self.hit.add((d, "分档", id(indicator), int(band)))
 
     def _regions(self, d: str, indicator: m.Indicator, r, key: str, known: np.ndarray) -> None:
         if indicator.method not in ("linear", "efficacy"):
@@ -170,7 +173,7 @@ class Coverage:
             ("达到目标", ratio >= 1),
         ):
             if np.any(hit):
-                self.hit.add((d, "线性", indicator.id, region))
+                self.hit.add((d, "线性", id(indicator), region))
 
     def report(self) -> tuple[float, list[Item]]:
         """The share of items exercised, and the items never exercised (in file order)."""

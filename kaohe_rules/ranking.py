@@ -72,20 +72,31 @@ def tiers(scorer: DomainScorer) -> None:
     tier = np.full(scorer.size, None, dtype=object)
     placed_by = np.full(scorer.size, -1)
     veto_counts = scorer.domain.tiers.veto_takes_bottom if scorer.domain.tiers else True
+    veto = result.veto
     for index, rule in enumerate(rules):
         eligible = tier == None  # noqa: E711 - elementwise
+        where = f"等次规则第 {index + 1} 条"
         if rule.unless is not None:
-            eligible &= scorer.run(rule.unless) != 1.0
+            hit = scorer.run(rule.unless)
+            message = f"{where}的 除非 因数据缺失无法判断，按不成立处理"
+            scorer.warn("KH311", message, np.isnan(hit) & eligible, rule.unless.span)
+            eligible &= hit != 1.0
         if rule.condition is not None:
             hit = scorer.run(rule.condition)
-            message = f"等次规则第 {index + 1} 条的条件因数据缺失无法判断，按不成立处理"
+            message = f"{where}的条件因数据缺失无法判断，按不成立处理"
             scorer.warn("KH311", message, np.isnan(hit) & eligible, rule.condition.span)
             eligible &= hit == 1.0
         quota = rule.top or rule.bottom
         if quota is not None:
             counts = scorer.run(quota)
-            already = (tier == rule.tier) if (rule.bottom and veto_counts) else None
-            eligible = _take(scorer, eligible, counts, rule, already, quota)
+            message = f"{where}的名额因数据缺失无法计算，按 0 处理"
+            scorer.warn("KH311", message, np.isnan(counts), quota.span)
+            # A bottom quota never falls on a vetoed unit; with 否决占末位名额 the
+            # category's vetoed units use up places of it, wherever their rule stands.
+            if rule.bottom is not None:
+                eligible &= ~veto
+            used = veto if (rule.bottom is not None and veto_counts) else None
+            eligible = _take(scorer, eligible, counts, rule, used, quota)
         tier[eligible] = rule.tier
         placed_by[eligible] = index
     result.tier, result.tier_rule = tier, placed_by

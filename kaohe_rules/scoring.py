@@ -290,7 +290,8 @@ class DomainScorer:
             units = "、".join(u.name for u, h in zip(self.result.units, missing, strict=True) if h)
             message = f"考卷 {paper.id} 缺少数据，无法计分：{units}"
             raise KaoheError([Diagnostic("KH306", message, paper.span)])
-        self.warn("KH306", f"考卷 {paper.id} 缺少数据，记零分", missing, paper.span)
+        # A formula paper has nothing to rescale from, whatever the policy: it scores 0.
+        self.warn("KH306", f"考卷 {paper.id} 的计分公式缺少数据，记零分", missing, paper.span)
         return np.where(missing, 0.0, score)
 
     def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
@@ -307,10 +308,16 @@ class DomainScorer:
             full_applicable += np.where(applies, full, 0.0)
             full_counted += np.where(counted, full, 0.0)
             rescaled |= excluded
+        nothing = full_counted == 0  # every indicator excluded: nothing to rescale from
+        if nothing.any():
+            message = f"考卷 {paper.id} 的指标全部缺少数据，无法折算，记零分"
+            self.warn("KH306", message, nothing & (rescaled | paper.rescale), paper.span)
         with np.errstate(invalid="ignore", divide="ignore"):
             if paper.rescale:
-                return total / full_counted * weight
-            return np.where(rescaled, total / full_counted * full_applicable, total)
+                score = total / full_counted * weight
+            else:
+                score = np.where(rescaled, total / full_counted * full_applicable, total)
+        return np.where(nothing, 0.0, score)
 
     def adjustments(self) -> None:
         adjust = self.domain.adjustments

@@ -56,3 +56,23 @@ def test_rule_files_name_their_schema(path: Path) -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "schemas").glob("*.json")), ids=lambda p: p.name)
 def test_schemas_are_valid_draft_2020_12(path: Path) -> None:
     Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("folder", YEARS, ids=lambda p: p.name)
+def test_official_suites_pass_with_coverage(folder: Path) -> None:
+    from click.testing import CliRunner
+
+    from kaohe_rules.cli import cli
+
+    result = CliRunner().invoke(cli, ["test", str(folder), "--threshold", "90"])
+    assert result.exit_code == 0, result.output
+    assert "0 个失败" in result.output
+
+
+def test_official_rules_are_formatted() -> None:
+    from click.testing import CliRunner
+
+    from kaohe_rules.cli import cli
+
+    result = CliRunner().invoke(cli, ["fmt", "--check", *(str(p) for p in YEARS)])
+    assert result.exit_code == 0, result.output
