@@ -295,8 +295,14 @@ def _method_formula(method: str, direction: str, spec: YMap) -> str:
         return f"max(满分 - (rank(值, desc={desc}{scope}) - 1) * 排名步长, 最低分)"
     if method == "benchmark":
         best = "标杆" if "标杆" in spec else ("group_max(值)" if higher else "group_min(值)")
-        share = f"值 / ({best})" if higher else f"({best}) / 值"
-        return f"满分 * min({share}, 1)"
+        # A ratio to the benchmark means something only for positive values: with a
+        # benchmark at or below zero the score is missing and the policy applies.
+        if higher:
+            return f"if {best} > 0 then 满分 * clamp(值 / {best}, 0, 1) else missing"
+        return (
+            f"if {best} >= 0 and 值 >= 0 then 满分 * (if 值 <= {best} then 1 else {best} / 值) "
+            "else missing"
+        )
     return "missing"
 
 

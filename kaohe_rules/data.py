@@ -17,6 +17,7 @@ import csv
 import io
 import math
 import re
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -113,7 +114,11 @@ def read_data(
     errors = Collector()
     reader = _Reader(ruleset, errors)
     reader.lenient = lenient
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")  # Excel locks
+    )
     if not files:
         span = Span(str(folder), 1, 1, 1, 1)
         raise KaoheError([Diagnostic("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)])
@@ -151,8 +156,11 @@ def _frames(path: Path, encoding: str | None, errors: Collector):
         if path.suffix.lower() == ".xlsx":
             return _workbook(path)
         return [(None, _csv(path, encoding))]
-    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as error:
         errors.error("KH308", f"无法读取数据文件：{error}", span)
+        return []
+    except _SheetProblem as problem:
+        errors.add(problem.diagnostic)
         return []
 
 
@@ -183,23 +191,50 @@ def _csv(path: Path, encoding: str | None) -> _Table:
     return _Table(header, rows, lines, header_line, raw)
 
 
+class _SheetProblem(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
 def _workbook(path: Path) -> list[tuple[str, _Table]]:
+    """Visible sheets as tables; formulas without a saved value and merged cells refused."""
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    values = load_workbook(path, data_only=True)
+    formulas = load_workbook(path, data_only=False)
     out = []
-    for sheet in book.worksheets:
+    for sheet in values.worksheets:
         if sheet.sheet_state != "visible":
             continue
-        cells = [
-            ["" if v is None else _cell_text(v) for v in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-        if cells:
-            header = [str(c).strip() for c in cells[0]]
-            numbered = [(n, row) for n, row in enumerate(cells[1:], 2) if any(row)]
+        file = f"{path}[{sheet.title}]"
+        if sheet.merged_cells.ranges:
+            merged = sorted(str(r) for r in sheet.merged_cells.ranges)[0]
+            message = f"工作表有合并单元格（{merged}），每个值须在自己的单元格里"
+            raise _SheetProblem(Diagnostic("KH308", message, Span(file, 1, 1, 1, 2)))
+        cells = []
+        for row, with_formulas in zip(
+            sheet.iter_rows(values_only=True),
+            formulas[sheet.title].iter_rows(values_only=True),
+            strict=True,
+        ):
+            for column, (value, written) in enumerate(zip(row, with_formulas, strict=True), 1):
+                if value is None and isinstance(written, str) and written.startswith("="):
+                    line = len(cells) + 1
+                    message = f"公式 {written} 没有保存计算结果"
+                    hint = "在 Excel 中打开并保存一次，或把公式换成数值"
+                    span = Span(file, line, column, line, column + 1)
+                    raise _SheetProblem(Diagnostic("KH308", message, span, hint))
+            cells.append(["" if v is None else _cell_text(v) for v in row])
+        skip = 0  # leading "# …" rows are comments, as in CSV files
+        while skip < len(cells) and cells[skip] and str(cells[skip][0]).startswith("#"):
+            skip += 1
+        if skip < len(cells):
+            header = [str(c).strip() for c in cells[skip]]
+            body = enumerate(cells[skip + 1 :], skip + 2)
+            numbered = [(n, row) for n, row in body if any(row)]
             rows = [row for _n, row in numbered]
-            out.append((sheet.title, _Table(header, rows, [n for n, _r in numbered])))
+            lines = [n for n, _r in numbered]
+            out.append((sheet.title, _Table(header, rows, lines, header_line=skip + 1)))
     return out
 
 
@@ -243,6 +278,11 @@ class _Reader:
         self.table = table
         self.header_line = table.header_line
         columns = table.header
+        for index, name in enumerate(columns):
+            if name in columns[:index]:
+                span = self._header_span(file, index)
+                self.errors.error("KH303", f"列名 '{name}' 重复（第 {index + 1} 列）", span)
+                return
         unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
         if unit_column is None:
             message = "找不到单位列（应有 编号 或 单位 列）"
@@ -261,6 +301,13 @@ class _Reader:
         if {"指标", "值"} <= set(columns):
             self._long(file, columns, rows, unit_column)
         elif {"年度", "等次"} <= set(columns):
+            others = [c for c in columns if c in self.names]
+            if others:
+                # A data file that happens to have 年度 and 等次 must not lose its values.
+                span = self._header_span(file, columns.index(others[0]))
+                message = f"历史结果文件（有 年度、等次 列）中不能有指标或数据项列：{others[0]}"
+                self.errors.error("KH310", message, span, "把往年结果和本年数据分成两个文件")
+                return
             self._history(file, columns, rows, unit_column)
         else:
             self._wide(file, columns, rows, unit_column)
@@ -305,7 +352,11 @@ class _Reader:
         for col, name in enumerate(columns):
             if self.lenient:
                 break
-            if name != unit_column and name not in DESCRIPTIVE and name not in self.names:
+            if (
+                name not in (unit_column, *UNIT_COLUMNS)
+                and name not in DESCRIPTIVE
+                and name not in self.names
+            ):
                 span = self._header_span(file, col)
                 hint = suggest(name, list(self.names))
                 self.errors.error("KH302", f"规则集中没有指标或数据项 '{name}'", span, hint)
@@ -380,9 +431,16 @@ class _Reader:
     def _history(self, file: str, columns: list[str], rows, unit_column: str) -> None:
         for index in range(len(rows)):
             cells = self._cells(file, columns, rows, index)
-            unit = self._unit(cells[unit_column])
+            cell = cells[unit_column]
+            if cell.text not in self.by_id and cell.text not in self.by_name:
+                continue  # a unit assessed in earlier years only: its history is not needed
+            unit = self._unit(cell)
             year = parse_number(cells["年度"].text)
             if unit is None:
+                continue
+            if year is not None and year >= self.ruleset.year:
+                message = f"历史结果的年度 {int(year)} 不早于本年度 {self.ruleset.year}"
+                self.errors.error("KH310", message, cells["年度"].span)
                 continue
             if year is None or not float(year).is_integer():
                 self.errors.error(

@@ -45,11 +45,15 @@ class Evaluation:
 
 
 def fingerprint(paths: list[Path]) -> str:
-    """A short hash of the rule and data files' contents, to reproduce and audit a result."""
+    """A short hash of the rule and data files: their names and contents, not where they
+    are, so the same inputs copied elsewhere or named by another path give the same."""
+    parts = sorted(
+        (path.name, hashlib.sha256(path.read_bytes()).hexdigest())
+        for path in {p.resolve() for p in paths}
+    )
     digest = hashlib.sha256()
-    for path in sorted(set(paths), key=lambda p: p.as_posix()):
-        digest.update(path.name.encode("utf-8"))
-        digest.update(path.read_bytes())
+    for name, content in parts:
+        digest.update(f"{name}\0{content}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -56,6 +56,10 @@ def show_percent(value: object) -> str:
 _PERCENT_NAMES = frozenset({"值", "目标值", "下限值", "上限值", "半年目标值"})
 
 
+def _quoted(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else show(value)
+
+
 def cite(span: Span | None) -> str:
     """``rules/2024/市县.yaml:42``, the place an official can look the clause up."""
     return f"{span.file}:{span.line}" if span else ""
@@ -101,12 +105,19 @@ class _Explainer:
         symbols = program.symbols
 
         def values(node: ast.Node) -> str | None:
-            if id(node) not in symbols or id(node) not in trace:
+            if id(node) not in trace:
                 return None
             found = trace[id(node)]
+            if isinstance(node, ast.Call) and program.bindings[id(node)].function.cohort:
+                # A group's value (group_max, rank…): its result, not the unit's own value.
+                return None if isinstance(found, dict) else _quoted(found)
+            if isinstance(node, ast.Attribute) and id(node) not in symbols:
+                return _quoted(found)  # a field of history(n)
+            if id(node) not in symbols:
+                return None
             if symbols[id(node)] in percent:
                 return show_percent(found)
-            return f'"{found}"' if isinstance(found, str) else show(found)
+            return _quoted(found)
 
         filled = to_source(program.node, show=values)
         return _Step(to_source(program.node), filled, value, cite(expr.span))
@@ -147,7 +158,8 @@ class _Explainer:
         if len(counted) < len(keys) or paper.rescale:
             scored = sum(d.scores[key][i] for key in counted)
             full = sum(d.full[key][i] for key in counted)
-            target = sum(d.full[key][i] for key in keys) if not paper.rescale else paper.weight
+            weight = d.paper_weights[paper.id][i]
+            target = weight if paper.rescale else sum(d.full[key][i] for key in keys)
             ratio = f"{show(scored)} ÷ 满分合计 {show(full)} × {show(target)}"
             entry["说明"] = f"按满分折算：计入指标得分合计 {ratio} = {entry['得分']}"
         return entry
@@ -210,7 +222,7 @@ class _Explainer:
         d, i = self.d, self.i
         ranking = d.domain.ranking
         scope = "领域" if ranking and ranking.scope == "领域" else f"类别 {d.category[i]}"
-        keys = []
+        keys = [] if ranking is not None else ["总分 降序"]
         if ranking is not None:
             for key in (ranking.key, *ranking.tiebreak):
                 keys.append(f"{key.expr.text} {'降序' if key.descending else '升序'}")
@@ -237,9 +249,15 @@ class _Explainer:
             step = self.step(quota)
             where = "前列" if rule.top else "末位"
             entry[where] = vars(step)
-            entry["说明"] = (
-                f"按名次取{where}名额，本单位名次 {int(d.rank[i])} / {int(d.size[i])}，在名额之内"
-            )
+            place = f"{int(d.rank[i])} / {int(d.size[i])}"
+            entry["说明"] = f"按名次取{where}名额，本单位名次 {place}，在名额之内"
+            vetoed = int((d.veto & (d.groups == d.groups[i])).sum())
+            if rule.bottom is not None and vetoed:
+                takes = d.domain.tiers.veto_takes_bottom
+                share = (
+                    f"其中 {vetoed} 个名额由被否决的单位占用" if takes else "被否决的单位不占名额"
+                )
+                entry["说明"] += f"（本类别有 {vetoed} 个单位被一票否决，{share}）"
         if rule.is_default:
             entry["说明"] = "前面的等次规则都不适用于本单位，按兜底规则定等次"
         return entry
@@ -287,10 +305,22 @@ def render_text(entry: dict) -> str:
             )
         lines.append("")
     adjust = entry["加减分"]
-    lines.append(f"【加减分】加分 {adjust['加分']}，扣分 {adjust['扣分']}")
+    caps = [
+        f"{name[:2]}合计上限 {adjust[name]}"
+        for name in ("加分上限", "扣分上限")
+        if adjust.get(name) is not None
+    ]
+    capped_total = f"（{'，'.join(caps)}）" if caps else ""
+    lines.append(f"【加减分】加分 {adjust['加分']}，扣分 {adjust['扣分']}{capped_total}")
     for item in adjust["明细"]:
         cap = f"，上限 {item['上限']}" if "上限" in item else ""
-        capped = "（超过上限，按上限计）" if show(item["计分"]["value"]) != item["计入"] else ""
+        computed = item["计分"]["value"]
+        if computed is None:
+            capped = "（缺少数据，按 0 计）"
+        elif show(computed) != item["计入"]:
+            capped = "（超过上限，按上限计）"
+        else:
+            capped = ""
         lines.append(f"  · {item['类别']} {item['名称']}：计入 {item['计入']}{cap}{capped}")
         lines += _step_lines(item["计分"], "      ")
     for veto in adjust["一票否决"]:

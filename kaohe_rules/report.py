@@ -43,7 +43,7 @@ def result_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
     papers = list(dict.fromkeys(p for d in evaluation.domains for p in d.papers))
     labels = list(dict.fromkeys(name for d in evaluation.domains for name in d.labels))
     header = ["编号", "名称", "领域", "类别", *papers, "加分", "扣分", "一票否决", "总分"]
-    header += ["名次", "类别人数", "等次", *labels]
+    header += ["名次", "排名人数", "等次", *labels]
     rows = []
     for d in evaluation.domains:
         for i, unit in enumerate(d.units):
@@ -136,7 +136,8 @@ def _cell(value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return format(value, "g") if abs(value) < 1e15 else repr(value)
+        text = format(value, "f").rstrip("0").rstrip(".")  # 123.4567, never 1.2e+06
+        return "0" if text in ("", "-0") else text
     return str(value)
 
 
@@ -243,6 +244,10 @@ def write_atomically(path: Path, content: bytes) -> None:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
+        # mkstemp makes the file private; give it the permissions a new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -37,6 +37,7 @@ class DomainResult:
     full: dict[str, np.ndarray] = field(default_factory=dict)
     owner: dict[str, np.ndarray] = field(default_factory=dict)  # the Indicator scoring each unit
     papers: dict[str, np.ndarray] = field(default_factory=dict)
+    paper_weights: dict[str, np.ndarray] = field(default_factory=dict)
     bonus: np.ndarray | None = None
     deduction: np.ndarray | None = None
     items: dict[str, np.ndarray] = field(default_factory=dict)
@@ -272,6 +273,9 @@ class DomainScorer:
     def paper_scores(self) -> None:
         for paper in self.domain.papers:
             weight = self.paper_weight(paper)
+            self.result.paper_weights[paper.id] = np.broadcast_to(
+                np.asarray(weight, dtype=np.float64), self.size
+            )
             if paper.formula is not None:
                 local = dict(self.result.population.columns)
                 local["权重"] = weight

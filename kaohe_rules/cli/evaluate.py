@@ -108,7 +108,14 @@ def evaluate(year, rules, data, encoding, output, warnings) -> None:
         path = Path(output)
         if path.suffix.lower() not in (".csv", ".json", ".xlsx"):
             raise click.BadParameter("输出文件应以 .csv、.json 或 .xlsx 结尾", param_hint="-o")
-        write_atomically(path, render(evaluation, path.suffix.lower()))
+        if not path.parent.resolve().is_dir():
+            raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
+        try:
+            write_atomically(path, render(evaluation, path.suffix.lower()))
+        except OSError as error:
+            raise click.BadParameter(
+                f"无法写出 {path}：{error.strerror}", param_hint="-o"
+            ) from None
         count = sum(len(d.units) for d in evaluation.domains)
         click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
     else:
