@@ -11,6 +11,7 @@ DOCS = [
     ROOT / "docs" / "language.md",
     ROOT / "docs" / "rules.md",
     ROOT / "docs" / "evaluate.md",
+    ROOT / "docs" / "review.md",
     ROOT / "README.md",
 ]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]
