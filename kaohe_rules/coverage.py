@@ -35,7 +35,7 @@ def domain_exprs(domain: m.Domain) -> Iterator[m.Expr]:
     """Every expression of a domain, in file order."""
     for category in domain.categories:
         yield category.condition
-    for indicator in (*domain.indicators(), *(a for v in domain.variants for a in v.add)):
+    for indicator in domain.all_indicators():
         if indicator.benchmark is not None:
             yield indicator.benchmark
         yield indicator.formula
@@ -77,7 +77,7 @@ class Coverage:
 
     def _declare(self, domain: m.Domain) -> None:
         d = domain.name
-        for indicator in (*domain.indicators(), *(a for v in domain.variants for a in v.add)):
+        for indicator in domain.all_indicators():
             where = indicator.span
             self.items[(d, "指标", indicator.id)] = Item("指标", f"{d} › {indicator.id}", where)
             # Bands and regions belong to each definition: variants may add one id twice.

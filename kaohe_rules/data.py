@@ -32,7 +32,6 @@ from kaohe_rules.source import Span
 
 UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
 DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
-HISTORY_FIELDS = {"等次": TEXT, "总分": NUMBER, "名次": NUMBER}
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _TRUE = {"true", "True", "TRUE", "是", "1"}
@@ -93,11 +92,8 @@ def expected_names(ruleset: m.RuleSet) -> dict[str, Type]:
     for domain in ruleset.domains:
         for item in domain.data_items:
             names[item.name] = item.type
-        for indicator in domain.indicators():
+        for indicator in domain.all_indicators():
             names[indicator.id] = NUMBER
-        for variant in domain.variants:
-            for added in variant.add:
-                names[added.id] = NUMBER
     for item in ruleset.data_items:
         names[item.name] = item.type
     return names
@@ -448,7 +444,7 @@ class _Reader:
                 )
                 continue
             record: dict[str, object] = {}
-            for name, kind in HISTORY_FIELDS.items():
+            for name, kind in m.HISTORY_FIELDS.items():
                 text = cells[name].text if name in cells else ""
                 if text == "":
                     continue

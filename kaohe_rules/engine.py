@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import model as m
 from kaohe_rules import ranking
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.dsl.population import to_column
-from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.resolve import Resolved
 from kaohe_rules.scoring import DomainResult, DomainScorer
 
@@ -67,9 +67,8 @@ def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
             continue
         records = [data.history.get((u.id, year - back), {}) for u in units]
         population.history[back] = {
-            "等次": to_column([r.get("等次") for r in records], TEXT),
-            "总分": to_column([r.get("总分") for r in records], NUMBER),
-            "名次": to_column([r.get("名次") for r in records], NUMBER),
+            name: to_column([r.get(name) for r in records], kind)
+            for name, kind in m.HISTORY_FIELDS.items()
         }
 
 

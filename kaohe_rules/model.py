@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_rules.dsl.types import Type
+from kaohe_rules.dsl.types import NUMBER, TEXT, Type
 from kaohe_rules.source import Origin, Span
+
+# What an earlier year's result holds, for history(n) and the history files.
+HISTORY_FIELDS: dict[str, Type] = {"等次": TEXT, "总分": NUMBER, "名次": NUMBER}
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,14 @@ class Domain:
     def indicators(self) -> tuple[Indicator, ...]:
         """Every indicator of every paper, in file order."""
         return tuple(i for paper in self.papers for i in paper.indicators)
+
+    def added_indicators(self) -> tuple[Indicator, ...]:
+        """The indicators 一单位一策 adds for single units."""
+        return tuple(a for variant in self.variants for a in variant.add)
+
+    def all_indicators(self) -> tuple[Indicator, ...]:
+        """The papers' indicators and those variants add."""
+        return self.indicators() + self.added_indicators()
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,21 @@ from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.dsl.types import TEXT
-from kaohe_rules.scoring import DomainScorer
+from kaohe_rules.scoring import DomainScorer, roster
 
 
-def _sort_value(column: np.ndarray, descending: bool, precision: int, cache: dict) -> np.ndarray:
+def _sort_value(
+    column: np.ndarray, descending: bool, precision: int, cache: dict | None
+) -> np.ndarray:
     """A column as numbers that sort ascending in the wanted order, missing last."""
     if column.dtype == object:
-        # Text keys are roster columns (unit.编号): sort them once per rule set.
-        cached = cache.get(("sort", id(column)))
+        # Roster columns (unit.编号) are sorted once per rule set; others every time.
+        cached = cache.get(("sort", id(column))) if cache is not None else None
         if cached is None or cached[0] is not column:
             codes, _ = pd.factorize(pd.Series(column), sort=True, use_na_sentinel=True)
-            cached = cache[("sort", id(column))] = (column, codes)
+            cached = (column, codes)
+            if cache is not None:
+                cache[("sort", id(column))] = cached
         codes = cached[1]
         values = np.where(codes < 0, np.inf, codes).astype(np.float64)
         return np.where(values == np.inf, np.inf, -values) if descending else values
@@ -42,16 +46,20 @@ def rank(scorer: DomainScorer) -> None:
     if groups is None:
         groups = np.zeros(scorer.size, dtype=np.int64)
     keys = []
-    cache = scorer.resolved.cache
+    roster_columns = {id(c) for c in roster(scorer.resolved, scorer.domain).columns.values()}
+
+    def cache_for(column: np.ndarray) -> dict | None:
+        return scorer.resolved.cache if id(column) in roster_columns else None
+
     if ranking is None:
         total = population.columns["总分"]
-        keys.append(_sort_value(total, True, scorer.precision, cache))
+        keys.append(_sort_value(total, True, scorer.precision, None))
     else:
         for key in (ranking.key, *ranking.tiebreak):
             column = scorer.run(key.expr)
-            keys.append(_sort_value(column, key.descending, scorer.precision, cache))
+            keys.append(_sort_value(column, key.descending, scorer.precision, cache_for(column)))
     ids = population.columns["unit.编号"]
-    keys.append(_sort_value(ids, False, scorer.precision, cache))
+    keys.append(_sort_value(ids, False, scorer.precision, cache_for(ids)))
     order = np.lexsort([*reversed(keys), groups])
     ranks = np.empty(scorer.size, dtype=np.float64)
     sorted_groups = groups[order]

@@ -8,7 +8,6 @@ scope. Problems come back as diagnostics located in the rule files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,7 @@ PARAMETERS = ("满分", "目标值", "下限值", "上限值", "排名步长", "
 RESULTS = {"总分": NUMBER, "加分": NUMBER, "扣分": NUMBER, "否决": BOOL, "名次": NUMBER}
 RESULTS_CONTEXT = {"人数": NUMBER, "类别": TEXT}
 RESERVED = {"值", "权重", "等次", "unit", *PARAMETERS, *RESULTS, *RESULTS_CONTEXT}
-HISTORY = record(等次=TEXT, 总分=NUMBER, 名次=NUMBER)
+HISTORY = record(**m.HISTORY_FIELDS)
 
 
 def _history(cx: object, years: float) -> dict:
@@ -80,15 +79,9 @@ def base_symbols(ruleset: m.RuleSet, domain: m.Domain) -> dict[str, Type]:
     names = unit_symbols(ruleset)
     for item in (*ruleset.data_items, *domain.data_items):
         names[item.name] = item.type
-    for indicator in _all_indicators(domain):
+    for indicator in domain.all_indicators():
         names[indicator.id] = NUMBER
     return names
-
-
-def _all_indicators(domain: m.Domain) -> Iterator[m.Indicator]:
-    yield from domain.indicators()
-    for variant in domain.variants:
-        yield from variant.add
 
 
 def resolve(ruleset: m.RuleSet, errors: Collector) -> Resolved:
@@ -121,7 +114,7 @@ class _Domain:
         units = unit_symbols(self.ruleset)
         for category in self.domain.categories:
             self.compile(category.condition, units, BOOL, f"类别 {category.name}")
-        for indicator in _all_indicators(self.domain):
+        for indicator in self.domain.all_indicators():
             names = {**self.base, "值": NUMBER, **dict.fromkeys(PARAMETERS, NUMBER)}
             where = (f"考卷 {indicator.paper}", f"指标 {indicator.id}")
             if indicator.benchmark is not None:
@@ -129,7 +122,7 @@ class _Domain:
                 self.compile(indicator.benchmark, names, NUMBER, *where, "标杆")
                 names["标杆"] = NUMBER
             self.compile(indicator.formula, names, NUMBER, *where, "计分")
-        scores = {f"{i.id}.得分": NUMBER for i in _all_indicators(self.domain)}
+        scores = {f"{i.id}.得分": NUMBER for i in self.domain.all_indicators()}
         for paper in self.domain.papers:
             names = {**self.base, **scores, "权重": NUMBER}
             self.compile(paper.formula, names, NUMBER, f"考卷 {paper.id}", "计分")

@@ -98,7 +98,7 @@ def _base_population(resolved: Resolved, domain: m.Domain, data: DataSet) -> Pop
     names: dict[str, object] = {}
     for item in (*ruleset.data_items, *domain.data_items):
         names[item.name] = item.type
-    for indicator in (*domain.indicators(), *(a for v in domain.variants for a in v.add)):
+    for indicator in domain.all_indicators():
         names[indicator.id] = NUMBER
     columns = dict(units.columns)
     for name, kind in names.items():
@@ -115,7 +115,7 @@ class DomainScorer:
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         units = roster(resolved, domain).units
         population = _base_population(resolved, domain, data)
-        indicators = [*domain.indicators(), *(a for v in domain.variants for a in v.add)]
+        indicators = list(domain.all_indicators())
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         self.variants = []
         if domain.variants:
@@ -365,7 +365,7 @@ class DomainScorer:
 
 
 def _is_added(domain: m.Domain, indicator: m.Indicator) -> bool:
-    return any(a is indicator for v in domain.variants for a in v.add)
+    return any(a is indicator for a in domain.added_indicators())
 
 
 def _variants_by_unit(domain: m.Domain, units: list[m.Unit]) -> dict[str, m.Variant]:
