@@ -175,6 +175,7 @@ def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
         tiers=_tiers(doc.get("等次")),
         labels=_labels(doc.get("标签")),
         variants=_variants(doc.get("一单位一策"), missing, errors),
+        problems=_problems(doc.get("问题清单")),
         span=doc.span,
     )
 
@@ -377,6 +378,13 @@ def _labels(doc: object) -> tuple[m.Label, ...]:
         expr = _expr(spec, "值") if isinstance(spec, YMap) else _expr(doc, name)
         labels.append(m.Label(name, expr, doc.keys_at[name]))
     return tuple(labels)
+
+
+def _problems(doc: object) -> m.ProblemRule:
+    if not isinstance(doc, YMap):
+        return m.ProblemRule()
+    share = number(doc.get("得分率低于", 0.6))
+    return m.ProblemRule(share=share, last=int(doc.get("类别内末位", 0)))
 
 
 def _variants(doc: object, missing: str, errors: Collector) -> tuple[m.Variant, ...]:

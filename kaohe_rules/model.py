@@ -190,6 +190,15 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class ProblemRule:
+    """问题清单: a problem is a score share below ``share`` of full marks, or a place
+    among the last ``last`` units of the category on that indicator (0: not used)."""
+
+    share: float = 0.6
+    last: int = 0
+
+
+@dataclass(frozen=True)
 class Category:
     """A category (类别, "track") and the condition that puts a unit in it."""
 
@@ -212,6 +221,7 @@ class Domain:
     tiers: Tiers | None = None
     labels: tuple[Label, ...] = ()
     variants: tuple[Variant, ...] = ()
+    problems: ProblemRule = field(default_factory=ProblemRule)
     span: Span | None = None
 
     def indicators(self) -> tuple[Indicator, ...]:

@@ -200,14 +200,14 @@ def _xlsx_bytes(evaluation: Evaluation) -> bytes:
     book.properties.created = book.properties.modified = fixed
     buffer = io.BytesIO()
     book.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return stable_workbook(buffer.getvalue())
 
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 _FIXED = b"2000-01-01T00:00:00Z"
 
 
-def _stable_zip(data: bytes) -> bytes:
+def stable_workbook(data: bytes) -> bytes:
     """The same archive with fixed entry timestamps, so equal workbooks are equal bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()

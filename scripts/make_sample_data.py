@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kaohe_rules import model as m  # noqa: E402
+from kaohe_rules.cycle import half_year  # noqa: E402
 from kaohe_rules.data import read_data  # noqa: E402
 from kaohe_rules.engine import evaluate_year  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
@@ -97,12 +98,14 @@ def _history(rng: np.random.Generator, ruleset: m.RuleSet, years: list[int]) -> 
     return rows
 
 
-def generate(year: int, earlier: list[list] | None = None) -> list[list]:
-    """Write samples/<year>; return the history rows (with this year's results) for the next."""
-    folder = ROOT / "samples" / str(year)
+def generate(year: int, earlier: list[list] | None = None, half: bool = False) -> list[list]:
+    """Write samples/<year> (or samples/<year>半年, the half-year data, drawn around the
+    half-year targets); return the history rows (with this year's results) for the next."""
+    folder = ROOT / "samples" / (f"{year}半年" if half else str(year))
     folder.mkdir(parents=True, exist_ok=True)
-    ruleset = load_rules(ROOT / "rules" / str(year)).resolved.ruleset
-    rng = np.random.default_rng(SEED + year)
+    resolved = load_rules(ROOT / "rules" / str(year)).resolved
+    ruleset = (half_year(resolved) if half else resolved).ruleset
+    rng = np.random.default_rng(SEED + year + (7 if half else 0))
     values, facts = [], []
     shared = list(ruleset.data_items)
     # Domain files may declare their own data items (省属企业's debt risk, …).
@@ -129,6 +132,8 @@ def generate(year: int, earlier: list[list] | None = None) -> list[list]:
                 facts[-1][2:] = facts[-2][2:]
     _write(folder / "指标值.csv", ["编号", "名称", "指标", "值"], values)
     _write(folder / "年度数据.csv", ["编号", "名称", *(i.name for i in items)], facts)
+    if half:
+        return []
     history = earlier if earlier is not None else _history(rng, ruleset, [year - 2, year - 1])
     _write(folder / "历史.csv", ["编号", "名称", "年度", "等次", "总分", "名次"], history)
     return history + _results(ruleset, folder)
@@ -150,7 +155,8 @@ def _results(ruleset: m.RuleSet, folder: Path) -> list[list]:
 def main() -> None:
     history = generate(2023)
     generate(2024, history)
-    print("已写出 samples/2023 与 samples/2024（合成数据）")
+    generate(2024, half=True)
+    print("已写出 samples/2023、samples/2024 与 samples/2024半年（合成数据）")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from kaohe_rules.cli.cycle import attribute, feedback
 from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
@@ -36,6 +37,8 @@ cli.add_command(explain)
 cli.add_command(test)
 cli.add_command(diff)
 cli.add_command(fmt)
+cli.add_command(feedback)
+cli.add_command(attribute)
 
 
 def main() -> None:

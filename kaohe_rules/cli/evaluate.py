@@ -18,7 +18,9 @@ def bundled_years() -> list[int]:
     return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
 
 
-def _inputs(year: int | None, rules: str | None, data: str | None) -> tuple[Path, Path]:
+def _inputs(
+    year: int | None, rules: str | None, data: str | None, period: str | None = None
+) -> tuple[Path, Path]:
     if rules is None:
         years = bundled_years()
         chosen = year or years[-1]
@@ -29,7 +31,8 @@ def _inputs(year: int | None, rules: str | None, data: str | None) -> tuple[Path
         rules_folder = data_path("rules", str(chosen))
     else:
         rules_folder = Path(rules)
-    data_folder = data_path("samples", rules_folder.name) if data is None else Path(data)
+    sample = rules_folder.name + ("半年" if period == "H1" else "")
+    data_folder = data_path("samples", sample) if data is None else Path(data)
     for folder, option in ((rules_folder, "--rules"), (data_folder, "--data")):
         if not folder.is_dir():
             raise click.BadParameter(f"找不到文件夹 {folder}", param_hint=option)
@@ -54,18 +57,31 @@ class _Progress:
             click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
 
 
-def run_year(year: int | None, rules: str | None, data: str | None, encoding: str | None):
-    """Load the rules and data and evaluate; print problems and exit 1 on errors."""
+def run_year(
+    year: int | None,
+    rules: str | None,
+    data: str | None,
+    encoding: str | None,
+    period: str | None = None,
+):
+    """Load the rules and data and evaluate; print problems and exit 1 on errors.
+
+    ``period="H1"`` is the half-year evaluation (half-year targets; see cycle.py).
+    """
+    from kaohe_rules.cycle import half_year
     from kaohe_rules.data import read_data
     from kaohe_rules.engine import evaluate_year
     from kaohe_rules.pipeline import load_rules
 
-    rules_folder, data_folder = _inputs(year, rules, data)
+    rules_folder, data_folder = _inputs(year, rules, data, period)
     progress = _Progress()
     try:
         loaded = load_rules(rules_folder)
+        resolved = half_year(loaded.resolved) if period == "H1" else loaded.resolved
+        # Names are checked against the whole year's rules: half-year data may well
+        # carry indicators that have no half-year target.
         dataset = read_data(data_folder, loaded.resolved.ruleset, encoding)
-        evaluation = evaluate_year(loaded.resolved, dataset, progress)
+        evaluation = evaluate_year(resolved, dataset, progress)
     except KaoheError as error:
         progress.close()
         click.echo(render_text(error.diagnostics, limit=100), err=True)
@@ -79,6 +95,12 @@ _COMMON = [
     click.option("--rules", "rules", help="规则集文件夹"),
     click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
     click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"),
+    click.option(
+        "--period",
+        type=click.Choice(["全年", "H1"]),
+        default="全年",
+        help="H1：半年评估，按半年目标值计分，没有半年目标的指标不计、考卷折算",
+    ),
 ]
 
 
@@ -92,7 +114,7 @@ def _common(function):
 @_common
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写出 .csv、.json 或 .xlsx")
 @click.option("--warnings/--no-warnings", default=False, help="列出全部警告（默认只给个数）")
-def evaluate(year, rules, data, encoding, output, warnings) -> None:
+def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
     """计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。
 
     \b
@@ -102,7 +124,7 @@ def evaluate(year, rules, data, encoding, output, warnings) -> None:
     """
     from kaohe_rules.report import render, text_table, write_atomically
 
-    evaluation = run_year(year, rules, data, encoding)
+    evaluation = run_year(year, rules, data, encoding, period)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if output:
         path = Path(output)
@@ -130,7 +152,7 @@ def evaluate(year, rules, data, encoding, output, warnings) -> None:
 @click.argument("unit")
 @_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def explain(unit, year, rules, data, encoding, fmt) -> None:
+def explain(unit, year, rules, data, encoding, period, fmt) -> None:
     """说明一个单位的结果怎样得来：每个指标、考卷、加减分、名次、等次和标签，并注明规则出处。
 
     \b
@@ -143,7 +165,7 @@ def explain(unit, year, rules, data, encoding, fmt) -> None:
     from kaohe_rules.explain import explain as explain_unit
     from kaohe_rules.explain import render_text as render_explanation
 
-    evaluation = run_year(year, rules, data, encoding)
+    evaluation = run_year(year, rules, data, encoding, period)
     try:
         entry = explain_unit(evaluation, unit)
     except KaoheError as error:

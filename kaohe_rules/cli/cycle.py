@@ -1,0 +1,161 @@
+"""``kaohe feedback`` (问题清单) and ``kaohe attribute`` (实绩到人)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.source import display_width
+
+FEEDBACK_HEADER = [
+    "领域", "类别", "编号", "名称", "指标", "指标名称", "值", "目标值", "差距", "得分", "满分",
+    "类别内名次", "牵头单位", "责任人", "问题",
+]  # fmt: skip
+ATTRIBUTE_HEADER = ["编号", "名称", "领域", "责任人", "指标数", "指标", "得分", "满分", "完成率"]
+
+
+def _round(value: float | None) -> float | None:
+    from kaohe_rules.dsl.numeric import round_scalar
+
+    return None if value is None else round_scalar(value, 4)
+
+
+def feedback_rows(evaluation) -> list[list]:
+    """The problem list as table rows (问题清单)."""
+    from kaohe_rules.cycle import problems
+
+    rows = []
+    for domain in evaluation.domains:
+        rule = domain.domain.problems
+        single = type(evaluation)(evaluation.resolved, evaluation.data, [domain])
+        for p in problems(single, rule):
+            i = p.indicator
+            rows.append(
+                [
+                    p.domain, p.category, p.unit.id, p.unit.name, i.id, i.name, _round(p.value),
+                    _round(p.target), _round(p.gap), _round(p.score), _round(p.full),
+                    f"{p.place}/{p.count}", i.lead, i.owner, "；".join(p.reasons),
+                ]
+            )  # fmt: skip
+    return rows
+
+
+def attribute_rows(evaluation) -> list[list]:
+    """实绩到人 as table rows: one per unit and responsible role."""
+    from kaohe_rules.cycle import attribute
+
+    return [
+        [
+            a.unit.id, a.unit.name, a.domain, a.role, len(a.indicators),
+            "、".join(i.id for i, _s, _f in a.indicators), _round(a.scored), _round(a.full),
+            _round(a.ratio),
+        ]
+        for a in attribute(evaluation)
+    ]  # fmt: skip
+
+
+def _text(header: list[str], rows: list[list]) -> str:
+    table = [header] + [["—" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(display_width(r[c]) for r in table) for c in range(len(header))]
+    return "\n".join(
+        "  ".join(v + " " * (w - display_width(v)) for v, w in zip(r, widths, strict=True)).rstrip()
+        for r in table
+    )
+
+
+def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, list[list]]) -> None:
+    import csv
+    import io
+
+    from kaohe_rules.report import write_atomically
+
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        body = [dict(zip(header, row, strict=True)) for row in rows]
+        content = json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+    elif suffix == ".csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        content = buffer.getvalue().encode("utf-8-sig")
+    elif suffix == ".xlsx":
+        content = _workbook(header, sheets)
+    else:
+        raise click.BadParameter("输出文件应以 .csv、.json 或 .xlsx 结尾", param_hint="-o")
+    if not path.parent.resolve().is_dir():
+        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
+    write_atomically(path, content)
+
+
+def _workbook(header: list[str], sheets: dict[str, list[list]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    from kaohe_rules.report import stable_workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name[:31])
+        sheet.append(
+            header if rows is not sheets.get("各单位问题数") else ["编号", "名称", "领域", "问题数"]
+        )
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return stable_workbook(buffer.getvalue())
+
+
+@click.command("feedback")
+@_common
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="写出 .xlsx（每个领域一张表）、.csv 或 .json",
+)
+def feedback(year, rules, data, encoding, period, output) -> None:
+    """问题清单：每个得分偏低（规则集的 问题清单 规定）的单位和指标，附差距、牵头单位和责任人。
+
+    \b
+    例：kaohe feedback --period H1 -o 问题清单.xlsx
+    """
+    evaluation = run_year(year, rules, data, encoding, period)
+    rows = feedback_rows(evaluation)
+    if output:
+        sheets: dict[str, list[list]] = {}
+        for row in rows:
+            sheets.setdefault(row[0], []).append(row)
+        counts: dict[tuple, int] = {}
+        for row in rows:
+            counts[(row[2], row[3], row[0])] = counts.get((row[2], row[3], row[0]), 0) + 1
+        sheets["各单位问题数"] = [[*key, n] for key, n in counts.items()]
+        _write(Path(output), FEEDBACK_HEADER, rows, sheets)
+        click.echo(f"已写出 {output}（{len(rows)} 个问题，{len(counts)} 个单位）")
+    else:
+        click.echo(_text(FEEDBACK_HEADER, rows))
+        click.echo(f"共 {len(rows)} 个问题")
+
+
+@click.command("attribute")
+@_common
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写出 .xlsx、.csv 或 .json")
+def attribute(year, rules, data, encoding, period, output) -> None:
+    """实绩到人：每个单位的每位责任人负责哪些指标、得了多少分、完成率多少。
+
+    \b
+    例：kaohe attribute -o 实绩到人.xlsx
+    """
+    evaluation = run_year(year, rules, data, encoding, period)
+    rows = attribute_rows(evaluation)
+    if output:
+        _write(Path(output), ATTRIBUTE_HEADER, rows, {"实绩到人": rows})
+        click.echo(f"已写出 {output}（{len(rows)} 行）")
+    else:
+        click.echo(_text(ATTRIBUTE_HEADER, rows))
