@@ -3,6 +3,7 @@
 - Half-year (H1): indicators with a 半年目标值 are scored against it; those
   without one are left out of the half-year and their papers rescaled to full
   marks (折算), so a unit's half-year total reads on the same scale as a year's.
+  Ranks and tiers follow the year's rules; labels are not derived.
 - Problem list (问题清单): every (unit, indicator) that falls below what the rule
   set declares a problem — a score share below a threshold, or a place among the
   last of its category on that indicator — with the gap to target, the scoring
@@ -45,7 +46,9 @@ def _half_year_domain(domain: m.Domain) -> m.Domain:
     for variant in domain.variants:
         added = tuple(h for h in (_half(i) for i in variant.add) if h is not None)
         variants.append(dataclasses.replace(variant, add=added))
-    return dataclasses.replace(domain, papers=tuple(papers), variants=tuple(variants))
+    # Labels (先进单位, 绩效系数, consecutive tiers) are consequences of the year's result
+    # and read history by year; a half-year result must not award or withhold them.
+    return dataclasses.replace(domain, papers=tuple(papers), variants=tuple(variants), labels=())
 
 
 @dataclasses.dataclass

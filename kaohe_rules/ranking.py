@@ -144,3 +144,20 @@ def labels(scorer: DomainScorer) -> None:
         scorer.result.labels[label.name] = column
         scorer.result.label_types[label.name] = scorer.resolved.program(label.expr).type.kind
         scorer.set(label.name, column)
+
+
+def tier_order(domains: list[m.Domain]) -> list[str]:
+    """Tier names best first: those given by 前列 rules, then the default (no condition),
+    then those given by 末位 or a condition; within each, in the order the rules name them."""
+    rank: dict[str, int] = {}
+    for domain in domains:
+        for rule in domain.tiers.rules if domain.tiers else ():
+            if rule.top is not None:
+                level = 0
+            elif rule.bottom is None and rule.condition is None:
+                level = 1
+            else:
+                level = 2
+            rank[rule.tier] = min(level, rank.get(rule.tier, level))
+    first = list(rank)
+    return sorted(first, key=lambda t: (rank[t], first.index(t)))

@@ -21,6 +21,7 @@ import numpy as np
 
 from kaohe_rules.dsl.numeric import round_scalar
 from kaohe_rules.engine import Evaluation
+from kaohe_rules.ranking import tier_order
 from kaohe_rules.source import display_width
 
 
@@ -100,11 +101,7 @@ def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]
 
 def category_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
     """The 分类统计 table: units and tier counts per domain and category."""
-    tiers = list(
-        dict.fromkeys(
-            r.tier for d in evaluation.domains if d.domain.tiers for r in d.domain.tiers.rules
-        )
-    )
+    tiers = tier_order([d.domain for d in evaluation.domains])
     header = ["领域", "类别", "单位数", *tiers, "平均总分", "最高总分", "最低总分"]
     rows = []
     for d in evaluation.domains:

@@ -12,11 +12,13 @@ import sys
 
 import click
 
+from kaohe_rules.cli.analyze import analyze
 from kaohe_rules.cli.cycle import attribute, feedback
 from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.fmt import fmt
+from kaohe_rules.cli.report import report
 from kaohe_rules.cli.show import show
 from kaohe_rules.cli.test import test
 from kaohe_rules.cli.validate import validate
@@ -39,6 +41,8 @@ cli.add_command(diff)
 cli.add_command(fmt)
 cli.add_command(feedback)
 cli.add_command(attribute)
+cli.add_command(report)
+cli.add_command(analyze)
 
 
 def main() -> None:

@@ -82,3 +82,5 @@ def test_half_year_uses_half_year_targets_and_rescales(tmp_path: Path) -> None:
     # 业绩 paper is rescaled from 30 to 60; 甲十二 (4): 24/30 × 60 = 48, plus 基础 40.
     assert rows["J10"]["业绩"] == pytest.approx(60) and rows["J10"]["总分"] == pytest.approx(100)
     assert rows["J12"]["业绩"] == pytest.approx(48) and rows["J12"]["总分"] == pytest.approx(88)
+    # labels such as 先进单位 are the year's consequences: a half-year result carries none
+    assert "先进单位" not in rows["J10"] and rows["J10"]["等次"]

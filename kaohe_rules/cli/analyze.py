@@ -1,0 +1,159 @@
+"""``kaohe analyze``: indicator spread, domain summaries and year-on-year trends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kaohe_rules.cli.evaluate import bundled_years, run_year
+
+_SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
+
+
+def _format_options(function):
+    function = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), help="写到文件（.txt/.json/.csv/.xlsx）"
+    )(function)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "csv", "xlsx"]),
+        help="输出格式（默认 text；给了 -o 时按扩展名）",
+    )(function)
+
+
+def _year_options(function):
+    for option in reversed(
+        [
+            click.option("--year", type=int, help="内置规则集与示例数据的年度（默认最新）"),
+            click.option("--rules", "rules", help="规则集文件夹"),
+            click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
+            click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _emit(table, fmt: str | None, output: str | None, text: str | None = None) -> None:
+    """Print or write ``table`` in the chosen format, the file written atomically."""
+    from kaohe_rules.analysis import render
+    from kaohe_rules.report import write_atomically
+
+    path = Path(output) if output else None
+    if fmt is None:
+        fmt = _SUFFIXES.get(path.suffix.lower(), "text") if path else "text"
+    if path is None:
+        if fmt == "xlsx":
+            raise click.BadParameter("xlsx 须用 -o 写到文件", param_hint="--format")
+        click.echo(render(table, fmt, text).decode("utf-8-sig"), nl=False)
+        return
+    if not path.parent.resolve().is_dir():
+        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
+    try:
+        write_atomically(path, render(table, fmt, text))
+    except OSError as error:
+        raise click.BadParameter(f"无法写出 {path}：{error.strerror}", param_hint="-o") from None
+    click.echo(f"已写出 {path}（{len(table.rows)} 行）")
+
+
+def _warn(evaluation, year: int | None = None) -> None:
+    from kaohe_rules.diagnostics import Severity
+
+    found = sum(w.severity is Severity.WARNING for w in evaluation.warnings)
+    if found:
+        where = f"{year} 年度" if year is not None else ""
+        click.echo(
+            f"{where}有 {found} 条警告（缺少数据等），用 kaohe evaluate --warnings 查看。", err=True
+        )
+
+
+@click.group("analyze")
+def analyze() -> None:
+    """分析计算结果：指标区分度、领域概况、历年名次变化。"""
+
+
+@analyze.command("indicators")
+@_year_options
+@_format_options
+def indicators(year, rules, data, encoding, fmt, output) -> None:
+    """每个领域、类别、指标的得分分布：平均、最低、最高、满分占比、零分占比。
+
+    \b
+    所有单位得分相同的指标标为“不区分”，可作为精简指标的依据：
+      kaohe analyze indicators --year 2024
+      kaohe analyze indicators -o 指标分析.xlsx
+    """
+    from kaohe_rules.analysis import indicator_table
+
+    evaluation = run_year(year, rules, data, encoding)
+    _emit(indicator_table(evaluation), fmt, output)
+    _warn(evaluation)
+
+
+@analyze.command("domains")
+@_year_options
+@_format_options
+def domains(year, rules, data, encoding, fmt, output) -> None:
+    """每个领域、类别的单位数、各等次人数、总分分布和各考卷的平均贡献。
+
+    \b
+      kaohe analyze domains
+      kaohe analyze domains --format json
+    """
+    from kaohe_rules.analysis import domain_table
+
+    evaluation = run_year(year, rules, data, encoding)
+    _emit(domain_table(evaluation), fmt, output)
+    _warn(evaluation)
+
+
+def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
+    """The years asked for (``--years 2023 2024`` or ``--years 2023,2024``), else all."""
+    words = [w for text in given for w in text.replace("，", ",").split(",") if w.strip()]
+    try:
+        years = sorted({int(w) for w in words})
+    except ValueError:
+        raise click.BadParameter(f"年度应为整数：{' '.join(given)}", param_hint="--years") from None
+    if not years:
+        if rules_root is None:
+            years = bundled_years()
+        else:
+            years = sorted(int(p.name) for p in Path(rules_root).iterdir() if p.name.isdigit())
+    if len(years) < 2:
+        raise click.BadParameter(f"至少要两个年度，得到 {years}", param_hint="--years")
+    return years
+
+
+@analyze.command("trend")
+@click.option("--years", "years_option", multiple=True, help="要比较的年度，如 --years 2023 2024")
+@click.argument("more_years", nargs=-1, metavar="[YEAR]...")
+@click.option("--rules-root", help="每年一个子文件夹（以年度命名）的规则集根文件夹")
+@click.option("--data-root", help="每年一个子文件夹（以年度命名）的数据根文件夹")
+@click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）")
+@click.option(
+    "--top", type=click.IntRange(min=1), default=5, show_default=True, help="每组列出几名"
+)
+@_format_options
+def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, output) -> None:
+    """各单位（按编号对应）历年的总分、名次、等次，以及名次升降最多的单位。
+
+    \b
+    名次变化 = 首年名次 − 末年名次（正数为上升）；不带 --years 时比较全部年度：
+      kaohe analyze trend --years 2023 2024
+      kaohe analyze trend --years 2022 2023 2024 --rules-root 规则 --data-root 数据
+    """
+    from kaohe_rules.analysis import trend as trend_of
+    from kaohe_rules.analysis import trend_text
+
+    years = _years(years_option + more_years, rules_root)
+    evaluations = []
+    for year in years:
+        rules = str(Path(rules_root) / str(year)) if rules_root else None
+        data = str(Path(data_root) / str(year)) if data_root else None
+        evaluation = run_year(year, rules, data, encoding)
+        _warn(evaluation, year)
+        evaluations.append((year, evaluation))
+    result = trend_of(evaluations, top)
+    _emit(result.table, fmt, output, trend_text(result))

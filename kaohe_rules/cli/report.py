@@ -1,0 +1,54 @@
+"""``kaohe report``: the year's results as one self-contained HTML page with charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.diagnostics import KaoheError, render_text
+
+DEFAULT_OUTPUT = "考核报告.html"
+
+
+@click.command("report")
+@_common
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    help="写出的 HTML 文件",
+)
+@click.option("--unit", help="历年名次与等次图所画的单位（编号或名称，默认名单中第一个）")
+def report(output, unit, **common) -> None:
+    """生成一个年度的考核报告：一个自包含的 HTML 文件（图表为内嵌 SVG，可离线打开、打印）。
+
+    \b
+    包括各类别等次人数、总分分布与等次分界、各考卷平均得分、指标一览、
+    一个单位的历年名次与等次，以及低于满分 60% 的得分汇总：
+      kaohe report
+      kaohe report --rules rules/2024 --data samples/2024 -o 报告.html --unit 杭州市
+    """
+    from kaohe_rules.html_report import build_report
+    from kaohe_rules.report import write_atomically
+
+    path = Path(output)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise click.BadParameter("输出文件应以 .html 结尾", param_hint="-o")
+    if not path.parent.resolve().is_dir():
+        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
+    evaluation = run_year(**common)  # the same --year/--rules/--data… as evaluate
+    try:
+        page = build_report(evaluation, unit)
+    except KaoheError as error:
+        click.echo(render_text(error.diagnostics), err=True)
+        click.get_current_context().exit(1)
+    try:
+        write_atomically(path, page.encode("utf-8"))
+    except OSError as error:
+        raise click.BadParameter(f"无法写出 {path}：{error.strerror}", param_hint="-o") from None
+    count = sum(len(d.units) for d in evaluation.domains)
+    click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
