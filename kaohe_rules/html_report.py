@@ -22,7 +22,6 @@ from kaohe_rules.engine import Evaluation
 from kaohe_rules.explain import find_unit
 from kaohe_rules.scoring import DomainResult
 
-LOW_SHARE = 0.6  # a (unit, indicator) pair scoring below this share of full marks is a problem
 UNPLACED = "未定等次"
 NO_CATEGORY = "（无类别）"
 _PALETTE = ("#2e7d32", "#1565c0", "#ef6c00", "#c62828", "#6a1b9a", "#00838f")
@@ -133,7 +132,7 @@ class IndicatorStats:
     full_high: float
     share: float  # mean of score / full marks
     at_full: float  # share of units at full marks
-    low: list[int]  # positions of units below LOW_SHARE of full marks
+    low: list[int]  # positions of units below the domain's 问题清单 得分率 (default 60%)
     same: bool  # every counted unit got the same score (and there are at least two)
 
 
@@ -151,7 +150,8 @@ def indicator_stats(d: DomainResult) -> list[IndicatorStats]:
         if len(where):
             with np.errstate(all="ignore"):
                 ratio = np.where(f > 0, s / f, np.nan)
-            low = [int(i) for i in where[s < LOW_SHARE * f - _EPSILON]]
+            share = d.domain.problems.share
+            low = [int(i) for i in where[s < share * f - _EPSILON]]
             stats = IndicatorStats(
                 d.domain.name,
                 paper,
@@ -443,7 +443,7 @@ def trend_chart(evaluation: Evaluation, d: DomainResult, index: int, colors: dic
 
 
 def problem_chart(evaluation: Evaluation, stats: dict[str, list[IndicatorStats]]) -> str:
-    """Per domain, how many (unit, indicator) pairs score below 60% of full marks."""
+    """Per domain, how many (unit, indicator) pairs score below its 问题清单 得分率."""
     rows = []
     for d in evaluation.domains:
         found = stats[d.domain.name]
@@ -454,7 +454,7 @@ def problem_chart(evaluation: Evaluation, stats: dict[str, list[IndicatorStats]]
         y = top + n * row_h
         body.append(_text(LABEL_W - 8, y + 15, domain, "label", "end"))
         width = PLOT_W * low / scale
-        tip = f"{domain}：{low} 个（单位，指标）低于满分的 60%，共 {pairs} 个"
+        tip = f"{domain}：{low} 个（单位，指标）得分率偏低，共 {pairs} 个"
         body.append(
             f'<rect class="bar problem" {_attrs(x=LABEL_W, y=y + 3, width=width)} '
             f'height="{num(row_h - 8)}" '
@@ -462,7 +462,7 @@ def problem_chart(evaluation: Evaluation, stats: dict[str, list[IndicatorStats]]
         )
         share = f"（{pct(low / pairs)}）" if pairs else ""
         body.append(_text(LABEL_W + PLOT_W + 8, y + 15, f"{low} / {pairs}{share}", "small"))
-    return _svg("problems", top + len(rows) * row_h + 6, body, "低于满分 60% 的（单位，指标）数")
+    return _svg("problems", top + len(rows) * row_h + 6, body, "得分率偏低的（单位，指标）数")
 
 
 # -- the page --------------------------------------------------------------------------
@@ -644,11 +644,12 @@ def build_report(evaluation: Evaluation, unit: str | None = None) -> str:
     out.append("</section>")
 
     # 5. problems
-    out.append('<section id="problems"><h2>五、问题汇总：低于满分 60% 的得分</h2><figure>')
+    out.append('<section id="problems"><h2>五、问题汇总：得分率偏低的指标</h2><figure>')
     out.append(problem_chart(evaluation, stats))
     out.append(
-        "<figcaption>每个领域中得分低于该指标满分 60% 的（单位，指标）个数；右侧为 个数 / "
-        "计分的（单位，指标）总数。缺少数据按剔除折算的不计入。</figcaption></figure>"
+        "<figcaption>每个领域中得分率低于该领域 问题清单 规定（默认 60%）的（单位，指标）个数；"
+        "右侧为 个数 / 计分的（单位，指标）总数。缺少数据按剔除折算的不计入。"
+        "完整的问题清单（含类别内末位）用 kaohe feedback 写出。</figcaption></figure>"
     )
     rows = []
     for name, found_stats in stats.items():
@@ -667,7 +668,7 @@ def build_report(evaluation: Evaluation, unit: str | None = None) -> str:
                     )
                 )
     if rows:
-        header = ["领域", "指标", "低于 60%", "计分单位", "单位"]
+        header = ["领域", "指标", "得分率偏低", "计分单位", "单位"]
         out.append(_table(header, rows, {2, 3}))
     out.append("</section>")
 
@@ -705,7 +706,7 @@ def build_report(evaluation: Evaluation, unit: str | None = None) -> str:
             )
     if rows:
         header = ["领域", "考卷", "指标", "计分单位", "平均得分", "满分", "得分率", "满分占比"]
-        out.append(_table([*header, "低于 60%", "提示"], rows, {3, 4, 5, 6, 7, 8}))
+        out.append(_table([*header, "得分率偏低", "提示"], rows, {3, 4, 5, 6, 7, 8}))
     else:
         out.append('<p class="note">规则集中没有按指标计分的考卷。</p>')
     out.append("</section>")

@@ -193,6 +193,17 @@ def test_problem_summary(page) -> None:
     assert {b["data-domain"]: int(b["data-count"]) for b in bars} == {"甲": 18, "乙": 4, "丙": 0}
 
 
+def test_problem_summary_follows_the_domains_problem_rule(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(GOLDEN / "rules", rules)
+    with (rules / "甲.yaml").open("a", encoding="utf-8") as file:
+        file.write("问题清单: {得分率低于: 30%}\n")
+    bars = Page(build_report(_evaluate(rules))).marks("problems", "bar")
+    # 甲 at 30%: 增速 below 9 is 甲十四 4.5 and 甲十五 3 (甲十三's 9 is not below);
+    # 排名值 below 3 is 甲五–甲十五 at 2 (11). 乙 keeps the default 60%.
+    assert {b["data-domain"]: int(b["data-count"]) for b in bars} == {"甲": 13, "乙": 4, "丙": 0}
+
+
 def test_indicator_table_flags_indicators_without_spread(page) -> None:
     table = [cells for cells, _cls in page.rows if len(cells) == 10 and cells[0] != "领域"]
     assert [(c[0], c[2]) for c in table] == [
