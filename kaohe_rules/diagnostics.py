@@ -83,6 +83,13 @@ CODES: dict[str, str] = {
     "KH310": "bad-history",
     "KH311": "condition-missing",
     "KH312": "quota-not-integer",
+    # KH4xx: the results archive
+    "KH401": "archive-unreadable",
+    "KH402": "not-an-archive",
+    "KH403": "archive-too-new",
+    "KH404": "unit-not-archived",
+    "KH405": "correction-needs-reason",
+    "KH406": "archive-write-failed",
 }
 
 

@@ -13,6 +13,7 @@ import sys
 import click
 
 from kaohe_rules.cli.analyze import analyze
+from kaohe_rules.cli.archive import register as register_archive
 from kaohe_rules.cli.cycle import attribute, feedback
 from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
@@ -43,6 +44,7 @@ cli.add_command(feedback)
 cli.add_command(attribute)
 cli.add_command(report)
 cli.add_command(analyze)
+register_archive(cli)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ DOCS = [
     ROOT / "docs" / "cycle.md",
     ROOT / "docs" / "analysis.md",
     ROOT / "docs" / "report.md",
+    ROOT / "docs" / "archive.md",
     ROOT / "README.md",
 ]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]
