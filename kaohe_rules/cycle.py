@@ -19,36 +19,92 @@ import dataclasses
 import numpy as np
 
 from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Collector
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.resolve import Resolved
 
 
 def half_year(resolved: Resolved) -> Resolved:
-    """The rule set as the half-year evaluation applies it."""
+    """The rule set as the half-year evaluation applies it; KH235 when a paper of
+    indicators has none with a half-year target (it would score nothing)."""
+    errors = Collector()
+    for domain, paper in empty_papers(resolved):
+        message = f"半年评估：领域 {domain.name} 考卷 {paper.name} 的指标都没有半年目标值"
+        errors.error("KH235", message, paper.span, "给其中的指标写上 半年目标值")
+    errors.raise_if_errors()
     ruleset = resolved.ruleset
     domains = tuple(_half_year_domain(d) for d in ruleset.domains)
     return Resolved(dataclasses.replace(ruleset, domains=domains), resolved.programs)
 
 
 def _half(indicator: m.Indicator) -> m.Indicator | None:
-    if indicator.half_year_target is None:
+    """The indicator scored against its half-year target, or None when it has none.
+
+    A floor or ceiling is set for the year's target; scaled by the same ratio it keeps
+    its place relative to the half-year target (a 完成率 floor of 80% against a year's
+    100% becomes 40% against a half-year's 50%), so a higher value never scores lower.
+    """
+    half = indicator.half_year_target
+    if half is None:
         return None
-    return dataclasses.replace(indicator, target=indicator.half_year_target)
+    target = indicator.target
+    ratio = half / target if target and half / target > 0 else None
+
+    def scaled(value: float | None) -> float | None:
+        return value if value is None or ratio is None else value * ratio
+
+    return dataclasses.replace(
+        indicator, target=half, floor=scaled(indicator.floor), ceiling=scaled(indicator.ceiling)
+    )
+
+
+def _half_changes(variant: m.Variant, halved: set[str]) -> tuple:
+    """A unit's own 半年目标值 is its half-year 目标值; its own year 目标值 does not apply."""
+    changes = []
+    for target, parameter, value, span in variant.changes:
+        if parameter == "半年目标值":
+            changes.append((target, "目标值", value, span))
+        elif not (parameter == "目标值" and target in halved):
+            changes.append((target, parameter, value, span))
+    return tuple(changes)
 
 
 def _half_year_domain(domain: m.Domain) -> m.Domain:
     papers = []
+    dropped_papers = set()
     for paper in domain.papers:
         kept = tuple(h for h in (_half(i) for i in paper.indicators) if h is not None)
-        rescale = paper.rescale or len(kept) < len(paper.indicators)
-        papers.append(dataclasses.replace(paper, indicators=kept, rescale=rescale))
+        if len(kept) < len(paper.indicators):
+            dropped_papers.add(paper.id)
+        papers.append(dataclasses.replace(paper, indicators=kept))
+    base_half = {
+        i.id for p in domain.papers for i in p.indicators if i.half_year_target is not None
+    }
     variants = []
     for variant in domain.variants:
         added = tuple(h for h in (_half(i) for i in variant.add) if h is not None)
-        variants.append(dataclasses.replace(variant, add=added))
+        if len(added) < len(variant.add):
+            dropped_papers.update(i.paper for i in variant.add if i.half_year_target is None)
+        halved = base_half | {i.id for i in variant.add if i.half_year_target is not None}
+        variants.append(
+            dataclasses.replace(variant, add=added, changes=_half_changes(variant, halved))
+        )
+    papers = [dataclasses.replace(p, rescale=p.rescale or p.id in dropped_papers) for p in papers]
     # Labels (先进单位, 绩效系数, consecutive tiers) are consequences of the year's result
     # and read history by year; a half-year result must not award or withhold them.
     return dataclasses.replace(domain, papers=tuple(papers), variants=tuple(variants), labels=())
+
+
+def empty_papers(resolved: Resolved) -> list[tuple[m.Domain, m.Paper]]:
+    """Papers scored by indicators none of which has a half-year target: no half-year score."""
+    return [
+        (domain, paper)
+        for domain in resolved.ruleset.domains
+        for paper in domain.papers
+        if paper.formula is None
+        and paper.indicators
+        and all(i.half_year_target is None for i in paper.indicators)
+    ]
 
 
 @dataclasses.dataclass
@@ -92,8 +148,12 @@ def _indicator_problems(d, key: str, rule: m.ProblemRule) -> list[Problem]:
     for i in np.flatnonzero(applies):
         reasons = []
         if share[i] < rule.share - 1e-12:
-            reasons.append(f"得分率 {share[i] * 100:.1f}% 低于 {rule.share * 100:g}%")
-        if rule.last and places[i][0] > places[i][1] - rule.last:
+            reasons.append(f"得分率 {share[i] * 100 + 0.0:.1f}% 低于 {rule.share * 100:g}%")
+        place, count = places[i]
+        # "the last N" only means something in a group larger than N, and full marks is
+        # never a problem however the others did.
+        at_full = scores[i] >= full[i] - 1e-12
+        if rule.last and count > rule.last and place > count - rule.last and not at_full:
             reasons.append(f"类别内该指标第 {places[i][0]} 名，处于末 {rule.last} 位")
         if not reasons:
             continue

@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "KH232": "attribute-value",
     "KH233": "unused-definition",
     "KH234": "unreachable-rule",
+    "KH235": "no-half-year-target",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

@@ -42,6 +42,13 @@ class Evaluation:
     domains: list[DomainResult] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     fingerprint: str = ""
+    period: str = "全年"  # or H1, the half-year evaluation (cycle.half_year)
+
+    @property
+    def year_label(self) -> str:
+        """ "2024 年度", or "2024 年度（半年）" for a half-year result."""
+        year = self.resolved.ruleset.year
+        return f"{year} 年度" + ("（半年）" if self.period == "H1" else "")
 
 
 def fingerprint(paths: list[Path]) -> str:

@@ -130,6 +130,7 @@ class _Explainer:
             "单位": unit.name,
             "编号": unit.id,
             "年度": ruleset.year,
+            "期间": self.evaluation.period,
             "领域": d.domain.name,
             "类别": d.category[i],
             "指纹": self.evaluation.fingerprint,
@@ -280,7 +281,8 @@ def explain(evaluation: Evaluation, key: str) -> dict:
 
 def render_text(entry: dict) -> str:
     """The explanation as Chinese text for the terminal."""
-    where = f"{entry['年度']} 年度 · {entry['领域']} · 类别 {entry['类别']}"
+    half = "（半年）" if entry.get("期间") == "H1" else ""
+    where = f"{entry['年度']} 年度{half} · {entry['领域']} · 类别 {entry['类别']}"
     lines = [
         f"{entry['单位']}（{entry['编号']}）· {where}",
         f"指纹 {entry['指纹']}",

@@ -551,6 +551,8 @@ def build_report(evaluation: Evaluation, unit: str | None = None) -> str:
     title = f"{ruleset.name} · 考核报告"
     if str(ruleset.year) not in ruleset.name:
         title = f"{ruleset.name} · {ruleset.year} 年度考核报告"
+    if evaluation.period == "H1":
+        title = title.replace("考核报告", "半年考核报告")
     out = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',

@@ -124,8 +124,9 @@ def text_table(evaluation: Evaluation) -> str:
     table = [keep] + [[_cell(row[i]) for i in index] for row in rows]
     widths = [max(display_width(r[c]) for r in table) for c in range(len(keep))]
     lines = ["  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip() for r in table]
-    ruleset = evaluation.resolved.ruleset
-    lines.append(f"共 {len(rows)} 个考核对象 · {ruleset.year} 年度 · 指纹 {evaluation.fingerprint}")
+    lines.append(
+        f"共 {len(rows)} 个考核对象 · {evaluation.year_label} · 指纹 {evaluation.fingerprint}"
+    )
     return "\n".join(lines)
 
 
@@ -160,6 +161,7 @@ def _json_text(evaluation: Evaluation) -> str:
     }
     body = {
         "年度": ruleset.year,
+        "期间": evaluation.period,
         "规则集": ruleset.name,
         "指纹": evaluation.fingerprint,
         **{
@@ -190,6 +192,7 @@ def _xlsx_bytes(evaluation: Evaluation) -> bytes:
     info.append(["年度", ruleset.year])
     info.append(["规则集", ruleset.name])
     info.append(["指纹", evaluation.fingerprint])
+    info.append(["期间", evaluation.period])
     info.append(["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"])
     from datetime import datetime
 
@@ -200,7 +203,7 @@ def _xlsx_bytes(evaluation: Evaluation) -> bytes:
     return stable_workbook(buffer.getvalue())
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+_STAMPS = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 _FIXED = b"2000-01-01T00:00:00Z"
 
 
@@ -214,8 +217,8 @@ def stable_workbook(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             content = source.read(item.filename)
             if item.filename == "docProps/core.xml":
-                # openpyxl stamps the save time here whatever the properties say.
-                content = _MODIFIED.sub(lambda m: m.group(1) + _FIXED + m.group(2), content)
+                # openpyxl stamps the creation and save times here; equal books need neither.
+                content = _STAMPS.sub(lambda m: m.group(1) + _FIXED + m.group(3), content)
             target.writestr(info, content)
     return out.getvalue()
 

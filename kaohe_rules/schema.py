@@ -157,6 +157,8 @@ def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]
 
 def _one_of_message(error: ValidationError) -> str:
     refs = json.dumps(error.validator_value, ensure_ascii=False)
+    if '"maximum": 1' in refs:
+        return f"应为 0 到 1 之间的数值或百分数（如 60%），这里是 {_show(error.instance)}"
     if "数值" in refs or "pattern" in refs:
         return f"应为数值或百分数（如 10%），这里是 {_show(error.instance)}"
     return f"{_show(error.instance)} 的写法不对"

@@ -120,7 +120,10 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
         if rules_root is None:
             years = bundled_years()
         else:
-            years = sorted(int(p.name) for p in Path(rules_root).iterdir() if p.name.isdigit())
+            root = Path(rules_root)
+            if not root.is_dir():
+                raise click.BadParameter(f"找不到文件夹 {root}", param_hint="--rules-root")
+            years = sorted(int(p.name) for p in root.iterdir() if p.name.isdigit())
     if len(years) < 2:
         raise click.BadParameter(f"至少要两个年度，得到 {years}", param_hint="--years")
     return years

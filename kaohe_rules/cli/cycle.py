@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ ATTRIBUTE_HEADER = ["编号", "名称", "领域", "责任人", "指标数", "指
 def _round(value: float | None) -> float | None:
     from kaohe_rules.dsl.numeric import round_scalar
 
-    return None if value is None else round_scalar(value, 4)
+    return None if value is None else round_scalar(value, 4) + 0.0  # + 0.0: no "-0.0"
 
 
 def feedback_rows(evaluation) -> list[list]:
@@ -88,7 +89,16 @@ def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, li
         raise click.BadParameter("输出文件应以 .csv、.json 或 .xlsx 结尾", param_hint="-o")
     if not path.parent.resolve().is_dir():
         raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
-    write_atomically(path, content)
+    try:
+        write_atomically(path, content)
+    except OSError as error:
+        reason = "没有写入权限" if isinstance(error, PermissionError) else error.strerror
+        raise click.BadParameter(f"无法写出 {path}：{reason}", param_hint="-o") from None
+
+
+def _sheet_title(name: str) -> str:
+    """A domain name as an Excel sheet title: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "_"
 
 
 def _workbook(header: list[str], sheets: dict[str, list[list]]) -> bytes:
@@ -101,7 +111,7 @@ def _workbook(header: list[str], sheets: dict[str, list[list]]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
-        sheet = book.create_sheet(name[:31])
+        sheet = book.create_sheet(_sheet_title(name))
         sheet.append(
             header if rows is not sheets.get("各单位问题数") else ["编号", "名称", "领域", "问题数"]
         )

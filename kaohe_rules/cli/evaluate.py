@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -82,6 +83,11 @@ def run_year(
         # carry indicators that have no half-year target.
         dataset = read_data(data_folder, loaded.resolved.ruleset, encoding)
         evaluation = evaluate_year(resolved, dataset, progress)
+        if period == "H1":
+            # The same files give other numbers in the half year: the fingerprint says so.
+            evaluation.period = "H1"
+            stamp = f"{evaluation.fingerprint}\0H1".encode()
+            evaluation.fingerprint = hashlib.sha256(stamp).hexdigest()[:16]
     except KaoheError as error:
         progress.close()
         click.echo(render_text(error.diagnostics, limit=100), err=True)

@@ -28,7 +28,7 @@ def report(output, unit, **common) -> None:
 
     \b
     包括各类别等次人数、总分分布与等次分界、各考卷平均得分、指标一览、
-    一个单位的历年名次与等次，以及低于满分 60% 的得分汇总：
+    一个单位的历年名次与等次，以及得分率偏低（按规则集的 问题清单）的汇总：
       kaohe report
       kaohe report --rules rules/2024 --data samples/2024 -o 报告.html --unit 杭州市
     """

@@ -280,7 +280,18 @@ def test_default_archive_path_and_environment(tmp_path: Path, monkeypatch) -> No
 def test_half_year_is_its_own_key(tmp_path: Path) -> None:
     path = tmp_path / "归档.sqlite"
     publish(path)
-    result = publish(path, GOLDEN / "data", "--period", "H1")
+    rules = tmp_path / "rules"  # the golden rules with half-year targets on every paper
+    shutil.copytree(GOLDEN / "rules", rules)
+    for name, old, new in [
+        ("甲.yaml", "下限值: 0}", "下限值: 0, 半年目标值: 5}"),
+        ("乙.yaml", "计分方法: 标杆值}", "计分方法: 标杆值, 半年目标值: 1}"),
+    ]:
+        text = (rules / name).read_text(encoding="utf-8")
+        (rules / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    data = str(GOLDEN / "data")
+    result = kaohe(
+        "publish", "--rules", str(rules), "--data", data, "--archive", str(path), "--period", "H1"
+    )
     assert result.exit_code == 0, result.output
     assert "（H1）版本 1" in result.output
     assert [(v["期间"], v["版本"]) for v in archive.versions(path, 2024)] == [

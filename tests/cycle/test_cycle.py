@@ -67,20 +67,107 @@ def test_results_to_the_person(tmp_path: Path) -> None:
 
 
 def test_half_year_uses_half_year_targets_and_rescales(tmp_path: Path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(GOLDEN / "rules", rules)
-    text = (rules / "甲.yaml").read_text(encoding="utf-8")
-    text = text.replace("目标值: 10, 下限值: 0}", "目标值: 10, 下限值: 0, 半年目标值: 5}")
-    (rules / "甲.yaml").write_text(text, encoding="utf-8")
-    args = ["--rules", str(rules), "--data", str(GOLDEN / "data"), "--period", "H1"]
-    out = tmp_path / "h1.json"
-    result = CliRunner().invoke(cli, ["evaluate", *args, "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    body = json.loads(out.read_text(encoding="utf-8"))
-    rows = {r["编号"]: r for r in body["结果"]}
+    rules = _half_year_rules(tmp_path, "目标值: 10, 下限值: 0, 半年目标值: 5}")
+    rows = _half_year_rows(rules, tmp_path)
     # only 增速 has a half-year target (5): 甲十 (5) and better score 30 of 30, and the
     # 业绩 paper is rescaled from 30 to 60; 甲十二 (4): 24/30 × 60 = 48, plus 基础 40.
     assert rows["J10"]["业绩"] == pytest.approx(60) and rows["J10"]["总分"] == pytest.approx(100)
     assert rows["J12"]["业绩"] == pytest.approx(48) and rows["J12"]["总分"] == pytest.approx(88)
     # labels such as 先进单位 are the year's consequences: a half-year result carries none
     assert "先进单位" not in rows["J10"] and rows["J10"]["等次"]
+
+
+def _half_year_rules(tmp_path: Path, jia: str, yi_extra: str = "") -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(GOLDEN / "rules", rules)
+    text = (rules / "甲.yaml").read_text(encoding="utf-8")
+    text = text.replace("目标值: 10, 下限值: 0}", jia)
+    (rules / "甲.yaml").write_text(text, encoding="utf-8")
+    text = (rules / "乙.yaml").read_text(encoding="utf-8")
+    text = text.replace("计分方法: 标杆值}", "计分方法: 标杆值, 半年目标值: 1}") + yi_extra
+    (rules / "乙.yaml").write_text(text, encoding="utf-8")
+    return rules
+
+
+def _half_year_rows(rules: Path, tmp_path: Path) -> dict[str, dict]:
+    args = ["--rules", str(rules), "--data", str(GOLDEN / "data"), "--period", "H1"]
+    out = tmp_path / "h1.json"
+    result = CliRunner().invoke(cli, ["evaluate", *args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return {r["编号"]: r for r in json.loads(out.read_text(encoding="utf-8"))["结果"]}
+
+
+def test_half_year_scales_the_floor_with_the_target(tmp_path: Path) -> None:
+    rules = _half_year_rules(tmp_path, "目标值: 10, 下限值: 4, 半年目标值: 5}")
+    rows = _half_year_rows(rules, tmp_path)
+    # the floor 4 set for the year's 10 becomes 2 for the half-year's 5: 甲十二 (4) scores
+    # (4 − 2) / (5 − 2) × 30 = 20, rescaled 20/30 × 60 = 40, plus 基础 40. Left at 4 the
+    # floor would sit above the target and 4 would score 0.
+    assert rows["J12"]["业绩"] == pytest.approx(40) and rows["J12"]["总分"] == pytest.approx(80)
+
+
+def test_half_year_applies_units_own_half_year_targets(tmp_path: Path) -> None:
+    variants = (
+        "一单位一策:\n  甲一: {调整: {增速.半年目标值: 20}}\n  甲二: {调整: {增速.目标值: 100}}\n"
+    )
+    rules = _half_year_rules(tmp_path, "目标值: 10, 下限值: 0, 半年目标值: 5}")
+    with (rules / "甲.yaml").open("a", encoding="utf-8") as file:
+        file.write(variants)
+    rows = _half_year_rows(rules, tmp_path)
+    # 甲一 (10) against its own 20: 15 of 30, 业绩 30; 甲二's year target 100 does not apply
+    # in the half year: 9 against 5 is full marks, 业绩 60.
+    assert rows["J01"]["业绩"] == pytest.approx(30)
+    assert rows["J02"]["业绩"] == pytest.approx(60)
+
+
+def test_half_year_rescales_when_a_units_added_indicator_drops_out(tmp_path: Path) -> None:
+    rules = _half_year_rules(tmp_path, "目标值: 10, 下限值: 0, 半年目标值: 5}")
+    text = (rules / "乙.yaml").read_text(encoding="utf-8")
+    text = text.replace("上限值: 2}", "上限值: 2, 半年目标值: 0.5}")
+    (rules / "乙.yaml").write_text(text, encoding="utf-8")
+    rows = _half_year_rows(rules, tmp_path)
+    # 乙二 drops 能耗 and adds 专项, which has no half-year target: its 利润 30 of 60 is
+    # rescaled to 50 of 100, not reported as 30 of 100.
+    assert rows["Y02"]["业绩"] == pytest.approx(50)
+
+
+def test_half_year_refuses_a_paper_without_half_year_targets() -> None:
+    args = ["--rules", str(GOLDEN / "rules"), "--data", str(GOLDEN / "data"), "--period", "H1"]
+    result = CliRunner().invoke(cli, ["evaluate", *args])
+    assert result.exit_code == 1
+    assert "甲.yaml:10:3: error KH235" in result.output
+    assert "乙.yaml:8:3: error KH235" in result.output
+
+
+def test_last_places_need_a_group_larger_than_the_count_and_spare_full_marks(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(GOLDEN / "rules", rules)
+    text = (rules / "乙.yaml").read_text(encoding="utf-8")
+    (rules / "乙.yaml").write_text(text + "问题清单: {得分率低于: 0%, 类别内末位: 2}\n", "utf-8")
+    rows = _json(["feedback", "--rules", str(rules), "--data", str(GOLDEN / "data")], tmp_path)
+    yi = sorted((r["编号"], r["指标"]) for r in rows if r["领域"] == "乙")
+    # 乙二's 专项 is alone in its group and 大's 能耗 has two units (乙二 drops it): no
+    # "last 2" there. 大's 利润: 乙一 at full marks (60) stays out, 乙三 48 and 乙二 30 are
+    # the last two. 小: 利润 乙六 45 and 乙五 0; 能耗 only 乙四 (0), the others at full marks.
+    assert yi == [
+        ("Y02", "利润"),
+        ("Y03", "利润"),
+        ("Y04", "能耗"),
+        ("Y05", "利润"),
+        ("Y06", "利润"),
+    ]
+
+
+def test_feedback_workbook_is_byte_identical_and_has_no_negative_zero(tmp_path: Path) -> None:
+    first, second = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
+    for out in (first, second):
+        assert CliRunner().invoke(cli, ["feedback", *ARGS, "-o", str(out)]).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    text = CliRunner().invoke(cli, ["feedback", *ARGS]).output
+    assert "-0.0" not in text and "乙四" in text
+
+
+def test_feedback_to_an_unwritable_place_is_a_clear_error() -> None:
+    # /sys refuses new files even to root, which CI may well be
+    result = CliRunner().invoke(cli, ["feedback", *ARGS, "-o", "/sys/问题.csv"])
+    assert result.exit_code == 2 and "无法写出" in result.output
