@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import bundled_years, run_year
+from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, bundled_years, run_year
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
@@ -30,6 +30,7 @@ def _year_options(function):
             click.option("--rules", "rules", help="规则集文件夹"),
             click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
             click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"),
+            HISTORY_ARCHIVE_OPTION,
         ]
     ):
         function = option(function)
@@ -135,6 +136,7 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
 @click.option("--rules-root", help="每年一个子文件夹（以年度命名）的规则集根文件夹")
 @click.option("--data-root", help="每年一个子文件夹（以年度命名）的数据根文件夹")
 @click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）")
+@HISTORY_ARCHIVE_OPTION
 @click.option(
     "--top", type=click.IntRange(min=1), default=5, show_default=True, help="每组列出几名"
 )

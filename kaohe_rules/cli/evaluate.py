@@ -82,7 +82,11 @@ def run_year(
         # Names are checked against the whole year's rules: half-year data may well
         # carry indicators that have no half-year target.
         dataset = read_data(data_folder, loaded.resolved.ruleset, encoding)
+        archived = _archived_history(dataset, loaded.resolved.ruleset)
         evaluation = evaluate_year(resolved, dataset, progress)
+        if archived:
+            stamp = f"{evaluation.fingerprint}\0{archived}".encode()
+            evaluation.fingerprint = hashlib.sha256(stamp).hexdigest()[:16]
         if period == "H1":
             # The same files give other numbers in the half year: the fingerprint says so.
             evaluation.period = "H1"
@@ -96,6 +100,46 @@ def run_year(
     return evaluation
 
 
+def _archived_history(dataset, ruleset) -> str:
+    """Earlier years' results from ``--history-archive`` into the data's history (the
+    archive wins over 历史.csv for a year both give); a digest of what was taken, for the
+    fingerprint, or "" when no archive was given."""
+    import json
+
+    from kaohe_rules import archive
+
+    given = click.get_current_context().meta.get(_HISTORY_ARCHIVE)
+    if not given:
+        return ""
+    path = Path(given)
+    if not path.is_file():
+        raise click.BadParameter(f"找不到归档文件 {path}", param_hint="--history-archive")
+    ids = {u.id for u in ruleset.units}
+    taken = {
+        key: record
+        for key, record in archive.history_records(path).items()
+        if key[0] in ids and key[1] < ruleset.year
+    }
+    dataset.history.update(taken)
+    rows = sorted((f"{uid}\0{year}", record) for (uid, year), record in taken.items())
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+_HISTORY_ARCHIVE = "kaohe.history_archive"
+
+
+def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_HISTORY_ARCHIVE] = value
+
+
+# Kept out of every command's signature: only run_year reads it.
+HISTORY_ARCHIVE_OPTION = click.option(
+    "--history-archive",
+    expose_value=False,
+    callback=_remember,
+    help="往年结果（等次、总分、名次）从 kaohe publish 的归档读取，与数据中的 历史.csv 合并",
+)
+
 _COMMON = [
     click.option("--year", type=int, help="内置规则集与示例数据的年度（默认最新）"),
     click.option("--rules", "rules", help="规则集文件夹"),
@@ -107,6 +151,7 @@ _COMMON = [
         default="全年",
         help="H1：半年评估，按半年目标值计分，没有半年目标的指标不计、考卷折算",
     ),
+    HISTORY_ARCHIVE_OPTION,
 ]
 
 
