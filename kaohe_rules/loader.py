@@ -20,7 +20,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.source import Origin, Span
+from kaohe_rules.source import Origin, Span, os_reason
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 40
@@ -236,7 +236,7 @@ def _read_text(path: Path, file: str) -> str:
             raise _failure("KH205", message, start)
         data = path.read_bytes()
     except OSError as error:
-        raise _failure("KH208", f"无法读取文件：{error.strerror or error}", start) from None
+        raise _failure("KH208", f"无法读取文件：{os_reason(error)}", start) from None
     if b"\x00" in data:
         line, column = _position_of(data, data.index(b"\x00"))
         span = Span(file, line, column, line, column + 1)

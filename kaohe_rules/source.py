@@ -5,6 +5,7 @@ This module imports nothing from the package, so every other module may use it.
 
 from __future__ import annotations
 
+import errno
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +124,19 @@ def _lines(text: str) -> list[str]:
     # Only "\n" ends a line, as for the parsers; str.splitlines would also split
     # at U+2028 and friends and shift every line number after them.
     return [line.rstrip("\r") for line in text.split("\n")]
+
+
+_OS_REASONS = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in Chinese where the reason is a common one."""
+    return _OS_REASONS.get(error.errno or 0) or error.strerror or str(error)

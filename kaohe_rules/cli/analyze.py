@@ -6,15 +6,16 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, bundled_years, run_year
+from kaohe_rules.cli.evaluate import FILE, HISTORY_ARCHIVE_OPTION, bundled_years, run_year
+from kaohe_rules.source import os_reason
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
 
 def _format_options(function):
-    function = click.option(
-        "-o", "--output", type=click.Path(dir_okay=False), help="写到文件（.txt/.json/.csv/.xlsx）"
-    )(function)
+    function = click.option("-o", "--output", type=FILE, help="写到文件（.txt/.json/.csv/.xlsx）")(
+        function
+    )
     return click.option(
         "--format",
         "fmt",
@@ -55,7 +56,7 @@ def _emit(table, fmt: str | None, output: str | None, text: str | None = None) -
     try:
         write_atomically(path, render(table, fmt, text))
     except OSError as error:
-        raise click.BadParameter(f"无法写出 {path}：{error.strerror}", param_hint="-o") from None
+        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
     click.echo(f"已写出 {path}（{len(table.rows)} 行）")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.evaluate import FILE, _common, run_year
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity, render_text
 from kaohe_rules.source import Span, display_width
 
@@ -162,7 +162,7 @@ def history_text(unit_id: str, name: str, rows: list[dict]) -> str:
     "--history-csv",
     "history_csv",
     multiple=True,
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="往年结果 CSV（列同数据的 历史.csv），补充归档之前的年度；可写多次",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")

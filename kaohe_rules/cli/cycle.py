@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import _common, run_year
-from kaohe_rules.source import display_width
+from kaohe_rules.cli.evaluate import FILE, _common, run_year
+from kaohe_rules.source import display_width, os_reason
 
 FEEDBACK_HEADER = [
     "领域", "类别", "编号", "名称", "指标", "指标名称", "值", "目标值", "差距", "得分", "满分",
@@ -92,8 +92,7 @@ def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, li
     try:
         write_atomically(path, content)
     except OSError as error:
-        reason = "没有写入权限" if isinstance(error, PermissionError) else error.strerror
-        raise click.BadParameter(f"无法写出 {path}：{reason}", param_hint="-o") from None
+        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
 
 
 def _sheet_title(name: str) -> str:
@@ -127,7 +126,7 @@ def _workbook(header: list[str], sheets: dict[str, list[list]]) -> bytes:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="写出 .xlsx（每个领域一张表）、.csv 或 .json",
 )
 def feedback(year, rules, data, encoding, period, output) -> None:
@@ -155,7 +154,7 @@ def feedback(year, rules, data, encoding, period, output) -> None:
 
 @click.command("attribute")
 @_common
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写出 .xlsx、.csv 或 .json")
+@click.option("-o", "--output", type=FILE, help="写出 .xlsx、.csv 或 .json")
 def attribute(year, rules, data, encoding, period, output) -> None:
     """实绩到人：每个单位的每位责任人负责哪些指标、得了多少分、完成率多少。
 

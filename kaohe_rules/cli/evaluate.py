@@ -11,6 +11,7 @@ import click
 
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.resources import data_path
+from kaohe_rules.source import os_reason
 
 
 def bundled_years() -> list[int]:
@@ -132,6 +133,19 @@ def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     ctx.meta[_HISTORY_ARCHIVE] = value
 
 
+class FilePath(click.ParamType):
+    """A file name for -o and the like; unlike click.Path it says what is wrong in Chinese."""
+
+    name = "文件"
+
+    def convert(self, value, param, ctx) -> str:
+        if Path(value).is_dir():
+            self.fail(f"{value} 是文件夹，这里要一个文件名", param, ctx)
+        return str(value)
+
+
+FILE = FilePath()
+
 # Kept out of every command's signature: only run_year reads it.
 HISTORY_ARCHIVE_OPTION = click.option(
     "--history-archive",
@@ -163,7 +177,7 @@ def _common(function):
 
 @click.command("evaluate")
 @_common
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写出 .csv、.json 或 .xlsx")
+@click.option("-o", "--output", type=FILE, help="写出 .csv、.json 或 .xlsx")
 @click.option("--warnings/--no-warnings", default=False, help="列出全部警告（默认只给个数）")
 def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
     """计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。
@@ -187,7 +201,7 @@ def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
             write_atomically(path, render(evaluation, path.suffix.lower()))
         except OSError as error:
             raise click.BadParameter(
-                f"无法写出 {path}：{error.strerror}", param_hint="-o"
+                f"无法写出 {path}：{os_reason(error)}", param_hint="-o"
             ) from None
         count = sum(len(d.units) for d in evaluation.domains)
         click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")

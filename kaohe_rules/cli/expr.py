@@ -6,6 +6,7 @@ import json
 
 import click
 
+from kaohe_rules.cli.evaluate import FILE
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, render_json, render_text
 from kaohe_rules.source import EXPR_SOURCE, SourceLines
 
@@ -33,9 +34,7 @@ def _parse_assignment(text: str) -> tuple[str, str | None, str]:
     metavar="名称=值",
     help="给名称赋值，可多次使用：--set 研发投入强度=3.2 --set unit.山区县=true",
 )
-@click.option(
-    "--data", "data_file", type=click.Path(dir_okay=False), help="在 CSV 表的每一行上求值"
-)
+@click.option("--data", "data_file", type=FILE, help="在 CSV 表的每一行上求值")
 @click.option("--id", "id_column", help="CSV 中的单位列（默认第一列）")
 @click.option("--group", "group_column", help="CSV 中的类别列，排名等组内函数按它分组")
 @click.option("--dump-ast", is_flag=True, help="打印语法树，而不求值")

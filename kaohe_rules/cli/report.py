@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.evaluate import FILE, _common, run_year
 from kaohe_rules.diagnostics import KaoheError, render_text
+from kaohe_rules.source import os_reason
 
 DEFAULT_OUTPUT = "考核报告.html"
 
@@ -17,7 +18,7 @@ DEFAULT_OUTPUT = "考核报告.html"
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     default=DEFAULT_OUTPUT,
     show_default=True,
     help="写出的 HTML 文件",
@@ -49,6 +50,6 @@ def report(output, unit, **common) -> None:
     try:
         write_atomically(path, page.encode("utf-8"))
     except OSError as error:
-        raise click.BadParameter(f"无法写出 {path}：{error.strerror}", param_hint="-o") from None
+        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
     count = sum(len(d.units) for d in evaluation.domains)
     click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")

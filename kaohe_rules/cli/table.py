@@ -20,7 +20,7 @@ import numpy as np
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl.population import Population, to_column
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, os_reason
 
 _NUMBER = re.compile(r"^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?[%％]?$")
 _TRUE = {"true", "True", "TRUE", "是"}
@@ -40,7 +40,7 @@ def _decode(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise TableError(f"无法读取 {path}：{error.strerror or error}") from None
+        raise TableError(f"无法读取 {path}：{os_reason(error)}") from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
