@@ -109,7 +109,8 @@ def _archived_history(dataset, ruleset) -> str:
 
     from kaohe_rules import archive
 
-    given = click.get_current_context().meta.get(_HISTORY_ARCHIVE)
+    context = click.get_current_context(silent=True)
+    given = context.meta.get(_HISTORY_ARCHIVE) if context else None
     if not given:
         return ""
     path = Path(given)
