@@ -25,7 +25,7 @@ from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
 from kaohe_rules.report import stable_workbook
 from kaohe_rules.scoring import DomainResult
-from kaohe_rules.source import display_width
+from kaohe_rules.source import align, cell_text
 
 DIGITS = 4
 FORMULA = "（公式）"  # the 指标 cell of a paper scored by its own formula, not by indicators
@@ -98,7 +98,7 @@ def _full_cell(full: np.ndarray) -> object:
         return None
     if len(values) == 1:
         return values[0]
-    return f"{_text(values[0])}–{_text(values[-1])}"  # 一单位一策 changed it for some units
+    return f"{cell_text(values[0])}–{cell_text(values[-1])}"  # 一单位一策 changed it for some units
 
 
 def _indicator_row(
@@ -305,23 +305,9 @@ def _movers(ids, latest, change, top, first_year, last_year):
 # -- rendering -------------------------------------------------------------------------------
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        text = format(value, "f").rstrip("0").rstrip(".")  # 12.3456, never 1.2e+06
-        return "0" if text in ("", "-0") else text
-    return str(value)
-
-
 def text_table(table: Table) -> str:
     """A terminal table aligned by display width (Chinese characters take two columns)."""
-    cells = [table.header] + [[_text(v) for v in row] for row in table.rows]
-    widths = [max(display_width(r[c]) for r in cells) for c in range(len(table.header))]
-    lines = [
-        "  ".join(v + " " * (w - display_width(v)) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in cells
-    ]
+    lines = align([table.header] + [[cell_text(v) for v in row] for row in table.rows])
     return "\n".join(lines + table.notes)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from kaohe_rules.dsl.numeric import round_scalar
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
-from kaohe_rules.source import display_width
+from kaohe_rules.source import align, cell_text
 
 
 def _number(value: float, digits: int) -> float | None:
@@ -121,26 +121,11 @@ def text_table(evaluation: Evaluation) -> str:
     keep = ["编号", "名称", "领域", "类别", "总分", "名次", "等次"]
     keep += [h for h in header[header.index("等次") + 1 :]]
     index = [header.index(k) for k in keep]
-    table = [keep] + [[_cell(row[i]) for i in index] for row in rows]
-    widths = [max(display_width(r[c]) for r in table) for c in range(len(keep))]
-    lines = ["  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    lines = align([keep] + [[cell_text(row[i]) for i in index] for row in rows])
     lines.append(
         f"共 {len(rows)} 个考核对象 · {evaluation.year_label} · 指纹 {evaluation.fingerprint}"
     )
     return "\n".join(lines)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        text = format(value, "f").rstrip("0").rstrip(".")  # 123.4567, never 1.2e+06
-        return "0" if text in ("", "-0") else text
-    return str(value)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - display_width(text))
 
 
 def _csv_text(header: list[str], rows: list[list[object]], fingerprint: str) -> str:

@@ -140,3 +140,24 @@ _OS_REASONS = {
 def os_reason(error: OSError) -> str:
     """Why a file could not be read or written, in Chinese where the reason is a common one."""
     return _OS_REASONS.get(error.errno or 0) or error.strerror or str(error)
+
+
+def cell_text(value: object) -> str:
+    """A value as a terminal table shows it: — for none, decimals without exponent or
+    trailing zeros (123.4567, never 1.2e+06), no negative zero."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = format(value, "f").rstrip("0").rstrip(".")
+        return "0" if text in ("", "-0") else text
+    return str(value)
+
+
+def align(table: list[list[str]]) -> list[str]:
+    """Rows of text cells padded to their column's display width, two spaces apart."""
+    widths = [max(display_width(row[c]) for row in table) for c in range(len(table[0]))]
+    return ["  ".join(_padded(row, widths)).rstrip() for row in table]
+
+
+def _padded(row: list[str], widths: list[int]) -> list[str]:
+    return [v + " " * (w - display_width(v)) for v, w in zip(row, widths, strict=True)]

@@ -10,7 +10,7 @@ import click
 
 from kaohe_rules.cli.evaluate import FILE, _common, run_year
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity, render_text
-from kaohe_rules.source import Span, display_width
+from kaohe_rules.source import Span, align, cell_text
 
 DEFAULT_ARCHIVE = "考核归档.sqlite"
 _ARCHIVE_HELP = f"归档文件（默认环境变量 KAOHE_ARCHIVE，否则当前文件夹的 {DEFAULT_ARCHIVE}）"
@@ -130,15 +130,6 @@ def unit_history(unit: str, archived: list[dict], files: list[dict]) -> tuple[st
     return unit_id, name, [rows[y] for y in sorted(rows)]
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        text = format(value, "f").rstrip("0").rstrip(".")
-        return "0" if text in ("", "-0") else text
-    return str(value)
-
-
 def history_text(unit_id: str, name: str, rows: list[dict]) -> str:
     """A terminal table of the unit's years."""
     keep = ["年度", "领域", "类别", "总分", "名次", "等次", "版本", "来源"]
@@ -146,13 +137,8 @@ def history_text(unit_id: str, name: str, rows: list[dict]) -> str:
     for r in rows:
         rank = None if r["名次"] is None else int(r["名次"])
         values = [r["年度"], r["领域"], r["类别"], r["总分"], rank, r["等次"], r["版本"]]
-        table.append([_cell(v) for v in values] + [r["来源"]])
-    widths = [max(display_width(row[c]) for row in table) for c in range(len(keep))]
-    lines = [f"{name}（{unit_id}）"]
-    for row in table:
-        cells = [v + " " * (w - display_width(v)) for v, w in zip(row, widths, strict=True)]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+        table.append([cell_text(v) for v in values] + [r["来源"]])
+    return "\n".join([f"{name}（{unit_id}）", *align(table)])
 
 
 @click.command("history")

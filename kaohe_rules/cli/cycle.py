@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.evaluate import FILE, _common, run_year
-from kaohe_rules.source import display_width, os_reason
+from kaohe_rules.source import align, os_reason
 
 FEEDBACK_HEADER = [
     "领域", "类别", "编号", "名称", "指标", "指标名称", "值", "目标值", "差距", "得分", "满分",
@@ -59,12 +59,8 @@ def attribute_rows(evaluation) -> list[list]:
 
 
 def _text(header: list[str], rows: list[list]) -> str:
-    table = [header] + [["—" if v is None else str(v) for v in row] for row in rows]
-    widths = [max(display_width(r[c]) for r in table) for c in range(len(header))]
-    return "\n".join(
-        "  ".join(v + " " * (w - display_width(v)) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in table
-    )
+    cells = [["—" if v is None else str(v) for v in row] for row in rows]
+    return "\n".join(align([header, *cells]))
 
 
 def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, list[list]]) -> None:
