@@ -19,13 +19,7 @@ from kaohe_rules.merge import merge_patch
 from kaohe_rules.source import Origin, Span
 
 TYPES = {"数值": NUMBER, "真假": BOOL, "文本": TEXT}
-METHODS = {
-    "线性": "linear",
-    "分档": "steps",
-    "排名赋分": "rank",
-    "标杆值": "benchmark",
-    "功效系数": "efficacy",
-}
+METHODS = {chinese: name for name, chinese in m.METHOD_NAMES.items() if name != "formula"}
 DEFAULT_PRECISION = 4
 
 

@@ -170,9 +170,8 @@ class _Differ:
             self.add(d, "删除", what, f"{gone.name}（满分 {_text(gone.full)}）", None, gone.span)
         for came in added:
             what = f"考卷 {came.paper} › 指标 {came.id}"
-            text = (
-                f"{came.name}（满分 {_text(came.full)}，{_METHOD.get(came.method, came.method)}）"
-            )
+            method = m.METHOD_NAMES.get(came.method, came.method)
+            text = f"{came.name}（满分 {_text(came.full)}，{method}）"
             self.add(d, "新增", what, None, text, None, came.span)
         for key in [k for k in news if k in olds]:
             self._indicator(d, olds[key], news[key])
@@ -183,7 +182,8 @@ class _Differ:
             before, after = getattr(old, attribute), getattr(new, attribute)
             if before != after:
                 if attribute == "method":
-                    before, after = _METHOD.get(before, before), _METHOD.get(after, after)
+                    before = m.METHOD_NAMES.get(before, before)
+                    after = m.METHOD_NAMES.get(after, after)
                 elif percent and attribute in _PERCENT_FIELDS:
                     before, after = _percent(before), _percent(after)
                 what = f"考卷 {new.paper} › 指标 {new.id} › {label}"
@@ -289,16 +289,6 @@ _PERCENT_FIELDS = {"target", "floor", "ceiling", "half_year_target"}
 
 def _percent(value: float | None) -> str | None:
     return None if value is None else number_text(value, percent=True)
-
-
-_METHOD = {
-    "linear": "线性",
-    "steps": "分档",
-    "rank": "排名赋分",
-    "benchmark": "标杆值",
-    "efficacy": "功效系数",
-    "formula": "自定义公式",
-}
 
 
 def _ranking_text(ranking: m.Ranking | None) -> str:

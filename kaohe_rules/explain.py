@@ -23,15 +23,6 @@ from kaohe_rules.engine import Evaluation
 from kaohe_rules.scoring import DomainResult
 from kaohe_rules.source import Span
 
-METHOD_NAMES = {
-    "linear": "线性",
-    "steps": "分档",
-    "rank": "排名赋分",
-    "benchmark": "标杆值",
-    "efficacy": "功效系数",
-    "formula": "自定义公式",
-}
-
 
 def show(value: object) -> str:
     """A value as an explanation prints it."""
@@ -177,7 +168,7 @@ class _Explainer:
             "值": as_text(context.columns["值"][i]),
             "单位": "" if percent else indicator.unit_of_measure,
             "方向": indicator.direction,
-            "计分方法": METHOD_NAMES.get(indicator.method, indicator.method),
+            "计分方法": m.METHOD_NAMES.get(indicator.method, indicator.method),
         }
         for name in ("满分", "目标值", "下限值", "上限值", "排名步长", "最低分"):
             column = context.columns.get(name)

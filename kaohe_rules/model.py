@@ -53,6 +53,18 @@ class DataItem:
     span: Span | None = None
 
 
+# Scoring methods by their model name, with the Chinese name rule files and reports use;
+# "formula" is an indicator scored by its own 计分 expression, not a named method.
+METHOD_NAMES = {
+    "linear": "线性",
+    "steps": "分档",
+    "rank": "排名赋分",
+    "benchmark": "标杆值",
+    "efficacy": "功效系数",
+    "formula": "自定义公式",
+}
+
+
 @dataclass(frozen=True)
 class Indicator:
     """A scored indicator (指标); ``formula`` is its score as an expression."""
