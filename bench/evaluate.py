@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import median_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
 
 from kaohe_rules import model as m  # noqa: E402
 from kaohe_rules.data import DataSet  # noqa: E402
@@ -154,15 +154,6 @@ def numpy_year(ruleset: m.RuleSet, data: DataSet) -> dict[str, np.ndarray]:
     return {"total": total, "rank": rank, "tier": tier, "advanced": advanced}
 
 
-def _median(run, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def _engine_columns(evaluation) -> dict[str, np.ndarray]:
     order = {u.id: i for i, u in enumerate(evaluation.resolved.ruleset.units)}
     size = len(order)
@@ -187,8 +178,8 @@ def _measure(resolved: Resolved, data: DataSet, units: int, repeat: int) -> None
     assert np.allclose(engine["total"], hand["total"], rtol=0, atol=1e-9)
     assert (engine["rank"] == hand["rank"]).all()
     assert (engine["tier"] == hand["tier"]).all() and (engine["advanced"] == hand["advanced"]).all()
-    t_engine = _median(lambda: evaluate_year(resolved, data), repeat)
-    t_numpy = _median(lambda: numpy_year(resolved.ruleset, data), repeat)
+    t_engine = median_seconds(lambda: evaluate_year(resolved, data), repeat)
+    t_numpy = median_seconds(lambda: numpy_year(resolved.ruleset, data), repeat)
     print(
         f"{units:,} units x {INDICATORS} indicators: engine {t_engine:.2f} s, "
         f"hand-written numpy {t_numpy:.2f} s, ratio {t_engine / t_numpy:.2f}x "
@@ -198,7 +189,7 @@ def _measure(resolved: Resolved, data: DataSet, units: int, repeat: int) -> None
 
 def bench_command(repeat: int) -> None:
     def run(*args: str) -> float:
-        return _median(lambda: subprocess.run(args, check=True, capture_output=True), repeat)
+        return median_seconds(lambda: subprocess.run(args, check=True, capture_output=True), repeat)
 
     t_cli = run(sys.executable, str(ROOT / "cli.py"), "evaluate")
     t_pandas = run(sys.executable, "-c", "import pandas")

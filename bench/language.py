@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import median_seconds  # bench/ is on the path as the script's folder
 
 from kaohe_rules.dsl import Population, Scope, compile_expression
 from kaohe_rules.dsl.evaluate import vectorize
@@ -70,15 +71,6 @@ def bench_compile(count: int = 500) -> tuple[float, float]:
     return times[0], times[1]
 
 
-def _median_seconds(run, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def bench_evaluate(units: int, repeat: int) -> tuple[float, float]:
     """Median seconds of the engine and of hand-written numpy over ``units`` units."""
     rng = np.random.default_rng(20231)
@@ -98,8 +90,8 @@ def bench_evaluate(units: int, repeat: int) -> tuple[float, float]:
 
     expected = numpy_formula()
     assert np.allclose(engine.evaluate(population), expected, rtol=0, atol=1e-12)
-    t_engine = _median_seconds(lambda: engine.evaluate(population), repeat)
-    t_numpy = _median_seconds(numpy_formula, repeat)
+    t_engine = median_seconds(lambda: engine.evaluate(population), repeat)
+    t_numpy = median_seconds(numpy_formula, repeat)
     return t_engine, t_numpy
 
 

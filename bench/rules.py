@@ -11,14 +11,14 @@ grows linearly.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import median_seconds  # noqa: E402  (bench/ is the script's folder)
 
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 
@@ -73,13 +73,8 @@ def _domain_text(domain: str) -> str:
 
 
 def _median_ms(folder: Path, repeat: int) -> tuple[float, int]:
-    samples, formulas = [], 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        loaded = load_rules(folder)
-        samples.append((time.perf_counter() - start) * 1000)
-        formulas = len(loaded.resolved.programs)
-    return statistics.median(samples), formulas
+    seconds = median_seconds(lambda: load_rules(folder), repeat)
+    return seconds * 1000, len(load_rules(folder).resolved.programs)
 
 
 def main() -> None:
