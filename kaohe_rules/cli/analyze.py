@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import FILE, HISTORY_ARCHIVE_OPTION, bundled_years, run_year
-from kaohe_rules.source import os_reason
+from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, bundled_years, run_year
+from kaohe_rules.cli.output import FILE, output_path, write_output
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
@@ -41,7 +41,6 @@ def _year_options(function):
 def _emit(table, fmt: str | None, output: str | None, text: str | None = None) -> None:
     """Print or write ``table`` in the chosen format, the file written atomically."""
     from kaohe_rules.analysis import render
-    from kaohe_rules.report import write_atomically
 
     path = Path(output) if output else None
     if fmt is None:
@@ -51,12 +50,7 @@ def _emit(table, fmt: str | None, output: str | None, text: str | None = None) -
             raise click.BadParameter("xlsx 须用 -o 写到文件", param_hint="--format")
         click.echo(render(table, fmt, text).decode("utf-8-sig"), nl=False)
         return
-    if not path.parent.resolve().is_dir():
-        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
-    try:
-        write_atomically(path, render(table, fmt, text))
-    except OSError as error:
-        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
+    write_output(output_path(output), render(table, fmt, text))
     click.echo(f"已写出 {path}（{len(table.rows)} 行）")
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import FILE, _common, run_year
+from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.output import FILE
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity, render_text
 from kaohe_rules.source import Span, align, cell_text
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import FILE, _common, run_year
-from kaohe_rules.source import align, os_reason
+from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.output import FILE, TABLES, output_path, write_output
+from kaohe_rules.source import align
 
 FEEDBACK_HEADER = [
     "领域", "类别", "编号", "名称", "指标", "指标名称", "值", "目标值", "差距", "得分", "满分",
@@ -67,8 +68,6 @@ def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, li
     import csv
     import io
 
-    from kaohe_rules.report import write_atomically
-
     suffix = path.suffix.lower()
     if suffix == ".json":
         body = [dict(zip(header, row, strict=True)) for row in rows]
@@ -79,16 +78,9 @@ def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, li
         writer.writerow(header)
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         content = buffer.getvalue().encode("utf-8-sig")
-    elif suffix == ".xlsx":
-        content = _workbook(header, sheets)
     else:
-        raise click.BadParameter("输出文件应以 .csv、.json 或 .xlsx 结尾", param_hint="-o")
-    if not path.parent.resolve().is_dir():
-        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
-    try:
-        write_atomically(path, content)
-    except OSError as error:
-        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
+        content = _workbook(header, sheets)
+    write_output(path, content)
 
 
 def _sheet_title(name: str) -> str:
@@ -131,6 +123,7 @@ def feedback(year, rules, data, encoding, period, output) -> None:
     \b
     例：kaohe feedback --period H1 -o 问题清单.xlsx
     """
+    path = output_path(output, *TABLES) if output else None
     evaluation = run_year(year, rules, data, encoding, period)
     rows = feedback_rows(evaluation)
     if output:
@@ -141,7 +134,7 @@ def feedback(year, rules, data, encoding, period, output) -> None:
         for row in rows:
             counts[(row[2], row[3], row[0])] = counts.get((row[2], row[3], row[0]), 0) + 1
         sheets["各单位问题数"] = [[*key, n] for key, n in counts.items()]
-        _write(Path(output), FEEDBACK_HEADER, rows, sheets)
+        _write(path, FEEDBACK_HEADER, rows, sheets)
         click.echo(f"已写出 {output}（{len(rows)} 个问题，{len(counts)} 个单位）")
     else:
         click.echo(_text(FEEDBACK_HEADER, rows))
@@ -157,10 +150,11 @@ def attribute(year, rules, data, encoding, period, output) -> None:
     \b
     例：kaohe attribute -o 实绩到人.xlsx
     """
+    path = output_path(output, *TABLES) if output else None
     evaluation = run_year(year, rules, data, encoding, period)
     rows = attribute_rows(evaluation)
     if output:
-        _write(Path(output), ATTRIBUTE_HEADER, rows, {"实绩到人": rows})
+        _write(path, ATTRIBUTE_HEADER, rows, {"实绩到人": rows})
         click.echo(f"已写出 {output}（{len(rows)} 行）")
     else:
         click.echo(_text(ATTRIBUTE_HEADER, rows))

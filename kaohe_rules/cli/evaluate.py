@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
+from kaohe_rules.cli.output import FILE, TABLES, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.resources import data_path
-from kaohe_rules.source import os_reason
 
 
 def bundled_years() -> list[int]:
@@ -134,19 +134,6 @@ def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     ctx.meta[_HISTORY_ARCHIVE] = value
 
 
-class FilePath(click.ParamType):
-    """A file name for -o and the like; unlike click.Path it says what is wrong in Chinese."""
-
-    name = "文件"
-
-    def convert(self, value, param, ctx) -> str:
-        if Path(value).is_dir():
-            self.fail(f"{value} 是文件夹，这里要一个文件名", param, ctx)
-        return str(value)
-
-
-FILE = FilePath()
-
 # Kept out of every command's signature: only run_year reads it.
 HISTORY_ARCHIVE_OPTION = click.option(
     "--history-archive",
@@ -188,22 +175,13 @@ def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
       kaohe evaluate
       kaohe evaluate --rules rules/2024 --data samples/2024 -o 结果.xlsx
     """
-    from kaohe_rules.report import render, text_table, write_atomically
+    from kaohe_rules.report import render, text_table
 
+    path = output_path(output, *TABLES) if output else None
     evaluation = run_year(year, rules, data, encoding, period)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
-    if output:
-        path = Path(output)
-        if path.suffix.lower() not in (".csv", ".json", ".xlsx"):
-            raise click.BadParameter("输出文件应以 .csv、.json 或 .xlsx 结尾", param_hint="-o")
-        if not path.parent.resolve().is_dir():
-            raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
-        try:
-            write_atomically(path, render(evaluation, path.suffix.lower()))
-        except OSError as error:
-            raise click.BadParameter(
-                f"无法写出 {path}：{os_reason(error)}", param_hint="-o"
-            ) from None
+    if path:
+        write_output(path, render(evaluation, path.suffix.lower()))
         count = sum(len(d.units) for d in evaluation.domains)
         click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
     else:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from kaohe_rules.cli.evaluate import FILE
+from kaohe_rules.cli.output import FILE
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, render_json, render_text
 from kaohe_rules.source import EXPR_SOURCE, SourceLines
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from kaohe_rules.cli.evaluate import FILE, _common, run_year
+from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.output import FILE, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, render_text
-from kaohe_rules.source import os_reason
 
 DEFAULT_OUTPUT = "考核报告.html"
 
@@ -34,22 +32,14 @@ def report(output, unit, **common) -> None:
       kaohe report --rules rules/2024 --data samples/2024 -o 报告.html --unit 杭州市
     """
     from kaohe_rules.html_report import build_report
-    from kaohe_rules.report import write_atomically
 
-    path = Path(output)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise click.BadParameter("输出文件应以 .html 结尾", param_hint="-o")
-    if not path.parent.resolve().is_dir():
-        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
+    path = output_path(output, (".html", ".htm"), shown=".html")
     evaluation = run_year(**common)  # the same --year/--rules/--data… as evaluate
     try:
         page = build_report(evaluation, unit)
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
         click.get_current_context().exit(1)
-    try:
-        write_atomically(path, page.encode("utf-8"))
-    except OSError as error:
-        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
+    write_output(path, page.encode("utf-8"))
     count = sum(len(d.units) for d in evaluation.domains)
     click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
