@@ -23,7 +23,7 @@ from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
-from kaohe_rules.report import stable_workbook
+from kaohe_rules.report import workbook
 from kaohe_rules.scoring import DomainResult
 from kaohe_rules.source import align, cell_text
 
@@ -337,21 +337,7 @@ def json_bytes(table: Table) -> bytes:
 
 def xlsx_bytes(table: Table) -> bytes:
     """The table as a workbook of one sheet, byte-for-byte reproducible."""
-    from datetime import datetime
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.title
-    sheet.append(table.header)
-    for row in table.rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return stable_workbook(buffer.getvalue())
+    return workbook({table.title: [table.header, *table.rows]}, frozen=(table.title,))
 
 
 FORMATS = ("text", "json", "csv", "xlsx")

@@ -158,31 +158,36 @@ def _json_text(evaluation: Evaluation) -> str:
 
 
 def _xlsx_bytes(evaluation: Evaluation) -> bytes:
+    tables = {
+        "结果": result_rows(evaluation),
+        "指标得分": indicator_rows(evaluation),
+        "分类统计": category_rows(evaluation),
+    }
+    sheets = {name: [header, *rows] for name, (header, rows) in tables.items()}
+    ruleset = evaluation.resolved.ruleset
+    sheets["说明"] = [
+        ["年度", ruleset.year],
+        ["规则集", ruleset.name],
+        ["指纹", evaluation.fingerprint],
+        ["期间", evaluation.period],
+        ["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"],
+    ]
+    return workbook(sheets, frozen=tuple(tables))
+
+
+def workbook(sheets: dict[str, list[list[object]]], frozen: tuple[str, ...] = ()) -> bytes:
+    """A workbook of the given sheets (rows of cells), byte-for-byte reproducible; the
+    sheets named in ``frozen`` keep their first (header) row in view."""
     from openpyxl import Workbook
 
     book = Workbook()
     book.remove(book.active)
-    for name, (header, rows) in (
-        ("结果", result_rows(evaluation)),
-        ("指标得分", indicator_rows(evaluation)),
-        ("分类统计", category_rows(evaluation)),
-    ):
+    for name, rows in sheets.items():
         sheet = book.create_sheet(name)
-        sheet.append(header)
         for row in rows:
             sheet.append(row)
-        sheet.freeze_panes = "A2"
-    info = book.create_sheet("说明")
-    ruleset = evaluation.resolved.ruleset
-    info.append(["年度", ruleset.year])
-    info.append(["规则集", ruleset.name])
-    info.append(["指纹", evaluation.fingerprint])
-    info.append(["期间", evaluation.period])
-    info.append(["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"])
-    from datetime import datetime
-
-    fixed = datetime(2000, 1, 1)
-    book.properties.created = book.properties.modified = fixed
+        if name in frozen:
+            sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return stable_workbook(buffer.getvalue())

@@ -16,6 +16,7 @@ FEEDBACK_HEADER = [
     "领域", "类别", "编号", "名称", "指标", "指标名称", "值", "目标值", "差距", "得分", "满分",
     "类别内名次", "牵头单位", "责任人", "问题",
 ]  # fmt: skip
+COUNT_HEADER = ["编号", "名称", "领域", "问题数"]
 ATTRIBUTE_HEADER = ["编号", "名称", "领域", "责任人", "指标数", "指标", "得分", "满分", "完成率"]
 
 
@@ -65,8 +66,11 @@ def _text(header: list[str], rows: list[list]) -> str:
 
 
 def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, list[list]]) -> None:
+    """rows (under header) as .json or .csv; .xlsx has the sheets, each with its header row."""
     import csv
     import io
+
+    from kaohe_rules.report import workbook
 
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -79,34 +83,13 @@ def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, li
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         content = buffer.getvalue().encode("utf-8-sig")
     else:
-        content = _workbook(header, sheets)
+        content = workbook({_sheet_title(name): rows for name, rows in sheets.items()})
     write_output(path, content)
 
 
 def _sheet_title(name: str) -> str:
     """A domain name as an Excel sheet title: at most 31 characters, none of []:*?/\\."""
     return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "_"
-
-
-def _workbook(header: list[str], sheets: dict[str, list[list]]) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    from kaohe_rules.report import stable_workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(_sheet_title(name))
-        sheet.append(
-            header if rows is not sheets.get("各单位问题数") else ["编号", "名称", "领域", "问题数"]
-        )
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return stable_workbook(buffer.getvalue())
 
 
 @click.command("feedback")
@@ -129,11 +112,11 @@ def feedback(year, rules, data, encoding, period, output) -> None:
     if output:
         sheets: dict[str, list[list]] = {}
         for row in rows:
-            sheets.setdefault(row[0], []).append(row)
+            sheets.setdefault(row[0], [FEEDBACK_HEADER]).append(row)
         counts: dict[tuple, int] = {}
         for row in rows:
             counts[(row[2], row[3], row[0])] = counts.get((row[2], row[3], row[0]), 0) + 1
-        sheets["各单位问题数"] = [[*key, n] for key, n in counts.items()]
+        sheets["各单位问题数"] = [COUNT_HEADER, *([*key, n] for key, n in counts.items())]
         _write(path, FEEDBACK_HEADER, rows, sheets)
         click.echo(f"已写出 {output}（{len(rows)} 个问题，{len(counts)} 个单位）")
     else:
@@ -154,7 +137,7 @@ def attribute(year, rules, data, encoding, period, output) -> None:
     evaluation = run_year(year, rules, data, encoding, period)
     rows = attribute_rows(evaluation)
     if output:
-        _write(path, ATTRIBUTE_HEADER, rows, {"实绩到人": rows})
+        _write(path, ATTRIBUTE_HEADER, rows, {"实绩到人": [ATTRIBUTE_HEADER, *rows]})
         click.echo(f"已写出 {output}（{len(rows)} 行）")
     else:
         click.echo(_text(ATTRIBUTE_HEADER, rows))
