@@ -1,8 +1,9 @@
 """Reads a rule set folder and the years it inherits into one set of merged documents.
 
-A rule set is a folder with 规则集.yaml, which names the roster file and one
-file per domain. ``继承: ../2023`` makes the folder a revision of another: its
-files are merge patches (see merge.py) on that year's documents. Every path
+A rule set is a folder with 规则集.yaml, which names the roster file, one
+file per domain and one per special assessment (专项考核). ``继承: ../2023``
+makes the folder a revision of another: its files are merge patches (see
+merge.py) on that year's documents. Every path
 must stay inside the rules root (the folder holding the year folders).
 """
 
@@ -28,6 +29,7 @@ class Assembled:
     ruleset: YMap
     roster: YMap | None = None
     domains: dict[str, YMap] = field(default_factory=dict)
+    specials: dict[str, YMap] = field(default_factory=dict)  # 专项考核 name → document
     files: list[Path] = field(default_factory=list)
     chain: list[Path] = field(default_factory=list)
 
@@ -95,21 +97,34 @@ def _read_level(level: Path, document: YMap, root: Path, out: Assembled, errors:
         if isinstance(loaded, YMap):
             out.roster = loaded
             out.files.append(path)
-    domains = document.get("领域")
-    if not isinstance(domains, YMap):
+    for key, documents in (("领域", out.domains), ("专项考核", out.specials)):
+        _read_files(level, document.get(key), root, documents, out.files, errors)
+
+
+def _read_files(
+    level: Path,
+    table: object,
+    root: Path,
+    documents: dict[str, YMap],
+    files: list[Path],
+    errors: Collector,
+) -> None:
+    """The files a name → file table lists (领域, 专项考核), each merged onto the document
+    of that name an earlier year gave; ``~`` instead of a file drops the name."""
+    if not isinstance(table, YMap):
         return
-    for name, file in domains.items():
+    for name, file in table.items():
         if file is None:
-            out.domains.pop(name, None)
+            documents.pop(name, None)
             continue
         if not isinstance(file, str):
             continue
-        where = domains.values_at[name]
+        where = table.values_at[name]
         path = _inside(level / file, root, where, errors)
         loaded = _load(path, where, errors) if path else None
         if isinstance(loaded, YMap):
-            out.domains[name] = merge_patch(out.domains.get(name), loaded)
-            out.files.append(path)
+            documents[name] = merge_patch(documents.get(name), loaded)
+            files.append(path)
 
 
 def _inside(path: Path, root: Path, where: Span | None, errors: Collector) -> Path | None:

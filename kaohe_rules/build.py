@@ -21,6 +21,7 @@ from kaohe_rules.source import Origin, Span
 TYPES = {"数值": NUMBER, "真假": BOOL, "文本": TEXT}
 METHODS = {chinese: name for name, chinese in m.METHOD_NAMES.items() if name != "formula"}
 DEFAULT_PRECISION = 4
+ONE_CATEGORY = "全部"  # the category of a special assessment that declares none
 
 
 def number(value: object) -> float | None:
@@ -50,6 +51,9 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         _domain(name, document, errors) for name, document in domain_documents(assembled).items()
     )
     units = _units(assembled.roster, attributes, errors)
+    specials = tuple(
+        _special(name, document, errors) for name, document in assembled.specials.items()
+    )
     return m.RuleSet(
         year=int(doc["年度"]),
         name=str(doc.get("名称", f"{doc['年度']} 年度综合考核")),
@@ -60,6 +64,7 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         data_items=data_items,
         domains=domains,
         files=tuple(assembled.files),
+        specials=specials,
     )
 
 
@@ -156,7 +161,10 @@ def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
         _paper(pid, spec, doc["考卷"].keys_at[pid], missing, errors)
         for pid, spec in doc["考卷"].items()
     )
-    categories = tuple(m.Category(cat, _expr(doc["类别"], cat)) for cat in doc["类别"])
+    if "类别" in doc:
+        categories = tuple(m.Category(cat, _expr(doc["类别"], cat)) for cat in doc["类别"])
+    else:  # a special assessment may leave it out: its units then compete as one group
+        categories = (m.Category(ONE_CATEGORY, _generated("true", doc.span)),)
     return m.Domain(
         name=name,
         categories=categories,
@@ -170,6 +178,31 @@ def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
         labels=_labels(doc.get("标签")),
         variants=_variants(doc.get("一单位一策"), missing, errors),
         problems=_problems(doc.get("问题清单")),
+        span=doc.span,
+    )
+
+
+def _special(name: str, doc: YMap, errors: Collector) -> m.Special:
+    """A special assessment: its scoring rules as a domain, who takes part, what it feeds."""
+    feeds: YMap = doc["计入综合考核"]
+    contributions = []
+    for kind in ("加分", "扣分"):
+        if kind in feeds:
+            spec = feeds[kind]
+            where = feeds.keys_at[kind]
+            contributions.append(
+                m.Contribution(kind, name, _expr(spec, "计分"), number(spec.get("上限")), where)
+            )
+    if "一票否决" in feeds:
+        veto, where = _expr(feeds, "一票否决"), feeds.keys_at["一票否决"]
+        contributions.append(m.Contribution("一票否决", name, veto, None, where))
+    for label in _labels(feeds.get("标签")):
+        contributions.append(m.Contribution("标签", label.name, label.expr, None, label.span))
+    return m.Special(
+        name=name,
+        members=_expr(doc, "对象"),
+        domain=_domain(name, doc, errors),
+        contributions=tuple(contributions),
         span=doc.span,
     )
 

@@ -34,7 +34,9 @@ def half_year(resolved: Resolved) -> Resolved:
     errors.raise_if_errors()
     ruleset = resolved.ruleset
     domains = tuple(_half_year_domain(d) for d in ruleset.domains)
-    return Resolved(dataclasses.replace(ruleset, domains=domains), resolved.programs)
+    # Special assessments are judged at the year's end: the half year runs without them.
+    half = dataclasses.replace(ruleset, domains=domains, specials=())
+    return Resolved(half, resolved.programs)
 
 
 def _half(indicator: m.Indicator) -> m.Indicator | None:

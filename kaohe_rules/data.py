@@ -89,7 +89,7 @@ class _Cell:
 def expected_names(ruleset: m.RuleSet) -> dict[str, Type]:
     """Every name a data file may give a value for: indicators and data items."""
     names: dict[str, Type] = {}
-    for domain in ruleset.domains:
+    for domain in ruleset.scored():
         for item in domain.data_items:
             names[item.name] = item.type
         for indicator in domain.all_indicators():
@@ -258,7 +258,7 @@ class _Reader:
         self.ruleset, self.errors = ruleset, errors
         self.names = expected_names(ruleset)
         self.items = {d.name: d for d in ruleset.data_items}
-        for domain in ruleset.domains:
+        for domain in ruleset.scored():
             self.items.update({d.name: d for d in domain.data_items})
         self.by_id = {u.id: u for u in ruleset.units}
         self.by_name: dict[str, list[m.Unit]] = {}

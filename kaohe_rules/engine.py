@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules import ranking
+from kaohe_rules import ranking, special
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.dsl.population import to_column
@@ -30,6 +30,7 @@ STAGES = (
     ranking.rank,
     ranking.tiers,
     ranking.labels,
+    special.apply_labels,
 )
 
 
@@ -43,6 +44,7 @@ class Evaluation:
     warnings: list[Diagnostic] = field(default_factory=list)
     fingerprint: str = ""
     period: str = "全年"  # or H1, the half-year evaluation (cycle.half_year)
+    specials: list[special.SpecialResult] = field(default_factory=list)
 
     @property
     def year_label(self) -> str:
@@ -92,18 +94,28 @@ def evaluate_year(
     """
     ruleset = resolved.ruleset
     result = Evaluation(resolved, data, warnings=list(data.warnings))
-    for number, domain in enumerate(ruleset.domains):
+    everything = ruleset.scored()
+    # Special assessments first: their results are inputs of the domains.
+    order = everything[len(ruleset.domains) :] + ruleset.domains
+    for number, domain in enumerate(order):
         if progress is not None:
-            progress(number, len(ruleset.domains), domain.name)
+            progress(number, len(everything), domain.name)
         scorer = DomainScorer(resolved, domain, data)
         scorer.branches = branches
         if scorer.size == 0:
             continue
+        own = ruleset.special(domain.name)
+        own = own if own is not None and own.domain is domain else None
+        if own is None:  # special assessments feed domains, not each other
+            scorer.inputs = special.inputs_for(scorer.result.units, result.specials, resolved)
         _history(scorer, data, ruleset.year)
         with np.errstate(all="ignore"):
             for stage in STAGES:
                 stage(scorer)
-        result.domains.append(scorer.result)
+            if own is None:
+                result.domains.append(scorer.result)
+            else:
+                result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
     result.fingerprint = fingerprint([*ruleset.files, *data.files])
     return result

@@ -56,20 +56,30 @@ def cite(span: Span | None) -> str:
     return f"{span.file}:{span.line}" if span else ""
 
 
-def find_unit(evaluation: Evaluation, key: str) -> tuple[DomainResult, int]:
-    """The domain result and position of a unit given by id or Chinese name."""
-    matches = [
-        (d, i) for d in evaluation.domains for i, u in enumerate(d.units) if key in (u.id, u.name)
-    ]
+def find_unit(
+    evaluation: Evaluation, key: str, results: list[DomainResult] | None = None
+) -> tuple[DomainResult, int]:
+    """The domain result (or, given ``results``, one of those) and position of a unit given
+    by id or Chinese name."""
+    results = evaluation.domains if results is None else results
+    matches = [(d, i) for d in results for i, u in enumerate(d.units) if key in (u.id, u.name)]
     if len(matches) == 1:
         return matches[0]
     if matches:
         options = "、".join(f"{d.units[i].id}（{d.domain.name}）" for d, i in matches)
         message = f"名称 '{key}' 对应多个单位：{options}"
         raise KaoheError([Diagnostic("KH309", message, None, "请用编号")])
-    names = [u.name for d in evaluation.domains for u in d.units]
-    message = f"名单中没有单位 '{key}'"
+    names = [u.name for d in results for u in d.units]
+    message = f"名单中没有单位 '{key}'" if results is evaluation.domains else f"没有单位 '{key}'"
     raise KaoheError([Diagnostic("KH301", message, None, suggest(key, names))])
+
+
+def _given(given, index: int) -> str:
+    """A special assessment's contribution to one unit, as an explanation prints it."""
+    value = given.value[index]
+    if given.type == "bool" or given.contribution.kind == "一票否决":
+        return show(bool(value == 1.0))
+    return show(value)
 
 
 @dataclass
@@ -133,8 +143,59 @@ class _Explainer:
             },
             "名次": self.ranking(),
             "等次": self.tier(),
-            "标签": [self.label(label) for label in d.domain.labels],
+            "标签": [self.label(label) for label in d.domain.labels] + self.given_labels(),
+            "专项考核": self.specials(),
         }
+
+    def _special(self, given) -> _Explainer:
+        """An explainer of this unit inside the special assessment that gave ``given``."""
+        done = next(r for r in self.evaluation.specials if r.special is given.special)
+        return _Explainer(self.evaluation, done.result, done.result.index(self.d.units[self.i].id))
+
+    def specials(self) -> list[dict]:
+        """Each special assessment this unit took part in: its result there, and what each
+        of its 计入综合考核 items gave this unit."""
+        found: dict[str, dict] = {}
+        for given in self.d.inputs:
+            if not given.member[self.i]:
+                continue
+            inner = self._special(given)
+            special = given.special
+            if special.name not in found:
+                found[special.name] = {
+                    "名称": special.name,
+                    "出处": cite(special.span),
+                    "总分": show(inner.d.total[inner.i]),
+                    "名次": inner.ranking(),
+                    "等次": inner.tier(),
+                    "计入": [],
+                }
+            item = given.contribution
+            found[special.name]["计入"].append(
+                {
+                    "类别": item.kind,
+                    "名称": item.name,
+                    "值": _given(given, self.i),
+                    "计分": vars(inner.step(item.expr)),
+                    "出处": cite(item.span),
+                }
+            )
+        return list(found.values())
+
+    def given_labels(self) -> list[dict]:
+        """Labels special assessments give: computed there for members, fixed for others."""
+        labels = []
+        for given in self.d.inputs:
+            if given.contribution.kind != "标签":
+                continue
+            item = given.contribution
+            entry = {"标签": item.name, "值": _given(given, self.i), "出处": cite(item.span)}
+            if given.member[self.i]:
+                entry["计分"] = vars(self._special(given).step(item.expr))
+            else:
+                entry["说明"] = f"未参加专项考核 {given.special.name}"
+            labels.append(entry)
+        return labels
 
     def paper(self, paper: m.Paper) -> dict:
         d, i = self.d, self.i
@@ -201,6 +262,20 @@ class _Explainer:
             for name, condition in adjust.vetoes
             if d.vetoes[name][i]
         ]
+        for given in d.inputs:
+            item = given.contribution
+            if not given.member[i] or item.kind not in ("加分", "扣分", "一票否决"):
+                continue
+            name = f"专项考核 {given.special.name}"
+            step = vars(self._special(given).step(item.expr))
+            if item.kind == "一票否决":
+                if given.value[i] == 1.0:
+                    vetoes.append({"名称": name, "条件": step})
+                continue
+            entry = {"类别": item.kind, "名称": name, "计入": show(given.value[i])}
+            if item.cap is not None:
+                entry["上限"] = show(item.cap)
+            items.append({**entry, "计分": step})
         return {
             "加分": show(d.bonus[i]),
             "加分上限": show(adjust.bonus_cap) if adjust.bonus_cap is not None else None,
@@ -264,10 +339,23 @@ class _Explainer:
         }
 
 
-def explain(evaluation: Evaluation, key: str) -> dict:
-    """Everything that made one unit's result, as a JSON-ready mapping."""
-    domain, index = find_unit(evaluation, key)
-    return _Explainer(evaluation, domain, index).unit()
+def explain(evaluation: Evaluation, key: str, special: str | None = None) -> dict:
+    """Everything that made one unit's result, as a JSON-ready mapping; with ``special``,
+    its result in that special assessment (专项考核) instead."""
+    if special is None:
+        domain, index = find_unit(evaluation, key)
+        return _Explainer(evaluation, domain, index).unit()
+    done = [r for r in evaluation.specials if r.special.name == special]
+    if not done:
+        names = [r.special.name for r in evaluation.specials]
+        message = f"规则集中没有专项考核 '{special}'"
+        hint = suggest(special, names) or ("可选：" + "、".join(names) if names else None)
+        raise KaoheError([Diagnostic("KH301", message, None, hint)])
+    domain, index = find_unit(evaluation, key, [done[0].result])
+    entry = _Explainer(evaluation, domain, index).unit()
+    entry["领域"] = f"专项考核 {special}"
+    entry["所在领域"] = domain.units[index].domain
+    return entry
 
 
 def render_text(entry: dict) -> str:
@@ -297,6 +385,7 @@ def render_text(entry: dict) -> str:
                 f"      得分 {ind['得分']}" + (f"（{ind['说明']}）" if "说明" in ind else "")
             )
         lines.append("")
+    lines += _special_lines(entry)
     adjust = entry["加减分"]
     caps = [
         f"{name[:2]}合计上限 {adjust[name]}"
@@ -338,8 +427,30 @@ def render_text(entry: dict) -> str:
         lines.append("【标签】")
         for label in entry["标签"]:
             lines.append(f"  · {label['标签']}：{label['值']}    〔{label['出处']}〕")
-            lines += _step_lines(label["计分"], "      ")
+            if "计分" in label:
+                lines += _step_lines(label["计分"], "      ")
+            if "说明" in label:
+                lines.append(f"      {label['说明']}")
     return "\n".join(lines)
+
+
+def _special_lines(entry: dict) -> list[str]:
+    """The special assessments the unit took part in; each contribution's formula is
+    shown where it counts (加减分, 标签), so here only its value."""
+    lines = []
+    for special in entry.get("专项考核", ()):
+        rank, tier = special["名次"], special["等次"]
+        lines.append(
+            f"【专项考核 {special['名称']}】总分 {special['总分']}，第 {rank['名次']} 名，"
+            f"共 {rank['人数']} 个单位，等次 {tier['等次']}    〔{special['出处']}〕"
+        )
+        given = [
+            g["类别"] + (f" {g['名称']}" if g["类别"] == "标签" else "") + f" {g['值']}"
+            for g in special["计入"]
+        ]
+        lines.append("  计入综合考核：" + "，".join(given))
+        lines.append("")
+    return lines
 
 
 def _step_lines(step: dict, indent: str) -> list[str]:

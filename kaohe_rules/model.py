@@ -248,6 +248,34 @@ class Domain:
         """The papers' indicators and those variants add."""
         return self.indicators() + self.added_indicators()
 
+    def all_ids(self) -> tuple[str, ...]:
+        """The ids of every indicator, added ones included."""
+        return tuple(i.id for i in self.all_indicators())
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What a special assessment gives a unit of the comprehensive assessment: a bonus
+    (加分) or deduction (扣分) item, a veto (一票否决), or a label (标签) named ``name``."""
+
+    kind: str
+    name: str
+    expr: Expr
+    cap: float | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Special:
+    """A special assessment (专项考核): a small assessment over the units ``members``
+    selects, scored like a domain, whose results feed the units' own domains."""
+
+    name: str
+    members: Expr
+    domain: Domain
+    contributions: tuple[Contribution, ...]
+    span: Span | None = None
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -262,6 +290,15 @@ class RuleSet:
     data_items: tuple[DataItem, ...]
     domains: tuple[Domain, ...]
     files: tuple[Path, ...] = ()
+    specials: tuple[Special, ...] = ()
+
+    def scored(self) -> tuple[Domain, ...]:
+        """The domains and the special assessments' own rules: everything scored."""
+        return self.domains + tuple(s.domain for s in self.specials)
+
+    def special(self, name: str) -> Special | None:
+        """The special assessment called ``name``, or None."""
+        return next((s for s in self.specials if s.name == name), None)
 
     def domain(self, name: str) -> Domain | None:
         """The domain called ``name``, or None."""

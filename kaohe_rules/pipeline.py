@@ -32,6 +32,7 @@ def _schema_stage(assembled: Assembled, errors: Collector) -> None:
     if assembled.roster is not None:
         documents.append((assembled.roster, "roster"))
     documents += [(doc, "domain") for doc in domain_documents(assembled).values()]
+    documents += [(doc, "special") for doc in assembled.specials.values()]
     seen = set()
     for document, kind in documents:
         for diagnostic in schema.check_document(document, kind):
@@ -41,11 +42,12 @@ def _schema_stage(assembled: Assembled, errors: Collector) -> None:
             if key not in seen:
                 seen.add(key)
                 errors.add(diagnostic)
-    for name, document in assembled.domains.items():
-        declared = document.get("领域")
-        if isinstance(declared, str) and declared != name:
-            message = f"文件声明的领域是 '{declared}'，而 规则集.yaml 把它列为 '{name}'"
-            errors.error("KH221", message, document.values_at["领域"])
+    for key, table in (("领域", assembled.domains), ("专项考核", assembled.specials)):
+        for name, document in table.items():
+            declared = document.get(key)
+            if isinstance(declared, str) and declared != name:
+                message = f"文件声明的{key}是 '{declared}'，而 规则集.yaml 把它列为 '{name}'"
+                errors.error("KH221", message, document.values_at[key])
     if assembled.roster is None:
         errors.error("KH213", "规则集没有 名单（考核对象名单文件）", assembled.ruleset.span)
 

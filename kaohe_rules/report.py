@@ -115,6 +115,37 @@ def category_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]
     return header, rows
 
 
+def special_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
+    """The 专项考核 table: each special assessment's units, results and what they gave."""
+    digits = evaluation.resolved.ruleset.precision
+    given = list(
+        dict.fromkeys(
+            f"计入{c.kind}" if c.kind != "标签" else c.name
+            for done in evaluation.specials
+            for c in done.special.contributions
+        )
+    )
+    header = ["专项考核", "编号", "名称", "领域", "类别", "总分", "名次", "人数", "等次", *given]
+    rows = []
+    for done in evaluation.specials:
+        d = done.result
+        for i, unit in enumerate(d.units):
+            row = [done.special.name, unit.id, unit.name, unit.domain, d.category[i]]
+            row += [_number(d.total[i], digits), int(d.rank[i]), int(d.size[i]), d.tier[i]]
+            values = {}
+            for item, column in done.values.items():
+                kind = evaluation.resolved.program(item.expr).type.kind
+                name = f"计入{item.kind}" if item.kind != "标签" else item.name
+                if kind == "bool" or item.kind == "一票否决":
+                    values[name] = "是" if column[i] == 1.0 else "否"
+                elif kind == "number":
+                    values[name] = _number(column[i], digits)
+                else:
+                    values[name] = column[i]
+            rows.append(row + [values.get(name) for name in given])
+    return header, rows
+
+
 def text_table(evaluation: Evaluation) -> str:
     """A terminal table of every unit's total, rank and tier."""
     header, rows = result_rows(evaluation)
@@ -137,13 +168,20 @@ def _csv_text(header: list[str], rows: list[list[object]], fingerprint: str) -> 
     return buffer.getvalue()
 
 
-def _json_text(evaluation: Evaluation) -> str:
-    ruleset = evaluation.resolved.ruleset
+def _tables(evaluation: Evaluation) -> dict[str, tuple[list[str], list[list[object]]]]:
     tables = {
         "结果": result_rows(evaluation),
         "指标得分": indicator_rows(evaluation),
         "分类统计": category_rows(evaluation),
     }
+    if evaluation.specials:
+        tables["专项考核"] = special_rows(evaluation)
+    return tables
+
+
+def _json_text(evaluation: Evaluation) -> str:
+    ruleset = evaluation.resolved.ruleset
+    tables = _tables(evaluation)
     body = {
         "年度": ruleset.year,
         "期间": evaluation.period,
@@ -158,11 +196,7 @@ def _json_text(evaluation: Evaluation) -> str:
 
 
 def _xlsx_bytes(evaluation: Evaluation) -> bytes:
-    tables = {
-        "结果": result_rows(evaluation),
-        "指标得分": indicator_rows(evaluation),
-        "分类统计": category_rows(evaluation),
-    }
+    tables = _tables(evaluation)
     sheets = {name: [header, *rows] for name, (header, rows) in tables.items()}
     ruleset = evaluation.resolved.ruleset
     sheets["说明"] = [

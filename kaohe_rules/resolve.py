@@ -89,14 +89,28 @@ def resolve(ruleset: m.RuleSet, errors: Collector) -> Resolved:
     resolved = Resolved(ruleset)
     for domain in ruleset.domains:
         _Domain(ruleset, domain, resolved, errors).run()
+    for special in ruleset.specials:
+        compiler = _Domain(ruleset, special.domain, resolved, errors, "专项考核")
+        compiler.compile(special.members, unit_symbols(ruleset), BOOL, "对象")
+        names = compiler.run()
+        for item in special.contributions:
+            expect = {"加分": NUMBER, "扣分": NUMBER, "一票否决": BOOL}.get(item.kind)
+            where = ("计入综合考核", item.kind) + ((item.name,) if item.kind == "标签" else ())
+            compiler.compile(item.expr, names, expect, *where)
     return resolved
 
 
 class _Domain:
     def __init__(
-        self, ruleset: m.RuleSet, domain: m.Domain, out: Resolved, errors: Collector
+        self,
+        ruleset: m.RuleSet,
+        domain: m.Domain,
+        out: Resolved,
+        errors: Collector,
+        kind: str = "领域",
     ) -> None:
         self.ruleset, self.domain, self.out, self.errors = ruleset, domain, out, errors
+        self.kind = kind
         self.base = base_symbols(ruleset, domain)
 
     def compile(self, expr: m.Expr | None, names: dict[str, Type], expect: Type, *where: str):
@@ -106,11 +120,12 @@ class _Domain:
         try:
             self.out.programs[expr] = compile_expression(expr.text, scope, expr.origin, expect)
         except KaoheError as error:
-            context = (f"领域 {self.domain.name}", *where)
+            context = (f"{self.kind} {self.domain.name}", *where)
             for d in error.diagnostics:
                 self.errors.add(Diagnostic(d.code, d.message, d.span, d.hint, context, d.severity))
 
-    def run(self) -> None:
+    def run(self) -> dict[str, Type]:
+        """Compile the domain's formulas; the names its labels' stage sees, labels included."""
         units = unit_symbols(self.ruleset)
         for category in self.domain.categories:
             self.compile(category.condition, units, BOOL, f"类别 {category.name}")
@@ -128,7 +143,7 @@ class _Domain:
             self.compile(paper.formula, names, NUMBER, f"考卷 {paper.id}", "计分")
         papers = {**self.base, **scores, **{p.id: NUMBER for p in self.domain.papers}}
         self._adjustments(papers)
-        self._ranking_and_tiers(papers)
+        return self._ranking_and_tiers(papers)
 
     def _adjustments(self, names: dict[str, Type]) -> None:
         adjust = self.domain.adjustments
@@ -138,7 +153,7 @@ class _Domain:
         for name, condition in adjust.vetoes:
             self.compile(condition, names, BOOL, "加减分", "一票否决", name)
 
-    def _ranking_and_tiers(self, names: dict[str, Type]) -> None:
+    def _ranking_and_tiers(self, names: dict[str, Type]) -> dict[str, Type]:
         # Ranking keys come before 名次 and 人数 exist; tiers and labels may use them.
         before = {k: v for k, v in RESULTS.items() if k != "名次"}
         ranking = self.domain.ranking
@@ -164,3 +179,4 @@ class _Domain:
             compiled = self.out.programs.get(label.expr)
             if compiled is not None:
                 names[label.name] = compiled.type
+        return names

@@ -21,7 +21,7 @@ from kaohe_rules.loader import YList, YMap
 from kaohe_rules.resources import data_path
 from kaohe_rules.source import Span
 
-KINDS = ("ruleset", "domain", "roster")
+KINDS = ("ruleset", "domain", "roster", "special")
 _TYPE_NAMES = {
     "object": "映射（键: 值）",
     "array": "列表",

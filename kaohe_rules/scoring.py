@@ -53,6 +53,7 @@ class DomainResult:
     label_types: dict[str, str] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     contexts: dict[m.Expr, Population] = field(default_factory=dict)
+    inputs: list = field(default_factory=list)  # special.Input: what special assessments gave
 
     def index(self, unit_id: str) -> int:
         """The position of a unit in this domain's columns."""
@@ -76,18 +77,43 @@ def roster(resolved: Resolved, domain: m.Domain) -> Roster:
     if cached is None:
         ruleset = resolved.ruleset
         position = {id(u): i for i, u in enumerate(ruleset.units)}
-        units = list(ruleset.units_of(domain.name))
-        raw = {
-            "unit.编号": [u.id for u in units],
-            "unit.名称": [u.name for u in units],
-            "unit.领域": [u.domain for u in units],
-        }
-        for name, _kind in ruleset.attributes:
-            raw[f"unit.{name}"] = [dict(u.attributes).get(name) for u in units]
-        types = unit_symbols(ruleset)
-        columns = {name: to_column(values, types[name]) for name, values in raw.items()}
+        special = ruleset.special(domain.name)
+        if special is not None and special.domain is domain:
+            units = members(resolved, special)
+        else:
+            units = list(ruleset.units_of(domain.name))
+        columns = _unit_columns(ruleset, units)
         rows = np.array([position[id(u)] for u in units], dtype=np.int64)
-        cached = resolved.cache[key] = Roster(units, rows, columns, raw["unit.名称"])
+        cached = resolved.cache[key] = Roster(units, rows, columns, [u.name for u in units])
+    return cached
+
+
+def _unit_columns(ruleset: m.RuleSet, units: list[m.Unit]) -> dict[str, np.ndarray]:
+    raw = {
+        "unit.编号": [u.id for u in units],
+        "unit.名称": [u.name for u in units],
+        "unit.领域": [u.domain for u in units],
+    }
+    for name, _kind in ruleset.attributes:
+        raw[f"unit.{name}"] = [dict(u.attributes).get(name) for u in units]
+    types = unit_symbols(ruleset)
+    return {name: to_column(values, types[name]) for name, values in raw.items()}
+
+
+def members(resolved: Resolved, special: m.Special) -> list[m.Unit]:
+    """The roster units a special assessment's 对象 selects, in roster order (none when the
+    condition did not compile). It reads unit attributes only, so it is known before data."""
+    key = ("members", special.name)
+    cached = resolved.cache.get(key)
+    if cached is None:
+        units = list(resolved.ruleset.units)
+        program = resolved.programs.get(special.members)
+        if program is None or not units:
+            return []
+        columns = _unit_columns(resolved.ruleset, units)
+        population = Population(columns, size=len(units), unit_ids=[u.name for u in units])
+        hit = vectorize(program).evaluate(population, Run(population, None)) == 1.0
+        cached = resolved.cache[key] = [u for u, h in zip(units, hit, strict=True) if h]
     return cached
 
 
@@ -113,6 +139,7 @@ class DomainScorer:
         self.resolved, self.domain = resolved, domain
         self.precision = resolved.ruleset.precision
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
+        self.inputs: list = []  # special.Input columns, set by the engine before the stages
         units = roster(resolved, domain).units
         population = _base_population(resolved, domain, data)
         indicators = list(domain.all_indicators())
@@ -325,9 +352,20 @@ class DomainScorer:
 
     def adjustments(self) -> None:
         adjust = self.domain.adjustments
-        self.result.bonus = self._items(adjust.bonuses, adjust.bonus_cap)
-        self.result.deduction = self._items(adjust.deductions, adjust.deduction_cap)
+        self.result.inputs = self.inputs
+        given = {"加分": np.zeros(self.size), "扣分": np.zeros(self.size)}
+        for item in self.inputs:
+            if item.contribution.kind in given:
+                given[item.contribution.kind] += item.value
+        # Special assessments' points count within the domain's overall caps.
+        self.result.bonus = self._items(adjust.bonuses, adjust.bonus_cap, given["加分"])
+        self.result.deduction = self._items(adjust.deductions, adjust.deduction_cap, given["扣分"])
         veto = np.zeros(self.size, dtype=bool)
+        for item in self.inputs:
+            if item.contribution.kind == "一票否决":
+                hit = item.value == 1.0
+                self.result.vetoes[f"专项考核 {item.special.name}"] = hit
+                veto |= hit
         for name, condition in adjust.vetoes:
             hit = self.run(condition)
             unknown = np.isnan(hit)
@@ -345,8 +383,10 @@ class DomainScorer:
         self.set("扣分", self.result.deduction)
         self.set("否决", veto.astype(np.float64))
 
-    def _items(self, items: tuple[m.Adjustment, ...], cap: float | None) -> np.ndarray:
-        total = np.zeros(self.size)
+    def _items(
+        self, items: tuple[m.Adjustment, ...], cap: float | None, given: np.ndarray
+    ) -> np.ndarray:
+        total = given.copy()
         for item in items:
             value = self.run(item.formula)
             missing = np.isnan(value)

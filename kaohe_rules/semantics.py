@@ -18,6 +18,7 @@ from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.resolve import RESERVED, Resolved, unit_symbols
+from kaohe_rules.scoring import members
 from kaohe_rules.source import Span
 
 
@@ -31,6 +32,8 @@ def check(resolved: Resolved, errors: Collector) -> None:
         _sums(domain, errors)
         _variants(ruleset, domain, errors)
         _tiers(domain, resolved, errors)
+    for special in ruleset.specials:
+        _special(ruleset, special, resolved, errors)
     if not errors.has_errors:
         # An expression that failed to compile would make its names look unused.
         _unused_data(ruleset, resolved, errors)
@@ -87,8 +90,45 @@ def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
             errors.error("KH220", message, label.span)
 
 
-def _categories(ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors: Collector):
-    units = ruleset.units_of(domain.name)
+def _special(ruleset: m.RuleSet, special: m.Special, resolved: Resolved, errors: Collector):
+    """A special assessment is checked as a domain over its members; its name and the labels
+    it gives must not clash with the domains', and it should select someone."""
+    domain = special.domain
+    if ruleset.domain(special.name) is not None:
+        message = f"专项考核 '{special.name}' 与领域同名"
+        errors.error("KH220", message, domain.span)
+    if resolved.programs.get(special.members) is not None:
+        units = members(resolved, special)
+        if not units:
+            message = f"专项考核 {special.name} 的对象没有选中任何单位"
+            where = special.members.span
+            errors.add(Diagnostic("KH233", message, where, severity=Severity.WARNING))
+        _categories(ruleset, domain, resolved, errors, units)
+    _names(ruleset, domain, errors)
+    _sums(domain, errors)
+    _tiers(domain, resolved, errors)
+    taken = {label.name for d in (*ruleset.domains, domain) for label in d.labels}
+    taken |= {n for d in ruleset.domains for n in (*(p.id for p in d.papers), *d.all_ids())}
+    taken |= {item.name for d in ruleset.scored() for item in d.data_items}
+    taken |= {item.name for item in ruleset.data_items}
+    for item in special.contributions:
+        program = resolved.programs.get(item.expr)
+        if item.kind == "标签" and (item.name in RESERVED or item.name in taken):
+            message = f"专项考核给出的标签 '{item.name}' 与领域或本专项的标签、保留名称重复"
+            errors.error("KH220", message, item.span)
+        taken.add(item.name)
+        if program is not None:
+            _tier_names(f"专项考核 {special.name} 计入{item.kind}", program, domain, errors)
+
+
+def _categories(
+    ruleset: m.RuleSet,
+    domain: m.Domain,
+    resolved: Resolved,
+    errors: Collector,
+    units: object = None,
+) -> None:
+    units = ruleset.units_of(domain.name) if units is None else units
     programs = [resolved.programs.get(c.condition) for c in domain.categories]
     if not units or None in programs:
         return
@@ -237,15 +277,19 @@ def _tiers(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
         later = rules[defaults[0] + 1]
         message = f"兜底规则之后的等次规则（{later.tier}）永远不会生效"
         errors.error("KH234", message, later.span, "兜底的一条（只写 等次）须放在最后")
-    tiers = {rule.tier for rule in rules}
     for label in domain.labels:
         program = resolved.programs.get(label.expr)
-        if program is None:
-            continue
-        for name, span in _tier_literals(program.node):
-            if name not in tiers:
-                message = f"标签 {label.name} 比较的等次 '{name}' 没有定义"
-                errors.error("KH229", message, span, suggest(name, tiers))
+        if program is not None:
+            _tier_names(f"标签 {label.name}", program, domain, errors)
+
+
+def _tier_names(what: str, program, domain: m.Domain, errors: Collector) -> None:
+    """The tier names a formula compares 等次 with must be tiers the domain defines."""
+    tiers = {rule.tier for rule in domain.tiers.rules} if domain.tiers else set()
+    for name, span in _tier_literals(program.node):
+        if name not in tiers:
+            message = f"{what} 比较的等次 '{name}' 没有定义"
+            errors.error("KH229", message, span, suggest(name, tiers))
 
 
 def _tier_literals(node: ast.Node):
@@ -282,7 +326,7 @@ def _unused_data(ruleset: m.RuleSet, resolved: Resolved, errors: Collector) -> N
     used = (
         set().union(*(p.names for p in resolved.programs.values())) if resolved.programs else set()
     )
-    items = list(ruleset.data_items) + [d for dom in ruleset.domains for d in dom.data_items]
+    items = list(ruleset.data_items) + [d for dom in ruleset.scored() for d in dom.data_items]
     for item in items:
         if item.name not in used:
             message = f"数据项 {item.name} 没有在任何公式中使用"

@@ -196,13 +196,16 @@ def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
 @click.argument("unit")
 @_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def explain(unit, year, rules, data, encoding, period, fmt) -> None:
+@click.option("--special", metavar="名称", help="说明该单位在这项专项考核中的得分、名次和等次")
+def explain(unit, year, rules, data, encoding, period, fmt, special) -> None:
     """说明一个单位的结果怎样得来：每个指标、考卷、加减分、名次、等次和标签，并注明规则出处。
+    参加了专项考核的单位，还列出专项考核的结果和它计入综合考核的加分、扣分、否决或标签。
 
     \b
     UNIT 可以是编号或名称：
       kaohe explain 淳安县
       kaohe explain 330127 --format json
+      kaohe explain 杭州市 --special 亚运会筹办
     """
     import json
 
@@ -211,7 +214,7 @@ def explain(unit, year, rules, data, encoding, period, fmt) -> None:
 
     evaluation = run_year(year, rules, data, encoding, period)
     try:
-        entry = explain_unit(evaluation, unit)
+        entry = explain_unit(evaluation, unit, special)
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
         click.get_current_context().exit(1)
