@@ -203,7 +203,7 @@ def _special(name: str, doc: YMap, errors: Collector) -> m.Special:
         members=_expr(doc, "对象"),
         domain=_domain(name, doc, errors),
         contributions=tuple(contributions),
-        span=doc.span,
+        span=doc.keys_at.get("专项考核", doc.span),
     )
 
 

@@ -96,7 +96,7 @@ def _special(ruleset: m.RuleSet, special: m.Special, resolved: Resolved, errors:
     domain = special.domain
     if ruleset.domain(special.name) is not None:
         message = f"专项考核 '{special.name}' 与领域同名"
-        errors.error("KH220", message, domain.span)
+        errors.error("KH220", message, special.span)
     if resolved.programs.get(special.members) is not None:
         units = members(resolved, special)
         if not units:
