@@ -95,8 +95,29 @@ class _Differ:
             self.add(name, "新增", "领域", None, name, None, news[name].span)
         for name in [n for n in news if n in olds]:
             self._domain(olds[name], news[name])
+        self._specials(old, new)
         self._roster(old, new)
         return self.changes
+
+    def _specials(self, old: m.RuleSet, new: m.RuleSet) -> None:
+        """专项考核 added or removed; a kept one is compared as a domain, with who takes part
+        and what it feeds into the comprehensive assessment."""
+        olds, news = {s.name: s for s in old.specials}, {s.name: s for s in new.specials}
+        for name in olds.keys() - news.keys():
+            self.add(f"专项考核 {name}", "删除", "专项考核", name, None, olds[name].span)
+        for name in news.keys() - olds.keys():
+            self.add(f"专项考核 {name}", "新增", "专项考核", None, name, None, news[name].span)
+        for name in [n for n in news if n in olds]:
+            before, after = olds[name], news[name]
+            where = f"专项考核 {name}"
+            self._pairs(where, "对象", {"对象": before.members}, {"对象": after.members})
+            self._domain(before.domain, after.domain, where)
+            self._pairs(
+                where,
+                "计入综合考核",
+                {f"{c.kind} {c.name}": c.expr for c in before.contributions},
+                {f"{c.kind} {c.name}": c.expr for c in after.contributions},
+            )
 
     def _items(self, domain: str, kind: str, old: dict, new: dict) -> None:
         for name in old.keys() - new.keys():
@@ -104,8 +125,8 @@ class _Differ:
         for name in new.keys() - old.keys():
             self.add(domain, "新增", f"{kind} {name}", None, name, None, new[name])
 
-    def _domain(self, old: m.Domain, new: m.Domain) -> None:
-        d = new.name
+    def _domain(self, old: m.Domain, new: m.Domain, d: str | None = None) -> None:
+        d = d or new.name
         if old.total != new.total:
             self.add(d, "修改", "总分", old.total, new.total, old.span, new.span)
         if old.missing != new.missing:

@@ -24,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from kaohe_rules.resources import data_path
 
 KIND_BY_NAME = {"规则集.yaml": "ruleset", "名单.yaml": "roster"}
+SPECIAL_FOLDER = "专项"  # special assessment files live in this folder of a rule set
 
 
 def _yaml() -> YAML:
@@ -124,6 +125,8 @@ def schema_for(path: Path) -> str:
     """Which schema a rule file follows: by its name, or its folder for test cases."""
     if path.parent.name == "tests":
         return "tests.schema.json"
+    if path.parent.name == SPECIAL_FOLDER:
+        return "special.schema.json"
     return f"{KIND_BY_NAME.get(path.name, 'domain')}.schema.json"
 
 
@@ -146,6 +149,7 @@ def format_text(text: str, schema_file: str) -> str:
 
 
 def rule_files(folder: Path) -> list[Path]:
-    """The YAML files of a rule set folder, test cases included."""
-    files = sorted(folder.glob("*.yaml")) + sorted((folder / "tests").glob("*.yaml"))
+    """The YAML files of a rule set folder, special assessments and test cases included."""
+    files = sorted(folder.glob("*.yaml")) + sorted((folder / SPECIAL_FOLDER).glob("*.yaml"))
+    files += sorted((folder / "tests").glob("*.yaml"))
     return [f for f in files if f.is_file()]

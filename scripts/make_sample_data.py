@@ -27,6 +27,7 @@ from kaohe_rules.cycle import half_year  # noqa: E402
 from kaohe_rules.data import read_data  # noqa: E402
 from kaohe_rules.engine import evaluate_year  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
+from kaohe_rules.scoring import members  # noqa: E402
 
 SEED = 20240425  # the day the 2023 indicators were published, as a fixed seed
 NOTE = (
@@ -130,6 +131,7 @@ def generate(year: int, earlier: list[list] | None = None, half: bool = False) -
                     for row in values[-2 * len(indicators) : -len(indicators)]
                 ]
                 facts[-1][2:] = facts[-2][2:]
+    values += _special_values(ruleset, resolved, year)
     _write(folder / "指标值.csv", ["编号", "名称", "指标", "值"], values)
     _write(folder / "年度数据.csv", ["编号", "名称", *(i.name for i in items)], facts)
     if half:
@@ -137,6 +139,18 @@ def generate(year: int, earlier: list[list] | None = None, half: bool = False) -
     history = earlier if earlier is not None else _history(rng, ruleset, [year - 2, year - 1])
     _write(folder / "历史.csv", ["编号", "名称", "年度", "等次", "总分", "名次"], history)
     return history + _results(ruleset, folder)
+
+
+def _special_values(ruleset: m.RuleSet, resolved, year: int) -> list[list]:
+    """Values for the special assessments' indicators, from a generator of their own so
+    that adding a special assessment leaves every other sample value as it was."""
+    rng = np.random.default_rng(SEED + year + 100)
+    rows = []
+    for special in ruleset.specials:
+        for unit in members(resolved, special):
+            for key, indicator in _indicators(special.domain).items():
+                rows.append([unit.id, unit.name, key, _value(rng, indicator)])
+    return rows
 
 
 def _results(ruleset: m.RuleSet, folder: Path) -> list[list]:

@@ -85,8 +85,10 @@ def validate(rules: tuple[str, ...], fmt: str) -> None:
 def _summary(path: str, loaded) -> str:
     ruleset = loaded.resolved.ruleset
     indicators = sum(len(d.indicators()) for d in ruleset.domains)
+    own = sum(len(s.domain.indicators()) for s in ruleset.specials)
+    specials = f"{len(ruleset.specials)} 项专项考核（{own} 个指标），" if ruleset.specials else ""
     return (
-        f"{path}：{ruleset.year} 年度规则集有效——{len(ruleset.domains)} 个领域，"
+        f"{path}：{ruleset.year} 年度规则集有效——{len(ruleset.domains)} 个领域，{specials}"
         f"{len(ruleset.units)} 个考核对象，{indicators} 个指标，"
         f"{len(loaded.resolved.programs)} 个公式"
     )

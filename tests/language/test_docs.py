@@ -16,6 +16,7 @@ DOCS = [
     ROOT / "docs" / "analysis.md",
     ROOT / "docs" / "report.md",
     ROOT / "docs" / "archive.md",
+    ROOT / "docs" / "special.md",
     ROOT / "README.md",
 ]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]

@@ -122,3 +122,50 @@ def test_a_special_selecting_nobody_is_a_warning(tmp_path: Path) -> None:
     special.write_text(text, encoding="utf-8")
     warnings = load_rules(rules).warnings
     assert [w.code for w in warnings if "没有选中任何单位" in w.message] == ["KH233"]
+
+
+def test_the_bundled_2024_rules_run_their_special_assessment_first(tmp_path: Path) -> None:
+    out = tmp_path / "2024.json"
+    _run(["evaluate", "-o", str(out)])
+    body = json.loads(out.read_text(encoding="utf-8"))
+    table = body["专项考核"]
+    assert len(table) == 15 and {r["类别"] for r in table} == {"设区市", "牵头部门"}
+    best = {r["名称"] for r in table if r["等次"] == "优秀"}
+    assert all(r["计入加分"] == (0.5 if r["名称"] in best else 0) for r in table)
+    results = {r["名称"]: r for r in body["结果"]}
+    assert {n for n, r in results.items() if r["营商环境优秀"] == "是"} == best
+    assert results["淳安县"]["营商环境优秀"] == "否"  # not a member: a yes/no label says no
+    entry = json.loads(_run(["explain", sorted(best)[0], "--format", "json"]))
+    given = [i for i in entry["加减分"]["明细"] if i["名称"] == "专项考核 营商环境"]
+    assert [i["计入"] for i in given] == ["0.5"]
+
+
+def test_the_half_year_runs_without_special_assessments(tmp_path: Path) -> None:
+    out = tmp_path / "H1.json"
+    _run(["evaluate", "--period", "H1", "-o", str(out)])
+    body = json.loads(out.read_text(encoding="utf-8"))
+    assert "专项考核" not in body
+    assert all("营商环境优秀" not in row for row in body["结果"])
+
+
+def test_diff_and_fmt_know_special_assessments() -> None:
+    from kaohe_rules.fmt import schema_for
+
+    text = _run(["diff", str(ROOT / "rules" / "2023"), str(ROOT / "rules" / "2024")])
+    assert "新增 专项考核：营商环境" in text
+    assert schema_for(ROOT / "rules" / "2024" / "专项" / "营商环境.yaml") == "special.schema.json"
+
+
+def test_diff_shows_a_changed_special_assessment(tmp_path: Path) -> None:
+    import shutil
+
+    new = tmp_path / "新"
+    shutil.copytree(HERE / "rules", new)
+    special = new / "专项" / "赛事保障.yaml"
+    text = special.read_text(encoding="utf-8")
+    text = text.replace('"Y05", "B02"]', '"Y05"]').replace("则 1 否则 0", "则 2 否则 0")
+    special.write_text(text, encoding="utf-8")
+    out = _run(["diff", str(HERE / "rules"), str(new)])
+    lines = [line for line in out.splitlines() if line.startswith("  [专项考核 赛事保障]")]
+    assert len(lines) == 2, out
+    assert "对象" in lines[0] and "计入综合考核 加分" in lines[1]
