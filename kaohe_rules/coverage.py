@@ -5,7 +5,8 @@ regions of a 线性/功效系数 indicator (below the start, between, at or beyo
 target), both sides of every ``if`` in every formula, every tier rule (it placed
 a unit), every label (true for a unit, or a value), every bonus and deduction
 item (non-zero), every veto (triggered) and every 一单位一策 variant (its unit
-was evaluated).
+was evaluated). Special assessments count like domains, and each of their
+计入综合考核 items is an item (it gave a member something: points, a veto, a label).
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def domain_exprs(domain: m.Domain) -> Iterator[m.Expr]:
         yield label.expr
 
 
+def _gave(column: np.ndarray) -> bool:
+    """A contribution gave some member something: points, a veto, a yes or a value."""
+    if column.dtype == object:
+        return any(v is not None for v in column)
+    return bool((np.nan_to_num(column) != 0).any())
+
+
 def _conds(node: ast.Node) -> Iterator[ast.Cond]:
     stack = [node]
     while stack:
@@ -72,8 +80,14 @@ class Coverage:
         self.branches: dict[int, tuple[ast.Cond, set[bool]]] = {}
         self.hit: set[tuple] = set()
         self.items: dict[tuple, Item] = {}
-        for domain in resolved.ruleset.domains:
+        for domain in resolved.ruleset.scored():
             self._declare(domain)
+        for special in resolved.ruleset.specials:
+            for given in special.contributions:
+                text = f"{special.name} › 计入{given.kind} {given.name}"
+                key = (special.name, "计入", given.kind, given.name)
+                self.items[key] = Item("计入综合考核", text, given.span)
+                self._branches(special.name, given.expr)
 
     def _declare(self, domain: m.Domain) -> None:
         d = domain.name
@@ -91,14 +105,7 @@ class Coverage:
                     text = f"{d} › {indicator.id} {region}"
                     self.items[(d, "线性", id(indicator), region)] = Item("线性", text, where)
         for expr in domain_exprs(domain):
-            program = self.resolved.programs.get(expr)
-            if program is None:
-                continue
-            for cond in _conds(program.node):
-                for side in (True, False):
-                    word = "则/then" if side else "否则/else"
-                    text = f"{d} › {expr.text.strip()[:40]} 的 {word} 分支"
-                    self.items[("分支", id(cond), side)] = Item("分支", text, cond.span)
+            self._branches(d, expr)
         rules = domain.tiers.rules if domain.tiers else ()
         for index, rule in enumerate(rules):
             text = f"{d} › 等次规则第 {index + 1} 条（{rule.tier}）"
@@ -114,10 +121,25 @@ class Coverage:
             text = f"{d} › 一单位一策 {variant.unit}"
             self.items[(d, "一单位一策", variant.unit)] = Item("一单位一策", text, variant.span)
 
+    def _branches(self, d: str, expr: m.Expr) -> None:
+        program = self.resolved.programs.get(expr)
+        if program is None:
+            return
+        for cond in _conds(program.node):
+            for side in (True, False):
+                word = "则/then" if side else "否则/else"
+                text = f"{d} › {expr.text.strip()[:40]} 的 {word} 分支"
+                self.items[("分支", id(cond), side)] = Item("分支", text, cond.span)
+
     def record(self, evaluation: Evaluation) -> None:
         """Mark what one case's evaluation exercised."""
         for result in evaluation.domains:
             self._record_domain(result)
+        for done in evaluation.specials:
+            self._record_domain(done.result)
+            for given, column in done.values.items():
+                if _gave(column):
+                    self.hit.add((done.special.name, "计入", given.kind, given.name))
         for node, outcomes in self.branches.values():
             for side in outcomes:
                 self.hit.add(("分支", id(node), side))
