@@ -84,6 +84,7 @@ CODES: dict[str, str] = {
     "KH310": "bad-history",
     "KH311": "condition-missing",
     "KH312": "quota-not-integer",
+    "KH313": "output-unwritable",
     # KH4xx: the results archive
     "KH401": "archive-unreadable",
     "KH402": "not-an-archive",

@@ -190,9 +190,27 @@ def _json_text(evaluation: Evaluation) -> str:
         **{
             name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()
         },
-        "警告": [w.to_dict() for w in evaluation.warnings],
+        "警告": [_portable(w.to_dict(), evaluation) for w in evaluation.warnings],
     }
     return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def _portable(warning: dict, evaluation: Evaluation) -> dict:
+    """A warning naming its file relative to the rule set or data folder, not as the path was
+    typed: the same inputs elsewhere have the same fingerprint, so they give the same bytes."""
+    from kaohe_rules.assemble import display_path
+
+    rules = evaluation.resolved.ruleset.folder.resolve()
+    names = {}
+    for path, folder in [
+        *((f, rules) for f in evaluation.resolved.ruleset.files),
+        *((f, f.resolve().parent) for f in evaluation.data.files),
+    ]:
+        portable = os.path.relpath(path.resolve(), folder).replace(os.sep, "/")
+        names[display_path(path)] = names[str(path)] = portable
+    if warning["file"] in names:
+        warning["file"] = names[warning["file"]]
+    return warning
 
 
 def _xlsx_bytes(evaluation: Evaluation) -> bytes:
@@ -220,6 +238,11 @@ def workbook(sheets: dict[str, list[list[object]]], frozen: tuple[str, ...] = ()
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":
+                    # openpyxl reads any text starting with = as a formula; text taken from
+                    # rule or data files (a unit's name) must never run when Excel opens it.
+                    cell.data_type = "s"
         if name in frozen:
             sheet.freeze_panes = "A2"
     buffer = io.BytesIO()

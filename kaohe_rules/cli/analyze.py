@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, bundled_years, run_year
-from kaohe_rules.cli.output import FILE, output_path, write_output
+from kaohe_rules.cli.output import FILE, inputs_of, output_path, write_output
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
@@ -38,7 +38,9 @@ def _year_options(function):
     return function
 
 
-def _emit(table, fmt: str | None, output: str | None, text: str | None = None) -> None:
+def _emit(
+    table, fmt: str | None, output: str | None, text: str | None = None, inputs: list = ()
+) -> None:
     """Print or write ``table`` in the chosen format, the file written atomically."""
     from kaohe_rules.analysis import render
 
@@ -50,7 +52,7 @@ def _emit(table, fmt: str | None, output: str | None, text: str | None = None) -
             raise click.BadParameter("xlsx 须用 -o 写到文件", param_hint="--format")
         click.echo(render(table, fmt, text).decode("utf-8-sig"), nl=False)
         return
-    write_output(output_path(output), render(table, fmt, text))
+    write_output(output_path(output), render(table, fmt, text), inputs)
     click.echo(f"已写出 {path}（{len(table.rows)} 行）")
 
 
@@ -84,7 +86,7 @@ def indicators(year, rules, data, encoding, fmt, output) -> None:
     from kaohe_rules.analysis import indicator_table
 
     evaluation = run_year(year, rules, data, encoding)
-    _emit(indicator_table(evaluation), fmt, output)
+    _emit(indicator_table(evaluation), fmt, output, inputs=inputs_of(evaluation))
     _warn(evaluation)
 
 
@@ -101,7 +103,7 @@ def domains(year, rules, data, encoding, fmt, output) -> None:
     from kaohe_rules.analysis import domain_table
 
     evaluation = run_year(year, rules, data, encoding)
-    _emit(domain_table(evaluation), fmt, output)
+    _emit(domain_table(evaluation), fmt, output, inputs=inputs_of(evaluation))
     _warn(evaluation)
 
 
@@ -156,4 +158,5 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
         _warn(evaluation, year)
         evaluations.append((year, evaluation))
     result = trend_of(evaluations, top)
-    _emit(result.table, fmt, output, trend_text(result))
+    inputs = [path for _year, done in evaluations for path in inputs_of(done)]
+    _emit(result.table, fmt, output, trend_text(result), inputs)

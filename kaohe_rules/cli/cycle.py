@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.evaluate import _common, run_year
-from kaohe_rules.cli.output import FILE, TABLES, output_path, write_output
+from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.source import align
 
 FEEDBACK_HEADER = [
@@ -65,7 +65,13 @@ def _text(header: list[str], rows: list[list]) -> str:
     return "\n".join(align([header, *cells]))
 
 
-def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, list[list]]) -> None:
+def _write(
+    path: Path,
+    header: list[str],
+    rows: list[list],
+    sheets: dict[str, list[list]],
+    inputs: list[Path],
+) -> None:
     """rows (under header) as .json or .csv; .xlsx has the sheets, each with its header row."""
     import csv
     import io
@@ -84,7 +90,7 @@ def _write(path: Path, header: list[str], rows: list[list], sheets: dict[str, li
         content = buffer.getvalue().encode("utf-8-sig")
     else:
         content = workbook({_sheet_title(name): rows for name, rows in sheets.items()})
-    write_output(path, content)
+    write_output(path, content, inputs)
 
 
 def _sheet_title(name: str) -> str:
@@ -117,7 +123,7 @@ def feedback(year, rules, data, encoding, period, output) -> None:
         for row in rows:
             counts[(row[2], row[3], row[0])] = counts.get((row[2], row[3], row[0]), 0) + 1
         sheets["各单位问题数"] = [COUNT_HEADER, *([*key, n] for key, n in counts.items())]
-        _write(path, FEEDBACK_HEADER, rows, sheets)
+        _write(path, FEEDBACK_HEADER, rows, sheets, inputs_of(evaluation))
         click.echo(f"已写出 {output}（{len(rows)} 个问题，{len(counts)} 个单位）")
     else:
         click.echo(_text(FEEDBACK_HEADER, rows))
@@ -137,7 +143,8 @@ def attribute(year, rules, data, encoding, period, output) -> None:
     evaluation = run_year(year, rules, data, encoding, period)
     rows = attribute_rows(evaluation)
     if output:
-        _write(path, ATTRIBUTE_HEADER, rows, {"实绩到人": [ATTRIBUTE_HEADER, *rows]})
+        sheets = {"实绩到人": [ATTRIBUTE_HEADER, *rows]}
+        _write(path, ATTRIBUTE_HEADER, rows, sheets, inputs_of(evaluation))
         click.echo(f"已写出 {output}（{len(rows)} 行）")
     else:
         click.echo(_text(ATTRIBUTE_HEADER, rows))

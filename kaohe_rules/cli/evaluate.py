@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.output import FILE, TABLES, output_path, write_output
+from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.resources import data_path
 
@@ -181,7 +181,7 @@ def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
     evaluation = run_year(year, rules, data, encoding, period)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if path:
-        write_output(path, render(evaluation, path.suffix.lower()))
+        write_output(path, render(evaluation, path.suffix.lower()), inputs_of(evaluation))
         count = sum(len(d.units) for d in evaluation.domains)
         click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
     else:

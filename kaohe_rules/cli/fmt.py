@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.validate import rules_folders
+from kaohe_rules.source import os_reason
 
 
 @click.command("fmt")
@@ -22,13 +23,18 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
     from ruamel.yaml.error import YAMLError
 
     from kaohe_rules.assemble import display_path
+    from kaohe_rules.cli.output import write_output
     from kaohe_rules.fmt import format_text, rule_files, schema_for
-    from kaohe_rules.report import write_atomically
 
     pending: list[Path] = []
     for folder in rules_folders(rules):
         for path in rule_files(folder):
-            text = path.read_text(encoding="utf-8")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                reason = os_reason(error) if isinstance(error, OSError) else "不是 UTF-8 编码"
+                click.echo(f"{path}：无法读取（{reason}），先用 kaohe validate 检查", err=True)
+                click.get_current_context().exit(1)
             try:
                 formatted = format_text(text, schema_for(path))
             except YAMLError as error:
@@ -39,7 +45,7 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
             if formatted != text:
                 pending.append(path)
                 if not check:
-                    write_atomically(path, formatted.encode("utf-8"))
+                    write_output(path, formatted.encode("utf-8"))
     verb = "需要整理" if check else "已整理"
     for path in pending:
         click.echo(f"{verb}：{display_path(path)}")

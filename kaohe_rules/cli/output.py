@@ -37,11 +37,44 @@ def output_path(output: str, suffixes: tuple[str, ...] = (), shown: str = "") ->
     return path
 
 
-def write_output(path: Path, content: bytes) -> None:
-    """Write atomically (see report.write_atomically); a failure is a usage error, not a crash."""
+class OutputError(click.ClickException):
+    """A file that cannot or must not be written: said with its code, without a usage banner."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: error KH313 output-unwritable: {reason}")
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+def inputs_of(evaluation) -> list[Path]:
+    """The files a year's evaluation read: its rule files and data files."""
+    return [*evaluation.resolved.ruleset.files, *evaluation.data.files]
+
+
+def write_output(path: Path, content: bytes, inputs: list[Path] = ()) -> None:
+    """Write atomically (see report.write_atomically), never over one of the run's
+    ``inputs`` nor as a data file beside them; a failure is KH313, not a crash."""
     from kaohe_rules.report import write_atomically
 
+    _not_an_input(path, inputs)
     try:
         write_atomically(path, content)
     except OSError as error:
-        raise click.BadParameter(f"无法写出 {path}：{os_reason(error)}", param_hint="-o") from None
+        raise OutputError(path, f"无法写出：{os_reason(error)}") from None
+
+
+def _not_an_input(path: Path, inputs: list[Path]) -> None:
+    target = path.resolve()
+    for source in inputs:
+        if target == source.resolve():
+            raise OutputError(path, "这是本次计算读入的文件，不能用输出覆盖它")
+    folders = {source.resolve().parent for source in inputs if source.suffix.lower() in _DATA}
+    if target.suffix.lower() in _DATA and target.parent in folders:
+        reason = "在数据文件夹中，下次计算会把它当作数据读入；请写到别的文件夹"
+        raise OutputError(path, reason)
+
+
+_DATA = (".csv", ".xlsx")  # what read_data takes from a data folder

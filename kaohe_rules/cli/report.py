@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kaohe_rules.cli.evaluate import _common, run_year
-from kaohe_rules.cli.output import FILE, output_path, write_output
+from kaohe_rules.cli.output import FILE, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, render_text
 
 DEFAULT_OUTPUT = "考核报告.html"
@@ -40,6 +40,6 @@ def report(output, unit, **common) -> None:
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
         click.get_current_context().exit(1)
-    write_output(path, page.encode("utf-8"))
+    write_output(path, page.encode("utf-8"), inputs_of(evaluation))
     count = sum(len(d.units) for d in evaluation.domains)
     click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")

@@ -170,7 +170,8 @@ def test_feedback_workbook_is_byte_identical_and_has_no_negative_zero(tmp_path: 
 def test_feedback_to_an_unwritable_place_is_a_clear_error() -> None:
     # /sys refuses new files even to root, which CI may well be
     result = CliRunner().invoke(cli, ["feedback", *ARGS, "-o", "/sys/问题.csv"])
-    assert result.exit_code == 2 and "无法写出 /sys/问题.csv：没有权限" in result.output
+    assert result.exit_code == 2
+    assert "/sys/问题.csv: error KH313 output-unwritable: 无法写出：没有权限" in result.output
 
 
 def test_output_to_a_folder_is_refused_in_chinese(tmp_path: Path) -> None:
