@@ -32,8 +32,9 @@ def check(resolved: Resolved, errors: Collector) -> None:
         _sums(domain, errors)
         _variants(ruleset, domain, errors)
         _tiers(domain, resolved, errors)
+    given: set[str] = set()  # labels special assessments give, across all of them
     for special in ruleset.specials:
-        _special(ruleset, special, resolved, errors)
+        _special(ruleset, special, resolved, errors, given)
     if not errors.has_errors:
         # An expression that failed to compile would make its names look unused.
         _unused_data(ruleset, resolved, errors)
@@ -90,7 +91,9 @@ def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
             errors.error("KH220", message, label.span)
 
 
-def _special(ruleset: m.RuleSet, special: m.Special, resolved: Resolved, errors: Collector):
+def _special(
+    ruleset: m.RuleSet, special: m.Special, resolved: Resolved, errors: Collector, given: set[str]
+) -> None:
     """A special assessment is checked as a domain over its members; its name and the labels
     it gives must not clash with the domains', and it should select someone."""
     domain = special.domain
@@ -110,13 +113,15 @@ def _special(ruleset: m.RuleSet, special: m.Special, resolved: Resolved, errors:
     taken = {label.name for d in (*ruleset.domains, domain) for label in d.labels}
     taken |= {n for d in ruleset.domains for n in (*(p.id for p in d.papers), *d.all_ids())}
     taken |= {item.name for d in ruleset.scored() for item in d.data_items}
-    taken |= {item.name for item in ruleset.data_items}
+    taken |= {item.name for item in ruleset.data_items} | given
     for item in special.contributions:
         program = resolved.programs.get(item.expr)
         if item.kind == "标签" and (item.name in RESERVED or item.name in taken):
-            message = f"专项考核给出的标签 '{item.name}' 与领域或本专项的标签、保留名称重复"
+            message = f"专项考核给出的标签 '{item.name}' 与领域、专项考核的标签或其他名称重复"
             errors.error("KH220", message, item.span)
-        taken.add(item.name)
+        if item.kind == "标签":
+            taken.add(item.name)
+            given.add(item.name)
         if program is not None:
             _tier_names(f"专项考核 {special.name} 计入{item.kind}", program, domain, errors)
 
