@@ -154,8 +154,21 @@ def _load(path: Path | None, where: Span | None, errors: Collector) -> object:
         )
         return None
     try:
-        return load_file(path, display_path(path))
+        document = load_file(path, display_path(path))
     except KaoheError as error:
         for diagnostic in error.diagnostics:
             errors.add(diagnostic)
         return None
+    if not isinstance(document, YMap):
+        # A list or a bare value where a mapping of keys belongs: say so at the file.
+        span = getattr(document, "span", None) or Span(display_path(path), 1, 1, 1, 2)
+        message = f"{path.name} 应是一个映射（键: 值），这里是{_kind(document)}"
+        errors.error("KH212", message, span)
+        return None
+    return document
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "列表"
+    return "文本" if isinstance(value, str) else f"单个值 {value!r}"

@@ -273,6 +273,10 @@ def _check_method(
     iid: str, method: str, direction: str, spec: YMap, span: Span, errors: Collector
 ) -> None:
     """The parameters a scoring method needs are there, and agree with the direction."""
+    full = number(spec.get("满分"))
+    if full is not None and full < 0:
+        message = f"指标 {iid} 的满分不能是负数，这里是 {number_text(full)}"
+        errors.error("KH214", message, spec.values_at["满分"])
     if "计分" in spec and "计分方法" in spec:
         where = spec.keys_at["计分"]
         errors.error("KH231", f"指标 {iid} 同时写了 计分方法 和 计分，只能写一个", where)

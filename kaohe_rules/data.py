@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
+from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.source import Span
@@ -52,6 +52,7 @@ class DataSet:
     history: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
 
     @classmethod
     def empty(cls, ruleset: m.RuleSet) -> DataSet:
@@ -115,15 +116,21 @@ def read_data(
         for p in folder.iterdir()
         if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")  # Excel locks
     )
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in _UNSUPPORTED and not path.name.startswith("~$"):
+            message = f"不支持 {path.suffix} 文件，其中的数据不会被读入"
+            hint = "在 Excel 中另存为 .xlsx 或 CSV（UTF-8）"
+            errors.error("KH308", message, Span(str(path), 1, 1, 1, 1), hint)
     if not files:
         span = Span(str(folder), 1, 1, 1, 1)
-        raise KaoheError([Diagnostic("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)])
+        errors.error("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)
+        errors.raise_if_errors()
     for path in files:
         for sheet, frame in _frames(path, encoding, errors):
             reader.read(path, sheet, frame)
     errors.raise_if_errors()
     data = reader.data
-    data.history, data.files = reader.history, files
+    data.history, data.files, data.where = reader.history, files, reader.seen
     absent = [u for u, has in zip(ruleset.units, data.present, strict=True) if not has]
     if absent:
         names = "、".join(u.name for u in absent[:10]) + ("等" if len(absent) > 10 else "")
@@ -131,6 +138,11 @@ def read_data(
         span = Span(str(folder), 1, 1, 1, 1)
         data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
     return data
+
+
+# Spreadsheet formats a data folder may hold by mistake: refused, not skipped, so their
+# values are never silently left out.
+_UNSUPPORTED = (".xls", ".xlsm", ".xlsb", ".ods", ".numbers", ".tsv")
 
 
 @dataclass
@@ -166,15 +178,21 @@ def _csv(path: Path, encoding: str | None) -> _Table:
         try:
             text = data.decode(candidate)
             break
-        except (UnicodeDecodeError, LookupError):
+        except LookupError:
+            raise ValueError(f"没有叫 {candidate} 的编码") from None
+        except UnicodeDecodeError:
             continue
     else:
+        if encoding:
+            raise ValueError(f"文件不是 {encoding} 编码")
         raise ValueError("编码不是 UTF-8 或 GB18030，可用 --encoding 指定")
     raw = text.split("\n")
     reader = csv.reader(io.StringIO(text, newline=""))
     header, rows, lines, header_line = None, [], [], 1
+    line, ended = 1, 0
     for record in reader:
-        line = reader.line_num  # the last physical line of the record
+        # A quoted cell may hold line breaks: a record starts on the line after the last one.
+        line, ended = ended + 1, reader.line_num
         if header is None:
             if not record or record[0].startswith("#"):
                 continue  # leading "# …" lines are comments (sample files say they are synthetic)
@@ -204,9 +222,10 @@ def _workbook(path: Path) -> list[tuple[str, _Table]]:
             continue
         file = f"{path}[{sheet.title}]"
         if sheet.merged_cells.ranges:
-            merged = sorted(str(r) for r in sheet.merged_cells.ranges)[0]
-            message = f"工作表有合并单元格（{merged}），每个值须在自己的单元格里"
-            raise _SheetProblem(Diagnostic("KH308", message, Span(file, 1, 1, 1, 2)))
+            first = min(sheet.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col))
+            message = f"工作表有合并单元格（{first}），每个值须在自己的单元格里"
+            row, col = first.min_row, first.min_col
+            raise _SheetProblem(Diagnostic("KH308", message, Span(file, row, col, row, col + 1)))
         cells = []
         for row, with_formulas in zip(
             sheet.iter_rows(values_only=True),
@@ -231,6 +250,9 @@ def _workbook(path: Path) -> list[tuple[str, _Table]]:
             rows = [row for _n, row in numbered]
             lines = [n for n, _r in numbered]
             out.append((sheet.title, _Table(header, rows, lines, header_line=skip + 1)))
+    if not out:
+        message = "工作簿中没有数据：可见的工作表都是空的，第一行应是列名"
+        raise _SheetProblem(Diagnostic("KH308", message, Span(str(path), 1, 1, 1, 2)))
     return out
 
 
@@ -421,8 +443,13 @@ class _Reader:
             return
         low, high = item.minimum, item.maximum
         if (low is not None and number < low) or (high is not None and number > high):
-            bounds = f"{'' if low is None else low:g} ~ {'' if high is None else high:g}"
-            self.errors.error("KH305", f"{name} 的值 {cell.text} 超出范围 {bounds}", cell.span)
+            if high is None:
+                bounds = f"不能小于 {low:g}"
+            elif low is None:
+                bounds = f"不能大于 {high:g}"
+            else:
+                bounds = f"超出范围 {low:g} ~ {high:g}"
+            self.errors.error("KH305", f"{name} 的值 {cell.text} {bounds}", cell.span)
 
     def _history(self, file: str, columns: list[str], rows, unit_column: str) -> None:
         for index in range(len(rows)):

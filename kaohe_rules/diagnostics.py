@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "KH311": "condition-missing",
     "KH312": "quota-not-integer",
     "KH313": "output-unwritable",
+    "KH314": "value-not-used",
     # KH4xx: the results archive
     "KH401": "archive-unreadable",
     "KH402": "not-an-archive",

@@ -16,10 +16,10 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules import ranking, special
 from kaohe_rules.data import DataSet
-from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.resolve import Resolved
-from kaohe_rules.scoring import DomainResult, DomainScorer
+from kaohe_rules.scoring import DomainResult, DomainScorer, roster
 
 STAGES = (
     DomainScorer.categories,
@@ -117,5 +117,39 @@ def evaluate_year(
             else:
                 result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
+    result.warnings += unused_values(result)
     result.fingerprint = fingerprint([*ruleset.files, *data.files])
     return result
+
+
+def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
+    """KH314: indicator values given for units they do not apply to (another domain's
+    indicator, one a unit's 一单位一策 drops, a special assessment it is not in). They change
+    nothing, and are most often a value in the wrong row or column: say so, never drop silently."""
+    resolved, data = evaluation.resolved, evaluation.data
+    names = {i.id for d in resolved.ruleset.scored() for i in d.all_indicators()}
+    names &= data.columns.keys()
+    if not names:
+        return []
+    used = {name: np.zeros(len(data.row), dtype=bool) for name in names}
+    for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
+        rows = roster(resolved, done.domain).rows
+        for name, applies in done.applicable.items():
+            if name in used:
+                used[name][rows[applies]] = True
+    units = resolved.ruleset.units
+    found = []
+    for name in sorted(names):
+        stray = np.flatnonzero(~np.isnan(data.columns[name]) & ~used[name])
+        if not len(stray):
+            continue
+        first = units[stray[0]]
+        listed = "、".join(units[i].name for i in stray[:5]) + ("等" if len(stray) > 5 else "")
+        message = (
+            f"{name} 的值用不上：这个指标不适用于 {listed}（{len(stray)} 个单位；"
+            "不是其领域或所参加专项考核的指标，或被一单位一策删除）"
+        )
+        span = data.where.get((first.id, name))
+        hint = "检查是否填错了行或列"
+        found.append(Diagnostic("KH314", message, span, hint, severity=Severity.WARNING))
+    return found

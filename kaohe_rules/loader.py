@@ -11,6 +11,7 @@ Scalars resolve as in YAML 1.2: only ``true``/``false`` are truth values (so
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import ClassVar
@@ -149,11 +150,21 @@ def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
 
 
 def _construct_int(loader: _Loader, node: ScalarNode) -> int:
+    digits = node.value.lstrip("+-")
+    if len(digits) > 1 and digits.startswith("0"):
+        # 0330 would silently become 330: an id or code with a leading zero is text.
+        message = f"{node.value} 以 0 开头，读作数值会丢掉前导零"
+        hint = f'编号、代码等请加引号，如 "{node.value}"；数值请去掉前导零'
+        raise _LoadProblem("KH212", message, _span(loader.file, node), hint)
     return int(node.value)  # base 10: YAML 1.1 would read 012 as octal
 
 
 def _construct_float(loader: _Loader, node: ScalarNode) -> float:
-    return float(node.value)
+    value = float(node.value)
+    if not math.isfinite(value):
+        message = f"数值 {node.value} 超出范围（绝对值须小于 1e308）"
+        raise _LoadProblem("KH214", message, _span(loader.file, node))
+    return value
 
 
 def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
@@ -242,12 +253,29 @@ def _read_text(path: Path, file: str) -> str:
         span = Span(file, line, column, line, column + 1)
         raise _failure("KH204", "文件中有 NUL 字节，不是文本文件", span)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line, column = _position_of(data, error.start)
         span = Span(file, line, column, line, column + 1)
         hint = "用编辑器另存为 UTF-8（Excel 导出的 GBK/GB18030 文件需要转换）"
         raise _failure("KH204", "文件不是 UTF-8 编码", span, hint) from None
+    hidden = _INVISIBLE.search(text)
+    if hidden:
+        # YAML refuses these (or, for U+FEFF, mis-reads the line) without saying where.
+        before = text[: hidden.start()]
+        line = before.count("\n") + 1
+        column = hidden.start() - (before.rfind("\n") + 1) + 1
+        char = hidden.group()
+        what = "看不见的字符" if char == "\ufeff" else "控制字符"
+        message = f"文件中有{what} U+{ord(char):04X}"
+        hint = "删除它（常见于从网页或 Word 复制的文字）"
+        raise _failure("KH204", message, Span(file, line, column, line, column + 1), hint)
+    return text
+
+
+# Control characters YAML does not allow, and U+FEFF, which YAML silently mis-reads mid-file.
+# (Zero-width spaces are left to the expression checker, which names them: KH104.)
+_INVISIBLE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe\uffff]")
 
 
 def _position_of(data: bytes, offset: int) -> tuple[int, int]:
@@ -299,6 +327,14 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagno
         # Point at the bracket or quote left open, not at the end of the file.
         mark = error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    opened = _unclosed_quote(text, line)
+    if opened is not None:
+        # A quote left open swallows the lines after it; libyaml notices only where the
+        # swallowed text stops making sense, often far below.
+        line, column = opened
+        span = Span(file, line, column, line, column + 1)
+        hint = '在这一行的值末尾补上 "，或去掉开头的 "'
+        return Diagnostic("KH201", "YAML 格式错误：引号没有闭合", span, hint)
     span = Span(file, line, column, line, column + 1)
     problem = error.problem or "格式错误"
     if "<stream end>" in problem:
@@ -309,6 +345,8 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagno
         if 0 < line <= len(lines) and column <= len(lines[line - 1])
         else ""
     )
+    if "maximum nesting depth" in problem:
+        return Diagnostic("KH206", f"嵌套超过 {MAX_DEPTH} 层", span, "规则文件不需要这么深的结构")
     if char == "\t" or "\\t" in problem:
         return Diagnostic(
             "KH203", "YAML 不能用 Tab 缩进", span, "把 Tab 换成空格（通常两个空格一级）"
@@ -316,6 +354,30 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagno
     return Diagnostic(
         "KH201", f"YAML 格式错误：{_PROBLEMS.get(problem, problem)}", span, _yaml_hint(problem)
     )
+
+
+def _unclosed_quote(text: str, before: int) -> tuple[int, int] | None:
+    """(line, column) of the first double quote opened and not closed on its own line,
+    on a line above ``before``; None when every line closes its quotes."""
+    for number, raw in enumerate(text.splitlines()[: before - 1], 1):
+        opened, escaped = None, False
+        for column, char in enumerate(raw, 1):
+            if opened is not None:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    opened = None
+            elif char == '"':
+                opened = column
+            elif char == "#" and (column == 1 or raw[column - 2] in " \t"):
+                break  # a comment: quotes in it mean nothing
+            elif char == "'":
+                break  # single-quoted text may hold " freely; do not guess
+        if opened is not None:
+            return number, opened
+    return None
 
 
 _PROBLEMS = {

@@ -17,7 +17,7 @@ from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
-from kaohe_rules.resolve import RESERVED, Resolved, unit_symbols
+from kaohe_rules.resolve import PARAMETERS, RESERVED, Resolved, unit_symbols
 from kaohe_rules.scoring import members
 from kaohe_rules.source import Span
 
@@ -214,9 +214,19 @@ def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
                 message = f"指标 '{target}' 已在 删除指标 中，不能再调整它的 {parameter}"
                 errors.add(Diagnostic("KH227", message, span, None, context))
                 continue
-            known = target in indicator_ids | {a.id for a in variant.add}
+            indicators = indicator_ids | {a.id for a in variant.add}
+            known = target in indicators
             if parameter == "权重":
                 known = target in papers
+                if target in indicators:
+                    allowed = "、".join(PARAMETERS)
+                    message = f"'{target}' 是指标，权重 只能调整考卷；指标可调整 {allowed}"
+                    errors.add(Diagnostic("KH227", message, span, None, context))
+                    continue
+            elif target in papers and target not in indicators:
+                message = f"'{target}' 是考卷，考卷只能调整 权重"
+                errors.add(Diagnostic("KH227", message, span, None, context))
+                continue
             if not known:
                 message = f"调整的对象 '{target}' 不存在"
                 hint = suggest(target, indicator_ids | set(papers))

@@ -46,6 +46,16 @@ def _indicators(domain: m.Domain) -> dict[str, m.Indicator]:
     return found
 
 
+def _applies(domain: m.Domain, unit: m.Unit) -> set[str]:
+    """The indicator ids that score this unit: its domain's, less what its 一单位一策 drops,
+    plus what it adds."""
+    ids = {i.id for i in domain.indicators()}
+    for variant in domain.variants:
+        if variant.unit in (unit.id, unit.name):
+            ids = (ids - set(variant.drop)) | {a.id for a in variant.add}
+    return ids
+
+
 def _typical(indicator: m.Indicator) -> tuple[float, float]:
     """A centre and a spread for an indicator's values."""
     start = indicator.floor if indicator.floor is not None else indicator.ceiling
@@ -116,21 +126,25 @@ def generate(year: int, earlier: list[list] | None = None, half: bool = False) -
         indicators = _indicators(domain)
         units = ruleset.units_of(domain.name)
         for position, unit in enumerate(units):
+            applies = _applies(domain, unit)
             for key, indicator in indicators.items():
                 value = ANCHORS.get((unit.name, key), _value(rng, indicator))
                 if rng.random() < 0.004:
                     value = ""  # a few cells left empty on purpose: the missing-data policy
-                values.append([unit.id, unit.name, key, value])
+                # Drawn for every unit so the seeded stream (and every other value) stays put,
+                # written only where the indicator applies: anything else is KH314.
+                values.append([unit.id, unit.name, key, value, key in applies])
             mine = set(map(id, shared + own[domain.name]))
             facts.append(
                 [unit.id, unit.name, *(_item_value(rng, i) if id(i) in mine else "" for i in items)]
             )
             if position == 3:  # a tie: the fourth unit reports exactly what the third did
                 values[-len(indicators) :] = [
-                    [unit.id, unit.name, row[2], row[3]]
+                    [unit.id, unit.name, row[2], row[3], row[2] in applies]
                     for row in values[-2 * len(indicators) : -len(indicators)]
                 ]
                 facts[-1][2:] = facts[-2][2:]
+    values = [row[:4] for row in values if row[4]]
     values += _special_values(ruleset, resolved, year)
     _write(folder / "指标值.csv", ["编号", "名称", "指标", "值"], values)
     _write(folder / "年度数据.csv", ["编号", "名称", *(i.name for i in items)], facts)

@@ -154,7 +154,8 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
     for year in years:
         rules = str(Path(rules_root) / str(year)) if rules_root else None
         data = str(Path(data_root) / str(year)) if data_root else None
-        evaluation = run_year(year, rules, data, encoding)
+        # With a rules root the folder is the year: --year only picks bundled rule sets.
+        evaluation = run_year(None if rules else year, rules, data, encoding)
         _warn(evaluation, year)
         evaluations.append((year, evaluation))
     result = trend_of(evaluations, top)

@@ -79,6 +79,10 @@ def run_year(
     progress = _Progress()
     try:
         loaded = load_rules(rules_folder)
+        declared = loaded.resolved.ruleset.year
+        if rules is not None and year is not None and year != declared:
+            message = f"--year 是 {year}，而 {rules} 是 {declared} 年度的规则集"
+            raise click.BadParameter(message, param_hint="--year")
         resolved = half_year(loaded.resolved) if period == "H1" else loaded.resolved
         # Names are checked against the whole year's rules: half-year data may well
         # carry indicators that have no half-year target.
@@ -142,11 +146,25 @@ HISTORY_ARCHIVE_OPTION = click.option(
     help="往年结果（等次、总分、名次）从 kaohe publish 的归档读取，与数据中的 历史.csv 合并",
 )
 
+
+def _known_encoding(_ctx, _param, value: str | None) -> str | None:
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise click.BadParameter(f"没有叫 {value} 的编码（可用 utf-8、gb18030 等）") from None
+    return value
+
+
 _COMMON = [
     click.option("--year", type=int, help="内置规则集与示例数据的年度（默认最新）"),
     click.option("--rules", "rules", help="规则集文件夹"),
     click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
-    click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"),
+    click.option(
+        "--encoding", callback=_known_encoding, help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"
+    ),
     click.option(
         "--period",
         type=click.Choice(["全年", "H1"]),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.validate import rules_folders
+from kaohe_rules.diagnostics import render_text
 from kaohe_rules.source import os_reason
 
 
@@ -37,10 +38,9 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
                 click.get_current_context().exit(1)
             try:
                 formatted = format_text(text, schema_for(path))
-            except YAMLError as error:
-                click.echo(
-                    f"{path}：无法解析，先用 kaohe validate 修正（{error.problem}）", err=True
-                )
+            except YAMLError:
+                click.echo(render_text(_syntax_errors(path)), err=True)
+                click.echo("文件没有改动；先修正上面的问题。", err=True)
                 click.get_current_context().exit(1)
             if formatted != text:
                 pending.append(path)
@@ -52,3 +52,19 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
     if not pending:
         click.echo("格式都已规范。")
     click.get_current_context().exit(1 if check and pending else 0)
+
+
+def _syntax_errors(path: Path) -> list:
+    """Why a rule file does not parse, as kaohe validate says it (code, line, column)."""
+    from kaohe_rules.assemble import display_path
+    from kaohe_rules.diagnostics import Diagnostic, KaoheError
+    from kaohe_rules.loader import load_file
+    from kaohe_rules.source import Span
+
+    try:
+        load_file(path, display_path(path))
+    except KaoheError as error:
+        return error.diagnostics
+    # ruamel refused what our loader reads (a construct only one of them accepts)
+    span = Span(display_path(path), 1, 1, 1, 2)
+    return [Diagnostic("KH201", "YAML 格式错误：无法按原样整理这个文件", span)]

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
+from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.loader import load_file
 from kaohe_rules.merge import merge_patch
 from kaohe_rules.pipeline import load_rules
@@ -78,7 +79,7 @@ def test_merge_patch_semantics(tmp_path: Path) -> None:
 
 def test_yaml_scalars_follow_yaml_1_2(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("a: no\nb: on\nc: 2024-01-01\nd: 1:30\ne: true\nf: 012\n", encoding="utf-8")
+    path.write_text("a: no\nb: on\nc: 2024-01-01\nd: 1:30\ne: true\nf: 12\n", encoding="utf-8")
     assert load_file(path) == {
         "a": "no",
         "b": "on",
@@ -87,6 +88,17 @@ def test_yaml_scalars_follow_yaml_1_2(tmp_path: Path) -> None:
         "e": True,
         "f": 12,
     }
+
+
+def test_a_number_with_a_leading_zero_is_refused_not_changed(tmp_path: Path) -> None:
+    # YAML 1.2 reads 0330 as 330 (1.1 as octal 216): an id would silently lose its zero.
+    path = tmp_path / "s.yaml"
+    path.write_text("编号: 0330\n", encoding="utf-8")
+    with pytest.raises(KaoheError) as raised:
+        load_file(path)
+    (found,) = raised.value.diagnostics
+    assert (found.code, found.span.line, found.span.column) == ("KH212", 1, 5)
+    assert '"0330"' in found.hint
 
 
 def test_validate_command_exit_codes(tmp_path: Path) -> None:
