@@ -162,7 +162,7 @@ def _frames(path: Path, encoding: str | None, errors: Collector):
     span = Span(str(path), 1, 1, 1, 1)
     try:
         if path.suffix.lower() == ".xlsx":
-            return _workbook(path)
+            return _guarded_workbook(path)
         return [(None, _csv(path, encoding))]
     except (OSError, ValueError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as error:
         errors.error("KH308", f"无法读取数据文件：{error}", span)
@@ -208,6 +208,20 @@ def _csv(path: Path, encoding: str | None) -> _Table:
 class _SheetProblem(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
+
+
+def _guarded_workbook(path: Path) -> list[tuple[str, _Table]]:
+    """A damaged .xlsx makes openpyxl raise almost anything (zlib.error, KeyError…): each is
+    the file's fault, said as KH308, never an internal error."""
+    try:
+        return _workbook(path)
+    except (_SheetProblem, OSError):
+        raise
+    except Exception as error:
+        span = Span(str(path), 1, 1, 1, 1)
+        message = f"无法读取工作簿：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
+        hint = "在 Excel 中打开并另存为 .xlsx"
+        raise _SheetProblem(Diagnostic("KH308", message, span, hint)) from None
 
 
 def _workbook(path: Path) -> list[tuple[str, _Table]]:

@@ -151,6 +151,9 @@ def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
 
 def _construct_int(loader: _Loader, node: ScalarNode) -> int:
     digits = node.value.lstrip("+-")
+    if not digits.isdigit():  # an explicit !!int on text
+        message = f"{node.value!r} 不是整数"
+        raise _LoadProblem("KH212", message, _span(loader.file, node))
     if len(digits) > 1 and digits.startswith("0"):
         # 0330 would silently become 330: an id or code with a leading zero is text.
         message = f"{node.value} 以 0 开头，读作数值会丢掉前导零"
@@ -160,7 +163,10 @@ def _construct_int(loader: _Loader, node: ScalarNode) -> int:
 
 
 def _construct_float(loader: _Loader, node: ScalarNode) -> float:
-    value = float(node.value)
+    try:
+        value = float(node.value)
+    except ValueError:  # an explicit !!float on text
+        raise _LoadProblem("KH212", f"{node.value!r} 不是数值", _span(loader.file, node)) from None
     if not math.isfinite(value):
         message = f"数值 {node.value} 超出范围（绝对值须小于 1e308）"
         raise _LoadProblem("KH214", message, _span(loader.file, node))

@@ -1,0 +1,29 @@
+"""(c) Fuzzing the data reader: the golden data with a CSV file edited, or as a workbook.
+
+read_data must answer with a data set or a located KaoheError; a data set that
+reads must evaluate to a complete result (every unit: total, rank, tier).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given
+
+from tests.fuzz import strategies as S
+from tests.fuzz.oracles import check_data
+
+
+@S.ci_settings("data.csv")
+@given(S.strategy("data.csv"))
+def test_edited_csv_data(case: S.CsvCase) -> None:
+    with tempfile.TemporaryDirectory(prefix="kaohe-fuzz-") as scratch:
+        check_data(case, Path(scratch))
+
+
+@S.ci_settings("data.xlsx")
+@given(S.strategy("data.xlsx"))
+def test_edited_workbook_data(case: S.WorkbookCase) -> None:
+    with tempfile.TemporaryDirectory(prefix="kaohe-fuzz-") as scratch:
+        check_data(case, Path(scratch))
