@@ -28,6 +28,7 @@ class Assembled:
     folder: Path
     ruleset: YMap
     roster: YMap | None = None
+    roster_table: Path | None = None  # 名单's 单位 given as a CSV/XLSX file
     domains: dict[str, YMap] = field(default_factory=dict)
     specials: dict[str, YMap] = field(default_factory=dict)  # 专项考核 name → document
     files: list[Path] = field(default_factory=list)
@@ -97,6 +98,16 @@ def _read_level(level: Path, document: YMap, root: Path, out: Assembled, errors:
         if isinstance(loaded, YMap):
             out.roster = loaded
             out.files.append(path)
+            out.roster_table = None
+            table = loaded.get("单位")
+            if isinstance(table, str):  # the units listed in a CSV/XLSX file beside it
+                where = loaded.values_at["单位"]
+                found = _inside(path.parent / table, root, where, errors)
+                if found is not None and not found.is_file():
+                    errors.error("KH208", f"找不到文件 {display_path(found)}", where)
+                elif found is not None:
+                    out.roster_table = found
+                    out.files.append(found)
     for key, documents in (("领域", out.domains), ("专项考核", out.specials)):
         _read_files(level, document.get(key), root, documents, out.files, errors)
 

@@ -50,7 +50,12 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
     domains = tuple(
         _domain(name, document, errors) for name, document in domain_documents(assembled).items()
     )
-    units = _units(assembled.roster, attributes, errors)
+    if assembled.roster_table is not None:
+        from kaohe_rules.roster_table import read_units
+
+        units = read_units(assembled.roster_table, attributes, errors)
+    else:
+        units = _units(assembled.roster, attributes, errors)
     specials = tuple(
         _special(name, document, errors) for name, document in assembled.specials.items()
     )
@@ -74,7 +79,7 @@ def _attributes(roster: YMap | None) -> dict[str, Type]:
 
 
 def _units(roster: YMap | None, attributes: dict[str, Type], errors: Collector) -> tuple:
-    if not isinstance(roster, YMap):
+    if not isinstance(roster, YMap) or not isinstance(roster.get("单位"), list):
         return ()
     units = []
     entries: YList = roster["单位"]

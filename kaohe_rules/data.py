@@ -53,6 +53,20 @@ class DataSet:
     files: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
+    fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
+
+    def locate(self, unit: m.Unit, name: str) -> Span | None:
+        """Where the value of ``name`` for ``unit`` was given (a file read by columns keeps
+        no positions: it is searched again, which only a warning ever needs)."""
+        found = self.where.get((unit.id, name))
+        if found is None:
+            from kaohe_rules.columnar import locate
+
+            for fast in self.fast_files:
+                found = locate(fast, unit.id, unit.name, name)
+                if found is not None:
+                    break
+        return found
 
     @classmethod
     def empty(cls, ruleset: m.RuleSet) -> DataSet:
@@ -114,7 +128,8 @@ def read_data(
     files = sorted(
         p
         for p in folder.iterdir()
-        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$")  # Excel locks
+        if p.suffix.lower() in (".csv", ".xlsx", ".parquet")
+        and not p.name.startswith("~$")  # Excel's lock files
     )
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() in _UNSUPPORTED and not path.name.startswith("~$"):
@@ -125,7 +140,11 @@ def read_data(
         span = Span(str(folder), 1, 1, 1, 1)
         errors.error("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)
         errors.raise_if_errors()
+    from kaohe_rules import columnar
+
     for path in files:
+        if columnar.try_read(path, reader, encoding):
+            continue  # a large clean long-format file, read by columns
         for sheet, frame in _frames(path, encoding, errors):
             reader.read(path, sheet, frame)
     errors.raise_if_errors()
@@ -163,6 +182,8 @@ def _frames(path: Path, encoding: str | None, errors: Collector):
     try:
         if path.suffix.lower() == ".xlsx":
             return _guarded_workbook(path)
+        if path.suffix.lower() == ".parquet":
+            return [(None, _parquet(path))]
         return [(None, _csv(path, encoding))]
     except (OSError, ValueError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as error:
         errors.error("KH308", f"无法读取数据文件：{error}", span)
@@ -203,6 +224,22 @@ def _csv(path: Path, encoding: str | None) -> _Table:
     if header is None:
         raise ValueError("文件是空的，第一行应是列名")
     return _Table(header, rows, lines, header_line, raw)
+
+
+def _parquet(path: Path) -> _Table:
+    """A Parquet file as rows of text (the columnar reader declined it: the rows are
+    checked one by one). Its "lines" are the row numbers counting the header as 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        raise ValueError(f"不是可读的 Parquet 文件（{error}）") from None
+    header = [str(name).strip() for name in table.column_names]
+    columns = [table.column(name).to_pylist() for name in table.column_names]
+    rows = [["" if v is None else _cell_text(v) for v in row] for row in zip(*columns, strict=True)]
+    return _Table(header, rows, list(range(2, len(rows) + 2)), header_line=1)
 
 
 class _SheetProblem(Exception):
@@ -423,10 +460,22 @@ class _Reader:
             message = f"{unit.name} 的 {name} 重复给出（第一次在 {first.file} 第 {first.line} 行）"
             self.errors.error("KH303", message, cell.span)
             return
+        if self.data.fast_files and self._given(unit, name):
+            files = "、".join(str(f.path) for f in self.data.fast_files)
+            message = f"{unit.name} 的 {name} 重复给出（{files} 中已有）"
+            self.errors.error("KH303", message, cell.span)
+            return
         self.seen[key] = cell.span
         value = self._convert(name, cell)
         if value is not None:
             self.data.set(name, self.names[name], unit.id, value)
+
+    def _given(self, unit: m.Unit, name: str) -> bool:
+        column = self.data.columns.get(name)
+        if column is None:
+            return False
+        value = column[self.data.row[unit.id]]
+        return value is not None and not (isinstance(value, float) and np.isnan(value))
 
     def _convert(self, name: str, cell: _Cell) -> object:
         kind = self.names[name]

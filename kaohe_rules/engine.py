@@ -149,7 +149,7 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
             f"{name} 的值用不上：这个指标不适用于 {listed}（{len(stray)} 个单位；"
             "不是其领域或所参加专项考核的指标，或被一单位一策删除）"
         )
-        span = data.where.get((first.id, name))
+        span = data.locate(first, name)
         hint = "检查是否填错了行或列"
         found.append(Diagnostic("KH314", message, span, hint, severity=Severity.WARNING))
     return found

@@ -1,0 +1,267 @@
+"""Long-format data files read as columns: millions of (unit, indicator, value) rows at once.
+
+The row-by-row reader in data.py checks every cell and says where a problem is; it is
+the reference. This reader takes only files it can prove clean with whole-column
+operations (pyarrow reads the file; unit and indicator ids are encoded once through
+the file's dictionary of distinct strings, not looked up row by row), and declines
+anything else, so the row reader then reads that file and reports its problems exactly
+where they are. For a clean file both readers store the same values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kaohe_rules.dsl.types import NUMBER
+
+# Files smaller than this go to the row reader: importing pyarrow costs more than it saves.
+MIN_BYTES = 4 * 1024 * 1024
+VALUE_COLUMNS = ("指标", "值")
+_ID_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")  # data.UNIT_COLUMNS
+
+
+@dataclass
+class FastFile:
+    """A file read here: where its header is, to find a value's line again if needed."""
+
+    path: Path
+    header_line: int
+    unit_column: str
+
+
+def try_read(path: Path, reader, encoding: str | None) -> bool:
+    """Read ``path`` into ``reader.data`` if it is a clean long-format file; False (nothing
+    stored) when the row reader should read it instead."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv" and (encoding not in (None, "utf-8", "utf-8-sig", "utf8")):
+        return False
+    if suffix == ".csv" and path.stat().st_size < MIN_BYTES:
+        return False
+    if suffix not in (".csv", ".parquet"):
+        return False
+    table, header_line = _table(path)
+    if table is None:
+        return False
+    from kaohe_rules.data import UNIT_COLUMNS
+
+    columns = table.column_names
+    if len(set(columns)) != len(columns) or not set(VALUE_COLUMNS) <= set(columns):
+        return False
+    unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
+    if unit_column is None:
+        return False
+    stored = _store(table, unit_column, reader)
+    if stored:
+        reader.data.fast_files.append(FastFile(path, header_line, unit_column))
+    return stored
+
+
+def _table(path: Path):
+    """The file as a pyarrow table of strings (None when pyarrow cannot read it plainly),
+    and the line of its header."""
+    import pyarrow as pa
+
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+            # Parquet stores strings dictionary-encoded: read them so, not hashed again.
+            wanted = [n for n in (*_ID_COLUMNS, "指标") if n in names]
+            return pq.read_table(path, read_dictionary=wanted), 1
+        import pyarrow.csv as pcsv
+
+        skip, header_line, header = _comment_lines(path)
+        if skip is None:
+            return None, 0
+        options = pcsv.ReadOptions(skip_rows=skip, block_size=64 << 20)
+        types = {name: pa.string() for name in header}
+        for name in (*_ID_COLUMNS, "指标"):
+            if name in types:
+                types[name] = pa.dictionary(pa.int32(), pa.string())
+        convert = pcsv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, null_values=[""]
+        )
+        parse = pcsv.ParseOptions(newlines_in_values=False)
+        return pcsv.read_csv(path, options, parse, convert), header_line
+    except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError):
+        return None, 0
+
+
+def _comment_lines(path: Path) -> tuple[int | None, int, list[str]]:
+    """How many leading "# …" (or empty) lines to skip, the header's line number and its
+    column names (None when the header cannot be read plainly)."""
+    import csv
+
+    skip = 0
+    with open(path, "rb") as stream:
+        for raw in stream:
+            text = raw.lstrip(b"\xef\xbb\xbf") if skip == 0 else raw
+            if text.strip() and not text.startswith(b"#"):
+                try:
+                    header = next(csv.reader([text.decode("utf-8").rstrip("\r\n")]))
+                except UnicodeDecodeError:
+                    return None, 0, []
+                return skip, skip + 1, header
+            skip += 1
+            if skip > 1000:
+                break
+    return None, 0, []
+
+
+def _store(table, unit_column: str, reader) -> bool:
+    """Check the whole table with column operations, then store it; False, storing
+    nothing, at the first thing the row reader must judge (and report) itself."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return False
+    units = _dictionary(table.column(unit_column))
+    names = _dictionary(table.column("指标"))
+    if units is None or names is None:
+        return False
+    unit_codes, unit_values = units
+    name_codes, name_values = names
+    if (unit_codes < 0).any() or (name_codes < 0).any():
+        return False  # a row without a unit or an indicator
+    positions = _unit_positions(unit_values, reader)
+    if positions is None:
+        return False
+    known = [reader.names.get(name) for name in name_values]
+    if reader.lenient:
+        keep = np.array([kind is not None for kind in known], dtype=bool)
+    else:
+        keep = np.ones(len(known), dtype=bool)
+        if any(kind is None for kind in known):
+            return False  # an unknown indicator: the row reader suggests the right name
+    if any(kind is not None and kind != NUMBER for kind in known):
+        return False  # text and yes/no items: converted and checked by the row reader
+    try:
+        raw = table.column("值")
+        if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
+            stripped = pc.utf8_trim_whitespace(raw)
+            if pc.any(pc.not_equal(stripped, raw)).as_py():
+                return False
+            raw = pc.cast(raw, pa.float64())
+        elif not (pa.types.is_floating(raw.type) or pa.types.is_integer(raw.type)):
+            return False
+        values = raw.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False  # "12.5%", "1,234" or a typo: the row reader reads or reports it
+    if not np.isfinite(values[~np.isnan(values)]).all():
+        return False
+    rows = keep[name_codes] & ~np.isnan(values)
+    unit_rows = positions[unit_codes]
+    if not _in_range(name_values, known, name_codes, values, rows, reader):
+        return False
+    data = reader.data
+    for code, name in enumerate(name_values):
+        column = data.columns.get(name)
+        if column is not None and keep[code]:
+            mine = name_codes == code
+            if (~np.isnan(column[unit_rows[mine]])).any():
+                return False  # already given by another file
+    size = len(data.row)
+    matrix = np.full((len(name_values), size), np.nan)
+    matrix[name_codes[rows], unit_rows[rows]] = values[rows]
+    if np.count_nonzero(~np.isnan(matrix)) != np.count_nonzero(rows):
+        return False  # two rows wrote one cell: a value given twice, the row reader says where
+    for code, name in enumerate(name_values):
+        if not keep[code]:
+            continue
+        column = data.columns.get(name)
+        if column is None:
+            data.columns[name] = matrix[code]
+        else:
+            given = ~np.isnan(matrix[code])
+            column[given] = matrix[code][given]
+    data.present[unit_rows[rows]] = True
+    return True
+
+
+def _dictionary(column) -> tuple[np.ndarray, list[str]] | None:
+    """A column as integer codes (-1: empty) into its distinct strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(column.type):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            column = pc.cast(column, pa.string())
+        column = pc.dictionary_encode(column)
+    column = column.unify_dictionaries() if hasattr(column, "unify_dictionaries") else column
+    chunks = column.chunks
+    if not chunks:
+        return np.empty(0, dtype=np.int64), []
+    dictionary = chunks[0].dictionary
+    if any(not chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
+        column = pa.chunked_array([chunk.cast(pa.string()) for chunk in chunks])
+        column = pc.dictionary_encode(column).combine_chunks()
+        chunks, dictionary = [column], column.dictionary
+    strings = dictionary.to_pylist()
+    if any(s is None or s != s.strip() for s in strings):
+        return None  # padded ids: the row reader trims and checks them
+    codes = np.concatenate(
+        [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in chunks]
+    ).astype(np.int64, copy=False)
+    return codes, strings
+
+
+def _unit_positions(ids: list[str], reader) -> np.ndarray | None:
+    """Each distinct unit string's roster position; None if one is unknown or ambiguous."""
+    positions = np.empty(len(ids), dtype=np.int64)
+    row = reader.data.row
+    for index, text in enumerate(ids):
+        unit = reader.by_id.get(text)
+        if unit is None:
+            named = reader.by_name.get(text, ())
+            if len(named) != 1:
+                return None
+            unit = named[0]
+        positions[index] = row[unit.id]
+    return positions
+
+
+def _in_range(names, kinds, codes, values, rows, reader) -> bool:
+    for code, name in enumerate(names):
+        item = reader.items.get(name)
+        if kinds[code] is None or item is None:
+            continue
+        low, high = item.minimum, item.maximum
+        if low is None and high is None:
+            continue
+        mine = values[rows & (codes == code)]
+        if (low is not None and (mine < low).any()) or (high is not None and (mine > high).any()):
+            return False
+    return True
+
+
+def locate(fast: FastFile, unit_id: str, unit_name: str, name: str):
+    """The line of a (unit, indicator) row of a file read here, found again on demand
+    (a warning names one such value; the reader keeps no per-value positions)."""
+    import pyarrow.compute as pc
+
+    from kaohe_rules.source import Span
+
+    table, _line = _table(fast.path)
+    if table is None:
+        return None
+    units = table.column(fast.unit_column).cast("string")
+    hit = pc.and_(
+        pc.is_in(units, value_set=_strings([unit_id, unit_name])),
+        pc.equal(table.column("指标").cast("string"), name),
+    )
+    found = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    if not len(found):
+        return None
+    line = fast.header_line + 1 + int(found[0])
+    return Span(str(fast.path), line, 1, line, 2)
+
+
+def _strings(values: list[str]):
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())
