@@ -141,8 +141,10 @@ def read_data(
         errors.error("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)
         errors.raise_if_errors()
     from kaohe_rules import columnar
+    from kaohe_rules.engine import digest
 
     for path in files:
+        digest(path)  # hashed as it is read: the fingerprint needs it
         if columnar.try_read(path, reader, encoding):
             continue  # a large clean long-format file, read by columns
         for sheet, frame in _frames(path, encoding, errors):

@@ -108,7 +108,7 @@ def tiers(scorer: DomainScorer) -> None:
         tier[eligible] = rule.tier
         placed_by[eligible] = index
     result.tier, result.tier_rule = tier, placed_by
-    scorer.set("等次", to_column(list(tier), TEXT))
+    scorer.set("等次", to_column(tier, TEXT))
 
 
 def _take(scorer: DomainScorer, eligible, counts, rule: m.TierRule, already, quota: m.Expr):

@@ -79,9 +79,7 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> tu
     ids, labels, domains = text["编号"], text["名称"], text["领域"]
     units = []
     for row in range(len(frame)):
-        own = tuple(
-            (name, values[name][row]) for name in names if values[name][row] is not None
-        )
+        own = tuple((name, values[name][row]) for name in names if values[name][row] is not None)
         line = first_line + row
         span = Span(file, line, 1, line, 2)
         units.append(m.Unit(ids[row], labels[row], domains[row], own, span))

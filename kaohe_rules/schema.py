@@ -98,6 +98,9 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
             Diagnostic("KH212", f"应为{label}，这里是 {_show(error.instance)}", span, None, context)
         ]
     if validator == "oneOf":
+        inner = _chosen_branch(error)
+        if inner:
+            return [d for sub in inner for d in _translate(sub, document)]
         return [Diagnostic("KH212", _one_of_message(error), span, None, context)]
     if validator == "enum":
         allowed = "、".join(str(v) for v in error.validator_value)
@@ -153,6 +156,36 @@ def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]
         "名称用中文、字母、数字和下划线，不以数字开头，不含空格和标点",
         context,
     )
+
+
+_JSON_TYPES = {
+    "object": (YMap, dict),
+    "array": (YList, list),
+    "string": (str,),
+    "boolean": (bool,),
+}
+
+
+def _chosen_branch(error: ValidationError) -> list[ValidationError]:
+    """When the value is a list or a mapping and only one branch of a oneOf takes one (the
+    units of a roster, beside a file name), the problems are inside that branch: report
+    those, not that no branch matched. Scalars keep the oneOf's own message ("应为数值或
+    百分数"), which says more than one branch's pattern."""
+    if not isinstance(error.instance, YMap | YList | dict | list):
+        return []
+    branches = error.validator_value
+    fitting = [
+        index
+        for index, branch in enumerate(branches)
+        if isinstance(branch, dict)
+        and isinstance(branch.get("type"), str)
+        and branch["type"] in _JSON_TYPES
+        and isinstance(error.instance, _JSON_TYPES[branch["type"]])
+        and not (branch["type"] != "boolean" and isinstance(error.instance, bool))
+    ]
+    if len(fitting) != 1:
+        return []
+    return [e for e in error.context if e.relative_schema_path[0] == fitting[0]]
 
 
 def _one_of_message(error: ValidationError) -> str:

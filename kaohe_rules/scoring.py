@@ -76,26 +76,44 @@ def roster(resolved: Resolved, domain: m.Domain) -> Roster:
     cached = resolved.cache.get(key)
     if cached is None:
         ruleset = resolved.ruleset
-        position = {id(u): i for i, u in enumerate(ruleset.units)}
         special = ruleset.special(domain.name)
         if special is not None and special.domain is domain:
             units = members(resolved, special)
+            position = {id(u): i for i, u in enumerate(ruleset.units)}
+            rows = np.array([position[id(u)] for u in units], dtype=np.int64)
         else:
-            units = list(ruleset.units_of(domain.name))
-        columns = _unit_columns(ruleset, units)
-        rows = np.array([position[id(u)] for u in units], dtype=np.int64)
+            rows = np.flatnonzero(_all_columns(resolved)["unit.领域"] == domain.name)
+            units = [ruleset.units[i] for i in rows]
+        columns = {name: column[rows] for name, column in _all_columns(resolved).items()}
         cached = resolved.cache[key] = Roster(units, rows, columns, [u.name for u in units])
     return cached
 
 
-def _unit_columns(ruleset: m.RuleSet, units: list[m.Unit]) -> dict[str, np.ndarray]:
+def _all_columns(resolved: Resolved) -> dict[str, np.ndarray]:
+    """Every roster unit's id, name, domain and attributes as columns, built in one pass
+    and cached: each domain's roster is a selection of rows from them."""
+    cached = resolved.cache.get("unit columns")
+    if cached is None:
+        cached = resolved.cache["unit columns"] = _unit_columns(
+            resolved.ruleset, resolved.ruleset.units
+        )
+    return cached
+
+
+def _unit_columns(ruleset: m.RuleSet, units) -> dict[str, np.ndarray]:
     raw = {
         "unit.编号": [u.id for u in units],
         "unit.名称": [u.name for u in units],
         "unit.领域": [u.domain for u in units],
     }
-    for name, _kind in ruleset.attributes:
-        raw[f"unit.{name}"] = [dict(u.attributes).get(name) for u in units]
+    names = [name for name, _kind in ruleset.attributes]
+    values: dict[str, list] = {name: [None] * len(units) for name in names}
+    for index, unit in enumerate(units):
+        for name, value in unit.attributes:
+            if name in values:
+                values[name][index] = value
+    for name in names:
+        raw[f"unit.{name}"] = values[name]
     types = unit_symbols(ruleset)
     return {name: to_column(values, types[name]) for name, values in raw.items()}
 
@@ -110,7 +128,7 @@ def members(resolved: Resolved, special: m.Special) -> list[m.Unit]:
         program = resolved.programs.get(special.members)
         if program is None or not units:
             return []
-        columns = _unit_columns(resolved.ruleset, units)
+        columns = _all_columns(resolved)
         population = Population(columns, size=len(units), unit_ids=[u.name for u in units])
         hit = vectorize(program).evaluate(population, Run(population, None)) == 1.0
         cached = resolved.cache[key] = [u for u, h in zip(units, hit, strict=True) if h]
@@ -189,7 +207,7 @@ class DomainScorer:
         population = self.result.population
         groups = population.factorize(labels)
         population._default_codes = groups
-        self.set("类别", to_column(list(labels), TEXT))
+        self.set("类别", to_column(labels, TEXT))
 
     def indicator_scores(self) -> None:
         groups: dict[str, list[m.Indicator]] = {}

@@ -18,6 +18,15 @@ from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
     """Convert Python values (None for missing) to the column form of ``type_``."""
     if type_ == TEXT:
+        if (
+            isinstance(values, np.ndarray)
+            and values.dtype == object
+            and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+        ):
+            # Already text (category and tier names): only the missing ones to normalise.
+            column = values.copy()
+            column[pd.isna(column)] = None
+            return column
         column = np.empty(len(values), dtype=object)
         # v != v is NaN's test; written inline because this runs once per value.
         column[:] = [None if v is None or v != v or v is pd.NA else str(v) for v in values]
@@ -79,9 +88,17 @@ class Population:
         return cls(columns, size=len(rows), **kwargs)
 
     def with_columns(self, columns: Mapping[str, np.ndarray]) -> Population:
-        """A population of the same units with other columns (and an empty cache)."""
-        population = Population(columns, self.size, unit_ids=self.unit_ids)
+        """A population of the same units with other columns (and an empty cache).
+
+        The units, their groups and history are shared, not rebuilt: scoring makes one of
+        these per indicator, and copying a million unit ids each time is what it would cost.
+        """
+        population = object.__new__(Population)
+        population.columns = dict(columns)
+        population.size = self.size
+        population.unit_ids = self.unit_ids
         population._default_codes = self._default_codes
+        population.cache = {}
         population.history = self.history
         return population
 
