@@ -82,6 +82,10 @@ def _table(path: Path):
         for name in (*_ID_COLUMNS, "指标"):
             if name in types:
                 types[name] = pa.dictionary(pa.int32(), pa.string())
+        if "值" in types:
+            # Parsed as numbers while reading; a cell that is not a plain number ("12.5%",
+            # "1,234", a typo) fails the read and the row reader takes the file.
+            types["值"] = pa.float64()
         convert = pcsv.ConvertOptions(
             column_types=types, strings_can_be_null=True, null_values=[""]
         )

@@ -336,13 +336,20 @@ class _Reader:
         for domain in ruleset.scored():
             self.items.update({d.name: d for d in domain.data_items})
         self.by_id = {u.id: u for u in ruleset.units}
-        self.by_name: dict[str, list[m.Unit]] = {}
-        for unit in ruleset.units:
-            self.by_name.setdefault(unit.name, []).append(unit)
+        self._by_name: dict[str, list[m.Unit]] | None = None
         self.data = DataSet.empty(ruleset)
         self.seen: dict[tuple[str, str], Span] = {}
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
+
+    @property
+    def by_name(self) -> dict[str, list[m.Unit]]:
+        """Units by name, built only when a file names units (most give ids)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for unit in self.ruleset.units:
+                self._by_name.setdefault(unit.name, []).append(unit)
+        return self._by_name
 
     def read(self, path: Path, sheet: str | None, table: _Table) -> None:
         file = f"{path}[{sheet}]" if sheet else str(path)

@@ -23,8 +23,11 @@ _TRUE = {"是", "true", "True", "TRUE", "1"}
 _FALSE = {"否", "false", "False", "FALSE", "0"}
 
 
-def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> tuple:
-    """The units of a roster table, in file order; problems go to ``errors``."""
+def read_units(
+    path: Path, attributes: dict[str, Type], errors: Collector
+) -> tuple[tuple[m.Unit, ...], dict | None]:
+    """The units of a roster table, in file order, and the same as columns (``unit.编号``,
+    ``unit.类型`` …, missing as None); problems go to ``errors``."""
     import pandas as pd
 
     file = display_path(path)
@@ -46,7 +49,7 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> tu
             first_line = skip + 2
     except (OSError, ValueError, UnicodeDecodeError) as error:
         errors.error("KH308", f"无法读取名单文件：{error}", start)
-        return ()
+        return (), None
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     line = first_line - 1
@@ -59,7 +62,7 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> tu
             hint = "在名单文件的 属性: 下写明，如 " + f"{name}: 文本"
             errors.error("KH232", f"名单的属性 '{name}' 没有在 属性 中声明类型", span, hint)
     if errors.has_errors:
-        return ()
+        return (), None
     text = {name: frame[name].str.strip().to_numpy(dtype=object) for name in header}
     for name in REQUIRED:
         empty = np.flatnonzero(text[name] == "")
@@ -74,7 +77,7 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> tu
         if name in text
     }
     if errors.has_errors:
-        return ()
+        return (), None
     names = list(values)
     ids, labels, domains = text["编号"], text["名称"], text["领域"]
     units = []
@@ -83,7 +86,11 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> tu
         line = first_line + row
         span = Span(file, line, 1, line, 2)
         units.append(m.Unit(ids[row], labels[row], domains[row], own, span))
-    return tuple(units)
+    columns = {"unit.编号": ids, "unit.名称": labels, "unit.领域": domains}
+    for name in attributes:
+        cells = values.get(name, [None] * len(ids))
+        columns[f"unit.{name}"] = np.array(cells, dtype=object)
+    return tuple(units), columns
 
 
 def _typed(name, cells, kind: Type, column: int, file: str, first_line: int, errors) -> list:

@@ -94,9 +94,14 @@ def _all_columns(resolved: Resolved) -> dict[str, np.ndarray]:
     and cached: each domain's roster is a selection of rows from them."""
     cached = resolved.cache.get("unit columns")
     if cached is None:
-        cached = resolved.cache["unit columns"] = _unit_columns(
-            resolved.ruleset, resolved.ruleset.units
-        )
+        ruleset = resolved.ruleset
+        given = ruleset.unit_columns
+        if given is not None and len(given["unit.编号"]) == len(ruleset.units):
+            types = unit_symbols(ruleset)
+            cached = {name: to_column(values, types[name]) for name, values in given.items()}
+        else:
+            cached = _unit_columns(ruleset, ruleset.units)
+        resolved.cache["unit columns"] = cached
     return cached
 
 

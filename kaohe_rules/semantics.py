@@ -17,8 +17,8 @@ from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
-from kaohe_rules.resolve import PARAMETERS, RESERVED, Resolved, unit_symbols
-from kaohe_rules.scoring import members
+from kaohe_rules.resolve import PARAMETERS, RESERVED, Resolved
+from kaohe_rules.scoring import members, roster
 from kaohe_rules.source import Span
 
 
@@ -106,7 +106,7 @@ def _special(
             message = f"专项考核 {special.name} 的对象没有选中任何单位"
             where = special.members.span
             errors.add(Diagnostic("KH233", message, where, severity=Severity.WARNING))
-        _categories(ruleset, domain, resolved, errors, units)
+        _categories(ruleset, domain, resolved, errors)
     _names(ruleset, domain, errors)
     _sums(domain, errors)
     _tiers(domain, resolved, errors)
@@ -127,21 +127,17 @@ def _special(
 
 
 def _categories(
-    ruleset: m.RuleSet,
-    domain: m.Domain,
-    resolved: Resolved,
-    errors: Collector,
-    units: object = None,
+    ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors: Collector
 ) -> None:
-    units = ruleset.units_of(domain.name) if units is None else units
     programs = [resolved.programs.get(c.condition) for c in domain.categories]
-    if not units or None in programs:
+    if None in programs:
         return
-    types = unit_symbols(ruleset)
-    rows = [{"unit.编号": u.id, "unit.名称": u.name, "unit.领域": u.domain} for u in units]
-    for row, unit in zip(rows, units, strict=True):
-        row.update({f"unit.{k}": v for k, v in unit.attributes})
-    population = Population.from_rows(rows, types, unit_ids=[u.name for u in units])
+    # The domain's (or special's) roster columns, which scoring will reuse.
+    listed = roster(resolved, domain)
+    units = listed.units
+    if not units:
+        return
+    population = Population(listed.columns, size=len(units), unit_ids=listed.names)
     hits = [evaluate(program, population)[0] == 1.0 for program in programs]
     for category, hit in zip(domain.categories, hits, strict=True):
         if not hit.any():
