@@ -393,7 +393,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.whole:
         if args.impl.startswith("engine"):
-            parser.error("the engine's whole process is `kaohe evaluate` (see kaohe_unbounded.py)")
+            parser.error("the engine's whole process is `kaohe evaluate` (see run.py)")
         _info, results = RUNNERS[args.impl](args.dir, 1, 1, source="csv")
         write_csv(results, args.output)
         return
