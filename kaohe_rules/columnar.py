@@ -48,6 +48,8 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
     from kaohe_rules.data import UNIT_COLUMNS
 
     columns = table.column_names
+    if any(name != name.strip() for name in columns):
+        return False  # a padded header: the row reader trims it, and must pick the columns
     if len(set(columns)) != len(columns) or not set(VALUE_COLUMNS) <= set(columns):
         return False
     unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
@@ -156,8 +158,10 @@ def _store(table, unit_column: str, reader) -> bool:
         values = raw.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False  # "12.5%", "1,234" or a typo: the row reader reads or reports it
-    if not np.isfinite(values[~np.isnan(values)]).all():
-        return False
+    if np.count_nonzero(np.isnan(values)) != raw.null_count:
+        return False  # a "nan" written in the file is not an empty cell: the row reader says so
+    if (np.abs(values[~np.isnan(values)]) >= 1e300).any():
+        return False  # out of the range the row reader accepts (KH304 there)
     rows = keep[name_codes] & ~np.isnan(values)
     unit_rows = positions[unit_codes]
     if not _in_range(name_values, known, name_codes, values, rows, reader):
@@ -244,28 +248,49 @@ def _in_range(names, kinds, codes, values, rows, reader) -> bool:
 
 
 def locate(fast: FastFile, unit_id: str, unit_name: str, name: str):
-    """The line of a (unit, indicator) row of a file read here, found again on demand
-    (a warning names one such value; the reader keeps no per-value positions)."""
-    import pyarrow.compute as pc
+    """The line of a (unit, indicator) row of a file read here, found again on demand by
+    reading its lines (a warning names one such value; the reader keeps no positions).
+    Parquet files have no lines: their rows are counted from the header as line 1."""
+    import csv
 
     from kaohe_rules.source import Span
 
-    table, _line = _table(fast.path)
-    if table is None:
-        return None
-    units = table.column(fast.unit_column).cast("string")
+    if fast.path.suffix.lower() == ".parquet":
+        return _parquet_row(fast, unit_id, unit_name, name)
+    with open(fast.path, encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream)
+        header: list[str] | None = None
+        for record in reader:
+            if header is None:
+                if record and not record[0].startswith("#"):
+                    header = [cell.strip() for cell in record]
+                    unit, indicator = header.index(fast.unit_column), header.index("指标")
+                continue
+            if (
+                len(record) == len(header)
+                and record[indicator].strip() == name
+                and record[unit].strip() in (unit_id, unit_name)
+            ):
+                line = reader.line_num
+                return Span(str(fast.path), line, 1, line, 2)
+    return None
+
+
+def _parquet_row(fast: FastFile, unit_id: str, unit_name: str, name: str):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from kaohe_rules.source import Span
+
+    table = pq.read_table(fast.path, columns=[fast.unit_column, "指标"])
+    units = table.column(fast.unit_column).cast(pa.string())
     hit = pc.and_(
-        pc.is_in(units, value_set=_strings([unit_id, unit_name])),
-        pc.equal(table.column("指标").cast("string"), name),
+        pc.is_in(units, value_set=pa.array([unit_id, unit_name], type=pa.string())),
+        pc.equal(table.column("指标").cast(pa.string()), name),
     )
     found = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
     if not len(found):
         return None
     line = fast.header_line + 1 + int(found[0])
     return Span(str(fast.path), line, 1, line, 2)
-
-
-def _strings(values: list[str]):
-    import pyarrow as pa
-
-    return pa.array(values, type=pa.string())

@@ -28,7 +28,7 @@ from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, os_reason
 
 UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
 DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
@@ -144,7 +144,12 @@ def read_data(
     from kaohe_rules.engine import digest
 
     for path in files:
-        digest(path)  # hashed as it is read: the fingerprint needs it
+        try:
+            digest(path)  # hashed as it is read: the fingerprint needs it
+        except OSError as error:
+            span = Span(str(path), 1, 1, 1, 1)
+            errors.error("KH308", f"无法读取数据文件：{os_reason(error)}", span)
+            continue
         if columnar.try_read(path, reader, encoding):
             continue  # a large clean long-format file, read by columns
         for sheet, frame in _frames(path, encoding, errors):

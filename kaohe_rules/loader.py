@@ -151,7 +151,7 @@ def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
 
 def _construct_int(loader: _Loader, node: ScalarNode) -> int:
     digits = node.value.lstrip("+-")
-    if not digits.isdigit():  # an explicit !!int on text
+    if not re.fullmatch("[0-9]+", digits):  # an explicit !!int on text (or on ² or ０１)
         message = f"{node.value!r} 不是整数"
         raise _LoadProblem("KH212", message, _span(loader.file, node))
     if len(digits) > 1 and digits.startswith("0"):
@@ -363,10 +363,13 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagno
 
 
 def _unclosed_quote(text: str, before: int) -> tuple[int, int] | None:
-    """(line, column) of the first double quote opened and not closed on its own line,
-    on a line above ``before``; None when every line closes its quotes."""
-    for number, raw in enumerate(text.splitlines()[: before - 1], 1):
-        opened, escaped = None, False
+    """(line, column) of a double-quoted scalar opened above line ``before`` and not closed
+    before it; None when there is none. A quote opens a scalar only where a value starts
+    (after "key: ", "- ", "[", "{" or ","); one inside plain text (屏幕 5" 大) is a character."""
+    lines = text.splitlines()
+    opened: tuple[int, int] | None = None
+    escaped = False
+    for number, raw in enumerate(lines[: before - 1], 1):
         for column, char in enumerate(raw, 1):
             if opened is not None:
                 if escaped:
@@ -375,15 +378,20 @@ def _unclosed_quote(text: str, before: int) -> tuple[int, int] | None:
                     escaped = True
                 elif char == '"':
                     opened = None
-            elif char == '"':
-                opened = column
-            elif char == "#" and (column == 1 or raw[column - 2] in " \t"):
+                continue
+            if char == "#" and (column == 1 or raw[column - 2] in " \t"):
                 break  # a comment: quotes in it mean nothing
-            elif char == "'":
+            if char == "'":
                 break  # single-quoted text may hold " freely; do not guess
-        if opened is not None:
-            return number, opened
-    return None
+            if char == '"' and _starts_value(raw, column):
+                opened = (number, column)
+    return opened
+
+
+def _starts_value(raw: str, column: int) -> bool:
+    """Whether a character at ``column`` is the first of a YAML value."""
+    before = raw[: column - 1].rstrip()
+    return before == "" or before.endswith((":", "-", "[", "{", ","))
 
 
 _PROBLEMS = {

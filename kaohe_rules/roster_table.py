@@ -50,6 +50,10 @@ def read_units(
     except (OSError, ValueError, UnicodeDecodeError) as error:
         errors.error("KH308", f"无法读取名单文件：{error}", start)
         return (), None
+    except Exception as error:  # a damaged workbook makes openpyxl raise almost anything
+        message = f"无法读取名单文件：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
+        errors.error("KH308", message, start)
+        return (), None
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     line = first_line - 1

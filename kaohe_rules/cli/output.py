@@ -77,4 +77,4 @@ def _not_an_input(path: Path, inputs: list[Path]) -> None:
         raise OutputError(path, reason)
 
 
-_DATA = (".csv", ".xlsx")  # what read_data takes from a data folder
+_DATA = (".csv", ".xlsx", ".parquet")  # what read_data takes from a data folder
