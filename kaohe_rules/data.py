@@ -138,7 +138,7 @@ def read_data(
             errors.error("KH308", message, Span(str(path), 1, 1, 1, 1), hint)
     if not files:
         span = Span(str(folder), 1, 1, 1, 1)
-        errors.error("KH308", f"{folder} 中没有 CSV 或 XLSX 数据文件", span)
+        errors.error("KH308", f"{folder} 中没有 CSV、XLSX 或 Parquet 数据文件", span)
         errors.raise_if_errors()
     from kaohe_rules import columnar
     from kaohe_rules.engine import digest
