@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules.data import UNIT_COLUMNS, leading_comments
 from kaohe_rules.dsl.types import NUMBER
 
 # Files smaller than this go to the row reader: importing pyarrow costs more than it saves.
 MIN_BYTES = 4 * 1024 * 1024
 VALUE_COLUMNS = ("指标", "值")
-_ID_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")  # data.UNIT_COLUMNS
 
 
 @dataclass
@@ -45,8 +45,6 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
     table, header_line = _table(path)
     if table is None:
         return False
-    from kaohe_rules.data import UNIT_COLUMNS
-
     columns = table.column_names
     if any(name != name.strip() for name in columns):
         return False  # a padded header: the row reader trims it, and must pick the columns
@@ -72,7 +70,7 @@ def _table(path: Path):
 
             names = pq.read_schema(path).names
             # Parquet stores strings dictionary-encoded: read them so, not hashed again.
-            wanted = [n for n in (*_ID_COLUMNS, "指标") if n in names]
+            wanted = [n for n in (*UNIT_COLUMNS, "指标") if n in names]
             return pq.read_table(path, read_dictionary=wanted), 1
         import pyarrow.csv as pcsv
 
@@ -81,7 +79,7 @@ def _table(path: Path):
             return None, 0
         options = pcsv.ReadOptions(skip_rows=skip, block_size=64 << 20)
         types = {name: pa.string() for name in header}
-        for name in (*_ID_COLUMNS, "指标"):
+        for name in (*UNIT_COLUMNS, "指标"):
             if name in types:
                 types[name] = pa.dictionary(pa.int32(), pa.string())
         if "值" in types:
@@ -98,24 +96,18 @@ def _table(path: Path):
 
 
 def _comment_lines(path: Path) -> tuple[int | None, int, list[str]]:
-    """How many leading "# …" (or empty) lines to skip, the header's line number and its
-    column names (None when the header cannot be read plainly)."""
+    """How many leading comment lines to skip, the header's line number and its column
+    names (None when the header cannot be read plainly)."""
     import csv
 
-    skip = 0
-    with open(path, "rb") as stream:
-        for raw in stream:
-            text = raw.lstrip(b"\xef\xbb\xbf") if skip == 0 else raw
-            if text.strip() and not text.startswith(b"#"):
-                try:
-                    header = next(csv.reader([text.decode("utf-8").rstrip("\r\n")]))
-                except UnicodeDecodeError:
-                    return None, 0, []
-                return skip, skip + 1, header
-            skip += 1
-            if skip > 1000:
-                break
-    return None, 0, []
+    skip, header = leading_comments(path)
+    if header is None:
+        return None, 0, []
+    try:
+        names = next(csv.reader([header.decode("utf-8").rstrip("\r\n")]))
+    except UnicodeDecodeError:
+        return None, 0, []
+    return skip, skip + 1, names
 
 
 def _store(table, unit_column: str, reader) -> bool:

@@ -34,8 +34,8 @@ UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
 DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
-_TRUE = {"true", "True", "TRUE", "是", "1"}
-_FALSE = {"false", "False", "FALSE", "否", "0"}
+TRUE_TEXTS = {"true", "True", "TRUE", "是", "1"}  # how data and roster files write yes/no
+FALSE_TEXTS = {"false", "False", "FALSE", "否", "0"}
 
 
 @dataclass
@@ -164,6 +164,22 @@ def read_data(
         span = Span(str(folder), 1, 1, 1, 1)
         data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
     return data
+
+
+def leading_comments(path: Path, limit: int | None = 1000) -> tuple[int, bytes | None]:
+    """How many leading "# …" (or blank) lines a CSV file has, and the first other line
+    (the header, without a BOM); None for it when there is none within ``limit`` lines
+    (None: no limit)."""
+    skip = 0
+    with open(path, "rb") as stream:
+        for raw in stream:
+            text = raw.lstrip(b"\xef\xbb\xbf") if skip == 0 else raw
+            if text.strip() and not text.startswith(b"#"):
+                return skip, text
+            skip += 1
+            if limit is not None and skip > limit:
+                break
+    return skip, None
 
 
 # Spreadsheet formats a data folder may hold by mistake: refused, not skipped, so their
@@ -502,8 +518,8 @@ class _Reader:
                 return None
             return cell.text
         if kind == BOOL:
-            if cell.text in _TRUE | _FALSE:
-                return cell.text in _TRUE
+            if cell.text in TRUE_TEXTS | FALSE_TEXTS:
+                return cell.text in TRUE_TEXTS
             self.errors.error("KH304", f"{name} 应为 是/否，这里是 '{cell.text}'", cell.span)
             return None
         number = parse_number(cell.text)

@@ -14,13 +14,12 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.assemble import display_path
+from kaohe_rules.data import FALSE_TEXTS, TRUE_TEXTS, leading_comments
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.types import BOOL, NUMBER, Type
 from kaohe_rules.source import Span
 
 REQUIRED = ("编号", "名称", "领域")
-_TRUE = {"是", "true", "True", "TRUE", "1"}
-_FALSE = {"否", "false", "False", "FALSE", "0"}
 
 
 def read_units(
@@ -37,7 +36,7 @@ def read_units(
             frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
             first_line = 2
         else:
-            skip = _comment_lines(path)
+            skip, _header = leading_comments(path, limit=None)
             frame = pd.read_csv(
                 path,
                 dtype=str,
@@ -105,7 +104,7 @@ def _typed(name, cells, kind: Type, column: int, file: str, first_line: int, err
         if cell == "":
             continue
         if kind == BOOL:
-            value = True if cell in _TRUE else False if cell in _FALSE else None
+            value = True if cell in TRUE_TEXTS else False if cell in FALSE_TEXTS else None
         elif kind == NUMBER:
             try:
                 value = float(cell)
@@ -120,15 +119,3 @@ def _typed(name, cells, kind: Type, column: int, file: str, first_line: int, err
             return out
         out[row] = value
     return out
-
-
-def _comment_lines(path: Path) -> int:
-    """Leading "# …" lines, skipped like those of data files."""
-    skip = 0
-    with open(path, "rb") as stream:
-        for raw in stream:
-            text = raw.lstrip(b"\xef\xbb\xbf") if skip == 0 else raw
-            if text.strip() and not text.startswith(b"#"):
-                return skip
-            skip += 1
-    return skip
