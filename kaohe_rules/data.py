@@ -14,6 +14,7 @@ error naming file, row and column. Nothing is guessed.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import re
@@ -141,7 +142,6 @@ def read_data(
         errors.error("KH308", f"{folder} 中没有 CSV、XLSX 或 Parquet 数据文件", span)
         errors.raise_if_errors()
     from kaohe_rules import columnar
-    from kaohe_rules.engine import digest
 
     for path in files:
         try:
@@ -164,6 +164,25 @@ def read_data(
         span = Span(str(folder), 1, 1, 1, 1)
         data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
     return data
+
+
+_DIGESTS: dict[tuple[Path, int, int], str] = {}
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file, kept while the file is unchanged: readers hash what they read,
+    so evaluating (and evaluating again) does not read the inputs a second time."""
+    path = path.resolve()
+    stat = path.stat()
+    key = (path, stat.st_size, stat.st_mtime_ns)
+    found = _DIGESTS.get(key)
+    if found is None:
+        sha = hashlib.sha256()
+        with open(path, "rb") as stream:
+            while chunk := stream.read(1 << 24):
+                sha.update(chunk)
+        found = _DIGESTS[key] = sha.hexdigest()
+    return found
 
 
 def leading_comments(path: Path, limit: int | None = 1000) -> tuple[int, bytes | None]:

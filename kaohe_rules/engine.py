@@ -15,7 +15,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules import ranking, special
-from kaohe_rules.data import DataSet
+from kaohe_rules.data import DataSet, digest
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.resolve import Resolved
@@ -51,25 +51,6 @@ class Evaluation:
         """ "2024 年度", or "2024 年度（半年）" for a half-year result."""
         year = self.resolved.ruleset.year
         return f"{year} 年度" + ("（半年）" if self.period == "H1" else "")
-
-
-_DIGESTS: dict[tuple[Path, int, int], str] = {}
-
-
-def digest(path: Path) -> str:
-    """The SHA-256 of a file, kept while the file is unchanged: readers hash what they read,
-    so evaluating (and evaluating again) does not read the inputs a second time."""
-    path = path.resolve()
-    stat = path.stat()
-    key = (path, stat.st_size, stat.st_mtime_ns)
-    found = _DIGESTS.get(key)
-    if found is None:
-        sha = hashlib.sha256()
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1 << 24):
-                sha.update(chunk)
-        found = _DIGESTS[key] = sha.hexdigest()
-    return found
 
 
 def fingerprint(paths: list[Path]) -> str:
