@@ -12,8 +12,6 @@ import pandas as pd
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_vector
-from kaohe_rules.dsl.population import to_column
-from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.scoring import DomainScorer, roster
 
 
@@ -32,9 +30,33 @@ def _sort_value(
         codes = cached[1]
         values = np.where(codes < 0, np.inf, codes).astype(np.float64)
         return np.where(values == np.inf, np.inf, -values) if descending else values
-    values = round_vector(column, precision)
+    values = column if precision < 0 else round_vector(column, precision)
     values = np.where(np.isnan(values), np.inf, -values if descending else values)
     return values
+
+
+def _id_order(ids: np.ndarray, precision: int, cache: dict | None) -> np.ndarray:
+    """Positions sorted by unit id, the last tie-break: a roster column, sorted once."""
+    cached = cache.get(("id order", id(ids))) if cache is not None else None
+    if cached is None or cached[0] is not ids:
+        values = _sort_value(ids, False, precision, cache)
+        cached = (ids, np.argsort(values, kind="stable"))
+        if cache is not None:
+            cache[("id order", id(ids))] = cached
+    return cached[1]
+
+
+def lexsorted(groups: np.ndarray, keys: list[np.ndarray], start: np.ndarray) -> np.ndarray:
+    """Positions sorted by group, then by each key in turn, then in the order ``start``
+    (a permutation): ``np.lexsort`` with ``start`` as its last key, but sooner, since
+    ``start`` is sorted once per rule set and small group codes sort by radix."""
+    order = start
+    for key in reversed(keys):
+        order = order[np.argsort(key[order], kind="stable")]
+    codes = groups[order]
+    if len(codes) and codes.min() >= -(2**15) and codes.max() < 2**15:
+        codes = codes.astype(np.int16)
+    return order[np.argsort(codes, kind="stable")]
 
 
 def rank(scorer: DomainScorer) -> None:
@@ -53,21 +75,20 @@ def rank(scorer: DomainScorer) -> None:
 
     if ranking is None:
         total = population.columns["总分"]
-        keys.append(_sort_value(total, True, scorer.precision, None))
+        keys.append(_sort_value(total, True, -1, None))  # 总分 is rounded already
     else:
         for key in (ranking.key, *ranking.tiebreak):
             column = scorer.run(key.expr)
             keys.append(_sort_value(column, key.descending, scorer.precision, cache_for(column)))
     ids = population.columns["unit.编号"]
-    keys.append(_sort_value(ids, False, scorer.precision, cache_for(ids)))
-    order = np.lexsort([*reversed(keys), groups])
+    order = lexsorted(groups, keys, _id_order(ids, scorer.precision, cache_for(ids)))
     ranks = np.empty(scorer.size, dtype=np.float64)
     sorted_groups = groups[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
     position = np.arange(scorer.size) - np.repeat(starts, np.diff(np.r_[starts, scorer.size]))
     ranks[order] = position + 1
     sizes = np.bincount(groups, minlength=1)[groups].astype(np.float64)
-    result.rank, result.size = ranks, sizes
+    result.rank, result.size, result.order = ranks, sizes, order
     scorer.set("名次", ranks)
     scorer.set("人数", sizes)
     result.groups = groups
@@ -82,7 +103,7 @@ def tiers(scorer: DomainScorer) -> None:
     veto_counts = scorer.domain.tiers.veto_takes_bottom if scorer.domain.tiers else True
     veto = result.veto
     for index, rule in enumerate(rules):
-        eligible = tier == None  # noqa: E711 - elementwise
+        eligible = placed_by < 0
         where = f"等次规则第 {index + 1} 条"
         if rule.unless is not None:
             hit = scorer.run(rule.unless)
@@ -108,32 +129,40 @@ def tiers(scorer: DomainScorer) -> None:
         tier[eligible] = rule.tier
         placed_by[eligible] = index
     result.tier, result.tier_rule = tier, placed_by
-    scorer.set("等次", to_column(tier, TEXT))
+    scorer.set("等次", tier)  # already a text column: names, None where no rule placed
 
 
 def _take(scorer: DomainScorer, eligible, counts, rule: m.TierRule, already, quota: m.Expr):
-    """The first (前列) or last (末位) ``counts`` eligible units of each group by rank."""
+    """The first (前列) or last (末位) ``counts`` eligible units of each group by rank.
+
+    One pass over all groups: walking the units in rank order (``result.order``), each
+    eligible unit's place among its group's eligible units decides."""
     result = scorer.result
+    codes = result.groups + 1  # a unit in no category (-1) is a group of its own
+    count = int(codes.max()) + 1 if len(codes) else 0
+    first = np.full(count, -1)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each group's first unit
+    present = np.flatnonzero(first >= 0)
+    counts = np.broadcast_to(np.asarray(counts, dtype=np.float64), scorer.size)
+    wanted = np.nan_to_num(counts[first[present]], nan=0.0)
+    whole = np.floor(wanted + 1e-9)
+    for at in np.flatnonzero(np.abs(wanted - whole) > 1e-9):
+        message = f"{rule.tier} 名额 {wanted[at]:g} 不是整数，按 {whole[at]:g} 计"
+        where = np.zeros(scorer.size, dtype=bool)
+        where[first[present[at]]] = True
+        scorer.warn("KH312", message, where, quota.span)
+    take = np.zeros(count, dtype=np.int64)
+    take[present] = np.maximum(whole, 0)
+    if already is not None:
+        used = np.bincount(codes, weights=already, minlength=count).astype(np.int64)
+        take = np.maximum(take - used, 0)
+    ordered = result.order[eligible[result.order]]
+    group = codes[ordered]
+    sizes = np.bincount(group, minlength=count)
+    place = np.arange(len(ordered)) - (np.cumsum(sizes) - sizes)[group]  # 0 = best
+    hit = place >= sizes[group] - take[group] if rule.bottom is not None else place < take[group]
     chosen = np.zeros(scorer.size, dtype=bool)
-    for group in np.unique(result.groups):
-        members = np.flatnonzero(result.groups == group)
-        wanted = counts[members[0]] if len(members) else 0
-        if np.isnan(wanted):
-            wanted = 0.0
-        whole = np.floor(wanted + 1e-9)
-        if abs(wanted - whole) > 1e-9:
-            message = f"{rule.tier} 名额 {wanted:g} 不是整数，按 {whole:g} 计"
-            first = np.zeros(scorer.size, dtype=bool)
-            first[members[0]] = True
-            scorer.warn("KH312", message, first, quota.span)
-        wanted = int(max(whole, 0))
-        if already is not None:
-            wanted = max(wanted - int(already[members].sum()), 0)
-        candidates = members[eligible[members]]
-        by_rank = candidates[np.argsort(result.rank[candidates], kind="stable")]
-        if rule.bottom is not None:
-            by_rank = by_rank[::-1]
-        chosen[by_rank[:wanted]] = True
+    chosen[ordered[hit]] = True
     return chosen
 
 

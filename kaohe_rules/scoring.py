@@ -18,7 +18,7 @@ from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import Run, vectorize
 from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.dsl.population import to_column
-from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.resolve import Resolved, unit_symbols
 
 
@@ -47,6 +47,7 @@ class DomainResult:
     groups: np.ndarray | None = None
     rank: np.ndarray | None = None
     size: np.ndarray | None = None
+    order: np.ndarray | None = None  # positions sorted by group, then rank
     tier: np.ndarray | None = None
     tier_rule: np.ndarray | None = None
     labels: dict[str, np.ndarray] = field(default_factory=dict)
@@ -204,15 +205,29 @@ class DomainScorer:
 
     # -- steps ---------------------------------------------------------------------------
     def categories(self) -> None:
-        labels = np.empty(self.size, dtype=object)
-        for category in self.domain.categories:
-            hit = self.run(category.condition) == 1.0
-            labels[hit & (labels == None)] = category.name  # noqa: E711 - elementwise
-        self.result.category = labels
+        # Category conditions see unit attributes only (resolve.py), so a rule set's
+        # categories are known from its roster: worked out once, like the roster columns.
+        key = ("categories", self.domain.name)
+        cached = None if self.branches is not None else self.resolved.cache.get(key)
         population = self.result.population
-        groups = population.factorize(labels)
+        if cached is None:
+            before = len(self.result.warnings)
+            labels = np.empty(self.size, dtype=object)
+            for category in self.domain.categories:
+                hit = self.run(category.condition) == 1.0
+                labels[hit & (labels == None)] = category.name  # noqa: E711 - elementwise
+            groups = population.factorize(labels)
+            labels.flags.writeable = groups.flags.writeable = False  # shared by evaluations
+            cached = (labels, groups, self.result.warnings[before:])
+            self.resolved.cache[key] = cached
+        else:
+            self.result.warnings += cached[2]
+            for category in self.domain.categories:
+                self.result.contexts[category.condition] = population
+        labels, groups, _warnings = cached
+        self.result.category = labels
         population._default_codes = groups
-        self.set("类别", to_column(labels, TEXT))
+        self.set("类别", labels)
 
     def indicator_scores(self) -> None:
         groups: dict[str, list[m.Indicator]] = {}
@@ -231,10 +246,11 @@ class DomainScorer:
         indicator = same_id[0]
         masks = [self._applies(i) for i in same_id]
         applies = np.logical_or.reduce(masks)
+        everyone = bool(applies.all())  # the common case: no variant drops or adds it
         population = self.result.population
-        value = np.where(applies, population.columns[indicator.id], np.nan)
+        value = population.columns[indicator.id]
         local = dict(population.columns)
-        local["值"] = value
+        local["值"] = value if everyone else np.where(applies, value, np.nan)
         for name, default in indicator.parameters().items():
             column: object = np.nan if default is None else float(default)
             for other, mask in zip(same_id[1:], masks[1:], strict=True):
@@ -244,9 +260,11 @@ class DomainScorer:
         scoped = population.with_columns(local)
         if indicator.benchmark is not None:
             scoped.columns["标杆"] = self.run(indicator.benchmark, scoped)
-        score = np.where(applies, self.run(indicator.formula, scoped), np.nan)
-        missing = applies & np.isnan(score)
-        excluded = np.zeros(self.size, dtype=bool)
+        score = self.run(indicator.formula, scoped)
+        score = np.broadcast_to(np.asarray(score, dtype=np.float64), self.size)
+        score = score if everyone else np.where(applies, score, np.nan)
+        missing = np.isnan(score) if everyone else applies & np.isnan(score)
+        excluded: np.ndarray | None = None
         if missing.any():
             where = indicator.span
             policy = indicator.missing
@@ -265,14 +283,22 @@ class DomainScorer:
                 score = np.where(missing, 0.0, score)
                 self.warn("KH306", f"指标 {indicator.id} 缺少数据，记零分", missing, where)
         full = np.broadcast_to(np.asarray(local["满分"], dtype=np.float64), self.size)
+        if len(same_id) == 1:
+            self._keep(indicator, applies, excluded, score, full)
+            return
         for other, mask in zip(same_id, masks, strict=True):
-            self._keep(other, mask, excluded & mask, np.where(mask, score, np.nan), full)
+            own = None if excluded is None else excluded & mask
+            self._keep(other, mask, own, np.where(mask, score, np.nan), full)
 
     def _keep(self, indicator, applies, excluded, score, full) -> None:
-        """Store one indicator's columns; two variants may add indicators of one id."""
+        """Store one indicator's columns; two variants may add indicators of one id.
+        ``excluded`` is None when no unit is excluded (剔除折算), the usual case."""
         key, r = indicator.id, self.result
-        owner = np.full(self.size, None, dtype=object)
-        owner[applies] = indicator
+        one = np.empty(1, dtype=object)
+        one[0] = indicator
+        owner = np.broadcast_to(one, self.size)  # a view: the same Indicator for every unit
+        if excluded is None:
+            excluded = np.broadcast_to(False, self.size)
         if key in r.applicable:
             owner = np.where(applies, owner, r.owner[key])
             score = np.where(applies, score, r.scores[key])
@@ -286,7 +312,8 @@ class DomainScorer:
             full,
         )
         r.owner[key] = owner
-        self.set(f"{key}.得分", np.where(applies & ~excluded, score, np.nan))
+        counted = applies & ~excluded
+        self.set(f"{key}.得分", score if counted.all() else np.where(counted, score, np.nan))
 
     def _applies(self, indicator: m.Indicator) -> np.ndarray:
         """Which units an indicator scores: all but those whose variant drops it, or,
@@ -350,18 +377,25 @@ class DomainScorer:
 
     def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
         members = dict.fromkeys(i.id for i in self.result.indicators if i.paper == paper.id)
+        r = self.result
         total = np.zeros(self.size)
+        counted_all = {key: bool((r.applicable[key] & ~r.excluded[key]).all()) for key in members}
+        rescaled = np.zeros(self.size, dtype=bool)
+        for key in members:
+            if counted_all[key]:
+                total += r.scores[key]  # NaN-free: every unit scored it
+            else:
+                counted = r.applicable[key] & ~r.excluded[key]
+                total += np.where(counted, r.scores[key], 0.0)
+                rescaled |= r.excluded[key]
+        if not paper.rescale and all(counted_all.values()) and _positive_marks(r, members):
+            return total  # nothing excluded, nothing to rescale: the sum is the score
         full_applicable = np.zeros(self.size)
         full_counted = np.zeros(self.size)
-        rescaled = np.zeros(self.size, dtype=bool)
-        r = self.result
         for key in members:
             applies, excluded, full = r.applicable[key], r.excluded[key], r.full[key]
-            counted = applies & ~excluded
-            total += np.where(counted, r.scores[key], 0.0)
             full_applicable += np.where(applies, full, 0.0)
-            full_counted += np.where(counted, full, 0.0)
-            rescaled |= excluded
+            full_counted += np.where(applies & ~excluded, full, 0.0)
         nothing = full_counted == 0  # every indicator excluded: nothing to rescale from
         if nothing.any():
             message = f"考卷 {paper.id} 的指标全部缺少数据，无法折算，记零分"
@@ -425,6 +459,18 @@ class DomainScorer:
         raw = sum(self.result.papers.values()) + self.result.bonus - self.result.deduction
         self.result.total = round_vector(np.asarray(raw, dtype=np.float64), self.precision)
         self.set("总分", self.result.total)
+
+
+def _positive_marks(result: DomainResult, keys) -> bool:
+    """Whether the 满分 of ``keys`` are the same for every unit and add up to more than 0
+    (so no unit's paper falls back to 0 for want of marks), without a pass over units."""
+    total = 0.0
+    for key in keys:
+        full = result.full[key]
+        if full.strides != (0,):
+            return False
+        total += float(full[0]) if len(full) else 0.0
+    return total > 0
 
 
 def _is_added(domain: m.Domain, indicator: m.Indicator) -> bool:

@@ -136,12 +136,14 @@ def _vector_linear(cx: CallContext, value, floor, target):
     flat = width == 0
     with np.errstate(all="ignore"):
         raw = np.subtract(value, floor) / width
-    known = ~(np.isnan(value) | np.isnan(floor) | np.isnan(target))
-    overflow = ~np.isfinite(raw) & known & ~flat
-    if np.any(overflow):
-        cx("KH161", "计算结果超出数值范围，按缺失处理", overflow)
-        raw = np.where(overflow, np.nan, raw)
-    share = np.clip(raw, 0.0, 1.0)
+    # Only an overflow or a zero width makes an infinity; NaN is a missing input.
+    if np.isinf(raw).any():
+        known = ~(np.isnan(value) | np.isnan(floor) | np.isnan(target))
+        overflow = np.isinf(raw) & known & ~flat
+        if np.any(overflow):
+            cx("KH161", "计算结果超出数值范围，按缺失处理", overflow)
+            raw = np.where(overflow, np.nan, raw)
+    share = np.clip(raw, 0.0, 1.0, out=raw if isinstance(raw, np.ndarray) else None)
     if np.any(flat):
         known = flat & ~np.isnan(value)
         cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理", known)
