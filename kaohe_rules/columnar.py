@@ -53,7 +53,9 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
     unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
     if unit_column is None:
         return False
-    stored = _store(table, unit_column, reader)
+    tables = [table]
+    del table  # _store drops the table as soon as it has the codes: a million units' rows
+    stored = _store(tables.pop(), unit_column, reader)
     if stored:
         reader.data.fast_files.append(FastFile(path, header_line, unit_column))
     return stored
@@ -152,34 +154,42 @@ def _store(table, unit_column: str, reader) -> bool:
         return False  # "12.5%", "1,234" or a typo: the row reader reads or reports it
     if np.count_nonzero(np.isnan(values)) != raw.null_count:
         return False  # a "nan" written in the file is not an empty cell: the row reader says so
-    if (np.abs(values[~np.isnan(values)]) >= 1e300).any():
+    if np.count_nonzero(~np.isnan(values)) and (
+        np.nanmax(values) >= 1e300 or np.nanmin(values) <= -1e300
+    ):
         return False  # out of the range the row reader accepts (KH304 there)
     rows = keep[name_codes] & ~np.isnan(values)
-    unit_rows = positions[unit_codes]
     if not _in_range(name_values, known, name_codes, values, rows, reader):
         return False
-    data = reader.data
-    for code, name in enumerate(name_values):
-        column = data.columns.get(name)
-        if column is not None and keep[code]:
-            mine = name_codes == code
-            if (~np.isnan(column[unit_rows[mine]])).any():
-                return False  # already given by another file
-    size = len(data.row)
-    matrix = np.full((len(name_values), size), np.nan)
-    matrix[name_codes[rows], unit_rows[rows]] = values[rows]
-    if np.count_nonzero(~np.isnan(matrix)) != np.count_nonzero(rows):
-        return False  # two rows wrote one cell: a value given twice, the row reader says where
+    del raw, table  # from here on only the codes and the values are held
+    data, size = reader.data, len(reader.data.row)
+    fresh: dict[str, np.ndarray] = {}
+    present = np.zeros(size, dtype=bool)
     for code, name in enumerate(name_values):
         if not keep[code]:
             continue
-        column = data.columns.get(name)
-        if column is None:
-            data.columns[name] = matrix[code]
+        # One pass over the codes per indicator: a sort would hold an index of every row.
+        mine = np.flatnonzero((name_codes == code) & rows)
+        if not len(mine):
+            continue
+        at = positions[unit_codes[mine]]
+        column = np.full(size, np.nan)
+        column[at] = values[mine]
+        if np.count_nonzero(~np.isnan(column)) != len(mine):
+            return False  # two rows wrote one cell: a value given twice, the row reader says where
+        given = data.columns.get(name)
+        if given is not None and (~np.isnan(given[at])).any():
+            return False  # already given by another file
+        present[at] = True
+        fresh[name] = column
+    for name, column in fresh.items():
+        given = data.columns.get(name)
+        if given is None:
+            data.columns[name] = column
         else:
-            given = ~np.isnan(matrix[code])
-            column[given] = matrix[code][given]
-    data.present[unit_rows[rows]] = True
+            filled = ~np.isnan(column)
+            given[filled] = column[filled]
+    data.present |= present
     return True
 
 
@@ -206,8 +216,8 @@ def _dictionary(column) -> tuple[np.ndarray, list[str]] | None:
         return None  # padded ids: the row reader trims and checks them
     codes = np.concatenate(
         [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in chunks]
-    ).astype(np.int64, copy=False)
-    return codes, strings
+    )
+    return codes, strings  # int32 as pyarrow holds them: 4 bytes a row, not 8
 
 
 def _unit_positions(ids: list[str], reader) -> np.ndarray | None:

@@ -26,7 +26,7 @@ class Expr:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a national study holds millions of them
 class Unit:
     """One assessment target (考核对象) of the roster."""
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
+
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl import ast
@@ -144,7 +146,10 @@ def _categories(
             message = f"类别 {category.name} 没有任何单位"
             span = category.condition.span
             errors.add(Diagnostic("KH233", message, span, severity=Severity.WARNING))
-    for index, unit in enumerate(units):
+    counts = np.sum(hits, axis=0) if hits else np.zeros(len(units), dtype=np.int64)
+    # Only the units in no category or in several are looked at one by one.
+    for index in np.flatnonzero(counts != 1):
+        unit = units[index]
         matched = [c.name for c, hit in zip(domain.categories, hits, strict=True) if hit[index]]
         if not matched:
             errors.error("KH222", f"单位 {unit.name} 不属于 {domain.name} 的任何类别", unit.span)
@@ -181,6 +186,8 @@ def _paper_sum(paper, indicators, weight: float, errors: Collector, context=()) 
 
 
 def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
+    if not domain.variants:
+        return
     units = {key: u for u in ruleset.units_of(domain.name) for key in (u.id, u.name)}
     indicator_ids = {i.id for i in domain.indicators()}
     papers = {p.id: p for p in domain.papers}
