@@ -56,6 +56,11 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
     tables = [table]
     del table  # _store drops the table as soon as it has the codes: a million units' rows
     stored = _store(tables.pop(), unit_column, reader)
+    import pyarrow as pa
+
+    # pyarrow's allocator keeps what it freed for its next request; an evaluation comes
+    # next, not another read, so give the table's memory back now.
+    pa.default_memory_pool().release_unused()
     if stored:
         reader.data.fast_files.append(FastFile(path, header_line, unit_column))
     return stored
@@ -71,8 +76,10 @@ def _table(path: Path):
             import pyarrow.parquet as pq
 
             names = pq.read_schema(path).names
-            # Parquet stores strings dictionary-encoded: read them so, not hashed again.
-            wanted = [n for n in (*UNIT_COLUMNS, "指标") if n in names]
+            # 指标 read as Parquet's dictionaries (a few dozen strings each); unit ids as
+            # text, encoded once over the whole column: a dictionary per row group of a
+            # million ids each would cost far more to unify.
+            wanted = [n for n in ("指标",) if n in names]
             return pq.read_table(path, read_dictionary=wanted), 1
         import pyarrow.csv as pcsv
 
@@ -113,21 +120,21 @@ def _comment_lines(path: Path) -> tuple[int | None, int, list[str]]:
 
 
 def _store(table, unit_column: str, reader) -> bool:
-    """Check the whole table with column operations, then store it; False, storing
-    nothing, at the first thing the row reader must judge (and report) itself."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """Check the table with column operations, then store it; False, storing nothing, at
+    the first thing the row reader must judge (and report) itself.
 
+    The table is taken a chunk (one read block) at a time once the ids share one
+    dictionary: a million units' rows are never copied whole."""
     if table.num_rows == 0:
         return False
-    units = _dictionary(table.column(unit_column))
-    names = _dictionary(table.column("指标"))
+    units = _unified(table.column(unit_column))
+    names = _unified(table.column("指标"))
+    raw = table.column("值")
+    del table  # the caller holds no reference: the id columns it read are freed here
     if units is None or names is None:
         return False
-    unit_codes, unit_values = units
-    name_codes, name_values = names
-    if (unit_codes < 0).any() or (name_codes < 0).any():
-        return False  # a row without a unit or an indicator
+    unit_column_, unit_values = units
+    name_column, name_values = names
     positions = _unit_positions(unit_values, reader)
     if positions is None:
         return False
@@ -140,48 +147,49 @@ def _store(table, unit_column: str, reader) -> bool:
             return False  # an unknown indicator: the row reader suggests the right name
     if any(kind is not None and kind != NUMBER for kind in known):
         return False  # text and yes/no items: converted and checked by the row reader
-    try:
-        raw = table.column("值")
-        if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
-            stripped = pc.utf8_trim_whitespace(raw)
-            if pc.any(pc.not_equal(stripped, raw)).as_py():
-                return False
-            raw = pc.cast(raw, pa.float64())
-        elif not (pa.types.is_floating(raw.type) or pa.types.is_integer(raw.type)):
-            return False
-        values = raw.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False  # "12.5%", "1,234" or a typo: the row reader reads or reports it
-    if np.count_nonzero(np.isnan(values)) != raw.null_count:
-        return False  # a "nan" written in the file is not an empty cell: the row reader says so
-    if np.count_nonzero(~np.isnan(values)) and (
-        np.nanmax(values) >= 1e300 or np.nanmin(values) <= -1e300
-    ):
-        return False  # out of the range the row reader accepts (KH304 there)
-    rows = keep[name_codes] & ~np.isnan(values)
-    if not _in_range(name_values, known, name_codes, values, rows, reader):
-        return False
-    del raw, table  # from here on only the codes and the values are held
     data, size = reader.data, len(reader.data.row)
     fresh: dict[str, np.ndarray] = {}
+    written = np.zeros(len(name_values), dtype=np.int64)
     present = np.zeros(size, dtype=bool)
+    for unit_chunk, name_chunk, value_chunk in zip(
+        unit_column_.chunks,
+        _aligned(name_column, unit_column_),
+        _aligned(raw, unit_column_),
+        strict=True,
+    ):
+        if unit_chunk.null_count or name_chunk.null_count:
+            return False  # a row without a unit or an indicator
+        values = _numbers(value_chunk)
+        if values is None:
+            return False
+        unit_codes = unit_chunk.indices.to_numpy(zero_copy_only=False)
+        name_codes = name_chunk.indices.to_numpy(zero_copy_only=False)
+        rows = keep[name_codes] & ~np.isnan(values)
+        if not _in_range(name_values, known, name_codes, values, rows, reader):
+            return False
+        for code in np.flatnonzero(keep):
+            # One pass over the codes per indicator: a sort would index every row.
+            mine = np.flatnonzero((name_codes == code) & rows)
+            if not len(mine):
+                continue
+            name = name_values[code]
+            column = fresh.get(name)
+            if column is None:
+                column = fresh[name] = np.full(size, np.nan)
+            at = positions[unit_codes[mine]]
+            column[at] = values[mine]
+            present[at] = True
+            written[code] += len(mine)
     for code, name in enumerate(name_values):
-        if not keep[code]:
+        column = fresh.get(name)
+        if column is None:
             continue
-        # One pass over the codes per indicator: a sort would hold an index of every row.
-        mine = np.flatnonzero((name_codes == code) & rows)
-        if not len(mine):
-            continue
-        at = positions[unit_codes[mine]]
-        column = np.full(size, np.nan)
-        column[at] = values[mine]
-        if np.count_nonzero(~np.isnan(column)) != len(mine):
+        filled = ~np.isnan(column)
+        if np.count_nonzero(filled) != written[code]:
             return False  # two rows wrote one cell: a value given twice, the row reader says where
         given = data.columns.get(name)
-        if given is not None and (~np.isnan(given[at])).any():
+        if given is not None and (~np.isnan(given[filled])).any():
             return False  # already given by another file
-        present[at] = True
-        fresh[name] = column
     for name, column in fresh.items():
         given = data.columns.get(name)
         if given is None:
@@ -193,8 +201,49 @@ def _store(table, unit_column: str, reader) -> bool:
     return True
 
 
-def _dictionary(column) -> tuple[np.ndarray, list[str]] | None:
-    """A column as integer codes (-1: empty) into its distinct strings."""
+def _numbers(chunk) -> np.ndarray | None:
+    """One chunk of the 值 column as float64 (NaN: empty); None when the row reader must
+    read the file: text that is not a plain number, a written "nan", a value beyond
+    what the row reader accepts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
+            stripped = pc.utf8_trim_whitespace(chunk)
+            if pc.any(pc.not_equal(stripped, chunk)).as_py():
+                return None
+            chunk = pc.cast(chunk, pa.float64())
+        elif not (pa.types.is_floating(chunk.type) or pa.types.is_integer(chunk.type)):
+            return None
+        values = chunk.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # "12.5%", "1,234" or a typo: the row reader reads or reports it
+    if np.count_nonzero(np.isnan(values)) != chunk.null_count:
+        return None  # a "nan" written in the file is not an empty cell
+    if len(values) > chunk.null_count and (
+        np.nanmax(values) >= 1e300 or np.nanmin(values) <= -1e300
+    ):
+        return None  # out of the range the row reader accepts (KH304 there)
+    return values
+
+
+def _aligned(column, like):
+    """``column``'s chunks cut at the same rows as ``like``'s (the columns of a table read
+    from CSV are; Parquet's need not be)."""
+    lengths = [len(chunk) for chunk in like.chunks]
+    if [len(chunk) for chunk in column.chunks] == lengths:
+        return column.chunks
+    start, out = 0, []
+    for length in lengths:
+        out.append(column.slice(start, length).combine_chunks())
+        start += length
+    return out
+
+
+def _unified(column):
+    """A column as dictionary-encoded chunks sharing one dictionary, and that dictionary's
+    strings; None when an id is padded (the row reader trims and checks it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -202,22 +251,17 @@ def _dictionary(column) -> tuple[np.ndarray, list[str]] | None:
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = pc.cast(column, pa.string())
         column = pc.dictionary_encode(column)
-    column = column.unify_dictionaries() if hasattr(column, "unify_dictionaries") else column
-    chunks = column.chunks
-    if not chunks:
-        return np.empty(0, dtype=np.int64), []
-    dictionary = chunks[0].dictionary
-    if any(not chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
-        column = pa.chunked_array([chunk.cast(pa.string()) for chunk in chunks])
-        column = pc.dictionary_encode(column).combine_chunks()
-        chunks, dictionary = [column], column.dictionary
-    strings = dictionary.to_pylist()
+    if not column.chunks:
+        return None
+    first = column.chunks[0].dictionary
+    # Encoding a whole column gives every chunk the same dictionary, and equals() sees
+    # that at once; a CSV read gives each block its own, which unify merges.
+    if not all(chunk.dictionary.equals(first) for chunk in column.chunks[1:]):
+        column = column.unify_dictionaries()
+    strings = column.chunks[0].dictionary.to_pylist()
     if any(s is None or s != s.strip() for s in strings):
-        return None  # padded ids: the row reader trims and checks them
-    codes = np.concatenate(
-        [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in chunks]
-    )
-    return codes, strings  # int32 as pyarrow holds them: 4 bytes a row, not 8
+        return None
+    return column, strings
 
 
 def _unit_positions(ids: list[str], reader) -> np.ndarray | None:
@@ -225,13 +269,13 @@ def _unit_positions(ids: list[str], reader) -> np.ndarray | None:
     positions = np.empty(len(ids), dtype=np.int64)
     row = reader.data.row
     for index, text in enumerate(ids):
-        unit = reader.by_id.get(text)
-        if unit is None:
+        found = row.get(text)
+        if found is None:
             named = reader.by_name.get(text, ())
             if len(named) != 1:
                 return None
-            unit = named[0]
-        positions[index] = row[unit.id]
+            found = row[named[0].id]
+        positions[index] = found
     return positions
 
 

@@ -72,7 +72,8 @@ class DataSet:
     @classmethod
     def empty(cls, ruleset: m.RuleSet) -> DataSet:
         """No values yet for the roster's units."""
-        row = {u.id: i for i, u in enumerate(ruleset.units)}
+        ids = m.roster_column(ruleset.units, "编号")
+        row = dict(zip(ids, range(len(ids)), strict=True))
         return cls(row, present=np.zeros(len(row), dtype=bool))
 
     def column(self, name: str, kind: Type, rows: np.ndarray) -> np.ndarray:
@@ -157,9 +158,10 @@ def read_data(
     errors.raise_if_errors()
     data = reader.data
     data.history, data.files, data.where = reader.history, files, reader.seen
-    absent = [u for u, has in zip(ruleset.units, data.present, strict=True) if not has]
-    if absent:
-        names = "、".join(u.name for u in absent[:10]) + ("等" if len(absent) > 10 else "")
+    absent = np.flatnonzero(~data.present)
+    if len(absent):
+        listed = "、".join(ruleset.units[i].name for i in absent[:10])
+        names = listed + ("等" if len(absent) > 10 else "")
         message = f"{len(absent)} 个单位在数据中没有任何值：{names}"
         span = Span(str(folder), 1, 1, 1, 1)
         data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
@@ -375,12 +377,20 @@ class _Reader:
         self.items = {d.name: d for d in ruleset.data_items}
         for domain in ruleset.scored():
             self.items.update({d.name: d for d in domain.data_items})
-        self.by_id = {u.id: u for u in ruleset.units}
+        self._by_id: dict[str, m.Unit] | None = None
         self._by_name: dict[str, list[m.Unit]] | None = None
         self.data = DataSet.empty(ruleset)
         self.seen: dict[tuple[str, str], Span] = {}
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
+
+    @property
+    def by_id(self) -> dict[str, m.Unit]:
+        """Units by id, built only when the row reader reads a file (the columnar reader
+        looks ids up in DataSet.row and makes no object per unit)."""
+        if self._by_id is None:
+            self._by_id = {u.id: u for u in self.ruleset.units}
+        return self._by_id
 
     @property
     def by_name(self) -> dict[str, list[m.Unit]]:

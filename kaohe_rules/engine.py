@@ -128,7 +128,17 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     names &= data.columns.keys()
     if not names:
         return []
-    used = {name: np.zeros(len(data.row), dtype=bool) for name in names}
+    # Domains split the roster: a name every unit of its domains scores has no stray value.
+    size = len(data.row)
+    covered = dict.fromkeys(names, 0)
+    for done in evaluation.domains:
+        for name, applies in done.applicable.items():
+            if name in covered:
+                covered[name] += int(np.count_nonzero(applies))
+    names = {name for name in names if covered[name] < size}
+    if not names:
+        return []
+    used = {name: np.zeros(size, dtype=bool) for name in names}
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         rows = roster(resolved, done.domain).rows
         for name, applies in done.applicable.items():

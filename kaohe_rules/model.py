@@ -7,6 +7,7 @@ so explanations and diagnostics can cite file and line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,77 @@ class Unit:
     def attribute(self, name: str) -> object:
         """The value of a roster attribute, or None."""
         return dict(self.attributes).get(name)
+
+
+class UnitTable(Sequence[Unit]):
+    """A roster's units held as columns, each ``Unit`` made when asked for.
+
+    A roster file of a national study holds a million units; as objects (each with its
+    attributes and span) they took most of the memory of an evaluation. Units made here
+    equal (==) each other when they are the same row, but are not the same object.
+    """
+
+    def __init__(
+        self, columns: dict, attributes: list[str], file: str, first_line: int, rows=None
+    ) -> None:
+        self.columns = columns  # unit.编号, unit.名称, unit.领域, unit.<attribute>
+        self._attributes = attributes
+        self._file, self._first_line = file, first_line
+        self.rows = rows  # positions in the whole roster, or None for all of it
+
+    def __len__(self) -> int:
+        return len(self.columns["unit.编号"]) if self.rows is None else len(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError(index)
+        row = int(index % size if self.rows is None else self.rows[index])
+        c = self.columns
+        own = tuple(
+            (name, c[f"unit.{name}"][row])
+            for name in self._attributes
+            if c[f"unit.{name}"][row] is not None
+        )
+        line = self._first_line + row
+        span = Span(self._file, line, 1, line, 2)
+        return Unit(c["unit.编号"][row], c["unit.名称"][row], c["unit.领域"][row], own, span)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def take(self, rows) -> UnitTable:
+        """The units at ``rows`` (positions in this table), as a table of their own."""
+        whole = rows if self.rows is None else self.rows[rows]
+        return UnitTable(self.columns, self._attributes, self._file, self._first_line, whole)
+
+    def column(self, name: str):
+        """One column (``unit.编号`` …) for the units of this table, in their order."""
+        column = self.columns[name]
+        return column if self.rows is None else column[self.rows]
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def roster_column(units: Sequence[Unit], field: str) -> Sequence:
+    """One field (编号, 名称 or 领域) of every unit, without making Unit objects where the
+    roster is a UnitTable."""
+    if isinstance(units, UnitTable):
+        return units.column(f"unit.{field}")
+    attribute = {"编号": "id", "名称": "name", "领域": "domain"}[field]
+    return [getattr(u, attribute) for u in units]
+
+
+def take_units(units: Sequence[Unit], rows) -> Sequence[Unit]:
+    """The units at positions ``rows``: a UnitTable view, or a list."""
+    if isinstance(units, UnitTable):
+        return units.take(rows)
+    return [units[i] for i in rows]
 
 
 @dataclass(frozen=True)
@@ -286,7 +358,7 @@ class RuleSet:
     folder: Path
     precision: int
     attributes: tuple[tuple[str, Type], ...]
-    units: tuple[Unit, ...]
+    units: Sequence[Unit]  # a tuple, or a UnitTable for a roster file
     data_items: tuple[DataItem, ...]
     domains: tuple[Domain, ...]
     files: tuple[Path, ...] = ()

@@ -24,9 +24,10 @@ REQUIRED = ("编号", "名称", "领域")
 
 def read_units(
     path: Path, attributes: dict[str, Type], errors: Collector
-) -> tuple[tuple[m.Unit, ...], dict | None]:
-    """The units of a roster table, in file order, and the same as columns (``unit.编号``,
-    ``unit.类型`` …, missing as None); problems go to ``errors``."""
+) -> tuple[m.UnitTable | tuple, dict | None]:
+    """The units of a roster table, in file order (a UnitTable: no object per unit), and
+    their columns (``unit.编号``, ``unit.类型`` …, missing as None); problems go to
+    ``errors``."""
     import pandas as pd
 
     file = display_path(path)
@@ -81,19 +82,36 @@ def read_units(
     }
     if errors.has_errors:
         return (), None
-    names = list(values)
-    ids, labels, domains = text["编号"], text["名称"], text["领域"]
-    units = []
-    for row in range(len(frame)):
-        own = tuple((name, values[name][row]) for name in names if values[name][row] is not None)
-        line = first_line + row
-        span = Span(file, line, 1, line, 2)
-        units.append(m.Unit(ids[row], labels[row], domains[row], own, span))
+    ids, labels, domains = text["编号"], text["名称"], _shared(text["领域"])
     columns = {"unit.编号": ids, "unit.名称": labels, "unit.领域": domains}
     for name in attributes:
         cells = values.get(name, [None] * len(ids))
-        columns[f"unit.{name}"] = np.array(cells, dtype=object)
-    return tuple(units), columns
+        columns[f"unit.{name}"] = _shared(np.array(cells, dtype=object))
+    del frame, text
+    _release_arrow_memory()
+    return m.UnitTable(columns, list(attributes), file, first_line), columns
+
+
+def _release_arrow_memory() -> None:
+    """pandas holds text in pyarrow, whose allocator keeps what it freed for later; the
+    roster's frame is gone, and what comes next is not another pyarrow read."""
+    import sys
+
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+
+
+def _shared(column: np.ndarray) -> np.ndarray:
+    """The column with one object per distinct value: a domain or a type repeats across a
+    million rows, and a string per row would cost more than all the indicator values."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) * 2 > len(column):
+        return column
+    out = np.empty(len(uniques) + 1, dtype=object)
+    out[:-1] = uniques  # out[-1] stays None: code -1, a missing value
+    return out[codes]
 
 
 def _typed(name, cells, kind: Type, column: int, file: str, first_line: int, errors) -> list:

@@ -7,6 +7,7 @@ Ranking, tiers and labels follow in ranking.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,7 @@ class DomainResult:
     """Every number of one domain's evaluation, one entry per unit (roster order)."""
 
     domain: m.Domain
-    units: list[m.Unit]
+    units: Sequence[m.Unit]
     population: Population
     category: np.ndarray
     indicators: list[m.Indicator] = field(default_factory=list)
@@ -58,14 +59,15 @@ class DomainResult:
 
     def index(self, unit_id: str) -> int:
         """The position of a unit in this domain's columns."""
-        return next(i for i, u in enumerate(self.units) if u.id == unit_id)
+        ids = self.population.columns["unit.编号"]
+        return int(np.flatnonzero(ids == unit_id)[0])
 
 
 @dataclass
 class Roster:
     """A domain's units as columns: built once per rule set, like its compiled formulas."""
 
-    units: list[m.Unit]
+    units: Sequence[m.Unit]
     rows: np.ndarray  # each unit's position in the rule set's roster (and in a DataSet)
     columns: dict[str, np.ndarray]
     names: list[str]
@@ -79,14 +81,13 @@ def roster(resolved: Resolved, domain: m.Domain) -> Roster:
         ruleset = resolved.ruleset
         special = ruleset.special(domain.name)
         if special is not None and special.domain is domain:
-            units = members(resolved, special)
-            position = {id(u): i for i, u in enumerate(ruleset.units)}
-            rows = np.array([position[id(u)] for u in units], dtype=np.int64)
+            rows = member_rows(resolved, special)
         else:
             rows = np.flatnonzero(_all_columns(resolved)["unit.领域"] == domain.name)
-            units = [ruleset.units[i] for i in rows]
+        units = m.take_units(ruleset.units, rows)
         columns = {name: column[rows] for name, column in _all_columns(resolved).items()}
-        cached = resolved.cache[key] = Roster(units, rows, columns, [u.name for u in units])
+        names = list(columns["unit.名称"])
+        cached = resolved.cache[key] = Roster(units, rows, columns, names)
     return cached
 
 
@@ -124,20 +125,25 @@ def _unit_columns(ruleset: m.RuleSet, units) -> dict[str, np.ndarray]:
     return {name: to_column(values, types[name]) for name, values in raw.items()}
 
 
-def members(resolved: Resolved, special: m.Special) -> list[m.Unit]:
+def members(resolved: Resolved, special: m.Special) -> Sequence[m.Unit]:
     """The roster units a special assessment's 对象 selects, in roster order (none when the
     condition did not compile). It reads unit attributes only, so it is known before data."""
+    return m.take_units(resolved.ruleset.units, member_rows(resolved, special))
+
+
+def member_rows(resolved: Resolved, special: m.Special) -> np.ndarray:
+    """The roster positions of a special assessment's members, worked out once."""
     key = ("members", special.name)
     cached = resolved.cache.get(key)
     if cached is None:
-        units = list(resolved.ruleset.units)
+        size = len(resolved.ruleset.units)
         program = resolved.programs.get(special.members)
-        if program is None or not units:
-            return []
+        if program is None or not size:
+            return np.empty(0, dtype=np.int64)
         columns = _all_columns(resolved)
-        population = Population(columns, size=len(units), unit_ids=[u.name for u in units])
+        population = Population(columns, size=size, unit_ids=list(columns["unit.名称"]))
         hit = vectorize(program).evaluate(population, Run(population, None)) == 1.0
-        cached = resolved.cache[key] = [u for u, h in zip(units, hit, strict=True) if h]
+        cached = resolved.cache[key] = np.flatnonzero(np.broadcast_to(hit, size))
     return cached
 
 
@@ -168,11 +174,7 @@ class DomainScorer:
         population = _base_population(resolved, domain, data)
         indicators = list(domain.all_indicators())
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
-        self.variants = []
-        if domain.variants:
-            index = {u.id: i for i, u in enumerate(units)}
-            found = _variants_by_unit(domain, units).items()
-            self.variants = [(index[uid], v) for uid, v in found]
+        self.variants = _variant_positions(domain, population)
 
     # -- helpers -------------------------------------------------------------------------
     def run(self, expr: m.Expr, population: Population | None = None) -> np.ndarray:
@@ -477,8 +479,15 @@ def _is_added(domain: m.Domain, indicator: m.Indicator) -> bool:
     return any(a is indicator for a in domain.added_indicators())
 
 
-def _variants_by_unit(domain: m.Domain, units: list[m.Unit]) -> dict[str, m.Variant]:
-    if not domain.variants:
-        return {}
-    keys = {key: u.id for u in units for key in (u.id, u.name)}
-    return {keys[v.unit]: v for v in domain.variants if v.unit in keys}
+def _variant_positions(domain: m.Domain, population: Population) -> list[tuple[int, m.Variant]]:
+    """Each 一单位一策 with the position of its unit (named by id, else by name), found in
+    the roster columns: a variant names one unit of possibly a million."""
+    ids, names = population.columns["unit.编号"], population.columns["unit.名称"]
+    found = []
+    for variant in domain.variants:
+        hits = np.flatnonzero(ids == variant.unit)
+        if not len(hits):
+            hits = np.flatnonzero(names == variant.unit)
+        if len(hits):
+            found.append((int(hits[0]), variant))
+    return found

@@ -43,22 +43,27 @@ def check(resolved: Resolved, errors: Collector) -> None:
 
 
 def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
+    # Whole columns first; a Unit (for its span) only where there is a problem.
+    units = ruleset.units
+    ids = m.roster_column(units, "编号")
+    names = m.roster_column(units, "名称")
+    in_domain = m.roster_column(units, "领域")
     domains = {d.name for d in ruleset.domains}
-    for unit in ruleset.units:
-        if unit.domain not in domains:
-            listing = "、".join(sorted(domains))
+    for index, domain in enumerate(in_domain):
+        if domain not in domains:
+            unit, listing = units[index], "、".join(sorted(domains))
             errors.error(
                 "KH221", f"单位 {unit.name} 的领域 '{unit.domain}' 不在规则集中", unit.span, listing
             )
-    for unit_id, count in Counter(u.id for u in ruleset.units).items():
+    for unit_id, count in Counter(ids).items():
         if count > 1:
-            repeats = [u for u in ruleset.units if u.id == unit_id]
-            errors.error("KH220", f"单位编号 {unit_id} 重复出现 {count} 次", repeats[1].span)
-    names = Counter((u.domain, u.name) for u in ruleset.units)
-    for (domain, name), count in names.items():
+            repeats = [i for i, other in enumerate(ids) if other == unit_id]
+            errors.error("KH220", f"单位编号 {unit_id} 重复出现 {count} 次", units[repeats[1]].span)
+    pairs = list(zip(in_domain, names, strict=True))
+    for (domain, name), count in Counter(pairs).items():
         if count > 1:
-            second = [u for u in ruleset.units if (u.domain, u.name) == (domain, name)][1]
-            errors.error("KH220", f"领域 {domain} 中单位名称 {name} 重复", second.span)
+            second = [i for i, pair in enumerate(pairs) if pair == (domain, name)][1]
+            errors.error("KH220", f"领域 {domain} 中单位名称 {name} 重复", units[second].span)
 
 
 def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from kaohe_rules import model as m
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.resources import data_path
@@ -120,7 +121,7 @@ def _archived_history(dataset, ruleset) -> str:
     path = Path(given)
     if not path.is_file():
         raise click.BadParameter(f"找不到归档文件 {path}", param_hint="--history-archive")
-    ids = {u.id for u in ruleset.units}
+    ids = set(m.roster_column(ruleset.units, "编号"))
     taken = {
         key: record
         for key, record in archive.history_records(path).items()
