@@ -15,10 +15,12 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar, round_vector
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
@@ -40,33 +42,41 @@ def _label_value(value: object) -> object:
 
 def result_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
     """The 结果 table: one row per unit, domains in rule-set order, units in roster order."""
+    header, chunks = result_row_chunks(evaluation)
+    return header, [row for chunk in chunks for row in chunk]
+
+
+def result_row_chunks(
+    evaluation: Evaluation,
+) -> tuple[list[str], Iterator[list[list[object]]]]:
+    """The 结果 table's header and its rows a domain at a time: a million units' rows are
+    written out without all being held at once."""
     digits = evaluation.resolved.ruleset.precision
     papers = list(dict.fromkeys(p for d in evaluation.domains for p in d.papers))
     labels = list(dict.fromkeys(name for d in evaluation.domains for name in d.labels))
     header = ["编号", "名称", "领域", "类别", *papers, "加分", "扣分", "一票否决", "总分"]
     header += ["名次", "排名人数", "等次", *labels]
-    rows = []
-    for d in evaluation.domains:
-        # Column by column (one rounding pass per column, not a Decimal per cell): a
-        # million-unit result is written in seconds.
-        empty = [None] * len(d.units)
-        columns = [
-            [u.id for u in d.units],
-            [u.name for u in d.units],
-            [u.domain for u in d.units],
-            list(d.category),
-            *(_numbers(d.papers[p], digits) if p in d.papers else empty for p in papers),
-            _numbers(d.bonus, digits),
-            _numbers(d.deduction, digits),
-            np.where(d.veto, "是", "否").tolist(),
-            _numbers(d.total, digits),
-            d.rank.astype(np.int64).tolist(),
-            d.size.astype(np.int64).tolist(),
-            list(d.tier),
-            *([_label(d, name, i) for i in range(len(d.units))] for name in labels),
-        ]
-        rows.extend(map(list, zip(*columns, strict=True)))
-    return header, rows
+
+    def chunks() -> Iterator[list[list[object]]]:
+        for d in evaluation.domains:
+            # Column by column (one rounding pass per column, not a Decimal per cell).
+            empty = [None] * len(d.units)
+            columns = [
+                *(list(m.roster_column(d.units, name)) for name in ("编号", "名称", "领域")),
+                list(d.category),
+                *(_numbers(d.papers[p], digits) if p in d.papers else empty for p in papers),
+                _numbers(d.bonus, digits),
+                _numbers(d.deduction, digits),
+                np.where(d.veto, "是", "否").tolist(),
+                _numbers(d.total, digits),
+                d.rank.astype(np.int64).tolist(),
+                d.size.astype(np.int64).tolist(),
+                list(d.tier),
+                *([_label(d, name, i) for i in range(len(d.units))] for name in labels),
+            ]
+            yield list(map(list, zip(*columns, strict=True)))
+
+    return header, chunks()
 
 
 def _numbers(column: np.ndarray, digits: int) -> list[float | None]:
@@ -176,13 +186,20 @@ def text_table(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
-def _csv_text(header: list[str], rows: list[list[object]], fingerprint: str) -> str:
-    buffer = io.StringIO()
-    buffer.write(f"# 指纹 {fingerprint}\n")
-    writer = csv.writer(buffer, lineterminator="\n")
+def _csv_bytes(header: list[str], chunks: Iterable[list[list[object]]], fingerprint: str) -> bytes:
+    """The CSV file (a fingerprint comment line, the header, the rows), encoded as it is
+    written a chunk of rows at a time: no whole copy of a million rows as text."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    text.write(f"# 指纹 {fingerprint}\n")
+    writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return buffer.getvalue()
+    for rows in chunks:
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+    text.flush()
+    content = out.getvalue()
+    text.detach()
+    return content
 
 
 def _tables(evaluation: Evaluation) -> dict[str, tuple[list[str], list[list[object]]]]:
@@ -290,8 +307,8 @@ def stable_workbook(data: bytes) -> bytes:
 def render(evaluation: Evaluation, suffix: str) -> bytes:
     """The file contents for an output name ending in .csv, .json or .xlsx."""
     if suffix == ".csv":
-        header, rows = result_rows(evaluation)
-        return _csv_text(header, rows, evaluation.fingerprint).encode("utf-8-sig")
+        header, chunks = result_row_chunks(evaluation)
+        return _csv_bytes(header, chunks, evaluation.fingerprint)
     if suffix == ".json":
         return _json_text(evaluation).encode("utf-8")
     if suffix == ".xlsx":
