@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar, round_vector
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
@@ -38,6 +37,9 @@ def _label_value(value: object) -> object:
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else float(value)
     return value
+
+
+CHUNK_ROWS = 65_536  # result rows built at a time when a table is written out
 
 
 def result_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
@@ -59,24 +61,32 @@ def result_row_chunks(
 
     def chunks() -> Iterator[list[list[object]]]:
         for d in evaluation.domains:
-            # Column by column (one rounding pass per column, not a Decimal per cell).
-            empty = [None] * len(d.units)
-            columns = [
-                *(list(m.roster_column(d.units, name)) for name in ("编号", "名称", "领域")),
-                list(d.category),
-                *(_numbers(d.papers[p], digits) if p in d.papers else empty for p in papers),
-                _numbers(d.bonus, digits),
-                _numbers(d.deduction, digits),
-                np.where(d.veto, "是", "否").tolist(),
-                _numbers(d.total, digits),
-                d.rank.astype(np.int64).tolist(),
-                d.size.astype(np.int64).tolist(),
-                list(d.tier),
-                *([_label(d, name, i) for i in range(len(d.units))] for name in labels),
-            ]
-            yield list(map(list, zip(*columns, strict=True)))
+            for start in range(0, len(d.units), CHUNK_ROWS):
+                yield _result_chunk(d, slice(start, start + CHUNK_ROWS), papers, labels, digits)
 
     return header, chunks()
+
+
+def _result_chunk(d, rows: slice, papers: list[str], labels: list[str], digits: int) -> list:
+    """Result rows for the units ``rows`` of one domain, built column by column (one
+    rounding pass per column, not a Decimal per cell)."""
+    positions = range(len(d.units))[rows]
+    ids = d.population.columns
+    empty = [None] * len(positions)
+    columns = [
+        *(ids[f"unit.{name}"][rows].tolist() for name in ("编号", "名称", "领域")),
+        list(d.category[rows]),
+        *(_numbers(d.papers[p][rows], digits) if p in d.papers else empty for p in papers),
+        _numbers(d.bonus[rows], digits),
+        _numbers(d.deduction[rows], digits),
+        np.where(d.veto[rows], "是", "否").tolist(),
+        _numbers(d.total[rows], digits),
+        d.rank[rows].astype(np.int64).tolist(),
+        d.size[rows].astype(np.int64).tolist(),
+        list(d.tier[rows]),
+        *([_label(d, name, i) for i in positions] for name in labels),
+    ]
+    return list(map(list, zip(*columns, strict=True)))
 
 
 def _numbers(column: np.ndarray, digits: int) -> list[float | None]:
@@ -195,7 +205,7 @@ def _csv_bytes(header: list[str], chunks: Iterable[list[list[object]]], fingerpr
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
     for rows in chunks:
-        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
     text.flush()
     content = out.getvalue()
     text.detach()

@@ -263,6 +263,12 @@ class DomainScorer:
         if indicator.benchmark is not None:
             scoped.columns["标杆"] = self.run(indicator.benchmark, scoped)
         score = self.run(indicator.formula, scoped)
+        for other in same_id[1:]:
+            # Scored together by the first one's formula (the same text); explain looks a
+            # unit's formula up by its own indicator.
+            self.result.contexts[other.formula] = scoped
+            if other.benchmark is not None:
+                self.result.contexts[other.benchmark] = scoped
         score = np.broadcast_to(np.asarray(score, dtype=np.float64), self.size)
         score = score if everyone else np.where(applies, score, np.nan)
         missing = np.isnan(score) if everyone else applies & np.isnan(score)

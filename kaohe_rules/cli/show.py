@@ -40,6 +40,8 @@ def show(rules: str, roster: bool) -> None:
     document["领域"] = {name: plain(doc) for name, doc in domain_documents(assembled).items()}
     if assembled.roster is not None:
         units = assembled.roster.get("单位") or []
+        if assembled.roster_table is not None:  # 单位: 名单.csv — count the file's units
+            units = _table_units(assembled)
         document["名单"] = {
             "属性": plain(assembled.roster.get("属性", {})),
             "单位数": len(units),
@@ -47,3 +49,17 @@ def show(rules: str, roster: bool) -> None:
         if roster:
             document["名单"]["单位"] = plain(units)
     click.echo(yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100), nl=False)
+
+
+def _table_units(assembled) -> list[dict]:
+    """A roster file's units as 名单.yaml would list them (编号, 名称, 领域, attributes)."""
+    from kaohe_rules.build import _attributes
+    from kaohe_rules.diagnostics import Collector
+    from kaohe_rules.roster_table import read_units
+
+    errors = Collector()
+    units, _columns = read_units(assembled.roster_table, _attributes(assembled.roster), errors)
+    if errors.has_errors:
+        click.echo(render_text(errors.items), err=True)
+        click.get_current_context().exit(1)
+    return [{"编号": u.id, "名称": u.name, "领域": u.domain, **dict(u.attributes)} for u in units]

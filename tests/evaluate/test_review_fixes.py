@@ -161,3 +161,19 @@ def test_label_names_cannot_hide_papers(tmp_path, edit, code) -> None:
     with pytest.raises(KaoheError) as raised:
         load_rules(rules)
     assert code in {d.code for d in raised.value.diagnostics}
+
+
+@pytest.mark.parametrize("year", ["2023", "2024"])
+def test_every_unit_with_its_own_policy_can_be_explained(year: str) -> None:
+    """Variants adding one indicator to several units score it with the first one's
+    formula; explaining a unit that owns another of them was an internal KeyError
+    (舟山市 in 2024)."""
+    from kaohe_rules.explain import explain, render_text
+
+    resolved = load_rules(ROOT / "rules" / year).resolved
+    evaluation = evaluate_year(resolved, read_data(ROOT / "samples" / year, resolved.ruleset))
+    units = {v.unit for d in resolved.ruleset.domains for v in d.variants}
+    assert len(units) >= 10
+    for unit in sorted(units):
+        text = render_text(explain(evaluation, unit))
+        assert "得分" in text
