@@ -7,7 +7,7 @@ so explanations and diagnostics can cite file and line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +51,12 @@ class UnitTable(Sequence[Unit]):
     """
 
     def __init__(
-        self, columns: dict, attributes: list[str], file: str, first_line: int, rows=None
+        self,
+        columns: dict[str, Sequence[object]],
+        attributes: list[str],
+        file: str,
+        first_line: int,
+        rows: Sequence[int] | None = None,
     ) -> None:
         self.columns = columns  # unit.编号, unit.名称, unit.领域, unit.<attribute>
         self._attributes = attributes
@@ -61,7 +66,7 @@ class UnitTable(Sequence[Unit]):
     def __len__(self) -> int:
         return len(self.columns["unit.编号"]) if self.rows is None else len(self.rows)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Unit | tuple[Unit, ...]:
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self))))
         size = len(self)
@@ -78,15 +83,15 @@ class UnitTable(Sequence[Unit]):
         span = Span(self._file, line, 1, line, 2)
         return Unit(c["unit.编号"][row], c["unit.名称"][row], c["unit.领域"][row], own, span)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Unit]:
         return (self[i] for i in range(len(self)))
 
-    def take(self, rows) -> UnitTable:
+    def take(self, rows: Sequence[int]) -> UnitTable:
         """The units at ``rows`` (positions in this table), as a table of their own."""
         whole = rows if self.rows is None else self.rows[rows]
         return UnitTable(self.columns, self._attributes, self._file, self._first_line, whole)
 
-    def column(self, name: str):
+    def column(self, name: str) -> Sequence[object]:
         """One column (``unit.编号`` …) for the units of this table, in their order."""
         column = self.columns[name]
         return column if self.rows is None else column[self.rows]
@@ -106,7 +111,7 @@ def roster_column(units: Sequence[Unit], field: str) -> Sequence:
     return [getattr(u, attribute) for u in units]
 
 
-def take_units(units: Sequence[Unit], rows) -> Sequence[Unit]:
+def take_units(units: Sequence[Unit], rows: Sequence[int]) -> Sequence[Unit]:
     """The units at positions ``rows``: a UnitTable view, or a list."""
     if isinstance(units, UnitTable):
         return units.take(rows)

@@ -236,6 +236,56 @@ def _long_mb(n: int) -> float:
     return (n * 40 * (4 + 4 + 8) + n * (8 + 4)) / 1e6
 
 
+def targets(rows: list[Row], small: tuple[float, float] | None) -> list[str]:
+    """The issue's targets against this run's figures, each line saying met or not."""
+    at = {(r.impl, r.n): r for r in rows}
+    lines = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    for n in sorted({r.n for r in rows}):
+        engine, duck, numpy = at.get(("engine", n)), at.get(("duckdb", n)), at.get(("numpy", n))
+        zen = at.get(("zen", n))
+        if n >= 100_000 and engine and duck:
+            ratio = engine.from_loaded_s / duck.from_loaded_s
+            lines.append(
+                f"- From loaded, engine / DuckDB at {n:,}: {ratio:.2f} (target < 1.0): "
+                + verdict(ratio < 1.0)
+            )
+        if n == 100_000 and engine and zen:
+            times = zen.from_loaded_s / engine.from_loaded_s
+            lines.append(
+                f"- zen-engine / engine at {n:,}: {times:.0f}x (target ≥ 20x): "
+                + verdict(times >= 20)
+            )
+        if engine and numpy and engine.core_s and numpy.core_s:
+            ratio = engine.core_s / numpy.core_s
+            lines.append(
+                f"- Scoring core, engine / numpy at {n:,}: {ratio:.2f} (target ≤ 1.5): "
+                + verdict(ratio <= 1.5)
+            )
+        if n == 1_000_000 and engine and engine.whole_peak_mb:
+            wide, long = engine.whole_peak_mb / _wide_mb(n), engine.whole_peak_mb / _long_mb(n)
+            lines.append(
+                f"- Peak RSS of `kaohe evaluate` at {n:,}: {engine.whole_peak_mb:,.0f} MB = "
+                f"{long:.1f}x the long table ({verdict(long < 3)}), {wide:.1f}x the wide array "
+                f"({verdict(wide < 3)}); in-process {engine.peak_mb:,.0f} MB, which holds two "
+                "evaluations at once (the timing loop's last result while the next runs)"
+            )
+    per_unit = [
+        f"{r.n:,}: {r.from_loaded_s / r.n * 1e6:.2f}"
+        for r in sorted(rows, key=lambda r: r.n)
+        if r.impl == "engine" and r.n >= 10_000 and r.from_loaded_s
+    ]
+    lines.append("- µs per unit from loaded, engine: " + ", ".join(per_unit))
+    if small is not None:
+        ratio = small[0] / small[1]
+        text = f"- Small case / import pandas: {ratio:.1f}x (target ≤ 3x): "
+        lines.append(text + verdict(ratio <= 3))
+    return lines
+
+
 def write_report(
     path: Path,
     rows: list[Row],
@@ -293,6 +343,9 @@ def write_report(
             for r in rows
             if r.peak_mb is not None and r.n >= 100_000
         ],
+        "",
+        "## Targets\n",
+        *targets(rows, small),
         "",
         "## Cross-check\n",
         *[f"- N = {n:,}: {text}" for n, text in sorted(checks.items())],
