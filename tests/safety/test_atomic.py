@@ -93,7 +93,10 @@ def test_sigkill_at_random_moments_keeps_the_previous_file_or_writes_the_new_one
 
 
 _STOP_BEFORE_RENAME = """
-import os, sys, time
+import os, signal, sys, time
+# A terminal delivers Ctrl-C; a test run started in the background (a shell's `cmd &`)
+# hands its children SIGINT ignored, which would make this test hang rather than test.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 real, ready = os.replace, sys.argv[-1]
 def replace(src, dst, *a, **k):
     if str(dst).endswith("big.xlsx"):
