@@ -142,7 +142,7 @@ def _store(table, unit_column: str, reader) -> bool:
     _release_arrow_memory()  # and given back, before numpy asks for the columns' memory
     if units is None or names is None:
         return False
-    unit_column_, unit_values = units
+    unit_ids, unit_values = units
     name_column, name_values = names
     positions = _unit_positions(unit_values, reader)
     if positions is None:
@@ -161,9 +161,9 @@ def _store(table, unit_column: str, reader) -> bool:
     written = np.zeros(len(name_values), dtype=np.int64)
     present = np.zeros(size, dtype=bool)
     for unit_chunk, name_chunk, value_chunk in zip(
-        unit_column_.chunks,
-        _aligned(name_column, unit_column_),
-        _aligned(raw, unit_column_),
+        unit_ids.chunks,
+        _aligned(name_column, unit_ids),
+        _aligned(raw, unit_ids),
         strict=True,
     ):
         if unit_chunk.null_count or name_chunk.null_count:
