@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+def edited_copy(source: Path, target: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the folder ``source`` at ``target`` whose ``file`` has its first ``old``
+    replaced by ``new`` (which must be there: a test of a broken input must break it)."""
+    shutil.copytree(source, target)
+    path = target / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return target

@@ -70,6 +70,13 @@ def read_long(folder: Path, source: str):
 
 
 # -- engine -------------------------------------------------------------------------------
+def read_roster_and_long(folder: Path, source: str):
+    """名单.csv's unit ids and category codes, and the long table, as the hand-written
+    competitors load them."""
+    ids, cats = reference.read_roster(folder / "名单.csv")
+    return ids, cats, read_long(folder, source)
+
+
 def engine_results(evaluation) -> reference.Results:
     """The engine's per-domain columns as roster-ordered arrays (ids are U + row number)."""
     n = len(evaluation.resolved.ruleset.units)
@@ -172,12 +179,9 @@ def _small_rules(folder: Path) -> Path:
 # -- numpy --------------------------------------------------------------------------------
 def run_numpy(folder: Path, repeat: int, load_repeat: int, source: str = "parquet"):
     spec = Spec.from_json(folder / "spec.json")
-
-    def load():
-        ids, cats = reference.read_roster(folder / "名单.csv")
-        return ids, cats, read_long(folder, source)
-
-    load_s, (ids, cats, (unit, name, value)) = timed(load, load_repeat)
+    load_s, (ids, cats, (unit, name, value)) = timed(
+        lambda: read_roster_and_long(folder, source), load_repeat
+    )
 
     def whole() -> reference.Results:
         x = reference.pivot(spec, ids, unit, name, value)
@@ -331,12 +335,9 @@ def run_zen(folder: Path, repeat: int, load_repeat: int, source: str = "parquet"
     import zen
 
     spec = Spec.from_json(folder / "spec.json")
-
-    def load():
-        ids, cats = reference.read_roster(folder / "名单.csv")
-        return ids, cats, read_long(folder, source)
-
-    load_s, (ids, cats, (unit, name, value)) = timed(load, load_repeat)
+    load_s, (ids, cats, (unit, name, value)) = timed(
+        lambda: read_roster_and_long(folder, source), load_repeat
+    )
     text, variables = zen_expression(spec)
     expression = zen.compile_expression(text)
 

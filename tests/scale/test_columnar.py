@@ -15,7 +15,7 @@ from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edited_copy
 
 RULES = ROOT / "rules" / "2024"
 SAMPLES = ROOT / "samples" / "2024"
@@ -72,13 +72,7 @@ def test_parquet_gives_the_results_of_csv(resolved, tmp_path, monkeypatch) -> No
 
 
 def _long_copy(tmp_path: Path, old: str, new: str) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(SAMPLES, folder)
-    path = folder / "指标值.csv"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
+    return edited_copy(SAMPLES, tmp_path / "data", "指标值.csv", old, new)
 
 
 @pytest.mark.parametrize(

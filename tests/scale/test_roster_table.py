@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from kaohe_rules.cli import cli
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.pipeline import load_rules
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edited_copy
 
 HERE = ROOT / "tests" / "scale" / "roster_csv"
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
@@ -37,13 +37,7 @@ def test_the_roster_file_enters_the_fingerprint() -> None:
 
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    folder = tmp_path / "rules"
-    shutil.copytree(HERE, folder)
-    path = folder / "名单.csv"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
+    return edited_copy(HERE, tmp_path / "rules", "名单.csv", old, new)
 
 
 @pytest.mark.parametrize(
