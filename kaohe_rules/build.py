@@ -53,9 +53,9 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
     if assembled.roster_table is not None:
         from kaohe_rules.roster_table import read_units
 
-        units, unit_columns = read_units(assembled.roster_table, attributes, errors)
+        units = read_units(assembled.roster_table, attributes, errors)
     else:
-        units, unit_columns = _units(assembled.roster, attributes, errors), None
+        units = _units(assembled.roster, attributes, errors)
     specials = tuple(
         _special(name, document, errors) for name, document in assembled.specials.items()
     )
@@ -70,7 +70,6 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         domains=domains,
         files=tuple(assembled.files),
         specials=specials,
-        unit_columns=unit_columns,
     )
 
 

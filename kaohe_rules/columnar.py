@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules.data import UNIT_COLUMNS, leading_comments
+from kaohe_rules.data import UNIT_COLUMNS, leading_comments, release_arrow_memory
 from kaohe_rules.dsl.types import NUMBER
 
 # Files smaller than this go to the row reader: importing pyarrow costs more than it saves.
@@ -57,18 +57,10 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
     tables = [table]
     del table  # _store drops the table as soon as it has the codes: a million units' rows
     stored = _store(tables.pop(), unit_column, reader)
-    _release_arrow_memory()
+    release_arrow_memory()
     if stored:
         reader.data.fast_files.append(FastFile(path, header_line, unit_column))
     return stored
-
-
-def _release_arrow_memory() -> None:
-    """pyarrow's allocator keeps what it freed for its own next request; what comes next
-    is numpy's columns and the evaluation, so give it back to the system now."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
 
 
 def _table(path: Path):
@@ -139,7 +131,7 @@ def _store(table, unit_column: str, reader) -> bool:
     names = _unified(table.column("指标"))
     raw = table.column("值")
     del table  # the caller holds no reference: the id columns it read are freed here
-    _release_arrow_memory()  # and given back, before numpy asks for the columns' memory
+    release_arrow_memory()  # and given back, before numpy asks for the columns' memory
     if units is None or names is None:
         return False
     unit_ids, unit_values = units

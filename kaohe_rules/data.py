@@ -187,6 +187,16 @@ def digest(path: Path) -> str:
     return found
 
 
+def release_arrow_memory() -> None:
+    """pyarrow's allocator keeps what it freed for its own next request; after a large
+    read, what comes next is numpy's columns and the evaluation, so give it back now.
+    Nothing to do when pyarrow was never imported."""
+    import sys
+
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+
+
 def leading_comments(path: Path, limit: int | None = 1000) -> tuple[int, bytes | None]:
     """How many leading "# …" (or blank) lines a CSV file has, and the first other line
     (the header, without a BOM); None for it when there is none within ``limit`` lines

@@ -368,9 +368,6 @@ class RuleSet:
     domains: tuple[Domain, ...]
     files: tuple[Path, ...] = ()
     specials: tuple[Special, ...] = ()
-    # A roster read from a CSV/XLSX file keeps its columns (unit.编号, unit.类型 …) so that
-    # scoring need not rebuild them from a million Unit objects.
-    unit_columns: dict | None = field(default=None, compare=False, repr=False)
 
     def scored(self) -> tuple[Domain, ...]:
         """The domains and the special assessments' own rules: everything scored."""

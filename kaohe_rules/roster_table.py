@@ -14,7 +14,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.assemble import display_path
-from kaohe_rules.data import FALSE_TEXTS, TRUE_TEXTS, leading_comments
+from kaohe_rules.data import FALSE_TEXTS, TRUE_TEXTS, leading_comments, release_arrow_memory
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.types import BOOL, NUMBER, Type
 from kaohe_rules.source import Span
@@ -22,12 +22,10 @@ from kaohe_rules.source import Span
 REQUIRED = ("编号", "名称", "领域")
 
 
-def read_units(
-    path: Path, attributes: dict[str, Type], errors: Collector
-) -> tuple[m.UnitTable | tuple, dict | None]:
-    """The units of a roster table, in file order (a UnitTable: no object per unit), and
-    their columns (``unit.编号``, ``unit.类型`` …, missing as None); problems go to
-    ``errors``."""
+def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.UnitTable | tuple:
+    """The units of a roster table, in file order: a UnitTable over their columns
+    (``unit.编号``, ``unit.类型`` …, missing as None), no object per unit; problems go to
+    ``errors`` (and no units come back)."""
     import pandas as pd
 
     file = display_path(path)
@@ -49,11 +47,11 @@ def read_units(
             first_line = skip + 2
     except (OSError, ValueError, UnicodeDecodeError) as error:
         errors.error("KH308", f"无法读取名单文件：{error}", start)
-        return (), None
+        return ()
     except Exception as error:  # a damaged workbook makes openpyxl raise almost anything
         message = f"无法读取名单文件：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
         errors.error("KH308", message, start)
-        return (), None
+        return ()
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     line = first_line - 1
@@ -66,7 +64,7 @@ def read_units(
             hint = "在名单文件的 属性: 下写明，如 " + f"{name}: 文本"
             errors.error("KH232", f"名单的属性 '{name}' 没有在 属性 中声明类型", span, hint)
     if errors.has_errors:
-        return (), None
+        return ()
     text = {name: frame[name].str.strip().to_numpy(dtype=object) for name in header}
     for name in REQUIRED:
         empty = np.flatnonzero(text[name] == "")
@@ -81,24 +79,15 @@ def read_units(
         if name in text
     }
     if errors.has_errors:
-        return (), None
+        return ()
     ids, labels, domains = text["编号"], text["名称"], _shared(text["领域"])
     columns = {"unit.编号": ids, "unit.名称": labels, "unit.领域": domains}
     for name in attributes:
         cells = values.get(name, [None] * len(ids))
         columns[f"unit.{name}"] = _shared(np.array(cells, dtype=object))
     del frame, text
-    _release_arrow_memory()
-    return m.UnitTable(columns, list(attributes), file, first_line), columns
-
-
-def _release_arrow_memory() -> None:
-    """pandas holds text in pyarrow, whose allocator keeps what it freed for later; the
-    roster's frame is gone, and what comes next is not another pyarrow read."""
-    import sys
-
-    if "pyarrow" in sys.modules:
-        sys.modules["pyarrow"].default_memory_pool().release_unused()
+    release_arrow_memory()  # pandas held the frame's text in pyarrow
+    return m.UnitTable(columns, list(attributes), file, first_line)
 
 
 def _shared(column: np.ndarray) -> np.ndarray:

@@ -97,10 +97,11 @@ def _all_columns(resolved: Resolved) -> dict[str, np.ndarray]:
     cached = resolved.cache.get("unit columns")
     if cached is None:
         ruleset = resolved.ruleset
-        given = ruleset.unit_columns
-        if given is not None and len(given["unit.编号"]) == len(ruleset.units):
+        if isinstance(ruleset.units, m.UnitTable):  # a roster file: columns already
             types = unit_symbols(ruleset)
-            cached = {name: to_column(values, types[name]) for name, values in given.items()}
+            cached = {
+                name: to_column(ruleset.units.column(name), kind) for name, kind in types.items()
+            }
         else:
             cached = _unit_columns(ruleset, ruleset.units)
         resolved.cache["unit columns"] = cached

@@ -139,7 +139,7 @@ def _population(case: YMap, resolved: Resolved, errors: Collector) -> tuple[Reso
         if unit is not None:
             units.append(unit)
             values.append(data)
-    ruleset = dataclasses.replace(ruleset, units=tuple(units), unit_columns=None)
+    ruleset = dataclasses.replace(ruleset, units=tuple(units))
     if "调整" in case:
         ruleset = _what_if(ruleset, domain, case["调整"], errors)
     dataset = DataSet.empty(ruleset)

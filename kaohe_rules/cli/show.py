@@ -58,7 +58,7 @@ def _table_units(assembled) -> list[dict]:
     from kaohe_rules.roster_table import read_units
 
     errors = Collector()
-    units, _columns = read_units(assembled.roster_table, _attributes(assembled.roster), errors)
+    units = read_units(assembled.roster_table, _attributes(assembled.roster), errors)
     if errors.has_errors:
         click.echo(render_text(errors.items), err=True)
         click.get_current_context().exit(1)
