@@ -43,24 +43,33 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
         return False
     if suffix not in (".csv", ".parquet"):
         return False
-    table, header_line = _table(path)
-    if table is None:
+    stored = _store(path, reader)
+    release_arrow_memory()  # _store's columns are gone by now
+    if stored is None:
         return False
+    reader.data.fast_files.append(FastFile(path, *stored))
+    return True
+
+
+def _columns(path: Path):
+    """The file's header line, its unit column's name, and its unit ids, indicator names
+    (both as _unified gives them) and 值 column; None when the row reader must read it."""
+    table, header_line = _table(path)
+    if table is None or table.num_rows == 0:
+        return None
     columns = table.column_names
     if any(name != name.strip() for name in columns):
-        return False  # a padded header: the row reader trims it, and must pick the columns
+        return None  # a padded header: the row reader trims it, and must pick the columns
     if len(set(columns)) != len(columns) or not set(VALUE_COLUMNS) <= set(columns):
-        return False
+        return None
     unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
     if unit_column is None:
-        return False
-    tables = [table]
-    del table  # _store drops the table as soon as it has the codes: a million units' rows
-    stored = _store(tables.pop(), unit_column, reader)
-    release_arrow_memory()
-    if stored:
-        reader.data.fast_files.append(FastFile(path, header_line, unit_column))
-    return stored
+        return None
+    units = _unified(table.column(unit_column))
+    names = _unified(table.column("指标"))
+    if units is None or names is None:
+        return None
+    return header_line, unit_column, units, names, table.column("值")
 
 
 def _table(path: Path):
@@ -119,35 +128,33 @@ def _comment_lines(path: Path) -> tuple[int | None, int, list[str]]:
     return skip, skip + 1, names
 
 
-def _store(table, unit_column: str, reader) -> bool:
-    """Check the table with column operations, then store it; False, storing nothing, at
-    the first thing the row reader must judge (and report) itself.
+def _store(path: Path, reader) -> tuple[int, str] | None:
+    """Check the file with whole-column operations, then store its values; the header's
+    line and the unit column's name, or None, storing nothing, at the first thing the row
+    reader must judge (and report) itself.
 
-    The table is taken a chunk (one read block) at a time once the ids share one
+    The columns are taken a chunk (one read block) at a time, the ids sharing one
     dictionary: a million units' rows are never copied whole."""
-    if table.num_rows == 0:
-        return False
-    units = _unified(table.column(unit_column))
-    names = _unified(table.column("指标"))
-    raw = table.column("值")
-    del table  # the caller holds no reference: the id columns it read are freed here
-    release_arrow_memory()  # and given back, before numpy asks for the columns' memory
-    if units is None or names is None:
-        return False
+    found = _columns(path)  # the table it read is gone once this returns
+    release_arrow_memory()  # give its memory back before numpy asks for the columns'
+    if found is None:
+        return None
+    header_line, unit_column, units, names, raw = found
+    del found
     unit_ids, unit_values = units
     name_column, name_values = names
     positions = _unit_positions(unit_values, reader)
     if positions is None:
-        return False
+        return None
     known = [reader.names.get(name) for name in name_values]
     if reader.lenient:
         keep = np.array([kind is not None for kind in known], dtype=bool)
     else:
         keep = np.ones(len(known), dtype=bool)
         if any(kind is None for kind in known):
-            return False  # an unknown indicator: the row reader suggests the right name
+            return None  # an unknown indicator: the row reader suggests the right name
     if any(kind is not None and kind != NUMBER for kind in known):
-        return False  # text and yes/no items: converted and checked by the row reader
+        return None  # text and yes/no items: converted and checked by the row reader
     data, size = reader.data, len(reader.data.row)
     fresh: dict[str, np.ndarray] = {}
     written = np.zeros(len(name_values), dtype=np.int64)
@@ -159,15 +166,15 @@ def _store(table, unit_column: str, reader) -> bool:
         strict=True,
     ):
         if unit_chunk.null_count or name_chunk.null_count:
-            return False  # a row without a unit or an indicator
+            return None  # a row without a unit or an indicator
         values = _numbers(value_chunk)
         if values is None:
-            return False
+            return None
         unit_codes = unit_chunk.indices.to_numpy(zero_copy_only=False)
         name_codes = name_chunk.indices.to_numpy(zero_copy_only=False)
         rows = keep[name_codes] & ~np.isnan(values)
         if not _in_range(name_values, known, name_codes, values, rows, reader):
-            return False
+            return None
         for code in np.flatnonzero(keep):
             # One pass over the codes per indicator: a sort would index every row.
             mine = np.flatnonzero((name_codes == code) & rows)
@@ -187,10 +194,10 @@ def _store(table, unit_column: str, reader) -> bool:
             continue
         filled = ~np.isnan(column)
         if np.count_nonzero(filled) != written[code]:
-            return False  # two rows wrote one cell: a value given twice, the row reader says where
+            return None  # two rows wrote one cell: a value given twice, the row reader says where
         given = data.columns.get(name)
         if given is not None and (~np.isnan(given[filled])).any():
-            return False  # already given by another file
+            return None  # already given by another file
     for name, column in fresh.items():
         given = data.columns.get(name)
         if given is None:
@@ -199,7 +206,7 @@ def _store(table, unit_column: str, reader) -> bool:
             filled = ~np.isnan(column)
             given[filled] = column[filled]
     data.present |= present
-    return True
+    return header_line, unit_column
 
 
 def _numbers(chunk) -> np.ndarray | None:
