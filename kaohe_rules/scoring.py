@@ -388,23 +388,22 @@ class DomainScorer:
         members = dict.fromkeys(i.id for i in self.result.indicators if i.paper == paper.id)
         r = self.result
         total = np.zeros(self.size)
-        counted_all = {key: bool((r.applicable[key] & ~r.excluded[key]).all()) for key in members}
+        counted = {key: r.applicable[key] & ~r.excluded[key] for key in members}
+        everyone = {key: bool(counted[key].all()) for key in members}
         rescaled = np.zeros(self.size, dtype=bool)
         for key in members:
-            if counted_all[key]:
+            if everyone[key]:
                 total += r.scores[key]  # NaN-free: every unit scored it
             else:
-                counted = r.applicable[key] & ~r.excluded[key]
-                total += np.where(counted, r.scores[key], 0.0)
+                total += np.where(counted[key], r.scores[key], 0.0)
                 rescaled |= r.excluded[key]
-        if not paper.rescale and all(counted_all.values()) and _positive_marks(r, members):
+        if not paper.rescale and all(everyone.values()) and _positive_marks(r, members):
             return total  # nothing excluded, nothing to rescale: the sum is the score
         full_applicable = np.zeros(self.size)
         full_counted = np.zeros(self.size)
         for key in members:
-            applies, excluded, full = r.applicable[key], r.excluded[key], r.full[key]
-            full_applicable += np.where(applies, full, 0.0)
-            full_counted += np.where(applies & ~excluded, full, 0.0)
+            full_applicable += np.where(r.applicable[key], r.full[key], 0.0)
+            full_counted += np.where(counted[key], r.full[key], 0.0)
         nothing = full_counted == 0  # every indicator excluded: nothing to rescale from
         if nothing.any():
             message = f"考卷 {paper.id} 的指标全部缺少数据，无法折算，记零分"
