@@ -16,7 +16,7 @@ from kaohe_rules.scoring import DomainScorer, roster
 
 
 def _sort_value(
-    column: np.ndarray, descending: bool, precision: int, cache: dict | None
+    column: np.ndarray, descending: bool, precision: int | None, cache: dict | None
 ) -> np.ndarray:
     """A column as numbers that sort ascending in the wanted order, missing last."""
     if column.dtype == object:
@@ -30,16 +30,16 @@ def _sort_value(
         codes = cached[1]
         values = np.where(codes < 0, np.inf, codes).astype(np.float64)
         return np.where(values == np.inf, np.inf, -values) if descending else values
-    values = column if precision < 0 else round_vector(column, precision)
+    values = column if precision is None else round_vector(column, precision)  # None: rounded
     values = np.where(np.isnan(values), np.inf, -values if descending else values)
     return values
 
 
-def _id_order(ids: np.ndarray, precision: int, cache: dict | None) -> np.ndarray:
+def _id_order(ids: np.ndarray, cache: dict | None) -> np.ndarray:
     """Positions sorted by unit id, the last tie-break: a roster column, sorted once."""
     cached = cache.get(("id order", id(ids))) if cache is not None else None
     if cached is None or cached[0] is not ids:
-        values = _sort_value(ids, False, precision, cache)
+        values = _sort_value(ids, False, None, cache)
         cached = (ids, np.argsort(values, kind="stable"))
         if cache is not None:
             cache[("id order", id(ids))] = cached
@@ -75,13 +75,13 @@ def rank(scorer: DomainScorer) -> None:
 
     if ranking is None:
         total = population.columns["总分"]
-        keys.append(_sort_value(total, True, -1, None))  # 总分 is rounded already
+        keys.append(_sort_value(total, True, None, None))  # 总分 is rounded already
     else:
         for key in (ranking.key, *ranking.tiebreak):
             column = scorer.run(key.expr)
             keys.append(_sort_value(column, key.descending, scorer.precision, cache_for(column)))
     ids = population.columns["unit.编号"]
-    order = lexsorted(groups, keys, _id_order(ids, scorer.precision, cache_for(ids)))
+    order = lexsorted(groups, keys, _id_order(ids, cache_for(ids)))
     ranks = np.empty(scorer.size, dtype=np.float64)
     sorted_groups = groups[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
