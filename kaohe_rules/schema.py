@@ -158,12 +158,7 @@ def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]
     )
 
 
-_JSON_TYPES = {
-    "object": (YMap, dict),
-    "array": (YList, list),
-    "string": (str,),
-    "boolean": (bool,),
-}
+_CONTAINERS = {"object": (YMap, dict), "array": (YList, list)}  # JSON Schema type → Python
 
 
 def _chosen_branch(error: ValidationError) -> list[ValidationError]:
@@ -179,9 +174,7 @@ def _chosen_branch(error: ValidationError) -> list[ValidationError]:
         for index, branch in enumerate(branches)
         if isinstance(branch, dict)
         and isinstance(branch.get("type"), str)
-        and branch["type"] in _JSON_TYPES
-        and isinstance(error.instance, _JSON_TYPES[branch["type"]])
-        and not (branch["type"] != "boolean" and isinstance(error.instance, bool))
+        and isinstance(error.instance, _CONTAINERS.get(branch["type"], ()))
     ]
     if len(fitting) != 1:
         return []
