@@ -115,7 +115,10 @@ def evaluate_year(
                 result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
     result.warnings += unused_values(result)
-    result.fingerprint = fingerprint([*ruleset.files, *data.files])
+    key = (*ruleset.files, None, *data.files)
+    if key not in data.fingerprints:
+        data.fingerprints[key] = fingerprint([*ruleset.files, *data.files])
+    result.fingerprint = data.fingerprints[key]
     return result
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
+from kaohe_rules import batch
 from kaohe_rules import model as m
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
@@ -61,6 +63,16 @@ class DomainResult:
         """The position of a unit in this domain's columns."""
         ids = self.population.columns["unit.编号"]
         return int(np.flatnonzero(ids == unit_id)[0])
+
+
+class _Batched(NamedTuple):
+    """One indicator's share of a batch: its rows of the block, and explain's context."""
+
+    score: np.ndarray
+    full: np.ndarray
+    owner: np.ndarray
+    missing: bool  # whether any unit has no score
+    scoped: Population
 
 
 @dataclass
@@ -176,6 +188,9 @@ class DomainScorer:
         indicators = list(domain.all_indicators())
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         self.variants = _variant_positions(domain, population)
+        # Read-only masks shared by every indicator that all units score.
+        self._everyone = np.broadcast_to(True, population.size)
+        self._no_one = np.broadcast_to(False, population.size)
 
     # -- helpers -------------------------------------------------------------------------
     def run(self, expr: m.Expr, population: Population | None = None) -> np.ndarray:
@@ -233,11 +248,14 @@ class DomainScorer:
         self.set("类别", labels)
 
     def indicator_scores(self) -> None:
+        batched = self._batched()
         groups: dict[str, list[m.Indicator]] = {}
         for indicator in self.result.indicators:
             groups.setdefault(indicator.id, []).append(indicator)
-        for same_id in groups.values():
-            if len({i.formula.text for i in same_id}) == 1:
+        for key, same_id in groups.items():
+            if key in batched:
+                self._keep_batched(same_id[0], batched[key])
+            elif len({i.formula.text for i in same_id}) == 1:
                 # Variants adding one indicator to several units score it together, so
                 # its rank or benchmark compares all of them.
                 self._score(same_id)
@@ -273,24 +291,7 @@ class DomainScorer:
         score = np.broadcast_to(np.asarray(score, dtype=np.float64), self.size)
         score = score if everyone else np.where(applies, score, np.nan)
         missing = np.isnan(score) if everyone else applies & np.isnan(score)
-        excluded: np.ndarray | None = None
-        if missing.any():
-            where = indicator.span
-            policy = indicator.missing
-            if policy == "报错":
-                units = "、".join(
-                    u.name for u, h in zip(self.result.units, missing, strict=True) if h
-                )
-                message = f"指标 {indicator.id} 缺少数据或无法计分：{units}"
-                raise KaoheError(
-                    [Diagnostic("KH306", message, where, "补齐数据，或改缺失数据政策")]
-                )
-            if policy == "剔除折算":
-                excluded = missing
-                self.warn("KH306", f"指标 {indicator.id} 缺少数据，剔除后折算", missing, where)
-            else:
-                score = np.where(missing, 0.0, score)
-                self.warn("KH306", f"指标 {indicator.id} 缺少数据，记零分", missing, where)
+        score, excluded = self._missing(indicator, score, missing)
         full = np.broadcast_to(np.asarray(local["满分"], dtype=np.float64), self.size)
         if len(same_id) == 1:
             self._keep(indicator, applies, excluded, score, full)
@@ -299,15 +300,71 @@ class DomainScorer:
             own = None if excluded is None else excluded & mask
             self._keep(other, mask, own, np.where(mask, score, np.nan), full)
 
-    def _keep(self, indicator, applies, excluded, score, full) -> None:
+    def _missing(
+        self, indicator: m.Indicator, score: np.ndarray, missing: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The indicator's missing-data policy: the score and the excluded units (None
+        when none is excluded)."""
+        if not missing.any():
+            return score, None
+        where = indicator.span
+        policy = indicator.missing
+        if policy == "报错":
+            units = "、".join(u.name for u, h in zip(self.result.units, missing, strict=True) if h)
+            message = f"指标 {indicator.id} 缺少数据或无法计分：{units}"
+            raise KaoheError([Diagnostic("KH306", message, where, "补齐数据，或改缺失数据政策")])
+        if policy == "剔除折算":
+            self.warn("KH306", f"指标 {indicator.id} 缺少数据，剔除后折算", missing, where)
+            return score, missing
+        self.warn("KH306", f"指标 {indicator.id} 缺少数据，记零分", missing, where)
+        return np.where(missing, 0.0, score), None
+
+    def _batched(self) -> dict[str, _Batched]:
+        """The indicators scored in batches (batch.py); {} when recording branches."""
+        if self.branches is not None:
+            return {}
+        population = self.result.population
+        out: dict[str, _Batched] = {}
+        for group in batch.plan(self.resolved, self.domain):
+            scores = batch.score(group, population)
+            if scores is None:
+                continue  # it would warn: scored one by one, warnings and all
+            missing = np.isnan(scores).any(axis=1)
+            # Rows of broadcast (k, 1) columns: each indicator's 满分 and owner are
+            # zero-stride views, as in _score, without one broadcast_to each.
+            full = np.broadcast_to(group.parameters["满分"], scores.shape)
+            owners = np.empty((len(group.indicators), 1), dtype=object)
+            for row, indicator in enumerate(group.indicators):
+                owners[row, 0] = indicator
+            owner = np.broadcast_to(owners, scores.shape)
+            for row, indicator in enumerate(group.indicators):
+                local = dict(population.columns)  # explain re-evaluates the formula in it
+                local["值"] = population.columns[indicator.id]
+                for name, value in indicator.parameters().items():
+                    local[name] = np.nan if value is None else float(value)
+                scoped = population.with_columns(local)
+                out[indicator.id] = _Batched(
+                    scores[row], full[row], owner[row], bool(missing[row]), scoped
+                )
+        return out
+
+    def _keep_batched(self, indicator: m.Indicator, scored: _Batched) -> None:
+        self.result.contexts[indicator.formula] = scored.scoped
+        score, excluded = scored.score, None
+        if scored.missing:
+            score, excluded = self._missing(indicator, score, np.isnan(score))
+        self._keep(indicator, self._everyone, excluded, score, scored.full, scored.owner)
+
+    def _keep(self, indicator, applies, excluded, score, full, owner=None) -> None:
         """Store one indicator's columns; two variants may add indicators of one id.
         ``excluded`` is None when no unit is excluded (剔除折算), the usual case."""
         key, r = indicator.id, self.result
-        one = np.empty(1, dtype=object)
-        one[0] = indicator
-        owner = np.broadcast_to(one, self.size)  # a view: the same Indicator for every unit
+        if owner is None:
+            one = np.empty(1, dtype=object)
+            one[0] = indicator
+            owner = np.broadcast_to(one, self.size)  # a view: one Indicator for every unit
         if excluded is None:
-            excluded = np.broadcast_to(False, self.size)
+            excluded = self._no_one
         if key in r.applicable:
             owner = np.where(applies, owner, r.owner[key])
             score = np.where(applies, score, r.scores[key])

@@ -1,0 +1,117 @@
+"""Indicators sharing one formula are scored as one block (kaohe_rules/batch.py): every
+number, warning and explanation must be what scoring them one by one gives.
+
+The fixture tests/scale/batch/ has a batch of each kind: one that runs (with a 剔除折算
+and a 记零分 blank), one next to a 一单位一策 indicator that must stay out, a cohort
+indicator that must stay out, and one that divides by zero and so falls back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kaohe_rules import batch
+from kaohe_rules.data import read_data
+from kaohe_rules.engine import evaluate_year
+from kaohe_rules.explain import explain, render_text
+from kaohe_rules.pipeline import load_rules
+from tests.conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "scale" / "batch"
+CASES = [
+    (FIXTURE / "rules", FIXTURE / "data"),
+    (ROOT / "rules" / "2023", ROOT / "samples" / "2023"),
+    (ROOT / "rules" / "2024", ROOT / "samples" / "2024"),
+]
+
+
+def _plain(column: np.ndarray) -> list:
+    """A column as a list that compares equal to its copy: NaN as None."""
+    return [None if v != v else v for v in column.tolist()]
+
+
+def _everything(evaluation) -> list:
+    out = []
+    for d in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
+        columns = {}
+        for key in d.scores:
+            columns[key] = (
+                _plain(d.scores[key]),
+                d.applicable[key].tolist(),
+                d.excluded[key].tolist(),
+                _plain(d.full[key]),
+                [i.id + i.formula.text for i in d.owner[key]],
+                _plain(d.population.columns[f"{key}.得分"]),
+            )
+        papers = {key: _plain(value) for key, value in d.papers.items()}
+        out.append((d.domain.name, columns, papers))
+        if d.total is not None:
+            out.append((d.total.tolist(), d.rank.tolist(), d.tier.tolist()))
+    warnings = [(w.code, w.message, str(w.span)) for w in evaluation.warnings]
+    return [out, warnings]
+
+
+def _explanations(evaluation) -> list[str]:
+    units = [u for d in evaluation.domains for u in d.units]
+    return [render_text(explain(evaluation, u.id)) for u in units[:: max(1, len(units) // 40)]]
+
+
+def _one_by_one(monkeypatch) -> None:
+    monkeypatch.setattr(batch, "plan", lambda resolved, domain: [])
+
+
+@pytest.mark.parametrize("rules, data", CASES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_batched_scores_are_the_one_by_one_scores(rules, data, monkeypatch) -> None:
+    resolved = load_rules(rules).resolved
+    values = read_data(data, resolved.ruleset)
+    batched = evaluate_year(resolved, values)
+    assert any(batch.plan(resolved, d) for d in resolved.ruleset.scored())  # not vacuous
+    got, explained = _everything(batched), _explanations(batched)
+    _one_by_one(monkeypatch)
+    fresh = load_rules(rules).resolved
+    single = evaluate_year(fresh, read_data(data, fresh.ruleset))
+    assert got == _everything(single)
+    assert explained == _explanations(single)
+
+
+def test_what_is_batched_and_what_is_not() -> None:
+    resolved = load_rules(FIXTURE / "rules").resolved
+    (domain,) = resolved.ruleset.domains
+    plans = [[i.id for i in b.indicators] for b in batch.plan(resolved, domain)]
+    # R1 (排名赋分) reads its peers; L2 has a 一单位一策; each scores alone.
+    assert plans == [["A1", "A2", "A3"], ["L1", "L3"], ["F1", "F2"]]
+    targets = {
+        b.indicators[0].id: b.parameters["目标值"].ravel().tolist()
+        for b in batch.plan(resolved, domain)
+    }
+    assert targets == {"A1": [10, 100, 8], "L1": [5, 0], "F1": [4, 0.5]}
+
+
+def test_a_batch_that_would_warn_is_scored_one_by_one(monkeypatch) -> None:
+    outcomes: dict[str, bool] = {}
+    score = batch.score
+
+    def spy(group, population):
+        result = score(group, population)
+        outcomes[group.indicators[0].id] = result is not None
+        return result
+
+    monkeypatch.setattr(batch, "score", spy)
+    resolved = load_rules(FIXTURE / "rules").resolved
+    evaluation = evaluate_year(resolved, read_data(FIXTURE / "data", resolved.ruleset))
+    assert outcomes == {"A1": True, "L1": True, "F1": False}  # 甲七's F1 = F2 = 0
+    zero = [w for w in evaluation.warnings if w.code == "KH160"]
+    assert [w.span.line for w in zero] == [23, 24]  # one per formula, as one by one
+    (d,) = evaluation.domains
+    assert d.scores["F1"][6] == d.scores["F2"][6] == 0.0  # 记零分
+    assert np.isnan(d.scores["A2"][3]) and d.excluded["A2"][3]  # 剔除折算
+    assert d.scores["A3"][4] == 0.0 and not d.excluded["A3"][4]
+
+
+def test_a_batch_at_many_units_goes_through_in_blocks(monkeypatch) -> None:
+    """Blocks bound the temporaries at a million units; their seams must not show."""
+    resolved = load_rules(FIXTURE / "rules").resolved
+    values = read_data(FIXTURE / "data", resolved.ruleset)
+    whole = _everything(evaluate_year(resolved, values))
+    monkeypatch.setattr(batch, "_BLOCK_CELLS", 5)  # 3 indicators: one unit a block
+    assert _everything(evaluate_year(resolved, values)) == whole
