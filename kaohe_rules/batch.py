@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kaohe_rules import model as m
+from kaohe_rules.data import DataSet
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled
 from kaohe_rules.dsl.evaluate import Run, vectorize
@@ -118,29 +119,53 @@ def _elementwise(program: Compiled, indicator: m.Indicator) -> bool:
     return True
 
 
-def score(batch: Batch, population: Population) -> np.ndarray | None:
-    """Every indicator's score over the population, one row per indicator (a k x units
-    array), or None when a run would warn. Rows of units go through in blocks so the
-    formula's temporaries stay small at a million units."""
+def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
+    """The batch's indicator values for the units at ``rows``, one row per indicator:
+    gathered straight into the block the formula runs over (the domain's columns of
+    these indicators are its rows), so nothing is copied twice."""
+    block = np.empty((len(batch.indicators), len(rows)))
+    for row, indicator in enumerate(batch.indicators):
+        found = data.columns.get(indicator.id)
+        if found is None:
+            block[row] = np.nan
+        else:
+            # mode="clip": rows are valid positions, and "raise" would buffer the output.
+            np.take(found, rows, out=block[row], mode="clip")
+    return block
+
+
+def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every indicator's score, one row per indicator (k x units, like ``block``, the
+    values), and which rows have a missing score; None when a run would warn. Units go
+    through in slices so the formula's temporaries stay small at a million units."""
     program = vectorize(batch.program)
-    size, k = population.size, len(batch.indicators)
-    values = [population.columns[i.id] for i in batch.indicators]
-    out = np.empty((k, size))
-    step = max(1, _BLOCK_CELLS // k)
+    k, size = block.shape
+    out: np.ndarray | None = None
+    missing = np.zeros(k, dtype=bool)
+    step = max(1, _BLOCK_CELLS // max(k, 1))
     for start in range(0, size, step):
         stop = min(size, start + step)
-        block = np.stack([v[start:stop] for v in values])
-        columns = {"值": block, **batch.parameters}
+        values = block[:, start:stop]
         # Not Population(): its columns are a block and (k, 1) constants, not unit
         # columns, and an elementwise formula reads nothing else of it.
         local = Population.__new__(Population)
-        local.columns, local.size = columns, stop - start
+        local.columns, local.size = {"值": values, **batch.parameters}, stop - start
         try:
             result = program.closure(_StrictRun(local), None)
         except _Abandon:
             return None
-        result = np.broadcast_to(np.asarray(result, dtype=np.float64), block.shape)
-        if np.isinf(result).any():
-            return None
+        result = np.asarray(result, dtype=np.float64)
+        if result.shape != values.shape:  # a constant formula, or one row per indicator
+            result = np.broadcast_to(result, values.shape)
+        finite = np.isfinite(result)
+        if not finite.all():  # one pass in the usual case, where every score is a number
+            if np.isinf(result).any():
+                return None  # an overflow: Vectorized.evaluate would warn
+            missing |= ~finite.all(axis=1)
+        whole = stop - start == size and result.base is None and result is not block
+        if whole and result.flags.c_contiguous:
+            return result, missing  # one slice and a fresh array: no copy
+        if out is None:
+            out = np.empty((k, size))
         out[:, start:stop] = result
-    return out
+    return (np.empty((k, 0)) if out is None else out), missing

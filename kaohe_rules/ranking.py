@@ -79,7 +79,9 @@ def rank(scorer: DomainScorer) -> None:
     else:
         for key in (ranking.key, *ranking.tiebreak):
             column = scorer.run(key.expr)
-            keys.append(_sort_value(column, key.descending, scorer.precision, cache_for(column)))
+            # 总分 itself (a plain `依据: 总分`) is rounded already: not rounded again.
+            precision = None if column is result.total else scorer.precision
+            keys.append(_sort_value(column, key.descending, precision, cache_for(column)))
     ids = population.columns["unit.编号"]
     order = lexsorted(groups, keys, _id_order(ids, cache_for(ids)))
     ranks = np.empty(scorer.size, dtype=np.float64)
@@ -138,13 +140,10 @@ def _take(scorer: DomainScorer, eligible, counts, rule: m.TierRule, already, quo
     One pass over all groups: walking the units in rank order (``result.order``), each
     eligible unit's place among its group's eligible units decides."""
     result = scorer.result
-    codes = result.groups + 1  # a unit in no category (-1) is a group of its own
-    count = int(codes.max()) + 1 if len(codes) else 0
-    first = np.full(count, -1)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]  # each group's first unit
-    present = np.flatnonzero(first >= 0)
-    counts = np.broadcast_to(np.asarray(counts, dtype=np.float64), scorer.size)
-    wanted = np.nan_to_num(counts[first[present]], nan=0.0)
+    codes, count, first, present = _layout(scorer)
+    counts = np.asarray(counts, dtype=np.float64)
+    wanted = counts[first[present]] if counts.ndim else np.full(len(present), float(counts))
+    wanted[np.isnan(wanted)] = 0.0
     whole = np.floor(wanted + 1e-9)
     for at in np.flatnonzero(np.abs(wanted - whole) > 1e-9):
         message = f"{rule.tier} 名额 {wanted[at]:g} 不是整数，按 {whole[at]:g} 计"
@@ -164,6 +163,20 @@ def _take(scorer: DomainScorer, eligible, counts, rule: m.TierRule, already, quo
     chosen = np.zeros(scorer.size, dtype=bool)
     chosen[ordered[hit]] = True
     return chosen
+
+
+def _layout(scorer: DomainScorer) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """The groups as _take reads them, the same for each of a domain's quota rules: codes
+    (a unit in no category, -1, is a group of its own: 0), their count, each group's first
+    unit, and the groups that have units."""
+    found = scorer.group_layout
+    if found is None:
+        codes = scorer.result.groups + 1
+        count = int(codes.max()) + 1 if len(codes) else 0
+        first = np.full(count, -1)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        found = scorer.group_layout = (codes, count, first, np.flatnonzero(first >= 0))
+    return found
 
 
 def labels(scorer: DomainScorer) -> None:

@@ -160,8 +160,11 @@ def member_rows(resolved: Resolved, special: m.Special) -> np.ndarray:
     return cached
 
 
-def _base_population(resolved: Resolved, domain: m.Domain, data: DataSet) -> Population:
-    """Unit attributes, data items and indicator values as typed columns."""
+def _base_population(
+    resolved: Resolved, domain: m.Domain, data: DataSet
+) -> tuple[Population, list[np.ndarray]]:
+    """Unit attributes, data items and indicator values as typed columns, and the value
+    blocks of the domain's batches (batch.py), whose rows are those indicators' columns."""
     ruleset = resolved.ruleset
     units = roster(resolved, domain)
     names: dict[str, object] = {}
@@ -169,10 +172,16 @@ def _base_population(resolved: Resolved, domain: m.Domain, data: DataSet) -> Pop
         names[item.name] = item.type
     for indicator in domain.all_indicators():
         names[indicator.id] = NUMBER
+    blocks, rows = [], {}
+    for group in batch.plan(resolved, domain):
+        block = batch.gather(group, data, units.rows)
+        blocks.append(block)
+        rows.update((indicator.id, block[j]) for j, indicator in enumerate(group.indicators))
     columns = dict(units.columns)
     for name, kind in names.items():
-        columns[name] = data.column(name, kind, units.rows)
-    return Population(columns, size=len(units.units), unit_ids=units.names)
+        found = rows.get(name)
+        columns[name] = data.column(name, kind, units.rows) if found is None else found
+    return Population(columns, size=len(units.units), unit_ids=units.names), blocks
 
 
 class DomainScorer:
@@ -183,8 +192,9 @@ class DomainScorer:
         self.precision = resolved.ruleset.precision
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         self.inputs: list = []  # special.Input columns, set by the engine before the stages
+        self.group_layout: tuple | None = None  # ranking._layout: worked out once per domain
         units = roster(resolved, domain).units
-        population = _base_population(resolved, domain, data)
+        population, self._blocks = _base_population(resolved, domain, data)
         indicators = list(domain.all_indicators())
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         self.variants = _variant_positions(domain, population)
@@ -207,6 +217,8 @@ class DomainScorer:
         return column
 
     def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
+        if not np.any(mask):  # the usual case, without flatnonzero's allocation
+            return
         hits = np.flatnonzero(mask)
         if len(hits):
             names = "、".join(self.result.units[i].name for i in hits[:5])
@@ -325,11 +337,11 @@ class DomainScorer:
             return {}
         population = self.result.population
         out: dict[str, _Batched] = {}
-        for group in batch.plan(self.resolved, self.domain):
-            scores = batch.score(group, population)
-            if scores is None:
+        for group, block in zip(batch.plan(self.resolved, self.domain), self._blocks, strict=True):
+            scored = batch.score(group, block)
+            if scored is None:
                 continue  # it would warn: scored one by one, warnings and all
-            missing = np.isnan(scores).any(axis=1)
+            scores, missing = scored
             # Rows of broadcast (k, 1) columns: each indicator's 满分 and owner are
             # zero-stride views, as in _score, without one broadcast_to each.
             full = np.broadcast_to(group.parameters["满分"], scores.shape)
@@ -338,8 +350,8 @@ class DomainScorer:
                 owners[row, 0] = indicator
             owner = np.broadcast_to(owners, scores.shape)
             for row, indicator in enumerate(group.indicators):
-                local = dict(population.columns)  # explain re-evaluates the formula in it
-                local["值"] = population.columns[indicator.id]
+                # Explain re-evaluates the formula in it, which reads nothing else.
+                local = {"值": population.columns[indicator.id]}
                 for name, value in indicator.parameters().items():
                     local[name] = np.nan if value is None else float(value)
                 scoped = population.with_columns(local)
@@ -378,8 +390,16 @@ class DomainScorer:
             full,
         )
         r.owner[key] = owner
-        counted = applies & ~excluded
-        self.set(f"{key}.得分", score if counted.all() else np.where(counted, score, np.nan))
+        counted = self._counted(applies, excluded)
+        everyone = counted is self._everyone or counted.all()
+        self.set(f"{key}.得分", score if everyone else np.where(counted, score, np.nan))
+
+    def _counted(self, applies: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+        """The units an indicator counts for: it applies and is not excluded (剔除折算).
+        Without a pass over the units in the usual case, where both are shared masks."""
+        if applies is self._everyone and excluded is self._no_one:
+            return self._everyone
+        return applies & ~excluded
 
     def _applies(self, indicator: m.Indicator) -> np.ndarray:
         """Which units an indicator scores: all but those whose variant drops it, or,
@@ -445,8 +465,8 @@ class DomainScorer:
         members = dict.fromkeys(i.id for i in self.result.indicators if i.paper == paper.id)
         r = self.result
         total = np.zeros(self.size)
-        counted = {key: r.applicable[key] & ~r.excluded[key] for key in members}
-        everyone = {key: bool(counted[key].all()) for key in members}
+        counted = {key: self._counted(r.applicable[key], r.excluded[key]) for key in members}
+        everyone = {k: c is self._everyone or bool(c.all()) for k, c in counted.items()}
         rescaled = np.zeros(self.size, dtype=bool)
         for key in members:
             if everyone[key]:
@@ -512,8 +532,9 @@ class DomainScorer:
         for item in items:
             value = self.run(item.formula)
             missing = np.isnan(value)
-            self.warn("KH306", f"{item.name} 缺少数据，按 0 计", missing, item.span)
-            value = np.where(missing, 0.0, value)
+            if missing.any():
+                self.warn("KH306", f"{item.name} 缺少数据，按 0 计", missing, item.span)
+                value = np.where(missing, 0.0, value)
             if item.cap is not None:
                 value = np.minimum(value, item.cap)
             self.result.items[item.id] = value

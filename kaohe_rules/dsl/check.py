@@ -77,8 +77,12 @@ class Compiled:
 
     @property
     def names(self) -> frozenset[str]:
-        """Every symbol the expression reads."""
-        return frozenset(self.symbols.values())
+        """Every symbol the expression reads (kept: each evaluation asks; rebuilt if a
+        symbol was added since)."""
+        kept = self.__dict__.get("_names")
+        if kept is None or kept[0] != len(self.symbols):
+            kept = self.__dict__["_names"] = (len(self.symbols), frozenset(self.symbols.values()))
+        return kept[1]
 
 
 _EXPECT = {

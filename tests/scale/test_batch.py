@@ -91,8 +91,8 @@ def test_a_batch_that_would_warn_is_scored_one_by_one(monkeypatch) -> None:
     outcomes: dict[str, bool] = {}
     score = batch.score
 
-    def spy(group, population):
-        result = score(group, population)
+    def spy(group, block):
+        result = score(group, block)
         outcomes[group.indicators[0].id] = result is not None
         return result
 
@@ -114,4 +114,6 @@ def test_a_batch_at_many_units_goes_through_in_blocks(monkeypatch) -> None:
     values = read_data(FIXTURE / "data", resolved.ruleset)
     whole = _everything(evaluate_year(resolved, values))
     monkeypatch.setattr(batch, "_BLOCK_CELLS", 5)  # 3 indicators: one unit a block
+    assert _everything(evaluate_year(resolved, values)) == whole
+    monkeypatch.setattr(batch, "_BLOCK_CELLS", 9)  # 3 units a block: 8 is not a multiple
     assert _everything(evaluate_year(resolved, values)) == whole
