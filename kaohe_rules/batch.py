@@ -24,7 +24,7 @@ from kaohe_rules import model as m
 from kaohe_rules.data import DataSet
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled
-from kaohe_rules.dsl.evaluate import Run, vectorize
+from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.resolve import Resolved
 
@@ -41,7 +41,7 @@ class Batch:
     """Indicators of one domain scored by one formula."""
 
     indicators: tuple[m.Indicator, ...]
-    program: Compiled  # the first indicator's; the others' are the same text
+    program: Vectorized  # the first indicator's; the others' are the same text
     parameters: dict[str, np.ndarray]  # name -> one value per indicator, shape (k, 1)
 
 
@@ -88,7 +88,7 @@ def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
             name: np.array([[_number(i.parameters()[name])] for i in members])
             for name in members[0].parameters()
         }
-        program = resolved.program(members[0].formula)
+        program = vectorize(resolved.program(members[0].formula))
         batches.append(Batch(tuple(members), program, parameters))
     return batches
 
@@ -138,7 +138,6 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     """Every indicator's score, one row per indicator (k x units, like ``block``, the
     values), and which rows have a missing score; None when a run would warn. Units go
     through in slices so the formula's temporaries stay small at a million units."""
-    program = vectorize(batch.program)
     k, size = block.shape
     out: np.ndarray | None = None
     missing = np.zeros(k, dtype=bool)
@@ -151,7 +150,7 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
         local = Population.__new__(Population)
         local.columns, local.size = {"值": values, **batch.parameters}, stop - start
         try:
-            result = program.closure(_StrictRun(local), None)
+            result = batch.program.closure(_StrictRun(local), None)
         except _Abandon:
             return None
         result = np.asarray(result, dtype=np.float64)

@@ -26,6 +26,19 @@ class Expr:
     origin: Origin
     span: Span
 
+    def __hash__(self) -> int:
+        # Exprs key the rule set's caches and explain's contexts, so every formula run
+        # hashes one: worked out once (three nested dataclass hashes otherwise).
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.text, self.origin, self.span))
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __getstate__(self) -> dict:
+        # A str hash differs between processes: never carry one across.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
 
 @dataclass(frozen=True, slots=True)  # a national study holds millions of them
 class Unit:
