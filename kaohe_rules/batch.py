@@ -16,7 +16,7 @@ warnings come out exactly as they would have.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -116,6 +116,24 @@ def _elementwise(program: Compiled, indicator: m.Indicator) -> bool:
             stack += node.args
         else:
             return False
+    return True
+
+
+def group_level(program: Compiled) -> bool:
+    """Whether a formula gives every unit of a group the same value because it reads
+    only 人数 (the group's size) and calls no cohort function: a tier quota, which can
+    then be worked out once per group instead of once per unit."""
+    if not program.names <= {"人数"}:
+        return False
+    stack: list[object] = [program.node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call) and program.bindings[id(node)].function.cohort:
+            return False
+        if isinstance(node, ast.Node):
+            stack += (getattr(node, f.name) for f in fields(node))
+        elif isinstance(node, tuple):
+            stack += node
     return True
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kaohe_rules import batch
 from kaohe_rules import model as m
+from kaohe_rules.dsl.evaluate import Run
 from kaohe_rules.dsl.numeric import round_vector
+from kaohe_rules.dsl.population import Population
 from kaohe_rules.scoring import DomainScorer, roster
 
 
@@ -119,31 +122,53 @@ def tiers(scorer: DomainScorer) -> None:
             eligible &= hit == 1.0
         quota = rule.top or rule.bottom
         if quota is not None:
-            counts = scorer.run(quota)
-            message = f"{where}的名额因数据缺失无法计算，按 0 处理"
-            scorer.warn("KH311", message, np.isnan(counts), quota.span)
+            wanted = _quota(scorer, quota)
+            if wanted is None:
+                counts = scorer.run(quota)
+                message = f"{where}的名额因数据缺失无法计算，按 0 处理"
+                scorer.warn("KH311", message, np.isnan(counts), quota.span)
+                _codes, _count, first, present = _layout(scorer)
+                wanted = np.broadcast_to(counts, scorer.size)[first[present]]
             # A bottom quota never falls on a vetoed unit; with 否决占末位名额 the
             # category's vetoed units use up places of it, wherever their rule stands.
             if rule.bottom is not None:
                 eligible &= ~veto
             used = veto if (rule.bottom is not None and veto_counts) else None
-            eligible = _take(scorer, eligible, counts, rule, used, quota)
+            eligible = _take(scorer, eligible, wanted, rule, used, quota)
         tier[eligible] = rule.tier
         placed_by[eligible] = index
     result.tier, result.tier_rule = tier, placed_by
     scorer.set("等次", tier)  # already a text column: names, None where no rule placed
 
 
-def _take(scorer: DomainScorer, eligible, counts, rule: m.TierRule, already, quota: m.Expr):
-    """The first (前列) or last (末位) ``counts`` eligible units of each group by rank.
+def _quota(scorer: DomainScorer, quota: m.Expr) -> np.ndarray | None:
+    """A quota that reads only 人数 (``round_half_up(人数 * 10%)``), worked out for each
+    group's first unit, the one _take reads, instead of for every unit: the same number
+    without a pass over the units. None when it cannot be (it reads more, or a warning
+    or a missing value would have to name every unit): then run as any formula."""
+    if scorer.branches is not None or not batch.group_level(scorer.resolved.program(quota)):
+        return None  # `kaohe test` records the branches each unit takes
+    population = scorer.result.population
+    _codes, _count, first, present = _layout(scorer)
+    firsts = first[present]
+    local = Population({"人数": population.columns["人数"][firsts]}, size=len(firsts))
+    run = Run(local)
+    values = scorer.vector(quota).evaluate(local, run)
+    if run.problems or np.isnan(values).any():
+        return None
+    scorer.result.contexts[quota] = population  # explain evaluates it for one unit
+    return values
+
+
+def _take(scorer: DomainScorer, eligible, wanted, rule: m.TierRule, already, quota: m.Expr):
+    """The first (前列) or last (末位) ``wanted`` eligible units of each group by rank
+    (``wanted``: one quota per group that has units, in _layout's ``present`` order).
 
     One pass over all groups: walking the units in rank order (``result.order``), each
     eligible unit's place among its group's eligible units decides."""
     result = scorer.result
     codes, count, first, present = _layout(scorer)
-    counts = np.asarray(counts, dtype=np.float64)
-    wanted = counts[first[present]] if counts.ndim else np.full(len(present), float(counts))
-    wanted[np.isnan(wanted)] = 0.0
+    wanted = np.nan_to_num(np.asarray(wanted, dtype=np.float64), nan=0.0)
     whole = np.floor(wanted + 1e-9)
     for at in np.flatnonzero(np.abs(wanted - whole) > 1e-9):
         message = f"{rule.tier} 名额 {wanted[at]:g} 不是整数，按 {whole[at]:g} 计"

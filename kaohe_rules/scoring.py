@@ -18,7 +18,7 @@ from kaohe_rules import model as m
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl import Population
-from kaohe_rules.dsl.evaluate import Run, vectorize
+from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.dsl.types import NUMBER
@@ -208,13 +208,17 @@ class DomainScorer:
         population = population or self.result.population
         self.result.contexts[expr] = population  # explain re-evaluates it for one unit
         run = Run(population, self.branches)
-        key = ("vector", expr)
-        program = self.resolved.cache.get(key)
-        if program is None:  # closures are built once per rule set, not per evaluation
-            program = self.resolved.cache[key] = vectorize(self.resolved.program(expr))
-        column = program.evaluate(population, run)
+        column = self.vector(expr).evaluate(population, run)
         self.result.warnings += run.warnings()
         return column
+
+    def vector(self, expr: m.Expr) -> Vectorized:
+        """A formula's closures, built once per rule set, not per evaluation."""
+        key = ("vector", expr)
+        program = self.resolved.cache.get(key)
+        if program is None:
+            program = self.resolved.cache[key] = vectorize(self.resolved.program(expr))
+        return program
 
     def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
         if not np.any(mask):  # the usual case, without flatnonzero's allocation

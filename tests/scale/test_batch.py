@@ -1,5 +1,6 @@
-"""Indicators sharing one formula are scored as one block (kaohe_rules/batch.py): every
-number, warning and explanation must be what scoring them one by one gives.
+"""Indicators sharing one formula are scored as one block (kaohe_rules/batch.py), and a
+tier quota that reads only 人数 is worked out once per group: every number, warning and
+explanation must be what scoring them one by one, unit by unit, gives.
 
 The fixture tests/scale/batch/ has a batch of each kind: one that runs (with a 剔除折算
 and a 记零分 blank), one next to a 一单位一策 indicator that must stay out, a cohort
@@ -10,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kaohe_rules import batch
+from kaohe_rules import batch, ranking
 from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.pipeline import load_rules
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edited_copy
 
 FIXTURE = ROOT / "tests" / "scale" / "batch"
 CASES = [
@@ -58,6 +59,7 @@ def _explanations(evaluation) -> list[str]:
 
 def _one_by_one(monkeypatch) -> None:
     monkeypatch.setattr(batch, "plan", lambda resolved, domain: [])
+    monkeypatch.setattr(ranking, "_quota", lambda scorer, quota: None)
 
 
 @pytest.mark.parametrize("rules, data", CASES, ids=lambda p: p.parent.name + "/" + p.name)
@@ -117,3 +119,44 @@ def test_a_batch_at_many_units_goes_through_in_blocks(monkeypatch) -> None:
     assert _everything(evaluate_year(resolved, values)) == whole
     monkeypatch.setattr(batch, "_BLOCK_CELLS", 9)  # 3 units a block: 8 is not a multiple
     assert _everything(evaluate_year(resolved, values)) == whole
+
+
+def test_which_quotas_are_worked_out_per_group() -> None:
+    resolved = load_rules(ROOT / "rules" / "2024").resolved
+    quotas = [
+        r.top or r.bottom
+        for d in resolved.ruleset.domains
+        for r in d.tiers.rules
+        if r.top or r.bottom
+    ]
+    assert quotas and all(batch.group_level(resolved.program(q)) for q in quotas)
+    fixture = load_rules(FIXTURE / "rules").resolved
+    (domain,) = fixture.ruleset.domains
+    literal = [r.top or r.bottom for r in domain.tiers.rules if r.top or r.bottom]
+    assert [batch.group_level(fixture.program(q)) for q in literal] == [True, True]
+
+
+@pytest.mark.parametrize(
+    "quota, per_group",
+    [
+        ("round_half_up(人数 * 10%)", True),
+        ("if 人数 > 5 then 1 else 0", True),
+        ("count() / 8", False),  # a cohort function: looks at the group, not at 人数
+        ("round_half_up(R1 / 90)", False),  # a unit's own value
+        ("人数 / (人数 - 8)", True),  # 8 units: a division by zero, warned unit by unit
+    ],
+)
+def test_a_quota_gives_what_it_gave_unit_by_unit(quota, per_group, tmp_path, monkeypatch) -> None:
+    rules = edited_copy(
+        FIXTURE / "rules", tmp_path / "rules", "甲.yaml", "末位: 1", f"末位: {quota}"
+    )
+    resolved = load_rules(rules).resolved
+    (domain,) = resolved.ruleset.domains
+    assert batch.group_level(resolved.program(domain.tiers.rules[0].bottom)) == per_group
+    values = read_data(FIXTURE / "data", resolved.ruleset)
+    fast = evaluate_year(resolved, values)
+    got = (_everything(fast), fast.domains[0].tier.tolist(), _explanations(fast))
+    _one_by_one(monkeypatch)
+    fresh = load_rules(rules).resolved
+    slow = evaluate_year(fresh, read_data(FIXTURE / "data", fresh.ruleset))
+    assert got == (_everything(slow), slow.domains[0].tier.tolist(), _explanations(slow))
