@@ -7,8 +7,9 @@ Ranking, tiers and labels follow in ranking.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -56,13 +57,41 @@ class DomainResult:
     labels: dict[str, np.ndarray] = field(default_factory=dict)
     label_types: dict[str, str] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
-    contexts: dict[m.Expr, Population] = field(default_factory=dict)
+    contexts: Contexts = field(default_factory=lambda: Contexts())
     inputs: list = field(default_factory=list)  # special.Input: what special assessments gave
 
     def index(self, unit_id: str) -> int:
         """The position of a unit in this domain's columns."""
         ids = self.population.columns["unit.编号"]
         return int(np.flatnonzero(ids == unit_id)[0])
+
+
+class Contexts(dict):
+    """Each formula's population, in which explain re-evaluates it for one unit. Those of
+    batched indicators are made only when asked for: most evaluations never ask."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: dict[m.Expr, Callable[[], Population]] = {}
+
+    def __missing__(self, key: m.Expr) -> Population:
+        found = self[key] = self.pending.pop(key)()  # KeyError, as a dict, when neither
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self.pending
+
+    def get(self, key: m.Expr, default: object = None) -> object:
+        # dict.get does not call __missing__; cycle.py asks with get.
+        return self[key] if key in self else default  # noqa: SIM401
+
+
+def _batched_context(population: Population, indicator: m.Indicator, value) -> Population:
+    """A batched indicator's formula reads 值 and its parameters, nothing else."""
+    local = {"值": value}
+    for name, number in indicator.parameters().items():
+        local[name] = np.nan if number is None else float(number)
+    return population.with_columns(local)
 
 
 class _Batched(NamedTuple):
@@ -72,7 +101,7 @@ class _Batched(NamedTuple):
     full: np.ndarray
     owner: np.ndarray
     missing: bool  # whether any unit has no score
-    scoped: Population
+    context: Callable[[], Population]
 
 
 @dataclass
@@ -354,18 +383,15 @@ class DomainScorer:
                 owners[row, 0] = indicator
             owner = np.broadcast_to(owners, scores.shape)
             for row, indicator in enumerate(group.indicators):
-                # Explain re-evaluates the formula in it, which reads nothing else.
-                local = {"值": population.columns[indicator.id]}
-                for name, value in indicator.parameters().items():
-                    local[name] = np.nan if value is None else float(value)
-                scoped = population.with_columns(local)
+                value = population.columns[indicator.id]
+                context = partial(_batched_context, population, indicator, value)
                 out[indicator.id] = _Batched(
-                    scores[row], full[row], owner[row], bool(missing[row]), scoped
+                    scores[row], full[row], owner[row], bool(missing[row]), context
                 )
         return out
 
     def _keep_batched(self, indicator: m.Indicator, scored: _Batched) -> None:
-        self.result.contexts[indicator.formula] = scored.scoped
+        self.result.contexts.pending[indicator.formula] = scored.context
         score, excluded = scored.score, None
         if scored.missing:
             score, excluded = self._missing(indicator, score, np.isnan(score))

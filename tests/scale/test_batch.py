@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from kaohe_rules import batch, ranking
+from kaohe_rules.cycle import problems
 from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.explain import explain, render_text
+from kaohe_rules.model import ProblemRule
 from kaohe_rules.pipeline import load_rules
 from tests.conftest import ROOT, edited_copy
 
@@ -52,9 +54,13 @@ def _everything(evaluation) -> list:
     return [out, warnings]
 
 
-def _explanations(evaluation) -> list[str]:
+def _explanations(evaluation) -> list:
+    """Explanations of some units, and the problem list (问题清单), which reads each
+    indicator's value and target from the context explain uses."""
     units = [u for d in evaluation.domains for u in d.units]
-    return [render_text(explain(evaluation, u.id)) for u in units[:: max(1, len(units) // 40)]]
+    texts = [render_text(explain(evaluation, u.id)) for u in units[:: max(1, len(units) // 40)]]
+    found = problems(evaluation, ProblemRule(share=0.9, last=2))
+    return [texts, [(p.unit.id, p.indicator.id, p.value, p.target, p.reasons) for p in found]]
 
 
 def _one_by_one(monkeypatch) -> None:
