@@ -88,11 +88,10 @@ def rank(scorer: DomainScorer) -> None:
     ids = population.columns["unit.编号"]
     order = lexsorted(groups, keys, _id_order(ids, cache_for(ids)))
     ranks = np.empty(scorer.size, dtype=np.float64)
-    sorted_groups = groups[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_groups)) + 1]
-    position = np.arange(scorer.size) - np.repeat(starts, np.diff(np.r_[starts, scorer.size]))
-    ranks[order] = position + 1
-    sizes = np.bincount(groups, minlength=1)[groups].astype(np.float64)
+    counts = np.bincount(groups, minlength=1)  # every unit has a category (semantics.py)
+    starts = np.cumsum(counts) - counts  # where each group begins in ``order``
+    ranks[order] = np.arange(1, scorer.size + 1) - starts[groups[order]]
+    sizes = counts[groups].astype(np.float64)
     result.rank, result.size, result.order = ranks, sizes, order
     scorer.set("名次", ranks)
     scorer.set("人数", sizes)
