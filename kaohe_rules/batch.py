@@ -55,7 +55,10 @@ class _StrictRun(Run):
 
 
 def plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
-    """The domain's batches (two or more indicators each), worked out once per rule set."""
+    """The domain's batches (two or more indicators each), worked out once per rule set.
+
+    Kept in the rule set's cache with its parameters: right because whatever changes a
+    rule (a half-year, a what-if in `kaohe test`) builds a new Resolved, cache and all."""
     key = ("batches", domain.name)
     cached = resolved.cache.get(key)
     if cached is None:
@@ -141,6 +144,8 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
     """The batch's indicator values for the units at ``rows``, one row per indicator:
     gathered straight into the block the formula runs over (the domain's columns of
     these indicators are its rows), so nothing is copied twice."""
+    if len(rows) and rows[-1] >= len(data.row):  # rows ascend: a roster selection
+        raise IndexError(f"数据只有 {len(data.row)} 个单位，名单第 {rows[-1] + 1} 个不在其中")
     block = np.empty((len(batch.indicators), len(rows)))
     for row, indicator in enumerate(batch.indicators):
         found = data.columns.get(indicator.id)
@@ -179,9 +184,9 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
             if np.isinf(result).any():
                 return None  # an overflow: Vectorized.evaluate would warn
             missing |= ~finite.all(axis=1)
-        whole = stop - start == size and result.base is None and result is not block
-        if whole and result.flags.c_contiguous:
-            return result, missing  # one slice and a fresh array: no copy
+        fresh = result.base is None and all(result is not p for p in batch.parameters.values())
+        if stop - start == size and fresh and result.flags.c_contiguous:
+            return result, missing  # one slice and a fresh array, not a kept one: no copy
         if out is None:
             out = np.empty((k, size))
         out[:, start:stop] = result

@@ -55,8 +55,6 @@ class DataSet:
     warnings: list[Diagnostic] = field(default_factory=list)
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
-    # fingerprint of (rule files, these files), kept: re-evaluating does not hash again
-    fingerprints: dict[tuple, str] = field(default_factory=dict)
 
     def locate(self, unit: m.Unit, name: str) -> Span | None:
         """Where the value of ``name`` for ``unit`` was given (a file read by columns keeps

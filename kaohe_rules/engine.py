@@ -7,6 +7,7 @@ scores, papers, adjustments and totals, ranks, tiers, labels.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,27 @@ def fingerprint(paths: list[Path]) -> str:
     return combined.hexdigest()[:16]
 
 
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def _kept_fingerprint(paths: list[Path]) -> str:
+    """fingerprint(), kept while every file keeps its size and modification time (as
+    digest() keeps a file's hash): a re-evaluation then costs a stat per file, not a
+    path resolution per file (half a millisecond for a year's rules)."""
+    key = tuple((str(path), *_stamp(path)) for path in paths)
+    found = _FINGERPRINTS.get(key)
+    if found is None:
+        if len(_FINGERPRINTS) >= 64:
+            _FINGERPRINTS.clear()
+        found = _FINGERPRINTS[key] = fingerprint(paths)
+    return found
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
+
+
 def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
     """history(n) reads these columns: each unit's result n years earlier."""
     population = scorer.result.population
@@ -115,10 +137,7 @@ def evaluate_year(
                 result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
     result.warnings += unused_values(result)
-    key = (*ruleset.files, None, *data.files)
-    if key not in data.fingerprints:
-        data.fingerprints[key] = fingerprint([*ruleset.files, *data.files])
-    result.fingerprint = data.fingerprints[key]
+    result.fingerprint = _kept_fingerprint([*ruleset.files, *data.files])
     return result
 
 

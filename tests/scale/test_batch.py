@@ -8,13 +8,15 @@ indicator that must stay out, and one that divides by zero and so falls back."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
 from kaohe_rules import batch, ranking
 from kaohe_rules.cycle import problems
 from kaohe_rules.data import read_data
-from kaohe_rules.engine import evaluate_year
+from kaohe_rules.engine import evaluate_year, fingerprint
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.model import ProblemRule
 from kaohe_rules.pipeline import load_rules
@@ -166,3 +168,48 @@ def test_a_quota_gives_what_it_gave_unit_by_unit(quota, per_group, tmp_path, mon
     fresh = load_rules(rules).resolved
     slow = evaluate_year(fresh, read_data(FIXTURE / "data", fresh.ruleset))
     assert got == (_everything(slow), slow.domains[0].tier.tolist(), _explanations(slow))
+
+
+def test_a_reused_data_set_gets_the_fingerprint_of_the_rules_now(tmp_path) -> None:
+    """Re-evaluating the same DataSet under edited rules must not report the old
+    fingerprint (publish treats an equal fingerprint as already archived)."""
+    rules = tmp_path / "rules"
+    shutil.copytree(FIXTURE / "rules", rules)
+    resolved = load_rules(rules).resolved
+    values = read_data(FIXTURE / "data", resolved.ruleset)
+    first = evaluate_year(resolved, values)
+    path = rules / "甲.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("目标值: 10,", "目标值: 11,"), "utf-8")
+    changed = load_rules(rules).resolved
+    second = evaluate_year(changed, values)
+    assert first.domains[0].total.tolist() != second.domains[0].total.tolist()
+    assert second.fingerprint != first.fingerprint
+    assert second.fingerprint == fingerprint([*changed.ruleset.files, *values.files])
+
+
+def test_scores_of_a_one_unit_domain_are_not_the_kept_parameters(tmp_path) -> None:
+    """With one unit, a formula of a parameter alone has the parameter's (k, 1) shape;
+    its result must still be a new array, not the one kept in the rule set's plan."""
+    rules = tmp_path / "rules"
+    shutil.copytree(FIXTURE / "rules", rules)
+    path = rules / "甲.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        '计分: "满分 * min(目标值 / 值, 1)"', "计分: 满分"
+    )
+    path.write_text(text, encoding="utf-8")
+    resolved = load_rules(rules).resolved
+    (domain,) = resolved.ruleset.domains
+    group = next(b for b in batch.plan(resolved, domain) if b.indicators[0].id == "F1")
+    scored = batch.score(group, np.array([[3.0], [0.8]]))
+    assert scored is not None
+    assert scored[0].tolist() == [[5.0], [5.0]]
+    assert not any(np.shares_memory(scored[0], p) for p in group.parameters.values())
+
+
+def test_data_read_for_another_roster_is_refused() -> None:
+    resolved = load_rules(FIXTURE / "rules").resolved
+    (domain,) = resolved.ruleset.domains
+    values = read_data(FIXTURE / "data", resolved.ruleset)
+    group = batch.plan(resolved, domain)[0]
+    with pytest.raises(IndexError):
+        batch.gather(group, values, np.arange(9))
