@@ -51,6 +51,10 @@ class _Abandon(Exception):
 
 class _StrictRun(Run):
     def warn(self, code, message, span, mask, active) -> None:
+        # Run.warn records nothing when no unit is hit (active is always None here: a
+        # batched formula has no branches); anything else abandons the batch.
+        if active is None and not np.any(mask):
+            return
         raise _Abandon
 
 
