@@ -16,7 +16,7 @@ warnings come out exactly as they would have.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,6 +32,8 @@ from kaohe_rules.resolve import Resolved
 _ELEMENTWISE = frozenset(
     {"min", "max", "clamp", "abs", "linear", "steps", "round_half_up", "floor", "ceil"}
 )
+# The nodes an elementwise formula is made of (calls only to _ELEMENTWISE, no keywords).
+_ARITHMETIC = (ast.Number, ast.Missing, ast.Name, ast.Unary, ast.Binary, ast.ListExpr, ast.Call)
 # Rows of a block per indicator: bounds the block's temporaries to ~8 MB each.
 _BLOCK_CELLS = 1 << 20
 
@@ -108,20 +110,10 @@ def _elementwise(program: Compiled, indicator: m.Indicator) -> bool:
     """Whether each unit's score depends only on its own 值 and the constants."""
     if not program.names <= {"值", *indicator.parameters()}:
         return False
-    stack: list[object] = [program.node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Number, ast.Missing, ast.Name)):
-            continue
-        if isinstance(node, ast.Unary):
-            stack.append(node.operand)
-        elif isinstance(node, ast.Binary):
-            stack += (node.left, node.right)
-        elif isinstance(node, ast.ListExpr):
-            stack += node.items
-        elif isinstance(node, ast.Call) and node.func in _ELEMENTWISE and not node.keywords:
-            stack += node.args
-        else:
+    for node in ast.walk(program.node):
+        if not isinstance(node, _ARITHMETIC):
+            return False
+        if isinstance(node, ast.Call) and (node.func not in _ELEMENTWISE or node.keywords):
             return False
     return True
 
@@ -132,16 +124,8 @@ def group_level(program: Compiled) -> bool:
     then be worked out once per group instead of once per unit."""
     if not program.names <= {"人数"}:
         return False
-    stack: list[object] = [program.node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Call) and program.bindings[id(node)].function.cohort:
-            return False
-        if isinstance(node, ast.Node):
-            stack += (getattr(node, f.name) for f in fields(node))
-        elif isinstance(node, tuple):
-            stack += node
-    return True
+    calls = (n for n in ast.walk(program.node) if isinstance(n, ast.Call))
+    return not any(program.bindings[id(call)].function.cohort for call in calls)
 
 
 def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:

@@ -64,12 +64,7 @@ def _gave(column: np.ndarray) -> bool:
 
 
 def _conds(node: ast.Node) -> Iterator[ast.Cond]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.Cond):
-            yield current
-        stack.extend(ast.children(current))
+    return (n for n in ast.walk(node) if isinstance(n, ast.Cond))
 
 
 class Coverage:

@@ -6,6 +6,7 @@ their layout, keywords (English or Chinese) or brackets (ASCII or full-width).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from kaohe_rules.source import Span
@@ -179,6 +180,16 @@ def children(node: Node) -> tuple[Node, ...]:
         case Cond(test=test, then=then, orelse=orelse):
             return (test, then, orelse)
     return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every sub-expression below it, parents before their children, without
+    recursion (an expression may be 100 deep)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(children(current))
 
 
 def depth(node: Node) -> tuple[int, Node]:
