@@ -191,9 +191,9 @@ def member_rows(resolved: Resolved, special: m.Special) -> np.ndarray:
 
 def _base_population(
     resolved: Resolved, domain: m.Domain, data: DataSet
-) -> tuple[Population, list[np.ndarray]]:
-    """Unit attributes, data items and indicator values as typed columns, and the value
-    blocks of the domain's batches (batch.py), whose rows are those indicators' columns."""
+) -> tuple[Population, list[tuple[batch.Batch, np.ndarray]]]:
+    """Unit attributes, data items and indicator values as typed columns, and the domain's
+    batches (batch.py) with their value blocks, whose rows are those indicators' columns."""
     ruleset = resolved.ruleset
     units = roster(resolved, domain)
     names: dict[str, object] = {}
@@ -204,7 +204,7 @@ def _base_population(
     blocks, rows = [], {}
     for group in batch.plan(resolved, domain):
         block = batch.gather(group, data, units.rows)
-        blocks.append(block)
+        blocks.append((group, block))
         rows.update((indicator.id, block[j]) for j, indicator in enumerate(group.indicators))
     columns = dict(units.columns)
     for name, kind in names.items():
@@ -370,7 +370,7 @@ class DomainScorer:
             return {}
         population = self.result.population
         out: dict[str, _Batched] = {}
-        for group, block in zip(batch.plan(self.resolved, self.domain), self._blocks, strict=True):
+        for group, block in self._blocks:
             scored = batch.score(group, block)
             if scored is None:
                 continue  # it would warn: scored one by one, warnings and all
