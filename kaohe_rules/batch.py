@@ -1,12 +1,14 @@
 """Indicators that share one formula, scored together as one units x indicators block.
 
-A domain usually scores dozens of indicators with the same formula text
-(``满分 * linear(值, 下限值, 目标值)``) and only different constants. Running the
-formula once over a block — one row per indicator, its parameters as a column
-— gives every unit the same numbers as one run per indicator, because the formula is
-elementwise: it reads only the unit's own value and the indicator's constants
-(no cohort function, no other column, no branch). What it saves is the fixed cost of
-a formula run, which is most of the time at a few thousand units.
+A domain usually scores dozens of indicators with one formula
+(``满分 * linear(值, 下限值, 目标值)``, or ``上限值`` in place of ``下限值`` when lower is
+better) and only different constants. Formulas of one shape (see ``shape``: the same
+but for which parameters they read) make one batch. Running the formula once over a
+block — one row per indicator, its parameters as a column — gives every unit the same
+numbers as one run per indicator, because the formula is elementwise: it reads only the
+unit's own value and the indicator's constants (no cohort function, no other column, no
+branch). What it saves is the fixed cost of a formula run, which is most of the time at
+a few thousand units.
 
 Only the plain case is batched: no 一单位一策 touches the indicator, no benchmark,
 one indicator per id. Anything that warns (a division by zero, an overflow, a zero
@@ -43,8 +45,9 @@ class Batch:
     """Indicators of one domain scored by one formula."""
 
     indicators: tuple[m.Indicator, ...]
-    program: Vectorized  # the first indicator's; the others' are the same text
-    parameters: dict[str, np.ndarray]  # name -> one value per indicator, shape (k, 1)
+    program: Vectorized  # the first indicator's; the others' have the same shape()
+    parameters: dict[str, np.ndarray]  # name in program -> one value per indicator, (k, 1)
+    full: np.ndarray  # each indicator's 满分, (k, 1)
 
 
 class _Abandon(Exception):
@@ -81,25 +84,63 @@ def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
     counts: dict[str, int] = {}
     for indicator in domain.all_indicators():
         counts[indicator.id] = counts.get(indicator.id, 0) + 1
-    groups: dict[str, list[m.Indicator]] = {}
+    groups: dict[tuple, list[tuple[m.Indicator, tuple[str, ...]]]] = {}
     for indicator in domain.indicators():
         if counts[indicator.id] > 1 or indicator.id in touched or indicator.benchmark:
             continue
         program = resolved.programs.get(indicator.formula)
         if program is None or not _elementwise(program, indicator):
             continue
-        groups.setdefault(indicator.formula.text, []).append(indicator)
+        form, slots = shape(program)
+        groups.setdefault(form, []).append((indicator, slots))
     batches = []
     for members in groups.values():
         if len(members) < 2:
             continue
+        first, first_slots = members[0]
+        # Slot j is read under the first indicator's name for it; each row holds the
+        # value of that indicator's own parameter in slot j.
         parameters = {
-            name: np.array([[_number(i.parameters()[name])] for i in members])
-            for name in members[0].parameters()
+            name: np.array([[_number(i.parameters()[slots[j]])] for i, slots in members])
+            for j, name in enumerate(first_slots)
         }
-        program = vectorize(resolved.program(members[0].formula))
-        batches.append(Batch(tuple(members), program, parameters))
+        full = np.array([[_number(i.full)] for i, _slots in members])
+        program = vectorize(resolved.program(first.formula))
+        batches.append(Batch(tuple(i for i, _slots in members), program, parameters, full))
     return batches
+
+
+def shape(program: Compiled) -> tuple[tuple, tuple[str, ...]]:
+    """An elementwise formula with its parameters' names taken out: the nodes in walk
+    order, each parameter as a numbered slot, and the names filling the slots.
+
+    ``满分 * linear(值, 下限值, 目标值)`` and ``满分 * linear(值, 上限值, 目标值)`` (the
+    higher- and the lower-is-better 线性) have one shape: one formula run scores both, each
+    row with its own constants. Node kinds, operators, functions, numbers and argument
+    counts all take part, so two formulas of one shape compute the same thing."""
+    form: list[tuple] = []
+    slots: dict[str, int] = {}
+    for node in ast.walk(program.node):
+        match node:
+            case ast.Name():
+                name = program.symbols[id(node)]
+                if name == "值":
+                    form.append(("值",))
+                else:
+                    form.append(("参数", slots.setdefault(name, len(slots))))
+            case ast.Number(value=value):
+                form.append(("数", value))
+            case ast.Missing():
+                form.append(("缺失",))
+            case ast.Unary(op=op) | ast.Binary(op=op):
+                form.append((type(node).__name__, op))
+            case ast.Call(func=func, args=args):
+                form.append(("调用", func, len(args)))
+            case ast.ListExpr(items=items):
+                form.append(("列表", len(items)))
+            case _:  # _elementwise admits nothing else
+                raise AssertionError(type(node).__name__)
+    return tuple(form), tuple(slots)
 
 
 def _number(value: float | None) -> float:
@@ -141,7 +182,7 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
             block[row] = np.nan
         else:
             # mode="clip": rows are valid positions, and "raise" would buffer the output.
-            np.take(found, rows, out=block[row], mode="clip")
+            found.take(rows, out=block[row], mode="clip")
     return block
 
 

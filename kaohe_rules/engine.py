@@ -141,6 +141,14 @@ def evaluate_year(
     return result
 
 
+def _count(mask: np.ndarray) -> int:
+    """The units a mask selects; a mask every unit shares (one value seen through a
+    zero stride, scoring's usual all-units mask) is counted without a pass."""
+    if mask.strides == (0,) and len(mask):
+        return len(mask) if mask[0] else 0
+    return int(np.count_nonzero(mask))
+
+
 def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     """KH314: indicator values given for units they do not apply to (another domain's
     indicator, one a unit's 一单位一策 drops, a special assessment it is not in). They change
@@ -156,7 +164,7 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     for done in evaluation.domains:
         for name, applies in done.applicable.items():
             if name in covered:
-                covered[name] += int(np.count_nonzero(applies))
+                covered[name] += _count(applies)
     names = {name for name in names if covered[name] < size}
     if not names:
         return []

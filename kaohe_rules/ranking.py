@@ -76,17 +76,32 @@ def rank(scorer: DomainScorer) -> None:
     def cache_for(column: np.ndarray) -> dict | None:
         return scorer.resolved.cache if id(column) in roster_columns else None
 
+    fixed = []  # whether each key is a roster column (unit.编号, unit.类型 …)
     if ranking is None:
         total = population.columns["总分"]
         keys.append(_sort_value(total, True, None, None))  # 总分 is rounded already
+        fixed.append(False)
     else:
         for key in (ranking.key, *ranking.tiebreak):
             column = scorer.run(key.expr)
             # 总分 itself (a plain `依据: 总分`) is rounded already: not rounded again.
             precision = None if column is result.total else scorer.precision
-            keys.append(_sort_value(column, key.descending, precision, cache_for(column)))
+            keys.append((column, key.descending, precision))
+            fixed.append(cache_for(column) is not None)
     ids = population.columns["unit.编号"]
-    order = lexsorted(groups, keys, _id_order(ids, cache_for(ids)))
+    start = _id_order(ids, cache_for(ids))
+    # Trailing tie-breaks on roster columns put the units in the same order in every
+    # evaluation: that order is worked out once per rule set, and serves as the start.
+    trailing = len(keys)
+    while trailing and fixed[trailing - 1]:
+        trailing -= 1
+    if trailing < len(keys):
+        start = _roster_order(scorer, start, keys[trailing:])
+    keys = [
+        k if isinstance(k, np.ndarray) else _sort_value(*k, cache_for(k[0]))
+        for k in keys[:trailing]
+    ]
+    order = lexsorted(groups, keys, start)
     ranks = np.empty(scorer.size, dtype=np.float64)
     counts = np.bincount(groups, minlength=1)  # every unit has a category (semantics.py)
     starts = np.cumsum(counts) - counts  # where each group begins in ``order``
@@ -96,6 +111,26 @@ def rank(scorer: DomainScorer) -> None:
     scorer.set("名次", ranks)
     scorer.set("人数", sizes)
     result.groups = groups
+
+
+def _roster_order(scorer: DomainScorer, start: np.ndarray, keys: list[tuple]) -> np.ndarray:
+    """``start`` sorted by roster-column keys (column, descending, precision), kept in
+    the rule set's cache: those columns are fixed by the roster, as ``start`` is."""
+    cache = scorer.resolved.cache
+    name = ("roster order", id(start), *((id(c), d, p) for c, d, p in keys))
+    cached = cache.get(name)
+    if (
+        cached is None
+        or cached[0] is not start
+        or any(a is not b for a, b in zip(cached[1], (c for c, _d, _p in keys), strict=True))
+    ):
+        order = start
+        for column, descending, precision in reversed(keys):
+            values = _sort_value(column, descending, precision, cache)
+            order = order[np.argsort(values[order], kind="stable")]
+        order.flags.writeable = False
+        cached = cache[name] = (start, tuple(c for c, _d, _p in keys), order)
+    return cached[2]
 
 
 def tiers(scorer: DomainScorer) -> None:

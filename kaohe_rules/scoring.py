@@ -222,6 +222,8 @@ class DomainScorer:
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         self.inputs: list = []  # special.Input columns, set by the engine before the stages
         self.group_layout: tuple | None = None  # ranking._layout: worked out once per domain
+        # Batched indicators' scores: id -> (the batch's scores block, row, the row's view).
+        self._rows: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
         units = roster(resolved, domain).units
         population, self._blocks = _base_population(resolved, domain, data)
         indicators = list(domain.all_indicators())
@@ -377,7 +379,7 @@ class DomainScorer:
             scores, missing = scored
             # Rows of broadcast (k, 1) columns: each indicator's 满分 and owner are
             # zero-stride views, as in _score, without one broadcast_to each.
-            full = np.broadcast_to(group.parameters["满分"], scores.shape)
+            full = np.broadcast_to(group.full, scores.shape)
             owners = np.empty((len(group.indicators), 1), dtype=object)
             for row, indicator in enumerate(group.indicators):
                 owners[row, 0] = indicator
@@ -385,10 +387,28 @@ class DomainScorer:
             for row, indicator in enumerate(group.indicators):
                 value = population.columns[indicator.id]
                 context = partial(_batched_context, population, indicator, value)
+                score = scores[row]
+                self._rows[indicator.id] = (scores, row, score)
                 out[indicator.id] = _Batched(
-                    scores[row], full[row], owner[row], bool(missing[row]), context
+                    score, full[row], owner[row], bool(missing[row]), context
                 )
         return out
+
+    def _block_rows(self, keys) -> np.ndarray | None:
+        """The scores of ``keys`` as they lie in a batch's block, if they are its
+        consecutive rows, kept as batch.score gave them and counted for every unit."""
+        r, found = self.result, [self._rows.get(key) for key in keys]
+        if not found or found[0] is None:
+            return None
+        block, first, _view = found[0]
+        for offset, (key, entry) in enumerate(zip(keys, found, strict=True)):
+            if entry is None or entry[0] is not block or entry[1] != first + offset:
+                return None
+            if r.scores[key] is not entry[2]:  # replaced: a missing value scored 0
+                return None
+            if self._counted(r.applicable[key], r.excluded[key]) is not self._everyone:
+                return None
+        return block[first : first + len(found)]
 
     def _keep_batched(self, indicator: m.Indicator, scored: _Batched) -> None:
         self.result.contexts.pending[indicator.formula] = scored.context
@@ -494,6 +514,13 @@ class DomainScorer:
     def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
         members = dict.fromkeys(i.id for i in self.result.indicators if i.paper == paper.id)
         r = self.result
+        rows = self._block_rows(list(members))
+        # One reduction down the block's rows adds them in file order from 0, the very
+        # additions of the loop below: the same total to the last bit. Not for one unit:
+        # numpy then sums the single column pairwise, in another order.
+        summed = rows is not None and rows.shape[1] > 1
+        if summed and not paper.rescale and _positive_marks(r, members):
+            return np.add.reduce(rows, axis=0, initial=0.0)
         total = np.zeros(self.size)
         counted = {key: self._counted(r.applicable[key], r.excluded[key]) for key in members}
         everyone = {k: c is self._everyone or bool(c.all()) for k, c in counted.items()}

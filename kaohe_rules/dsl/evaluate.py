@@ -131,6 +131,8 @@ def evaluate(compiled: Compiled, population: Population) -> tuple[np.ndarray, li
 
 
 def require_columns(compiled: Compiled, population: Population) -> None:
+    if population.columns.keys() >= compiled.names:  # the usual case, without a new set
+        return
     absent = sorted(compiled.names - population.columns.keys())
     if absent:
         raise KaoheError(

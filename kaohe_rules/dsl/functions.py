@@ -134,10 +134,25 @@ def _scalar_linear(cx: Warn, value, floor, target):
 def _vector_linear(cx: CallContext, value, floor, target):
     width = np.subtract(target, floor, dtype=np.float64)
     flat = width == 0
-    with np.errstate(all="ignore"):
-        raw = np.subtract(value, floor) / width
-    # Only an overflow or a zero width makes an infinity; NaN is a missing input.
-    if np.isinf(raw).any():
+    try:
+        # Only an overflow or a zero width makes an infinity (columns hold none: numbers
+        # are read below 1e308 and every operation turns an overflow into a missing
+        # value); NaN is a missing input. So the overflow flag stands in for a pass
+        # looking for infinities, and the quotient goes into the difference's array.
+        with np.errstate(over="raise", divide="ignore", invalid="ignore"):
+            raw = np.subtract(value, floor, dtype=np.float64)
+            if isinstance(raw, np.ndarray) and raw.shape == np.broadcast_shapes(
+                raw.shape, width.shape
+            ):
+                np.divide(raw, width, out=raw)
+            else:
+                raw = raw / width
+        overflowed = False
+    except FloatingPointError:
+        with np.errstate(all="ignore"):
+            raw = np.subtract(value, floor) / width
+        overflowed = True
+    if overflowed and np.isinf(raw).any():
         known = ~(np.isnan(value) | np.isnan(floor) | np.isnan(target))
         overflow = np.isinf(raw) & known & ~flat
         if np.any(overflow):

@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from kaohe_rules import batch
 from kaohe_rules.cli import cli
 from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.scoring import DomainScorer
 
 SCALE = Path(__file__).resolve().parent.parent.parent / "bench" / "scale"
 sys.path.insert(0, str(SCALE))
@@ -65,3 +67,30 @@ def test_engine_matches_numpy_reference(workload: Path) -> None:
     assert (engine.tier == hand.tier).all()
     # The workload exercises every tier, the veto and the caps.
     assert set(np.unique(hand.tier)) == {1, 2, 3}
+
+
+def test_paper_sums_down_a_batch_are_the_one_by_one_sums(workload: Path, monkeypatch) -> None:
+    """Each paper's indicators are consecutive rows of one batch here (both directions of
+    线性 share its shape), so a paper is summed by one reduction down the block: every
+    paper score must be, to the last bit, the file-order sum of scoring one by one."""
+    resolved = load_rules(workload / "rules").resolved
+    data = read_data(workload / "data", resolved.ruleset)
+    taken = []
+    block_rows = DomainScorer._block_rows
+
+    def spy(self, keys):
+        rows = block_rows(self, keys)
+        taken.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(DomainScorer, "_block_rows", spy)
+    batched = evaluate_year(resolved, data)
+    assert taken and all(taken)  # every paper of every domain took the reduction
+    monkeypatch.setattr(batch, "plan", lambda resolved, domain: [])
+    fresh = load_rules(workload / "rules").resolved
+    single = evaluate_year(fresh, read_data(workload / "data", fresh.ruleset))
+    for one, other in zip(batched.domains, single.domains, strict=True):
+        assert one.papers.keys() == other.papers.keys()
+        for key, paper in one.papers.items():
+            assert paper.tobytes() == other.papers[key].tobytes(), key
+        assert one.total.tobytes() == other.total.tobytes()

@@ -1,4 +1,4 @@
-"""Indicators sharing one formula are scored as one block (kaohe_rules/batch.py), and a
+"""Indicators sharing one formula shape are scored as one block (kaohe_rules/batch.py), and a
 tier quota that reads only 人数 is worked out once per group: every number, warning and
 explanation must be what scoring them one by one, unit by unit, gives.
 
@@ -16,6 +16,8 @@ import pytest
 from kaohe_rules import batch, ranking
 from kaohe_rules.cycle import problems
 from kaohe_rules.data import read_data
+from kaohe_rules.dsl import Scope, compile_expression
+from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.engine import evaluate_year, fingerprint
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.model import ProblemRule
@@ -88,13 +90,37 @@ def test_what_is_batched_and_what_is_not() -> None:
     resolved = load_rules(FIXTURE / "rules").resolved
     (domain,) = resolved.ruleset.domains
     plans = [[i.id for i in b.indicators] for b in batch.plan(resolved, domain)]
-    # R1 (排名赋分) reads its peers; L2 has a 一单位一策; each scores alone.
-    assert plans == [["A1", "A2", "A3"], ["L1", "L3"], ["F1", "F2"]]
-    targets = {
-        b.indicators[0].id: b.parameters["目标值"].ravel().tolist()
-        for b in batch.plan(resolved, domain)
-    }
-    assert targets == {"A1": [10, 100, 8], "L1": [5, 0], "F1": [4, 0.5]}
+    # R1 (排名赋分) reads its peers; L2 has a 一单位一策; each scores alone. The lower-is-
+    # better 线性 (L1, L3: 上限值) has the higher-is-better one's shape (下限值): one batch.
+    assert plans == [["A1", "A2", "A3", "L1", "L3"], ["F1", "F2"]]
+    linear, custom = batch.plan(resolved, domain)
+    # Each row holds its own indicator's value of the slot the first one calls 下限值.
+    assert linear.parameters["下限值"].ravel().tolist() == [0, 50, 2, 20, 50]
+    assert linear.parameters["目标值"].ravel().tolist() == [10, 100, 8, 5, 0]
+    assert linear.full.ravel().tolist() == [20, 20, 10, 10, 10]
+    assert custom.parameters["目标值"].ravel().tolist() == [4, 0.5]
+
+
+@pytest.mark.parametrize(
+    "one, other, same",
+    [
+        ("满分 * linear(值, 下限值, 目标值)", "满分 * linear(值, 上限值, 目标值)", True),
+        ("满分 * min(目标值 / 值, 1)", "满分 * min(值 / 目标值, 1)", False),
+        ("满分 * min(目标值 / 值, 1)", "满分 * min(目标值 / 值, 2)", False),
+        ("目标值 - 值 + 目标值", "下限值 - 值 + 目标值", False),
+        ("目标值 - 值 + 目标值", "上限值 - 值 + 上限值", True),
+        ("min(值, 满分)", "max(值, 满分)", False),
+        ("-值 * 满分", "值 * 满分", False),
+        ("round_half_up(值, 2)", "round_half_up(值)", False),
+    ],
+)
+def test_formulas_of_one_shape(one: str, other: str, same: bool) -> None:
+    """Two formulas share a batch only if they compute the same thing but for which of
+    the indicator's parameters they read."""
+    names = ("值", "满分", "目标值", "下限值", "上限值")
+    scope = Scope(dict.fromkeys(names, NUMBER))
+    first, second = (batch.shape(compile_expression(t, scope)) for t in (one, other))
+    assert (first[0] == second[0]) is same
 
 
 def test_a_batch_that_would_warn_is_scored_one_by_one(monkeypatch) -> None:
@@ -109,7 +135,7 @@ def test_a_batch_that_would_warn_is_scored_one_by_one(monkeypatch) -> None:
     monkeypatch.setattr(batch, "score", spy)
     resolved = load_rules(FIXTURE / "rules").resolved
     evaluation = evaluate_year(resolved, read_data(FIXTURE / "data", resolved.ruleset))
-    assert outcomes == {"A1": True, "L1": True, "F1": False}  # 甲七's F1 = F2 = 0
+    assert outcomes == {"A1": True, "F1": False}  # 甲七's F1 = F2 = 0
     zero = [w for w in evaluation.warnings if w.code == "KH160"]
     assert [w.span.line for w in zero] == [23, 24]  # one per formula, as one by one
     (d,) = evaluation.domains
