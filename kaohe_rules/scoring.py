@@ -252,7 +252,8 @@ class DomainScorer:
         return program
 
     def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
-        if not np.any(mask):  # the usual case, without flatnonzero's allocation
+        # The usual case, without flatnonzero's allocation (nor np.any's dispatch).
+        if not (mask.any() if isinstance(mask, np.ndarray) else np.any(mask)):
             return
         hits = np.flatnonzero(mask)
         if len(hits):

@@ -20,7 +20,7 @@ from kaohe_rules.dsl.check import Compiled, constant_value
 from kaohe_rules.dsl.columns import choose, missing_mask
 from kaohe_rules.dsl.numeric import compare_vector, near_vector
 from kaohe_rules.dsl.population import Population
-from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT
 from kaohe_rules.source import Span
 
 Active = np.ndarray | None  # the units whose value matters here; None: all of them
@@ -104,7 +104,8 @@ class Vectorized:
         run = run or Run(population)
         value = self.closure(run, None)
         column = _broadcast(value, population.size, self.compiled.type == TEXT)
-        if column.dtype != object:
+        # A truth value is 1, 0 or missing by construction: no pass looking for overflow.
+        if column.dtype != object and self.compiled.type != BOOL:
             overflow = np.isinf(column)
             if overflow.any():
                 run.warn(
