@@ -137,7 +137,6 @@ def tiers(scorer: DomainScorer) -> None:
     """Each unit's tier from the first rule that places it; the rule is kept for explain."""
     result = scorer.result
     rules = scorer.domain.tiers.rules if scorer.domain.tiers else ()
-    tier = np.full(scorer.size, None, dtype=object)
     placed_by = np.full(scorer.size, -1)
     veto_counts = scorer.domain.tiers.veto_takes_bottom if scorer.domain.tiers else True
     veto = result.veto
@@ -169,8 +168,11 @@ def tiers(scorer: DomainScorer) -> None:
                 eligible &= ~veto
             used = veto if (rule.bottom is not None and veto_counts) else None
             eligible = _take(scorer, eligible, wanted, rule, used, quota)
-        tier[eligible] = rule.tier
         placed_by[eligible] = index
+    # Each unit's tier name from the rule that placed it (-1, none: the last, None):
+    # one gather, not an object-array assignment per rule.
+    names = np.array([*(rule.tier for rule in rules), None], dtype=object)
+    tier = names[placed_by]
     result.tier, result.tier_rule = tier, placed_by
     scorer.set("等次", tier)  # already a text column: names, None where no rule placed
 

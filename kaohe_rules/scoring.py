@@ -189,18 +189,27 @@ def member_rows(resolved: Resolved, special: m.Special) -> np.ndarray:
     return cached
 
 
+def _value_names(resolved: Resolved, domain: m.Domain) -> dict[str, object]:
+    """The data items and indicators a domain reads, with their types, found once."""
+    key = ("value names", domain.name)
+    names = resolved.cache.get(key)
+    if names is None:
+        names = {}
+        for item in (*resolved.ruleset.data_items, *domain.data_items):
+            names[item.name] = item.type
+        for indicator in domain.all_indicators():
+            names[indicator.id] = NUMBER
+        resolved.cache[key] = names
+    return names
+
+
 def _base_population(
     resolved: Resolved, domain: m.Domain, data: DataSet
 ) -> tuple[Population, list[tuple[batch.Batch, np.ndarray]]]:
     """Unit attributes, data items and indicator values as typed columns, and the domain's
     batches (batch.py) with their value blocks, whose rows are those indicators' columns."""
-    ruleset = resolved.ruleset
     units = roster(resolved, domain)
-    names: dict[str, object] = {}
-    for item in (*ruleset.data_items, *domain.data_items):
-        names[item.name] = item.type
-    for indicator in domain.all_indicators():
-        names[indicator.id] = NUMBER
+    names = _value_names(resolved, domain)
     blocks, rows = [], {}
     for group in batch.plan(resolved, domain):
         block = batch.gather(group, data, units.rows)
@@ -412,7 +421,16 @@ class DomainScorer:
         return block[first : first + len(found)]
 
     def _keep_batched(self, indicator: m.Indicator, scored: _Batched) -> None:
-        self.result.contexts.pending[indicator.formula] = scored.context
+        r = self.result
+        r.contexts.pending[indicator.formula] = scored.context
+        key = indicator.id
+        if not scored.missing and key not in r.applicable:
+            # What _keep stores for an indicator every unit scores, nothing excluded: the
+            # usual case, a few dozen times a domain, without _keep's checks.
+            r.applicable[key], r.excluded[key] = self._everyone, self._no_one
+            r.scores[key], r.full[key], r.owner[key] = scored.score, scored.full, scored.owner
+            r.population.columns[f"{key}.得分"] = scored.score
+            return
         score, excluded = scored.score, None
         if scored.missing:
             score, excluded = self._missing(indicator, score, np.isnan(score))
@@ -512,8 +530,18 @@ class DomainScorer:
         self.warn("KH306", f"考卷 {paper.id} 的计分公式缺少数据，记零分", missing, paper.span)
         return np.where(missing, 0.0, score)
 
+    def _members(self, paper: m.Paper) -> dict[str, None]:
+        """The ids of a paper's indicators (一单位一策 additions too), in file order."""
+        key = ("paper members", self.domain.name, paper.id)
+        found = self.resolved.cache.get(key)
+        if found is None:
+            indicators = self.result.indicators
+            found = dict.fromkeys(i.id for i in indicators if i.paper == paper.id)
+            self.resolved.cache[key] = found
+        return found
+
     def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
-        members = dict.fromkeys(i.id for i in self.result.indicators if i.paper == paper.id)
+        members = self._members(paper)
         r = self.result
         rows = self._block_rows(list(members))
         # One reduction down the block's rows adds them in file order from 0, the very

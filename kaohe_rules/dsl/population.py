@@ -65,7 +65,12 @@ class Population:
     ) -> None:
         self.columns = dict(columns)
         # A column may be a constant (a parameter no variant changes): it broadcasts.
-        lengths = {len(c) for c in self.columns.values() if np.ndim(c) > 0}
+        # (ndarray.ndim first: np.ndim's dispatch costs more than the check, per column.)
+        lengths = {
+            len(c)
+            for c in self.columns.values()
+            if (c.ndim if isinstance(c, np.ndarray) else np.ndim(c)) > 0
+        }
         if size is None:
             size = lengths.pop() if lengths else 1
         if any(n != size for n in lengths):
