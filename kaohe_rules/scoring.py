@@ -189,6 +189,16 @@ def member_rows(resolved: Resolved, special: m.Special) -> np.ndarray:
     return cached
 
 
+def repeated(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only view showing each of ``values`` (one per row, contiguous; a single
+    value for a 1-D ``shape``) across the units: np.broadcast_to's zero-stride view,
+    made directly, as it is a few dozen times an evaluation and ten times sooner."""
+    strides = (values.itemsize, 0)[-len(shape) :]
+    view = np.ndarray(shape, values.dtype, values, 0, strides)
+    view.flags.writeable = False
+    return view
+
+
 def _value_names(resolved: Resolved, domain: m.Domain) -> dict[str, object]:
     """The data items and indicators a domain reads, with their types, found once."""
     key = ("value names", domain.name)
@@ -239,8 +249,8 @@ class DomainScorer:
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         self.variants = _variant_positions(domain, population)
         # Read-only masks shared by every indicator that all units score.
-        self._everyone = np.broadcast_to(True, population.size)
-        self._no_one = np.broadcast_to(False, population.size)
+        self._everyone = repeated(np.array([True]), (population.size,))
+        self._no_one = repeated(np.array([False]), (population.size,))
 
     # -- helpers -------------------------------------------------------------------------
     def run(self, expr: m.Expr, population: Population | None = None) -> np.ndarray:
@@ -389,7 +399,7 @@ class DomainScorer:
             scores, missing = scored
             # Rows of broadcast (k, 1) columns: each indicator's 满分 and owner are
             # zero-stride views, as in _score, without one broadcast_to each.
-            full = np.broadcast_to(group.full, scores.shape)
+            full = repeated(group.full, scores.shape)
             owners = np.empty((len(group.indicators), 1), dtype=object)
             for row, indicator in enumerate(group.indicators):
                 owners[row, 0] = indicator
@@ -505,8 +515,11 @@ class DomainScorer:
     def paper_scores(self) -> None:
         for paper in self.domain.papers:
             weight = self.paper_weight(paper)
-            self.result.paper_weights[paper.id] = np.broadcast_to(
-                np.asarray(weight, dtype=np.float64), self.size
+            weight_column = np.asarray(weight, dtype=np.float64)
+            self.result.paper_weights[paper.id] = (
+                repeated(weight_column.reshape(1), (self.size,))
+                if weight_column.ndim == 0
+                else np.broadcast_to(weight_column, self.size)
             )
             if paper.formula is not None:
                 local = dict(self.result.population.columns)
