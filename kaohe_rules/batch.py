@@ -176,13 +176,16 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
     if len(rows) and rows[-1] >= len(data.row):  # rows ascend: a roster selection
         raise IndexError(f"数据只有 {len(data.row)} 个单位，名单第 {rows[-1] + 1} 个不在其中")
     block = np.empty((len(batch.indicators), len(rows)))
+    at = data.positions(rows)
     for row, indicator in enumerate(batch.indicators):
         found = data.columns.get(indicator.id)
         if found is None:
             block[row] = np.nan
+        elif isinstance(at, slice):  # the domain's units lie together: one copy
+            block[row] = found[at]
         else:
-            # mode="clip": rows are valid positions, and "raise" would buffer the output.
-            found.take(rows, out=block[row], mode="clip")
+            # mode="clip": ``at`` are valid positions, and "raise" would buffer the output.
+            found.take(at, out=block[row], mode="clip")
     return block
 
 

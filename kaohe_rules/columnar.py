@@ -273,7 +273,8 @@ def _unified(column):
 
 
 def _unit_positions(ids: list[str], reader) -> np.ndarray | None:
-    """Each distinct unit string's roster position; None if one is unknown or ambiguous."""
+    """Each distinct unit string's column position (DataSet.row); None if one is unknown or
+    ambiguous."""
     positions = np.empty(len(ids), dtype=np.int64)
     row = reader.data.row
     for index, text in enumerate(ids):

@@ -41,13 +41,17 @@ FALSE_TEXTS = {"false", "False", "FALSE", "否", "0"}
 
 @dataclass
 class DataSet:
-    """The year's values as columns in roster order, earlier results, and their files.
+    """The year's values as columns, earlier results, and their files.
 
     Numbers and truth values are float64 columns (NaN: no value), text is an
-    object column (None: no value); ``row[unit_id]`` is a unit's position.
+    object column (None: no value); ``row[unit_id]`` is a unit's position in them.
+    The columns hold each domain's units together (``order``), so that a domain's
+    values are a slice of each column, copied in one go, not gathered unit by unit.
     """
 
     row: dict[str, int]
+    # The roster position of the unit at each column position; None: roster order.
+    order: np.ndarray | None = None
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     present: np.ndarray | None = None  # units that have at least one value
     history: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
@@ -55,6 +59,8 @@ class DataSet:
     warnings: list[Diagnostic] = field(default_factory=list)
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
+    _positions: dict = field(default_factory=dict, repr=False)  # id(rows) -> (rows, found)
+    _column_of: np.ndarray | None = field(default=None, repr=False)  # inverse of order
 
     def locate(self, unit: m.Unit, name: str) -> Span | None:
         """Where the value of ``name`` for ``unit`` was given (a file read by columns keeps
@@ -71,16 +77,53 @@ class DataSet:
 
     @classmethod
     def empty(cls, ruleset: m.RuleSet) -> DataSet:
-        """No values yet for the roster's units."""
+        """No values yet for the roster's units, laid out domain by domain."""
+        import pandas as pd  # loaded by then for reading; not at import, for startup
+
         ids = m.roster_column(ruleset.units, "编号")
-        row = dict(zip(ids, range(len(ids)), strict=True))
-        return cls(row, present=np.zeros(len(row), dtype=bool))
+        codes = {d.name: i for i, d in enumerate(ruleset.domains)}
+        domains = pd.Series(m.roster_column(ruleset.units, "领域"), dtype=object)
+        key = domains.map(codes).fillna(len(codes)).to_numpy(dtype=np.int64)
+        order: np.ndarray | None = np.argsort(key, kind="stable")  # roster order within
+        if len(key) == 0 or np.all(key[:-1] <= key[1:]):
+            order = None  # a roster listed domain by domain, as most are: nothing to move
+        placed = ids if order is None else np.asarray(ids, dtype=object)[order]
+        row = dict(zip(placed, range(len(ids)), strict=True))
+        return cls(row, order=order, present=np.zeros(len(row), dtype=bool))
+
+    def positions(self, rows: np.ndarray) -> np.ndarray | slice:
+        """Where the roster units at ``rows`` are in the columns: a slice when they lie
+        together (a domain's units do), else their positions. Worked out once per rows."""
+        cached = self._positions.get(id(rows))
+        if cached is not None and cached[0] is rows:
+            return cached[1]
+        at = rows if self.order is None else self._inverse()[rows]
+        found: np.ndarray | slice = at
+        if len(at) and at[-1] - at[0] == len(at) - 1 and np.all(np.diff(at) == 1):
+            found = slice(int(at[0]), int(at[-1]) + 1)
+        self._positions[id(rows)] = (rows, found)
+        return found
+
+    def roster_rows(self, at: np.ndarray) -> np.ndarray:
+        """The roster positions of the units at column positions ``at``."""
+        return at if self.order is None else self.order[at]
+
+    def _inverse(self) -> np.ndarray:
+        if self._column_of is None:
+            self._column_of = np.empty(len(self.order), dtype=np.int64)
+            self._column_of[self.order] = np.arange(len(self.order))
+        return self._column_of
 
     def column(self, name: str, kind: Type, rows: np.ndarray) -> np.ndarray:
         """The values of ``name`` for the units at ``rows`` (missing where none were given)."""
         found = self.columns.get(name)
         if found is not None:
-            return found[rows]
+            at = self.positions(rows)
+            if isinstance(at, slice):  # a read-only view: the data set's own values
+                view = found[at]
+                view.flags.writeable = False
+                return view
+            return found[at]
         if kind == TEXT:
             return np.full(len(rows), None, dtype=object)
         return np.full(len(rows), np.nan)
@@ -158,7 +201,7 @@ def read_data(
     errors.raise_if_errors()
     data = reader.data
     data.history, data.files, data.where = reader.history, files, reader.seen
-    absent = np.flatnonzero(~data.present)
+    absent = np.sort(data.roster_rows(np.flatnonzero(~data.present)))
     if len(absent):
         listed = "、".join(ruleset.units[i].name for i in absent[:10])
         names = listed + ("等" if len(absent) > 10 else "")

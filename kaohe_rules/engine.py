@@ -168,16 +168,18 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     names = {name for name in names if covered[name] < size}
     if not names:
         return []
-    used = {name: np.zeros(size, dtype=bool) for name in names}
+    used = {name: np.zeros(size, dtype=bool) for name in names}  # by column position
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
-        rows = roster(resolved, done.domain).rows
+        at = data.positions(roster(resolved, done.domain).rows)
+        at = np.arange(size)[at] if isinstance(at, slice) else at
         for name, applies in done.applicable.items():
             if name in used:
-                used[name][rows[applies]] = True
+                used[name][at[applies]] = True
     units = resolved.ruleset.units
     found = []
     for name in sorted(names):
         stray = np.flatnonzero(~np.isnan(data.columns[name]) & ~used[name])
+        stray = np.sort(data.roster_rows(stray))  # in roster order, as they are listed
         if not len(stray):
             continue
         first = units[stray[0]]

@@ -143,8 +143,9 @@ def run_engine_array(folder: Path, repeat: int, load_repeat: int) -> tuple[dict,
         unit, name, value = read_long(folder, "parquet")
         x = reference.pivot(spec, ids, unit, name, value)
         data = DataSet.empty(resolved.ruleset)
+        rows = data.roster_rows(np.arange(len(ids)))  # the DataSet's unit order
         for j, column in enumerate(spec.indicator_ids):
-            data.columns[column] = np.ascontiguousarray(x[:, j])
+            data.columns[column] = np.ascontiguousarray(x[rows, j])
         data.present[:] = True
         return data
 
