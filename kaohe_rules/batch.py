@@ -169,14 +169,31 @@ def group_level(program: Compiled) -> bool:
     return not any(program.bindings[id(call)].function.cohort for call in calls)
 
 
+def _in_matrix(data: DataSet, name: str) -> bool:
+    """Whether the column of ``name`` is still its row of the data's array."""
+    column = data.columns.get(name)
+    return column is not None and column.base is data.matrix
+
+
 def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
     """The batch's indicator values for the units at ``rows``, one row per indicator:
-    gathered straight into the block the formula runs over (the domain's columns of
-    these indicators are its rows), so nothing is copied twice."""
+    a view of the data when they lie in adjacent rows of its array, else gathered
+    straight into the block the formula runs over, so nothing is copied twice."""
     if len(rows) and rows[-1] >= len(data.row):  # rows ascend: a roster selection
         raise IndexError(f"数据只有 {len(data.row)} 个单位，名单第 {rows[-1] + 1} 个不在其中")
-    block = np.empty((len(batch.indicators), len(rows)))
     at = data.positions(rows)
+    if isinstance(at, slice) and data.matrix is not None:
+        placed = [
+            data.matrix_row.get(i.id) if _in_matrix(data, i.id) else None for i in batch.indicators
+        ]
+        first = placed[0]
+        if first is not None and placed == list(range(first, first + len(placed))):
+            # Adjacent rows of the data's array (DataSet.consolidate): a view, no copy,
+            # read-only since it is the data set's own values.
+            view = data.matrix[first : first + len(placed), at]
+            view.flags.writeable = False
+            return view
+    block = np.empty((len(batch.indicators), len(rows)))
     for row, indicator in enumerate(batch.indicators):
         found = data.columns.get(indicator.id)
         if found is None:

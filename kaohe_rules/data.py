@@ -59,6 +59,9 @@ class DataSet:
     warnings: list[Diagnostic] = field(default_factory=list)
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
+    # The number columns as rows of one array (consolidate), and each one's row.
+    matrix: np.ndarray | None = field(default=None, repr=False)
+    matrix_row: dict[str, int] = field(default_factory=dict, repr=False)
     _positions: dict = field(default_factory=dict, repr=False)  # id(rows) -> (rows, found)
     _column_of: np.ndarray | None = field(default=None, repr=False)  # inverse of order
 
@@ -90,6 +93,25 @@ class DataSet:
         placed = ids if order is None else np.asarray(ids, dtype=object)[order]
         row = dict(zip(placed, range(len(ids)), strict=True))
         return cls(row, order=order, present=np.zeros(len(row), dtype=bool))
+
+    def consolidate(self, ruleset: m.RuleSet) -> None:
+        """Move the number columns into rows of one names x units array, each domain's
+        indicators in adjacent rows in file order: the values of indicators scored
+        together (batch.py) for a domain's units are then a view of it, not a copy.
+        Column by column, so memory never holds the values twice."""
+        indicators = (i.id for d in ruleset.scored() for i in d.all_indicators())
+        names = [
+            name
+            for name in dict.fromkeys([*indicators, *self.columns])
+            if name in self.columns and self.columns[name].dtype == np.float64
+        ]
+        if not names:
+            return
+        matrix = np.empty((len(names), len(self.row)))
+        for j, name in enumerate(names):
+            matrix[j] = self.columns[name]
+            self.columns[name] = matrix[j]  # the separate column is freed here
+        self.matrix, self.matrix_row = matrix, {name: j for j, name in enumerate(names)}
 
     def positions(self, rows: np.ndarray) -> np.ndarray | slice:
         """Where the roster units at ``rows`` are in the columns: a slice when they lie
@@ -201,6 +223,7 @@ def read_data(
     errors.raise_if_errors()
     data = reader.data
     data.history, data.files, data.where = reader.history, files, reader.seen
+    data.consolidate(ruleset)
     absent = np.sort(data.roster_rows(np.flatnonzero(~data.present)))
     if len(absent):
         listed = "、".join(ruleset.units[i].name for i in absent[:10])

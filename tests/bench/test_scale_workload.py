@@ -17,7 +17,7 @@ from kaohe_rules.cli import cli
 from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
-from kaohe_rules.scoring import DomainScorer
+from kaohe_rules.scoring import DomainScorer, roster
 
 SCALE = Path(__file__).resolve().parent.parent.parent / "bench" / "scale"
 sys.path.insert(0, str(SCALE))
@@ -86,6 +86,14 @@ def test_paper_sums_down_a_batch_are_the_one_by_one_sums(workload: Path, monkeyp
     monkeypatch.setattr(DomainScorer, "_block_rows", spy)
     batched = evaluate_year(resolved, data)
     assert taken and all(taken)  # every paper of every domain took the reduction
+    # The units are dealt across domains in the roster, laid out by domain in the data,
+    # and each domain's batch reads the values where they are: a view, not a copy.
+    assert data.order is not None and data.matrix is not None
+    for domain in resolved.ruleset.domains:
+        rows = roster(resolved, domain).rows
+        for group in batch.plan(resolved, domain):
+            block = batch.gather(group, data, rows)
+            assert np.shares_memory(block, data.matrix) and not block.flags.writeable
     monkeypatch.setattr(batch, "plan", lambda resolved, domain: [])
     fresh = load_rules(workload / "rules").resolved
     single = evaluate_year(fresh, read_data(workload / "data", fresh.ruleset))
