@@ -7,6 +7,8 @@ data always give the same order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -34,8 +36,8 @@ def _sort_value(
         values = np.where(codes < 0, np.inf, codes).astype(np.float64)
         return np.where(values == np.inf, np.inf, -values) if descending else values
     values = column if precision is None else round_vector(column, precision)  # None: rounded
-    values = np.where(np.isnan(values), np.inf, -values if descending else values)
-    return values
+    # Missing (NaN) sorts last as it is: numpy's sorts put NaN after every number.
+    return -values if descending else values
 
 
 def _id_order(ids: np.ndarray, cache: dict | None) -> np.ndarray:
@@ -49,17 +51,91 @@ def _id_order(ids: np.ndarray, cache: dict | None) -> np.ndarray:
     return cached[1]
 
 
-def lexsorted(groups: np.ndarray, keys: list[np.ndarray], start: np.ndarray) -> np.ndarray:
+def lexsorted(
+    groups: np.ndarray,
+    keys: list[np.ndarray],
+    start: np.ndarray,
+    small: np.ndarray | None = None,
+) -> np.ndarray:
     """Positions sorted by group, then by each key in turn, then in the order ``start``
     (a permutation): ``np.lexsort`` with ``start`` as its last key, but sooner, since
-    ``start`` is sorted once per rule set and small group codes sort by radix."""
+    ``start`` is sorted once per rule set and small group codes sort by radix
+    (``small``: the groups as int16, when they fit, given by a caller who keeps them)."""
     order = start
     for key in reversed(keys):
         order = order[np.argsort(key[order], kind="stable")]
-    codes = groups[order]
-    if len(codes) and codes.min() >= -(2**15) and codes.max() < 2**15:
-        codes = codes.astype(np.int16)
-    return order[np.argsort(codes, kind="stable")]
+    if small is None:
+        small = _small_codes(groups)
+    return order[np.argsort((groups if small is None else small)[order], kind="stable")]
+
+
+def _small_codes(groups: np.ndarray) -> np.ndarray | None:
+    """The group codes as int16 (which numpy sorts by radix), or None if they do not fit."""
+    if len(groups) and groups.min() >= -(2**15) and groups.max() < 2**15:
+        return groups.astype(np.int16)
+    return None
+
+
+# Up to this many groups in a domain, _take marks each group's quota as a slice.
+_FEW_GROUPS = 64
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """What ranks and tiers read of a domain's groups, all fixed by the group codes."""
+
+    codes: np.ndarray  # each unit's group, 0.. (every unit has a category: semantics.py)
+    small: np.ndarray | None  # codes as int16 for the radix sort, if they fit
+    in_group: np.ndarray  # 1, 2, … within each group, for units in group-sorted order
+    sizes: np.ndarray  # each unit's group size (人数), float64
+    # _take's view: codes + 1 (a unit in no group is a group of its own, 0), the number
+    # of such groups, each one's first unit, and the groups that have units.
+    shifted: np.ndarray
+    count: int
+    first: np.ndarray
+    present: np.ndarray
+    sorted_shifted: np.ndarray  # ``shifted`` of the units in group-sorted order
+
+    @classmethod
+    def of(cls, codes: np.ndarray) -> _Groups:
+        counts = np.bincount(codes, minlength=1)
+        starts = np.cumsum(counts) - counts  # where each group begins in sorted order
+        in_group = np.arange(1, len(codes) + 1) - np.repeat(starts, counts)
+        shifted = codes + 1
+        count = int(shifted.max()) + 1 if len(shifted) else 0
+        first = np.full(count, -1)
+        first[shifted[::-1]] = np.arange(len(shifted))[::-1]
+        made = cls(
+            codes,
+            _small_codes(codes),
+            in_group.astype(np.float64),
+            counts[codes].astype(np.float64),
+            shifted,
+            count,
+            first,
+            np.flatnonzero(first >= 0),
+            np.repeat(np.arange(count), np.bincount(shifted, minlength=count)),
+        )
+        kept = (made.in_group, made.sizes, made.shifted, made.first, made.present)
+        for value in (*kept, made.sorted_shifted):
+            value.flags.writeable = False  # kept for every evaluation: shared
+        return made
+
+
+def _groups(scorer: DomainScorer, codes: np.ndarray) -> _Groups:
+    """The domain's _Groups: kept in the rule set's cache when the codes are the
+    categories worked out from the roster (read-only, the same array every time)."""
+    found = scorer.group_layout
+    if found is not None and found.codes is codes:
+        return found
+    key = ("groups", scorer.domain.name)
+    found = scorer.resolved.cache.get(key)
+    if found is None or found.codes is not codes:
+        found = _Groups.of(codes)
+        if not codes.flags.writeable:
+            scorer.resolved.cache[key] = found
+    scorer.group_layout = found
+    return found
 
 
 def rank(scorer: DomainScorer) -> None:
@@ -101,15 +177,13 @@ def rank(scorer: DomainScorer) -> None:
         k if isinstance(k, np.ndarray) else _sort_value(*k, cache_for(k[0]))
         for k in keys[:trailing]
     ]
-    order = lexsorted(groups, keys, start)
+    layout = _groups(scorer, groups)
+    order = lexsorted(groups, keys, start, layout.small)
     ranks = np.empty(scorer.size, dtype=np.float64)
-    counts = np.bincount(groups, minlength=1)  # every unit has a category (semantics.py)
-    starts = np.cumsum(counts) - counts  # where each group begins in ``order``
-    ranks[order] = np.arange(1, scorer.size + 1) - starts[groups[order]]
-    sizes = counts[groups].astype(np.float64)
-    result.rank, result.size, result.order = ranks, sizes, order
+    ranks[order] = layout.in_group  # ``order`` runs through the groups one by one
+    result.rank, result.size, result.order = ranks, layout.sizes, order
     scorer.set("名次", ranks)
-    scorer.set("人数", sizes)
+    scorer.set("人数", layout.sizes)
     result.groups = groups
 
 
@@ -227,11 +301,25 @@ def _take(scorer: DomainScorer, eligible, wanted, rule: m.TierRule, already, quo
     if already is not None:
         used = np.bincount(codes, weights=already, minlength=count).astype(np.int64)
         take = np.maximum(take - used, 0)
-    ordered = result.order[eligible[result.order]]
-    group = codes[ordered]
+    picked = eligible[result.order]
+    ordered = result.order[picked]
+    # ``result.order`` runs through the groups in turn: so do the eligible units in it.
+    group = _groups(scorer, result.groups).sorted_shifted[picked]
     sizes = np.bincount(group, minlength=count)
-    place = np.arange(len(ordered)) - (np.cumsum(sizes) - sizes)[group]  # 0 = best
-    hit = place >= sizes[group] - take[group] if rule.bottom is not None else place < take[group]
+    ends = np.cumsum(sizes)  # each group's eligible units are ordered[ends - sizes:ends]
+    if count <= _FEW_GROUPS:  # a slice per group, not passes over the units
+        hit = np.zeros(len(ordered), dtype=bool)
+        for at in np.flatnonzero(take):
+            n = min(int(take[at]), int(sizes[at]))
+            end = int(ends[at])
+            if rule.bottom is not None:
+                hit[end - n : end] = True
+            else:
+                hit[end - int(sizes[at]) : end - int(sizes[at]) + n] = True
+    else:
+        place = np.arange(len(ordered)) - (ends - sizes)[group]  # 0 = best
+        bottom = place >= sizes[group] - take[group]
+        hit = bottom if rule.bottom is not None else place < take[group]
     chosen = np.zeros(scorer.size, dtype=bool)
     chosen[ordered[hit]] = True
     return chosen
@@ -241,14 +329,8 @@ def _layout(scorer: DomainScorer) -> tuple[np.ndarray, int, np.ndarray, np.ndarr
     """The groups as _take reads them, the same for each of a domain's quota rules: codes
     (a unit in no category, -1, is a group of its own: 0), their count, each group's first
     unit, and the groups that have units."""
-    found = scorer.group_layout
-    if found is None:
-        codes = scorer.result.groups + 1
-        count = int(codes.max()) + 1 if len(codes) else 0
-        first = np.full(count, -1)
-        first[codes[::-1]] = np.arange(len(codes))[::-1]
-        found = scorer.group_layout = (codes, count, first, np.flatnonzero(first >= 0))
-    return found
+    found = _groups(scorer, scorer.result.groups)
+    return found.shifted, found.count, found.first, found.present
 
 
 def labels(scorer: DomainScorer) -> None:

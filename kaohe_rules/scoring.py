@@ -240,7 +240,7 @@ class DomainScorer:
         self.precision = resolved.ruleset.precision
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         self.inputs: list = []  # special.Input columns, set by the engine before the stages
-        self.group_layout: tuple | None = None  # ranking._layout: worked out once per domain
+        self.group_layout: object = None  # ranking._groups: worked out once per domain
         # Batched indicators' scores: id -> (the batch's scores block, row, the row's view).
         self._rows: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
         units = roster(resolved, domain).units

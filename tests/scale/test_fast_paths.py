@@ -6,9 +6,11 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kaohe_rules import ranking
 from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
@@ -99,3 +101,18 @@ def test_cached_categories_cannot_be_changed_by_a_caller() -> None:
     values = read_data(GOLDEN / "data", resolved.ruleset)
     category = evaluate_year(resolved, values).domains[0].category
     assert not category.flags.writeable
+
+
+@pytest.mark.parametrize("rules, data", [("rules/2024", "samples/2024"), (GOLDEN / "rules", None)])
+def test_quota_slices_per_group_are_the_vectorized_quotas(rules, data, monkeypatch) -> None:
+    """_take marks a domain's quota group by group as slices when there are few groups,
+    and with passes over the units when there are many: both must place every unit the
+    same (the golden year has vetoes counted against a bottom quota)."""
+    rules = ROOT / rules
+    data = ROOT / data if data else GOLDEN / "data"
+    resolved = load_rules(rules).resolved
+    sliced = _summary(evaluate_year(resolved, read_data(data, resolved.ruleset)))
+    monkeypatch.setattr(ranking, "_FEW_GROUPS", -1)
+    fresh = load_rules(rules).resolved
+    assert _summary(evaluate_year(fresh, read_data(data, fresh.ruleset))) == sliced
+    assert any("第三等次" in rows[4] for rows in sliced[0])  # not vacuous: quotas placed
