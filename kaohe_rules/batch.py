@@ -222,7 +222,7 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
         local = Population.__new__(Population)
         local.columns, local.size = {"值": values, **batch.parameters}, stop - start
         try:
-            result = batch.program.closure(_StrictRun(local), None)
+            result = batch.program.value(_StrictRun(local))
         except _Abandon:
             return None
         result = np.asarray(result, dtype=np.float64)

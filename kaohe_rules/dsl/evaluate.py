@@ -9,7 +9,7 @@ formula such as ``if x == 0 then 0 else y / x`` raises none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,18 +91,54 @@ class _CallContext:
         self.run.warn(code, message, self.span, mask, self.active)
 
 
+class _Fallback(Exception):
+    """The fast path met a warning to give: the closures run the formula and give it."""
+
+
+class _Quiet:
+    """The fast path's call context: a function that would warn sends it back."""
+
+    def __call__(self, code: str, message: str, mask: object = True) -> None:
+        if np.any(mask):
+            raise _Fallback
+
+
+_QUIET = _Quiet()
+# Functions the fast path calls without switching numpy's error state: they only take
+# minima and maxima, which raise no floating-point flag, NaN or not.
+_FLAGLESS = frozenset({"min", "max"})
+Fast = Callable[[Mapping[str, object]], object]
+
+
 @dataclass(frozen=True)
 class Vectorized:
     """A compiled expression: ``evaluate(population)`` gives one value per unit."""
 
     compiled: Compiled
     closure: Closure
+    # The same computation as plain numpy calls over the columns (None: not available
+    # for this formula); see _Compiler.fast.
+    fast: Fast | None = None
+
+    def value(self, run: Run) -> object:
+        """The expression over ``run``'s population: its value, a column or a constant.
+
+        The fast path, when there is one, runs under one raising error state; any
+        floating-point problem or warning and the closures run it again, giving the
+        warnings. Not when recording branches (there are none in a fast formula)."""
+        if self.fast is not None and run.branches is None:
+            try:
+                with np.errstate(all="raise"):
+                    return self.fast(run.population.columns)
+            except (FloatingPointError, _Fallback):
+                pass
+        return self.closure(run, None)
 
     def evaluate(self, population: Population, run: Run | None = None) -> np.ndarray:
         """The expression's column over ``population``; warnings go to ``run``."""
         require_columns(self.compiled, population)
         run = run or Run(population)
-        value = self.closure(run, None)
+        value = self.value(run)
         column = _broadcast(value, population.size, self.compiled.type == TEXT)
         # A truth value is 1, 0 or missing by construction: no pass looking for overflow.
         if column.dtype != object and self.compiled.type != BOOL:
@@ -121,7 +157,8 @@ class Vectorized:
 
 def vectorize(compiled: Compiled) -> Vectorized:
     """Compile a checked expression into closures over columns."""
-    return Vectorized(compiled, _Compiler(compiled).build(compiled.node))
+    compiler = _Compiler(compiled)
+    return Vectorized(compiled, compiler.build(compiled.node), compiler.fast(compiled.node))
 
 
 def evaluate(compiled: Compiled, population: Population) -> tuple[np.ndarray, list[Diagnostic]]:
@@ -312,6 +349,80 @@ class _Compiler:
             return result
 
         return run_call
+
+    def fast(self, node: ast.Node) -> Fast | None:
+        """``node`` as plain numpy calls over the columns, if it is made of numbers,
+        names, arithmetic and calls of functions that do not look at the cohort only:
+        the closures' work without an error state switched per operation or a call
+        context made per call (Vectorized.value runs it under one, and falls back)."""
+        match node:
+            case ast.Number(value=number):
+                return lambda columns: number
+            case ast.Bool(value=truth):
+                one = 1.0 if truth else 0.0
+                return lambda columns: one
+            case ast.Missing():
+                return lambda columns: np.nan
+            case ast.Name() | ast.Attribute() if id(node) in self.compiled.symbols:
+                name = self.compiled.symbols[id(node)]
+                return lambda columns: columns[name]
+            case ast.Unary(op=op, operand=operand):
+                inner = self.fast(operand)
+                if inner is None:
+                    return None
+                if op == "-":
+                    return lambda columns: np.negative(inner(columns))
+                return lambda columns: np.subtract(1.0, inner(columns))
+            case ast.Binary(op=op, left=left, right=right):
+                a, b = self.fast(left), self.fast(right)
+                if a is None or b is None:
+                    return None
+                ufunc = _ARITHMETIC[op]
+                return lambda columns: ufunc(a(columns), b(columns))
+            case ast.ListExpr(items=nodes):
+                items = [self.fast(item) for item in nodes]
+                if any(item is None for item in items):
+                    return None
+                return lambda columns: [item(columns) for item in items]
+            case ast.Call():
+                return self._fast_call(node)
+        return None
+
+    def _fast_call(self, node: ast.Call) -> Fast | None:
+        binding = self.compiled.bindings[id(node)]
+        function = binding.function
+        if function.cohort:
+            return None
+        parts: list[Fast] = []
+        for param, value in zip(function.params, binding.values, strict=True):
+            if isinstance(value, tuple):
+                items = [self.fast(v) for v in value]
+                if any(item is None for item in items):
+                    return None
+                parts.append(lambda columns, items=items: [item(columns) for item in items])
+            elif not isinstance(value, ast.Node):
+                parts.append(lambda columns, value=value: value)
+            elif param.const:
+                constant = constant_value(value)
+                parts.append(lambda columns, constant=constant: constant)
+            else:
+                part = self.fast(value)
+                if part is None:
+                    return None
+                parts.append(part)
+        vector, variadic = function.vector, function.variadic
+        flagless = function.name in _FLAGLESS
+
+        def call(columns: Mapping[str, object]) -> object:
+            args = [part(columns) for part in parts]
+            if variadic:
+                args = list(args[0]) + args[1:]
+            if flagless:
+                return vector(_QUIET, *args)
+            with np.errstate(all="ignore"):
+                return vector(_QUIET, *args)
+
+        return call
 
     def _argument(self, const: bool, value: object) -> Callable[[Run, Active], object]:
         if isinstance(value, tuple):
