@@ -109,7 +109,7 @@ class Roster:
     """A domain's units as columns: built once per rule set, like its compiled formulas."""
 
     units: Sequence[m.Unit]
-    rows: np.ndarray  # each unit's position in the rule set's roster (and in a DataSet)
+    rows: np.ndarray  # each unit's position in the rule set's roster (DataSet.positions maps)
     columns: dict[str, np.ndarray]
     names: list[str]
 
