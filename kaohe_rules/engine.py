@@ -154,8 +154,11 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     indicator, one a unit's 一单位一策 drops, a special assessment it is not in). They change
     nothing, and are most often a value in the wrong row or column: say so, never drop silently."""
     resolved, data = evaluation.resolved, evaluation.data
-    names = {i.id for d in resolved.ruleset.scored() for i in d.all_indicators()}
-    names &= data.columns.keys()
+    scored = resolved.cache.get("scored names")
+    if scored is None:
+        scored = {i.id for d in resolved.ruleset.scored() for i in d.all_indicators()}
+        resolved.cache["scored names"] = frozenset(scored)
+    names = set(scored & data.columns.keys())
     if not names:
         return []
     # Domains split the roster: a name every unit of its domains scores has no stray value.

@@ -316,9 +316,13 @@ class DomainScorer:
 
     def indicator_scores(self) -> None:
         batched = self._batched()
-        groups: dict[str, list[m.Indicator]] = {}
-        for indicator in self.result.indicators:
-            groups.setdefault(indicator.id, []).append(indicator)
+        cached_as = ("indicators by id", self.domain.name)
+        groups = self.resolved.cache.get(cached_as)
+        if groups is None:  # the domain's indicators by id, in file order: fixed by the rules
+            groups = {}
+            for indicator in self.result.indicators:
+                groups.setdefault(indicator.id, []).append(indicator)
+            self.resolved.cache[cached_as] = groups
         for key, same_id in groups.items():
             if key in batched:
                 self._keep_batched(same_id[0], batched[key])

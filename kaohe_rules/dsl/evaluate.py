@@ -119,6 +119,9 @@ class Vectorized:
     # The same computation as plain numpy calls over the columns (None: not available
     # for this formula); see _Compiler.fast.
     fast: Fast | None = None
+    # Made of arithmetic, min and max only: an overflow is caught by the operation that
+    # makes it (columns and numbers are finite), so the result needs no pass for one.
+    finite: bool = False
 
     def value(self, run: Run) -> object:
         """The expression over ``run``'s population: its value, a column or a constant.
@@ -141,7 +144,7 @@ class Vectorized:
         value = self.value(run)
         column = _broadcast(value, population.size, self.compiled.type == TEXT)
         # A truth value is 1, 0 or missing by construction: no pass looking for overflow.
-        if column.dtype != object and self.compiled.type != BOOL:
+        if column.dtype != object and self.compiled.type != BOOL and not self.finite:
             overflow = np.isinf(column)
             if overflow.any():
                 run.warn(
@@ -158,7 +161,13 @@ class Vectorized:
 def vectorize(compiled: Compiled) -> Vectorized:
     """Compile a checked expression into closures over columns."""
     compiler = _Compiler(compiled)
-    return Vectorized(compiled, compiler.build(compiled.node), compiler.fast(compiled.node))
+    fast = compiler.fast(compiled.node)
+    finite = fast is not None and all(
+        compiled.bindings[id(node)].function.name in _FLAGLESS
+        for node in ast.walk(compiled.node)
+        if isinstance(node, ast.Call)
+    )
+    return Vectorized(compiled, compiler.build(compiled.node), fast, finite)
 
 
 def evaluate(compiled: Compiled, population: Population) -> tuple[np.ndarray, list[Diagnostic]]:
