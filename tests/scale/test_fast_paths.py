@@ -15,7 +15,7 @@ from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.ranking import lexsorted
-from tests.conftest import ROOT
+from tests.conftest import ROOT, edited_copy
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
 
@@ -116,3 +116,26 @@ def test_quota_slices_per_group_are_the_vectorized_quotas(rules, data, monkeypat
     fresh = load_rules(rules).resolved
     assert _summary(evaluate_year(fresh, read_data(data, fresh.ruleset))) == sliced
     assert any("第三等次" in rows[4] for rows in sliced[0])  # not vacuous: quotas placed
+
+
+@pytest.mark.parametrize(
+    "old, new, tiers",
+    [
+        # 末位 over the whole group: all but the vetoed 丙三 (third by its veto) are third.
+        ("round_half_up(人数 * 25%)", "人数 * 1e300", {"第三等次"}),
+        # 前列 over the whole group: every unit the rules before it left is first (丙三
+        # is vetoed, 丙四 is the 末位 place).
+        ("floor(人数 * 30%)", "人数 * 1e300", {"第一等次", "第三等次"}),
+    ],
+)
+def test_a_quota_above_the_units_takes_them_all(old, new, tiers, tmp_path) -> None:
+    """A quota worked out larger than the group (even one far beyond any integer) places
+    every eligible unit, never a number cast out of range (which gave 前列 nobody)."""
+    rules = edited_copy(GOLDEN / "rules", tmp_path / "rules", "丙.yaml", old, new)
+    resolved = load_rules(rules).resolved
+    evaluation = evaluate_year(resolved, read_data(GOLDEN / "data", resolved.ruleset))
+    (domain,) = [d for d in evaluation.domains if d.domain.name == "丙"]
+    placed = dict(zip([u.name for u in domain.units], domain.tier.tolist(), strict=True))
+    assert set(placed.values()) == tiers
+    if "第一等次" in tiers:
+        assert [n for n, t in placed.items() if t != "第一等次"] == ["丙三", "丙四"]
