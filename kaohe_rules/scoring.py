@@ -435,16 +435,7 @@ class DomainScorer:
         return block[first : first + len(found)]
 
     def _keep_batched(self, indicator: m.Indicator, scored: _Batched) -> None:
-        r = self.result
-        r.contexts.pending[indicator.formula] = scored.context
-        key = indicator.id
-        if not scored.missing and key not in r.applicable:
-            # What _keep stores for an indicator every unit scores, nothing excluded: the
-            # usual case, a few dozen times a domain, without _keep's checks.
-            r.applicable[key], r.excluded[key] = self._everyone, self._no_one
-            r.scores[key], r.full[key], r.owner[key] = scored.score, scored.full, scored.owner
-            r.population.columns[f"{key}.得分"] = scored.score
-            return
+        self.result.contexts.pending[indicator.formula] = scored.context
         score, excluded = scored.score, None
         if scored.missing:
             score, excluded = self._missing(indicator, score, np.isnan(score))
