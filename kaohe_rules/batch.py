@@ -48,6 +48,11 @@ class Batch:
     program: Vectorized  # the first indicator's; the others' have the same shape()
     parameters: dict[str, np.ndarray]  # name in program -> one value per indicator, (k, 1)
     full: np.ndarray  # each indicator's 满分, (k, 1)
+    # What scoring stores for each row, worked out with the plan, not per evaluation.
+    ids: tuple[str, ...] = ()
+    score_names: tuple[str, ...] = ()  # the population's "<id>.得分"
+    owners: np.ndarray | None = None  # each row's Indicator, (k, 1) objects
+    by_formula: dict[m.Expr, m.Indicator] | None = None
 
 
 class _Abandon(Exception):
@@ -106,7 +111,22 @@ def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
         }
         full = np.array([[_number(i.full)] for i, _slots in members])
         program = vectorize(resolved.program(first.formula))
-        batches.append(Batch(tuple(i for i, _slots in members), program, parameters, full))
+        indicators = tuple(i for i, _slots in members)
+        owners = np.empty((len(indicators), 1), dtype=object)
+        owners[:, 0] = indicators
+        owners.flags.writeable = False
+        batches.append(
+            Batch(
+                indicators,
+                program,
+                parameters,
+                full,
+                tuple(i.id for i in indicators),
+                tuple(f"{i.id}.得分" for i in indicators),
+                owners,
+                {i.formula: i for i in indicators},
+            )
+        )
     return batches
 
 

@@ -72,10 +72,12 @@ class Contexts(dict):
 
     def __init__(self) -> None:
         super().__init__()
-        self.pending: dict[m.Expr, Callable[[], Population]] = {}
+        # Formula -> what makes its population when given the formula: one maker serves
+        # a whole batch.
+        self.pending: dict[m.Expr, Callable[[m.Expr], Population]] = {}
 
     def __missing__(self, key: m.Expr) -> Population:
-        found = self[key] = self.pending.pop(key)()  # KeyError, as a dict, when neither
+        found = self[key] = self.pending.pop(key)(key)  # KeyError, as a dict, when neither
         return found
 
     def __contains__(self, key: object) -> bool:
@@ -86,22 +88,22 @@ class Contexts(dict):
         return self[key] if key in self else default  # noqa: SIM401
 
 
-def _batched_context(population: Population, indicator: m.Indicator, value) -> Population:
+def _batched_context(population: Population, group: batch.Batch, formula: m.Expr) -> Population:
     """A batched indicator's formula reads 值 and its parameters, nothing else."""
-    local = {"值": value}
+    indicator = group.by_formula[formula]
+    local = {"值": population.columns[indicator.id]}
     for name, number in indicator.parameters().items():
         local[name] = np.nan if number is None else float(number)
     return population.with_columns(local)
 
 
 class _Batched(NamedTuple):
-    """One indicator's share of a batch: its rows of the block, and explain's context."""
+    """One indicator's share of a batch that has a missing score: its rows of the block."""
 
     score: np.ndarray
     full: np.ndarray
     owner: np.ndarray
     missing: bool  # whether any unit has no score
-    context: Callable[[], Population]
 
 
 @dataclass
@@ -241,8 +243,8 @@ class DomainScorer:
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         self.inputs: list = []  # special.Input columns, set by the engine before the stages
         self.group_layout: object = None  # ranking._groups: worked out once per domain
-        # Batched indicators' scores: id -> (the batch's scores block, row, the row's view).
-        self._rows: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
+        # Each batch's scores block when it was stored whole (no unit missing a score).
+        self._stored: list[np.ndarray | None] = []
         units = roster(resolved, domain).units
         population, self._blocks = _base_population(resolved, domain, data)
         indicators = list(domain.all_indicators())
@@ -315,7 +317,6 @@ class DomainScorer:
         self.set("类别", labels)
 
     def indicator_scores(self) -> None:
-        batched = self._batched()
         cached_as = ("indicators by id", self.domain.name)
         groups = self.resolved.cache.get(cached_as)
         if groups is None:  # the domain's indicators by id, in file order: fixed by the rules
@@ -323,7 +324,15 @@ class DomainScorer:
             for indicator in self.result.indicators:
                 groups.setdefault(indicator.id, []).append(indicator)
             self.resolved.cache[cached_as] = groups
+        r = self.result
+        # Every id gets its columns below, a batch's at once: seeded in file order
+        # first, so the tables keep the indicators in the order the rules give them.
+        for store in (r.applicable, r.excluded, r.scores, r.full, r.owner):
+            store.update(dict.fromkeys(groups))
+        batched = self._batched()
         for key, same_id in groups.items():
+            if r.applicable[key] is not None:
+                continue  # a batch stored it
             if key in batched:
                 self._keep_batched(same_id[0], batched[key])
             elif len({i.formula.text for i in same_id}) == 1:
@@ -391,51 +400,49 @@ class DomainScorer:
         return np.where(missing, 0.0, score), None
 
     def _batched(self) -> dict[str, _Batched]:
-        """The indicators scored in batches (batch.py); {} when recording branches."""
+        """Scores the batches (batch.py) and stores each whole when no unit misses a
+        score; gives the indicators of the others. Nothing when recording branches."""
         if self.branches is not None:
             return {}
-        population = self.result.population
+        r = self.result
         out: dict[str, _Batched] = {}
         for group, block in self._blocks:
             scored = batch.score(group, block)
+            self._stored.append(None)
             if scored is None:
                 continue  # it would warn: scored one by one, warnings and all
             scores, missing = scored
             # Rows of broadcast (k, 1) columns: each indicator's 满分 and owner are
             # zero-stride views, as in _score, without one broadcast_to each.
             full = repeated(group.full, scores.shape)
-            owners = np.empty((len(group.indicators), 1), dtype=object)
-            for row, indicator in enumerate(group.indicators):
-                owners[row, 0] = indicator
-            owner = np.broadcast_to(owners, scores.shape)
-            for row, indicator in enumerate(group.indicators):
-                value = population.columns[indicator.id]
-                context = partial(_batched_context, population, indicator, value)
-                score = scores[row]
-                self._rows[indicator.id] = (scores, row, score)
-                out[indicator.id] = _Batched(
-                    score, full[row], owner[row], bool(missing[row]), context
-                )
+            owner = np.broadcast_to(group.owners, scores.shape)
+            maker = partial(_batched_context, r.population, group)
+            r.contexts.pending.update(dict.fromkeys(group.by_formula, maker))
+            if not missing.any():
+                # The usual case: every unit scored, every row counts as it is.
+                rows = list(scores)
+                r.applicable.update(dict.fromkeys(group.ids, self._everyone))
+                r.excluded.update(dict.fromkeys(group.ids, self._no_one))
+                r.scores.update(zip(group.ids, rows, strict=True))
+                r.full.update(zip(group.ids, full, strict=True))
+                r.owner.update(zip(group.ids, owner, strict=True))
+                r.population.columns.update(zip(group.score_names, rows, strict=True))
+                self._stored[-1] = scores
+                continue
+            for row, key in enumerate(group.ids):
+                out[key] = _Batched(scores[row], full[row], owner[row], bool(missing[row]))
         return out
 
-    def _block_rows(self, keys) -> np.ndarray | None:
-        """The scores of ``keys`` as they lie in a batch's block, if they are its
-        consecutive rows, kept as batch.score gave them and counted for every unit."""
-        r, found = self.result, [self._rows.get(key) for key in keys]
-        if not found or found[0] is None:
+    def _block_rows(self, paper: m.Paper) -> np.ndarray | None:
+        """The scores of a paper's indicators as they lie in a batch's block, if they are
+        its consecutive rows and the batch was stored whole (so every unit counts)."""
+        place = _paper_place(self.resolved, self.domain, paper, self._members(paper))
+        if place is None or place[0] >= len(self._stored):
             return None
-        block, first, _view = found[0]
-        for offset, (key, entry) in enumerate(zip(keys, found, strict=True)):
-            if entry is None or entry[0] is not block or entry[1] != first + offset:
-                return None
-            if r.scores[key] is not entry[2]:  # replaced: a missing value scored 0
-                return None
-            if self._counted(r.applicable[key], r.excluded[key]) is not self._everyone:
-                return None
-        return block[first : first + len(found)]
+        block = self._stored[place[0]]
+        return None if block is None else block[place[1] : place[2]]
 
     def _keep_batched(self, indicator: m.Indicator, scored: _Batched) -> None:
-        self.result.contexts.pending[indicator.formula] = scored.context
         score, excluded = scored.score, None
         if scored.missing:
             score, excluded = self._missing(indicator, score, np.isnan(score))
@@ -451,7 +458,7 @@ class DomainScorer:
             owner = np.broadcast_to(one, self.size)  # a view: one Indicator for every unit
         if excluded is None:
             excluded = self._no_one
-        if key in r.applicable:
+        if r.applicable.get(key) is not None:  # seeded with None by indicator_scores
             owner = np.where(applies, owner, r.owner[key])
             score = np.where(applies, score, r.scores[key])
             full = np.where(applies, full, r.full[key])
@@ -551,12 +558,12 @@ class DomainScorer:
     def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
         members = self._members(paper)
         r = self.result
-        rows = self._block_rows(list(members))
+        rows = self._block_rows(paper)
         # One reduction down the block's rows adds them in file order from 0, the very
         # additions of the loop below: the same total to the last bit. Not for one unit:
-        # numpy then sums the single column pairwise, in another order.
-        summed = rows is not None and rows.shape[1] > 1
-        if summed and not paper.rescale and _positive_marks(r, members):
+        # numpy then sums the single column pairwise, in another order. (_paper_place
+        # only places papers whose marks add up to more than 0.)
+        if rows is not None and rows.shape[1] > 1 and not paper.rescale:
             return np.add.reduce(rows, axis=0, initial=0.0)
         total = np.zeros(self.size)
         counted = {key: self._counted(r.applicable[key], r.excluded[key]) for key in members}
@@ -639,6 +646,29 @@ class DomainScorer:
         raw = sum(self.result.papers.values()) + self.result.bonus - self.result.deduction
         self.result.total = round_vector(np.asarray(raw, dtype=np.float64), self.precision)
         self.set("总分", self.result.total)
+
+
+def _paper_place(
+    resolved: Resolved, domain: m.Domain, paper: m.Paper, members: dict[str, None]
+) -> tuple[int, int, int] | None:
+    """Where a paper's indicators lie in the domain's batches: (batch, first row, end
+    row) when they are consecutive rows of one batch in file order and their marks add
+    up to more than 0; else None. Fixed by the rules: worked out once."""
+    key = ("paper place", domain.name, paper.id)
+    if key in resolved.cache:
+        return resolved.cache[key]
+    found = None
+    wanted = tuple(members)
+    for index, group in enumerate(batch.plan(resolved, domain)):
+        if wanted and wanted[0] in group.ids:
+            first = group.ids.index(wanted[0])
+            end = first + len(wanted)
+            marks = sum(float(v) for v in group.full[first:end, 0])
+            if group.ids[first:end] == wanted and marks > 0:
+                found = (index, first, end)
+            break
+    resolved.cache[key] = found
+    return found
 
 
 def _positive_marks(result: DomainResult, keys) -> bool:

@@ -387,6 +387,9 @@ class _Compiler:
                 if a is None or b is None:
                     return None
                 ufunc = _ARITHMETIC[op]
+                if isinstance(right, ast.Number):  # `值 * 0.5`: one call fewer
+                    number = right.value
+                    return lambda columns: ufunc(a(columns), number)
                 return lambda columns: ufunc(a(columns), b(columns))
             case ast.ListExpr(items=nodes):
                 items = [self.fast(item) for item in nodes]
@@ -402,6 +405,14 @@ class _Compiler:
         function = binding.function
         if function.cohort:
             return None
+        pair = binding.values[0] if len(binding.values) == 1 else None
+        if function.name in _FLAGLESS and isinstance(pair, tuple) and len(pair) == 2:
+            # min(a, b) and max(a, b), the commonest calls, as the one ufunc call they are.
+            a, b = self.fast(pair[0]), self.fast(pair[1])
+            if a is None or b is None:
+                return None
+            ufunc = np.minimum if function.name == "min" else np.maximum
+            return lambda columns: ufunc(a(columns), b(columns))
         parts: list[Fast] = []
         for param, value in zip(function.params, binding.values, strict=True):
             if isinstance(value, tuple):
