@@ -19,7 +19,7 @@ from kaohe_rules import model as m
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl import Population
-from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
+from kaohe_rules.dsl.evaluate import Run, Vectorized, evaluate_block, vectorize
 from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.dsl.types import NUMBER
@@ -201,6 +201,14 @@ def repeated(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return view
 
 
+def _all_indicators(resolved: Resolved, domain: m.Domain) -> tuple[m.Indicator, ...]:
+    key = ("all indicators", domain.name)
+    found = resolved.cache.get(key)
+    if found is None:
+        found = resolved.cache[key] = tuple(domain.all_indicators())
+    return found
+
+
 def _value_names(resolved: Resolved, domain: m.Domain) -> dict[str, object]:
     """The data items and indicators a domain reads, with their types, found once."""
     key = ("value names", domain.name)
@@ -221,17 +229,30 @@ def _base_population(
     """Unit attributes, data items and indicator values as typed columns, and the domain's
     batches (batch.py) with their value blocks, whose rows are those indicators' columns."""
     units = roster(resolved, domain)
-    names = _value_names(resolved, domain)
-    blocks, rows = [], {}
-    for group in batch.plan(resolved, domain):
+    groups = batch.plan(resolved, domain)
+    columns = dict(units.columns)
+    blocks = []
+    for group in groups:
         block = batch.gather(group, data, units.rows)
         blocks.append((group, block))
-        rows.update((indicator.id, block[j]) for j, indicator in enumerate(group.indicators))
-    columns = dict(units.columns)
-    for name, kind in names.items():
-        found = rows.get(name)
-        columns[name] = data.column(name, kind, units.rows) if found is None else found
-    return Population(columns, size=len(units.units), unit_ids=units.names), blocks
+        columns.update(zip(group.ids, block, strict=True))
+    for name, kind in _unbatched_names(resolved, domain, groups):
+        columns[name] = data.column(name, kind, units.rows)
+    return Population.trusted(columns, len(units.units), units.names), blocks
+
+
+def _unbatched_names(
+    resolved: Resolved, domain: m.Domain, groups: list[batch.Batch]
+) -> list[tuple[str, object]]:
+    """The value names (with types) no batch gives: read column by column."""
+    key = ("unbatched names", domain.name)
+    found = resolved.cache.get(key)
+    if found is None:
+        batched = {key for group in groups for key in group.ids}
+        names = _value_names(resolved, domain)
+        found = [(n, kind) for n, kind in names.items() if n not in batched]
+        resolved.cache[key] = found
+    return found
 
 
 class DomainScorer:
@@ -247,7 +268,7 @@ class DomainScorer:
         self._stored: list[np.ndarray | None] = []
         units = roster(resolved, domain).units
         population, self._blocks = _base_population(resolved, domain, data)
-        indicators = list(domain.all_indicators())
+        indicators = list(_all_indicators(resolved, domain))
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         self.variants = _variant_positions(domain, population)
         # Read-only masks shared by every indicator that all units score.
@@ -259,8 +280,14 @@ class DomainScorer:
         """One formula over all units; its warnings are kept for the report."""
         population = population or self.result.population
         self.result.contexts[expr] = population  # explain re-evaluates it for one unit
+        program = self.vector(expr)
+        if program.column is not None and self.branches is None:
+            # A formula that is one name (`否决`) reads its column: nothing to warn of.
+            found = population.columns.get(program.column)
+            if isinstance(found, np.ndarray) and found.shape == (population.size,):
+                return found
         run = Run(population, self.branches)
-        column = self.vector(expr).evaluate(population, run)
+        column = program.evaluate(population, run)
         self.result.warnings += run.warnings()
         return column
 
@@ -630,6 +657,12 @@ class DomainScorer:
         self, items: tuple[m.Adjustment, ...], cap: float | None, given: np.ndarray
     ) -> np.ndarray:
         total = given.copy()
+        block = self._item_block(items)
+        if block is not None:  # the usual case: no item misses a value or warns
+            for item, value in zip(items, block, strict=True):
+                self.result.items[item.id] = value
+                total += value
+            return total if cap is None else np.minimum(total, cap)
         for item in items:
             value = self.run(item.formula)
             missing = np.isnan(value)
@@ -641,6 +674,26 @@ class DomainScorer:
             self.result.items[item.id] = value
             total += value
         return total if cap is None else np.minimum(total, cap)
+
+    def _item_block(self, items: tuple[m.Adjustment, ...]) -> np.ndarray | None:
+        """Every item's value, capped, one row each, when none misses a value or warns;
+        else None. Each item's formula on its own costs more than its few numpy calls."""
+        if not items or self.branches is not None:
+            return None
+        key = ("item programs", id(items))  # the domain's own tuple: not hashed each time
+        found = self.resolved.cache.get(key)
+        if found is None or found[0] is not items:
+            programs = [self.vector(item.formula) for item in items]
+            caps = np.array([[np.inf if i.cap is None else float(i.cap)] for i in items])
+            found = self.resolved.cache[key] = (items, programs, caps)
+        _items, programs, caps = found
+        population = self.result.population
+        block = evaluate_block(programs, population)
+        if block is None:
+            return None
+        for item in items:
+            self.result.contexts[item.formula] = population
+        return np.minimum(block, caps, out=block)
 
     def totals(self) -> None:
         raw = sum(self.result.papers.values()) + self.result.bonus - self.result.deduction

@@ -122,6 +122,9 @@ class Vectorized:
     # Made of arithmetic, min and max only: an overflow is caught by the operation that
     # makes it (columns and numbers are finite), so the result needs no pass for one.
     finite: bool = False
+    # The symbol the expression is, when it is just one (`否决`, `总分`): its value is
+    # that column as it stands, read without a run.
+    column: str | None = None
 
     def value(self, run: Run) -> object:
         """The expression over ``run``'s population: its value, a column or a constant.
@@ -158,6 +161,26 @@ class Vectorized:
         return column
 
 
+def evaluate_block(programs: list[Vectorized], population: Population) -> np.ndarray | None:
+    """Several number formulas over ``population``, one row each of a units-wide block,
+    by their fast paths under one error state: what Vectorized.evaluate gives each, when
+    none warns and every result is a number. None otherwise (or when one has no fast
+    path): run them one by one then, which gives the warnings and the missing values."""
+    if any(p.fast is None or p.compiled.type != NUMBER for p in programs):
+        return None
+    for program in programs:
+        require_columns(program.compiled, population)
+    columns = population.columns
+    block = np.empty((len(programs), population.size))
+    try:
+        with np.errstate(all="raise"):
+            for row, program in zip(block, programs, strict=True):
+                row[...] = program.fast(columns)
+    except (FloatingPointError, _Fallback):
+        return None
+    return block if np.isfinite(block).all() else None
+
+
 def vectorize(compiled: Compiled) -> Vectorized:
     """Compile a checked expression into closures over columns."""
     compiler = _Compiler(compiled)
@@ -167,7 +190,10 @@ def vectorize(compiled: Compiled) -> Vectorized:
         for node in ast.walk(compiled.node)
         if isinstance(node, ast.Call)
     )
-    return Vectorized(compiled, compiler.build(compiled.node), fast, finite)
+    node = compiled.node
+    plain = isinstance(node, ast.Name | ast.Attribute) and id(node) in compiled.symbols
+    column = compiled.symbols[id(node)] if plain else None
+    return Vectorized(compiled, compiler.build(compiled.node), fast, finite, column)
 
 
 def evaluate(compiled: Compiled, population: Population) -> tuple[np.ndarray, list[Diagnostic]]:

@@ -83,6 +83,20 @@ class Population:
         self.history: dict[int, dict[str, np.ndarray]] = {}
 
     @classmethod
+    def trusted(cls, columns: dict[str, np.ndarray], size: int, unit_ids: list[str]) -> Population:
+        """A population from columns known to be ``size`` long and a unit id list no one
+        changes (a rule set's roster): taken as they are, not checked and copied, as
+        scoring makes one per domain and evaluation."""
+        population = object.__new__(cls)
+        population.columns = columns
+        population.size = size
+        population.unit_ids = unit_ids
+        population._default_codes = population.factorize(None)
+        population.cache = {}
+        population.history = {}
+        return population
+
+    @classmethod
     def from_rows(
         cls, rows: Sequence[Mapping[str, object]], types: Mapping[str, Type], **kwargs: object
     ) -> Population:
