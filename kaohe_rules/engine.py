@@ -165,9 +165,13 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     size = len(data.row)
     covered = dict.fromkeys(names, 0)
     for done in evaluation.domains:
+        counted: dict[int, int] = {}  # most indicators share one all-units mask
         for name, applies in done.applicable.items():
             if name in covered:
-                covered[name] += _count(applies)
+                found = counted.get(id(applies))
+                if found is None:
+                    found = counted[id(applies)] = _count(applies)
+                covered[name] += found
     names = {name for name in names if covered[name] < size}
     if not names:
         return []

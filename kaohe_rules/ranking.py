@@ -281,16 +281,18 @@ def _quota(scorer: DomainScorer, quota: m.Expr) -> np.ndarray | None:
     return values
 
 
-def _take(scorer: DomainScorer, eligible, wanted, rule: m.TierRule, already, quota: m.Expr):
-    """The first (前列) or last (末位) ``wanted`` eligible units of each group by rank
-    (``wanted``: one quota per group that has units, in _layout's ``present`` order).
-
-    One pass over all groups: walking the units in rank order (``result.order``), each
-    eligible unit's place among its group's eligible units decides."""
-    result = scorer.result
-    codes, count, first, present = _layout(scorer)
-    # One quota per group, a handful of numbers: worked out in Python, not numpy calls.
+def _quota_take(scorer: DomainScorer, wanted, rule: m.TierRule, quota: m.Expr) -> np.ndarray:
+    """How many units each group's quota takes (_layout's group numbering), from one
+    quota per group that has units. A handful of numbers: worked out in Python, not
+    numpy calls, and kept with a quota _quota keeps (read-only) when none warned."""
+    cache = scorer.resolved.cache
+    _codes, count, first, present = _layout(scorer)
+    key = ("take", id(wanted), id(present))  # the quota and the domain's group layout
+    kept = cache.get(key) if not wanted.flags.writeable else None
+    if kept is not None and kept[0] is wanted and kept[1] is present:
+        return kept[2]
     take = np.zeros(count, dtype=np.int64)
+    warned = False
     # (Quotas are finite: a formula's overflow is a warned missing value, and missing is 0.)
     for at, value in enumerate(np.asarray(wanted, dtype=np.float64).tolist()):
         value = 0.0 if math.isnan(value) else value
@@ -300,7 +302,23 @@ def _take(scorer: DomainScorer, eligible, wanted, rule: m.TierRule, already, quo
             where = np.zeros(scorer.size, dtype=bool)
             where[first[present[at]]] = True
             scorer.warn("KH312", message, where, quota.span)
+            warned = True
         take[present[at]] = min(max(whole, 0), scorer.size)  # more than all: all
+    if not wanted.flags.writeable and not warned:
+        take.flags.writeable = False
+        cache[key] = (wanted, present, take)
+    return take
+
+
+def _take(scorer: DomainScorer, eligible, wanted, rule: m.TierRule, already, quota: m.Expr):
+    """The first (前列) or last (末位) ``wanted`` eligible units of each group by rank
+    (``wanted``: one quota per group that has units, in _layout's ``present`` order).
+
+    One pass over all groups: walking the units in rank order (``result.order``), each
+    eligible unit's place among its group's eligible units decides."""
+    result = scorer.result
+    codes, count, _first, _present = _layout(scorer)
+    take = _quota_take(scorer, wanted, rule, quota)
     if already is not None:
         used = np.bincount(codes[already], minlength=count)
         take = np.maximum(take - used, 0)
@@ -309,10 +327,10 @@ def _take(scorer: DomainScorer, eligible, wanted, rule: m.TierRule, already, quo
     # ``result.order`` runs through the groups in turn: so do the eligible units in it.
     group = _groups(scorer, result.groups).sorted_shifted[picked]
     sizes = np.bincount(group, minlength=count)
-    ends = np.cumsum(sizes)  # each group's eligible units are ordered[ends - sizes:ends]
+    ends = sizes.cumsum()  # each group's eligible units are ordered[ends - sizes:ends]
     if count <= _FEW_GROUPS:  # a slice per group, not passes over the units
         hit = np.zeros(len(ordered), dtype=bool)
-        for at in np.flatnonzero(take):
+        for at in take.nonzero()[0]:
             n = min(int(take[at]), int(sizes[at]))
             end = int(ends[at])
             if rule.bottom is not None:

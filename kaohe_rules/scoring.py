@@ -19,7 +19,7 @@ from kaohe_rules import model as m
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl import Population
-from kaohe_rules.dsl.evaluate import Run, Vectorized, evaluate_block, vectorize
+from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized, vectorize
 from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.dsl.types import NUMBER
@@ -683,12 +683,12 @@ class DomainScorer:
         key = ("item programs", id(items))  # the domain's own tuple: not hashed each time
         found = self.resolved.cache.get(key)
         if found is None or found[0] is not items:
-            programs = [self.vector(item.formula) for item in items]
+            formulas = FormulaBlock([self.vector(item.formula) for item in items])
             caps = np.array([[np.inf if i.cap is None else float(i.cap)] for i in items])
-            found = self.resolved.cache[key] = (items, programs, caps)
-        _items, programs, caps = found
+            found = self.resolved.cache[key] = (items, formulas, caps)
+        _items, formulas, caps = found
         population = self.result.population
-        block = evaluate_block(programs, population)
+        block = formulas.evaluate(population)
         if block is None:
             return None
         for item in items:

@@ -161,24 +161,35 @@ class Vectorized:
         return column
 
 
-def evaluate_block(programs: list[Vectorized], population: Population) -> np.ndarray | None:
-    """Several number formulas over ``population``, one row each of a units-wide block,
-    by their fast paths under one error state: what Vectorized.evaluate gives each, when
-    none warns and every result is a number. None otherwise (or when one has no fast
-    path): run them one by one then, which gives the warnings and the missing values."""
-    if any(p.fast is None or p.compiled.type != NUMBER for p in programs):
-        return None
-    for program in programs:
-        require_columns(program.compiled, population)
-    columns = population.columns
-    block = np.empty((len(programs), population.size))
-    try:
-        with np.errstate(all="raise"):
-            for row, program in zip(block, programs, strict=True):
-                row[...] = program.fast(columns)
-    except (FloatingPointError, _Fallback):
-        return None
-    return block if np.isfinite(block).all() else None
+class FormulaBlock:
+    """Several number formulas run over a population as one units-wide block, one row
+    each, by their fast paths under one error state: what Vectorized.evaluate gives each,
+    when none warns and every result is a number. ``evaluate`` gives None otherwise (or
+    when one has no fast path): run them one by one then, which gives the warnings and
+    the missing values. Made once per rule set; each formula's own run costs more than
+    its few numpy calls at a few hundred units."""
+
+    def __init__(self, programs: list[Vectorized]) -> None:
+        self.programs = programs
+        self.fast = [p.fast for p in programs]
+        self.usable = all(p.fast is not None and p.compiled.type == NUMBER for p in programs)
+        self.names = frozenset().union(*(p.compiled.names for p in programs))
+
+    def evaluate(self, population: Population) -> np.ndarray | None:
+        if not self.usable:
+            return None
+        if not population.columns.keys() >= self.names:
+            for program in self.programs:
+                require_columns(program.compiled, population)  # names the one missing
+        columns = population.columns
+        block = np.empty((len(self.fast), population.size))
+        try:
+            with np.errstate(all="raise"):
+                for row, fast in zip(block, self.fast, strict=True):
+                    row[...] = fast(columns)
+        except (FloatingPointError, _Fallback):
+            return None
+        return block if np.isfinite(block).all() else None
 
 
 def vectorize(compiled: Compiled) -> Vectorized:

@@ -141,8 +141,12 @@ def _vector_linear(cx: CallContext, value, floor, target):
         # looking for infinities, and the quotient goes into the difference's array.
         with np.errstate(over="raise", divide="ignore", invalid="ignore"):
             raw = np.subtract(value, floor, dtype=np.float64)
-            if isinstance(raw, np.ndarray) and raw.shape == np.broadcast_shapes(
-                raw.shape, width.shape
+            # (ndim and shape first: np.broadcast_shapes costs more than the division
+            # at a few hundred units, and a scalar width always fits.)
+            if isinstance(raw, np.ndarray) and (
+                width.ndim == 0
+                or width.shape == raw.shape
+                or raw.shape == np.broadcast_shapes(raw.shape, width.shape)
             ):
                 np.divide(raw, width, out=raw)
             else:
@@ -158,8 +162,10 @@ def _vector_linear(cx: CallContext, value, floor, target):
         if np.any(overflow):
             cx("KH161", "计算结果超出数值范围，按缺失处理", overflow)
             raw = np.where(overflow, np.nan, raw)
-    share = np.clip(raw, 0.0, 1.0, out=raw if isinstance(raw, np.ndarray) else None)
-    if np.any(flat):
+    # np.maximum then np.minimum: np.clip's result (NaN kept), without its wrapper's cost.
+    out = raw if isinstance(raw, np.ndarray) else None
+    share = np.minimum(np.maximum(raw, 0.0, out=out), 1.0, out=out)
+    if flat.any() if isinstance(flat, np.ndarray) else flat:
         known = flat & ~np.isnan(value)
         cx("KH162", "linear 的下限值与目标值相等，无法插值，结果按缺失处理", known)
         share = np.where(flat, np.nan, share)
