@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe_rules import ranking
+from kaohe_rules import ranking, scoring
 from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
@@ -139,3 +139,56 @@ def test_a_quota_above_the_units_takes_them_all(old, new, tiers, tmp_path) -> No
     assert set(placed.values()) == tiers
     if "第一等次" in tiers:
         assert [n for n, t in placed.items() if t != "第一等次"] == ["丙三", "丙四"]
+
+
+def _adjustments(evaluation) -> list:
+    found = []
+    for d in evaluation.domains:
+        items = {k: v.tolist() for k, v in d.items.items()}
+        found.append((items, d.bonus.tolist(), d.deduction.tolist(), d.veto.tolist()))
+    warnings = [(w.code, w.message, str(w.span)) for w in evaluation.warnings]
+    return [found, warnings, [d.total.tolist() for d in evaluation.domains]]
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_items_as_one_block_are_the_items_one_by_one(blank, tmp_path, monkeypatch) -> None:
+    """A domain's 加分 and 扣分 items run as one block when none warns or misses a value;
+    with a blank 表彰数 (甲二's) the block gives way and the item warns KH306 and counts 0,
+    exactly as when every item runs on its own."""
+    data = GOLDEN / "data"
+    if blank:
+        data = edited_copy(
+            data, tmp_path / "data", "数据.csv", "J02,甲二,100,9,50,90,0,", "J02,甲二,100,9,50,90,,"
+        )
+    resolved = load_rules(GOLDEN / "rules").resolved
+    values = read_data(data, resolved.ruleset)
+    blocked = _adjustments(evaluate_year(resolved, values))
+    monkeypatch.setattr(scoring.FormulaBlock, "evaluate", lambda self, population: None)
+    fresh = load_rules(GOLDEN / "rules").resolved
+    assert _adjustments(evaluate_year(fresh, read_data(data, fresh.ruleset))) == blocked
+    warned = [w for w in blocked[1] if w[0] == "KH306" and "表彰" in w[1]]
+    assert len(warned) == (1 if blank else 0)
+    assert any(any(v > 0 for v in items["表彰"]) for items, *_ in blocked[0])  # not vacuous
+
+
+def test_a_fractional_quota_warns_in_every_evaluation(tmp_path) -> None:
+    """A quota's per-group take is kept with the quota only when it gave no warning:
+    a fractional 前列 (4 × 30% = 1.2) warns KH312 each time the rule set is evaluated."""
+    rules = edited_copy(
+        GOLDEN / "rules", tmp_path / "rules", "丙.yaml", "floor(人数 * 30%)", "人数 * 30%"
+    )
+    resolved = load_rules(rules).resolved
+    values = read_data(GOLDEN / "data", resolved.ruleset)
+    for _ in range(2):
+        evaluation = evaluate_year(resolved, values)
+        assert [w.code for w in evaluation.warnings].count("KH312") == 1
+
+
+def test_indicator_tables_keep_the_rules_order() -> None:
+    """Batches store their indicators at once; the tables still list them in file order."""
+    resolved = load_rules(ROOT / "rules" / "2024").resolved
+    evaluation = evaluate_year(resolved, read_data(ROOT / "samples" / "2024", resolved.ruleset))
+    for d in evaluation.domains:
+        ids = list(dict.fromkeys(i.id for i in d.indicators))
+        assert list(d.scores) == list(d.applicable) == list(d.full) == list(d.owner) == ids
+        assert all(d.scores[k] is not None for k in ids)
