@@ -45,11 +45,12 @@ def round_vector(x: np.ndarray, digits: int = 0, mode: str = "half_up") -> np.nd
     """Round an array exactly as :func:`round_scalar` rounds each element."""
     given = np.asarray(x, dtype=np.float64)
     x = given.reshape(-1)
-    # 10**-k is inexact in binary: scale down by multiplying with 10**k instead.
+    # 10**-k is inexact in binary: scale down by multiplying with 10**k instead. (A
+    # factor of 1 is left out: multiplying or dividing by 1.0 changes nothing.)
     up, down = (10.0**digits, 1.0) if digits >= 0 else (1.0, 10.0**-digits)
-    y = x * up / down
+    y = x * up if down == 1.0 else x / down
+    ay = np.abs(y)
     if mode == "half_up":
-        ay = np.abs(y)
         rounded = np.copysign(np.floor(ay + 0.5), y)
         boundary = ay - np.floor(ay) - 0.5
     elif mode == "floor":
@@ -59,17 +60,20 @@ def round_vector(x: np.ndarray, digits: int = 0, mode: str = "half_up") -> np.nd
         rounded = np.ceil(y)
         boundary = y - np.round(y)
     with np.errstate(invalid="ignore"):
-        near = np.abs(boundary) <= np.abs(y) * _NEAR + _NEAR
+        near = np.abs(boundary) <= ay * _NEAR + _NEAR
         # An exact binary boundary (2.5, 267.5, 3.0) below 1e13 is a point of the
         # 15-digit decimal grid, so the 15-digit reading is that boundary itself
         # and the fast path is exact; only larger values need the decimal check.
-        near &= ~((boundary == 0) & (np.abs(y) < 1e13))
+        near &= (boundary != 0) | (ay >= 1e13)
         # Where the 15-digit grid is no finer than the rounding quantum, the reading
-        # itself is the result, which the grid path computes.
-        near |= (np.abs(y) >= 1e14) | (np.abs(x) >= 1e15)
-    result = rounded * down / up
-    hard = np.flatnonzero(near)
-    if len(hard):
+        # itself is the result, which the grid path computes. (With digits >= 0, a
+        # |x| of 1e15 or more makes |y| that large too.)
+        near |= ay >= 1e14
+        if digits < 0:
+            near |= np.abs(x) >= 1e15
+    result = rounded / up if down == 1.0 else rounded * down
+    if near.any():
+        hard = near.nonzero()[0]
         decided, values = _on_the_grid(x[hard], digits, mode)
         result[hard[decided]] = values
         for i in hard[~decided]:
