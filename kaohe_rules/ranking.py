@@ -148,7 +148,7 @@ def rank(scorer: DomainScorer) -> None:
     if groups is None:
         groups = np.zeros(scorer.size, dtype=np.int64)
     keys = []
-    roster_columns = {id(c) for c in roster(scorer.resolved, scorer.domain).columns.values()}
+    roster_columns = _roster_ids(scorer)
 
     def cache_for(column: np.ndarray) -> dict | None:
         return scorer.resolved.cache if id(column) in roster_columns else None
@@ -188,6 +188,16 @@ def rank(scorer: DomainScorer) -> None:
     result.groups = groups
 
 
+def _roster_ids(scorer: DomainScorer) -> frozenset[int]:
+    """The ids of the domain's roster columns (kept for the rule set, as they are)."""
+    key = ("roster column ids", scorer.domain.name)
+    found = scorer.resolved.cache.get(key)
+    if found is None:
+        columns = roster(scorer.resolved, scorer.domain).columns.values()
+        found = scorer.resolved.cache[key] = frozenset(id(c) for c in columns)
+    return found
+
+
 def _roster_order(scorer: DomainScorer, start: np.ndarray, keys: list[tuple]) -> np.ndarray:
     """``start`` sorted by roster-column keys (column, descending, precision), kept in
     the rule set's cache: those columns are fixed by the roster, as ``start`` is."""
@@ -212,7 +222,8 @@ def tiers(scorer: DomainScorer) -> None:
     """Each unit's tier from the first rule that places it; the rule is kept for explain."""
     result = scorer.result
     rules = scorer.domain.tiers.rules if scorer.domain.tiers else ()
-    placed_by = np.full(scorer.size, -1)
+    placed_by = np.empty(scorer.size, dtype=np.int64)
+    placed_by.fill(-1)
     veto_counts = scorer.domain.tiers.veto_takes_bottom if scorer.domain.tiers else True
     veto = result.veto
     for index, rule in enumerate(rules):
@@ -246,7 +257,12 @@ def tiers(scorer: DomainScorer) -> None:
         placed_by[eligible] = index
     # Each unit's tier name from the rule that placed it (-1, none: the last, None):
     # one gather, not an object-array assignment per rule.
-    names = np.array([*(rule.tier for rule in rules), None], dtype=object)
+    key = ("tier names", scorer.domain.name)
+    names = scorer.resolved.cache.get(key)
+    if names is None:
+        names = np.array([*(rule.tier for rule in rules), None], dtype=object)
+        names.flags.writeable = False
+        scorer.resolved.cache[key] = names
     tier = names[placed_by]
     result.tier, result.tier_rule = tier, placed_by
     scorer.set("等次", tier)  # already a text column: names, None where no rule placed

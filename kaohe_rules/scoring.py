@@ -293,11 +293,13 @@ class DomainScorer:
 
     def vector(self, expr: m.Expr) -> Vectorized:
         """A formula's closures, built once per rule set, not per evaluation."""
-        key = ("vector", expr)
-        program = self.resolved.cache.get(key)
-        if program is None:
-            program = self.resolved.cache[key] = vectorize(self.resolved.program(expr))
-        return program
+        # Keyed by identity (the rule set's own Expr), checked: hashing an Expr costs
+        # more than the lookup, a few dozen times an evaluation.
+        key = ("vector", id(expr))
+        found = self.resolved.cache.get(key)
+        if found is None or found[0] is not expr:
+            found = self.resolved.cache[key] = (expr, vectorize(self.resolved.program(expr)))
+        return found[1]
 
     def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
         # The usual case, without flatnonzero's allocation (nor np.any's dispatch).
@@ -541,15 +543,23 @@ class DomainScorer:
     def paper_weight(self, paper: m.Paper) -> np.ndarray:
         return self._parameter(paper.id, "权重", paper.weight)
 
+    def _weight_column(self, paper: m.Paper, weight: object) -> np.ndarray:
+        """The paper's weight for every unit, read-only: one number seen through a zero
+        stride, kept for the rule set when no variant changes it."""
+        weight_column = np.asarray(weight, dtype=np.float64)
+        if weight_column.ndim:
+            return np.broadcast_to(weight_column, self.size)
+        key = ("paper weight", self.domain.name, paper.id, self.size)
+        found = self.resolved.cache.get(key)
+        if found is None or found[0] != float(weight_column):
+            found = (float(weight_column), repeated(weight_column.reshape(1), (self.size,)))
+            self.resolved.cache[key] = found
+        return found[1]
+
     def paper_scores(self) -> None:
         for paper in self.domain.papers:
             weight = self.paper_weight(paper)
-            weight_column = np.asarray(weight, dtype=np.float64)
-            self.result.paper_weights[paper.id] = (
-                repeated(weight_column.reshape(1), (self.size,))
-                if weight_column.ndim == 0
-                else np.broadcast_to(weight_column, self.size)
-            )
+            self.result.paper_weights[paper.id] = self._weight_column(paper, weight)
             if paper.formula is not None:
                 local = dict(self.result.population.columns)
                 local["权重"] = weight
