@@ -15,6 +15,8 @@ numpy         hand-written numpy (reference.py): pivot to units x 40, score, ran
 duckdb        one SQL query over the long table joined to an indicator-parameter table.
 zen           zen-engine (GoRules, Rust): one compiled expression per unit; rank and tier
               with numpy (a per-unit engine has no cross-unit ranking).
+paired        not a competitor: the engine's and numpy's scoring cores alternating in one
+              process (run_paired), for their ratio under the same machine noise.
 
 "load" is reading the data into memory (the Parquet file for the competitors, the CSV
 data folder for the engine); "from loaded" is everything after that up to the result
@@ -368,6 +370,47 @@ RUNNERS = {
 }
 
 
+def run_paired(
+    folder: Path, repeat: int, load_repeat: int, source: str = "parquet"
+) -> tuple[dict, reference.Results]:
+    """The engine's and the hand-written numpy scoring core, alternating in one process:
+    ``repeat`` rounds, each one untimed call then 5 timed ones of the engine, then the
+    same of numpy. The two share the machine's moment (a 2-core VM's speed drifts by a
+    third between minutes), so their ratio is steadier than one of separate processes."""
+    from kaohe_rules.data import read_data
+    from kaohe_rules.engine import evaluate_year
+    from kaohe_rules.pipeline import load_rules
+
+    spec = Spec.from_json(folder / "spec.json")
+    resolved = load_rules(folder / "rules").resolved
+    data = read_data(folder / "data", resolved.ruleset)
+    ids, cats, (unit, name, value) = read_roster_and_long(folder, source)
+    x = reference.pivot(spec, ids, unit, name, value)
+    engine_s: list[float] = []
+    numpy_s: list[float] = []
+    evaluation = None
+    for _ in range(repeat):
+        for run, out in (
+            (lambda: evaluate_year(resolved, data), engine_s),
+            (lambda: reference.evaluate(spec, ids, cats, x), numpy_s),
+        ):
+            result = run()
+            for _ in range(5):
+                start = time.perf_counter()
+                result = run()
+                out.append(time.perf_counter() - start)
+            if out is engine_s:
+                evaluation = result
+    engine, numpy_ = statistics.median(engine_s), statistics.median(numpy_s)
+    info = {"load_s": None, "from_loaded_s": engine, "core_s": engine}
+    info.update(engine_core_s=engine, numpy_core_s=numpy_, ratio=engine / numpy_)
+    info["samples"] = len(engine_s)
+    return info, engine_results(evaluation)
+
+
+RUNNERS["paired"] = run_paired
+
+
 def write_csv(results: reference.Results, path: Path) -> None:
     import pandas as pd
 
@@ -385,7 +428,7 @@ def write_csv(results: reference.Results, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("impl", choices=IMPLS)
+    parser.add_argument("impl", choices=(*IMPLS, "paired"))
     parser.add_argument("dir", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--load-repeat", type=int, default=1, help="times to time the load")
