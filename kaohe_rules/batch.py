@@ -206,7 +206,11 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
         first = data.matrix_row.get(batch.ids[0])
         end = -1 if first is None else first + len(batch.ids)
         placed = [data.matrix_row.get(key) for key in batch.ids]
-        if placed == list(range(first, end)) and all(_in_matrix(data, k) for k in batch.ids):
+        if (
+            first is not None
+            and placed == list(range(first, end))
+            and all(_in_matrix(data, k) for k in batch.ids)
+        ):
             # Adjacent rows of the data's array (DataSet.consolidate): a view, no copy,
             # read-only since it is the data set's own values.
             view = data.matrix[first:end, at]
