@@ -8,9 +8,11 @@ explanations see one kind of formula, and an explanation can show it.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.assemble import Assembled
+from kaohe_rules.data import recorded_digest
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.printer import number_text
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
@@ -70,7 +72,20 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         domains=domains,
         files=tuple(assembled.files),
         specials=specials,
+        digests=_digests(assembled.files),
     )
+
+
+def _digests(files: list[Path]) -> tuple[tuple[Path, tuple[Path, str]], ...]:
+    """The rule files' digests as loaded (a file that cannot be read again now is hashed
+    when the fingerprint is made, and fails there as it did before)."""
+    found = []
+    for path in files:
+        try:
+            found.append((path, recorded_digest(path)))
+        except OSError:
+            continue
+    return tuple(found)
 
 
 def _attributes(roster: YMap | None) -> dict[str, Type]:

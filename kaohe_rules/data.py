@@ -60,6 +60,8 @@ class DataSet:
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
     # The number columns as rows of one array (consolidate), and each one's row.
+    # Each of ``files`` with its resolved path and SHA-256 as read (recorded_digest).
+    digests: dict[Path, tuple[Path, str]] = field(default_factory=dict, repr=False)
     matrix: np.ndarray | None = field(default=None, repr=False)
     matrix_row: dict[str, int] = field(default_factory=dict, repr=False)
     _positions: dict = field(default_factory=dict, repr=False)  # id(rows) -> (rows, found)
@@ -209,9 +211,10 @@ def read_data(
         errors.raise_if_errors()
     from kaohe_rules import columnar
 
+    digests: dict[Path, tuple[Path, str]] = {}
     for path in files:
         try:
-            digest(path)  # hashed as it is read: the fingerprint needs it
+            digests[path] = recorded_digest(path)  # hashed as it is read: the fingerprint
         except OSError as error:
             span = Span(str(path), 1, 1, 1, 1)
             errors.error("KH308", f"无法读取数据文件：{os_reason(error)}", span)
@@ -223,6 +226,7 @@ def read_data(
     errors.raise_if_errors()
     data = reader.data
     data.history, data.files, data.where = reader.history, files, reader.seen
+    data.digests = digests
     data.consolidate(ruleset)
     absent = np.sort(data.roster_rows(np.flatnonzero(~data.present)))
     if len(absent):
@@ -235,6 +239,12 @@ def read_data(
 
 
 _DIGESTS: dict[tuple[Path, int, int], str] = {}
+
+
+def recorded_digest(path: Path) -> tuple[Path, str]:
+    """A file's resolved path and SHA-256, recorded when it is read: the fingerprint of
+    an evaluation is then of what was read, even if the file changes afterwards."""
+    return path.resolve(), digest(path)
 
 
 def digest(path: Path) -> str:

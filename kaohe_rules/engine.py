@@ -7,7 +7,6 @@ scores, papers, adjustments and totals, ranks, tiers, labels.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,35 +53,20 @@ class Evaluation:
         return f"{year} 年度" + ("（半年）" if self.period == "H1" else "")
 
 
-def fingerprint(paths: list[Path]) -> str:
+def fingerprint(paths: list[Path], known: dict | None = None) -> str:
     """A short hash of the rule and data files: their names and contents, not where they
-    are, so the same inputs copied elsewhere or named by another path give the same."""
-    parts = sorted((path.name, digest(path)) for path in {p.resolve() for p in paths})
+    are, so the same inputs copied elsewhere or named by another path give the same.
+    ``known``: path -> (resolved path, SHA-256) recorded when the file was read; other
+    files are hashed as they are now."""
+    known = known or {}
+    parts = {}
+    for path in paths:
+        resolved, content = known.get(path) or (path.resolve(), digest(path))
+        parts[resolved] = (resolved.name, content)
     combined = hashlib.sha256()
-    for name, content in parts:
+    for name, content in sorted(parts.values()):
         combined.update(f"{name}\0{content}\n".encode())
     return combined.hexdigest()[:16]
-
-
-_FINGERPRINTS: dict[tuple, str] = {}
-
-
-def _kept_fingerprint(paths: list[Path]) -> str:
-    """fingerprint(), kept while every file keeps its size and modification time (as
-    digest() keeps a file's hash): a re-evaluation then costs a stat per file, not a
-    path resolution per file (half a millisecond for a year's rules)."""
-    key = tuple((str(path), *_stamp(path)) for path in paths)
-    found = _FINGERPRINTS.get(key)
-    if found is None:
-        if len(_FINGERPRINTS) >= 64:
-            _FINGERPRINTS.clear()
-        found = _FINGERPRINTS[key] = fingerprint(paths)
-    return found
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    stat = os.stat(path)
-    return stat.st_size, stat.st_mtime_ns
 
 
 def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
@@ -137,7 +121,10 @@ def evaluate_year(
                 result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
     result.warnings += unused_values(result)
-    result.fingerprint = _kept_fingerprint([*ruleset.files, *data.files])
+    # Of the files as they were read, not as they are now: a long-running process
+    # may evaluate again after a file changed on disk without being read again.
+    known = {**dict(ruleset.digests), **data.digests}
+    result.fingerprint = fingerprint([*ruleset.files, *data.files], known)
     return result
 
 

@@ -381,6 +381,8 @@ class RuleSet:
     domains: tuple[Domain, ...]
     files: tuple[Path, ...] = ()
     specials: tuple[Special, ...] = ()
+    # Each of ``files`` -> (resolved path, SHA-256) as loaded, for the fingerprint.
+    digests: tuple[tuple[Path, tuple[Path, str]], ...] = ()
 
     def scored(self) -> tuple[Domain, ...]:
         """The domains and the special assessments' own rules: everything scored."""

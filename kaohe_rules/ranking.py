@@ -303,8 +303,11 @@ def _quota_take(scorer: DomainScorer, wanted, rule: m.TierRule, quota: m.Expr) -
     numpy calls, and kept with a quota _quota keeps (read-only) when none warned."""
     cache = scorer.resolved.cache
     _codes, count, first, present = _layout(scorer)
-    key = ("take", id(wanted), id(present))  # the quota and the domain's group layout
-    kept = cache.get(key) if not wanted.flags.writeable else None
+    # Kept only for a quota and group codes that are themselves kept for the rule set
+    # (read-only), one entry per domain and quota: nothing piles up when they are not.
+    keep = not wanted.flags.writeable and not scorer.result.groups.flags.writeable
+    key = ("take", scorer.domain.name, id(wanted))
+    kept = cache.get(key) if keep else None
     if kept is not None and kept[0] is wanted and kept[1] is present:
         return kept[2]
     take = np.zeros(count, dtype=np.int64)
@@ -320,7 +323,7 @@ def _quota_take(scorer: DomainScorer, wanted, rule: m.TierRule, quota: m.Expr) -
             scorer.warn("KH312", message, where, quota.span)
             warned = True
         take[present[at]] = min(max(whole, 0), scorer.size)  # more than all: all
-    if not wanted.flags.writeable and not warned:
+    if keep and not warned:
         take.flags.writeable = False
         cache[key] = (wanted, present, take)
     return take

@@ -169,3 +169,28 @@ def test_same_inputs_in_another_folder_give_the_same_bytes(tmp_path, monkeypatch
     assert code == 0, err
     assert FINGERPRINT.findall(out_a) == FINGERPRINT.findall(out_b)  # same inputs
     assert first.read_bytes() == second.read_bytes()  # 警告[].file differs today
+
+
+def test_the_fingerprint_is_of_the_files_as_they_were_read(tmp_path):
+    """A process that keeps its rules and data (a monitoring platform) and evaluates again
+    after a file changed on disk still evaluates what it read: the fingerprint must say
+    so, not describe the changed file. Reading them again gives the new fingerprint."""
+    import shutil
+
+    from kaohe_rules.data import read_data
+    from kaohe_rules.engine import evaluate_year
+    from kaohe_rules.pipeline import load_rules
+
+    rules, data = tmp_path / "rules", tmp_path / "data"
+    shutil.copytree(RULES_2024, rules)
+    shutil.copytree(SAMPLES_2024, data)
+    resolved = load_rules(rules).resolved
+    values = read_data(data, resolved.ruleset)
+    before = evaluate_year(resolved, values).fingerprint
+    for changed in (rules / "规则集.yaml", sorted(data.glob("*.csv"))[0]):
+        with changed.open("a", encoding="utf-8") as stream:
+            stream.write("\n# 读入之后改过\n")
+        assert evaluate_year(resolved, values).fingerprint == before
+    fresh = load_rules(rules).resolved
+    after = evaluate_year(fresh, read_data(data, fresh.ruleset)).fingerprint
+    assert after != before

@@ -192,3 +192,19 @@ def test_indicator_tables_keep_the_rules_order() -> None:
         ids = list(dict.fromkeys(i.id for i in d.indicators))
         assert list(d.scores) == list(d.applicable) == list(d.full) == list(d.owner) == ids
         assert all(d.scores[k] is not None for k in ids)
+
+
+def test_kept_quota_takes_do_not_pile_up() -> None:
+    """Each quota's per-group take is kept once per domain, whatever the evaluations."""
+    resolved = load_rules(GOLDEN / "rules").resolved
+    values = read_data(GOLDEN / "data", resolved.ruleset)
+
+    def takes() -> int:
+        return sum(1 for key in resolved.cache if isinstance(key, tuple) and key[0] == "take")
+
+    evaluate_year(resolved, values)
+    first = takes()
+    for _ in range(3):
+        evaluate_year(resolved, values, branches={})
+        evaluate_year(resolved, values)
+    assert takes() == first > 0
