@@ -181,15 +181,16 @@ def test_the_fingerprint_is_of_the_files_as_they_were_read(tmp_path):
     from kaohe_rules.engine import evaluate_year
     from kaohe_rules.pipeline import load_rules
 
-    rules, data = tmp_path / "rules", tmp_path / "data"
-    shutil.copytree(RULES_2024, rules)
+    rules, data = tmp_path / "rules" / "2024", tmp_path / "data"
+    shutil.copytree(RULES_2024.parent, tmp_path / "rules")  # 2024 继承 2023
     shutil.copytree(SAMPLES_2024, data)
     resolved = load_rules(rules).resolved
     values = read_data(data, resolved.ruleset)
     before = evaluate_year(resolved, values).fingerprint
     for changed in (rules / "规则集.yaml", sorted(data.glob("*.csv"))[0]):
-        with changed.open("a", encoding="utf-8") as stream:
-            stream.write("\n# 读入之后改过\n")
+        # A leading comment line: the same values, other contents.
+        text = changed.read_text(encoding="utf-8-sig")
+        changed.write_text("# 读入之后改过\n" + text, encoding="utf-8")
         assert evaluate_year(resolved, values).fingerprint == before
     fresh = load_rules(rules).resolved
     after = evaluate_year(fresh, read_data(data, fresh.ruleset)).fingerprint
