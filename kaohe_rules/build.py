@@ -77,8 +77,8 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
 
 
 def _digests(files: list[Path]) -> tuple[tuple[Path, tuple[Path, str]], ...]:
-    """The rule files' digests as loaded (a file that cannot be read again now is hashed
-    when the fingerprint is made, and fails there as it did before)."""
+    """The rule files' digests, taken as the rule set is built, right after its files were
+    parsed (a file that cannot be read again now is hashed when the fingerprint is made)."""
     found = []
     for path in files:
         try:

@@ -382,7 +382,9 @@ class RuleSet:
     files: tuple[Path, ...] = ()
     specials: tuple[Special, ...] = ()
     # Each of ``files`` -> (resolved path, SHA-256) as loaded, for the fingerprint.
-    digests: tuple[tuple[Path, tuple[Path, str]], ...] = ()
+    digests: tuple[tuple[Path, tuple[Path, str]], ...] = field(
+        default=(), compare=False, repr=False
+    )
 
     def scored(self) -> tuple[Domain, ...]:
         """The domains and the special assessments' own rules: everything scored."""

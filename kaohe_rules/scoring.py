@@ -703,7 +703,9 @@ class DomainScorer:
             return None
         for item in items:
             self.result.contexts[item.formula] = population
-        return np.minimum(block, caps, out=block)
+        np.minimum(block, caps, out=block)
+        block.flags.writeable = False  # each item's values are a row of it: shared
+        return block
 
     def totals(self) -> None:
         raw = sum(self.result.papers.values()) + self.result.bonus - self.result.deduction
