@@ -59,9 +59,9 @@ class DataSet:
     warnings: list[Diagnostic] = field(default_factory=list)
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
-    # The number columns as rows of one array (consolidate), and each one's row.
     # Each of ``files`` with its resolved path and SHA-256 as read (recorded_digest).
     digests: dict[Path, tuple[Path, str]] = field(default_factory=dict, repr=False)
+    # The number columns as rows of one array (consolidate), and each one's row.
     matrix: np.ndarray | None = field(default=None, repr=False)
     matrix_row: dict[str, int] = field(default_factory=dict, repr=False)
     _positions: dict = field(default_factory=dict, repr=False)  # id(rows) -> (rows, found)
