@@ -73,11 +73,7 @@ def plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
 
     Kept in the rule set's cache with its parameters: right because whatever changes a
     rule (a half-year, a what-if in `kaohe test`) builds a new Resolved, cache and all."""
-    key = ("batches", domain.name)
-    cached = resolved.cache.get(key)
-    if cached is None:
-        cached = resolved.cache[key] = _plan(resolved, domain)
-    return cached
+    return resolved.kept(("batches", domain.name), lambda: _plan(resolved, domain))
 
 
 def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:

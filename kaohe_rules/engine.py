@@ -128,23 +128,15 @@ def evaluate_year(
     return result
 
 
-def _count(mask: np.ndarray) -> int:
-    """The units a mask selects; a mask every unit shares (one value seen through a
-    zero stride, scoring's usual all-units mask) is counted without a pass."""
-    if mask.strides == (0,) and len(mask):
-        return len(mask) if mask[0] else 0
-    return int(np.count_nonzero(mask))
-
-
 def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     """KH314: indicator values given for units they do not apply to (another domain's
     indicator, one a unit's 一单位一策 drops, a special assessment it is not in). They change
     nothing, and are most often a value in the wrong row or column: say so, never drop silently."""
     resolved, data = evaluation.resolved, evaluation.data
-    scored = resolved.cache.get("scored names")
-    if scored is None:
-        scored = {i.id for d in resolved.ruleset.scored() for i in d.all_indicators()}
-        resolved.cache["scored names"] = frozenset(scored)
+    scored = resolved.kept(
+        "scored names",
+        lambda: frozenset(i.id for d in resolved.ruleset.scored() for i in d.all_indicators()),
+    )
     names = set(scored & data.columns.keys())
     if not names:
         return []
@@ -157,7 +149,7 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
             if name in covered:
                 found = counted.get(id(applies))
                 if found is None:
-                    found = counted[id(applies)] = _count(applies)
+                    found = counted[id(applies)] = int(np.count_nonzero(applies))
                 covered[name] += found
     names = {name for name in names if covered[name] < size}
     if not names:

@@ -190,12 +190,9 @@ def rank(scorer: DomainScorer) -> None:
 
 def _roster_ids(scorer: DomainScorer) -> frozenset[int]:
     """The ids of the domain's roster columns (kept for the rule set, as they are)."""
+    columns = roster(scorer.resolved, scorer.domain).columns.values()
     key = ("roster column ids", scorer.domain.name)
-    found = scorer.resolved.cache.get(key)
-    if found is None:
-        columns = roster(scorer.resolved, scorer.domain).columns.values()
-        found = scorer.resolved.cache[key] = frozenset(id(c) for c in columns)
-    return found
+    return scorer.resolved.kept(key, lambda: frozenset(id(c) for c in columns))
 
 
 def _roster_order(scorer: DomainScorer, start: np.ndarray, keys: list[tuple]) -> np.ndarray:
@@ -257,15 +254,17 @@ def tiers(scorer: DomainScorer) -> None:
         placed_by[eligible] = index
     # Each unit's tier name from the rule that placed it (-1, none: the last, None):
     # one gather, not an object-array assignment per rule.
-    key = ("tier names", scorer.domain.name)
-    names = scorer.resolved.cache.get(key)
-    if names is None:
-        names = np.array([*(rule.tier for rule in rules), None], dtype=object)
-        names.flags.writeable = False
-        scorer.resolved.cache[key] = names
+    names = scorer.resolved.kept(("tier names", scorer.domain.name), lambda: _names(rules))
     tier = names[placed_by]
     result.tier, result.tier_rule = tier, placed_by
     scorer.set("等次", tier)  # already a text column: names, None where no rule placed
+
+
+def _names(rules: tuple[m.TierRule, ...]) -> np.ndarray:
+    """Each rule's tier name, then None (placed by no rule), read-only: kept."""
+    names = np.array([*(rule.tier for rule in rules), None], dtype=object)
+    names.flags.writeable = False
+    return names
 
 
 def _quota(scorer: DomainScorer, quota: m.Expr) -> np.ndarray | None:
@@ -274,9 +273,8 @@ def _quota(scorer: DomainScorer, quota: m.Expr) -> np.ndarray | None:
     without a pass over the units. None when it cannot be (it reads more, or a warning
     or a missing value would have to name every unit): then run as any formula."""
     cache = scorer.resolved.cache
-    level = cache.get(("group level", quota))
-    if level is None:
-        level = cache["group level", quota] = batch.group_level(scorer.resolved.program(quota))
+    program = scorer.resolved.program(quota)
+    level = scorer.resolved.kept(("group level", quota), lambda: batch.group_level(program))
     if scorer.branches is not None or not level:
         return None  # `kaohe test` records the branches each unit takes
     population = scorer.result.population

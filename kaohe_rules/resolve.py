@@ -8,7 +8,9 @@ scope. Problems come back as diagnostics located in the rule files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -53,6 +55,9 @@ HISTORY_FUNCTION = Function(
 )
 FUNCTIONS = {**BUILTINS, "history": HISTORY_FUNCTION}
 
+T = TypeVar("T")
+_ABSENT = object()  # a kept value may be None
+
 
 @dataclass
 class Resolved:
@@ -65,6 +70,15 @@ class Resolved:
     def program(self, expr: m.Expr) -> Compiled:
         """The compiled form of one expression of the rule set."""
         return self.programs[expr]
+
+    def kept(self, key: object, make: Callable[[], T]) -> T:
+        """What ``make()`` gives, worked out once for this rule set: for what the rules
+        alone fix (a domain's batches, its indicators by id, its tier names …). Whatever
+        changes a rule (a half year, a what-if) builds a new Resolved, cache and all."""
+        found = self.cache.get(key, _ABSENT)
+        if found is _ABSENT:
+            found = self.cache[key] = make()
+        return found  # type: ignore[return-value]
 
 
 def unit_symbols(ruleset: m.RuleSet) -> dict[str, Type]:

@@ -201,25 +201,13 @@ def repeated(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return view
 
 
-def _all_indicators(resolved: Resolved, domain: m.Domain) -> tuple[m.Indicator, ...]:
-    key = ("all indicators", domain.name)
-    found = resolved.cache.get(key)
-    if found is None:
-        found = resolved.cache[key] = tuple(domain.all_indicators())
-    return found
-
-
 def _value_names(resolved: Resolved, domain: m.Domain) -> dict[str, object]:
-    """The data items and indicators a domain reads, with their types, found once."""
-    key = ("value names", domain.name)
-    names = resolved.cache.get(key)
-    if names is None:
-        names = {}
-        for item in (*resolved.ruleset.data_items, *domain.data_items):
-            names[item.name] = item.type
-        for indicator in domain.all_indicators():
-            names[indicator.id] = NUMBER
-        resolved.cache[key] = names
+    """The data items and indicators a domain reads, with their types."""
+    names = {}
+    for item in (*resolved.ruleset.data_items, *domain.data_items):
+        names[item.name] = item.type
+    for indicator in domain.all_indicators():
+        names[indicator.id] = NUMBER
     return names
 
 
@@ -236,7 +224,8 @@ def _base_population(
         block = batch.gather(group, data, units.rows)
         blocks.append((group, block))
         columns.update(zip(group.ids, block, strict=True))
-    for name, kind in _unbatched_names(resolved, domain, groups):
+    key = ("unbatched names", domain.name)
+    for name, kind in resolved.kept(key, lambda: _unbatched_names(resolved, domain, groups)):
         columns[name] = data.column(name, kind, units.rows)
     return Population.trusted(columns, len(units.units), units.names), blocks
 
@@ -245,14 +234,9 @@ def _unbatched_names(
     resolved: Resolved, domain: m.Domain, groups: list[batch.Batch]
 ) -> list[tuple[str, object]]:
     """The value names (with types) no batch gives: read column by column."""
-    key = ("unbatched names", domain.name)
-    found = resolved.cache.get(key)
-    if found is None:
-        batched = {key for group in groups for key in group.ids}
-        names = _value_names(resolved, domain)
-        found = [(n, kind) for n, kind in names.items() if n not in batched]
-        resolved.cache[key] = found
-    return found
+    batched = {key for group in groups for key in group.ids}
+    names = _value_names(resolved, domain)
+    return [(name, kind) for name, kind in names.items() if name not in batched]
 
 
 class DomainScorer:
@@ -268,7 +252,8 @@ class DomainScorer:
         self._stored: list[np.ndarray | None] = []
         units = roster(resolved, domain).units
         population, self._blocks = _base_population(resolved, domain, data)
-        indicators = list(_all_indicators(resolved, domain))
+        key = ("all indicators", domain.name)
+        indicators = list(resolved.kept(key, lambda: tuple(domain.all_indicators())))
         self.result = DomainResult(domain, units, population, np.empty(0), indicators)
         self.variants = _variant_positions(domain, population)
         # Read-only masks shared by every indicator that all units score.
@@ -346,13 +331,8 @@ class DomainScorer:
         self.set("类别", labels)
 
     def indicator_scores(self) -> None:
-        cached_as = ("indicators by id", self.domain.name)
-        groups = self.resolved.cache.get(cached_as)
-        if groups is None:  # the domain's indicators by id, in file order: fixed by the rules
-            groups = {}
-            for indicator in self.result.indicators:
-                groups.setdefault(indicator.id, []).append(indicator)
-            self.resolved.cache[cached_as] = groups
+        key = ("indicators by id", self.domain.name)
+        groups = self.resolved.kept(key, lambda: _by_id(self.result.indicators))
         r = self.result
         # Every id gets its columns below, a batch's at once: seeded in file order
         # first, so the tables keep the indicators in the order the rules give them.
@@ -465,7 +445,9 @@ class DomainScorer:
     def _block_rows(self, paper: m.Paper) -> np.ndarray | None:
         """The scores of a paper's indicators as they lie in a batch's block, if they are
         its consecutive rows and the batch was stored whole (so every unit counts)."""
-        place = _paper_place(self.resolved, self.domain, paper, self._members(paper))
+        members = self._members(paper)
+        key = ("paper place", self.domain.name, paper.id)
+        place = self.resolved.kept(key, lambda: _paper_place(self.resolved, self.domain, members))
         if place is None or place[0] >= len(self._stored):
             return None
         block = self._stored[place[0]]
@@ -584,13 +566,11 @@ class DomainScorer:
 
     def _members(self, paper: m.Paper) -> dict[str, None]:
         """The ids of a paper's indicators (一单位一策 additions too), in file order."""
-        key = ("paper members", self.domain.name, paper.id)
-        found = self.resolved.cache.get(key)
-        if found is None:
-            indicators = self.result.indicators
-            found = dict.fromkeys(i.id for i in indicators if i.paper == paper.id)
-            self.resolved.cache[key] = found
-        return found
+        indicators = self.result.indicators
+        return self.resolved.kept(
+            ("paper members", self.domain.name, paper.id),
+            lambda: dict.fromkeys(i.id for i in indicators if i.paper == paper.id),
+        )
 
     def _sum_indicators(self, paper: m.Paper, weight: np.ndarray) -> np.ndarray:
         members = self._members(paper)
@@ -713,16 +693,20 @@ class DomainScorer:
         self.set("总分", self.result.total)
 
 
+def _by_id(indicators: list[m.Indicator]) -> dict[str, list[m.Indicator]]:
+    """A domain's indicators by id, in file order (variants may add one id twice)."""
+    groups: dict[str, list[m.Indicator]] = {}
+    for indicator in indicators:
+        groups.setdefault(indicator.id, []).append(indicator)
+    return groups
+
+
 def _paper_place(
-    resolved: Resolved, domain: m.Domain, paper: m.Paper, members: dict[str, None]
+    resolved: Resolved, domain: m.Domain, members: dict[str, None]
 ) -> tuple[int, int, int] | None:
     """Where a paper's indicators lie in the domain's batches: (batch, first row, end
     row) when they are consecutive rows of one batch in file order and their marks add
-    up to more than 0; else None. Fixed by the rules: worked out once."""
-    key = ("paper place", domain.name, paper.id)
-    if key in resolved.cache:
-        return resolved.cache[key]
-    found = None
+    up to more than 0; else None."""
     wanted = tuple(members)
     for index, group in enumerate(batch.plan(resolved, domain)):
         if wanted and wanted[0] in group.ids:
@@ -730,10 +714,9 @@ def _paper_place(
             end = first + len(wanted)
             marks = sum(float(v) for v in group.full[first:end, 0])
             if group.ids[first:end] == wanted and marks > 0:
-                found = (index, first, end)
-            break
-    resolved.cache[key] = found
-    return found
+                return index, first, end
+            return None
+    return None
 
 
 def _positive_marks(result: DomainResult, keys) -> bool:
