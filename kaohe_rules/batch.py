@@ -199,17 +199,16 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
         raise IndexError(f"数据只有 {len(data.row)} 个单位，名单第 {rows[-1] + 1} 个不在其中")
     at = data.positions(rows)
     if isinstance(at, slice) and data.matrix is not None:
-        first = data.matrix_row.get(batch.ids[0])
-        end = -1 if first is None else first + len(batch.ids)
         placed = [data.matrix_row.get(key) for key in batch.ids]
+        first = placed[0]
         if (
             first is not None
-            and placed == list(range(first, end))
+            and placed == list(range(first, first + len(placed)))
             and all(_in_matrix(data, k) for k in batch.ids)
         ):
             # Adjacent rows of the data's array (DataSet.consolidate): a view, no copy,
             # read-only since it is the data set's own values.
-            view = data.matrix[first:end, at]
+            view = data.matrix[first : first + len(placed), at]
             view.flags.writeable = False
             return view
     block = np.empty((len(batch.indicators), len(rows)))
