@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules import ranking, special
+from kaohe_rules import ranking, special, twins
 from kaohe_rules.data import DataSet, digest
-from kaohe_rules.diagnostics import Diagnostic, Severity
+from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.resolve import Resolved
 from kaohe_rules.scoring import DomainResult, DomainScorer, roster
@@ -100,9 +100,17 @@ def evaluate_year(
     everything = ruleset.scored()
     # Special assessments first: their results are inputs of the domains.
     order = everything[len(ruleset.domains) :] + ruleset.domains
+    fused = twins.plan(resolved) if branches is None else {}
+    done: dict[str, DomainResult] = {}  # twin domains scored in one pass (twins.py)
     for number, domain in enumerate(order):
         if progress is not None:
             progress(number, len(everything), domain.name)
+        group = fused.get(domain.name)
+        if group is not None and domain is group.members[0]:
+            done.update(_score_twins(resolved, group, data) or {})
+        if domain.name in done:
+            result.domains.append(done.pop(domain.name))
+            continue
         scorer = DomainScorer(resolved, domain, data)
         scorer.branches = branches
         if scorer.size == 0:
@@ -126,6 +134,25 @@ def evaluate_year(
     known = {**dict(ruleset.digests), **data.digests}
     result.fingerprint = fingerprint([*ruleset.files, *data.files], known)
     return result
+
+
+def _score_twins(
+    resolved: Resolved, group: twins.Twins, data: DataSet
+) -> dict[str, DomainResult] | None:
+    """Twin domains' results from one pass over all their units; None when that pass
+    warns or refuses the data: then each is scored on its own, and says so itself."""
+    scorer = DomainScorer(resolved, group.fused, data)
+    _history(scorer, data, resolved.ruleset.year)
+    try:
+        with np.errstate(all="ignore"):
+            for stage in STAGES:
+                stage(scorer)
+    except KaoheError:
+        return None
+    if scorer.result.warnings:
+        return None
+    results = twins.split(resolved, group, scorer.result)
+    return {r.domain.name: r for r in results}
 
 
 def unused_values(evaluation: Evaluation) -> list[Diagnostic]:

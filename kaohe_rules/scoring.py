@@ -127,11 +127,15 @@ def roster(resolved: Resolved, domain: m.Domain) -> Roster:
             rows = member_rows(resolved, special)
         else:
             rows = np.flatnonzero(_all_columns(resolved)["unit.领域"] == domain.name)
-        units = m.take_units(ruleset.units, rows)
-        columns = {name: column[rows] for name, column in _all_columns(resolved).items()}
-        names = list(columns["unit.名称"])
-        cached = resolved.cache[key] = Roster(units, rows, columns, names)
+        cached = resolved.cache[key] = roster_of(resolved, rows)
     return cached
+
+
+def roster_of(resolved: Resolved, rows: np.ndarray) -> Roster:
+    """The roster units at positions ``rows``, as columns."""
+    units = m.take_units(resolved.ruleset.units, rows)
+    columns = {name: column[rows] for name, column in _all_columns(resolved).items()}
+    return Roster(units, rows, columns, list(columns["unit.名称"]))
 
 
 def _all_columns(resolved: Resolved) -> dict[str, np.ndarray]:
