@@ -11,7 +11,8 @@ Only where the results are the same by construction: every formula reads one uni
 values or its category's (no cohort function, whose ``by=`` could reach across
 domains), ranks and tiers are within categories, no 一单位一策 and no special
 assessment. The engine scores the domains one by one instead when the fused run warns
-or refuses the data, so warnings and errors name each domain's units as they always do.
+or refuses the data, so warnings and errors name each domain's units as they always do,
+and when the group has more than MOST_UNITS units, where fusing no longer pays.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from kaohe_rules.scoring import (
 # entries in the rule set's cache never meet a real domain's.
 _PREFIX = "\0twins:"
 _SKIPPED = frozenset({"span", "origin"})
+# Fusing saves a fixed cost per domain (about 0.3 ms); past this many units in all the
+# work per unit dominates, and arrays of one domain at a time stay nearer the CPU's
+# caches: at 1,000,000 units a fused pass took 15% longer (bench/scale/README.md).
+MOST_UNITS = 50_000
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,9 @@ class Twins:
     codes: tuple[np.ndarray, ...]
     exprs: tuple[dict[int, m.Expr], ...]  # id of the fused domain's Expr -> the member's
     batches: tuple[dict[int, batch.Batch], ...]  # id of a fused batch -> the member's
-    owners: tuple[dict[str, np.ndarray], ...]  # each indicator's owner column, per member
+    # Per member, the tables that no data changes when no unit has a variant and the
+    # run did not warn: owner, applicable, excluded, full (满分) and paper weights.
+    fixed: tuple[dict[str, dict[str, np.ndarray]], ...]
 
 
 def plan(resolved: Resolved) -> dict[str, Twins]:
@@ -74,7 +81,8 @@ def _plan(resolved: Resolved) -> dict[str, Twins]:
             alike.setdefault(shape(domain), []).append(domain)
     found: dict[str, Twins] = {}
     for members in alike.values():
-        if len(members) < 2:
+        units = sum(len(roster(resolved, d).units) for d in members)
+        if len(members) < 2 or units > MOST_UNITS:
             continue
         twins = _twins(resolved, tuple(members))
         if twins is not None:
@@ -175,7 +183,7 @@ def _twins(resolved: Resolved, members: tuple[m.Domain, ...]) -> Twins | None:
             {id(a): b for a, b in zip(fused_batches, batch.plan(resolved, d), strict=True)}
             for d in members
         ),
-        tuple(_owners(resolved, d) for d in members),
+        tuple(_fixed(resolved, d) for d in members),
     )
 
 
@@ -198,15 +206,27 @@ def _categories(resolved: Resolved, domain: m.Domain) -> tuple[np.ndarray, np.nd
     return labels, codes
 
 
-def _owners(resolved: Resolved, domain: m.Domain) -> dict[str, np.ndarray]:
-    """Each indicator's owner column: the one Indicator for every unit (no variants)."""
+def _fixed(resolved: Resolved, domain: m.Domain) -> dict[str, dict[str, np.ndarray]]:
+    """The member's tables that only its rules fix, as DomainScorer stores them for a
+    domain without variants whose run did not warn: each indicator's one Indicator,
+    every unit applicable and none excluded, 满分 and paper weights the same for all."""
     size = len(roster(resolved, domain).units)
-    owners = {}
-    for indicator in domain.all_indicators():
-        one = np.empty(1, dtype=object)
-        one[0] = indicator
-        owners[indicator.id] = repeated(one, (size,))
-    return owners
+
+    def constant(value: object) -> np.ndarray:
+        one = np.empty(1, dtype=object if isinstance(value, m.Indicator) else np.float64)
+        one[0] = value
+        return repeated(one, (size,))
+
+    everyone = repeated(np.array([True]), (size,))
+    no_one = repeated(np.array([False]), (size,))
+    indicators = {i.id: i for i in domain.all_indicators()}
+    return {
+        "owner": {key: constant(i) for key, i in indicators.items()},
+        "applicable": dict.fromkeys(indicators, everyone),
+        "excluded": dict.fromkeys(indicators, no_one),
+        "full": {key: constant(float(i.full)) for key, i in indicators.items()},
+        "paper_weights": {p.id: constant(float(p.weight)) for p in domain.papers},
+    }
 
 
 class _Cut:
@@ -227,15 +247,6 @@ class _Cut:
     def each(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         rows = self.rows
         return {k: v[rows] if getattr(v, "ndim", 0) == 1 else v for k, v in columns.items()}
-
-    def shared(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """``each``, a column that several entries share (a mask of every unit) cut
-        once and still shared: unused_values counts each such mask once."""
-        cut: dict[int, object] = {}
-        for column in columns.values():
-            if id(column) not in cut:
-                cut[id(column)] = self(column)
-        return {name: cut[id(column)] for name, column in columns.items()}
 
     def population(self, fused: Population) -> Population:
         found = self.populations.get(id(fused))
@@ -266,10 +277,11 @@ def split(resolved: Resolved, twins: Twins, fused: DomainResult) -> list[DomainR
             twins.labels[member],
             list(indicators),
         )
-        r.applicable, r.excluded = cut.shared(fused.applicable), cut.shared(fused.excluded)
-        r.scores, r.full = cut.each(fused.scores), cut.each(fused.full)
-        r.owner = dict(twins.owners[member])
-        r.papers, r.paper_weights = cut.each(fused.papers), cut.each(fused.paper_weights)
+        fixed = twins.fixed[member]
+        r.applicable, r.excluded = dict(fixed["applicable"]), dict(fixed["excluded"])
+        r.scores, r.full = cut.each(fused.scores), dict(fixed["full"])
+        r.owner = dict(fixed["owner"])
+        r.papers, r.paper_weights = cut.each(fused.papers), dict(fixed["paper_weights"])
         r.bonus, r.deduction = cut(fused.bonus), cut(fused.deduction)
         r.items, r.veto, r.vetoes = cut.each(fused.items), cut(fused.veto), cut.each(fused.vetoes)
         r.total, r.rank, r.size = cut(fused.total), cut(fused.rank), cut(fused.size)
@@ -293,11 +305,10 @@ def _contexts(
         r.contexts[category.condition] = r.population
     for expr, population in dict.items(fused.contexts):
         r.contexts[exprs[id(expr)]] = cut.population(population)
-    makers: dict[int, object] = {}
-    for expr, maker in fused.contexts.pending.items():
-        made = makers.get(id(maker))
-        if made is None:
-            population, group = maker.args
-            own = batches[id(group)]
-            made = makers[id(maker)] = partial(_batched_context, cut.population(population), own)
-        r.contexts.pending[exprs[id(expr)]] = made
+    # A batch's formulas share one maker (scoring._batched); they are pending together.
+    makers = {id(maker): maker for maker in fused.contexts.pending.values()}
+    for maker in makers.values():
+        population, group = maker.args
+        own = batches[id(group)]
+        made = partial(_batched_context, cut.population(population), own)
+        r.contexts.pending.update(dict.fromkeys(own.by_formula, made))

@@ -232,3 +232,11 @@ def test_the_scale_workload_domains_are_twins(tmp_path) -> None:
     generate(60, tmp_path, parquet=False)
     resolved = load_rules(tmp_path / "rules").resolved
     assert sorted(twins.plan(resolved)) == ["丙", "乙", "甲"]
+
+
+def test_large_domains_are_scored_one_at_a_time(monkeypatch) -> None:
+    # 东 and 西 have 18 units: past the limit, fusing saves nothing worth its larger arrays.
+    monkeypatch.setattr(twins, "MOST_UNITS", 17)
+    assert twins.plan(load_rules(CASE / "rules").resolved) == {}
+    monkeypatch.setattr(twins, "MOST_UNITS", 18)
+    assert sorted(twins.plan(load_rules(CASE / "rules").resolved)) == ["东", "西"]
