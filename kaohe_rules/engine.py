@@ -7,6 +7,7 @@ scores, papers, adjustments and totals, ranks, tiers, labels.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,11 @@ def _score_twins(
 ) -> dict[str, DomainResult] | None:
     """Twin domains' results from one pass over all their units; None when that pass
     warns or refuses the data: then each is scored on its own, and says so itself."""
+    # Data that made the fused pass warn makes it warn again: not tried twice. (A weak
+    # reference: the rule set's cache must not keep a data set alive.)
+    refused = ("twins refused", group.fused.name)
+    if (found := resolved.cache.get(refused)) is not None and found() is data:
+        return None
     scorer = DomainScorer(resolved, group.fused, data)
     _history(scorer, data, resolved.ruleset.year)
     try:
@@ -148,8 +154,10 @@ def _score_twins(
             for stage in STAGES:
                 stage(scorer)
     except KaoheError:
+        resolved.cache[refused] = weakref.ref(data)
         return None
     if scorer.result.warnings:
+        resolved.cache[refused] = weakref.ref(data)
         return None
     results = twins.split(resolved, group, scorer.result)
     return {r.domain.name: r for r in results}

@@ -95,10 +95,17 @@ def _eligible(resolved: Resolved, domain: m.Domain) -> bool:
         return False
     if domain.ranking is not None and domain.ranking.scope != "类别":
         return False
-    for expr in _exprs(_rules(domain)):
+    exprs = _exprs(_rules(domain))
+    if len(set(exprs)) != len(exprs):
+        # One formula used twice (a YAML alias) is one key of the explanation contexts:
+        # a twin written out in full would have nothing to map its second copy from.
+        return False
+    for expr in exprs:
         program = resolved.programs.get(expr)
         if program is None:
             return False
+        # history() reads each unit's own earlier results (its columns are cut like any
+        # other), so only the library's cohort functions keep a domain apart.
         for node in walk(program.node):
             if isinstance(node, Call) and getattr(BUILTINS.get(node.func), "cohort", False):
                 return False

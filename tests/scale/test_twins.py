@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kaohe_rules import twins
+from kaohe_rules import engine, twins
 from kaohe_rules.cli import cli
 from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError
@@ -240,3 +240,55 @@ def test_large_domains_are_scored_one_at_a_time(monkeypatch) -> None:
     assert twins.plan(load_rules(CASE / "rules").resolved) == {}
     monkeypatch.setattr(twins, "MOST_UNITS", 18)
     assert sorted(twins.plan(load_rules(CASE / "rules").resolved)) == ["东", "西"]
+
+
+def test_a_formula_used_twice_keeps_its_domain_apart(tmp_path, monkeypatch) -> None:
+    # 东 gives 增速 and 研发 one formula through a YAML alias: equal expressions, one key of
+    # the explanation contexts. 西 writes it out twice, so it has two: 东 is scored alone.
+    formula = '"满分 * linear(值, 下限值, 目标值)"'
+    rules = tmp_path / "rules"
+    shutil.copytree(CASE / "rules", rules)
+    old_growth = "增速: {满分: 20, 计分方法: 线性, 目标值: 10, 下限值: 0}"
+    old_rd = "研发: {满分: 15, 计分方法: 分档, 档位: [2, 2.5, 3], 得分率: [60%, 80%, 100%]}"
+    for file, growth, rd in (
+        ("东.yaml", f"计分: &f {formula}", "计分: *f"),
+        ("西.yaml", f"计分: {formula}", f"计分: {formula}"),
+    ):
+        text = (rules / file).read_text(encoding="utf-8")
+        assert old_growth in text and old_rd in text
+        text = text.replace(old_growth, "增速: {满分: 20, 目标值: 10, 下限值: 0, " + growth + "}")
+        text = text.replace(old_rd, "研发: {满分: 15, 目标值: 3, 下限值: 2, " + rd + "}")
+        (rules / file).write_text(text, encoding="utf-8")
+    assert twins.plan(load_rules(rules).resolved) == {}
+    fused = _evaluate(rules, CASE / "data", True, monkeypatch)
+    alone = _evaluate(rules, CASE / "data", False, monkeypatch)
+    assert _snapshot(fused) == _snapshot(alone)
+    assert explain(fused, "X01") == explain(alone, "X01")
+
+
+def test_data_that_made_the_fused_pass_warn_is_not_fused_again(tmp_path, monkeypatch) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(CASE / "data", data)
+    text = (data / "数据.csv").read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("X03,"))
+    (data / "数据.csv").write_text(text.replace(row, row.replace(",0.5,", ",,")), encoding="utf-8")
+    resolved = load_rules(CASE / "rules").resolved
+    blank, clean = read_data(data, resolved.ruleset), read_data(CASE / "data", resolved.ruleset)
+    fused_runs = []
+    real_split = twins.split
+    scorer = engine.DomainScorer
+
+    def counting(resolved, domain, data):
+        if domain.name.startswith("\0twins"):
+            fused_runs.append(domain.name)
+        return scorer(resolved, domain, data)
+
+    monkeypatch.setattr(engine, "DomainScorer", counting)
+    first = evaluate_year(resolved, blank)
+    again = evaluate_year(resolved, blank)
+    assert len(fused_runs) == 1  # tried once, warned, then scored one by one
+    assert [str(w) for w in first.warnings] == [str(w) for w in again.warnings] != []
+    split_calls = []
+    monkeypatch.setattr(twins, "split", lambda *a: split_calls.append(1) or real_split(*a))
+    evaluate_year(resolved, clean)  # other data: fused again
+    assert len(fused_runs) == 2 and split_calls == [1]
