@@ -88,7 +88,7 @@ class Contexts(dict):
         return self[key] if key in self else default  # noqa: SIM401
 
 
-def _batched_context(population: Population, group: batch.Batch, formula: m.Expr) -> Population:
+def batched_context(population: Population, group: batch.Batch, formula: m.Expr) -> Population:
     """A batched indicator's formula reads 值 and its parameters, nothing else."""
     indicator = group.by_formula[formula]
     local = {"值": population.columns[indicator.id]}
@@ -429,7 +429,7 @@ class DomainScorer:
             # zero-stride views, as in _score, without one broadcast_to each.
             full = repeated(group.full, scores.shape)
             owner = np.broadcast_to(group.owners, scores.shape)
-            maker = partial(_batched_context, r.population, group)
+            maker = partial(batched_context, r.population, group)
             r.contexts.pending.update(dict.fromkeys(group.by_formula, maker))
             if not missing.any():
                 # The usual case: every unit scored, every row counts as it is.

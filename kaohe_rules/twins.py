@@ -33,7 +33,7 @@ from kaohe_rules.resolve import Resolved
 from kaohe_rules.scoring import (
     DomainResult,
     Roster,
-    _batched_context,
+    batched_context,
     repeated,
     roster,
     roster_of,
@@ -317,5 +317,5 @@ def _contexts(
     for maker in makers.values():
         population, group = maker.args
         own = batches[id(group)]
-        made = partial(_batched_context, cut.population(population), own)
+        made = partial(batched_context, cut.population(population), own)
         r.contexts.pending.update(dict.fromkeys(own.by_formula, made))
