@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaohe_rules import engine, twins
 from kaohe_rules.cli import cli
@@ -292,3 +294,38 @@ def test_data_that_made_the_fused_pass_warn_is_not_fused_again(tmp_path, monkeyp
     monkeypatch.setattr(twins, "split", lambda *a: split_calls.append(1) or real_split(*a))
     evaluate_year(resolved, clean)  # other data: fused again
     assert len(fused_runs) == 2 and split_calls == [1]
+
+
+_UNITS = [
+    line.split(",")[0]
+    for line in (CASE / "data" / "数据.csv").read_text(encoding="utf-8").splitlines()[2:]
+]
+_CELLS = st.one_of(st.none(), st.sampled_from([0, 1, 2.5, 3, 10, 55, 60, 90, 100]))
+FIXTURE = HealthCheck.function_scoped_fixture
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[FIXTURE])
+@given(
+    st.lists(
+        st.tuples(*[_CELLS] * 5, st.integers(0, 3), st.integers(0, 5), st.booleans()),
+        min_size=len(_UNITS),
+        max_size=len(_UNITS),
+    ),
+    st.booleans(),
+)
+def test_any_data_gives_what_scoring_each_domain_gives(
+    tmp_path_factory, monkeypatch, rows, blanks
+) -> None:
+    # Ties, vetoes anywhere; with blanks, the fused pass warns and is dropped.
+    data = tmp_path_factory.mktemp("data")
+    lines = ["编号,基础分,增速,成本率,研发,质量,表彰数,问题数,事故"]
+    for unit, (*values, bonus, problems, accident) in zip(_UNITS, rows, strict=True):
+        cells = ["" if v is None and blanks else str(v or 0) for v in values]
+        flag = "是" if accident else "否"
+        lines.append(",".join([unit, *cells, str(bonus), str(problems), flag]))
+    (data / "数据.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copy(CASE / "data" / "历史.csv", data / "历史.csv")
+    fused = _evaluate(CASE / "rules", data, True, monkeypatch)
+    alone = _evaluate(CASE / "rules", data, False, monkeypatch)
+    assert _snapshot(fused) == _snapshot(alone)
+    assert [str(w) for w in fused.warnings] == [str(w) for w in alone.warnings]
