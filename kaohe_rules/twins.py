@@ -9,10 +9,12 @@ cut from it, as views. Decision 38 in docs/decisions.md.
 
 Only where the results are the same by construction: every formula reads one unit's
 values or its category's (no cohort function, whose ``by=`` could reach across
-domains), ranks and tiers are within categories, no 一单位一策 and no special
-assessment. The engine scores the domains one by one instead when the fused run warns
-or refuses the data, so warnings and errors name each domain's units as they always do,
-and when the group has more than MOST_UNITS units, where fusing no longer pays.
+domains), ranks and tiers are within categories, no 一单位一策, no special assessment,
+and no formula used twice in a domain (a YAML alias: one key of the explanation contexts,
+where a twin writing it out has two). The engine scores the domains one by one instead
+when the fused run warns or refuses the data, so warnings and errors name each domain's
+units as they always do, and when the group has more than MOST_UNITS units, where fusing
+no longer pays.
 """
 
 from __future__ import annotations
