@@ -120,13 +120,11 @@ def evaluate_year(
         own = own if own is not None and own.domain is domain else None
         if own is None:  # special assessments feed domains, not each other
             scorer.inputs = special.inputs_for(scorer.result.units, result.specials, resolved)
-        _history(scorer, data, ruleset.year)
-        with np.errstate(all="ignore"):
-            for stage in STAGES:
-                stage(scorer)
-            if own is None:
-                result.domains.append(scorer.result)
-            else:
+        _stages(scorer, data, ruleset.year)
+        if own is None:
+            result.domains.append(scorer.result)
+        else:
+            with np.errstate(all="ignore"):
                 result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
     result.warnings += unused_values(result)
@@ -135,6 +133,14 @@ def evaluate_year(
     known = {**dict(ruleset.digests), **data.digests}
     result.fingerprint = fingerprint([*ruleset.files, *data.files], known)
     return result
+
+
+def _stages(scorer: DomainScorer, data: DataSet, year: int) -> None:
+    """A domain through every stage, its history(n) columns first."""
+    _history(scorer, data, year)
+    with np.errstate(all="ignore"):
+        for stage in STAGES:
+            stage(scorer)
 
 
 def _score_twins(
@@ -148,11 +154,8 @@ def _score_twins(
     if (found := resolved.cache.get(refused)) is not None and found() is data:
         return None
     scorer = DomainScorer(resolved, group.fused, data)
-    _history(scorer, data, resolved.ruleset.year)
     try:
-        with np.errstate(all="ignore"):
-            for stage in STAGES:
-                stage(scorer)
+        _stages(scorer, data, resolved.ruleset.year)
     except KaoheError:
         resolved.cache[refused] = weakref.ref(data)
         return None

@@ -205,6 +205,21 @@ def repeated(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return view
 
 
+def category_labels(
+    domain: m.Domain, population: Population, run: Callable[[m.Expr], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's category (the first whose condition holds, None for none) and its group
+    code, read-only (shared by evaluations); ``run`` evaluates a condition over
+    ``population``."""
+    labels = np.empty(population.size, dtype=object)
+    for category in domain.categories:
+        hit = run(category.condition) == 1.0
+        labels[hit & (labels == None)] = category.name  # noqa: E711 - elementwise
+    codes = population.factorize(labels)
+    labels.flags.writeable = codes.flags.writeable = False
+    return labels, codes
+
+
 def _value_names(resolved: Resolved, domain: m.Domain) -> dict[str, object]:
     """The data items and indicators a domain reads, with their types."""
     names = {}
@@ -317,12 +332,7 @@ class DomainScorer:
         population = self.result.population
         if cached is None:
             before = len(self.result.warnings)
-            labels = np.empty(self.size, dtype=object)
-            for category in self.domain.categories:
-                hit = self.run(category.condition) == 1.0
-                labels[hit & (labels == None)] = category.name  # noqa: E711 - elementwise
-            groups = population.factorize(labels)
-            labels.flags.writeable = groups.flags.writeable = False  # shared by evaluations
+            labels, groups = category_labels(self.domain, population, self.run)
             cached = (labels, groups, self.result.warnings[before:])
             self.resolved.cache[key] = cached
         else:

@@ -36,6 +36,7 @@ from kaohe_rules.scoring import (
     DomainResult,
     Roster,
     batched_context,
+    category_labels,
     repeated,
     roster,
     roster_of,
@@ -196,22 +197,29 @@ def _twins(resolved: Resolved, members: tuple[m.Domain, ...]) -> Twins | None:
     )
 
 
+class _Warned(Exception):
+    """A category condition warned: the member is scored on its own, which warns."""
+
+
 def _categories(resolved: Resolved, domain: m.Domain) -> tuple[np.ndarray, np.ndarray] | None:
     """The member's category names and codes, as DomainScorer.categories finds them;
     None when a condition warns or leaves a unit in no category."""
     units: Roster = roster(resolved, domain)
     population = Population.trusted(dict(units.columns), len(units.units), units.names)
-    labels = np.empty(population.size, dtype=object)
-    for category in domain.categories:
+
+    def condition(expr: m.Expr) -> np.ndarray:
         run = Run(population, None)
-        hit = vectorize(resolved.program(category.condition)).evaluate(population, run)
+        hit = vectorize(resolved.program(expr)).evaluate(population, run)
         if run.warnings():
-            return None
-        labels[(np.asarray(hit) == 1.0) & (labels == None)] = category.name  # noqa: E711
-    codes = population.factorize(labels)
+            raise _Warned
+        return np.asarray(hit)
+
+    try:
+        labels, codes = category_labels(domain, population, condition)
+    except _Warned:
+        return None
     if not len(codes) or codes.min() < 0:
         return None
-    labels.flags.writeable = codes.flags.writeable = False
     return labels, codes
 
 
