@@ -14,6 +14,7 @@ three-year label (重点关注) has something real to look at.
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from pathlib import Path
 
@@ -36,6 +37,11 @@ NOTE = (
 )
 ANCHORS = {("嘉兴市", "研发投入强度"): 0.035, ("莲都区", "城乡居民收入倍差"): 1.58}
 TIERS = ("第一等次", "第二等次", "第三等次")
+SAMPLES = ROOT / "samples"
+# What was published about a year (DOMAIN.md): its sample data must give the same counts.
+PUBLISHED = {2023: {"考核对象": 429, "先进单位": 104, "第三等次": 20}}
+# Warnings that say a value or a result is implausible: none may fire on the samples.
+IMPLAUSIBLE = {"KH305", "KH315", "KH316", "KH317", "KH318", "KH319", "KH320", "KH321"}
 
 
 def _indicators(domain: m.Domain) -> dict[str, m.Indicator]:
@@ -56,6 +62,24 @@ def _applies(domain: m.Domain, unit: m.Unit) -> set[str]:
     return ids
 
 
+# Indicators whose rules fix no target (排名赋分, 标杆值, a formula of its own) have no
+# centre to draw around: a plausible centre and spread of their own, in their 单位.
+TYPICAL = {
+    "规上工业增加值增速": (0.065, 0.025),
+    "数字经济核心产业增加值占比": (0.12, 0.035),
+    "居民人均可支配收入增速": (0.055, 0.008),
+    "数字化应用贯通率": (0.9, 0.05),
+    "服务市县发展评价": (85.0, 6.0),
+    "净资产收益率": (0.06, 0.02),
+    "全员劳动生产率": (70.0, 18.0),
+    "科研经费到款额": (5000.0, 1500.0),
+    "高层次人才引育数": (15.0, 5.0),
+    "亩均税收": (40.0, 10.0),
+    "新增高新技术企业数": (25.0, 8.0),
+}
+COUNTS = {"人", "项", "家", "个", "件", "次", "起"}  # units whose values are whole numbers
+
+
 def _typical(indicator: m.Indicator) -> tuple[float, float]:
     """A centre and a spread for an indicator's values."""
     start = indicator.floor if indicator.floor is not None else indicator.ceiling
@@ -63,30 +87,46 @@ def _typical(indicator: m.Indicator) -> tuple[float, float]:
         return start + (indicator.target - start) * 0.8, abs(indicator.target - start) * 0.4
     if indicator.thresholds:
         low, high = indicator.thresholds[0], indicator.thresholds[-1]
-        return (low + high) / 2, abs(high - low) * 0.6 + abs(high) * 0.05
+        return (low + high) / 2, abs(high - low) * 0.45 + abs(high) * 0.02
     if indicator.target is not None:
         return indicator.target * 0.95, abs(indicator.target) * 0.15
-    return 80.0, 12.0
+    if indicator.id in TYPICAL:
+        return TYPICAL[indicator.id]
+    raise SystemExit(f"指标 {indicator.id} 没有目标值：在 TYPICAL 中给它一个典型值")
+
+
+def bounds(indicator: m.Indicator) -> tuple[float, float]:
+    """The range an indicator's values may take: declared in the rules, else by 单位."""
+    low = getattr(indicator, "minimum", None)
+    high = getattr(indicator, "maximum", None)
+    if low is None and (indicator.unit_of_measure in COUNTS or indicator.unit_of_measure == "倍"):
+        low = 0.0
+    return (-math.inf if low is None else low, math.inf if high is None else high)
 
 
 def _value(rng: np.random.Generator, indicator: m.Indicator) -> float:
     centre, spread = _typical(indicator)
-    value = rng.normal(centre, spread)
+    low, high = bounds(indicator)
+    value = float(np.clip(rng.normal(centre, spread), low, high))
+    if indicator.unit_of_measure in COUNTS:
+        return float(max(round(value), math.ceil(low)))
     if indicator.unit_of_measure == "%" or abs(centre) < 1:
-        return round(float(value), 4)
-    return round(float(value), 2)
+        return round(value, 4)
+    return round(value, 2)
 
 
-def _item_value(rng: np.random.Generator, item: m.DataItem) -> object:
+def _item_value(rng: np.random.Generator, item: m.DataItem, vetoes: bool) -> object:
     if item.choices:
         weights = np.array([0.45, 0.45, 0.08, 0.02][: len(item.choices)])
         return str(rng.choice(item.choices, p=weights / weights.sum()))
     if item.type.kind == "bool":
-        return "是" if rng.random() < 0.01 else "否"
+        return "是" if rng.random() < 0.01 and vetoes else "否"
     if item.maximum is not None and item.maximum >= 100:
         return round(float(np.clip(rng.normal(88, 4.5), item.minimum or 0, item.maximum)), 1)
+    if item.name.endswith("率"):  # a ratio such as 资产负债率: a fraction, as every % is
+        return round(float(np.clip(rng.normal(0.6, 0.1), item.minimum or 0, 1)), 4)
     if "事故" in item.name:
-        return int(rng.random() < 0.01)
+        return int(rng.random() < 0.01 and vetoes)
     return int(rng.poisson(1.2))
 
 
@@ -109,10 +149,12 @@ def _history(rng: np.random.Generator, ruleset: m.RuleSet, years: list[int]) -> 
     return rows
 
 
-def generate(year: int, earlier: list[list] | None = None, half: bool = False) -> list[list]:
-    """Write samples/<year> (or samples/<year>半年, the half-year data, drawn around the
+def generate(
+    year: int, earlier: list[list] | None = None, half: bool = False, out: Path = SAMPLES
+) -> list[list]:
+    """Write <out>/<year> (or <out>/<year>半年, the half-year data, drawn around the
     half-year targets); return the history rows (with this year's results) for the next."""
-    folder = ROOT / "samples" / (f"{year}半年" if half else str(year))
+    folder = out / (f"{year}半年" if half else str(year))
     folder.mkdir(parents=True, exist_ok=True)
     resolved = load_rules(ROOT / "rules" / str(year)).resolved
     ruleset = (half_year(resolved) if half else resolved).ruleset
@@ -122,6 +164,8 @@ def generate(year: int, earlier: list[list] | None = None, half: bool = False) -
     # Domain files may declare their own data items (省属企业's debt risk, …).
     own = {d.name: list(d.data_items) for d in ruleset.domains}
     items = shared + [i for d in ruleset.domains for i in own[d.name]]
+    # The published 20 第三等次 units of 2023 are the bottom 10% alone: no veto that year.
+    vetoes = year not in PUBLISHED
     for domain in ruleset.domains:
         indicators = _indicators(domain)
         units = ruleset.units_of(domain.name)
@@ -136,7 +180,11 @@ def generate(year: int, earlier: list[list] | None = None, half: bool = False) -
                 values.append([unit.id, unit.name, key, value, key in applies])
             mine = set(map(id, shared + own[domain.name]))
             facts.append(
-                [unit.id, unit.name, *(_item_value(rng, i) if id(i) in mine else "" for i in items)]
+                [
+                    unit.id,
+                    unit.name,
+                    *(_item_value(rng, i, vetoes) if id(i) in mine else "" for i in items),
+                ]
             )
             if position == 3:  # a tie: the fourth unit reports exactly what the third did
                 values[-len(indicators) :] = [
@@ -146,13 +194,41 @@ def generate(year: int, earlier: list[list] | None = None, half: bool = False) -
                 facts[-1][2:] = facts[-2][2:]
     values = [row[:4] for row in values if row[4]]
     values += _special_values(ruleset, resolved, year)
+    header = ["编号", "名称", *(i.name for i in items)]
     _write(folder / "指标值.csv", ["编号", "名称", "指标", "值"], values)
-    _write(folder / "年度数据.csv", ["编号", "名称", *(i.name for i in items)], facts)
+    _write(folder / "年度数据.csv", header, facts)
     if half:
         return []
     history = earlier if earlier is not None else _history(rng, ruleset, [year - 2, year - 1])
     _write(folder / "历史.csv", ["编号", "名称", "年度", "等次", "总分", "名次"], history)
+    if year in PUBLISHED:
+        _advanced_as_published(rng, folder, header, facts, PUBLISHED[year]["先进单位"])
     return history + _results(ruleset, folder)
+
+
+def _advanced_as_published(
+    rng: np.random.Generator, folder: Path, header: list[str], facts: list[list], count: int
+) -> None:
+    """先进单位 is 第一等次 and 班子等次 优秀: the leadership ratings of the first tier are
+    drawn again so that exactly ``count`` of them are 优秀, as the year's published figure.
+    Tiers do not read 班子等次, so this moves no tier."""
+    evaluation = _evaluate(int(folder.name), folder)
+    first = [
+        u.id for d in evaluation.domains for i, u in enumerate(d.units) if d.tier[i] == TIERS[0]
+    ]
+    if len(first) < count:
+        raise SystemExit(f"第一等次只有 {len(first)} 个单位，少于 {count} 个先进单位")
+    chosen = set(rng.choice(sorted(first), size=count, replace=False).tolist())
+    column = header.index("班子等次")
+    for row in facts:
+        if row[0] in first:
+            row[column] = "优秀" if row[0] in chosen else "良好"
+    _write(folder / "年度数据.csv", header, facts)
+
+
+def _evaluate(year: int, folder: Path):
+    loaded = load_rules(ROOT / "rules" / str(year))
+    return evaluate_year(loaded.resolved, read_data(folder, loaded.resolved.ruleset))
 
 
 def _special_values(ruleset: m.RuleSet, resolved, year: int) -> list[list]:
@@ -169,22 +245,61 @@ def _special_values(ruleset: m.RuleSet, resolved, year: int) -> list[list]:
 
 def _results(ruleset: m.RuleSet, folder: Path) -> list[list]:
     """This year's results by the engine itself, as next year's history."""
-    loaded = load_rules(ROOT / "rules" / str(ruleset.year))
-    evaluation = evaluate_year(loaded.resolved, read_data(folder, ruleset))
+    evaluation = _evaluate(ruleset.year, folder)
     rows = []
     for d in evaluation.domains:
         for i, unit in enumerate(d.units):
-            rows.append(
-                [unit.id, unit.name, ruleset.year, d.tier[i], float(d.total[i]), int(d.rank[i])]
-            )
+            total = round(float(d.total[i]), 4)
+            rows.append([unit.id, unit.name, ruleset.year, d.tier[i], total, int(d.rank[i])])
     return rows
+
+
+def check(year: int, out: Path = SAMPLES, half: bool = False) -> list[str]:
+    """What is implausible in the sample data of ``year``: values outside their indicator's
+    range, plausibility or result warnings the engine gives, and (for a year with published
+    figures) counts that differ from them. Empty when the samples are fit to ship."""
+    folder = out / (f"{year}半年" if half else str(year))
+    loaded = load_rules(ROOT / "rules" / str(year))
+    resolved = half_year(loaded.resolved) if half else loaded.resolved
+    data = read_data(folder, loaded.resolved.ruleset)
+    evaluation = evaluate_year(resolved, data)
+    problems = []
+    for scored in resolved.ruleset.scored():
+        for indicator in scored.all_indicators():
+            column = data.columns.get(indicator.id)
+            if column is None or column.dtype != np.float64:
+                continue
+            low, high = bounds(indicator)
+            outside = np.count_nonzero((column < low) | (column > high))
+            if outside:
+                problems.append(
+                    f"{folder.name}: {indicator.id} 有 {outside} 个值超出 {low}..{high}"
+                )
+    for warning in evaluation.warnings:
+        if warning.code in IMPLAUSIBLE:
+            problems.append(f"{folder.name}: {warning.code} {warning.message}")
+    if not half and year in PUBLISHED:
+        found = _counts(evaluation)
+        if found != PUBLISHED[year]:
+            problems.append(f"{year}: 数量 {found}，与公开数字 {PUBLISHED[year]} 不符")
+    return problems
+
+
+def _counts(evaluation) -> dict[str, int]:
+    units = sum(len(d.units) for d in evaluation.domains)
+    advanced = sum(int(np.count_nonzero(d.labels["先进单位"] == 1.0)) for d in evaluation.domains)
+    third = sum(int(np.count_nonzero(d.tier == TIERS[2])) for d in evaluation.domains)
+    return {"考核对象": units, "先进单位": advanced, "第三等次": third}
 
 
 def main() -> None:
     history = generate(2023)
     generate(2024, history)
     generate(2024, half=True)
-    print("已写出 samples/2023、samples/2024 与 samples/2024半年（合成数据）")
+    problems = check(2023) + check(2024) + check(2024, half=True)
+    if problems:
+        raise SystemExit("示例数据不合理：\n" + "\n".join(problems))
+    print("已写出 samples/2023、samples/2024 与 samples/2024半年（合成数据），检查通过")
 
 
 if __name__ == "__main__":
