@@ -250,6 +250,7 @@ def indicator(
     method = METHODS.get(spec.get("计分方法"), spec.get("计分方法")) or "formula"
     direction = spec.get("方向", "越高越好")
     _check_method(iid, method, direction, spec, span, errors)
+    _check_half_year(iid, method, direction, spec, errors)
     if "计分" in spec:
         formula = _expr(spec, "计分")
     else:
@@ -272,6 +273,8 @@ def indicator(
         rank_step=number(spec.get("排名步长")),
         rank_minimum=number(spec.get("最低分", 0 if method == "rank" else None)),
         half_year_target=number(spec.get("半年目标值")),
+        half_year_floor=number(spec.get("半年下限值")),
+        half_year_ceiling=number(spec.get("半年上限值")),
         benchmark=_expr(spec, "标杆") if method == "benchmark" else None,
         lead=str(spec.get("牵头单位", "")),
         owner=str(spec.get("责任人", "")),
@@ -328,6 +331,33 @@ def _check_method(
     if method == "steps" and len(spec.get("档位", ())) != len(spec.get("得分率", ())):
         message = f"指标 {iid} 的 档位 与 得分率 个数不同"
         errors.error("KH214", message, spec.values_at.get("得分率", span))
+
+
+def _check_half_year(iid: str, method: str, direction: str, spec: YMap, errors: Collector) -> None:
+    """半年下限值 and 半年上限值 belong to an indicator with a 半年目标值, on the side its
+    direction starts from, and the half-year target lies beyond the half-year start."""
+    for key in ("半年下限值", "半年上限值"):
+        if key in spec and "半年目标值" not in spec:
+            message = (
+                f"指标 {iid} 写了 {key}，但没有 半年目标值：半年评估不计这个指标，{key} 不起作用"
+            )
+            errors.error("KH231", message, spec.keys_at[key], "写上 半年目标值，或删去 " + key)
+    if method not in ("linear", "efficacy") or "计分" in spec:
+        return
+    higher = direction == "越高越好"
+    start, wrong = ("半年下限值", "半年上限值") if higher else ("半年上限值", "半年下限值")
+    if wrong in spec:
+        message = f"指标 {iid} {direction}，半年的起评值应写 {start} 而不是 {wrong}"
+        errors.error("KH230", message, spec.keys_at[wrong], f"把 {wrong} 改为 {start}")
+    target, begin = number(spec.get("半年目标值")), number(spec.get(start))
+    if None not in (target, begin) and ((target <= begin) if higher else (target >= begin)):
+        relation = "大于" if higher else "小于"
+        message = (
+            f"指标 {iid} {direction}，半年目标值 {number_text(target)} "
+            f"应{relation}{start} {number_text(begin)}"
+        )
+        hint = f"半年的参数自成一套：检查 半年目标值 与 {start} 是否写反，或单位是否一致"
+        errors.error("KH230", message, spec.values_at["半年目标值"], hint)
 
 
 def _method_formula(method: str, direction: str, spec: YMap) -> str:

@@ -29,6 +29,8 @@ INDICATOR_FIELDS = {
     "排名步长": "rank_step",
     "最低分": "rank_minimum",
     "半年目标值": "half_year_target",
+    "半年下限值": "half_year_floor",
+    "半年上限值": "half_year_ceiling",
     "牵头单位": "lead",
     "责任人": "owner",
     "缺失数据": "missing",
@@ -305,7 +307,14 @@ class _Differ:
             self.add(u.domain, "新增", f"考核对象 {u.name}（{u.id}）", None, u.name, None, u.span)
 
 
-_PERCENT_FIELDS = {"target", "floor", "ceiling", "half_year_target"}
+_PERCENT_FIELDS = {
+    "target",
+    "floor",
+    "ceiling",
+    "half_year_target",
+    "half_year_floor",
+    "half_year_ceiling",
+}
 
 
 def _percent(value: float | None) -> str | None:

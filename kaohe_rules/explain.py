@@ -236,6 +236,15 @@ class _Explainer:
             value = None if column is None else value_at(column, i)
             if value is not None and not np.isnan(value):
                 entry[name] = (as_text if name in percent else show)(value)
+        if self.evaluation.period == "H1":
+            unit = d.units[i]
+            own = {
+                (target, name)
+                for v in d.domain.variants
+                if v.unit in (unit.id, unit.name)
+                for target, name, _value, _span in v.changes
+            }
+            entry["半年参数"] = half_year_source(indicator, own)
         entry["计分"] = vars(self.step(indicator.formula, percent))
         entry["得分"] = show(d.scores[key][i])
         if d.excluded[key][i]:
@@ -358,6 +367,25 @@ def explain(evaluation: Evaluation, key: str, special: str | None = None) -> dic
     return entry
 
 
+def half_year_source(indicator: m.Indicator, own: set[tuple[str, str]] = frozenset()) -> str:
+    """Where a half-year indicator's target and start come from (cycle._half): the unit's
+    own 一单位一策 value (``own``: its changed (indicator, parameter) pairs in the half
+    year), the indicator's 半年下限值 or 半年上限值, or the year's value scaled."""
+    higher = indicator.direction == "越高越好"
+    start = "下限值" if higher else "上限值"
+    given = indicator.half_year_floor if higher else indicator.half_year_ceiling
+    year = indicator.floor if higher else indicator.ceiling
+    own_target = (indicator.id, "目标值") in own
+    parts = ["目标值 取本单位一单位一策的调整值" if own_target else "目标值 取 半年目标值"]
+    if (indicator.id, start) in own:
+        parts.append(f"{start} 取本单位一单位一策的调整值")
+    elif given is not None:
+        parts.append(f"{start} 取 半年{start}")
+    elif year is not None:
+        parts.append(f"{start} 由全年{start}按 半年目标值 / 目标值 缩放")
+    return "；".join(parts)
+
+
 def render_text(entry: dict) -> str:
     """The explanation as Chinese text for the terminal."""
     half = "（半年）" if entry.get("期间") == "H1" else ""
@@ -380,6 +408,8 @@ def render_text(entry: dict) -> str:
             unit = ind["单位"] if ind["值"] != "缺失" else ""
             how = f"{ind['方向']}，{ind['计分方法']}，{params}"
             lines.append(f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}")
+            if "半年参数" in ind:
+                lines.append(f"      半年参数：{ind['半年参数']}")
             lines += _step_lines(ind["计分"], "      ")
             lines.append(
                 f"      得分 {ind['得分']}" + (f"（{ind['说明']}）" if "说明" in ind else "")

@@ -175,6 +175,8 @@ class Indicator:
     rank_step: float | None = None
     rank_minimum: float | None = None
     half_year_target: float | None = None
+    half_year_floor: float | None = None  # 半年下限值: used as it is in the half year
+    half_year_ceiling: float | None = None  # 半年上限值
     benchmark: Expr | None = None  # 标杆值: the benchmark formula, named 标杆 in ``formula``
     lead: str = ""
     owner: str = ""
@@ -191,6 +193,8 @@ class Indicator:
             "排名步长": self.rank_step,
             "最低分": self.rank_minimum,
             "半年目标值": self.half_year_target,
+            "半年下限值": self.half_year_floor,
+            "半年上限值": self.half_year_ceiling,
         }
 
 

@@ -20,7 +20,17 @@ from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
 from kaohe_rules.dsl.functions import BUILTINS, Function, Param
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
 
-PARAMETERS = ("满分", "目标值", "下限值", "上限值", "排名步长", "最低分", "半年目标值")
+PARAMETERS = (
+    "满分",
+    "目标值",
+    "下限值",
+    "上限值",
+    "排名步长",
+    "最低分",
+    "半年目标值",
+    "半年下限值",
+    "半年上限值",
+)
 RESULTS = {"总分": NUMBER, "加分": NUMBER, "扣分": NUMBER, "否决": BOOL, "名次": NUMBER}
 RESULTS_CONTEXT = {"人数": NUMBER, "类别": TEXT}
 RESERVED = {"值", "权重", "等次", "unit", *PARAMETERS, *RESULTS, *RESULTS_CONTEXT}

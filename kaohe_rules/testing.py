@@ -228,6 +228,8 @@ _FIELDS = {
     "排名步长": "rank_step",
     "最低分": "rank_minimum",
     "半年目标值": "half_year_target",
+    "半年下限值": "half_year_floor",
+    "半年上限值": "half_year_ceiling",
 }
 
 
