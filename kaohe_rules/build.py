@@ -72,6 +72,7 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         domains=domains,
         files=tuple(assembled.files),
         specials=specials,
+        unknown_data=str(doc.get("未知数据", "报错")),
         digests=_digests(assembled.files),
     )
 

@@ -385,6 +385,7 @@ class RuleSet:
     domains: tuple[Domain, ...]
     files: tuple[Path, ...] = ()
     specials: tuple[Special, ...] = ()
+    unknown_data: str = "报错"  # 未知数据: data naming what the rules do not know (unknown_data.py)
     # Each of ``files`` -> (resolved path, SHA-256) as loaded, for the fingerprint.
     digests: tuple[tuple[Path, tuple[Path, str]], ...] = field(
         default=(), compare=False, repr=False
