@@ -193,7 +193,7 @@ def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
         total=number(doc.get("总分", 100)),
         missing=missing,
         data_items=_data_items(doc.get("数据项")),
-        adjustments=_adjustments(doc.get("加减分")),
+        adjustments=_adjustments(doc.get("加减分"), errors),
         ranking=_ranking(doc.get("排名")),
         tiers=_tiers(doc.get("等次")),
         labels=_labels(doc.get("标签")),
@@ -389,29 +389,55 @@ def _method_formula(method: str, direction: str, spec: YMap) -> str:
     return "missing"
 
 
-def _items(table: object) -> tuple[m.Adjustment, ...]:
+def _items(table: object, errors: Collector) -> tuple[m.Adjustment, ...]:
     if not isinstance(table, YMap):
         return ()
+    for key, spec in table.items():
+        _check_item(key, spec, table.keys_at[key], errors)
     return tuple(
         m.Adjustment(
             id=key,
             name=str(spec.get("名称", key)),
-            formula=_expr(spec, "计分"),
+            formula=_expr(spec, "每项" if "前缀" in spec else "计分"),
             cap=number(spec.get("上限")),
             span=table.keys_at[key],
+            family=_family(spec),
         )
         for key, spec in table.items()
     )
 
 
-def _adjustments(doc: object) -> m.Adjustments:
+def _family(spec: YMap) -> m.Family | None:
+    if "前缀" not in spec:
+        return None
+    return m.Family(str(spec["前缀"]), spec.values_at["前缀"])
+
+
+def _check_item(key: str, spec: YMap, span: Span, errors: Collector) -> None:
+    """An item is scored by 计分, or is a family written with 前缀 and 每项 (families.py)."""
+    family = [k for k in ("前缀", "每项") if k in spec]
+    if "计分" in spec and family:
+        message = f"加减项 {key} 同时写了 计分 和 {'、'.join(family)}，只能写一种"
+        hint = "逐项计分写 计分；一族加减项（按名称前缀汇总）写 前缀 和 每项"
+        errors.error("KH214", message, spec.keys_at[family[0]], hint)
+    elif "计分" not in spec and not family:
+        hint = "写 计分: 公式；或按名称前缀汇总一族数据项：前缀: 表彰_ 和 每项: 值 * 0.5"
+        errors.error("KH213", f"加减项 {key} 缺少 计分", span, hint)
+    elif len(family) == 1:
+        missing = "每项" if family == ["前缀"] else "前缀"
+        message = f"一族加减项 {key} 写了 {family[0]}，缺少 {missing}"
+        hint = "一族加减项写 前缀（成员名称的开头）和 每项（每个成员的分数，值 是它的值）"
+        errors.error("KH213", message, spec.keys_at[family[0]], hint)
+
+
+def _adjustments(doc: object, errors: Collector) -> m.Adjustments:
     if not isinstance(doc, YMap):
         return m.Adjustments()
     vetoes = doc.get("一票否决") or YMap()
     return m.Adjustments(
-        bonuses=_items(doc.get("加分")),
+        bonuses=_items(doc.get("加分"), errors),
         bonus_cap=number(doc.get("加分上限")),
-        deductions=_items(doc.get("扣分")),
+        deductions=_items(doc.get("扣分"), errors),
         deduction_cap=number(doc.get("扣分上限")),
         vetoes=tuple((name, _expr(vetoes, name)) for name in vetoes),
     )

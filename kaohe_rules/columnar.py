@@ -146,7 +146,7 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
     positions = _unit_positions(unit_values, reader)
     if positions is None:
         return None
-    known = [reader.names.get(name) for name in name_values]
+    known = [reader.kind(name) for name in name_values]
     if reader.lenient or not reader.unknown.refused:
         keep = np.array([kind is not None for kind in known], dtype=bool)
     else:

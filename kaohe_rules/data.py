@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl.hints import suggest
@@ -474,6 +475,15 @@ class _Reader:
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
+        self.prefixes = families.prefixes(ruleset)
+
+    def kind(self, name: str) -> Type | None:
+        """The type of a name data may give; a family's undeclared member (families.py)
+        is a number, recorded the first time it is seen."""
+        found = self.names.get(name)
+        if found is None and self.prefixes and name.startswith(self.prefixes):
+            found = self.names[name] = NUMBER
+        return found
 
     @property
     def by_id(self) -> dict[str, m.Unit]:
@@ -503,6 +513,9 @@ class _Reader:
                 self.errors.error("KH303", f"列名 '{name}' 重复（第 {index + 1} 列）", span)
                 return
         unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
+        if {"指标", "值"} - set(columns):
+            for name in columns:  # a wide file's columns may be a family's members
+                self.kind(name)
         if unit_column is None:
             message = "找不到单位列（应有 编号 或 单位 列）"
             line = self.header_line
@@ -594,6 +607,7 @@ class _Reader:
             cells = self._cells(file, columns, rows, index)
             unit = self._unit(cells[unit_column])
             name_cell = cells["指标"]
+            self.kind(name_cell.text)
             if name_cell.text not in self.names and self.lenient:
                 continue
             if name_cell.text not in self.names:

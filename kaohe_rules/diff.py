@@ -227,8 +227,12 @@ class _Differ:
                     continue
                 other = news[key]
                 if _expr_text(item.formula) != _expr_text(other.formula):
-                    what = f"{kind} {key} › 计分"
+                    what = f"{kind} {key} › " + ("每项" if other.family else "计分")
                     self.add(d, "修改", what, item.formula, other.formula, item.span, other.span)
+                before, after = (i.family.prefix if i.family else None for i in (item, other))
+                if before != after:  # which data items a family sums (families.py)
+                    what = f"{kind} {key} › 前缀"
+                    self.add(d, "修改", what, before, after, item.span, other.span)
                 if item.cap != other.cap:
                     self.add(
                         d,

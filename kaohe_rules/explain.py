@@ -95,14 +95,16 @@ class _Explainer:
         self.evaluation, self.d, self.i = evaluation, domain, index
         self.resolved = evaluation.resolved
 
-    def step(self, expr: m.Expr, percent: frozenset[str] = frozenset()) -> _Step:
+    def step(self, expr: m.Expr, percent: frozenset[str] = frozenset(), population=None) -> _Step:
         """One formula for this unit: as written, with the unit's values, and its value.
 
-        Names in ``percent`` (an indicator measured in %) are shown as percentages.
+        Names in ``percent`` (an indicator measured in %) are shown as percentages;
+        ``population``: where to evaluate it, when not where scoring last ran it.
         """
         program = self.resolved.program(expr)
         trace: dict[int, object] = {}
-        value, _warnings = evaluate_one(program, self.d.contexts[expr], self.i, trace)
+        context = self.d.contexts[expr] if population is None else population
+        value, _warnings = evaluate_one(program, context, self.i, trace)
         symbols = program.symbols
 
         def values(node: ast.Node) -> str | None:
@@ -261,11 +263,13 @@ class _Explainer:
         items = []
         for kind, group in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
             for item in group:
-                step = vars(self.step(item.formula))
                 entry = {"类别": kind, "名称": item.name, "计入": show(d.items[item.id][i])}
                 if item.cap is not None:
                     entry["上限"] = show(item.cap)
-                items.append({**entry, "计分": step})
+                if item.family is not None:
+                    items.append({**entry, **self.family(item)})
+                else:
+                    items.append({**entry, "计分": vars(self.step(item.formula))})
         vetoes = [
             {"名称": name, "条件": vars(self.step(condition))}
             for name, condition in adjust.vetoes
@@ -293,6 +297,28 @@ class _Explainer:
             "明细": items,
             "一票否决": vetoes,
         }
+
+    def family(self, item: m.Adjustment) -> dict:
+        """A family's 每项 for each member this unit has a value for, and their sum."""
+        d, i = self.d, self.i
+        base = d.contexts[item.formula]
+        members, points = [], []
+        for part in d.families.get(item.id, ()):
+            if np.isnan(part.values[i]):
+                continue  # no value for this member: it gives this unit nothing
+            population = base.with_columns({**base.columns, "值": part.values})
+            members.append(
+                {"项": part.member, **vars(self.step(item.formula, population=population))}
+            )
+            points.append(float(part.points[i]))
+        filled = " + ".join(show(p) for p in points) or "0"
+        summed = {
+            "formula": f"前缀 {item.family.prefix} 各成员的 {item.formula.text.strip()} 之和",
+            "filled": filled,
+            "value": float(sum(points)),
+            "source": cite(item.family.span),
+        }
+        return {"前缀": item.family.prefix, "计分": summed, "成员": members}
 
     def ranking(self) -> dict:
         d, i = self.d, self.i
@@ -435,6 +461,8 @@ def render_text(entry: dict) -> str:
             capped = ""
         lines.append(f"  · {item['类别']} {item['名称']}：计入 {item['计入']}{cap}{capped}")
         lines += _step_lines(item["计分"], "      ")
+        for member in item.get("成员", ()):  # a family's members (families.py)
+            lines += _step_lines(member, f"        {member['项']}：")
     for veto in adjust["一票否决"]:
         lines.append(f"  · 一票否决 {veto['名称']}：成立")
         lines += _step_lines(veto["条件"], "      ")

@@ -212,14 +212,25 @@ class Paper:
 
 
 @dataclass(frozen=True)
+class Family:
+    """An open family of bonus or deduction items: every data item whose name starts with
+    ``prefix`` is a member, scored by the item's formula (每项) with 值 the member's value."""
+
+    prefix: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class Adjustment:
-    """A bonus (加分) or deduction (扣分) item with an optional cap."""
+    """A bonus (加分) or deduction (扣分) item with an optional cap; for a family
+    (``family``), ``formula`` is its 每项, run once per member and summed (families.py)."""
 
     id: str
     name: str
     formula: Expr
     cap: float | None = None
     span: Span | None = None
+    family: Family | None = None
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,9 @@ class _Domain:
         adjust = self.domain.adjustments
         for kind, items in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
             for item in items:
-                self.compile(item.formula, names, NUMBER, "加减分", kind, item.id)
+                # a family's 每项 reads 值, each member's value in turn (families.py)
+                own = {**names, "值": NUMBER} if item.family else names
+                self.compile(item.formula, own, NUMBER, "加减分", kind, item.id)
         for name, condition in adjust.vetoes:
             self.compile(condition, names, BOOL, "加减分", "一票否决", name)
 

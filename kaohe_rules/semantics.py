@@ -13,6 +13,7 @@ from collections import Counter
 
 import numpy as np
 
+from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl import ast
@@ -37,6 +38,7 @@ def check(resolved: Resolved, errors: Collector) -> None:
     given: set[str] = set()  # labels special assessments give, across all of them
     for special in ruleset.specials:
         _special(ruleset, special, resolved, errors, given)
+    families.check(ruleset, errors)
     if not errors.has_errors:
         # An expression that failed to compile would make its names look unused.
         _unused_data(ruleset, resolved, errors)
@@ -357,7 +359,8 @@ def _unused_data(ruleset: m.RuleSet, resolved: Resolved, errors: Collector) -> N
         set().union(*(p.names for p in resolved.programs.values())) if resolved.programs else set()
     )
     items = list(ruleset.data_items) + [d for dom in ruleset.scored() for d in dom.data_items]
+    prefixes = families.prefixes(ruleset)  # a family's members are read by its 每项
     for item in items:
-        if item.name not in used:
+        if item.name not in used and not item.name.startswith(prefixes):
             message = f"数据项 {item.name} 没有在任何公式中使用"
             errors.add(Diagnostic("KH233", message, item.span, severity=Severity.WARNING))
