@@ -94,3 +94,9 @@ def test_diff_lists_a_changed_prefix(tmp_path: Path) -> None:
     rules = edited_copy(RULES, tmp_path / "rules", "市县.yaml", "前缀: 表彰_", "前缀: 奖_")
     result = CliRunner().invoke(cli, ["diff", str(RULES), str(rules)])
     assert "修改 加分 表彰奖励 › 前缀：表彰_ → 奖_" in result.output, result.output
+
+
+def test_rule_set_test_cases_may_name_undeclared_members() -> None:
+    result = CliRunner().invoke(cli, ["test", str(RULES)])
+    assert result.exit_code == 0, result.output
+    assert "1 个用例：1 个通过，0 个失败" in result.output
