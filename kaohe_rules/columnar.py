@@ -226,7 +226,9 @@ def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None
     unknown = [code for code, kind in enumerate(kinds) if kind is None and named[code]]
     if not unknown:
         return
-    if path.suffix.lower() == ".parquet":
+    if reader.unknown.policy != "警告":
+        places = {}  # nothing will be shown at a place: no need to find one
+    elif path.suffix.lower() == ".parquet":
         places = _parquet_places(path, header_line, {names[code] for code in unknown})
     else:
         from kaohe_rules.unknown_data import first_places

@@ -97,23 +97,27 @@ def first_places(path: Path, header_line: int, names: set[str]) -> dict[str, Spa
     from kaohe_rules.data import _field_columns
 
     found: dict[str, Span] = {}
+    pending = set(names)  # only lines that may name one not yet found are parsed
     with open(path, encoding="utf-8-sig", newline="") as stream:
         header: list[str] | None = None
         for number, raw in enumerate(stream, 1):
             if number < header_line:
                 continue
             raw = raw.rstrip("\n")
-            record = next(csv.reader([raw]), [])
             if header is None:
-                header = [cell.strip() for cell in record]
+                header = [cell.strip() for cell in next(csv.reader([raw]), [])]
                 at = header.index("指标")
                 continue
-            if len(record) != len(header) or not any(n in raw for n in names):
+            if not any(n in raw for n in pending):
+                continue
+            record = next(csv.reader([raw]), [])
+            if len(record) != len(header):
                 continue
             name = record[at].strip()
-            if name in names and name not in found:
+            if name in pending:
                 start, end = _field_columns(raw, len(header))[at]
                 found[name] = Span(str(path), number, start, number, end)
-                if len(found) == len(names):
+                pending.discard(name)
+                if not pending:
                     break
     return found

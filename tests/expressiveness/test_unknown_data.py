@@ -96,3 +96,21 @@ def test_a_wrong_setting_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "规则集.yaml:6:7: error KH214" in result.output
     assert "可选：报错、警告、忽略" in result.output
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["row reader", "columnar"])
+def test_parquet_warns_at_the_same_row(fast, tmp_path, monkeypatch) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    if not fast:  # Parquet goes to the columnar reader whatever its size: decline it
+        monkeypatch.setattr(columnar, "try_read", lambda *_args: False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    options = pcsv.ReadOptions(skip_rows=1)
+    pq.write_table(pcsv.read_csv(DATA / "指标值.csv", options), folder / "指标值.parquet")
+    data = read_data(folder, load_rules(RULES).resolved.ruleset)
+    assert [f.path.name for f in data.fast_files] == (["指标值.parquet"] if fast else [])
+    # rows counted from the header as line 1; the 指标 column is the second
+    assert _places(data.warnings)[0] == ("指标值.parquet", 3, 2, "KH302")
+    assert "'旧指标'，它的 2 个值没有读入" in data.warnings[0].message
