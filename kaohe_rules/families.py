@@ -60,11 +60,13 @@ def members(ruleset: m.RuleSet, domain: m.Domain, prefix: str, data_names) -> li
     return sorted(n for n in found if n.startswith(prefix) and n not in indicators)
 
 
-def check(ruleset: m.RuleSet, errors: Collector) -> None:
+def check(ruleset: m.RuleSet, programs: dict, errors: Collector) -> None:
     """KH244: a declared member that is not a number; KH245: two families of one domain
-    whose prefixes overlap, so a member would count in both."""
+    whose prefixes overlap, or another bonus or deduction item naming a member (an error
+    and a warning: either way a member would count twice)."""
     items = {item.name: item for item in ruleset.data_items}
     for domain in ruleset.scored():
+        _named_members(domain, programs, errors)
         declared = {**items, **{item.name: item for item in domain.data_items}}
         found = families(domain)
         for kind, item in found:
@@ -87,6 +89,31 @@ def check(ruleset: m.RuleSet, errors: Collector) -> None:
                     )
                     hint = "让各族的前缀互不为开头，如 表彰_ 与 通报_"
                     errors.error("KH245", message, item.family.span, hint)
+
+
+def _named_members(domain: m.Domain, programs: dict, errors: Collector) -> None:
+    found = families(domain)
+    adjust = domain.adjustments
+    # indicators and papers are never members (their scores are names of formulas too)
+    scored = {i.id for i in domain.all_indicators()} | {p.id for p in domain.papers}
+    for item in (*adjust.bonuses, *adjust.deductions):
+        program = programs.get(item.formula)
+        if item.family is not None or program is None:
+            continue
+        for name in sorted(program.names):
+            if name.split(".")[0] in scored:
+                continue
+            family = next((f for _k, f in found if name.startswith(f.family.prefix)), None)
+            if family is None:
+                continue
+            message = (
+                f"加减项 {item.id} 的计分用到 {name}，它也是一族加减项 {family.id}"
+                f"（前缀 '{family.family.prefix}'）的成员：会计两次"
+            )
+            hint = f"从 {item.id} 的计分中去掉 {name}，或改名使它不以该前缀开头"
+            errors.add(
+                Diagnostic("KH245", message, item.formula.span, hint, severity=Severity.WARNING)
+            )
 
 
 def score(scorer: DomainScorer, item: m.Adjustment) -> np.ndarray:

@@ -38,7 +38,7 @@ def check(resolved: Resolved, errors: Collector) -> None:
     given: set[str] = set()  # labels special assessments give, across all of them
     for special in ruleset.specials:
         _special(ruleset, special, resolved, errors, given)
-    families.check(ruleset, errors)
+    families.check(ruleset, resolved.programs, errors)
     if not errors.has_errors:
         # An expression that failed to compile would make its names look unused.
         _unused_data(ruleset, resolved, errors)

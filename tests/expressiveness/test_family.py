@@ -100,3 +100,10 @@ def test_rule_set_test_cases_may_name_undeclared_members() -> None:
     result = CliRunner().invoke(cli, ["test", str(RULES)])
     assert result.exit_code == 0, result.output
     assert "1 个用例：1 个通过，0 个失败" in result.output
+
+
+def test_an_item_naming_a_member_warns_it_counts_twice() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(HERE.parent / "family_named_member")])
+    assert result.exit_code == 0, result.output
+    assert "family_named_member/市县.yaml:13:17: warning KH245 family-overlap" in result.output
+    assert "它也是一族加减项 表彰奖励（前缀 '表彰_'）的成员：会计两次" in result.output
