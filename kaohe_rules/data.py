@@ -481,7 +481,9 @@ class _Reader:
         """The type of a name data may give; a family's undeclared member (families.py)
         is a number, recorded the first time it is seen."""
         found = self.names.get(name)
-        if found is None and self.prefixes and name.startswith(self.prefixes):
+        if found is not None or name in UNIT_COLUMNS or name in DESCRIPTIVE:
+            return found
+        if self.prefixes and name.startswith(self.prefixes):
             found = self.names[name] = NUMBER
         return found
 
