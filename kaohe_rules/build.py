@@ -276,6 +276,8 @@ def indicator(
         half_year_target=number(spec.get("半年目标值")),
         half_year_floor=number(spec.get("半年下限值")),
         half_year_ceiling=number(spec.get("半年上限值")),
+        half_year_thresholds=tuple(number(v) for v in spec.get("半年档位", ())),
+        half_year_formula=_half_year_formula(method, spec),
         benchmark=_expr(spec, "标杆") if method == "benchmark" else None,
         lead=str(spec.get("牵头单位", "")),
         owner=str(spec.get("责任人", "")),
@@ -334,10 +336,24 @@ def _check_method(
         errors.error("KH214", message, spec.values_at.get("得分率", span))
 
 
+def _half_year_formula(method: str, spec: YMap) -> m.Expr | None:
+    """A 分档 indicator's formula with its 半年档位: what the half year scores it by."""
+    if method != "steps" or "半年档位" not in spec or "计分" in spec:
+        return None
+    half = {**spec, "档位": spec["半年档位"]}
+    return _generated(_method_formula(method, "", half), spec.keys_at["半年档位"])
+
+
 def _check_half_year(iid: str, method: str, direction: str, spec: YMap, errors: Collector) -> None:
     """半年下限值 and 半年上限值 belong to an indicator with a 半年目标值, on the side its
     direction starts from, and the half-year target lies beyond the half-year start."""
-    for key in ("半年下限值", "半年上限值"):
+    if "半年档位" in spec and (method != "steps" or "计分" in spec):
+        message = f"指标 {iid} 不按分档计分，半年档位 不起作用"
+        errors.error("KH214", message, spec.keys_at["半年档位"], "半年档位 只用于 计分方法: 分档")
+    elif "半年档位" in spec and len(spec["半年档位"]) != len(spec.get("得分率", ())):
+        message = f"指标 {iid} 的 半年档位 与 得分率 个数不同"
+        errors.error("KH214", message, spec.values_at["半年档位"])
+    for key in ("半年下限值", "半年上限值", "半年档位"):
         if key in spec and "半年目标值" not in spec:
             message = (
                 f"指标 {iid} 写了 {key}，但没有 半年目标值：半年评估不计这个指标，{key} 不起作用"
@@ -361,7 +377,7 @@ def _check_half_year(iid: str, method: str, direction: str, spec: YMap, errors: 
         errors.error("KH230", message, spec.values_at["半年目标值"], hint)
 
 
-def _method_formula(method: str, direction: str, spec: YMap) -> str:
+def _method_formula(method: str, direction: str, spec: dict) -> str:
     higher = direction == "越高越好"
     start = "下限值" if higher else "上限值"
     if method == "linear":

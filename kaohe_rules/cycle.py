@@ -60,6 +60,8 @@ def _half(indicator: m.Indicator) -> m.Indicator | None:
 
     return dataclasses.replace(
         indicator,
+        formula=indicator.half_year_formula or indicator.formula,
+        thresholds=indicator.half_year_thresholds or indicator.thresholds,
         target=half,
         floor=scaled(indicator.half_year_floor, indicator.floor),
         ceiling=scaled(indicator.half_year_ceiling, indicator.ceiling),

@@ -31,6 +31,7 @@ INDICATOR_FIELDS = {
     "半年目标值": "half_year_target",
     "半年下限值": "half_year_floor",
     "半年上限值": "half_year_ceiling",
+    "半年档位": "half_year_thresholds",
     "牵头单位": "lead",
     "责任人": "owner",
     "缺失数据": "missing",

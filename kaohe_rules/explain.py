@@ -409,6 +409,8 @@ def half_year_source(indicator: m.Indicator, own: set[tuple[str, str]] = frozens
         parts.append(f"{start} 取 半年{start}")
     elif year is not None:
         parts.append(f"{start} 由全年{start}按 半年目标值 / 目标值 缩放")
+    if indicator.method == "steps":
+        parts.append("档位 取 半年档位" if indicator.half_year_thresholds else "档位 同全年")
     return "；".join(parts)
 
 

@@ -177,6 +177,8 @@ class Indicator:
     half_year_target: float | None = None
     half_year_floor: float | None = None  # 半年下限值: used as it is in the half year
     half_year_ceiling: float | None = None  # 半年上限值
+    half_year_thresholds: tuple[float, ...] = ()  # 半年档位 of a 分档 indicator
+    half_year_formula: Expr | None = None  # its formula with them, for the half year
     benchmark: Expr | None = None  # 标杆值: the benchmark formula, named 标杆 in ``formula``
     lead: str = ""
     owner: str = ""

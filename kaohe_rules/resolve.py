@@ -161,6 +161,8 @@ class _Domain:
                 self.compile(indicator.benchmark, names, NUMBER, *where, "标杆")
                 names["标杆"] = NUMBER
             self.compile(indicator.formula, names, NUMBER, *where, "计分")
+            # a 分档 indicator's 半年档位: the half year's formula (cycle.half_year)
+            self.compile(indicator.half_year_formula, names, NUMBER, *where, "半年档位")
         scores = {f"{i.id}.得分": NUMBER for i in self.domain.all_indicators()}
         for paper in self.domain.papers:
             names = {**self.base, **scores, "权重": NUMBER}

@@ -79,3 +79,56 @@ def test_validate_is_clean_and_diff_lists_the_half_year_floor(tmp_path: Path) ->
     changed = _edited(tmp_path, "半年下限值: 20", "半年下限值: 25")
     result = CliRunner().invoke(cli, ["diff", str(RULES), str(changed)])
     assert "指标 完成率 › 半年下限值：20 → 25" in result.output, result.output
+
+
+STEPS = """      完成率:
+        满分: 60
+        计分方法: 分档
+        档位: [60, 80, 100]
+        得分率: [50%, 80%, 100%]
+        半年目标值: 50
+        半年档位: [20, 35, 50]
+"""
+
+
+def _steps(tmp_path: Path, steps: str = STEPS) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    text = (rules / "市县.yaml").read_text("utf-8")
+    start, end = text.index("      完成率:"), text.index("      收入倍差:")
+    text = text[:start] + steps + text[end:]
+    text = text[: text.index("一单位一策:")]
+    (rules / "市县.yaml").write_text(text, "utf-8")
+    return rules
+
+
+def test_half_year_steps_use_their_own_thresholds(tmp_path: Path) -> None:
+    rules = _steps(tmp_path)
+    totals = _totals(rules, tmp_path, "--period", "H1")
+    # 完成率 35 reaches the half-year step 35: 80% of 60 = 48; 收入倍差 as before, 40
+    assert totals["杭州市"] == pytest.approx(88)
+    assert (totals["文成县"], totals["桐庐县"]) == (100, 30)
+    # the year keeps its 档位: 35 is below 60, 0
+    assert _totals(rules, tmp_path)["杭州市"] == pytest.approx(30)
+    args = ["explain", "杭州市", "--rules", str(rules), "--data", str(DATA), "--period", "H1"]
+    output = CliRunner().invoke(cli, args).output
+    assert "满分 * steps(值, [20, 35, 50], [0.5, 0.8, 1]) = 60 * steps(35" in output
+    assert "档位 取 半年档位" in output
+
+
+def test_half_year_steps_without_own_thresholds_keep_the_years(tmp_path: Path) -> None:
+    rules = _steps(tmp_path, STEPS.replace("        半年档位: [20, 35, 50]\n", ""))
+    assert _totals(rules, tmp_path, "--period", "H1")["杭州市"] == pytest.approx(40)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("半年档位: [20, 35, 50]", "半年档位: [20, 35]", "半年档位 与 得分率 个数不同"),
+        ("计分方法: 分档", "计分方法: 线性\n        目标值: 100\n        下限值: 60", "不按分档"),
+    ],
+)
+def test_half_year_steps_that_cannot_apply_are_refused(tmp_path, old, new, message) -> None:
+    rules = _steps(tmp_path, STEPS.replace(old, new))
+    result = CliRunner().invoke(cli, ["validate", str(rules)])
+    assert result.exit_code == 1 and "KH214" in result.output and message in result.output
