@@ -160,6 +160,7 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
     written = np.zeros(len(name_values), dtype=np.int64)
     named = np.zeros(len(name_values), dtype=np.int64)
     valued = np.zeros(len(name_values), dtype=np.int64)
+    unknown = not reader.lenient and any(kind is None for kind in known)  # 未知数据 allows them
     present = np.zeros(size, dtype=bool)
     for unit_chunk, name_chunk, value_chunk in zip(
         unit_ids.chunks,
@@ -175,9 +176,9 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
         unit_codes = unit_chunk.indices.to_numpy(zero_copy_only=False)
         name_codes = name_chunk.indices.to_numpy(zero_copy_only=False)
         rows = keep[name_codes] & ~np.isnan(values)
-        # rows naming each name, and of them the values given (what the row reader counts)
-        named += np.bincount(name_codes, minlength=len(name_values))
-        valued += np.bincount(name_codes[~np.isnan(values)], minlength=len(name_values))
+        if unknown:  # rows naming each name, and the values given (as the row reader counts)
+            named += np.bincount(name_codes, minlength=len(name_values))
+            valued += np.bincount(name_codes[~np.isnan(values)], minlength=len(name_values))
         if not _in_range(name_values, known, name_codes, values, rows, reader):
             return None
         for code in np.flatnonzero(keep):
@@ -211,7 +212,7 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
             filled = ~np.isnan(column)
             given[filled] = column[filled]
     data.present |= present
-    if not reader.lenient:
+    if unknown:
         _unknown(path, header_line, name_values, known, (named, valued), reader)
     return header_line, unit_column
 
@@ -219,10 +220,10 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
 def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None:
     """Names the rule set does not know (under 未知数据: 警告 or 忽略), reported as the row
     reader reports them: at their first row, with the count of values they give."""
-    named, given = counts
     from kaohe_rules.dsl.hints import suggest
     from kaohe_rules.source import Span
 
+    named, given = counts
     unknown = [code for code, kind in enumerate(kinds) if kind is None and named[code]]
     if not unknown:
         return
