@@ -72,6 +72,7 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         domains=domains,
         files=tuple(assembled.files),
         specials=specials,
+        unknown_data=str(doc.get("未知数据", "报错")),
         digests=_digests(assembled.files),
     )
 
@@ -192,7 +193,7 @@ def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
         total=number(doc.get("总分", 100)),
         missing=missing,
         data_items=_data_items(doc.get("数据项")),
-        adjustments=_adjustments(doc.get("加减分")),
+        adjustments=_adjustments(doc.get("加减分"), errors),
         ranking=_ranking(doc.get("排名")),
         tiers=_tiers(doc.get("等次")),
         labels=_labels(doc.get("标签")),
@@ -250,6 +251,7 @@ def indicator(
     method = METHODS.get(spec.get("计分方法"), spec.get("计分方法")) or "formula"
     direction = spec.get("方向", "越高越好")
     _check_method(iid, method, direction, spec, span, errors)
+    _check_half_year(iid, method, direction, spec, errors)
     if "计分" in spec:
         formula = _expr(spec, "计分")
     else:
@@ -272,6 +274,10 @@ def indicator(
         rank_step=number(spec.get("排名步长")),
         rank_minimum=number(spec.get("最低分", 0 if method == "rank" else None)),
         half_year_target=number(spec.get("半年目标值")),
+        half_year_floor=number(spec.get("半年下限值")),
+        half_year_ceiling=number(spec.get("半年上限值")),
+        half_year_thresholds=tuple(number(v) for v in spec.get("半年档位", ())),
+        half_year_formula=_half_year_formula(method, spec),
         benchmark=_expr(spec, "标杆") if method == "benchmark" else None,
         lead=str(spec.get("牵头单位", "")),
         owner=str(spec.get("责任人", "")),
@@ -330,7 +336,48 @@ def _check_method(
         errors.error("KH214", message, spec.values_at.get("得分率", span))
 
 
-def _method_formula(method: str, direction: str, spec: YMap) -> str:
+def _half_year_formula(method: str, spec: YMap) -> m.Expr | None:
+    """A 分档 indicator's formula with its 半年档位: what the half year scores it by."""
+    if method != "steps" or "半年档位" not in spec or "计分" in spec:
+        return None
+    half = {**spec, "档位": spec["半年档位"]}
+    return _generated(_method_formula(method, "", half), spec.keys_at["半年档位"])
+
+
+def _check_half_year(iid: str, method: str, direction: str, spec: YMap, errors: Collector) -> None:
+    """半年下限值 and 半年上限值 belong to an indicator with a 半年目标值, on the side its
+    direction starts from, and the half-year target lies beyond the half-year start."""
+    if "半年档位" in spec and (method != "steps" or "计分" in spec):
+        message = f"指标 {iid} 不按分档计分，半年档位 不起作用"
+        errors.error("KH214", message, spec.keys_at["半年档位"], "半年档位 只用于 计分方法: 分档")
+    elif "半年档位" in spec and len(spec["半年档位"]) != len(spec.get("得分率", ())):
+        message = f"指标 {iid} 的 半年档位 与 得分率 个数不同"
+        errors.error("KH214", message, spec.values_at["半年档位"])
+    for key in ("半年下限值", "半年上限值", "半年档位"):
+        if key in spec and "半年目标值" not in spec:
+            message = (
+                f"指标 {iid} 写了 {key}，但没有 半年目标值：半年评估不计这个指标，{key} 不起作用"
+            )
+            errors.error("KH231", message, spec.keys_at[key], "写上 半年目标值，或删去 " + key)
+    if method not in ("linear", "efficacy") or "计分" in spec:
+        return
+    higher = direction == "越高越好"
+    start, wrong = ("半年下限值", "半年上限值") if higher else ("半年上限值", "半年下限值")
+    if wrong in spec:
+        message = f"指标 {iid} {direction}，半年的起评值应写 {start} 而不是 {wrong}"
+        errors.error("KH230", message, spec.keys_at[wrong], f"把 {wrong} 改为 {start}")
+    target, begin = number(spec.get("半年目标值")), number(spec.get(start))
+    if None not in (target, begin) and ((target <= begin) if higher else (target >= begin)):
+        relation = "大于" if higher else "小于"
+        message = (
+            f"指标 {iid} {direction}，半年目标值 {number_text(target)} "
+            f"应{relation}{start} {number_text(begin)}"
+        )
+        hint = f"半年的参数自成一套：检查 半年目标值 与 {start} 是否写反，或单位是否一致"
+        errors.error("KH230", message, spec.values_at["半年目标值"], hint)
+
+
+def _method_formula(method: str, direction: str, spec: dict) -> str:
     higher = direction == "越高越好"
     start = "下限值" if higher else "上限值"
     if method == "linear":
@@ -358,29 +405,55 @@ def _method_formula(method: str, direction: str, spec: YMap) -> str:
     return "missing"
 
 
-def _items(table: object) -> tuple[m.Adjustment, ...]:
+def _items(table: object, errors: Collector) -> tuple[m.Adjustment, ...]:
     if not isinstance(table, YMap):
         return ()
+    for key, spec in table.items():
+        _check_item(key, spec, table.keys_at[key], errors)
     return tuple(
         m.Adjustment(
             id=key,
             name=str(spec.get("名称", key)),
-            formula=_expr(spec, "计分"),
+            formula=_expr(spec, "每项" if "前缀" in spec else "计分"),
             cap=number(spec.get("上限")),
             span=table.keys_at[key],
+            family=_family(spec),
         )
         for key, spec in table.items()
     )
 
 
-def _adjustments(doc: object) -> m.Adjustments:
+def _family(spec: YMap) -> m.Family | None:
+    if "前缀" not in spec:
+        return None
+    return m.Family(str(spec["前缀"]), spec.values_at["前缀"])
+
+
+def _check_item(key: str, spec: YMap, span: Span, errors: Collector) -> None:
+    """An item is scored by 计分, or is a family written with 前缀 and 每项 (families.py)."""
+    family = [k for k in ("前缀", "每项") if k in spec]
+    if "计分" in spec and family:
+        message = f"加减项 {key} 同时写了 计分 和 {'、'.join(family)}，只能写一种"
+        hint = "逐项计分写 计分；一族加减项（按名称前缀汇总）写 前缀 和 每项"
+        errors.error("KH214", message, spec.keys_at[family[0]], hint)
+    elif "计分" not in spec and not family:
+        hint = "写 计分: 公式；或按名称前缀汇总一族数据项：前缀: 表彰_ 和 每项: 值 * 0.5"
+        errors.error("KH213", f"加减项 {key} 缺少 计分", span, hint)
+    elif len(family) == 1:
+        missing = "每项" if family == ["前缀"] else "前缀"
+        message = f"一族加减项 {key} 写了 {family[0]}，缺少 {missing}"
+        hint = "一族加减项写 前缀（成员名称的开头）和 每项（每个成员的分数，值 是它的值）"
+        errors.error("KH213", message, spec.keys_at[family[0]], hint)
+
+
+def _adjustments(doc: object, errors: Collector) -> m.Adjustments:
     if not isinstance(doc, YMap):
         return m.Adjustments()
     vetoes = doc.get("一票否决") or YMap()
     return m.Adjustments(
-        bonuses=_items(doc.get("加分")),
+        bonuses=_items(doc.get("加分"), errors),
         bonus_cap=number(doc.get("加分上限")),
-        deductions=_items(doc.get("扣分")),
+        deductions=_items(doc.get("扣分"), errors),
         deduction_cap=number(doc.get("扣分上限")),
         vetoes=tuple((name, _expr(vetoes, name)) for name in vetoes),
     )

@@ -146,8 +146,8 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
     positions = _unit_positions(unit_values, reader)
     if positions is None:
         return None
-    known = [reader.names.get(name) for name in name_values]
-    if reader.lenient:
+    known = [reader.kind(name) for name in name_values]
+    if reader.lenient or not reader.unknown.refused:
         keep = np.array([kind is not None for kind in known], dtype=bool)
     else:
         keep = np.ones(len(known), dtype=bool)
@@ -158,6 +158,9 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
     data, size = reader.data, len(reader.data.row)
     fresh: dict[str, np.ndarray] = {}
     written = np.zeros(len(name_values), dtype=np.int64)
+    named = np.zeros(len(name_values), dtype=np.int64)
+    valued = np.zeros(len(name_values), dtype=np.int64)
+    unknown = not reader.lenient and any(kind is None for kind in known)  # 未知数据 allows them
     present = np.zeros(size, dtype=bool)
     for unit_chunk, name_chunk, value_chunk in zip(
         unit_ids.chunks,
@@ -173,6 +176,9 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
         unit_codes = unit_chunk.indices.to_numpy(zero_copy_only=False)
         name_codes = name_chunk.indices.to_numpy(zero_copy_only=False)
         rows = keep[name_codes] & ~np.isnan(values)
+        if unknown:  # rows naming each name, and the values given (as the row reader counts)
+            named += np.bincount(name_codes, minlength=len(name_values))
+            valued += np.bincount(name_codes[~np.isnan(values)], minlength=len(name_values))
         if not _in_range(name_values, known, name_codes, values, rows, reader):
             return None
         for code in np.flatnonzero(keep):
@@ -206,7 +212,52 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
             filled = ~np.isnan(column)
             given[filled] = column[filled]
     data.present |= present
+    if unknown:
+        _unknown(path, header_line, name_values, known, (named, valued), reader)
     return header_line, unit_column
+
+
+def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None:
+    """Names the rule set does not know (under 未知数据: 警告 or 忽略), reported as the row
+    reader reports them: at their first row, with the count of values they give."""
+    from kaohe_rules.dsl.hints import suggest
+    from kaohe_rules.source import Span
+
+    named, given = counts
+    unknown = [code for code, kind in enumerate(kinds) if kind is None and named[code]]
+    if not unknown:
+        return
+    if reader.unknown.policy != "警告":
+        places = {}  # nothing will be shown at a place: no need to find one
+    elif path.suffix.lower() == ".parquet":
+        places = _parquet_places(path, header_line, {names[code] for code in unknown})
+    else:
+        from kaohe_rules.unknown_data import first_places
+
+        places = first_places(path, header_line, {names[code] for code in unknown})
+    nowhere = Span(str(path), header_line, 1, header_line, 2)  # not found again: the header
+    for code in sorted(unknown, key=lambda c: (places.get(names[c], nowhere).line, names[c])):
+        name = names[code]
+        hint = suggest(name, list(reader.names))
+        reader.unknown.seen(name, places.get(name, nowhere), hint, int(given[code]))
+
+
+def _parquet_places(path: Path, header_line: int, wanted: set[str]) -> dict:
+    """The first row naming each of ``wanted``: rows counted from the header as line 1, the
+    指标 column's position as the column (what the row reader gives a Parquet file)."""
+    import pyarrow.parquet as pq
+
+    from kaohe_rules.source import Span
+
+    names = pq.read_schema(path).names
+    column = pq.read_table(path, columns=["指标"]).column("指标").to_pylist()
+    at = names.index("指标") + 1
+    found = {}
+    for index, name in enumerate(column):
+        if name in wanted and name not in found:
+            line = header_line + 1 + index
+            found[name] = Span(str(path), line, at, line, at + 1)
+    return found
 
 
 def _numbers(chunk) -> np.ndarray | None:

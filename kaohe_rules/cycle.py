@@ -42,9 +42,10 @@ def half_year(resolved: Resolved) -> Resolved:
 def _half(indicator: m.Indicator) -> m.Indicator | None:
     """The indicator scored against its half-year target, or None when it has none.
 
-    A floor or ceiling is set for the year's target; scaled by the same ratio it keeps
-    its place relative to the half-year target (a 完成率 floor of 80% against a year's
-    100% becomes 40% against a half-year's 50%), so a higher value never scores lower.
+    A 半年下限值 or 半年上限值 is used as it is. Without one, the year's floor or ceiling,
+    set for the year's target, is scaled by the same ratio, so it keeps its place relative
+    to the half-year target (a 完成率 floor of 80% against a year's 100% becomes 40%
+    against a half-year's 50%), and a higher value never scores lower.
     """
     half = indicator.half_year_target
     if half is None:
@@ -52,23 +53,50 @@ def _half(indicator: m.Indicator) -> m.Indicator | None:
     target = indicator.target
     ratio = half / target if target and half / target > 0 else None
 
-    def scaled(value: float | None) -> float | None:
+    def scaled(own: float | None, value: float | None) -> float | None:
+        if own is not None:
+            return own
         return value if value is None or ratio is None else value * ratio
 
     return dataclasses.replace(
-        indicator, target=half, floor=scaled(indicator.floor), ceiling=scaled(indicator.ceiling)
+        indicator,
+        formula=indicator.half_year_formula or indicator.formula,
+        thresholds=indicator.half_year_thresholds or indicator.thresholds,
+        target=half,
+        floor=scaled(indicator.half_year_floor, indicator.floor),
+        ceiling=scaled(indicator.half_year_ceiling, indicator.ceiling),
     )
 
 
-def _half_changes(variant: m.Variant, halved: set[str]) -> tuple:
-    """A unit's own 半年目标值 is its half-year 目标值; its own year 目标值 does not apply."""
+# A unit's own half-year parameter -> the parameter it sets in the half year.
+_HALF_NAMES = {"半年目标值": "目标值", "半年下限值": "下限值", "半年上限值": "上限值"}
+
+
+def _half_changes(variant: m.Variant, halved: dict[str, set[str]]) -> tuple:
+    """A unit's own 半年目标值 (半年下限值, 半年上限值) is its half-year 目标值 (下限值,
+    上限值); its own year value does not apply where a half-year one is given for the
+    indicator (``halved``: year parameter -> indicators with a half-year value)."""
+    own = {
+        (target, _HALF_NAMES[parameter])
+        for target, parameter, _value, _span in variant.changes
+        if parameter in _HALF_NAMES
+    }
     changes = []
     for target, parameter, value, span in variant.changes:
-        if parameter == "半年目标值":
-            changes.append((target, "目标值", value, span))
-        elif not (parameter == "目标值" and target in halved):
+        if parameter in _HALF_NAMES:
+            changes.append((target, _HALF_NAMES[parameter], value, span))
+        elif not (target in halved.get(parameter, ()) or (target, parameter) in own):
             changes.append((target, parameter, value, span))
     return tuple(changes)
+
+
+def _halved(indicators) -> dict[str, set[str]]:
+    """For each year parameter, the indicators whose half-year value replaces it."""
+    return {
+        "目标值": {i.id for i in indicators if i.half_year_target is not None},
+        "下限值": {i.id for i in indicators if i.half_year_floor is not None},
+        "上限值": {i.id for i in indicators if i.half_year_ceiling is not None},
+    }
 
 
 def _half_year_domain(domain: m.Domain) -> m.Domain:
@@ -79,15 +107,13 @@ def _half_year_domain(domain: m.Domain) -> m.Domain:
         if len(kept) < len(paper.indicators):
             dropped_papers.add(paper.id)
         papers.append(dataclasses.replace(paper, indicators=kept))
-    base_half = {
-        i.id for p in domain.papers for i in p.indicators if i.half_year_target is not None
-    }
+    base = [i for p in domain.papers for i in p.indicators]
     variants = []
     for variant in domain.variants:
         added = tuple(h for h in (_half(i) for i in variant.add) if h is not None)
         if len(added) < len(variant.add):
             dropped_papers.update(i.paper for i in variant.add if i.half_year_target is None)
-        halved = base_half | {i.id for i in variant.add if i.half_year_target is not None}
+        halved = _halved([*base, *variant.add])
         variants.append(
             dataclasses.replace(variant, add=added, changes=_half_changes(variant, halved))
         )

@@ -25,11 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.source import Span, os_reason
+from kaohe_rules.unknown_data import UnknownNames
 
 UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
 DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
@@ -59,6 +61,7 @@ class DataSet:
     warnings: list[Diagnostic] = field(default_factory=list)
     where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list = field(default_factory=list)  # columnar.FastFile: read by columns
+    ignored: dict[str, int] = field(default_factory=dict)  # 未知数据: 忽略 — name → values
     # Each of ``files`` with its resolved path and SHA-256 as read (recorded_digest).
     digests: dict[Path, tuple[Path, str]] = field(default_factory=dict, repr=False)
     # The number columns as rows of one array (consolidate), and each one's row.
@@ -225,6 +228,8 @@ def read_data(
             reader.read(path, sheet, frame)
     errors.raise_if_errors()
     data = reader.data
+    data.warnings += reader.unknown.warnings()
+    data.ignored = reader.unknown.ignored()
     data.history, data.files, data.where = reader.history, files, reader.seen
     data.digests = digests
     data.consolidate(ruleset)
@@ -469,6 +474,18 @@ class _Reader:
         self.seen: dict[tuple[str, str], Span] = {}
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
+        self.unknown = UnknownNames(ruleset.unknown_data, errors)
+        self.prefixes = families.prefixes(ruleset)
+
+    def kind(self, name: str) -> Type | None:
+        """The type of a name data may give; a family's undeclared member (families.py)
+        is a number, recorded the first time it is seen."""
+        found = self.names.get(name)
+        if found is not None or name in UNIT_COLUMNS or name in DESCRIPTIVE:
+            return found
+        if self.prefixes and name.startswith(self.prefixes):
+            found = self.names[name] = NUMBER
+        return found
 
     @property
     def by_id(self) -> dict[str, m.Unit]:
@@ -498,6 +515,9 @@ class _Reader:
                 self.errors.error("KH303", f"列名 '{name}' 重复（第 {index + 1} 列）", span)
                 return
         unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
+        if {"指标", "值"} - set(columns):
+            for name in columns:  # a wide file's columns may be a family's members
+                self.kind(name)
         if unit_column is None:
             message = "找不到单位列（应有 编号 或 单位 列）"
             line = self.header_line
@@ -573,7 +593,8 @@ class _Reader:
             ):
                 span = self._header_span(file, col)
                 hint = suggest(name, list(self.names))
-                self.errors.error("KH302", f"规则集中没有指标或数据项 '{name}'", span, hint)
+                given = sum(1 for row in rows if str(row[col]).strip())
+                self.unknown.seen(name, span, hint, given)
         for index in range(len(rows)):
             cells = self._cells(file, columns, rows, index)
             unit = self._unit(cells[unit_column])
@@ -588,12 +609,15 @@ class _Reader:
             cells = self._cells(file, columns, rows, index)
             unit = self._unit(cells[unit_column])
             name_cell = cells["指标"]
+            self.kind(name_cell.text)
             if name_cell.text not in self.names and self.lenient:
                 continue
             if name_cell.text not in self.names:
-                hint = suggest(name_cell.text, list(self.names))
-                message = f"规则集中没有指标或数据项 '{name_cell.text}'"
-                self.errors.error("KH302", message, name_cell.span, hint)
+                # one suggestion a name: a million rows may name the same unknown one
+                first = self.unknown.refused or name_cell.text not in self.unknown.found
+                hint = suggest(name_cell.text, list(self.names)) if first else None
+                given = int(cells["值"].text != "")
+                self.unknown.seen(name_cell.text, name_cell.span, hint, given)
                 continue
             if unit is not None and cells["值"].text != "":
                 self._store(unit, name_cell.text, cells["值"])

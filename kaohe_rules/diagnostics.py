@@ -71,6 +71,9 @@ CODES: dict[str, str] = {
     "KH233": "unused-definition",
     "KH234": "unreachable-rule",
     "KH235": "no-half-year-target",
+    "KH243": "empty-family",
+    "KH244": "family-member-type",
+    "KH245": "family-overlap",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

@@ -29,6 +29,9 @@ INDICATOR_FIELDS = {
     "排名步长": "rank_step",
     "最低分": "rank_minimum",
     "半年目标值": "half_year_target",
+    "半年下限值": "half_year_floor",
+    "半年上限值": "half_year_ceiling",
+    "半年档位": "half_year_thresholds",
     "牵头单位": "lead",
     "责任人": "owner",
     "缺失数据": "missing",
@@ -225,8 +228,12 @@ class _Differ:
                     continue
                 other = news[key]
                 if _expr_text(item.formula) != _expr_text(other.formula):
-                    what = f"{kind} {key} › 计分"
+                    what = f"{kind} {key} › " + ("每项" if other.family else "计分")
                     self.add(d, "修改", what, item.formula, other.formula, item.span, other.span)
+                before, after = (i.family.prefix if i.family else None for i in (item, other))
+                if before != after:  # which data items a family sums (families.py)
+                    what = f"{kind} {key} › 前缀"
+                    self.add(d, "修改", what, before, after, item.span, other.span)
                 if item.cap != other.cap:
                     self.add(
                         d,
@@ -305,7 +312,14 @@ class _Differ:
             self.add(u.domain, "新增", f"考核对象 {u.name}（{u.id}）", None, u.name, None, u.span)
 
 
-_PERCENT_FIELDS = {"target", "floor", "ceiling", "half_year_target"}
+_PERCENT_FIELDS = {
+    "target",
+    "floor",
+    "ceiling",
+    "half_year_target",
+    "half_year_floor",
+    "half_year_ceiling",
+}
 
 
 def _percent(value: float | None) -> str | None:

@@ -95,14 +95,16 @@ class _Explainer:
         self.evaluation, self.d, self.i = evaluation, domain, index
         self.resolved = evaluation.resolved
 
-    def step(self, expr: m.Expr, percent: frozenset[str] = frozenset()) -> _Step:
+    def step(self, expr: m.Expr, percent: frozenset[str] = frozenset(), population=None) -> _Step:
         """One formula for this unit: as written, with the unit's values, and its value.
 
-        Names in ``percent`` (an indicator measured in %) are shown as percentages.
+        Names in ``percent`` (an indicator measured in %) are shown as percentages;
+        ``population``: where to evaluate it, when not where scoring last ran it.
         """
         program = self.resolved.program(expr)
         trace: dict[int, object] = {}
-        value, _warnings = evaluate_one(program, self.d.contexts[expr], self.i, trace)
+        context = self.d.contexts[expr] if population is None else population
+        value, _warnings = evaluate_one(program, context, self.i, trace)
         symbols = program.symbols
 
         def values(node: ast.Node) -> str | None:
@@ -236,6 +238,15 @@ class _Explainer:
             value = None if column is None else value_at(column, i)
             if value is not None and not np.isnan(value):
                 entry[name] = (as_text if name in percent else show)(value)
+        if self.evaluation.period == "H1":
+            unit = d.units[i]
+            own = {
+                (target, name)
+                for v in d.domain.variants
+                if v.unit in (unit.id, unit.name)
+                for target, name, _value, _span in v.changes
+            }
+            entry["半年参数"] = half_year_source(indicator, own)
         entry["计分"] = vars(self.step(indicator.formula, percent))
         entry["得分"] = show(d.scores[key][i])
         if d.excluded[key][i]:
@@ -252,11 +263,13 @@ class _Explainer:
         items = []
         for kind, group in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
             for item in group:
-                step = vars(self.step(item.formula))
                 entry = {"类别": kind, "名称": item.name, "计入": show(d.items[item.id][i])}
                 if item.cap is not None:
                     entry["上限"] = show(item.cap)
-                items.append({**entry, "计分": step})
+                if item.family is not None:
+                    items.append({**entry, **self.family(item)})
+                else:
+                    items.append({**entry, "计分": vars(self.step(item.formula))})
         vetoes = [
             {"名称": name, "条件": vars(self.step(condition))}
             for name, condition in adjust.vetoes
@@ -284,6 +297,28 @@ class _Explainer:
             "明细": items,
             "一票否决": vetoes,
         }
+
+    def family(self, item: m.Adjustment) -> dict:
+        """A family's 每项 for each member this unit has a value for, and their sum."""
+        d, i = self.d, self.i
+        base = d.contexts[item.formula]
+        members, points = [], []
+        for part in d.families.get(item.id, ()):
+            if np.isnan(part.values[i]):
+                continue  # no value for this member: it gives this unit nothing
+            population = base.with_columns({**base.columns, "值": part.values})
+            members.append(
+                {"项": part.member, **vars(self.step(item.formula, population=population))}
+            )
+            points.append(float(part.points[i]))
+        filled = " + ".join(show(p) for p in points) or "0"
+        summed = {
+            "formula": f"前缀 {item.family.prefix} 各成员的 {item.formula.text.strip()} 之和",
+            "filled": filled,
+            "value": float(sum(points)),
+            "source": cite(item.family.span),
+        }
+        return {"前缀": item.family.prefix, "计分": summed, "成员": members}
 
     def ranking(self) -> dict:
         d, i = self.d, self.i
@@ -358,6 +393,27 @@ def explain(evaluation: Evaluation, key: str, special: str | None = None) -> dic
     return entry
 
 
+def half_year_source(indicator: m.Indicator, own: set[tuple[str, str]] = frozenset()) -> str:
+    """Where a half-year indicator's target and start come from (cycle._half): the unit's
+    own 一单位一策 value (``own``: its changed (indicator, parameter) pairs in the half
+    year), the indicator's 半年下限值 or 半年上限值, or the year's value scaled."""
+    higher = indicator.direction == "越高越好"
+    start = "下限值" if higher else "上限值"
+    given = indicator.half_year_floor if higher else indicator.half_year_ceiling
+    year = indicator.floor if higher else indicator.ceiling
+    own_target = (indicator.id, "目标值") in own
+    parts = ["目标值 取本单位一单位一策的调整值" if own_target else "目标值 取 半年目标值"]
+    if (indicator.id, start) in own:
+        parts.append(f"{start} 取本单位一单位一策的调整值")
+    elif given is not None:
+        parts.append(f"{start} 取 半年{start}")
+    elif year is not None:
+        parts.append(f"{start} 由全年{start}按 半年目标值 / 目标值 缩放")
+    if indicator.method == "steps":
+        parts.append("档位 取 半年档位" if indicator.half_year_thresholds else "档位 同全年")
+    return "；".join(parts)
+
+
 def render_text(entry: dict) -> str:
     """The explanation as Chinese text for the terminal."""
     half = "（半年）" if entry.get("期间") == "H1" else ""
@@ -380,6 +436,8 @@ def render_text(entry: dict) -> str:
             unit = ind["单位"] if ind["值"] != "缺失" else ""
             how = f"{ind['方向']}，{ind['计分方法']}，{params}"
             lines.append(f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}")
+            if "半年参数" in ind:
+                lines.append(f"      半年参数：{ind['半年参数']}")
             lines += _step_lines(ind["计分"], "      ")
             lines.append(
                 f"      得分 {ind['得分']}" + (f"（{ind['说明']}）" if "说明" in ind else "")
@@ -405,6 +463,8 @@ def render_text(entry: dict) -> str:
             capped = ""
         lines.append(f"  · {item['类别']} {item['名称']}：计入 {item['计入']}{cap}{capped}")
         lines += _step_lines(item["计分"], "      ")
+        for member in item.get("成员", ()):  # a family's members (families.py)
+            lines += _step_lines(member, f"        {member['项']}：")
     for veto in adjust["一票否决"]:
         lines.append(f"  · 一票否决 {veto['名称']}：成立")
         lines += _step_lines(veto["条件"], "      ")

@@ -175,6 +175,10 @@ class Indicator:
     rank_step: float | None = None
     rank_minimum: float | None = None
     half_year_target: float | None = None
+    half_year_floor: float | None = None  # 半年下限值: used as it is in the half year
+    half_year_ceiling: float | None = None  # 半年上限值
+    half_year_thresholds: tuple[float, ...] = ()  # 半年档位 of a 分档 indicator
+    half_year_formula: Expr | None = None  # its formula with them, for the half year
     benchmark: Expr | None = None  # 标杆值: the benchmark formula, named 标杆 in ``formula``
     lead: str = ""
     owner: str = ""
@@ -191,6 +195,8 @@ class Indicator:
             "排名步长": self.rank_step,
             "最低分": self.rank_minimum,
             "半年目标值": self.half_year_target,
+            "半年下限值": self.half_year_floor,
+            "半年上限值": self.half_year_ceiling,
         }
 
 
@@ -208,14 +214,25 @@ class Paper:
 
 
 @dataclass(frozen=True)
+class Family:
+    """An open family of bonus or deduction items: every data item whose name starts with
+    ``prefix`` is a member, scored by the item's formula (每项) with 值 the member's value."""
+
+    prefix: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class Adjustment:
-    """A bonus (加分) or deduction (扣分) item with an optional cap."""
+    """A bonus (加分) or deduction (扣分) item with an optional cap; for a family
+    (``family``), ``formula`` is its 每项, run once per member and summed (families.py)."""
 
     id: str
     name: str
     formula: Expr
     cap: float | None = None
     span: Span | None = None
+    family: Family | None = None
 
 
 @dataclass(frozen=True)
@@ -381,6 +398,7 @@ class RuleSet:
     domains: tuple[Domain, ...]
     files: tuple[Path, ...] = ()
     specials: tuple[Special, ...] = ()
+    unknown_data: str = "报错"  # 未知数据: data naming what the rules do not know (unknown_data.py)
     # Each of ``files`` -> (resolved path, SHA-256) as loaded, for the fingerprint.
     digests: tuple[tuple[Path, tuple[Path, str]], ...] = field(
         default=(), compare=False, repr=False

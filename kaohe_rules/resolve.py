@@ -20,7 +20,17 @@ from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
 from kaohe_rules.dsl.functions import BUILTINS, Function, Param
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
 
-PARAMETERS = ("满分", "目标值", "下限值", "上限值", "排名步长", "最低分", "半年目标值")
+PARAMETERS = (
+    "满分",
+    "目标值",
+    "下限值",
+    "上限值",
+    "排名步长",
+    "最低分",
+    "半年目标值",
+    "半年下限值",
+    "半年上限值",
+)
 RESULTS = {"总分": NUMBER, "加分": NUMBER, "扣分": NUMBER, "否决": BOOL, "名次": NUMBER}
 RESULTS_CONTEXT = {"人数": NUMBER, "类别": TEXT}
 RESERVED = {"值", "权重", "等次", "unit", *PARAMETERS, *RESULTS, *RESULTS_CONTEXT}
@@ -151,6 +161,8 @@ class _Domain:
                 self.compile(indicator.benchmark, names, NUMBER, *where, "标杆")
                 names["标杆"] = NUMBER
             self.compile(indicator.formula, names, NUMBER, *where, "计分")
+            # a 分档 indicator's 半年档位: the half year's formula (cycle.half_year)
+            self.compile(indicator.half_year_formula, names, NUMBER, *where, "半年档位")
         scores = {f"{i.id}.得分": NUMBER for i in self.domain.all_indicators()}
         for paper in self.domain.papers:
             names = {**self.base, **scores, "权重": NUMBER}
@@ -163,7 +175,9 @@ class _Domain:
         adjust = self.domain.adjustments
         for kind, items in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
             for item in items:
-                self.compile(item.formula, names, NUMBER, "加减分", kind, item.id)
+                # a family's 每项 reads 值, each member's value in turn (families.py)
+                own = {**names, "值": NUMBER} if item.family else names
+                self.compile(item.formula, own, NUMBER, "加减分", kind, item.id)
         for name, condition in adjust.vetoes:
             self.compile(condition, names, BOOL, "加减分", "一票否决", name)
 

@@ -147,7 +147,10 @@ def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]
     name = error.instance
     span = _key_span(container, name) if isinstance(name, str) else None
     if "满分" in str(error.schema.get("pattern", "")):
-        hint = "参数可以是：满分、目标值、下限值、上限值、半年目标值、排名步长、最低分；考卷的 权重"
+        hint = (
+            "参数可以是：满分、目标值、下限值、上限值、半年目标值、半年下限值、半年上限值、"
+            "排名步长、最低分；考卷的 权重"
+        )
         return Diagnostic("KH214", f"'{name}' 应写成 指标.参数 或 考卷.权重", span, hint, context)
     return Diagnostic(
         "KH214",

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kaohe_rules import batch
+from kaohe_rules import batch, families
 from kaohe_rules import model as m
 from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
@@ -59,6 +59,7 @@ class DomainResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     contexts: Contexts = field(default_factory=lambda: Contexts())
     inputs: list = field(default_factory=list)  # special.Input: what special assessments gave
+    families: dict[str, list] = field(default_factory=dict)  # item id -> families.Part each
 
     def index(self, unit_id: str) -> int:
         """The position of a unit in this domain's columns."""
@@ -262,7 +263,7 @@ class DomainScorer:
     """Evaluates one domain step by step; each step adds columns to the population."""
 
     def __init__(self, resolved: Resolved, domain: m.Domain, data: DataSet) -> None:
-        self.resolved, self.domain = resolved, domain
+        self.resolved, self.domain, self.data = resolved, domain, data
         self.precision = resolved.ruleset.precision
         self.branches: dict | None = None  # set by `kaohe test` to record if-branches taken
         self.inputs: list = []  # special.Input columns, set by the engine before the stages
@@ -668,7 +669,7 @@ class DomainScorer:
                 total += value
             return total if cap is None else np.minimum(total, cap)
         for item in items:
-            value = self.run(item.formula)
+            value = families.score(self, item) if item.family else self.run(item.formula)
             missing = np.isnan(value)
             if missing.any():
                 self.warn("KH306", f"{item.name} 缺少数据，按 0 计", missing, item.span)
@@ -682,8 +683,8 @@ class DomainScorer:
     def _item_block(self, items: tuple[m.Adjustment, ...]) -> np.ndarray | None:
         """Every item's value, capped, one row each, when none misses a value or warns;
         else None. Each item's formula on its own costs more than its few numpy calls."""
-        if not items or self.branches is not None:
-            return None
+        if not items or self.branches is not None or any(i.family for i in items):
+            return None  # a family runs its formula once per member (families.py)
         key = ("item programs", id(items))  # the domain's own tuple: not hashed each time
         found = self.resolved.cache.get(key)
         if found is None or found[0] is not items:

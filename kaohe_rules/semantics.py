@@ -13,6 +13,7 @@ from collections import Counter
 
 import numpy as np
 
+from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl import ast
@@ -37,6 +38,7 @@ def check(resolved: Resolved, errors: Collector) -> None:
     given: set[str] = set()  # labels special assessments give, across all of them
     for special in ruleset.specials:
         _special(ruleset, special, resolved, errors, given)
+    families.check(ruleset, resolved.programs, errors)
     if not errors.has_errors:
         # An expression that failed to compile would make its names look unused.
         _unused_data(ruleset, resolved, errors)
@@ -266,25 +268,32 @@ def _variant_sums(domain, variant: m.Variant, papers: dict, errors: Collector, c
 
 
 def _variant_directions(domain: m.Domain, variant: m.Variant, errors: Collector, context) -> None:
-    """A variant's own target must still lie beyond its start, in the indicator's direction."""
+    """A variant's own target must still lie beyond its start, in the indicator's direction:
+    the year's set, and the half year's (半年目标值 against 半年下限值 or 半年上限值)."""
     changed = {(t, p): (v, span) for t, p, v, span in variant.changes}
     for indicator in (*domain.indicators(), *variant.add):
         if indicator.method not in ("linear", "efficacy"):
             continue
         higher = indicator.direction == "越高越好"
-        start_name = "下限值" if higher else "上限值"
-        target, target_span = changed.get((indicator.id, "目标值"), (indicator.target, None))
-        default = indicator.floor if higher else indicator.ceiling
-        start, start_span = changed.get((indicator.id, start_name), (default, None))
-        if (target_span is None and start_span is None) or None in (target, start):
-            continue
-        if (target <= start) if higher else (target >= start):
-            relation = "大于" if higher else "小于"
-            message = (
-                f"{variant.unit} 的 {indicator.id} {indicator.direction}，"
-                f"目标值 {target:g} 应{relation}{start_name} {start:g}"
-            )
-            errors.add(Diagnostic("KH230", message, target_span or start_span, None, context))
+        for prefix in ("", "半年"):
+            _variant_direction(indicator, prefix, higher, changed, variant, errors, context)
+
+
+def _variant_direction(indicator, prefix, higher, changed, variant, errors, context) -> None:
+    start_name = prefix + ("下限值" if higher else "上限值")
+    params = indicator.parameters()
+    target_name = prefix + "目标值"
+    target, target_span = changed.get((indicator.id, target_name), (params[target_name], None))
+    start, start_span = changed.get((indicator.id, start_name), (params[start_name], None))
+    if (target_span is None and start_span is None) or None in (target, start):
+        return
+    if (target <= start) if higher else (target >= start):
+        relation = "大于" if higher else "小于"
+        message = (
+            f"{variant.unit} 的 {indicator.id} {indicator.direction}，"
+            f"{target_name} {target:g} 应{relation}{start_name} {start:g}"
+        )
+        errors.add(Diagnostic("KH230", message, target_span or start_span, None, context))
 
 
 def _tiers(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
@@ -350,7 +359,8 @@ def _unused_data(ruleset: m.RuleSet, resolved: Resolved, errors: Collector) -> N
         set().union(*(p.names for p in resolved.programs.values())) if resolved.programs else set()
     )
     items = list(ruleset.data_items) + [d for dom in ruleset.scored() for d in dom.data_items]
+    prefixes = families.prefixes(ruleset)  # a family's members are read by its 每项
     for item in items:
-        if item.name not in used:
+        if item.name not in used and not item.name.startswith(prefixes):
             message = f"数据项 {item.name} 没有在任何公式中使用"
             errors.add(Diagnostic("KH233", message, item.span, severity=Severity.WARNING))

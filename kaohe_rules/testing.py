@@ -17,11 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.assemble import display_path
 from kaohe_rules.build import number
 from kaohe_rules.data import DataSet, expected_names
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
+from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.engine import Evaluation, evaluate_year
 from kaohe_rules.loader import YList, YMap, load_file
 from kaohe_rules.resolve import Resolved
@@ -134,6 +136,11 @@ def _population(case: YMap, resolved: Resolved, errors: Collector) -> tuple[Reso
     names = expected_names(ruleset)
     units, values = [], []
     entries = case["单位"] if isinstance(case["单位"], YList) else YList()
+    prefixes = families.prefixes(ruleset)
+    for entry in entries:  # a family's members need no declaration (families.py)
+        for key in entry if isinstance(entry, YMap) and prefixes else ():
+            if key not in names and key not in attributes and str(key).startswith(prefixes):
+                names[key] = NUMBER
     for entry, where in zip(entries, entries.items_at, strict=True):
         unit, data = _unit(entry, where, domain, roster, attributes, names, errors)
         if unit is not None:
@@ -228,6 +235,8 @@ _FIELDS = {
     "排名步长": "rank_step",
     "最低分": "rank_minimum",
     "半年目标值": "half_year_target",
+    "半年下限值": "half_year_floor",
+    "半年上限值": "half_year_ceiling",
 }
 
 

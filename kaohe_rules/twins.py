@@ -96,6 +96,9 @@ def _plan(resolved: Resolved) -> dict[str, Twins]:
 def _eligible(resolved: Resolved, domain: m.Domain) -> bool:
     if domain.variants or not roster(resolved, domain).units:
         return False
+    adjust = domain.adjustments
+    if any(item.family for item in (*adjust.bonuses, *adjust.deductions)):
+        return False  # a family's members are found in the data, domain by domain
     if domain.ranking is not None and domain.ranking.scope != "类别":
         return False
     exprs = _exprs(_rules(domain))

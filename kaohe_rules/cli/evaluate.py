@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules import model as m
+from kaohe_rules import unknown_data
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.resources import data_path
@@ -209,6 +210,9 @@ def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
         click.echo(render_text(found, limit=500), err=True)
     elif found:
         click.echo(f"有 {len(found)} 条警告（缺少数据等），用 --warnings 查看。", err=True)
+    ignored = unknown_data.summary(evaluation.data.ignored)
+    if ignored:  # 未知数据: 忽略 drops names without a warning, never without a word
+        click.echo(ignored, err=True)
 
 
 @click.command("explain")
