@@ -146,7 +146,8 @@ def test_explain_says_sample_in_text_and_json():
     body = json.loads(out)
     assert body["示例数据"] is True and body["数据说明"] == NOTICE
     code, own = kaohe("explain", "杭州市", *OWN, "--format", "json")
-    assert json.loads(own)["示例数据"] is False and "示例" not in kaohe("explain", "杭州市", *OWN)[1]
+    assert json.loads(own)["示例数据"] is False
+    assert "示例" not in kaohe("explain", "杭州市", *OWN)[1]
 
 
 def test_report_has_a_banner_only_for_the_sample(tmp_path):
@@ -154,7 +155,7 @@ def test_report_has_a_banner_only_for_the_sample(tmp_path):
     assert kaohe("report", *OWN, "-o", tmp_path / "自己.html")[0] == 0
     sample = (tmp_path / "示例.html").read_text(encoding="utf-8")
     own = (tmp_path / "自己.html").read_text(encoding="utf-8")
-    assert f'role="alert" style=' in sample and NOTICE in sample
+    assert 'role="alert" style=' in sample and NOTICE in sample
     assert "示例" not in own
 
 
@@ -200,9 +201,10 @@ def test_sample_recognised_by_content_wherever_it_is(tmp_path):
     (data / "指标值.csv").write_text(
         (data / "指标值.csv").read_text(encoding="utf-8-sig") + "\n", encoding="utf-8"
     )
-    code, output = kaohe("evaluate", "--rules", rules, "--data", data)
+    _code, output = kaohe("evaluate", "--rules", rules, "--data", data)
     last = next(line for line in output.splitlines() if line.startswith("数据："))
-    assert last.startswith("数据：其中 ") and last.endswith("是内置的合成示例数据（并非真实考核数据）")
+    assert last.startswith("数据：其中 ")
+    assert last.endswith("是内置的合成示例数据（并非真实考核数据）")
     assert "历史.csv" in last and "年度数据.csv" in last and "指标值.csv" not in last
 
 
@@ -230,7 +232,9 @@ def test_numbers_in_csv_json_xlsx_are_the_terminals(tmp_path):
     from_json = json.loads((tmp_path / "结果.json").read_text(encoding="utf-8"))["结果"]
     sheet = _workbook(tmp_path / "结果.xlsx")["结果"]
     names = [c.value for c in sheet[1]]
-    from_xlsx = [dict(zip(names, [c.value for c in row], strict=True)) for row in sheet.iter_rows(2)]
+    from_xlsx = [
+        dict(zip(names, [c.value for c in row], strict=True)) for row in sheet.iter_rows(2)
+    ]
     for row_csv, row_json, row_xlsx in zip(from_csv, from_json, from_xlsx, strict=True):
         unit = row_csv["编号"]
         for name in ("总分", "名次", "风险系数", "问题分"):
@@ -251,7 +255,7 @@ def test_noise_and_whole_numbers(tmp_path):
     first = json.loads(raw)["结果"][0]
     assert first["风险系数"] == 0.3 and type(first["问题分"]) is int and first["问题分"] == 6
     assert type(first["总分"]) is int and type(first["名次"]) is int
-    code, out = kaohe("explain", "杭州市", *OWN, "--format", "json")
+    _code, out = kaohe("explain", "杭州市", *OWN, "--format", "json")
     labels = {label["标签"]: label for label in json.loads(out)["标签"]}
     assert labels["风险系数"]["计分"]["value"] == 0.3
     assert type(labels["问题分"]["计分"]["value"]) is int
