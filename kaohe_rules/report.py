@@ -44,6 +44,14 @@ def _number(value: float, digits: int) -> int | float | None:
     return plain(round_scalar(float(value), digits))
 
 
+def number_as_shown(value: object, digits: int) -> object:
+    """Any result value as outputs write it: a number rounded to ``digits`` (an int when
+    whole, None when missing), anything else unchanged."""
+    if isinstance(value, float | np.floating):
+        return _number(value, digits)
+    return value
+
+
 def _as_read(value: float) -> int | float | None:
     """A data value as written in the data: the binary noise a spreadsheet adds
     (0.1 + 0.2 = 0.30000000000000004) is dropped at 15 significant digits."""

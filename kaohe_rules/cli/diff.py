@@ -71,7 +71,28 @@ def _impact(before, after, data: str):
     for resolved in (before, after):
         dataset = read_data(folder, resolved.ruleset, lenient=True)
         results.append(evaluate_year(resolved, dataset))
-    return impact(*results), sample_notice(results[-1].data)
+    digits = (before.ruleset.precision, after.ruleset.precision)
+    moves = [_as_shown(move, *digits) for move in impact(*results)]
+    return moves, sample_notice(results[-1].data)
+
+
+def _as_shown(move, old_digits: int, new_digits: int):
+    """A move with totals and numeric labels as evaluate writes them (each year's 精度,
+    whole numbers as ints), so no label "changes" by binary noise alone."""
+    from dataclasses import replace
+
+    from kaohe_rules.report import number_as_shown
+
+    def labels(found: dict, digits: int) -> dict:
+        return {k: number_as_shown(v, digits) for k, v in found.items()}
+
+    return replace(
+        move,
+        old_total=number_as_shown(move.old_total, old_digits),
+        new_total=number_as_shown(move.new_total, new_digits),
+        old_labels=labels(move.old_labels, old_digits),
+        new_labels=labels(move.new_labels, new_digits),
+    )
 
 
 def _largest(moves, top: int):
