@@ -8,8 +8,12 @@ same outputs (the notice included) in any folder, as the fingerprint already doe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kaohe_rules.resources import data_path
+
+if TYPE_CHECKING:
+    from kaohe_rules.data import DataSet
 
 SAMPLE = "内置的合成示例数据（并非真实考核数据）"
 NOTICE = f"数据：{SAMPLE}"
@@ -40,7 +44,7 @@ def _sample_digests() -> set[str]:
     return {digest(f) for f in files}
 
 
-def sample_files(data) -> list[str]:
+def sample_files(data: DataSet) -> list[str]:
     """The names of the files of a DataSet that are bundled sample files, by content."""
     from kaohe_rules.data import digest
 
@@ -56,7 +60,7 @@ def sample_files(data) -> list[str]:
     return found
 
 
-def sample_notice(data) -> str | None:
+def sample_notice(data: DataSet) -> str | None:
     """What every output says when a run's data (a DataSet) are the bundled sample, or
     some of its files are; None for the user's own data."""
     found = sample_files(data)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, bundled_years, run_year
-from kaohe_rules.cli.inputs import SAMPLE_HELP, InputError
+from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, run_year
+from kaohe_rules.cli.inputs import SAMPLE_HELP, InputError, bundled_years
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, with_sample_column, write_output
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}

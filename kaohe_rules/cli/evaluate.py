@@ -10,11 +10,9 @@ from pathlib import Path
 import click
 
 from kaohe_rules import model as m
-from kaohe_rules.cli.inputs import SAMPLE_HELP, bundled_years, choose_inputs, sample_data
+from kaohe_rules.cli.inputs import SAMPLE_HELP, choose_inputs, sample_data
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
-
-__all__ = ["bundled_years", "run_year"]
 
 
 class _Progress:

@@ -278,3 +278,21 @@ def _workbook(path: Path):
     from openpyxl import load_workbook
 
     return load_workbook(path)
+
+
+def test_other_tables_write_whole_numbers_as_integers(tmp_path):
+    """analyze: 满分 30 is 30, not 30.0, as the terminal shows. diff --data: a label that
+    changes from 问题数 × 0.1 to 问题数 × 0.2 is [0.3, 0.6] for 杭州市, not binary noise."""
+    code, out = kaohe("analyze", "indicators", *OWN, "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {type(r["满分"]) for r in rows} == {int}
+    changed = tmp_path / "rules"
+    shutil.copytree(RULES, changed)
+    ruleset = changed / "规则集.yaml"
+    text = ruleset.read_text(encoding="utf-8").replace("问题数 * 0.1", "问题数 * 0.2")
+    ruleset.write_text(text, encoding="utf-8")
+    code, out = kaohe("diff", RULES, changed, "--data", DATA, "--format", "json")
+    moved = {m["名称"]: m for m in json.loads(out)["影响"]}
+    assert code == 0 and moved["杭州市"]["标签变化"]["风险系数"] == [0.3, 0.6]
+    assert moved["文成县"]["标签变化"]["风险系数"] == [1.2, 2.4]
+    assert "0000000" not in out
