@@ -23,7 +23,7 @@ from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
-from kaohe_rules.report import workbook
+from kaohe_rules.report import plain, workbook
 from kaohe_rules.scoring import DomainResult
 from kaohe_rules.source import align, cell_text
 
@@ -48,15 +48,15 @@ class Table:
 # -- numbers ---------------------------------------------------------------------------------
 
 
-def number(value: object) -> float | None:
-    """A float rounded half-up to DIGITS decimals; None for missing, never -0."""
+def number(value: object) -> int | float | None:
+    """A number rounded half-up to DIGITS decimals, whole numbers as ints (30, not 30.0,
+    as the terminal shows them); None for missing, never -0."""
     if value is None:
         return None
     value = float(value)
     if np.isnan(value):
         return None
-    rounded = round_scalar(value, DIGITS)
-    return 0.0 if rounded == 0 else rounded
+    return plain(round_scalar(value, DIGITS))
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -114,7 +114,7 @@ def _indicator_row(
     count = len(scores)
     cell = _full_cell(full)
     weight = None
-    if isinstance(cell, float) and domain.total:
+    if isinstance(cell, int | float) and domain.total:
         weight = number(cell / domain.total)
     row: list[object] = [domain.name, category, paper, name, cell, weight, count, excluded]
     if count == 0:

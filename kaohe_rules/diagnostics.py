@@ -96,6 +96,9 @@ CODES: dict[str, str] = {
     "KH404": "unit-not-archived",
     "KH405": "correction-needs-reason",
     "KH406": "archive-write-failed",
+    # KH5xx: choosing the inputs on the command line
+    "KH501": "data-not-chosen",
+    "KH502": "no-sample-data",
 }
 
 

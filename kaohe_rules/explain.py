@@ -82,6 +82,27 @@ def _given(given, index: int) -> str:
     return show(value)
 
 
+def _sample_fields(evaluation: Evaluation) -> dict:
+    """示例数据 (and 数据说明) as in every JSON output: the bundled sample says so."""
+    from kaohe_rules.bundled import sample_notice
+
+    notice = sample_notice(evaluation.data)
+    return {"示例数据": True, "数据说明": notice} if notice else {"示例数据": False}
+
+
+def _shown(value: object) -> object:
+    """A step's value for the JSON as the text shows it: numbers to 6 decimals, whole
+    numbers as integers, no binary noise (-2.6576670000000036) nor NaN (missing: null)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, float | int | np.floating | np.integer):
+        if np.isnan(value):
+            return None
+        rounded = round_scalar(float(value), 6)
+        return int(rounded) if rounded.is_integer() else rounded
+    return value
+
+
 @dataclass
 class _Step:
     formula: str
@@ -123,7 +144,7 @@ class _Explainer:
             return _quoted(found)
 
         filled = to_source(program.node, show=values)
-        return _Step(to_source(program.node), filled, value, cite(expr.span))
+        return _Step(to_source(program.node), filled, _shown(value), cite(expr.span))
 
     def unit(self) -> dict:
         d, i = self.d, self.i
@@ -137,6 +158,7 @@ class _Explainer:
             "领域": d.domain.name,
             "类别": d.category[i],
             "指纹": self.evaluation.fingerprint,
+            **_sample_fields(self.evaluation),
             "考卷": [self.paper(p) for p in d.domain.papers],
             "加减分": self.adjustments(),
             "总分": {
@@ -421,6 +443,7 @@ def render_text(entry: dict) -> str:
     lines = [
         f"{entry['单位']}（{entry['编号']}）· {where}",
         f"指纹 {entry['指纹']}",
+        *([entry["数据说明"]] if entry.get("数据说明") else []),
         "",
     ]
     for paper in entry["考卷"]:

@@ -532,6 +532,18 @@ def _names(d: DomainResult, positions: list[int], limit: int = 8) -> str:
     return names + ("等" if len(positions) > limit else "")
 
 
+def _sample_banner(evaluation: Evaluation) -> list[str]:
+    """A banner under the title when the data are the bundled synthetic sample."""
+    from kaohe_rules.bundled import sample_notice
+
+    notice = sample_notice(evaluation.data)
+    if notice is None:
+        return []
+    # Styled inline: a report of the user's own data keeps the very same bytes.
+    style = "padding:8px 12px;border:2px solid #c62828;background:#fdecea;color:#b71c1c"
+    return [f'<p class="sample" role="alert" style="{style}"><strong>{esc(notice)}</strong></p>']
+
+
 def build_report(evaluation: Evaluation, unit: str | None = None) -> str:
     """The whole page as a string; raises KaoheError if ``unit`` is not in the roster."""
     ruleset = evaluation.resolved.ruleset
@@ -561,7 +573,9 @@ def build_report(evaluation: Evaluation, unit: str | None = None) -> str:
         f"<style>{CSS}</style></head><body>",
         f"<header><h1>{esc(title)}</h1>",
         f'<p class="meta">{count} 个考核对象 · {len(evaluation.domains)} 个领域 · '
-        f"{len(found)} 个类别 · 指纹 {esc(evaluation.fingerprint)}</p></header>",
+        f"{len(found)} 个类别 · 指纹 {esc(evaluation.fingerprint)}</p>",
+        *_sample_banner(evaluation),
+        "</header>",
         '<nav><ol><li><a href="#tiers">等次分布</a></li><li><a href="#distribution">总分分布</a>'
         '</li><li><a href="#papers">考卷贡献</a></li><li><a href="#trend">历年名次与等次</a></li>'
         '<li><a href="#problems">问题汇总</a></li><li><a href="#indicators">指标一览</a></li>'

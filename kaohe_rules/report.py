@@ -3,7 +3,10 @@
 Outputs are deterministic (same rules and data give the same bytes: fixed
 order, fixed number formatting, fixed timestamps inside the XLSX archive) and
 written atomically (a temporary file renamed over the target), so an
-interrupted run never leaves a half-written file.
+interrupted run never leaves a half-written file. The rows hold each number as the
+terminal shows it (rounded to the rule set's 精度, whole numbers as integers), so a
+file and the terminal never disagree; data that are the bundled synthetic sample
+say so in every format (bundled.py).
 """
 
 from __future__ import annotations
@@ -20,23 +23,43 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules.dsl.numeric import round_scalar, round_vector
+from kaohe_rules.bundled import sample_notice
+from kaohe_rules.dsl.numeric import as_decimal, round_scalar, round_vector
 from kaohe_rules.engine import Evaluation
 from kaohe_rules.ranking import tier_order
 from kaohe_rules.source import align, cell_text
 
 
-def _number(value: float, digits: int) -> float | None:
+def plain(value: float) -> int | float:
+    """A whole number as an int (名次, 1 not 1.0), any other as it is, never -0.0."""
+    if value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value + 0.0
+
+
+def _number(value: float, digits: int) -> int | float | None:
+    """A score as every output writes it: rounded to ``digits``, None where missing."""
     if value is None or np.isnan(value):
         return None
-    rounded = round_scalar(float(value), digits)
-    return 0.0 if rounded == 0 else rounded
+    return plain(round_scalar(float(value), digits))
 
 
-def _label_value(value: object) -> object:
+def number_as_shown(value: object, digits: int) -> object:
+    """Any result value as outputs write it: a number rounded to ``digits`` (an int when
+    whole, None when missing), anything else unchanged."""
     if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else float(value)
+        return _number(value, digits)
     return value
+
+
+def _as_read(value: float) -> int | float | None:
+    """A data value as written in the data: the binary noise a spreadsheet adds
+    (0.1 + 0.2 = 0.30000000000000004) is dropped at 15 significant digits."""
+    if value is None or np.isnan(value):
+        return None
+    if not np.isfinite(value):
+        return float(value)
+    return plain(float(as_decimal(float(value))))
 
 
 CHUNK_ROWS = 65_536  # result rows built at a time when a table is written out
@@ -84,7 +107,7 @@ def _result_chunk(d, rows: slice, papers: list[str], labels: list[str], digits: 
         d.rank[rows].astype(np.int64).tolist(),
         d.size[rows].astype(np.int64).tolist(),
         list(d.tier[rows]),
-        *([_label(d, name, i) for i in positions] for name in labels),
+        *([_label(d, name, i, digits) for i in positions] for name in labels),
     ]
     return list(map(list, zip(*columns, strict=True)))
 
@@ -92,18 +115,22 @@ def _result_chunk(d, rows: slice, papers: list[str], labels: list[str], digits: 
 def _numbers(column: np.ndarray, digits: int) -> list[float | None]:
     """A column as _number gives each value: rounded, no -0.0, None where missing."""
     rounded = round_vector(np.asarray(column, dtype=np.float64), digits) + 0.0
-    return [None if v != v else v for v in rounded.tolist()]
+    return [None if v != v else plain(v) for v in rounded.tolist()]
 
 
-def _label(domain, name: str, index: int) -> object:
+def _label(domain, name: str, index: int, digits: int) -> object:
+    """A label's value: 是/否, text, or a number rounded like a score (绩效系数 1.2)."""
     column = domain.labels.get(name)
     if column is None:
         return None
-    program_type = domain.label_types.get(name)
-    value = _label_value(column[index])
-    if program_type == "bool" and value is not None:
+    value = column[index]
+    if not isinstance(value, float | np.floating):
+        return value
+    if np.isnan(value):
+        return None
+    if domain.label_types.get(name) == "bool":
         return "是" if value == 1.0 else "否"
-    return value
+    return _number(value, digits)
 
 
 def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
@@ -127,7 +154,7 @@ def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]
                         unit.domain,
                         paper,
                         key,
-                        None if np.isnan(raw) else float(raw),
+                        _as_read(raw),
                         _number(d.full[key][i], digits),
                         _number(d.scores[key][i], digits),
                         note,
@@ -137,7 +164,9 @@ def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]
 
 
 def category_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
-    """The 分类统计 table: units and tier counts per domain and category."""
+    """The 分类统计 table: units and tier counts per domain and category (平均总分 to
+    two decimals, 最高 and 最低 as the totals are written)."""
+    digits = evaluation.resolved.ruleset.precision
     tiers = tier_order([d.domain for d in evaluation.domains])
     header = ["领域", "类别", "单位数", *tiers, "平均总分", "最高总分", "最低总分"]
     rows = []
@@ -147,7 +176,8 @@ def category_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]
             totals = d.total[members]
             row = [d.domain.name, category, int(members.sum())]
             row += [int((d.tier[members] == t).sum()) for t in tiers]
-            row += [round_scalar(float(totals.mean()), 2), float(totals.max()), float(totals.min())]
+            row += [_number(totals.mean(), 2), _number(totals.max(), digits)]
+            row.append(_number(totals.min(), digits))
             rows.append(row)
     return header, rows
 
@@ -193,15 +223,24 @@ def text_table(evaluation: Evaluation) -> str:
     lines.append(
         f"共 {len(rows)} 个考核对象 · {evaluation.year_label} · 指纹 {evaluation.fingerprint}"
     )
+    notice = sample_notice(evaluation.data)
+    if notice:
+        lines.append(notice)
     return "\n".join(lines)
 
 
-def _csv_bytes(header: list[str], chunks: Iterable[list[list[object]]], fingerprint: str) -> bytes:
+def _csv_bytes(
+    header: list[str],
+    chunks: Iterable[list[list[object]]],
+    fingerprint: str,
+    notice: str | None = None,
+) -> bytes:
     """The CSV file (a fingerprint comment line, the header, the rows), encoded as it is
-    written a chunk of rows at a time: no whole copy of a million rows as text."""
+    written a chunk of rows at a time: no whole copy of a million rows as text. The
+    sample notice shares the one comment line, so readers that skip it still work."""
     out = io.BytesIO()
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    text.write(f"# 指纹 {fingerprint}\n")
+    text.write(f"# 指纹 {fingerprint}" + (f" · {notice}" if notice else "") + "\n")
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
     for rows in chunks:
@@ -231,12 +270,20 @@ def _json_text(evaluation: Evaluation) -> str:
         "期间": evaluation.period,
         "规则集": ruleset.name,
         "指纹": evaluation.fingerprint,
+        **sample_fields(evaluation),
         **{
             name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()
         },
         "警告": [_portable(w.to_dict(), evaluation) for w in evaluation.warnings],
     }
     return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def sample_fields(evaluation: Evaluation) -> dict:
+    """``示例数据`` (true when the data are the bundled synthetic sample, or some of its
+    files) and then ``数据说明`` saying so: fields of every JSON output."""
+    notice = sample_notice(evaluation.data)
+    return {"示例数据": True, "数据说明": notice} if notice else {"示例数据": False}
 
 
 def _portable(warning: dict, evaluation: Evaluation) -> dict:
@@ -261,19 +308,25 @@ def _xlsx_bytes(evaluation: Evaluation) -> bytes:
     tables = _tables(evaluation)
     sheets = {name: [header, *rows] for name, (header, rows) in tables.items()}
     ruleset = evaluation.resolved.ruleset
+    notice = sample_notice(evaluation.data)
     sheets["说明"] = [
+        *([["数据", notice]] if notice else []),
         ["年度", ruleset.year],
         ["规则集", ruleset.name],
         ["指纹", evaluation.fingerprint],
         ["期间", evaluation.period],
         ["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"],
     ]
-    return workbook(sheets, frozen=tuple(tables))
+    # Sample data: the workbook opens on 说明, whose first row says so.
+    return workbook(sheets, frozen=tuple(tables), active="说明" if notice else None)
 
 
-def workbook(sheets: dict[str, list[list[object]]], frozen: tuple[str, ...] = ()) -> bytes:
+def workbook(
+    sheets: dict[str, list[list[object]]], frozen: tuple[str, ...] = (), active: str | None = None
+) -> bytes:
     """A workbook of the given sheets (rows of cells), byte-for-byte reproducible; the
-    sheets named in ``frozen`` keep their first (header) row in view."""
+    sheets named in ``frozen`` keep their first (header) row in view; ``active`` is the
+    sheet shown on opening (else the first)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -289,6 +342,10 @@ def workbook(sheets: dict[str, list[list[object]]], frozen: tuple[str, ...] = ()
                     cell.data_type = "s"
         if name in frozen:
             sheet.freeze_panes = "A2"
+    if active is not None:
+        book.active = list(sheets).index(active)
+        for sheet in book.worksheets:
+            sheet.sheet_view.tabSelected = sheet.title == active
     buffer = io.BytesIO()
     book.save(buffer)
     return stable_workbook(buffer.getvalue())
@@ -318,7 +375,7 @@ def render(evaluation: Evaluation, suffix: str) -> bytes:
     """The file contents for an output name ending in .csv, .json or .xlsx."""
     if suffix == ".csv":
         header, chunks = result_row_chunks(evaluation)
-        return _csv_bytes(header, chunks, evaluation.fingerprint)
+        return _csv_bytes(header, chunks, evaluation.fingerprint, sample_notice(evaluation.data))
     if suffix == ".json":
         return _json_text(evaluation).encode("utf-8")
     if suffix == ".xlsx":

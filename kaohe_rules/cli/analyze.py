@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, bundled_years, run_year
-from kaohe_rules.cli.output import FILE, inputs_of, output_path, write_output
+from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, run_year
+from kaohe_rules.cli.inputs import SAMPLE_HELP, InputError, bundled_years
+from kaohe_rules.cli.output import FILE, inputs_of, output_path, with_sample_column, write_output
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
@@ -27,9 +28,14 @@ def _format_options(function):
 def _year_options(function):
     for option in reversed(
         [
-            click.option("--year", type=int, help="内置规则集与示例数据的年度（默认最新）"),
+            click.option(
+                "--year",
+                type=int,
+                help="内置规则集的年度（默认最新）；不给 --rules、--data 时是内置示例",
+            ),
             click.option("--rules", "rules", help="规则集文件夹"),
             click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
+            click.option("--sample", is_flag=True, help=SAMPLE_HELP),
             click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"),
             HISTORY_ARCHIVE_OPTION,
         ]
@@ -39,14 +45,28 @@ def _year_options(function):
 
 
 def _emit(
-    table, fmt: str | None, output: str | None, text: str | None = None, inputs: list = ()
+    table,
+    fmt: str | None,
+    output: str | None,
+    text: str | None = None,
+    inputs: list = (),
+    notice: str | None = None,
 ) -> None:
-    """Print or write ``table`` in the chosen format, the file written atomically."""
+    """Print or write ``table`` in the chosen format, the file written atomically; with
+    ``notice`` (sample data) a note under the text, a last column 数据 in a file."""
+    from dataclasses import replace
+
     from kaohe_rules.analysis import render
 
     path = Path(output) if output else None
     if fmt is None:
         fmt = _SUFFIXES.get(path.suffix.lower(), "text") if path else "text"
+    if notice and fmt == "text":
+        table = replace(table, notes=[*table.notes, notice])
+        text = None if text is None else f"{text}\n{notice}"
+    elif notice:
+        header, rows = with_sample_column(table.header, table.rows, notice)
+        table = replace(table, header=header, rows=rows)
     if path is None:
         if fmt == "xlsx":
             raise click.BadParameter("xlsx 须用 -o 写到文件", param_hint="--format")
@@ -75,7 +95,7 @@ def analyze() -> None:
 @analyze.command("indicators")
 @_year_options
 @_format_options
-def indicators(year, rules, data, encoding, fmt, output) -> None:
+def indicators(year, rules, data, sample, encoding, fmt, output) -> None:
     """每个领域、类别、指标的得分分布：平均、最低、最高、满分占比、零分占比。
 
     \b
@@ -85,15 +105,16 @@ def indicators(year, rules, data, encoding, fmt, output) -> None:
     """
     from kaohe_rules.analysis import indicator_table
 
-    evaluation = run_year(year, rules, data, encoding)
-    _emit(indicator_table(evaluation), fmt, output, inputs=inputs_of(evaluation))
+    evaluation = run_year(year, rules, data, encoding, sample=sample)
+    table = indicator_table(evaluation)
+    _emit(table, fmt, output, inputs=inputs_of(evaluation), notice=_notice(evaluation))
     _warn(evaluation)
 
 
 @analyze.command("domains")
 @_year_options
 @_format_options
-def domains(year, rules, data, encoding, fmt, output) -> None:
+def domains(year, rules, data, sample, encoding, fmt, output) -> None:
     """每个领域、类别的单位数、各等次人数、总分分布和各考卷的平均贡献。
 
     \b
@@ -102,9 +123,18 @@ def domains(year, rules, data, encoding, fmt, output) -> None:
     """
     from kaohe_rules.analysis import domain_table
 
-    evaluation = run_year(year, rules, data, encoding)
-    _emit(domain_table(evaluation), fmt, output, inputs=inputs_of(evaluation))
+    evaluation = run_year(year, rules, data, encoding, sample=sample)
+    table = domain_table(evaluation)
+    _emit(table, fmt, output, inputs=inputs_of(evaluation), notice=_notice(evaluation))
     _warn(evaluation)
+
+
+def _notice(*evaluations) -> str | None:
+    """The sample notice when any year's data are (partly) the bundled sample."""
+    from kaohe_rules.bundled import sample_notice
+
+    found = [n for n in (sample_notice(e.data) for e in evaluations) if n]
+    return found[0] if found else None
 
 
 def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
@@ -150,6 +180,12 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
     from kaohe_rules.analysis import trend_text
 
     years = _years(years_option + more_years, rules_root)
+    if rules_root and not data_root:
+        raise InputError(
+            "KH501",
+            f"给了 --rules-root {rules_root}，但没有给数据：不会猜用哪份数据计算",
+            "用 --data-root 数据根文件夹 指定数据（每年一个以年度命名的子文件夹）",
+        )
     evaluations = []
     for year in years:
         rules = str(Path(rules_root) / str(year)) if rules_root else None
@@ -160,4 +196,5 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
         evaluations.append((year, evaluation))
     result = trend_of(evaluations, top)
     inputs = [path for _year, done in evaluations for path in inputs_of(done)]
-    _emit(result.table, fmt, output, trend_text(result), inputs)
+    notice = _notice(*(done for _year, done in evaluations))
+    _emit(result.table, fmt, output, trend_text(result), inputs, notice)

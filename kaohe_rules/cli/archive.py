@@ -31,7 +31,7 @@ def _fail(error: KaoheError) -> None:
 @_common
 @click.option("--archive", help=_ARCHIVE_HELP)
 @click.option("--reason", help="更正已发布年度时写明原因（指纹不同时必须）")
-def publish(year, rules, data, encoding, period, archive, reason) -> None:
+def publish(year, rules, data, sample, encoding, period, archive, reason) -> None:
     """计算一个年度并把最终结果封存到归档：已发布的版本永不覆盖，更正另存为新版本。
 
     \b
@@ -39,8 +39,10 @@ def publish(year, rules, data, encoding, period, archive, reason) -> None:
       kaohe publish --rules rules/2024 --data 数据/2024 --reason "更正某县数据"
     """
     from kaohe_rules import archive as store
+    from kaohe_rules.bundled import sample_notice
 
-    evaluation = run_year(year, rules, data, encoding, period)
+    evaluation = run_year(year, rules, data, encoding, period, sample)
+    notice = sample_notice(evaluation.data)
     path = archive_path(archive)
     try:
         done = store.publish(path, evaluation, period, reason)
@@ -53,11 +55,15 @@ def publish(year, rules, data, encoding, period, archive, reason) -> None:
             f"{what}已发布，指纹相同（版本 {done.version}，指纹 {done.fingerprint}），"
             "未写入新版本。"
         )
+        if notice:
+            click.echo(notice)
         return
     click.echo(
         f"已发布 {what}版本 {done.version}：{done.units} 个考核对象，"
         f"指纹 {done.fingerprint} → {path}"
     )
+    if notice:
+        click.echo(notice)
     if done.previous is not None:
         click.echo(f"更正版本 {done.version - 1}（指纹 {done.previous}），原因：{reason}")
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]

@@ -31,7 +31,7 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
         before = load_rules(rules_folder(old)).resolved
         after = load_rules(rules_folder(new)).resolved
         changes = diff_rules(before.ruleset, after.ruleset)
-        moves = _impact(before, after, data) if data else None
+        moves, notice = _impact(before, after, data) if data else (None, None)
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
         context.exit(1)
@@ -39,13 +39,20 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     if fmt == "json":
         body = {"变化": [c.to_dict() for c in changes]}
         if moves is not None:
+            body["示例数据"] = notice is not None
+            if notice:
+                body["数据说明"] = notice
             body["影响"] = [_move_dict(m) for m in changed]
             body["名次变化最大"] = [_move_dict(m) for m in _largest(moves, top)]
         click.echo(json.dumps(body, ensure_ascii=False, indent=1))
     elif fmt == "markdown":
         click.echo(_markdown(old, new, changes, changed, moves, top))
+        if notice:
+            click.echo(f"\n> **{notice}**")
     else:
         click.echo(_text(changes, changed, moves, top))
+        if notice:
+            click.echo(notice)
 
 
 def _impact(before, after, data: str):
@@ -58,11 +65,34 @@ def _impact(before, after, data: str):
     folder = Path(data)
     if not folder.is_dir():
         raise click.BadParameter(f"找不到文件夹 {data}", param_hint="--data")
+    from kaohe_rules.bundled import sample_notice
+
     results = []
     for resolved in (before, after):
         dataset = read_data(folder, resolved.ruleset, lenient=True)
         results.append(evaluate_year(resolved, dataset))
-    return impact(*results)
+    digits = (before.ruleset.precision, after.ruleset.precision)
+    moves = [_as_shown(move, *digits) for move in impact(*results)]
+    return moves, sample_notice(results[-1].data)
+
+
+def _as_shown(move, old_digits: int, new_digits: int):
+    """A move with totals and numeric labels as evaluate writes them (each year's 精度,
+    whole numbers as ints), so no label "changes" by binary noise alone."""
+    from dataclasses import replace
+
+    from kaohe_rules.report import number_as_shown
+
+    def labels(found: dict, digits: int) -> dict:
+        return {k: number_as_shown(v, digits) for k, v in found.items()}
+
+    return replace(
+        move,
+        old_total=number_as_shown(move.old_total, old_digits),
+        new_total=number_as_shown(move.new_total, new_digits),
+        old_labels=labels(move.old_labels, old_digits),
+        new_labels=labels(move.new_labels, new_digits),
+    )
 
 
 def _largest(moves, top: int):

@@ -11,36 +11,9 @@ import click
 
 from kaohe_rules import model as m
 from kaohe_rules import unknown_data
+from kaohe_rules.cli.inputs import SAMPLE_HELP, choose_inputs, sample_data
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
-from kaohe_rules.resources import data_path
-
-
-def bundled_years() -> list[int]:
-    """The years of the rule sets shipped with kaohe."""
-    folder = data_path("rules")
-    return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
-
-
-def _inputs(
-    year: int | None, rules: str | None, data: str | None, period: str | None = None
-) -> tuple[Path, Path]:
-    if rules is None:
-        years = bundled_years()
-        chosen = year or years[-1]
-        if chosen not in years:
-            raise click.BadParameter(
-                f"没有 {chosen} 年度的规则集；可用：{years}", param_hint="--year"
-            )
-        rules_folder = data_path("rules", str(chosen))
-    else:
-        rules_folder = Path(rules)
-    sample = rules_folder.name + ("半年" if period == "H1" else "")
-    data_folder = data_path("samples", sample) if data is None else Path(data)
-    for folder, option in ((rules_folder, "--rules"), (data_folder, "--data")):
-        if not folder.is_dir():
-            raise click.BadParameter(f"找不到文件夹 {folder}", param_hint=option)
-    return rules_folder, data_folder
 
 
 class _Progress:
@@ -67,17 +40,20 @@ def run_year(
     data: str | None,
     encoding: str | None,
     period: str | None = None,
+    sample: bool = False,
 ):
     """Load the rules and data and evaluate; print problems and exit 1 on errors.
 
-    ``period="H1"`` is the half-year evaluation (half-year targets; see cycle.py).
+    ``period="H1"`` is the half-year evaluation (half-year targets; see cycle.py). The
+    data are ``data``, else (the demo, or ``sample``) the bundled sample of the rule
+    set's declared year; see cli/inputs.py for what is refused.
     """
     from kaohe_rules.cycle import half_year
     from kaohe_rules.data import read_data
     from kaohe_rules.engine import evaluate_year
     from kaohe_rules.pipeline import load_rules
 
-    rules_folder, data_folder = _inputs(year, rules, data, period)
+    rules_folder, data_folder = choose_inputs(year, rules, data, sample)
     progress = _Progress()
     try:
         loaded = load_rules(rules_folder)
@@ -85,6 +61,8 @@ def run_year(
         if rules is not None and year is not None and year != declared:
             message = f"--year 是 {year}，而 {rules} 是 {declared} 年度的规则集"
             raise click.BadParameter(message, param_hint="--year")
+        if data_folder is None:
+            data_folder = sample_data(declared, period)
         resolved = half_year(loaded.resolved) if period == "H1" else loaded.resolved
         # Names are checked against the whole year's rules: half-year data may well
         # carry indicators that have no half-year target.
@@ -161,9 +139,12 @@ def _known_encoding(_ctx, _param, value: str | None) -> str | None:
 
 
 _COMMON = [
-    click.option("--year", type=int, help="内置规则集与示例数据的年度（默认最新）"),
+    click.option(
+        "--year", type=int, help="内置规则集的年度（默认最新）；不给 --rules、--data 时是内置示例"
+    ),
     click.option("--rules", "rules", help="规则集文件夹"),
     click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
+    click.option("--sample", is_flag=True, help=SAMPLE_HELP),
     click.option(
         "--encoding", callback=_known_encoding, help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"
     ),
@@ -187,23 +168,28 @@ def _common(function):
 @_common
 @click.option("-o", "--output", type=FILE, help="写出 .csv、.json 或 .xlsx")
 @click.option("--warnings/--no-warnings", default=False, help="列出全部警告（默认只给个数）")
-def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
+def evaluate(year, rules, data, sample, encoding, period, output, warnings) -> None:
     """计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。
 
     \b
-    不带参数时，用最新的内置规则集计算内置示例数据：
+    不带参数时，用最新的内置规则集计算内置的合成示例数据（演示）；
+    给了 --rules 就必须给 --data（或用 --sample 明说用示例数据）：
       kaohe evaluate
-      kaohe evaluate --rules rules/2024 --data samples/2024 -o 结果.xlsx
+      kaohe evaluate --rules 我的规则/2024 --data 我的数据/2024 -o 结果.xlsx
     """
+    from kaohe_rules.bundled import sample_notice
     from kaohe_rules.report import render, text_table
 
     path = output_path(output, *TABLES) if output else None
-    evaluation = run_year(year, rules, data, encoding, period)
+    evaluation = run_year(year, rules, data, encoding, period, sample)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if path:
         write_output(path, render(evaluation, path.suffix.lower()), inputs_of(evaluation))
         count = sum(len(d.units) for d in evaluation.domains)
         click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
+        notice = sample_notice(evaluation.data)
+        if notice:
+            click.echo(notice)
     else:
         click.echo(text_table(evaluation))
     if found and warnings:
@@ -220,7 +206,7 @@ def evaluate(year, rules, data, encoding, period, output, warnings) -> None:
 @_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--special", metavar="名称", help="说明该单位在这项专项考核中的得分、名次和等次")
-def explain(unit, year, rules, data, encoding, period, fmt, special) -> None:
+def explain(unit, year, rules, data, sample, encoding, period, fmt, special) -> None:
     """说明一个单位的结果怎样得来：每个指标、考卷、加减分、名次、等次和标签，并注明规则出处。
     参加了专项考核的单位，还列出专项考核的结果和它计入综合考核的加分、扣分、否决或标签。
 
@@ -235,7 +221,7 @@ def explain(unit, year, rules, data, encoding, period, fmt, special) -> None:
     from kaohe_rules.explain import explain as explain_unit
     from kaohe_rules.explain import render_text as render_explanation
 
-    evaluation = run_year(year, rules, data, encoding, period)
+    evaluation = run_year(year, rules, data, encoding, period, sample)
     try:
         entry = explain_unit(evaluation, unit, special)
     except KaoheError as error:

@@ -78,3 +78,13 @@ def _not_an_input(path: Path, inputs: list[Path]) -> None:
 
 
 _DATA = (".csv", ".xlsx", ".parquet")  # what read_data takes from a data folder
+
+
+def with_sample_column(header: list[str], rows: list[list], notice: str | None):
+    """A bare table (no place for a note: feedback, attribute, analyze) with a last
+    column 数据 saying on every row that the data are the bundled sample; unchanged
+    for the user's own data. A last column breaks no reader of the earlier ones."""
+    if notice is None:
+        return header, rows
+    said = notice.removeprefix("数据：")
+    return [*header, "数据"], [[*row, said] for row in rows]

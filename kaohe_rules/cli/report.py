@@ -29,8 +29,9 @@ def report(output, unit, **common) -> None:
     包括各类别等次人数、总分分布与等次分界、各考卷平均得分、指标一览、
     一个单位的历年名次与等次，以及得分率偏低（按规则集的 问题清单）的汇总：
       kaohe report
-      kaohe report --rules rules/2024 --data samples/2024 -o 报告.html --unit 杭州市
+      kaohe report --rules 我的规则/2024 --data 我的数据/2024 -o 报告.html --unit 杭州市
     """
+    from kaohe_rules.bundled import sample_notice
     from kaohe_rules.html_report import build_report
 
     path = output_path(output, (".html", ".htm"), shown=".html")
@@ -43,3 +44,6 @@ def report(output, unit, **common) -> None:
     write_output(path, page.encode("utf-8"), inputs_of(evaluation))
     count = sum(len(d.units) for d in evaluation.domains)
     click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
+    notice = sample_notice(evaluation.data)
+    if notice:
+        click.echo(notice)
