@@ -277,6 +277,7 @@ def indicator(
         owner=str(spec.get("责任人", "")),
         missing=spec.get("缺失数据", missing),
         span=span,
+        written=tuple(spec.keys_at.items()),
     )
 
 
@@ -368,6 +369,7 @@ def _items(table: object) -> tuple[m.Adjustment, ...]:
             formula=_expr(spec, "计分"),
             cap=number(spec.get("上限")),
             span=table.keys_at[key],
+            cap_span=spec.keys_at.get("上限"),
         )
         for key, spec in table.items()
     )
@@ -383,6 +385,7 @@ def _adjustments(doc: object) -> m.Adjustments:
         deductions=_items(doc.get("扣分")),
         deduction_cap=number(doc.get("扣分上限")),
         vetoes=tuple((name, _expr(vetoes, name)) for name in vetoes),
+        caps_at=tuple((k, doc.keys_at[k]) for k in ("加分上限", "扣分上限") if k in doc),
     )
 
 

@@ -71,6 +71,13 @@ CODES: dict[str, str] = {
     "KH233": "unused-definition",
     "KH234": "unreachable-rule",
     "KH235": "no-half-year-target",
+    "KH236": "value-not-a-choice",
+    "KH237": "unused-parameter",
+    "KH238": "uncapped-deduction",
+    "KH239": "bonus-cap-over-weight",
+    "KH240": "duplicate-unit-name",
+    "KH241": "small-category",
+    "KH242": "quota-rounds-to-zero",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

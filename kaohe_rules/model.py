@@ -180,6 +180,8 @@ class Indicator:
     owner: str = ""
     missing: str = "记零分"
     span: Span | None = None
+    # Every key written for the indicator and where (meaning checks point at them).
+    written: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
 
     def parameters(self) -> dict[str, float | None]:
         """The numeric parameters a formula may use, by their Chinese names."""
@@ -216,6 +218,7 @@ class Adjustment:
     formula: Expr
     cap: float | None = None
     span: Span | None = None
+    cap_span: Span | None = field(default=None, compare=False, repr=False)  # its 上限 key
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,8 @@ class Adjustments:
     deductions: tuple[Adjustment, ...] = ()
     deduction_cap: float | None = None
     vetoes: tuple[tuple[str, Expr], ...] = ()
+    # Where 加分上限 and 扣分上限 are written, by key.
+    caps_at: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
