@@ -279,17 +279,20 @@ def _category_sizes(domain: m.Domain, resolved: Resolved, errors: Collector) -> 
     by_category = domain.ranking is None or domain.ranking.scope == "类别"
     rules = domain.tiers.rules if domain.tiers else ()
     quotas = [(r, e, k) for r in rules for e, k in ((r.top, "前列"), (r.bottom, "末位")) if e]
+    small = set()
     if by_category and (quotas or _compares_within(domain, resolved)):
+        small = {name for name, count in counts.items() if 0 < count < MIN_CATEGORY}
         for category in domain.categories:
-            count = counts[category.name]
-            if 0 < count < MIN_CATEGORY:
+            if category.name in small:
                 message = (
-                    f"类别 {category.name} 只有 {count} 个单位，类别内的排名和名额几乎没有意义"
+                    f"类别 {category.name} 只有 {counts[category.name]} 个单位，"
+                    "类别内的排名和名额几乎没有意义"
                 )
                 hint = "与相近的类别合并，或在 排名 中写 范围: 领域"
                 _warn(errors, "KH241", message, category.condition.span, hint)
     if by_category:
-        groups = {f"类别 {name}": count for name, count in counts.items()}
+        # A category already reported as too small is not reported again for its quotas.
+        groups = {f"类别 {n}": count for n, count in counts.items() if n not in small}
     else:
         groups = {f"领域 {domain.name}": sum(counts.values())}
     for rule, expr, kind in quotas:
