@@ -75,20 +75,38 @@ def _warn(errors: Collector, code: str, message: str, span: Span | None, hint: s
 
 
 def _choices(resolved: Resolved, errors: Collector) -> None:
-    choices = _declared_choices(resolved.ruleset)
-    if not choices:
-        return
     seen: set[Span] = set()
-    for program in resolved.programs.values():
-        for literal, item in _compared_literals(program, choices):
+    choices = _declared_choices(resolved.ruleset)
+    if choices:
+        _compare(resolved.programs.values(), choices, "数据项", seen, errors)
+    # 类别 takes category names. A 通用 label is shared by every domain, so a name counts
+    # as known when any domain has such a category.
+    domains = resolved.ruleset.scored()
+    names = {"类别": tuple(dict.fromkeys(c.name for d in domains for c in d.categories))}
+    exprs = dict.fromkeys(e for d in domains for e in _after_ranking(d))
+    programs = [resolved.programs[e] for e in exprs if e in resolved.programs]
+    _compare(programs, names, "", seen, errors)
+
+
+def _after_ranking(domain: m.Domain) -> list[m.Expr]:
+    """The domain's formulas that may name 类别: tier rules and labels."""
+    rules = domain.tiers.rules if domain.tiers else ()
+    found = [e for r in rules for e in (r.condition, r.unless, r.top, r.bottom) if e]
+    return found + [label.expr for label in domain.labels]
+
+
+def _compare(programs, choices: dict, what: str, seen: set[Span], errors: Collector) -> None:
+    for program in programs:
+        for literal, item, negated in _compared_literals(program, choices):
             allowed = choices[item]
             if literal.value in allowed or literal.span in seen:
                 continue
             seen.add(literal.span)
             listing = "、".join(allowed)
+            outcome = "都成立" if negated else "都不成立"
             message = (
-                f"'{literal.value}' 不是数据项 {item} 的取值（{listing}），"
-                "这个比较对每个单位的结果都一样"
+                f"'{literal.value}' 不是{what} {item} 的取值（{listing}），"
+                f"这个比较对每个单位{outcome}"
             )
             hint = suggest(literal.value, allowed) or f"可选：{listing}"
             if not hint.startswith("可选"):
@@ -112,19 +130,20 @@ def _declared_choices(ruleset: m.RuleSet) -> dict[str, tuple[str, ...]]:
 
 
 def _compared_literals(program, choices: dict[str, tuple[str, ...]]):
-    """(text literal, data item) for each ``item == "x"``, ``!=`` and ``item in [...]``."""
+    """(text literal, data item, negated) for each ``item == "x"``, ``item != "x"``,
+    ``item in [...]`` and ``item not in [...]``."""
     for node in ast.walk(program.node):
         if isinstance(node, ast.Compare) and node.op in ("==", "!="):
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 item = program.symbols.get(id(side))
                 if item in choices and isinstance(other, ast.String):
-                    yield other, item
+                    yield other, item, node.op == "!="
         elif isinstance(node, ast.Member):
             item = program.symbols.get(id(node.value))
             if item in choices:
                 for entry in node.items.items:
                     if isinstance(entry, ast.String):
-                        yield entry, item
+                        yield entry, item, node.negated
 
 
 # KH237: parameters the scoring method does not read
