@@ -376,8 +376,9 @@ def _nearby(line: int, error: yaml.MarkedYAMLError) -> list[int]:
 
 
 # A key written with a full-width colon (满分：6) or with no space after ':' (满分:6).
-_FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[^\W\d][\w（）()]{0,20}(：)")
-_UNSPACED_KEY = re.compile(r"^\s*(?:-\s+)?[^\W\d][\w（）()]*(:)[^\s/:]")
+# (Not after "- ": a list item of prose may well hold a full-width colon.)
+_FULLWIDTH_KEY = re.compile(r"^\s*[^\W\d][\w（）()]{0,20}(：)")
+_UNSPACED_KEY = re.compile(r"^\s*[^\W\d][\w（）()]{0,20}(:)[^\s/:]")
 # A value in a flow mapping with a '[' after its start, or a bracket still open at a
 # comma: an unquoted formula (x in [1, 2], max(a, b)) that YAML reads as structure.
 _FLOW_FORMULA = re.compile(r"[{,]\s*[^\s:{}\[\],\"']+:\s+([^\s\"'{\[,][^,{}\[]*?(?:\([^()]*,|\[))")
