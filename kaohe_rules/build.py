@@ -283,6 +283,7 @@ def indicator(
         owner=str(spec.get("责任人", "")),
         missing=spec.get("缺失数据", missing),
         span=span,
+        written=tuple(spec.keys_at.items()),
     )
 
 
@@ -418,6 +419,7 @@ def _items(table: object, errors: Collector) -> tuple[m.Adjustment, ...]:
             cap=number(spec.get("上限")),
             span=table.keys_at[key],
             family=_family(spec),
+            cap_span=spec.keys_at.get("上限"),
         )
         for key, spec in table.items()
     )
@@ -456,6 +458,7 @@ def _adjustments(doc: object, errors: Collector) -> m.Adjustments:
         deductions=_items(doc.get("扣分"), errors),
         deduction_cap=number(doc.get("扣分上限")),
         vetoes=tuple((name, _expr(vetoes, name)) for name in vetoes),
+        caps_at=tuple((k, doc.keys_at[k]) for k in ("加分上限", "扣分上限") if k in doc),
     )
 
 

@@ -357,9 +357,69 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Diagno
         return Diagnostic(
             "KH203", "YAML 不能用 Tab 缩进", span, "把 Tab 换成空格（通常两个空格一级）"
         )
-    return Diagnostic(
-        "KH201", f"YAML 格式错误：{_PROBLEMS.get(problem, problem)}", span, _yaml_hint(problem)
-    )
+    cause = _quoting_cause(lines, _nearby(line, error))
+    if cause is not None:
+        at, column, message, hint = cause
+        span = Span(file, at, column, at, column + 1)
+        return Diagnostic("KH201", f"YAML 格式错误：{message}", span, hint)
+    message = f"YAML 格式错误：{_PROBLEMS.get(problem, problem)}"
+    return Diagnostic("KH201", message, span, _yaml_hint(problem, char))
+
+
+def _nearby(line: int, error: yaml.MarkedYAMLError) -> list[int]:
+    """The line libyaml stopped at, the one above it (a colon YAML did not take shows
+    only on the next line) and the line where the construct it was reading began."""
+    numbers = [line, line - 1]
+    if error.context_mark is not None:
+        numbers.append(error.context_mark.line + 1)
+    return numbers
+
+
+# A key written with a full-width colon (满分：6) or with no space after ':' (满分:6).
+# (Not after "- ": a list item of prose may well hold a full-width colon.)
+_FULLWIDTH_KEY = re.compile(r"^\s*[^\W\d][\w（）()]{0,20}(：)")
+_UNSPACED_KEY = re.compile(r"^\s*[^\W\d][\w（）()]{0,20}(:)[^\s/:]")
+# A value in a flow mapping with a '[' after its start, or a bracket still open at a
+# comma: an unquoted formula (x in [1, 2], max(a, b)) that YAML reads as structure.
+_FLOW_FORMULA = re.compile(r"[{,]\s*[^\s:{}\[\],\"']+:\s+([^\s\"'{\[,][^,{}\[]*?(?:\([^()]*,|\[))")
+# A value that starts with a quoted text and goes on after it ("第一等次" == 等次).
+_QUOTED_HEAD = re.compile(r":\s+([\"'])[^\"']*\1\s*[^\s#,}\]]")
+
+_CAUSES = (
+    (_FULLWIDTH_KEY, "冒号是全角的 '：'", "YAML 只认半角冒号加空格：写成 满分: 6 这样"),
+    (_UNSPACED_KEY, "冒号后缺少空格", "半角冒号 ':' 后要有一个空格才是 键: 值，如 满分: 6"),
+    (
+        _FLOW_FORMULA,
+        "花括号里的公式没有加引号",
+        "花括号 {…} 里的公式含逗号、方括号或引号时，请给整个公式加引号，"
+        '如 {计分: "max(a, b)"}（公式里有双引号时用单引号）；或改用分行（块）写法',
+    ),
+    (
+        _QUOTED_HEAD,
+        "值以引号开头，YAML 只取到引号闭合处",
+        "以引号开头的公式请用另一种引号把整个公式括起来，如 '\"第一等次\" == 等次'",
+    ),
+)
+
+
+def _quoting_cause(lines: list[str], numbers: list[int]) -> tuple[int, int, str, str] | None:
+    """(line, column, message, hint) when YAML read a nearby line otherwise than meant
+    because a quote is missing or a colon is full-width or unspaced; checked cause by
+    cause, so the likeliest wins whichever of the lines shows it."""
+    for pattern, message, hint in _CAUSES:
+        for number in numbers:
+            text = lines[number - 1] if 0 < number <= len(lines) else ""
+            found = pattern.search(text)
+            if found:
+                return number, found.start(1) + 1, message, hint
+    return None
+
+
+def quoting_hint(texts: list[str]) -> str | None:
+    """The hint for a text (a key or value the schema refused) that a missing quote or
+    a full-width or unspaced colon made into what YAML read."""
+    cause = _quoting_cause(texts, list(range(1, len(texts) + 1)))
+    return None if cause is None else f"{cause[2]}；{cause[3]}"
 
 
 def _unclosed_quote(text: str, before: int) -> tuple[int, int] | None:
@@ -408,7 +468,18 @@ _PROBLEMS = {
 }
 
 
-def _yaml_hint(problem: str) -> str | None:
+def _yaml_hint(problem: str, char: str = "") -> str | None:
+    if "cannot start any token" in problem and char in "@`%":
+        return f"YAML 中以 {char} 开头的值须加引号"
+    if "undefined alias" in problem:
+        return "以 * 开头的值会被当作别名引用；若是文字或公式，请加引号"
+    if "tag" in problem and char == "!":
+        return "以 ! 开头的值会被当作 YAML 标签；若是文字或公式，请加引号"
+    if "but found '<scalar>'" in problem and char in "\"'[{":
+        return (
+            "值以引号或括号开头时，YAML 只取到它的结尾为止；"
+            "若是公式，请用另一种引号把整个公式括起来，如 '\"第一等次\" == 等次'"
+        )
     if "mapping values" in problem:
         return "值里含有 ': ' 时请给整个值加引号"
     if "did not find expected ','" in problem:

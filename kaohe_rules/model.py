@@ -184,6 +184,8 @@ class Indicator:
     owner: str = ""
     missing: str = "记零分"
     span: Span | None = None
+    # Every key written for the indicator and where (meaning checks point at them).
+    written: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
 
     def parameters(self) -> dict[str, float | None]:
         """The numeric parameters a formula may use, by their Chinese names."""
@@ -233,6 +235,7 @@ class Adjustment:
     cap: float | None = None
     span: Span | None = None
     family: Family | None = None
+    cap_span: Span | None = field(default=None, compare=False, repr=False)  # its 上限 key
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,8 @@ class Adjustments:
     deductions: tuple[Adjustment, ...] = ()
     deduction_cap: float | None = None
     vetoes: tuple[tuple[str, Expr], ...] = ()
+    # Where 加分上限 and 扣分上限 are written, by key.
+    caps_at: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

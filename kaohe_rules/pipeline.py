@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_rules import schema, semantics
+from kaohe_rules import meaning, schema, semantics
 from kaohe_rules.assemble import Assembled, assemble
 from kaohe_rules.build import build, domain_documents
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
@@ -83,6 +83,9 @@ def _load_rules(folder: Path, root: Path | None) -> Loaded:
     errors.raise_if_errors()
     resolved = resolve(ruleset, errors)
     semantics.check(resolved, errors)
+    # What the rules mean (a comparison no unit can satisfy, a parameter nothing reads …):
+    # after the consistency checks, whose errors would make these findings noise.
+    meaning.check(resolved, errors)
     errors.raise_if_errors()
     warnings = [d for d in errors.items if d.severity is Severity.WARNING]
     return Loaded(resolved, warnings)

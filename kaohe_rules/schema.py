@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from kaohe_rules.diagnostics import Diagnostic
-from kaohe_rules.loader import YList, YMap
+from kaohe_rules.loader import YList, YMap, quoting_hint
 from kaohe_rules.resources import data_path
 from kaohe_rules.source import Span
 
@@ -90,13 +90,20 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
         return [_missing_key(error.instance, key, span, context) for key in missing]
     if "propertyNames" in error.relative_schema_path:
         return [_bad_name(error, document, context)]
+    if validator == "type" and error.instance is None and error.absolute_path:
+        # An empty value under a key that is the tail of a formula YAML cut at a comma.
+        *parent, key = error.absolute_path
+        container = _locate(document, parent)[1]
+        split = _split_formula(container, key) if isinstance(key, str) else None
+        if split is not None:
+            return [Diagnostic("KH212", split[0], _key_span(container, key), split[1], context)]
     if validator == "type":
         wanted = error.validator_value
         names = [wanted] if isinstance(wanted, str) else wanted
         label = "或".join(_TYPE_NAMES.get(n, n) for n in names)
-        return [
-            Diagnostic("KH212", f"应为{label}，这里是 {_show(error.instance)}", span, None, context)
-        ]
+        found = error.instance
+        hint = quoting_hint([found]) if isinstance(found, str) and "object" in names else None
+        return [Diagnostic("KH212", f"应为{label}，这里是 {_show(found)}", span, hint, context)]
     if validator == "oneOf":
         inner = _chosen_branch(error)
         if inner:
@@ -128,24 +135,59 @@ def _unknown_keys(error: ValidationError, context: tuple[str, ...]) -> list[Diag
     for key in error.instance:
         if key in allowed:
             continue
-        hint = _close(key, allowed)
         listing = "、".join(allowed)
-        out.append(
-            Diagnostic(
-                "KH211",
-                f"未知的键 '{key}'；此处可用：{listing}",
-                _key_span(error.instance, key),
-                hint,
-                context,
-            )
-        )
+        message, hint = f"未知的键 '{key}'；此处可用：{listing}", _close(key, allowed)
+        split = _split_formula(error.instance, key)
+        if split is not None:
+            message, hint = split
+        else:
+            hint = quoting_hint([key]) or hint
+        out.append(Diagnostic("KH211", message, _key_span(error.instance, key), hint, context))
     return out
+
+
+_OPENING, _CLOSING = "([（", ")]）"
+
+
+def _depth(text: str) -> int:
+    return sum(text.count(c) for c in _OPENING) - sum(text.count(c) for c in _CLOSING)
+
+
+def _split_formula(mapping: object, key: str) -> tuple[str, str] | None:
+    """Message and hint when ``key`` is the tail of a formula that YAML cut at a comma.
+
+    In a flow mapping ({计分: max(a, b)}) a comma separates entries, so an unquoted
+    formula with a comma becomes the entry 计分: "max(a" and the empty key "b)". The
+    signs: the key has no value and the entries before it leave a bracket open.
+    """
+    if not isinstance(mapping, YMap) or mapping.get(key) is not None:
+        return None
+    keys = list(mapping)
+    start = keys.index(key)
+    while start > 0 and mapping[keys[start - 1]] is None:
+        start -= 1
+    end = keys.index(key) + 1
+    while end < len(keys) and mapping[keys[end]] is None and _depth(keys[end - 1]) >= 0:
+        end += 1
+    head = mapping[keys[start - 1]] if start > 0 else None
+    if not isinstance(head, str) or _depth(head) <= 0:
+        return None
+    owner, text = keys[start - 1], ", ".join([head, *keys[start:end]])
+    message = f"'{key}' 不是键，而是公式 '{head}' 在逗号处被截断的后半段"
+    hint = (
+        "花括号 {…} 里的逗号是分隔符：请给公式加引号，"
+        f'如 {{{owner}: "{text}"}}；或改用分行（块）写法'
+    )
+    return message, hint
 
 
 def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]) -> Diagnostic:
     _span, container = _locate(document, error.absolute_path)
     name = error.instance
     span = _key_span(container, name) if isinstance(name, str) else None
+    split = _split_formula(container, name) if isinstance(name, str) else None
+    if split is not None:
+        return Diagnostic("KH214", split[0], span, split[1], context)
     if "满分" in str(error.schema.get("pattern", "")):
         hint = (
             "参数可以是：满分、目标值、下限值、上限值、半年目标值、半年下限值、半年上限值、"

@@ -45,7 +45,7 @@ from kaohe_rules.scoring import (
 # Not a name a rule file can give a domain (YAML text has no NUL): the fused domain's
 # entries in the rule set's cache never meet a real domain's.
 _PREFIX = "\0twins:"
-_SKIPPED = frozenset({"span", "origin"})
+_SKIPPED = frozenset({"span", "origin", "written", "cap_span", "caps_at"})  # places, not rules
 # Fusing saves a fixed cost per domain (about 0.3 ms); past this many units in all the
 # work per unit dominates, and arrays of one domain at a time stay nearer the CPU's
 # caches: at 1,000,000 units a fused pass took 15% longer (bench/scale/README.md).

@@ -2,7 +2,8 @@
 
 Each folder of tests/rules_bad/ is one broken rule set (or, with ``rules:`` in
 its expected.yaml, a folder holding several, of which one is validated) and an
-``expected.yaml``: the code, and the file, line and column it must point at.
+``expected.yaml``: the code, and the file, line and column it must point at (and,
+with ``hint:``, a text its hint must contain).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def test_broken_rule_set_is_refused_at_the_right_place(case: Path) -> None:
     ]
     want = (expected["code"], expected["file"], expected["line"], expected["column"])
     assert want in found, f"expected {want}, got {found}"
+    if "hint" in expected:  # the hint must lead to the cause (a quote, a colon, a choice)
+        hints = [d.hint or "" for d in raised.value.diagnostics if d.code == expected["code"]]
+        assert any(expected["hint"] in h for h in hints), hints
 
 
 def _relative(file: str, case: Path) -> str:
