@@ -156,6 +156,17 @@ METHOD_NAMES = {
 
 
 @dataclass(frozen=True)
+class RuleValue:
+    """A number a rule file gives an indicator (目标值, 档位 …), where, and whether it was
+    written as a percentage ("6.5%"): what the percent-scale check (KH315) compares."""
+
+    name: str
+    value: float
+    percent: bool
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class Indicator:
     """A scored indicator (指标); ``formula`` is its score as an expression."""
 
@@ -180,6 +191,12 @@ class Indicator:
     owner: str = ""
     missing: str = "记零分"
     span: Span | None = None
+    # The range its values can take (最小值/最大值) and what a value outside is (超出范围:
+    # 报错 or 警告; None: the domain's setting); the rule values as written (plausibility.py).
+    minimum: float | None = None
+    maximum: float | None = None
+    out_of_range: str | None = None
+    rule_values: tuple[RuleValue, ...] = ()
 
     def parameters(self) -> dict[str, float | None]:
         """The numeric parameters a formula may use, by their Chinese names."""
@@ -289,6 +306,7 @@ class Variant:
     add: tuple[Indicator, ...] = ()
     changes: tuple[tuple[str, str, float, Span], ...] = ()  # (target, parameter, value, span)
     span: Span | None = None
+    rule_values: tuple[RuleValue, ...] = ()  # the changes as written, named "指标.参数"
 
 
 @dataclass(frozen=True)
@@ -325,6 +343,7 @@ class Domain:
     variants: tuple[Variant, ...] = ()
     problems: ProblemRule = field(default_factory=ProblemRule)
     span: Span | None = None
+    out_of_range: str = "报错"  # 超出范围: an indicator value outside its declared range
 
     def indicators(self) -> tuple[Indicator, ...]:
         """Every indicator of every paper, in file order."""
