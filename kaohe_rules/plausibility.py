@@ -65,10 +65,13 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
                 valid &= applies
             if not valid.any():
                 continue
-            found += percent_scale(done, indicator, values, valid)
+            scale = percent_scale(done, indicator, values, valid)
             outside = np.zeros(len(values), dtype=bool)
-            found += ranges(done, indicator, values, valid, outside, data)
-            found += unit_errors(done, indicator, values, valid & ~outside, (codes, names), data)
+            found += scale + ranges(done, indicator, values, valid, outside, data)
+            if not scale:  # with the whole column on the wrong scale, no cell stands out
+                found += unit_errors(
+                    done, indicator, values, valid & ~outside, (codes, names), data
+                )
     found += items_without_values(evaluation)
     return found
 
@@ -129,7 +132,8 @@ def percent_scale(
     # The percent-number as written on the wrong side: 6.5 for 6.5%.
     written = typical if fix == "数据" else rule.value
     message = (
-        f"指标 {indicator.id} 的 {rule.name} 是 {_written(rule)}（即 {rule.value:.6g}），"
+        f"指标 {indicator.id} 的 {rule.name} 是 {_written(rule)}"
+        f"（{_shown(rule.value, not rule.percent)}），"
         f"而数据的典型值（中位数）是 {typical:.6g}，相差约 {max(ratio, 1 / ratio):.0f} 倍："
         "两者不可能都是本意，按现在的写法每个单位的得分都是错的"
     )
@@ -241,15 +245,17 @@ def unit_errors(
     percent = indicator.unit_of_measure == PERCENT
     first = at[0]
     if np.isnan(typical[first]):
-        why = f"是目标值 {_shown(indicator.target, percent)} 的 {TARGET_FACTOR:.0f} 倍以上"
+        why = f"目标值 {_shown(indicator.target, percent)} 的 {TARGET_FACTOR:.0f} 倍以上"
     else:
         ratio = magnitude[first] / typical[first]
         category = _names[codes[first]]
-        why = f"是所在类别（{category}）中位数 {_shown(typical[first], percent)} 的 {ratio:.0f} 倍"
+        why = f"所在类别（{category}）中位数 {_shown(typical[first], percent)} 的 {ratio:.0f} 倍"
     message = (
-        f"疑似单位错误：{indicator.id} 的值 {_units(done, at, values, percent)}；"
-        f"{done.units[first].name} 的值{why}"
+        f"疑似单位错误：{done.units[first].name} 的 {indicator.id} 是 "
+        f"{_shown(values[first], percent)}，是{why}"
     )
+    if len(at) > 1:
+        message += f"；共 {len(at)} 个单位：{_units(done, at, values, percent)}"
     hint = "核对是否多乘了 100（百分数写成 570 而非 5.7%）或用错了单位（元与万元）"
     span = data.locate(done.units[first], indicator.id)
     context = (done.domain.name, f"指标 {indicator.id}")
