@@ -11,6 +11,7 @@ per domain and indicator. Thresholds and why: docs/decisions.md (decision 39).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,6 +45,7 @@ SCALE_MIN_VALUES = 3
 UNIT_ERROR_FACTOR = {PERCENT: 10.0, "倍": 10.0}
 UNIT_ERROR_OTHER = 100.0
 UNIT_ERROR_MIN_GROUP = 5
+SAMPLE = 2_000  # values a median is taken over, at most about twice this (evenly spaced)
 TARGET_FACTOR = 100.0
 LISTED = 5  # units named in one message
 
@@ -54,7 +56,7 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     data, resolved = evaluation.data, evaluation.resolved
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         rows = roster(resolved, done.domain).rows
-        codes, names = _categories(done)
+        groups = layout(evaluation, done)
         for indicator in _indicators(done.domain):
             if indicator.id not in data.columns:
                 continue
@@ -69,9 +71,7 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
             outside = np.zeros(len(values), dtype=bool)
             found += scale + ranges(done, indicator, values, valid, outside, data)
             if not scale:  # with the whole column on the wrong scale, no cell stands out
-                found += unit_errors(
-                    done, indicator, values, valid & ~outside, (codes, names), data
-                )
+                found += unit_errors(done, indicator, values, valid & ~outside, groups, data)
     found += items_without_values(evaluation)
     return found
 
@@ -84,12 +84,52 @@ def _indicators(domain: m.Domain) -> list[m.Indicator]:
     return list(first.values())
 
 
-def _categories(done: DomainResult) -> tuple[np.ndarray, list[str]]:
-    """Each unit's category as a code (-1: none) and the codes' names."""
+@dataclass(frozen=True)
+class Layout:
+    """A domain's units grouped by category, worked out once per rule set (categories
+    follow from the roster): each unit's code (-1: none), the positions sorted by
+    category, and where each category's run of them starts and stops."""
+
+    codes: np.ndarray
+    names: list[str]
+    order: np.ndarray
+    starts: np.ndarray
+    stops: np.ndarray
+
+    def segments(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Each category's code and its units' positions."""
+        for start, stop in zip(self.starts, self.stops, strict=True):
+            members = self.order[start:stop]
+            yield int(self.codes[members[0]]), members
+
+
+def layout(evaluation: Evaluation, done: DomainResult) -> Layout:
+    """The category layout of a domain's result, kept on the rule set."""
+    return evaluation.resolved.kept(("category layout", done.domain.name), lambda: _layout(done))
+
+
+def _layout(done: DomainResult) -> Layout:
     import pandas as pd  # loaded by the evaluation already
 
     codes, names = pd.factorize(np.asarray(done.category, dtype=object), use_na_sentinel=True)
-    return codes, [str(name) for name in names]
+    placed = np.flatnonzero(codes >= 0)
+    order = placed[np.argsort(codes[placed], kind="stable")]
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    starts = np.concatenate([[0], cuts]) if len(order) else np.zeros(0, dtype=np.int64)
+    stops = np.concatenate([cuts, [len(order)]]) if len(order) else starts
+    return Layout(codes, [str(n) for n in names], order, starts, stops)
+
+
+def median_magnitude(magnitude: np.ndarray, members: np.ndarray, valid: np.ndarray) -> float | None:
+    """The median of the valid magnitudes among ``members``, None with fewer than
+    UNIT_ERROR_MIN_GROUP. A large category is sampled evenly (every k-th unit, at most
+    SAMPLE values): a median to compare with 10x needs no more, and a million units stay fast."""
+    step = max(1, len(members) // SAMPLE)
+    picked = members[::step]
+    given = magnitude[picked[valid[picked]]]
+    if len(given) < UNIT_ERROR_MIN_GROUP:
+        return None
+    return float(np.median(given))
 
 
 def _shown(value: float, percent: bool) -> str:
@@ -116,7 +156,8 @@ def percent_scale(
     written = _rule_values(done.domain, indicator)
     percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
     given = [v for v in written if v.value != 0]
-    magnitudes = np.abs(values[valid])
+    step = max(1, len(values) // SAMPLE)  # evenly spaced: a 100x mismatch needs no more
+    magnitudes = np.abs(values[::step][valid[::step]])
     magnitudes = magnitudes[magnitudes > 0]
     if not percentish or not given or len(magnitudes) < SCALE_MIN_VALUES:
         return []
@@ -219,24 +260,22 @@ def unit_errors(
     indicator: m.Indicator,
     values: np.ndarray,
     valid: np.ndarray,
-    categories: tuple[np.ndarray, list[str]],
+    groups: Layout,
     data: DataSet,
 ) -> list[Diagnostic]:
     """KH317: values 10x (100x for amounts and counts) their category's median magnitude,
     or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
     Only the larger side: a growth rate near zero is no error."""
     magnitude = np.abs(values)
-    suspect = np.zeros(len(values), dtype=bool)
-    typical = np.full(len(values), np.nan)
     factor = UNIT_ERROR_FACTOR.get(indicator.unit_of_measure, UNIT_ERROR_OTHER)
-    codes, _names = categories
-    for _code, members in _groups(codes, valid):
-        if len(members) < UNIT_ERROR_MIN_GROUP:
-            continue
-        middle = float(np.median(magnitude[members]))
-        if middle > 0:
-            typical[members] = middle
-            suspect[members] = magnitude[members] >= factor * middle
+    # Each category's median as a threshold by code (the last entry, code -1: none).
+    middle = np.full(len(groups.names) + 1, np.nan)
+    for code, members in groups.segments():
+        found = median_magnitude(magnitude, members, valid)
+        if found is not None and found > 0:
+            middle[code] = found
+    per_unit = middle[groups.codes]
+    suspect = valid & (magnitude >= factor * per_unit)  # NaN thresholds compare False
     if indicator.target:
         suspect |= valid & (magnitude >= TARGET_FACTOR * abs(indicator.target))
     at = np.flatnonzero(suspect)
@@ -244,12 +283,12 @@ def unit_errors(
         return []
     percent = indicator.unit_of_measure == PERCENT
     first = at[0]
-    if np.isnan(typical[first]):
+    if np.isnan(per_unit[first]) or magnitude[first] < factor * per_unit[first]:
         why = f"目标值 {_shown(indicator.target, percent)} 的 {TARGET_FACTOR:.0f} 倍以上"
     else:
-        ratio = magnitude[first] / typical[first]
-        category = _names[codes[first]]
-        why = f"所在类别（{category}）中位数 {_shown(typical[first], percent)} 的 {ratio:.0f} 倍"
+        ratio = magnitude[first] / per_unit[first]
+        category = groups.names[groups.codes[first]]
+        why = f"所在类别（{category}）中位数 {_shown(per_unit[first], percent)} 的 {ratio:.0f} 倍"
     message = (
         f"疑似单位错误：{done.units[first].name} 的 {indicator.id} 是 "
         f"{_shown(values[first], percent)}，是{why}"
@@ -260,18 +299,6 @@ def unit_errors(
     span = data.locate(done.units[first], indicator.id)
     context = (done.domain.name, f"指标 {indicator.id}")
     return [Diagnostic("KH317", message, span, hint, context, Severity.WARNING)]
-
-
-def _groups(codes: np.ndarray, valid: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """Each category's positions among the valid values (sorted once, sliced per category)."""
-    at = np.flatnonzero(valid & (codes >= 0))
-    if not len(at):
-        return
-    order = at[np.argsort(codes[at], kind="stable")]
-    keys = codes[order]
-    cuts = np.flatnonzero(np.diff(keys)) + 1
-    for members in np.split(order, cuts):
-        yield int(codes[members[0]]), members
 
 
 def items_without_values(evaluation: Evaluation) -> list[Diagnostic]:

@@ -13,7 +13,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.plausibility import _categories, _groups, _indicators
+from kaohe_rules.plausibility import Layout, _indicators, layout
 from kaohe_rules.scoring import DomainResult, roster
 
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     """Every result check of an evaluation (warnings only)."""
     found: list[Diagnostic] = []
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
-        codes, names = _categories(done)
+        groups = layout(evaluation, done)
         rows = roster(evaluation.resolved, done.domain).rows
         for indicator in _indicators(done.domain):
-            found += _indicator(evaluation, done, indicator, (codes, names), rows)
+            found += _indicator(evaluation, done, indicator, groups, rows)
     found += constant_labels(evaluation)
     return found
 
@@ -40,7 +40,7 @@ def _indicator(
     evaluation: Evaluation,
     done: DomainResult,
     indicator: m.Indicator,
-    categories: tuple[np.ndarray, list[str]],
+    groups: Layout,
     rows: np.ndarray,
 ) -> list[Diagnostic]:
     """KH320 for the categories where the value is missing for every unit, KH319 for
@@ -50,15 +50,21 @@ def _indicator(
         return []
     reads_value = "值" in evaluation.resolved.program(indicator.formula).names
     values = evaluation.data.column(indicator.id, NUMBER, rows) if reads_value else None
-    codes, names = categories
     missing, constant = [], []
-    for code, members in _groups(codes, applies):
-        if values is not None and np.isnan(values[members]).all():
-            missing.append(f"{names[code]}（{len(members)} 个单位）")
+    for code, members in groups.segments():
+        # The first few units settle almost every category (values differ, or some are
+        # given): only a category they leave open is looked at in full.
+        if values is not None and _all(members, lambda at: np.isnan(values[at]) | ~applies[at]):
+            count = int(np.count_nonzero(applies[members]))
+            if count:
+                missing.append(f"{groups.names[code]}（{count} 个单位）")
             continue
-        given = scores[members]
-        if len(members) >= MIN_UNITS and not np.isnan(given).any() and np.ptp(given) == 0:
-            constant.append(f"{names[code]}（{len(members)} 个单位都得 {given[0]:.6g} 分）")
+        if not _open(members, scores, applies):
+            continue
+        given = scores[members[applies[members]]]
+        if len(given) >= MIN_UNITS and not np.isnan(given).any() and np.ptp(given) == 0:
+            share = f"{len(given)} 个单位都得 {given[0]:.6g} 分"
+            constant.append(f"{groups.names[code]}（{share}）")
     context = (done.domain.name, f"指标 {indicator.id}")
     found = []
     if missing:
@@ -70,6 +76,22 @@ def _indicator(
         hint = "核对目标值、下限值等参数与数据的量级是否相符（如 6.5% 与 6.5），或数据是否有误"
         found.append(_warning("KH319", message, indicator.span, hint, context))
     return found
+
+
+PEEK = 64
+
+
+def _all(members: np.ndarray, test) -> bool:
+    """Whether ``test`` holds at every one of ``members``, looking at the first PEEK first."""
+    return bool(test(members[:PEEK]).all()) and bool(test(members).all())
+
+
+def _open(members: np.ndarray, scores: np.ndarray, applies: np.ndarray) -> bool:
+    """Whether the scores of the applicable ``members`` may all be equal: false as soon as
+    two of the first PEEK of them differ."""
+    first = members[:PEEK]
+    head = scores[first[applies[first]]]
+    return not (len(head) > 1 and (np.isnan(head).any() or np.ptp(head) > 0))
 
 
 def _listed(parts: list[str]) -> str:
