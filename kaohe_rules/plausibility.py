@@ -57,7 +57,7 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         rows = roster(resolved, done.domain).rows
         groups = layout(evaluation, done)
-        for indicator in _indicators(done.domain):
+        for indicator in distinct_indicators(done.domain):
             if indicator.id not in data.columns:
                 continue
             values = data.column(indicator.id, NUMBER, rows)
@@ -68,15 +68,17 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
             if not valid.any():
                 continue
             scale = percent_scale(done, indicator, values, valid)
-            outside = np.zeros(len(values), dtype=bool)
-            found += scale + ranges(done, indicator, values, valid, outside, data)
+            out_of_range, outside = ranges(done, indicator, values, valid, data)
+            found += scale + out_of_range
+            if outside is not None:  # one message for one cell: KH316's, not also KH317's
+                valid &= ~outside
             if not scale:  # with the whole column on the wrong scale, no cell stands out
-                found += unit_errors(done, indicator, values, valid & ~outside, groups, data)
+                found += unit_errors(done, indicator, values, valid, groups, data)
     found += items_without_values(evaluation)
     return found
 
 
-def _indicators(domain: m.Domain) -> list[m.Indicator]:
+def distinct_indicators(domain: m.Domain) -> list[m.Indicator]:
     """One indicator per id: the paper's, else the first one a variant adds."""
     first: dict[str, m.Indicator] = {}
     for indicator in domain.all_indicators():
@@ -227,21 +229,21 @@ def ranges(
     indicator: m.Indicator,
     values: np.ndarray,
     valid: np.ndarray,
-    outside: np.ndarray,
     data: DataSet,
-) -> list[Diagnostic]:
+) -> tuple[list[Diagnostic], np.ndarray | None]:
     """KH316: values outside the declared range (error or warning by 超出范围) or the
-    default range of the indicator's 单位 (a warning). Marks them in ``outside``."""
+    default range of the indicator's 单位 (a warning); and where they are (None: no range)."""
     low, high, declared = bounds(indicator)
     if low is None and high is None:
-        return []
+        return [], None
+    outside = np.zeros(len(values), dtype=bool)
     if low is not None:
         outside |= valid & (values < low)
     if high is not None:
         outside |= valid & (values > high)
     at = np.flatnonzero(outside)
     if not len(at):
-        return []
+        return [], outside
     percent = indicator.unit_of_measure == PERCENT
     if high is None:
         allowed = f"（不能小于 {_shown(low, percent)}）"
@@ -261,7 +263,7 @@ def ranges(
     severity = Severity.ERROR if policy == "报错" else Severity.WARNING
     span = data.locate(done.units[at[0]], indicator.id)
     context = (done.domain.name, f"指标 {indicator.id}")
-    return [Diagnostic("KH316", message, span, hint, context, severity)]
+    return [Diagnostic("KH316", message, span, hint, context, severity)], outside
 
 
 def unit_errors(

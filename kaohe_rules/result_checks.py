@@ -13,7 +13,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.plausibility import Layout, _indicators, layout
+from kaohe_rules.plausibility import Layout, distinct_indicators, layout
 from kaohe_rules.scoring import DomainResult, roster
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         groups = layout(evaluation, done)
         rows = roster(evaluation.resolved, done.domain).rows
-        for indicator in _indicators(done.domain):
+        for indicator in distinct_indicators(done.domain):
             found += _indicator(evaluation, done, indicator, groups, rows)
     found += constant_labels(evaluation)
     return found
