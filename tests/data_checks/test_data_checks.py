@@ -92,3 +92,15 @@ def test_a_file_read_by_columns_is_checked_and_located_the_same(
     assert (Path(found.span.file).name, found.span.line) == (f"数据{suffix}", line)
     if suffix == ".csv":
         assert found.span.column == len("330329,地区生产总值增速,") + 1
+
+
+def test_a_full_width_percent_unit_is_the_same_unit(tmp_path: Path) -> None:
+    """单位: "％" reads as "%": the percent-scale check still knows the indicator."""
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(CORPUS / "percent_scale_rule", case)
+    domain = case / "rules" / "市县.yaml"
+    domain.write_text(domain.read_text(encoding="utf-8").replace('"%"', '"％"'), encoding="utf-8")
+    assert '"％"' in domain.read_text(encoding="utf-8")
+    assert [d.code for d in diagnostics(case) if d.code in CODES] == ["KH315"]
