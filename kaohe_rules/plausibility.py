@@ -175,10 +175,13 @@ def percent_scale(
     typical = _median(magnitudes)
     ratio = typical / float(np.median([abs(v.value) for v in given]))
     low, high = SCALE_WINDOW
-    if low <= ratio <= high:
+    # The side written as percent-numbers holds numbers above 1 (1 for 1%): growth near
+    # zero written as fractions is no mismatch.
+    bare = [v for v in given if not v.percent and abs(v.value) > 1]
+    if low <= ratio <= high and typical > 1:
         rule, fix = given[0], "数据"
-    elif low <= 1 / ratio <= high and any(not v.percent for v in given):
-        rule, fix = next(v for v in given if not v.percent), "规则"
+    elif low <= 1 / ratio <= high and bare:
+        rule, fix = bare[0], "规则"
     else:
         return []
     # The percent-number as written on the wrong side: 6.5 for 6.5%.
