@@ -33,6 +33,9 @@ INDICATOR_FIELDS = {
     "责任人": "owner",
     "缺失数据": "missing",
     "单位": "unit_of_measure",
+    "最小值": "minimum",
+    "最大值": "maximum",
+    "超出范围": "out_of_range",
 }
 
 
@@ -305,7 +308,7 @@ class _Differ:
             self.add(u.domain, "新增", f"考核对象 {u.name}（{u.id}）", None, u.name, None, u.span)
 
 
-_PERCENT_FIELDS = {"target", "floor", "ceiling", "half_year_target"}
+_PERCENT_FIELDS = {"target", "floor", "ceiling", "half_year_target", "minimum", "maximum"}
 
 
 def _percent(value: float | None) -> str | None:
