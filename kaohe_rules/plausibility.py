@@ -167,10 +167,12 @@ def percent_scale(
     written = _rule_values(done.domain, indicator)
     percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
     given = [v for v in written if v.value != 0]
+    if not percentish or not given:
+        return []
     step = max(1, len(values) // SAMPLE)  # evenly spaced: a 100x mismatch needs no more
     magnitudes = np.abs(values[::step][valid[::step]])
     magnitudes = magnitudes[magnitudes > 0]
-    if not percentish or not given or len(magnitudes) < SCALE_MIN_VALUES:
+    if len(magnitudes) < SCALE_MIN_VALUES:
         return []
     typical = _median(magnitudes)
     ratio = typical / float(np.median([abs(v.value) for v in given]))
