@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 PERCENT = "%"
 COUNTS = frozenset("个项人次起家件")
 # Defaults by 单位 (always warnings): a % may be a share or a growth rate, which the unit
-# cannot tell apart, so its default only refuses what neither can be: a fall of more than
+# cannot tell apart, so its default only catches what neither can be: a fall of more than
 # 100% or a rise of more than 1000% (the 8330% growth of a sample).
 DEFAULT_RANGES: dict[str, tuple[float | None, float | None]] = {
     PERCENT: (-1.0, 10.0),
