@@ -36,6 +36,28 @@ def number(value: object) -> float | None:
     return float(Decimal(text) / 100)
 
 
+def _percent(value: object) -> bool:
+    """Whether a rule-file number was written as a percentage ("6.5%")."""
+    return isinstance(value, str) and value.strip().endswith(("%", "％"))
+
+
+_RULE_VALUES = ("目标值", "下限值", "上限值", "半年目标值")
+
+
+def rule_values(spec: YMap) -> tuple[m.RuleValue, ...]:
+    """An indicator's target, floor, ceiling, half-year target and steps as written."""
+    found = [
+        m.RuleValue(key, number(spec[key]), _percent(spec[key]), spec.values_at.get(key))
+        for key in _RULE_VALUES
+        if key in spec and number(spec[key]) is not None
+    ]
+    steps = spec.get("档位")
+    if isinstance(steps, YList):
+        for value, span in zip(steps, steps.items_at, strict=False):
+            found.append(m.RuleValue("档位", number(value), _percent(value), span))
+    return tuple(found)
+
+
 def domain_documents(assembled: Assembled) -> dict[str, YMap]:
     """Each domain's document with the rule set's 通用 settings underneath it."""
     common = assembled.ruleset.get("通用")
@@ -200,6 +222,7 @@ def _domain(name: str, doc: YMap, errors: Collector) -> m.Domain:
         variants=_variants(doc.get("一单位一策"), missing, errors),
         problems=_problems(doc.get("问题清单")),
         span=doc.span,
+        out_of_range=doc.get("超出范围", "报错"),
     )
 
 
@@ -265,7 +288,7 @@ def indicator(
         method=method if "计分" not in spec else "formula",
         formula=formula,
         direction=direction,
-        unit_of_measure=str(spec.get("单位", "")),
+        unit_of_measure=str(spec.get("单位", "")).strip().replace("％", "%"),  # one spelling
         target=number(spec.get("目标值")),
         floor=number(spec.get("下限值")),
         ceiling=number(spec.get("上限值")),
@@ -284,6 +307,10 @@ def indicator(
         missing=spec.get("缺失数据", missing),
         span=span,
         written=tuple(spec.keys_at.items()),
+        minimum=number(spec.get("最小值")),
+        maximum=number(spec.get("最大值")),
+        out_of_range=spec.get("超出范围"),
+        rule_values=rule_values(spec),
     )
 
 
@@ -523,9 +550,14 @@ def _variants(doc: object, missing: str, errors: Collector) -> tuple[m.Variant, 
         for paper, table in (spec.get("新增指标") or {}).items():
             for iid, ispec in table.items():
                 added.append(indicator(iid, paper, ispec, table.keys_at[iid], missing, errors))
+        adjusted = spec.get("调整") or {}
         changes = tuple(
-            (*path.split(".", 1), number(value), spec["调整"].keys_at[path])
-            for path, value in (spec.get("调整") or {}).items()
+            (*path.split(".", 1), number(value), adjusted.keys_at[path])
+            for path, value in adjusted.items()
+        )
+        written = tuple(
+            m.RuleValue(path, number(value), _percent(value), adjusted.values_at.get(path))
+            for path, value in adjusted.items()
         )
         variants.append(
             m.Variant(
@@ -534,6 +566,7 @@ def _variants(doc: object, missing: str, errors: Collector) -> tuple[m.Variant, 
                 add=tuple(added),
                 changes=changes,
                 span=doc.keys_at[unit],
+                rule_values=written,
             )
         )
     return tuple(variants)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules.data import UNIT_COLUMNS, leading_comments, release_arrow_memory
+from kaohe_rules.data import UNIT_COLUMNS, _field_columns, leading_comments, release_arrow_memory
 from kaohe_rules.dsl.types import NUMBER
 
 # Files smaller than this go to the row reader: importing pyarrow costs more than it saves.
@@ -363,10 +363,12 @@ def locate(fast: FastFile, unit_id: str, unit_name: str, name: str):
 
     if fast.path.suffix.lower() == ".parquet":
         return _parquet_row(fast, unit_id, unit_name, name)
+    # Line by line: a file read here has no line breaks inside cells (_table refuses
+    # them), so each line is one record, and the 值 cell's character columns can be told.
     with open(fast.path, encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
         header: list[str] | None = None
-        for record in reader:
+        for line, raw in enumerate(stream, 1):
+            record = next(csv.reader([raw]), [])
             if header is None:
                 if record and not record[0].startswith("#"):
                     header = [cell.strip() for cell in record]
@@ -377,8 +379,9 @@ def locate(fast: FastFile, unit_id: str, unit_name: str, name: str):
                 and record[indicator].strip() == name
                 and record[unit].strip() in (unit_id, unit_name)
             ):
-                line = reader.line_num
-                return Span(str(fast.path), line, 1, line, 2)
+                raw = raw.rstrip("\n")
+                start, end = _field_columns(raw, len(header))[header.index("值")]
+                return Span(str(fast.path), line, start, line, end)
     return None
 
 

@@ -96,6 +96,13 @@ CODES: dict[str, str] = {
     "KH312": "quota-not-integer",
     "KH313": "output-unwritable",
     "KH314": "value-not-used",
+    "KH315": "percent-scale-mismatch",
+    "KH316": "implausible-value",
+    "KH317": "suspected-unit-error",
+    "KH318": "data-item-without-values",
+    "KH319": "indicator-not-discriminating",
+    "KH320": "indicator-missing-in-category",
+    "KH321": "label-constant",
     # KH4xx: the results archive
     "KH401": "archive-unreadable",
     "KH402": "not-an-archive",

@@ -36,6 +36,9 @@ INDICATOR_FIELDS = {
     "责任人": "owner",
     "缺失数据": "missing",
     "单位": "unit_of_measure",
+    "最小值": "minimum",
+    "最大值": "maximum",
+    "超出范围": "out_of_range",
 }
 
 
@@ -319,6 +322,8 @@ _PERCENT_FIELDS = {
     "half_year_target",
     "half_year_floor",
     "half_year_ceiling",
+    "minimum",
+    "maximum",
 }
 
 

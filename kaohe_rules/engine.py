@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules import ranking, special, twins
+from kaohe_rules import plausibility, ranking, result_checks, special, twins
 from kaohe_rules.data import DataSet, digest
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl.population import to_column
@@ -128,6 +128,14 @@ def evaluate_year(
                 result.specials.append(special.contributions(scorer, own))
         result.warnings += scorer.result.warnings
     result.warnings += unused_values(result)
+    # Data the staff cannot have meant (a declared range broken, a percent scale mixed
+    # up), then results that look right and most likely are not: after scoring, where
+    # categories and applicable units are known.
+    found = plausibility.check(result)
+    refused = [d for d in found if d.severity is Severity.ERROR]
+    if refused:
+        raise KaoheError(refused + [d for d in found if d.severity is not Severity.ERROR])
+    result.warnings += found + result_checks.check(result)
     # Of the files as they were read, not as they are now: a long-running process
     # may evaluate again after a file changed on disk without being read again.
     known = {**dict(ruleset.digests), **data.digests}

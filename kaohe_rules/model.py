@@ -156,6 +156,17 @@ METHOD_NAMES = {
 
 
 @dataclass(frozen=True)
+class RuleValue:
+    """A number a rule file gives an indicator (目标值, 档位 …), where, and whether it was
+    written as a percentage ("6.5%"): what the percent-scale check (KH315) compares."""
+
+    name: str
+    value: float
+    percent: bool
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class Indicator:
     """A scored indicator (指标); ``formula`` is its score as an expression."""
 
@@ -186,6 +197,12 @@ class Indicator:
     span: Span | None = None
     # Every key written for the indicator and where (meaning checks point at them).
     written: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
+    # The range its values can take (最小值/最大值) and what a value outside is (超出范围:
+    # 报错 or 警告; None: the domain's setting); the rule values as written (plausibility.py).
+    minimum: float | None = None
+    maximum: float | None = None
+    out_of_range: str | None = None
+    rule_values: tuple[RuleValue, ...] = ()
 
     def parameters(self) -> dict[str, float | None]:
         """The numeric parameters a formula may use, by their Chinese names."""
@@ -311,6 +328,7 @@ class Variant:
     add: tuple[Indicator, ...] = ()
     changes: tuple[tuple[str, str, float, Span], ...] = ()  # (target, parameter, value, span)
     span: Span | None = None
+    rule_values: tuple[RuleValue, ...] = ()  # the changes as written, named "指标.参数"
 
 
 @dataclass(frozen=True)
@@ -347,6 +365,7 @@ class Domain:
     variants: tuple[Variant, ...] = ()
     problems: ProblemRule = field(default_factory=ProblemRule)
     span: Span | None = None
+    out_of_range: str = "报错"  # 超出范围: an indicator value outside its declared range
 
     def indicators(self) -> tuple[Indicator, ...]:
         """Every indicator of every paper, in file order."""

@@ -81,3 +81,11 @@ def test_markdown_for_a_pull_request() -> None:
     assert lines[0].startswith("## 规则修订：")
     assert "| 领域 | 类型 | 对象 | 原 | 新 | 出处 |" in lines
     assert any(line.startswith("| 市县 | 修改 | 考卷 党建 › 权重 | 30 | 25 |") for line in lines)
+
+
+def test_a_declared_range_is_a_rule_change() -> None:
+    """最小值/最大值 of an indicator (issue 17) are compared like its other parameters."""
+    cases = ROOT / "tests" / "data_checks"
+    changes = _changes(cases / "clean" / "rules", cases / "range_indicator_policy" / "rules")
+    assert ("修改", "考卷 发展 › 指标 新增企业数 › 最大值", "（无）", "400") in changes
+    assert ("修改", "考卷 发展 › 指标 新增企业数 › 超出范围", "（无）", "警告") in changes

@@ -7,6 +7,7 @@ the issue names is checked: ``kaohe evaluate -o`` .csv, .json and .xlsx,
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -134,10 +135,25 @@ def test_same_results_whatever_the_order_of_data_rows(reference, tmp_path):
     assert len({fingerprint, first_print, second_print}) == 3  # other bytes, other prints
     for name, content in first.items():
         suffix = name[name.rindex(".") :]
-        assert masked(second[name], suffix, second_print, first_print) == masked(
-            content, suffix, first_print, first_print
-        ), f"{name} depends on the order of data rows"
+        assert _cells_unplaced(
+            masked(second[name], suffix, second_print, first_print), suffix
+        ) == _cells_unplaced(masked(content, suffix, first_print, first_print), suffix), (
+            f"{name} depends on the order of data rows"
+        )
         assert "内置的合成示例数据".encode() not in content
+
+
+def _cells_unplaced(output: object, suffix: str) -> object:
+    """A JSON output without the lines and columns of warnings that point at a data cell
+    (KH316 names a cell, which is on another line once the rows are shuffled)."""
+    if suffix != ".json":
+        return output
+    found = json.loads(output)
+    for warning in found["警告"]:
+        if str(warning.get("file", "")).endswith(".csv"):
+            for key in ("line", "column", "end_line", "end_column"):
+                warning.pop(key, None)
+    return found
 
 
 def test_golden_set_same_bytes_twenty_times(tmp_path):

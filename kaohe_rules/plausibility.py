@@ -1,0 +1,352 @@
+"""Data that cannot be what the staff meant, checked on the data set's columns after
+an evaluation: percent scale against the rule values (KH315), values outside their
+indicator's range (KH316), suspected unit errors (KH317), declared data items that no
+unit has a value for (KH318).
+
+Both readers (data.py row by row, columnar.py by columns) fill the same float64
+columns, so checking those columns covers both; each check is a few numpy passes
+per domain and indicator. Thresholds and why: docs/decisions.md (decision 45).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Diagnostic, Severity
+from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.scoring import DomainResult, roster
+
+if TYPE_CHECKING:
+    from kaohe_rules.data import DataSet
+    from kaohe_rules.engine import Evaluation
+
+PERCENT = "%"
+COUNTS = frozenset("个项人次起家件")
+# Defaults by 单位 (always warnings): a % may be a share or a growth rate, which the unit
+# cannot tell apart, so its default only catches what neither can be: a fall of more than
+# 100% or a rise of more than 1000% (the 8330% growth of a sample).
+DEFAULT_RANGES: dict[str, tuple[float | None, float | None]] = {
+    PERCENT: (-1.0, 10.0),
+    "倍": (0.0, None),
+    **{count: (0.0, None) for count in COUNTS},
+}
+# KH315: the data's typical magnitude against the rule values' is this far from 1 and
+# near 100 (a log window from 30x to 3000x), with at least this many nonzero values.
+SCALE_WINDOW = (30.0, 3000.0)
+SCALE_MIN_VALUES = 3
+# KH317: a value this many times its category's median magnitude (a % or 倍 is bounded,
+# so 10x is already wrong; amounts and counts are heavy-tailed: a city is 30x a county),
+# in a category with at least this many values; or 100x the indicator's target.
+UNIT_ERROR_FACTOR = {PERCENT: 10.0, "倍": 10.0}
+UNIT_ERROR_OTHER = 100.0
+UNIT_ERROR_MIN_GROUP = 5
+SAMPLE = 1_000  # values a median is taken over, at most about twice this (evenly spaced)
+TARGET_FACTOR = 100.0
+LISTED = 5  # units named in one message
+
+
+def check(evaluation: Evaluation) -> list[Diagnostic]:
+    """Every data check of an evaluation; errors among them refuse the data."""
+    found: list[Diagnostic] = []
+    data, resolved = evaluation.data, evaluation.resolved
+    for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
+        rows = roster(resolved, done.domain).rows
+        groups = layout(evaluation, done)
+        for indicator in distinct_indicators(done.domain):
+            if indicator.id not in data.columns:
+                continue
+            values = data.column(indicator.id, NUMBER, rows)
+            applies = done.applicable.get(indicator.id)
+            valid = ~np.isnan(values)
+            if applies is not None:
+                valid &= applies
+            if not valid.any():
+                continue
+            scale = percent_scale(done, indicator, values, valid)
+            out_of_range, outside = ranges(done, indicator, values, valid, data)
+            found += scale + out_of_range
+            if outside is not None:  # one message for one cell: KH316's, not also KH317's
+                valid &= ~outside
+            if not scale:  # with the whole column on the wrong scale, no cell stands out
+                found += unit_errors(done, indicator, values, valid, groups, data)
+    found += items_without_values(evaluation)
+    return found
+
+
+def distinct_indicators(domain: m.Domain) -> list[m.Indicator]:
+    """One indicator per id: the paper's, else the first one a variant adds."""
+    first: dict[str, m.Indicator] = {}
+    for indicator in domain.all_indicators():
+        first.setdefault(indicator.id, indicator)
+    return list(first.values())
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A domain's units grouped by category, worked out once per rule set (categories
+    follow from the roster): each unit's code (-1: none), the positions sorted by
+    category, and where each category's run of them starts and stops."""
+
+    codes: np.ndarray
+    names: list[str]
+    order: np.ndarray
+    starts: np.ndarray
+    stops: np.ndarray
+
+    def segments(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Each category's code and its units' positions."""
+        for start, stop in zip(self.starts, self.stops, strict=True):
+            members = self.order[start:stop]
+            yield int(self.codes[members[0]]), members
+
+
+def layout(evaluation: Evaluation, done: DomainResult) -> Layout:
+    """The category layout of a domain's result, kept on the rule set."""
+    return evaluation.resolved.kept(("category layout", done.domain.name), lambda: _layout(done))
+
+
+def _layout(done: DomainResult) -> Layout:
+    import pandas as pd  # loaded by the evaluation already
+
+    codes, names = pd.factorize(np.asarray(done.category, dtype=object), use_na_sentinel=True)
+    placed = np.flatnonzero(codes >= 0)
+    order = placed[np.argsort(codes[placed], kind="stable")]
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    starts = np.concatenate([[0], cuts]) if len(order) else np.zeros(0, dtype=np.int64)
+    stops = np.concatenate([cuts, [len(order)]]) if len(order) else starts
+    return Layout(codes, [str(n) for n in names], order, starts, stops)
+
+
+def median_magnitude(values: np.ndarray, members: np.ndarray, valid: np.ndarray) -> float | None:
+    """The median of the valid magnitudes among ``members``, None with fewer than
+    UNIT_ERROR_MIN_GROUP. A large category is sampled evenly (every k-th unit, at most
+    SAMPLE values): a median to compare with 10x needs no more, and a million units stay fast."""
+    step = max(1, len(members) // SAMPLE)
+    picked = members[::step]
+    given = np.abs(values[picked[valid[picked]]])
+    if len(given) < UNIT_ERROR_MIN_GROUP:
+        return None
+    return _median(given)
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median's value without its per-call cost (called per category and indicator)."""
+    half = len(values) // 2
+    if len(values) % 2:
+        return float(np.partition(values, half)[half])
+    low, high = np.partition(values, (half - 1, half))[half - 1 : half + 1]
+    return float((low + high) / 2)
+
+
+def _shown(value: float, percent: bool) -> str:
+    """A value as the staff would write it: 0.065 → 6.5% on a % indicator."""
+    if percent:
+        return f"{value * 100:.6g}%"
+    return f"{value:.6g}"
+
+
+def _units(done: DomainResult, at: np.ndarray, values: np.ndarray, percent: bool) -> str:
+    listed = "、".join(f"{done.units[i].name}（{_shown(values[i], percent)}）" for i in at[:LISTED])
+    return listed + (f" 等 {len(at)} 个单位" if len(at) > LISTED else "")
+
+
+def _written(value: m.RuleValue) -> str:
+    return _shown(value.value, value.percent)
+
+
+def percent_scale(
+    done: DomainResult, indicator: m.Indicator, values: np.ndarray, valid: np.ndarray
+) -> list[Diagnostic]:
+    """KH315: rule values and data of one % indicator about 100x apart: one of them is
+    written as percent-numbers (6.5) where the other holds fractions (0.065)."""
+    written = _rule_values(done.domain, indicator)
+    percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
+    given = [v for v in written if v.value != 0]
+    if not percentish or not given:
+        return []
+    step = max(1, len(values) // SAMPLE)  # evenly spaced: a 100x mismatch needs no more
+    magnitudes = np.abs(values[::step][valid[::step]])
+    magnitudes = magnitudes[magnitudes > 0]
+    if len(magnitudes) < SCALE_MIN_VALUES:
+        return []
+    typical = _median(magnitudes)
+    ratio = typical / float(np.median([abs(v.value) for v in given]))
+    low, high = SCALE_WINDOW
+    # The side written as percent-numbers holds numbers above 1 (1 for 1%): growth near
+    # zero written as fractions is no mismatch.
+    bare = [v for v in given if not v.percent and abs(v.value) > 1]
+    if low <= ratio <= high and typical > 1:
+        rule, fix = given[0], "数据"
+    elif low <= 1 / ratio <= high and bare:
+        rule, fix = bare[0], "规则"
+    else:
+        return []
+    # The percent-number as written on the wrong side: 6.5 for 6.5%.
+    written = typical if fix == "数据" else rule.value
+    message = (
+        f"指标 {indicator.id} 的 {rule.name} 是 {_written(rule)}"
+        f"（{_shown(rule.value, not rule.percent)}），"
+        f"而数据的典型值（中位数）是 {typical:.6g}，相差约 {max(ratio, 1 / ratio):.0f} 倍："
+        "两者不可能都是本意，按现在的写法每个单位的得分都是错的"
+    )
+    if fix == "数据":
+        hint = (
+            f"数据似乎写成了百分数的数字（{written:.6g} 表示 {written:.6g}%）：数据中写成 "
+            f"{written:.6g}% 或 {written / 100:.6g}（两者相同）"
+        )
+    else:
+        hint = (
+            f"单位为 % 的指标，规则值写成 {written:.6g}% 或 {written / 100:.6g}；"
+            f"这里写的 {written:.6g} 是 {written * 100:.6g}%"
+        )
+    context = (done.domain.name, f"指标 {indicator.id}")
+    return [Diagnostic("KH315", message, rule.span, hint, context)]
+
+
+def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
+    """The indicator's rule values and those 一单位一策 gives it (调整: 指标.目标值)."""
+    prefix = f"{indicator.id}."
+    adjusted = [
+        m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
+        for variant in domain.variants
+        for v in variant.rule_values
+        if v.name.startswith(prefix) and v.name[len(prefix) :] in ("目标值", "下限值", "上限值")
+    ]
+    return [*indicator.rule_values, *adjusted]
+
+
+def bounds(indicator: m.Indicator) -> tuple[float | None, float | None, bool]:
+    """The range an indicator's values can take, and whether the rules declared it
+    (else the default by its 单位, or no range)."""
+    if indicator.minimum is not None or indicator.maximum is not None:
+        return indicator.minimum, indicator.maximum, True
+    low, high = DEFAULT_RANGES.get(indicator.unit_of_measure, (None, None))
+    return low, high, False
+
+
+def ranges(
+    done: DomainResult,
+    indicator: m.Indicator,
+    values: np.ndarray,
+    valid: np.ndarray,
+    data: DataSet,
+) -> tuple[list[Diagnostic], np.ndarray | None]:
+    """KH316: values outside the declared range (error or warning by 超出范围) or the
+    default range of the indicator's 单位 (a warning); and where they are (None: no range)."""
+    low, high, declared = bounds(indicator)
+    if low is None and high is None:
+        return [], None
+    outside = np.zeros(len(values), dtype=bool)
+    if low is not None:
+        outside |= valid & (values < low)
+    if high is not None:
+        outside |= valid & (values > high)
+    at = np.flatnonzero(outside)
+    if not len(at):
+        return [], outside
+    percent = indicator.unit_of_measure == PERCENT
+    if high is None:
+        allowed = f"（不能小于 {_shown(low, percent)}）"
+    elif low is None:
+        allowed = f"（不能大于 {_shown(high, percent)}）"
+    else:
+        allowed = f" {_shown(low, percent)} ~ {_shown(high, percent)}"
+    policy = (indicator.out_of_range or done.domain.out_of_range) if declared else "警告"
+    where = "声明的范围" if declared else f"单位 {indicator.unit_of_measure} 的默认范围"
+    message = f"{indicator.id} 的值超出{where}{allowed}：{_units(done, at, values, percent)}"
+    if declared:
+        hint = "核对这些值；确实可能出现时放宽 最小值/最大值，或设 超出范围: 警告"
+    else:
+        hint = "核对这些值（是否多乘了 100，或写错了单位）；确实可能出现时为指标声明 最小值/最大值"
+        if percent:
+            hint += "。百分数在数据中写 8.3% 或 0.083，不写 8.3"
+    severity = Severity.ERROR if policy == "报错" else Severity.WARNING
+    span = data.locate(done.units[at[0]], indicator.id)
+    context = (done.domain.name, f"指标 {indicator.id}")
+    return [Diagnostic("KH316", message, span, hint, context, severity)], outside
+
+
+def unit_errors(
+    done: DomainResult,
+    indicator: m.Indicator,
+    values: np.ndarray,
+    valid: np.ndarray,
+    groups: Layout,
+    data: DataSet,
+) -> list[Diagnostic]:
+    """KH317: values 10x (100x for amounts and counts) their category's median magnitude,
+    or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
+    Only the larger side: a growth rate near zero is no error."""
+    factor = UNIT_ERROR_FACTOR.get(indicator.unit_of_measure, UNIT_ERROR_OTHER)
+    # Each category's median as a threshold by code (the last entry, code -1: none).
+    middle = np.full(len(groups.names) + 1, np.nan)
+    for code, members in groups.segments():
+        found = median_magnitude(values, members, valid)
+        if found is not None and found > 0:
+            middle[code] = found
+    limits = [factor * np.nanmin(middle)] if not np.isnan(middle).all() else []
+    limits += [TARGET_FACTOR * abs(indicator.target)] if indicator.target else []
+    magnitude = np.abs(values)
+    # Most columns have no value near any limit: one pass settles them.
+    if not limits or magnitude.max(where=valid, initial=0.0) < min(limits):
+        return []
+    per_unit = middle[groups.codes]
+    suspect = valid & (magnitude >= factor * per_unit)  # NaN thresholds compare False
+    if indicator.target:
+        suspect |= valid & (magnitude >= TARGET_FACTOR * abs(indicator.target))
+    at = np.flatnonzero(suspect)
+    if not len(at):
+        return []
+    percent = indicator.unit_of_measure == PERCENT
+    first = at[0]
+    if np.isnan(per_unit[first]) or magnitude[first] < factor * per_unit[first]:
+        why = f"目标值 {_shown(indicator.target, percent)} 的 {TARGET_FACTOR:.0f} 倍以上"
+    else:
+        ratio = magnitude[first] / per_unit[first]
+        category = groups.names[groups.codes[first]]
+        why = f"所在类别（{category}）中位数 {_shown(per_unit[first], percent)} 的 {ratio:.0f} 倍"
+    message = (
+        f"疑似单位错误：{done.units[first].name} 的 {indicator.id} 是 "
+        f"{_shown(values[first], percent)}，是{why}"
+    )
+    if len(at) > 1:
+        message += f"；共 {len(at)} 个单位：{_units(done, at, values, percent)}"
+    hint = "核对是否多乘了 100（百分数写成 570 而非 5.7%）或用错了单位（元与万元）"
+    span = data.locate(done.units[first], indicator.id)
+    context = (done.domain.name, f"指标 {indicator.id}")
+    return [Diagnostic("KH317", message, span, hint, context, Severity.WARNING)]
+
+
+def items_without_values(evaluation: Evaluation) -> list[Diagnostic]:
+    """KH318: a declared data item that no unit has a value for: a column left out of the
+    data, or a misspelt one, that every formula reading it then sees as missing."""
+    data, ruleset = evaluation.data, evaluation.resolved.ruleset
+    evaluated = {d.domain.name for d in evaluation.domains}
+    evaluated |= {s.result.domain.name for s in evaluation.specials}
+    items = list(ruleset.data_items)
+    for domain in ruleset.scored():
+        if domain.name in evaluated:
+            items += domain.data_items
+    found, seen = [], set()
+    for item in items:
+        if item.name in seen or _has_values(data, item):
+            continue
+        seen.add(item.name)
+        message = f"数据项 {item.name} 已声明，但数据中没有任何单位给出它的值"
+        hint = f"在数据文件中加上 {item.name} 列（或 指标 为 {item.name} 的行），或删去这个声明"
+        found.append(Diagnostic("KH318", message, item.span, hint, severity=Severity.WARNING))
+    return found
+
+
+def _has_values(data: DataSet, item: m.DataItem) -> bool:
+    column = data.columns.get(item.name)
+    if column is None:
+        return False
+    if item.type == TEXT:
+        return bool(np.any(column != None))  # noqa: E711 (elementwise on an object column)
+    return bool(np.any(~np.isnan(column)))

@@ -1,0 +1,141 @@
+"""Results that look right and are most likely a rule or data mistake, as warnings:
+an indicator that does not tell a category's units apart (KH319), an indicator whose
+value is missing for every unit of a category (KH320), a label that is the same for
+every unit (KH321). Thresholds and why: docs/decisions.md (decision 45).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Diagnostic, Severity
+from kaohe_rules.dsl.types import NUMBER
+from kaohe_rules.plausibility import Layout, distinct_indicators, layout
+from kaohe_rules.scoring import DomainResult, roster
+
+if TYPE_CHECKING:
+    from kaohe_rules.engine import Evaluation
+
+# Fewer units share a score by chance: two colleges in one step of 分档 (rules/2023 高校).
+MIN_UNITS = 5
+LISTED = 5
+
+
+def check(evaluation: Evaluation) -> list[Diagnostic]:
+    """Every result check of an evaluation (warnings only)."""
+    found: list[Diagnostic] = []
+    for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
+        groups = layout(evaluation, done)
+        rows = roster(evaluation.resolved, done.domain).rows
+        for indicator in distinct_indicators(done.domain):
+            found += _indicator(evaluation, done, indicator, groups, rows)
+    found += constant_labels(evaluation)
+    return found
+
+
+def _indicator(
+    evaluation: Evaluation,
+    done: DomainResult,
+    indicator: m.Indicator,
+    groups: Layout,
+    rows: np.ndarray,
+) -> list[Diagnostic]:
+    """KH320 for the categories where the value is missing for every unit, KH319 for
+    those where every unit gets the same score."""
+    scores, applies = done.scores.get(indicator.id), done.applicable.get(indicator.id)
+    if scores is None or applies is None:
+        return []
+    reads_value = "值" in evaluation.resolved.program(indicator.formula).names
+    values = evaluation.data.column(indicator.id, NUMBER, rows) if reads_value else None
+    missing, constant = [], []
+    for code, members in groups.segments():
+        # The first few units settle almost every category (values differ, or some are
+        # given): only a category they leave open is looked at in full.
+        if values is not None and _all(members, lambda at: np.isnan(values[at]) | ~applies[at]):
+            count = int(np.count_nonzero(applies[members]))
+            if count:
+                missing.append(f"{groups.names[code]}（{count} 个单位）")
+            continue
+        if not _open(members, scores, applies):
+            continue
+        given = scores[members[applies[members]]]
+        if len(given) >= MIN_UNITS and not np.isnan(given).any() and np.ptp(given) == 0:
+            share = f"{len(given)} 个单位都得 {given[0]:.6g} 分"
+            constant.append(f"{groups.names[code]}（{share}）")
+    context = (done.domain.name, f"指标 {indicator.id}")
+    found = []
+    if missing:
+        message = f"指标 {indicator.id} 在类别 {_listed(missing)} 中每个单位都没有值"
+        hint = f"数据中是否漏了 {indicator.id} 这一列（或这些单位的行）"
+        found.append(_warning("KH320", message, indicator.span, hint, context))
+    if constant:
+        message = f"指标 {indicator.id} 不区分单位：类别 {_listed(constant)}"
+        hint = "核对目标值、下限值等参数与数据的量级是否相符（如 6.5% 与 6.5），或数据是否有误"
+        found.append(_warning("KH319", message, indicator.span, hint, context))
+    return found
+
+
+PEEK = 64
+
+
+def _all(members: np.ndarray, test) -> bool:
+    """Whether ``test`` holds at every one of ``members``, looking at the first PEEK first."""
+    return bool(test(members[:PEEK]).all()) and bool(test(members).all())
+
+
+def _open(members: np.ndarray, scores: np.ndarray, applies: np.ndarray) -> bool:
+    """Whether the scores of the applicable ``members`` may all be equal: false as soon as
+    two of the first PEEK of them differ."""
+    first = members[:PEEK]
+    head = scores[first[applies[first]]]
+    return not (len(head) > 1 and (np.isnan(head).any() or np.ptp(head) > 0))
+
+
+def _listed(parts: list[str]) -> str:
+    return "、".join(parts[:LISTED]) + (f" 等 {len(parts)} 个类别" if len(parts) > LISTED else "")
+
+
+def _warning(code: str, message: str, span, hint: str, context: tuple) -> Diagnostic:
+    return Diagnostic(code, message, span, hint, context, Severity.WARNING)
+
+
+def constant_labels(evaluation: Evaluation) -> list[Diagnostic]:
+    """KH321: a label with one and the same value for every unit it is computed for,
+    across the whole evaluation (a rare label is often false in one small domain, and
+    says nothing there; false in every domain, its condition most likely never holds)."""
+    seen: dict[str, list] = {}  # label -> [first Label, values, kind]
+    for done in evaluation.domains:
+        for label in done.domain.labels:
+            column = done.labels.get(label.name)
+            if column is None:
+                continue
+            entry = seen.setdefault(label.name, [label, [], done.label_types.get(label.name)])
+            entry[1].append(np.asarray(column))
+    found = []
+    for name, (label, columns, kind) in seen.items():
+        values = _present(np.concatenate(columns))
+        if len(values) < 2 or not (values == values[0]).all():
+            continue
+        value = _shown(values[0], kind)
+        message = f"标签 {name} 对全部 {len(values)} 个单位都是 {value}"
+        hint = '核对标签的条件：比较的值是否写错（如 "优" 与 "优秀"），阈值的量级是否相符'
+        found.append(_warning("KH321", message, label.span, hint, (f"标签 {name}",)))
+    return found
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """The values that are not missing (NaN or None)."""
+    import pandas as pd  # loaded by the evaluation already
+
+    return values[~pd.isna(values)]
+
+
+def _shown(value: object, kind: str | None) -> str:
+    if kind == "bool":
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
