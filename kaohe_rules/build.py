@@ -41,20 +41,21 @@ def _percent(value: object) -> bool:
     return isinstance(value, str) and value.strip().endswith(("%", "％"))
 
 
-_RULE_VALUES = ("目标值", "下限值", "上限值", "半年目标值")
+_RULE_VALUES = ("目标值", "下限值", "上限值", "半年目标值", "半年下限值", "半年上限值")
 
 
 def rule_values(spec: YMap) -> tuple[m.RuleValue, ...]:
-    """An indicator's target, floor, ceiling, half-year target and steps as written."""
+    """An indicator's targets, floors, ceilings and steps, the half year's too, as written."""
     found = [
         m.RuleValue(key, number(spec[key]), _percent(spec[key]), spec.values_at.get(key))
         for key in _RULE_VALUES
         if key in spec and number(spec[key]) is not None
     ]
-    steps = spec.get("档位")
-    if isinstance(steps, YList):
-        for value, span in zip(steps, steps.items_at, strict=False):
-            found.append(m.RuleValue("档位", number(value), _percent(value), span))
+    for key in ("档位", "半年档位"):
+        steps = spec.get(key)
+        if isinstance(steps, YList):
+            for value, span in zip(steps, steps.items_at, strict=False):
+                found.append(m.RuleValue(key, number(value), _percent(value), span))
     return tuple(found)
 
 
