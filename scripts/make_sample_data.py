@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kaohe_rules import model as m  # noqa: E402
+from kaohe_rules import plausibility  # noqa: E402
 from kaohe_rules.cycle import half_year  # noqa: E402
 from kaohe_rules.data import read_data  # noqa: E402
+from kaohe_rules.diagnostics import KaoheError  # noqa: E402
 from kaohe_rules.engine import evaluate_year  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 from kaohe_rules.scoring import members  # noqa: E402
@@ -77,7 +79,6 @@ TYPICAL = {
     "亩均税收": (40.0, 10.0),
     "新增高新技术企业数": (25.0, 8.0),
 }
-COUNTS = {"人", "项", "家", "个", "件", "次", "起"}  # units whose values are whole numbers
 
 
 def _typical(indicator: m.Indicator) -> tuple[float, float]:
@@ -96,11 +97,9 @@ def _typical(indicator: m.Indicator) -> tuple[float, float]:
 
 
 def bounds(indicator: m.Indicator) -> tuple[float, float]:
-    """The range an indicator's values may take: declared in the rules, else by 单位."""
-    low = getattr(indicator, "minimum", None)
-    high = getattr(indicator, "maximum", None)
-    if low is None and (indicator.unit_of_measure in COUNTS or indicator.unit_of_measure == "倍"):
-        low = 0.0
+    """The range an indicator's values may take: declared in the rules, else by 单位, as
+    the engine's own check (KH316) reads it."""
+    low, high, _declared = plausibility.bounds(indicator)
     return (-math.inf if low is None else low, math.inf if high is None else high)
 
 
@@ -108,7 +107,7 @@ def _value(rng: np.random.Generator, indicator: m.Indicator) -> float:
     centre, spread = _typical(indicator)
     low, high = bounds(indicator)
     value = float(np.clip(rng.normal(centre, spread), low, high))
-    if indicator.unit_of_measure in COUNTS:
+    if indicator.unit_of_measure in plausibility.COUNTS:
         return float(max(round(value), math.ceil(low)))
     if indicator.unit_of_measure == "%" or abs(centre) < 1:
         return round(value, 4)
@@ -262,7 +261,10 @@ def check(year: int, out: Path = SAMPLES, half: bool = False) -> list[str]:
     loaded = load_rules(ROOT / "rules" / str(year))
     resolved = half_year(loaded.resolved) if half else loaded.resolved
     data = read_data(folder, loaded.resolved.ruleset)
-    evaluation = evaluate_year(resolved, data)
+    try:
+        evaluation = evaluate_year(resolved, data)
+    except KaoheError as error:  # a value outside a declared range (KH316) is an error
+        return [f"{folder.name}: {d.code} {d.message}" for d in error.diagnostics]
     problems = []
     for scored in resolved.ruleset.scored():
         for indicator in scored.all_indicators():
