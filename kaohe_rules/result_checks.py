@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 # Fewer units share a score by chance: two colleges in one step of 分档 (rules/2023 高校).
 MIN_UNITS = 5
+# A label is looked at over at least this many units: in a toy set of four, a label that
+# holds for one unit in five is false for all of them as often as not.
+MIN_LABEL_UNITS = 8
 LISTED = 5
 
 
@@ -117,7 +120,7 @@ def constant_labels(evaluation: Evaluation) -> list[Diagnostic]:
     found = []
     for name, (label, columns, kind) in seen.items():
         values = _present(np.concatenate(columns))
-        if len(values) < 2 or not (values == values[0]).all():
+        if len(values) < MIN_LABEL_UNITS or not (values == values[0]).all():
             continue
         value = _shown(values[0], kind)
         message = f"标签 {name} 对全部 {len(values)} 个单位都是 {value}"

@@ -216,9 +216,10 @@ def _terminal_cells() -> dict[tuple[str, str], str]:
     assert code == 0
     lines = output.splitlines()
     header = lines[0].split()
+    rows = lines[1 : next(i for i, line in enumerate(lines) if line.startswith("共 "))]
     return {
         (cells[0], name): cell
-        for cells in (line.split() for line in lines[1:-1])
+        for cells in (line.split() for line in rows)
         for name, cell in zip(header, cells, strict=True)
     }
 
