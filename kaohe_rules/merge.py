@@ -1,7 +1,8 @@
 """Year inheritance: a later year's file is a JSON Merge Patch (RFC 7396) on the earlier one.
 
 - a mapping merges key by key, recursively;
-- a key whose value is ``null`` (``~``) is removed;
+- a key whose value is ``null`` (``~``) is removed; one that is not there to remove
+  stays ``null``, for the schema to report (an empty value is never dropped unseen);
 - any other value (a number, a text, a list) replaces the earlier one whole.
 
 Positions travel with the values, so a problem in the merged rules still
@@ -24,6 +25,14 @@ def merge_patch(base: object, patch: object) -> object:
         if key not in merged:
             merged.deleted[key] = where
     for key, value in patch.items():
+        if value is None and key not in merged:
+            # Nothing to delete: an empty value the schema must see, not drop ({上限：1}
+            # is the key "上限：1" with no value, {计分: max(a, b)} leaves the key "b)",
+            # a misspelt key after ~ deletes nothing). Kept as written, so it is named.
+            merged[key] = None
+            merged.keys_at[key] = patch.keys_at[key]
+            merged.values_at[key] = patch.values_at[key]
+            continue
         if value is None:
             for table in (merged, merged.keys_at, merged.values_at, merged.origins):
                 table.pop(key, None)

@@ -90,13 +90,8 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
         return [_missing_key(error.instance, key, span, context) for key in missing]
     if "propertyNames" in error.relative_schema_path:
         return [_bad_name(error, document, context)]
-    if validator == "type" and error.instance is None and error.absolute_path:
-        # An empty value under a key that is the tail of a formula YAML cut at a comma.
-        *parent, key = error.absolute_path
-        container = _locate(document, parent)[1]
-        split = _split_formula(container, key) if isinstance(key, str) else None
-        if split is not None:
-            return [Diagnostic("KH212", split[0], _key_span(container, key), split[1], context)]
+    if validator in ("type", "oneOf") and error.instance is None and error.absolute_path:
+        return [_empty_value(error, document, span, context)]
     if validator == "type":
         wanted = error.validator_value
         names = [wanted] if isinstance(wanted, str) else wanted
@@ -118,6 +113,21 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
             )
         ]
     return [Diagnostic("KH214", _value_message(error), span, None, context)]
+
+
+def _empty_value(error: ValidationError, document: object, span, context) -> Diagnostic:
+    """A key written with no value: the tail of a formula YAML cut at a comma, or a value
+    left out (a ``~`` deletes only what an earlier year or 通用 has, merge.py)."""
+    *parent, key = error.absolute_path
+    container = _locate(document, parent)[1]
+    split = _split_formula(container, key) if isinstance(key, str) else None
+    if split is not None:
+        return Diagnostic("KH212", split[0], _key_span(container, key), split[1], context)
+    hint = (
+        f"'{key}' 后面没有写值：写上它的值；空值（~）只用来删除上一年度或 通用 中已有的项，"
+        f"而那里没有 '{key}' 可删"
+    )
+    return Diagnostic("KH212", f"'{key}' 没有值", span, hint, context)
 
 
 def _missing_key(instance: object, key: str, span: Span | None, context) -> Diagnostic:
@@ -162,7 +172,7 @@ def _split_formula(mapping: object, key: str) -> tuple[str, str] | None:
     """
     if not isinstance(mapping, YMap) or mapping.get(key) is not None:
         return None
-    keys = list(mapping)
+    keys = _as_written(mapping, key)
     start = keys.index(key)
     while start > 0 and mapping[keys[start - 1]] is None:
         start -= 1
@@ -179,6 +189,18 @@ def _split_formula(mapping: object, key: str) -> tuple[str, str] | None:
         f'如 {{{owner}: "{text}"}}；或改用分行（块）写法'
     )
     return message, hint
+
+
+def _as_written(mapping: YMap, key: str) -> list[str]:
+    """The keys of ``mapping`` written in the same file as ``key``, in the order they stand
+    there: a mapping merged onto an earlier year's or 通用's keeps the earlier keys first."""
+    where = mapping.keys_at.get(key)
+    if where is None:
+        return list(mapping)
+    same = [
+        k for k in mapping if (s := mapping.keys_at.get(k)) is not None and s.file == where.file
+    ]
+    return sorted(same, key=lambda k: (mapping.keys_at[k].line, mapping.keys_at[k].column))
 
 
 def _bad_name(error: ValidationError, document: object, context: tuple[str, ...]) -> Diagnostic:
