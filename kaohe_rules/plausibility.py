@@ -47,6 +47,9 @@ UNIT_ERROR_OTHER = 100.0
 UNIT_ERROR_MIN_GROUP = 5
 SAMPLE = 1_000  # values a median is taken over, at most about twice this (evenly spaced)
 TARGET_FACTOR = 100.0
+# A % value typed as a percent-number (5.83 for 5.83%) is 100x what it should be, so about
+# 100x a target it falls short of and often under 100x: for % the target bound is 30x.
+TARGET_FACTOR_PERCENT = 30.0
 LISTED = 5  # units named in one message
 
 
@@ -175,37 +178,55 @@ def percent_scale(
     if len(magnitudes) < SCALE_MIN_VALUES:
         return []
     typical = _median(magnitudes)
-    ratio = typical / float(np.median([abs(v.value) for v in given]))
     low, high = SCALE_WINDOW
-    # The side written as percent-numbers holds numbers above 1 (1 for 1%): growth near
-    # zero written as fractions is no mismatch.
-    bare = [v for v in given if not v.percent and abs(v.value) > 1]
+    context = (done.domain.name, f"指标 {indicator.id}")
+    # The data as percent-numbers (6.5 where the rules hold 0.065): the whole column is
+    # off, so its typical value against the rule values' typical one. The side written as
+    # percent-numbers holds numbers above 1 (1 for 1%): growth near zero is no mismatch.
+    ratio = typical / float(np.median([abs(v.value) for v in given]))
     if low <= ratio <= high and typical > 1:
-        rule, fix = given[0], "数据"
-    elif low <= 1 / ratio <= high and bare:
-        rule, fix = bare[0], "规则"
-    else:
-        return []
-    # The percent-number as written on the wrong side: 6.5 for 6.5%.
-    written = typical if fix == "数据" else rule.value
-    message = (
+        return [_data_scale(indicator, given[0], typical, ratio, context)]
+    # A rule value as a percent-number (目标值: 5.5 for 5.5%): each value on its own, since
+    # one slip among correct values (a 调整, a half-year floor) moves no median.
+    # Beside values written with %, a bare one above 1 on a % indicator is one too.
+    mixed = indicator.unit_of_measure == PERCENT and any(v.percent for v in given)
+    found = []
+    for value in given:
+        apart = abs(value.value) / typical
+        if not value.percent and abs(value.value) > 1 and (mixed or low <= apart <= high):
+            found.append(_rule_scale(indicator, value, typical, apart, context))
+    return found
+
+
+def _scale_message(indicator: m.Indicator, rule: m.RuleValue, typical: float, apart: float):
+    return (
         f"指标 {indicator.id} 的 {rule.name} 是 {_written(rule)}"
         f"（{_shown(rule.value, not rule.percent)}），"
-        f"而数据的典型值（中位数）是 {typical:.6g}，相差约 {max(ratio, 1 / ratio):.0f} 倍："
-        "两者不可能都是本意，按现在的写法每个单位的得分都是错的"
+        f"而数据的典型值（中位数）是 {typical:.6g}，相差约 {max(apart, 1 / apart):.0f} 倍："
+        "两者不可能都是本意，按现在的写法得分是错的"
     )
-    if fix == "数据":
-        hint = (
-            f"数据似乎写成了百分数的数字（{written:.6g} 表示 {written:.6g}%）：数据中写成 "
-            f"{written:.6g}% 或 {written / 100:.6g}（两者相同）"
-        )
-    else:
-        hint = (
-            f"单位为 % 的指标，规则值写成 {written:.6g}% 或 {written / 100:.6g}；"
-            f"这里写的 {written:.6g} 是 {written * 100:.6g}%"
-        )
-    context = (done.domain.name, f"指标 {indicator.id}")
-    return [Diagnostic("KH315", message, rule.span, hint, context)]
+
+
+def _data_scale(indicator, rule: m.RuleValue, typical: float, ratio: float, context):
+    hint = (
+        f"数据似乎写成了百分数的数字（{typical:.6g} 表示 {typical:.6g}%）：数据中写成 "
+        f"{typical:.6g}% 或 {typical / 100:.6g}（两者相同）"
+    )
+    message = _scale_message(indicator, rule, typical, ratio)
+    return Diagnostic("KH315", message, rule.span, hint, context)
+
+
+def _rule_scale(indicator, rule: m.RuleValue, typical: float, apart: float, context):
+    written = rule.value
+    hint = (
+        f"单位为 % 的指标，规则值写成 {written:.6g}% 或 {written / 100:.6g}；"
+        f"这里写的 {written:.6g} 是 {written * 100:.6g}%"
+    )
+    message = _scale_message(indicator, rule, typical, apart)
+    return Diagnostic("KH315", message, rule.span, hint, context)
+
+
+_ADJUSTABLE_VALUES = ("目标值", "下限值", "上限值", "半年目标值", "半年下限值", "半年上限值")
 
 
 def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
@@ -215,7 +236,7 @@ def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
         m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
         for variant in domain.variants
         for v in variant.rule_values
-        if v.name.startswith(prefix) and v.name[len(prefix) :] in ("目标值", "下限值", "上限值")
+        if v.name.startswith(prefix) and v.name[len(prefix) :] in _ADJUSTABLE_VALUES
     ]
     return [*indicator.rule_values, *adjusted]
 
@@ -283,14 +304,21 @@ def unit_errors(
     or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
     Only the larger side: a growth rate near zero is no error."""
     factor = UNIT_ERROR_FACTOR.get(indicator.unit_of_measure, UNIT_ERROR_OTHER)
-    # Each category's median as a threshold by code (the last entry, code -1: none).
+    percent = indicator.unit_of_measure == PERCENT
+    by_target = TARGET_FACTOR_PERCENT if percent else TARGET_FACTOR
+    # Each category's median as a threshold by code (the last entry, code -1: none); a
+    # category too small for a median of its own takes the domain's.
     middle = np.full(len(groups.names) + 1, np.nan)
     for code, members in groups.segments():
         found = median_magnitude(values, members, valid)
         if found is not None and found > 0:
             middle[code] = found
+    borrowed = np.isnan(middle)
+    whole = median_magnitude(values, np.arange(len(values)), valid)
+    if whole is not None and whole > 0:
+        middle[borrowed] = whole
     limits = [factor * np.nanmin(middle)] if not np.isnan(middle).all() else []
-    limits += [TARGET_FACTOR * abs(indicator.target)] if indicator.target else []
+    limits += [by_target * abs(indicator.target)] if indicator.target else []
     magnitude = np.abs(values)
     # Most columns have no value near any limit: one pass settles them.
     if not limits or magnitude.max(where=valid, initial=0.0) < min(limits):
@@ -298,18 +326,23 @@ def unit_errors(
     per_unit = middle[groups.codes]
     suspect = valid & (magnitude >= factor * per_unit)  # NaN thresholds compare False
     if indicator.target:
-        suspect |= valid & (magnitude >= TARGET_FACTOR * abs(indicator.target))
+        suspect |= valid & (magnitude >= by_target * abs(indicator.target))
+    if percent:
+        # A percent-number slip is above 100%; a growth rate 20x a median near zero is not.
+        suspect &= magnitude > 1
     at = np.flatnonzero(suspect)
     if not len(at):
         return []
-    percent = indicator.unit_of_measure == PERCENT
     first = at[0]
     if np.isnan(per_unit[first]) or magnitude[first] < factor * per_unit[first]:
-        why = f"目标值 {_shown(indicator.target, percent)} 的 {TARGET_FACTOR:.0f} 倍以上"
+        why = f"目标值 {_shown(indicator.target, percent)} 的 {by_target:.0f} 倍以上"
     else:
         ratio = magnitude[first] / per_unit[first]
-        category = groups.names[groups.codes[first]]
-        why = f"所在类别（{category}）中位数 {_shown(per_unit[first], percent)} 的 {ratio:.0f} 倍"
+        code = groups.codes[first]
+        where = (
+            f"领域 {done.domain.name}" if borrowed[code] else f"所在类别（{groups.names[code]}）"
+        )
+        why = f"{where}中位数 {_shown(per_unit[first], percent)} 的 {ratio:.0f} 倍"
     message = (
         f"疑似单位错误：{done.units[first].name} 的 {indicator.id} 是 "
         f"{_shown(values[first], percent)}，是{why}"
