@@ -168,7 +168,14 @@ def _common(function):
 @_common
 @click.option("-o", "--output", type=FILE, help="写出 .csv、.json 或 .xlsx")
 @click.option("--warnings/--no-warnings", default=False, help="列出全部警告（默认只给个数）")
-def evaluate(year, rules, data, sample, encoding, period, output, warnings) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json：把结果（含全部警告，键 警告）以 JSON 打印到标准输出，与 -o 结果.json 相同",
+)
+def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt) -> None:
     """计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。
 
     \b
@@ -190,6 +197,8 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings) -> N
         notice = sample_notice(evaluation.data)
         if notice:
             click.echo(notice)
+    elif fmt == "json":  # for CI: results and every warning, as the -o 结果.json file
+        click.echo(render(evaluation, ".json").decode("utf-8"))
     else:
         click.echo(text_table(evaluation))
     if found and warnings:

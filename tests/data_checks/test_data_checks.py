@@ -104,3 +104,23 @@ def test_a_full_width_percent_unit_is_the_same_unit(tmp_path: Path) -> None:
     domain.write_text(domain.read_text(encoding="utf-8").replace('"%"', '"％"'), encoding="utf-8")
     assert '"％"' in domain.read_text(encoding="utf-8")
     assert [d.code for d in diagnostics(case) if d.code in CODES] == ["KH315", "KH315"]
+
+
+def test_evaluate_format_json_prints_the_results_with_every_warning(tmp_path: Path) -> None:
+    """`kaohe evaluate --format json` (for CI) prints what -o 结果.json writes: the results
+    and, under 警告, each warning with its code and place."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kaohe_rules.cli import cli
+
+    case = CORPUS / "not_discriminating"
+    given = ["evaluate", "--rules", str(case / "rules"), "--data", str(case / "data")]
+    printed = CliRunner().invoke(cli, [*given, "--format", "json"])
+    assert printed.exit_code == 0, printed.output
+    written = CliRunner().invoke(cli, [*given, "-o", str(tmp_path / "结果.json")])
+    assert written.exit_code == 0, written.output
+    found = json.loads(printed.stdout)
+    assert found == json.loads((tmp_path / "结果.json").read_text(encoding="utf-8"))
+    assert [(w["code"], w["line"]) for w in found["警告"] if w["code"] in CODES] == [("KH319", 13)]
