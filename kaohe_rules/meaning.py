@@ -100,17 +100,17 @@ def _after_ranking(domain: m.Domain) -> list[m.Expr]:
 
 def _compare(programs, choices: dict, what: str, seen: set[Span], errors: Collector) -> None:
     for program in programs:
-        for literal, item, negated in _compared_literals(program, choices):
+        for literal, item, (negated, in_list) in _compared_literals(program, choices):
             allowed = choices[item]
             if literal.value in allowed or literal.span in seen:
                 continue
             seen.add(literal.span)
             listing = "、".join(allowed)
-            outcome = "都成立" if negated else "都不成立"
-            message = (
-                f"'{literal.value}' 不是{what} {item} 的取值（{listing}），"
-                f"这个比较对每个单位{outcome}"
-            )
+            if in_list:  # the other entries of the list may still match
+                outcome = "列表中的这一项永远不会匹配"
+            else:
+                outcome = "这个比较对每个单位" + ("都成立" if negated else "都不成立")
+            message = f"'{literal.value}' 不是{what} {item} 的取值（{listing}），{outcome}"
             hint = suggest(literal.value, allowed) or f"可选：{listing}"
             if not hint.startswith("可选"):
                 hint += f" 可选：{listing}"
@@ -133,20 +133,20 @@ def _declared_choices(ruleset: m.RuleSet) -> dict[str, tuple[str, ...]]:
 
 
 def _compared_literals(program, choices: dict[str, tuple[str, ...]]):
-    """(text literal, data item, negated) for each ``item == "x"``, ``item != "x"``,
-    ``item in [...]`` and ``item not in [...]``."""
+    """(text literal, data item, (negated, one of a longer list)) for each ``item == "x"``,
+    ``item != "x"``, ``item in [...]`` and ``item not in [...]``."""
     for node in ast.walk(program.node):
         if isinstance(node, ast.Compare) and node.op in ("==", "!="):
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 item = program.symbols.get(id(side))
                 if item in choices and isinstance(other, ast.String):
-                    yield other, item, node.op == "!="
+                    yield other, item, (node.op == "!=", False)
         elif isinstance(node, ast.Member):
             item = program.symbols.get(id(node.value))
             if item in choices:
                 for entry in node.items.items:
                     if isinstance(entry, ast.String):
-                        yield entry, item, node.negated
+                        yield entry, item, (node.negated, len(node.items.items) > 1)
 
 
 # KH237: parameters the scoring method does not read
@@ -198,7 +198,10 @@ def _method_name(indicator: m.Indicator) -> str:
 
 
 def _unread_hint(unread: list[tuple[str, Span]]) -> str:
-    hint = "删除这些参数；若是改了计分方法，请确认新方法需要的参数都已写好"
+    hint = (
+        "删除这些参数（从上一年度继承来的，在本年度文件中写成 ~）；"
+        "若是改了计分方法，请确认新方法需要的参数都已写好"
+    )
     if any(k == "目标值" for k, _ in unread):
         hint += "（目标值 只在问题清单中用来显示差距）"
     return hint
