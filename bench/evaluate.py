@@ -98,6 +98,10 @@ def synthetic(resolved: Resolved, units: int, seed: int = 7) -> tuple[Resolved, 
     for n in range(units):
         domain, kind = kinds[n % len(kinds)]
         roster.append(m.Unit(f"U{n:07d}", f"单位{n}", domain, (("类型", kind),), None))
+    # Listed domain by domain, as rosters are: the data set's columns are then in roster
+    # order, which numpy_year reads them in (interleaved, the columns are laid out by
+    # domain and the reference read other units' values: its totals differed by 36).
+    roster.sort(key=lambda unit: list(DOMAINS).index(unit.domain))
     ruleset = dataclasses.replace(resolved.ruleset, units=tuple(roster))
     data = DataSet.empty(ruleset)
     for i in range(INDICATORS):
