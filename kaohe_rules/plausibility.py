@@ -10,6 +10,7 @@ per domain and indicator. Thresholds and why: docs/decisions.md (decision 45).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -166,11 +167,13 @@ def percent_scale(
     done: DomainResult, indicator: m.Indicator, values: np.ndarray, valid: np.ndarray
 ) -> list[Diagnostic]:
     """KH315: rule values and data of one % indicator about 100x apart: one of them is
-    written as percent-numbers (6.5) where the other holds fractions (0.065)."""
+    written as percent-numbers (6.5) where the other holds fractions (0.065). Without any %
+    (no 单位 %, no value written with %) the same gap in the data is a warning: the staff
+    may have meant a percentage and written neither."""
     written = _rule_values(done.domain, indicator)
     percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
     given = [v for v in written if v.value != 0]
-    if not percentish or not given:
+    if not given:
         return []
     step = max(1, len(values) // SAMPLE)  # evenly spaced: a 100x mismatch needs no more
     magnitudes = np.abs(values[::step][valid[::step]])
@@ -185,7 +188,12 @@ def percent_scale(
     # percent-numbers holds numbers above 1 (1 for 1%): growth near zero is no mismatch.
     ratio = typical / float(np.median([abs(v.value) for v in given]))
     if low <= ratio <= high and typical > 1:
-        return [_data_scale(indicator, given[0], typical, ratio, context)]
+        found = _data_scale(indicator, given[0], typical, ratio, context)
+        if not percentish:
+            found = dataclasses.replace(found, severity=Severity.WARNING, hint=_bare_hint(typical))
+        return [found]
+    if not percentish:
+        return []
     # A rule value as a percent-number (目标值: 5.5 for 5.5%): each value on its own, since
     # one slip among correct values (a 调整, a half-year floor) moves no median.
     # Beside values written with %, a bare one above 1 on a % indicator is one too.
@@ -214,6 +222,13 @@ def _data_scale(indicator, rule: m.RuleValue, typical: float, ratio: float, cont
     )
     message = _scale_message(indicator, rule, typical, ratio)
     return Diagnostic("KH315", message, rule.span, hint, context)
+
+
+def _bare_hint(typical: float) -> str:
+    return (
+        f'若本意是百分数：规则值写成带 % 的形式（如 {typical:.6g}%）并给指标写 单位: "%"，'
+        f"数据写成 {typical:.6g}% 或 {typical / 100:.6g}；若不是百分数，核对两者的单位"
+    )
 
 
 def _rule_scale(indicator, rule: m.RuleValue, typical: float, apart: float, context):
