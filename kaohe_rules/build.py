@@ -41,14 +41,15 @@ def _percent(value: object) -> bool:
     return isinstance(value, str) and value.strip().endswith(("%", "％"))
 
 
-_RULE_VALUES = ("目标值", "下限值", "上限值", "半年目标值", "半年下限值", "半年上限值")
+# The numbers of an indicator (and of a 调整) that the percent-scale check compares.
+RULE_VALUES = ("目标值", "下限值", "上限值", "半年目标值", "半年下限值", "半年上限值")
 
 
 def rule_values(spec: YMap) -> tuple[m.RuleValue, ...]:
     """An indicator's targets, floors, ceilings and steps, the half year's too, as written."""
     found = [
         m.RuleValue(key, number(spec[key]), _percent(spec[key]), spec.values_at.get(key))
-        for key in _RULE_VALUES
+        for key in RULE_VALUES
         if key in spec and number(spec[key]) is not None
     ]
     for key in ("档位", "半年档位"):

@@ -7,6 +7,7 @@ same outputs (the notice included) in any folder, as the fingerprint already doe
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,14 +35,15 @@ def sample_years() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir())
 
 
-def _sample_digests() -> set[str]:
+@cache  # the shipped samples do not change while kaohe runs; several outputs ask
+def _sample_digests() -> frozenset[str]:
     from kaohe_rules.data import digest
 
     root = data_path("samples")
     if not root.is_dir():
-        return set()
+        return frozenset()
     files = (f for f in root.rglob("*") if f.is_file() and f.suffix.lower() in _DATA_SUFFIXES)
-    return {digest(f) for f in files}
+    return frozenset(digest(f) for f in files)
 
 
 def sample_files(data: DataSet) -> list[str]:

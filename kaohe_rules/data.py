@@ -186,6 +186,16 @@ def expected_names(ruleset: m.RuleSet) -> dict[str, Type]:
     return names
 
 
+def allowed_range(low: float | None, high: float | None, shown=lambda v: f"{v:g}") -> str:
+    """A range as messages say it: 不能小于 0, 不能大于 100%, or 0 ~ 100 (``shown`` writes
+    each bound); for data items (KH305) and indicators (KH316, plausibility.py)."""
+    if high is None:
+        return f"不能小于 {shown(low)}"
+    if low is None:
+        return f"不能大于 {shown(high)}"
+    return f"{shown(low)} ~ {shown(high)}"
+
+
 def read_data(
     folder: Path, ruleset: m.RuleSet, encoding: str | None = None, lenient: bool = False
 ) -> DataSet:
@@ -675,12 +685,9 @@ class _Reader:
             return
         low, high = item.minimum, item.maximum
         if (low is not None and number < low) or (high is not None and number > high):
-            if high is None:
-                bounds = f"不能小于 {low:g}"
-            elif low is None:
-                bounds = f"不能大于 {high:g}"
-            else:
-                bounds = f"超出范围 {low:g} ~ {high:g}"
+            bounds = allowed_range(low, high)
+            if low is not None and high is not None:
+                bounds = f"超出范围 {bounds}"
             self.errors.error("KH305", f"{name} 的值 {cell.text} {bounds}", cell.span)
 
     def _history(self, file: str, columns: list[str], rows, unit_column: str) -> None:

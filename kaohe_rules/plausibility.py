@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kaohe_rules import model as m
+from kaohe_rules.build import RULE_VALUES
+from kaohe_rules.data import allowed_range
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.scoring import DomainResult, roster
@@ -241,9 +243,6 @@ def _rule_scale(indicator, rule: m.RuleValue, typical: float, apart: float, cont
     return Diagnostic("KH315", message, rule.span, hint, context)
 
 
-_ADJUSTABLE_VALUES = ("目标值", "下限值", "上限值", "半年目标值", "半年下限值", "半年上限值")
-
-
 def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
     """The indicator's rule values and those 一单位一策 gives it (调整: 指标.目标值)."""
     prefix = f"{indicator.id}."
@@ -251,7 +250,7 @@ def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
         m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
         for variant in domain.variants
         for v in variant.rule_values
-        if v.name.startswith(prefix) and v.name[len(prefix) :] in _ADJUSTABLE_VALUES
+        if v.name.startswith(prefix) and v.name[len(prefix) :] in RULE_VALUES
     ]
     return [*indicator.rule_values, *adjusted]
 
@@ -286,12 +285,8 @@ def ranges(
     if not len(at):
         return [], outside
     percent = indicator.unit_of_measure == PERCENT
-    if high is None:
-        allowed = f"（不能小于 {_shown(low, percent)}）"
-    elif low is None:
-        allowed = f"（不能大于 {_shown(high, percent)}）"
-    else:
-        allowed = f" {_shown(low, percent)} ~ {_shown(high, percent)}"
+    allowed = allowed_range(low, high, lambda bound: _shown(bound, percent))
+    allowed = f" {allowed}" if low is not None and high is not None else f"（{allowed}）"
     policy = (indicator.out_of_range or done.domain.out_of_range) if declared else "警告"
     where = "声明的范围" if declared else f"单位 {indicator.unit_of_measure} 的默认范围"
     message = f"{indicator.id} 的值超出{where}{allowed}：{_units(done, at, values, percent)}"

@@ -13,7 +13,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.plausibility import Layout, distinct_indicators, layout
+from kaohe_rules.plausibility import LISTED, Layout, distinct_indicators, layout
 from kaohe_rules.scoring import DomainResult, roster
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ MIN_UNITS = 5
 # A label is looked at over at least this many units: in a toy set of four, a label that
 # holds for one unit in five is false for all of them as often as not.
 MIN_LABEL_UNITS = 8
-LISTED = 5
 
 
 def check(evaluation: Evaluation) -> list[Diagnostic]:
