@@ -291,7 +291,8 @@ class _Differ:
         news = {v.unit: _variant(v) for v in new.variants}
         spans_old = {v.unit: v.span for v in old.variants}
         spans_new = {v.unit: v.span for v in new.variants}
-        for unit in olds.keys() | news.keys():
+        # Old order, then the new ones: a set's order would change from run to run.
+        for unit in [*olds, *(u for u in news if u not in olds)]:
             before, after = olds.get(unit), news.get(unit)
             if before != after:
                 kind = "新增" if before is None else "删除" if after is None else "修改"
