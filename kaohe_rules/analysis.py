@@ -1,6 +1,6 @@
 """Analyses of evaluated years: indicator spread, domain summaries, year-on-year trends.
 
-Pure computations on :class:`~kaohe_rules.engine.Evaluation` objects, and the
+Pure computations on :class:`~kaohe_rules.score.engine.Evaluation` objects, and the
 renderings of their tables (terminal text, CSV, JSON, XLSX); ``kaohe analyze``
 in ``cli/analyze.py`` only parses options and writes.
 
@@ -21,10 +21,10 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar
-from kaohe_rules.engine import Evaluation
-from kaohe_rules.ranking import tier_order
 from kaohe_rules.report import plain, workbook
-from kaohe_rules.scoring import DomainResult
+from kaohe_rules.score.engine import Evaluation
+from kaohe_rules.score.ranking import tier_order
+from kaohe_rules.score.result import DomainResult
 from kaohe_rules.source import align, cell_text
 
 DIGITS = 4

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.engine import Evaluation
+from kaohe_rules.score.engine import Evaluation
 
 SCHEMA_VERSION = 1
 FORMAT = "kaohe-archive"

@@ -18,8 +18,8 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl import ast
-from kaohe_rules.engine import Evaluation
 from kaohe_rules.resolve import Resolved
+from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.source import Span
 
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector
-from kaohe_rules.engine import Evaluation
 from kaohe_rules.resolve import Resolved
+from kaohe_rules.score.engine import Evaluation
 
 
 def half_year(resolved: Resolved) -> Resolved:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.printer import number_text
-from kaohe_rules.engine import Evaluation
+from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.source import Span
 
 INDICATOR_FIELDS = {

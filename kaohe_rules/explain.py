@@ -19,8 +19,8 @@ from kaohe_rules.dsl.numeric import round_scalar
 from kaohe_rules.dsl.population import value_at
 from kaohe_rules.dsl.printer import to_source
 from kaohe_rules.dsl.scalar import evaluate_one
-from kaohe_rules.engine import Evaluation
-from kaohe_rules.scoring import DomainResult
+from kaohe_rules.score.engine import Evaluation
+from kaohe_rules.score.result import DomainResult
 from kaohe_rules.source import Span
 
 

@@ -21,7 +21,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
 
 if TYPE_CHECKING:
-    from kaohe_rules.scoring import DomainScorer
+    from kaohe_rules.score.scorer import DomainScorer
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,6 @@ def _named_members(domain: m.Domain, programs: dict, errors: Collector) -> None:
 def score(scorer: DomainScorer, item: m.Adjustment) -> np.ndarray:
     """A family's points for every unit (before its 上限): the sum over its members of
     每项 with 值 the member's value; KH243 when the family has no member at all."""
-    from kaohe_rules.scoring import roster
-
     resolved, domain = scorer.resolved, scorer.domain
     names = members(resolved.ruleset, domain, item.family.prefix, scorer.data.columns)
     total = np.zeros(scorer.size)
@@ -133,7 +131,7 @@ def score(scorer: DomainScorer, item: m.Adjustment) -> np.ndarray:
         hint = "检查前缀是否与数据列名一致（全角/半角、下划线）"
         diagnostic = Diagnostic("KH243", message, item.family.span, hint, severity=Severity.WARNING)
         scorer.result.warnings.append(diagnostic)
-    rows = roster(resolved, domain).rows
+    rows = scorer.planned.roster.rows
     base = scorer.result.population
     for name in names:
         values = scorer.data.column(name, NUMBER, rows)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kaohe_rules import ranking
 from kaohe_rules.dsl.numeric import round_scalar
-from kaohe_rules.engine import Evaluation
 from kaohe_rules.explain import find_unit
-from kaohe_rules.scoring import DomainResult
+from kaohe_rules.score import ranking
+from kaohe_rules.score.engine import Evaluation
+from kaohe_rules.score.result import DomainResult
 
 UNPLACED = "未定等次"
 NO_CATEGORY = "（无类别）"

@@ -22,7 +22,6 @@ from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.resolve import FUNCTIONS, Resolved
-from kaohe_rules.scoring import roster
 from kaohe_rules.source import Span
 
 # Fewer units than this in a category that is ranked or has tier quotas: first and last
@@ -330,7 +329,7 @@ def _counts(domain: m.Domain, resolved: Resolved) -> dict[str, int] | None:
     programs = [resolved.programs.get(c.condition) for c in domain.categories]
     if None in programs:
         return None
-    listed = roster(resolved, domain)
+    listed = resolved.rosters.of(domain)
     if not listed.units:
         return None
     population = Population(listed.columns, size=len(listed.units), unit_ids=listed.names)

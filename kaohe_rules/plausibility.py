@@ -22,11 +22,11 @@ from kaohe_rules.build import RULE_VALUES
 from kaohe_rules.data import allowed_range
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER, TEXT
-from kaohe_rules.scoring import DomainResult, roster
+from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:
     from kaohe_rules.data import DataSet
-    from kaohe_rules.engine import Evaluation
+    from kaohe_rules.score.engine import Evaluation
 
 PERCENT = "%"
 COUNTS = frozenset("个项人次起家件")
@@ -61,8 +61,8 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     data, resolved = evaluation.data, evaluation.resolved
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
-        rows = roster(resolved, done.domain).rows
-        groups = layout(evaluation, done)
+        rows = resolved.rosters.of(done.domain).rows
+        groups = layout(done)
         for indicator in distinct_indicators(done.domain):
             if indicator.id not in data.columns:
                 continue
@@ -111,12 +111,8 @@ class Layout:
             yield int(self.codes[members[0]]), members
 
 
-def layout(evaluation: Evaluation, done: DomainResult) -> Layout:
-    """The category layout of a domain's result, kept on the rule set."""
-    return evaluation.resolved.kept(("category layout", done.domain.name), lambda: _layout(done))
-
-
-def _layout(done: DomainResult) -> Layout:
+def layout(done: DomainResult) -> Layout:
+    """Where each category's units lie in a domain's result."""
     import pandas as pd  # loaded by the evaluation already
 
     codes, names = pd.factorize(np.asarray(done.category, dtype=object), use_na_sentinel=True)

@@ -25,8 +25,8 @@ import numpy as np
 
 from kaohe_rules.bundled import sample_notice
 from kaohe_rules.dsl.numeric import as_decimal, round_scalar, round_vector
-from kaohe_rules.engine import Evaluation
-from kaohe_rules.ranking import tier_order
+from kaohe_rules.score.engine import Evaluation
+from kaohe_rules.score.ranking import tier_order
 from kaohe_rules.source import align, cell_text
 
 

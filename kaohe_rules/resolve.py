@@ -8,17 +8,19 @@ scope. Problems come back as diagnostics located in the rule files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from kaohe_rules import model as m
+from kaohe_rules import rosters
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
 from kaohe_rules.dsl.functions import BUILTINS, Function, Param
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
+from kaohe_rules.rosters import Rosters, unit_symbols
 
 PARAMETERS = (
     "满分",
@@ -65,37 +67,23 @@ HISTORY_FUNCTION = Function(
 )
 FUNCTIONS = {**BUILTINS, "history": HISTORY_FUNCTION}
 
-T = TypeVar("T")
-_ABSENT = object()  # a kept value may be None
 
-
-@dataclass
+@dataclass(frozen=True)
 class Resolved:
     """A rule set with every expression compiled, keyed by the expression as written."""
 
     ruleset: m.RuleSet
-    programs: dict[m.Expr, Compiled] = field(default_factory=dict)
-    cache: dict[object, object] = field(default_factory=dict)  # what evaluation derives once
+    programs: Mapping[m.Expr, Compiled]
 
     def program(self, expr: m.Expr) -> Compiled:
         """The compiled form of one expression of the rule set."""
         return self.programs[expr]
 
-    def kept(self, key: object, make: Callable[[], T]) -> T:
-        """What ``make()`` gives, worked out once for this rule set: for what the rules
-        alone fix (a domain's batches, its indicators by id, its tier names …). Whatever
-        changes a rule (a half year, a what-if) builds a new Resolved, cache and all."""
-        found = self.cache.get(key, _ABSENT)
-        if found is _ABSENT:
-            found = self.cache[key] = make()
-        return found  # type: ignore[return-value]
-
-
-def unit_symbols(ruleset: m.RuleSet) -> dict[str, Type]:
-    """``unit.编号``, ``unit.名称``, ``unit.领域`` and the roster's declared attributes."""
-    names = {"unit.编号": TEXT, "unit.名称": TEXT, "unit.领域": TEXT}
-    names.update({f"unit.{name}": kind for name, kind in ruleset.attributes})
-    return names
+    @cached_property
+    def rosters(self) -> Rosters:
+        """The roster as columns, each domain's units a selection: fixed by the rule set,
+        so worked out once (a half year or a test case makes a new Resolved)."""
+        return rosters.build(self.ruleset, self.programs)
 
 
 def base_symbols(ruleset: m.RuleSet, domain: m.Domain) -> dict[str, Type]:
@@ -110,18 +98,18 @@ def base_symbols(ruleset: m.RuleSet, domain: m.Domain) -> dict[str, Type]:
 
 def resolve(ruleset: m.RuleSet, errors: Collector) -> Resolved:
     """Compile every expression; problems go to ``errors``."""
-    resolved = Resolved(ruleset)
+    programs: dict[m.Expr, Compiled] = {}
     for domain in ruleset.domains:
-        _Domain(ruleset, domain, resolved, errors).run()
+        _Domain(ruleset, domain, programs, errors).run()
     for special in ruleset.specials:
-        compiler = _Domain(ruleset, special.domain, resolved, errors, "专项考核")
+        compiler = _Domain(ruleset, special.domain, programs, errors, "专项考核")
         compiler.compile(special.members, unit_symbols(ruleset), BOOL, "对象")
         names = compiler.run()
         for item in special.contributions:
             expect = {"加分": NUMBER, "扣分": NUMBER, "一票否决": BOOL}.get(item.kind)
             where = ("计入综合考核", item.kind) + ((item.name,) if item.kind == "标签" else ())
             compiler.compile(item.expr, names, expect, *where)
-    return resolved
+    return Resolved(ruleset, programs)
 
 
 class _Domain:
@@ -129,7 +117,7 @@ class _Domain:
         self,
         ruleset: m.RuleSet,
         domain: m.Domain,
-        out: Resolved,
+        out: dict[m.Expr, Compiled],
         errors: Collector,
         kind: str = "领域",
     ) -> None:
@@ -142,7 +130,7 @@ class _Domain:
             return
         scope = Scope([Symbol(n, t) for n, t in names.items()], functions=FUNCTIONS)
         try:
-            self.out.programs[expr] = compile_expression(expr.text, scope, expr.origin, expect)
+            self.out[expr] = compile_expression(expr.text, scope, expr.origin, expect)
         except KaoheError as error:
             context = (f"{self.kind} {self.domain.name}", *where)
             for d in error.diagnostics:
@@ -189,7 +177,7 @@ class _Domain:
         if ranking is not None:
             for key in (ranking.key, *ranking.tiebreak):
                 self.compile(key.expr, names, None, "排名")
-                compiled = self.out.programs.get(key.expr)
+                compiled = self.out.get(key.expr)
                 if compiled is not None and compiled.type not in (NUMBER, TEXT):
                     message = f"排名依据须为数值或文本，这里是{compiled.type.label}"
                     self.errors.error("KH130", message, key.expr.span)
@@ -204,7 +192,7 @@ class _Domain:
         names = {**names, "等次": TEXT}
         for label in self.domain.labels:
             self.compile(label.expr, names, None, "标签", label.name)
-            compiled = self.out.programs.get(label.expr)
+            compiled = self.out.get(label.expr)
             if compiled is not None:
                 names[label.name] = compiled.type
         return names

@@ -14,10 +14,10 @@ from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.plausibility import LISTED, Layout, distinct_indicators, layout
-from kaohe_rules.scoring import DomainResult, roster
+from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:
-    from kaohe_rules.engine import Evaluation
+    from kaohe_rules.score.engine import Evaluation
 
 # Fewer units share a score by chance: two colleges in one step of 分档 (rules/2023 高校).
 MIN_UNITS = 5
@@ -30,8 +30,8 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     """Every result check of an evaluation (warnings only)."""
     found: list[Diagnostic] = []
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
-        groups = layout(evaluation, done)
-        rows = roster(evaluation.resolved, done.domain).rows
+        groups = layout(done)
+        rows = evaluation.resolved.rosters.of(done.domain).rows
         for indicator in distinct_indicators(done.domain):
             found += _indicator(evaluation, done, indicator, groups, rows)
     found += constant_labels(evaluation)

@@ -21,7 +21,6 @@ from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.resolve import PARAMETERS, RESERVED, Resolved
-from kaohe_rules.scoring import members, roster
 from kaohe_rules.source import Span
 
 
@@ -110,7 +109,7 @@ def _special(
         message = f"专项考核 '{special.name}' 与领域同名"
         errors.error("KH220", message, special.span)
     if resolved.programs.get(special.members) is not None:
-        units = members(resolved, special)
+        units = resolved.rosters.of(special.domain).units
         if not units:
             message = f"专项考核 {special.name} 的对象没有选中任何单位"
             where = special.members.span
@@ -142,7 +141,7 @@ def _categories(
     if None in programs:
         return
     # The domain's (or special's) roster columns, which scoring will reuse.
-    listed = roster(resolved, domain)
+    listed = resolved.rosters.of(domain)
     units = listed.units
     if not units:
         return

@@ -24,9 +24,9 @@ from kaohe_rules.build import number
 from kaohe_rules.data import DataSet, expected_names
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.engine import Evaluation, evaluate_year
 from kaohe_rules.loader import YList, YMap, load_file
 from kaohe_rules.resolve import Resolved
+from kaohe_rules.score.engine import Evaluation, evaluate_year
 from kaohe_rules.source import Span
 
 DEFAULT_TOLERANCE = 1e-6

@@ -28,9 +28,8 @@ from kaohe_rules import plausibility  # noqa: E402
 from kaohe_rules.cycle import half_year  # noqa: E402
 from kaohe_rules.data import read_data  # noqa: E402
 from kaohe_rules.diagnostics import KaoheError  # noqa: E402
-from kaohe_rules.engine import evaluate_year  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
-from kaohe_rules.scoring import members  # noqa: E402
+from kaohe_rules.score.engine import evaluate_year  # noqa: E402
 
 SEED = 20240425  # the day the 2023 indicators were published, as a fixed seed
 NOTE = (
@@ -236,7 +235,7 @@ def _special_values(ruleset: m.RuleSet, resolved, year: int) -> list[list]:
     rng = np.random.default_rng(SEED + year + 100)
     rows = []
     for special in ruleset.specials:
-        for unit in members(resolved, special):
+        for unit in resolved.rosters.of(special.domain).units:
             for key, indicator in _indicators(special.domain).items():
                 rows.append([unit.id, unit.name, key, _value(rng, indicator)])
     return rows

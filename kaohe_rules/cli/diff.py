@@ -60,7 +60,7 @@ def _impact(before, after, data: str):
 
     from kaohe_rules.data import read_data
     from kaohe_rules.diff import impact
-    from kaohe_rules.engine import evaluate_year
+    from kaohe_rules.score.engine import evaluate_year
 
     folder = Path(data)
     if not folder.is_dir():

@@ -50,8 +50,8 @@ def run_year(
     """
     from kaohe_rules.cycle import half_year
     from kaohe_rules.data import read_data
-    from kaohe_rules.engine import evaluate_year
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.score.engine import evaluate_year
 
     rules_folder, data_folder = choose_inputs(year, rules, data, sample)
     progress = _Progress()

@@ -128,6 +128,13 @@ class Population:
         codes, _ = pd.factorize(pd.Series(np.asarray(keys)), use_na_sentinel=True)
         return np.asarray(codes, dtype=np.int64)
 
+    def group_by(self, codes: np.ndarray) -> None:
+        """Make ``codes`` (one per unit: its category's) the groups a cohort function
+        uses when no ``by=`` is given."""
+        if codes.shape != (self.size,):
+            raise ValueError("group codes must give one code per unit")
+        self._default_codes = codes
+
     def groups(self, by: object = None) -> np.ndarray:
         """Group codes of every unit: by ``by`` when given, else by the unit's category."""
         if by is None:

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kaohe_rules import batch
 from kaohe_rules.cli import cli
 from kaohe_rules.data import read_data
-from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
-from kaohe_rules.scoring import DomainScorer, roster
+from kaohe_rules.score import batch
+from kaohe_rules.score.engine import evaluate_year
+from kaohe_rules.score.plan import build
 
 SCALE = Path(__file__).resolve().parent.parent.parent / "bench" / "scale"
 sys.path.insert(0, str(SCALE))
@@ -75,28 +75,22 @@ def test_paper_sums_down_a_batch_are_the_one_by_one_sums(workload: Path, monkeyp
     paper score must be, to the last bit, the file-order sum of scoring one by one."""
     resolved = load_rules(workload / "rules").resolved
     data = read_data(workload / "data", resolved.ruleset)
-    taken = []
-    block_rows = DomainScorer._block_rows
-
-    def spy(self, keys):
-        rows = block_rows(self, keys)
-        taken.append(rows is not None)
-        return rows
-
-    monkeypatch.setattr(DomainScorer, "_block_rows", spy)
-    batched = evaluate_year(resolved, data)
-    assert taken and all(taken)  # every paper of every domain took the reduction
+    plan = build(resolved)
+    # Every paper of every domain lies in a batch's rows: summed by one reduction.
+    assert all(
+        set(d.fast.paper_places) == {p.id for p in d.domain.papers} for d in plan.domains.values()
+    )
+    batched = evaluate_year(resolved, data, plan=plan)
     # The units are dealt across domains in the roster, laid out by domain in the data,
     # and each domain's batch reads the values where they are: a view, not a copy.
     assert data.order is not None and data.matrix is not None
     for domain in resolved.ruleset.domains:
-        rows = roster(resolved, domain).rows
+        rows = resolved.rosters.of(domain).rows
         for group in batch.plan(resolved, domain):
             block = batch.gather(group, data, rows)
             assert np.shares_memory(block, data.matrix) and not block.flags.writeable
-    monkeypatch.setattr(batch, "plan", lambda resolved, domain: [])
     fresh = load_rules(workload / "rules").resolved
-    single = evaluate_year(fresh, read_data(workload / "data", fresh.ruleset))
+    single = evaluate_year(fresh, read_data(workload / "data", fresh.ruleset), fast=False)
     for one, other in zip(batched.domains, single.domains, strict=True):
         assert one.papers.keys() == other.papers.keys()
         for key, paper in one.papers.items():

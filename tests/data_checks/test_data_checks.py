@@ -13,8 +13,8 @@ import yaml
 
 from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.score.engine import evaluate_year
 
 CORPUS = Path(__file__).resolve().parent
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "expected.yaml").is_file())

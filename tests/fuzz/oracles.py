@@ -35,8 +35,8 @@ from tests.fuzz.strategies import (
 
 if TYPE_CHECKING:
     from kaohe_rules.dsl import Scope
-    from kaohe_rules.engine import Evaluation
     from kaohe_rules.pipeline import Loaded
+    from kaohe_rules.score.engine import Evaluation
 
 
 class Fault(AssertionError):
@@ -219,7 +219,7 @@ def check_data(case: CsvCase | WorkbookCase, scratch: Path) -> str:
     Returns the outcome: ``refused`` (reading or evaluating) or ``evaluated``.
     """
     from kaohe_rules.data import read_data
-    from kaohe_rules.engine import evaluate_year
+    from kaohe_rules.score.engine import evaluate_year
 
     loaded = golden_rules()
     folder = case.materialize(scratch)

@@ -1,4 +1,4 @@
-"""Indicators sharing one formula shape are scored as one block (kaohe_rules/batch.py), and a
+"""Indicators sharing one formula shape are scored as one block (kaohe_rules/score/batch.py), and a
 tier quota that reads only 人数 is worked out once per group: every number, warning and
 explanation must be what scoring them one by one, unit by unit, gives.
 
@@ -13,15 +13,15 @@ import shutil
 import numpy as np
 import pytest
 
-from kaohe_rules import batch, ranking
 from kaohe_rules.cycle import problems
 from kaohe_rules.data import read_data
 from kaohe_rules.dsl import Scope, compile_expression
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.engine import evaluate_year, fingerprint
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.model import ProblemRule
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.score import batch
+from kaohe_rules.score.engine import evaluate_year, fingerprint
 from tests.conftest import ROOT, edited_copy
 
 FIXTURE = ROOT / "tests" / "scale" / "batch"
@@ -67,21 +67,15 @@ def _explanations(evaluation) -> list:
     return [texts, [(p.unit.id, p.indicator.id, p.value, p.target, p.reasons) for p in found]]
 
 
-def _one_by_one(monkeypatch) -> None:
-    monkeypatch.setattr(batch, "plan", lambda resolved, domain: [])
-    monkeypatch.setattr(ranking, "_quota", lambda scorer, quota: None)
-
-
 @pytest.mark.parametrize("rules, data", CASES, ids=lambda p: p.parent.name + "/" + p.name)
-def test_batched_scores_are_the_one_by_one_scores(rules, data, monkeypatch) -> None:
+def test_batched_scores_are_the_one_by_one_scores(rules, data) -> None:
     resolved = load_rules(rules).resolved
     values = read_data(data, resolved.ruleset)
     batched = evaluate_year(resolved, values)
     assert any(batch.plan(resolved, d) for d in resolved.ruleset.scored())  # not vacuous
     got, explained = _everything(batched), _explanations(batched)
-    _one_by_one(monkeypatch)
     fresh = load_rules(rules).resolved
-    single = evaluate_year(fresh, read_data(data, fresh.ruleset))
+    single = evaluate_year(fresh, read_data(data, fresh.ruleset), fast=False)
     assert got == _everything(single)
     assert explained == _explanations(single)
 
@@ -180,7 +174,7 @@ def test_which_quotas_are_worked_out_per_group() -> None:
         ("人数 / (人数 - 8)", True),  # 8 units: a division by zero, warned unit by unit
     ],
 )
-def test_a_quota_gives_what_it_gave_unit_by_unit(quota, per_group, tmp_path, monkeypatch) -> None:
+def test_a_quota_gives_what_it_gave_unit_by_unit(quota, per_group, tmp_path) -> None:
     rules = edited_copy(
         FIXTURE / "rules", tmp_path / "rules", "甲.yaml", "末位: 1", f"末位: {quota}"
     )
@@ -190,9 +184,8 @@ def test_a_quota_gives_what_it_gave_unit_by_unit(quota, per_group, tmp_path, mon
     values = read_data(FIXTURE / "data", resolved.ruleset)
     fast = evaluate_year(resolved, values)
     got = (_everything(fast), fast.domains[0].tier.tolist(), _explanations(fast))
-    _one_by_one(monkeypatch)
     fresh = load_rules(rules).resolved
-    slow = evaluate_year(fresh, read_data(FIXTURE / "data", fresh.ruleset))
+    slow = evaluate_year(fresh, read_data(FIXTURE / "data", fresh.ruleset), fast=False)
     assert got == (_everything(slow), slow.domains[0].tier.tolist(), _explanations(slow))
 
 

@@ -1,20 +1,24 @@
 """The scoring core's fast paths (issue 8) give what the plain paths gave: sorting,
-cached categories, vectorized tier quotas, repeated evaluations of one rule set."""
+planned categories, tier quotas per group, repeated evaluations of one rule set; and
+the plan they read is read-only (issue 18)."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
+from types import MappingProxyType
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe_rules import ranking, scoring
 from kaohe_rules.data import read_data
-from kaohe_rules.engine import evaluate_year
+from kaohe_rules.dsl.evaluate import FormulaBlock
 from kaohe_rules.pipeline import load_rules
-from kaohe_rules.ranking import lexsorted
+from kaohe_rules.score.engine import evaluate_year
+from kaohe_rules.score.order import lexsorted
+from kaohe_rules.score.plan import build
 from tests.conftest import ROOT, edited_copy
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
@@ -63,14 +67,15 @@ def _summary(evaluation) -> list:
 
 
 def test_second_evaluation_of_a_rule_set_is_the_first() -> None:
-    """Categories and the id order are cached on the rule set; a second evaluation (a
+    """Categories and the id order are in the rule set's plan; a second evaluation (a
     monitoring platform re-evaluating on each data change) must give the same, warnings
     included, and so must a freshly loaded rule set."""
     rules, data = ROOT / "rules" / "2024", ROOT / "samples" / "2024"
     resolved = load_rules(rules).resolved
     values = read_data(data, resolved.ruleset)
-    first = _summary(evaluate_year(resolved, values))
-    second = _summary(evaluate_year(resolved, values))
+    done = evaluate_year(resolved, values)
+    first = _summary(done)
+    second = _summary(evaluate_year(resolved, values, plan=done.plan))
     fresh = load_rules(rules).resolved
     other = _summary(evaluate_year(fresh, read_data(data, fresh.ruleset)))
     assert first == second == other
@@ -104,18 +109,19 @@ def test_cached_categories_cannot_be_changed_by_a_caller() -> None:
 
 
 @pytest.mark.parametrize("rules, data", [("rules/2024", "samples/2024"), (GOLDEN / "rules", None)])
-def test_quota_slices_per_group_are_the_vectorized_quotas(rules, data, monkeypatch) -> None:
-    """_take marks a domain's quota group by group as slices when there are few groups,
-    and with passes over the units when there are many: both must place every unit the
-    same (the golden year has vetoes counted against a bottom quota)."""
+def test_quotas_per_group_are_the_quotas_unit_by_unit(rules, data) -> None:
+    """A quota that reads only 人数 is worked out per group at plan time: it must place
+    every unit as the reference path, which runs it unit by unit (the golden year has
+    vetoes counted against a bottom quota)."""
     rules = ROOT / rules
     data = ROOT / data if data else GOLDEN / "data"
     resolved = load_rules(rules).resolved
-    sliced = _summary(evaluate_year(resolved, read_data(data, resolved.ruleset)))
-    monkeypatch.setattr(ranking, "_FEW_GROUPS", -1)
-    fresh = load_rules(rules).resolved
-    assert _summary(evaluate_year(fresh, read_data(data, fresh.ruleset))) == sliced
-    assert any("第三等次" in rows[4] for rows in sliced[0])  # not vacuous: quotas placed
+    plan = build(resolved)
+    assert any(d.fast.quotas for d in plan.domains.values())  # not vacuous
+    values = read_data(data, resolved.ruleset)
+    fast = _summary(evaluate_year(resolved, values, plan=plan))
+    assert _summary(evaluate_year(resolved, values, plan=plan, fast=False)) == fast
+    assert any("第三等次" in rows[4] for rows in fast[0])  # not vacuous: quotas placed
 
 
 @pytest.mark.parametrize(
@@ -163,7 +169,7 @@ def test_items_as_one_block_are_the_items_one_by_one(blank, tmp_path, monkeypatc
     resolved = load_rules(GOLDEN / "rules").resolved
     values = read_data(data, resolved.ruleset)
     blocked = _adjustments(evaluate_year(resolved, values))
-    monkeypatch.setattr(scoring.FormulaBlock, "evaluate", lambda self, population: None)
+    monkeypatch.setattr(FormulaBlock, "evaluate", lambda self, population: None)
     fresh = load_rules(GOLDEN / "rules").resolved
     assert _adjustments(evaluate_year(fresh, read_data(data, fresh.ruleset))) == blocked
     warned = [w for w in blocked[1] if w[0] == "KH306" and "表彰" in w[1]]
@@ -194,17 +200,36 @@ def test_indicator_tables_keep_the_rules_order() -> None:
         assert all(d.scores[k] is not None for k in ids)
 
 
-def test_kept_quota_takes_do_not_pile_up() -> None:
-    """Each quota's per-group take is kept once per domain, whatever the evaluations."""
-    resolved = load_rules(GOLDEN / "rules").resolved
-    values = read_data(GOLDEN / "data", resolved.ruleset)
+def _arrays(value: object, seen: set[int]) -> list:
+    """Every numpy array reachable from a plan object (through dataclasses, mappings,
+    tuples), each once."""
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if value.__class__.__module__.startswith("kaohe_rules.score"):
+            fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
+            return [a for f in fields for a in _arrays(f, seen)]
+        return []
+    if isinstance(value, MappingProxyType | dict):
+        return [a for v in value.values() for a in _arrays(v, seen)]
+    if isinstance(value, tuple):
+        return [a for v in value for a in _arrays(v, seen)]
+    return []
 
-    def takes() -> int:
-        return sum(1 for key in resolved.cache if isinstance(key, tuple) and key[0] == "take")
 
-    evaluate_year(resolved, values)
-    first = takes()
-    for _ in range(3):
-        evaluate_year(resolved, values, branches={})
-        evaluate_year(resolved, values)
-    assert takes() == first > 0
+@pytest.mark.parametrize("rules", ["rules/2024", "tests/golden/evaluate/rules"])
+def test_the_plan_cannot_be_changed_by_an_evaluation(rules) -> None:
+    """What every evaluation of a rule set shares is frozen: its objects take no new
+    values, its tables are read-only mappings, its arrays are read-only."""
+    plan = build(load_rules(ROOT / rules).resolved)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.scored_names = frozenset()  # type: ignore[misc]
+    assert isinstance(plan.domains, MappingProxyType)
+    for domain in plan.domains.values():
+        assert isinstance(domain.scorings, MappingProxyType)
+        arrays = _arrays(domain, set())
+        assert len(arrays) > 5  # not vacuous: rosters, masks, categories, orders …
+        assert not any(a.flags.writeable for a in arrays), domain.domain.name

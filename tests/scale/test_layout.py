@@ -17,9 +17,9 @@ import pytest
 
 from kaohe_rules import model as m
 from kaohe_rules.data import DataSet, read_data
-from kaohe_rules.engine import evaluate_year
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT
 
 

@@ -14,8 +14,8 @@ from kaohe_rules import columnar
 from kaohe_rules.cli import cli
 from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError
-from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "samples" / "2024"

@@ -7,7 +7,7 @@ scores, papers, adjustments and totals, ranks, tiers, labels.
 from __future__ import annotations
 
 import hashlib
-import weakref
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,19 +15,23 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules import plausibility, ranking, result_checks, special, twins
+from kaohe_rules import plausibility, result_checks
 from kaohe_rules.data import DataSet, digest
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.resolve import Resolved
-from kaohe_rules.scoring import DomainResult, DomainScorer, roster
+from kaohe_rules.score import adjustments, indicators, papers, ranking, special
+from kaohe_rules.score.plan import Plan, build
+from kaohe_rules.score.result import DomainResult
+from kaohe_rules.score.scorer import DomainScorer, categories
 
+# A domain's stages, in the order the assessment defines.
 STAGES = (
-    DomainScorer.categories,
-    DomainScorer.indicator_scores,
-    DomainScorer.paper_scores,
-    DomainScorer.adjustments,
-    DomainScorer.totals,
+    categories,
+    indicators.score,
+    papers.score,
+    adjustments.score,
+    adjustments.totals,
     ranking.rank,
     ranking.tiers,
     ranking.labels,
@@ -46,6 +50,7 @@ class Evaluation:
     fingerprint: str = ""
     period: str = "全年"  # or H1, the half-year evaluation (cycle.half_year)
     specials: list[special.SpecialResult] = field(default_factory=list)
+    plan: Plan | None = None  # what the rules and roster fixed before the data
 
     @property
     def year_label(self) -> str:
@@ -85,35 +90,43 @@ def _history(scorer: DomainScorer, data: DataSet, year: int) -> None:
         }
 
 
+def reference_requested() -> bool:
+    """Whether KAOHE_REFERENCE asks for the reference path (no speed techniques)."""
+    return os.environ.get("KAOHE_REFERENCE", "") not in ("", "0")
+
+
 def evaluate_year(
     resolved: Resolved,
     data: DataSet,
     progress: Callable[[int, int, str], None] | None = None,
     branches: dict | None = None,
+    *,
+    plan: Plan | None = None,
+    fast: bool | None = None,
 ) -> Evaluation:
     """Every domain through every stage; raises KaoheError on data the policy refuses.
 
+    ``plan``: the rule set's plan (pipeline.py builds it once; made here when not given).
+    ``fast=False`` (or KAOHE_REFERENCE=1 when ``fast`` is not given) runs the reference
+    path without the speed techniques (score/fast.py): the same results, more slowly.
     ``progress(done, total, domain)`` is told as each domain starts; ``branches``
     collects the if-branches taken, for test coverage.
     """
+    if plan is None:
+        plan = build(resolved)
+    elif plan.resolved is not resolved:
+        raise ValueError("the plan is of another rule set")
+    if fast is None:
+        fast = not reference_requested()
     ruleset = resolved.ruleset
-    result = Evaluation(resolved, data, warnings=list(data.warnings))
+    result = Evaluation(resolved, data, warnings=list(data.warnings), plan=plan)
     everything = ruleset.scored()
     # Special assessments first: their results are inputs of the domains.
     order = everything[len(ruleset.domains) :] + ruleset.domains
-    fused = twins.plan(resolved) if branches is None else {}
-    done: dict[str, DomainResult] = {}  # twin domains scored in one pass (twins.py)
     for number, domain in enumerate(order):
         if progress is not None:
             progress(number, len(everything), domain.name)
-        group = fused.get(domain.name)
-        if group is not None and domain is group.members[0]:
-            done.update(_score_twins(resolved, group, data) or {})
-        if domain.name in done:
-            result.domains.append(done.pop(domain.name))
-            continue
-        scorer = DomainScorer(resolved, domain, data)
-        scorer.branches = branches
+        scorer = DomainScorer(plan, plan.of(domain), data, fast=fast, branches=branches)
         if scorer.size == 0:
             continue
         own = ruleset.special(domain.name)
@@ -151,39 +164,12 @@ def _stages(scorer: DomainScorer, data: DataSet, year: int) -> None:
             stage(scorer)
 
 
-def _score_twins(
-    resolved: Resolved, group: twins.Twins, data: DataSet
-) -> dict[str, DomainResult] | None:
-    """Twin domains' results from one pass over all their units; None when that pass
-    warns or refuses the data: then each is scored on its own, and says so itself."""
-    # Data that made the fused pass warn makes it warn again: not tried twice. (A weak
-    # reference: the rule set's cache must not keep a data set alive.)
-    refused = ("twins refused", group.fused.name)
-    if (found := resolved.cache.get(refused)) is not None and found() is data:
-        return None
-    scorer = DomainScorer(resolved, group.fused, data)
-    try:
-        _stages(scorer, data, resolved.ruleset.year)
-    except KaoheError:
-        resolved.cache[refused] = weakref.ref(data)
-        return None
-    if scorer.result.warnings:
-        resolved.cache[refused] = weakref.ref(data)
-        return None
-    results = twins.split(resolved, group, scorer.result)
-    return {r.domain.name: r for r in results}
-
-
 def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
     """KH314: indicator values given for units they do not apply to (another domain's
     indicator, one a unit's 一单位一策 drops, a special assessment it is not in). They change
     nothing, and are most often a value in the wrong row or column: say so, never drop silently."""
-    resolved, data = evaluation.resolved, evaluation.data
-    scored = resolved.kept(
-        "scored names",
-        lambda: frozenset(i.id for d in resolved.ruleset.scored() for i in d.all_indicators()),
-    )
-    names = set(scored & data.columns.keys())
+    resolved, data, plan = evaluation.resolved, evaluation.data, evaluation.plan
+    names = set(plan.scored_names & data.columns.keys())
     if not names:
         return []
     # Domains split the roster: a name every unit of its domains scores has no stray value.
@@ -202,7 +188,7 @@ def unused_values(evaluation: Evaluation) -> list[Diagnostic]:
         return []
     used = {name: np.zeros(size, dtype=bool) for name in names}  # by column position
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
-        at = data.positions(roster(resolved, done.domain).rows)
+        at = data.positions(plan.of(done.domain).roster.rows)
         at = np.arange(size)[at] if isinstance(at, slice) else at
         for name, applies in done.applicable.items():
             if name in used:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.scoring import DomainResult, DomainScorer
+from kaohe_rules.score.result import DomainResult
+from kaohe_rules.score.scorer import DomainScorer
 
 # What a non-member receives: nothing to add, no veto, and no label value.
 _ABSENT = {"加分": 0.0, "扣分": 0.0, "一票否决": 0.0, "标签": np.nan}

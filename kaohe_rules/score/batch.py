@@ -68,15 +68,8 @@ class _StrictRun(Run):
         raise _Abandon
 
 
-def plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
-    """The domain's batches (two or more indicators each), worked out once per rule set.
-
-    Kept in the rule set's cache with its parameters: right because whatever changes a
-    rule (a half-year, a what-if in `kaohe test`) builds a new Resolved, cache and all."""
-    return resolved.kept(("batches", domain.name), lambda: _plan(resolved, domain))
-
-
-def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
+def plan(resolved: Resolved, domain: m.Domain) -> tuple[Batch, ...]:
+    """The domain's batches: two or more indicators of one formula shape each."""
     touched: set[str] = set()
     for variant in domain.variants:
         touched.update(variant.drop)
@@ -106,6 +99,8 @@ def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
             for j, name in enumerate(first_slots)
         }
         full = np.array([[_number(i.full)] for i, _slots in members])
+        for constants in (*parameters.values(), full):
+            constants.flags.writeable = False  # shared by every evaluation
         program = vectorize(resolved.program(first.formula))
         indicators = tuple(i for i, _slots in members)
         owners = np.empty((len(indicators), 1), dtype=object)
@@ -123,7 +118,7 @@ def _plan(resolved: Resolved, domain: m.Domain) -> list[Batch]:
                 {i.formula: i for i in indicators},
             )
         )
-    return batches
+    return tuple(batches)
 
 
 def shape(program: Compiled) -> tuple[tuple, tuple[str, ...]]:
@@ -235,10 +230,9 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     for start in range(0, size, step):
         stop = min(size, start + step)
         values = block[:, start:stop]
-        # Not Population(): its columns are a block and (k, 1) constants, not unit
-        # columns, and an elementwise formula reads nothing else of it.
-        local = Population.__new__(Population)
-        local.columns, local.size = {"值": values, **batch.parameters}, stop - start
+        # Its columns are a block and (k, 1) constants, not unit columns: an elementwise
+        # formula reads nothing else of it.
+        local = Population.trusted({"值": values, **batch.parameters}, stop - start, [])
         try:
             result = batch.program.value(_StrictRun(local))
         except _Abandon:

@@ -1,0 +1,333 @@
+"""The speed techniques, behind one seam: what the scoring stages may ask of them.
+
+Scoring's meaning is in indicators.py, papers.py, adjustments.py and ranking.py. At a
+few points they ask the seam first, and do the work themselves when it answers
+nothing. ``FastPath`` answers where it can give the very same numbers sooner:
+
+- indicators sharing one elementwise formula are scored as one block (batch.py);
+- a paper whose indicators are consecutive rows of such a block, none missing, is one
+  reduction down the block; a paper nothing was excluded from is the plain sum;
+- a domain's bonus or deduction items run as one block when none misses a value;
+- a tier quota that reads only 人数 is worked out once per group, at plan time;
+- trailing ranking tie-breaks on roster columns are sorted once, at plan time.
+
+``REFERENCE`` answers nothing: the stages then run the plain reference path alone.
+The tests in tests/reference run both and require identical results. ``fast=False``
+(engine.evaluate_year) or the environment variable ``KAOHE_REFERENCE=1`` chooses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.dsl import Population
+from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized
+from kaohe_rules.resolve import Resolved
+from kaohe_rules.score import batch
+from kaohe_rules.score.order import Groups, id_order, sort_value, whole_quota
+
+if TYPE_CHECKING:
+    from kaohe_rules.data import DataSet
+    from kaohe_rules.score.plan import DomainPlan, PaperPlan, Plan
+    from kaohe_rules.score.scorer import DomainScorer
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A quota that reads only 人数, for each group that has units: the number it gives
+    and how many units it takes (None when taking them warns: worked out each time)."""
+
+    values: np.ndarray
+    take: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One batched indicator's scores, some missing: the missing-data policy decides."""
+
+    applies: np.ndarray
+    scores: np.ndarray
+    full: np.ndarray
+    owner: np.ndarray
+
+
+@dataclass(frozen=True)
+class DomainFast:
+    """What the speed techniques work out once per domain, before any data."""
+
+    batches: tuple[batch.Batch, ...]
+    # paper id -> (batch, first row, end row) where its indicators lie in one batch
+    paper_places: Mapping[str, tuple[int, int, int]]
+    items: Mapping[str, tuple[FormulaBlock, np.ndarray]]  # 加分 / 扣分 -> formulas, caps
+    quotas: Mapping[m.Expr, Quota]
+    # The id order sorted by the ranking's trailing tie-breaks that are roster columns,
+    # and how many tie-breaks that covers.
+    start: np.ndarray | None
+    covered: int
+
+
+class Seam(Protocol):
+    """What the scoring stages ask of the speed techniques; None or nothing: do it yourself."""
+
+    def values(self, data: DataSet) -> dict[str, np.ndarray]: ...
+    def indicators(self, scorer: DomainScorer) -> dict[str, Scored | None]: ...
+    def paper_sum(self, scorer: DomainScorer, planned: PaperPlan) -> np.ndarray | None: ...
+    def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None: ...
+    def quota(self, scorer: DomainScorer, quota: m.Expr) -> Quota | None: ...
+    def start(self, scorer: DomainScorer) -> tuple[np.ndarray, int] | None: ...
+
+
+class _Reference:
+    """The seam answering nothing: the reference path."""
+
+    def values(self, data):
+        return {}
+
+    def indicators(self, scorer):
+        return {}
+
+    def paper_sum(self, scorer, planned):
+        return None
+
+    def items(self, scorer, kind, items):
+        return None
+
+    def quota(self, scorer, quota):
+        return None
+
+    def start(self, scorer):
+        return None
+
+
+REFERENCE: Seam = _Reference()
+
+
+def plan_domain(
+    resolved: Resolved,
+    domain: m.Domain,
+    vectors: Mapping[m.Expr, Vectorized],
+    groups: Groups,
+    roster_columns: Mapping[str, np.ndarray],
+) -> DomainFast:
+    """The domain's batches, paper places, item blocks, quotas and tie-break order."""
+    batches = batch.plan(resolved, domain)
+    places = {}
+    for paper in domain.papers:
+        members = tuple(dict.fromkeys(i.id for i in domain.all_indicators() if i.paper == paper.id))
+        place = _paper_place(batches, members)
+        if place is not None:
+            places[paper.id] = place
+    items = {}
+    adjust = domain.adjustments
+    for kind, listed in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
+        if listed and not any(i.family for i in listed):  # a family runs once per member
+            formulas = FormulaBlock([vectors[item.formula] for item in listed])
+            caps = np.array([[np.inf if i.cap is None else float(i.cap)] for i in listed])
+            caps.flags.writeable = False
+            items[kind] = (formulas, caps)
+    quotas = _quotas(resolved, domain, vectors, groups)
+    start, covered = _start(resolved, domain, vectors, groups, roster_columns)
+    return DomainFast(
+        batches,
+        MappingProxyType(places),
+        MappingProxyType(items),
+        MappingProxyType(quotas),
+        start,
+        covered,
+    )
+
+
+def _paper_place(batches, members: tuple[str, ...]) -> tuple[int, int, int] | None:
+    """Where a paper's indicators lie: (batch, first row, end row) when they are
+    consecutive rows of one batch in file order and their marks add up to more than 0."""
+    for index, group in enumerate(batches):
+        if members and members[0] in group.ids:
+            first = group.ids.index(members[0])
+            end = first + len(members)
+            marks = sum(float(v) for v in group.full[first:end, 0])
+            if group.ids[first:end] == members and marks > 0:
+                return index, first, end
+            return None
+    return None
+
+
+def _quotas(resolved, domain, vectors, groups: Groups) -> dict[m.Expr, Quota]:
+    """Each tier quota that reads only 人数, for each group's first unit, when it gives
+    a number without a warning: the same numbers as run unit by unit."""
+    found = {}
+    sizes = groups.sizes[groups.first[groups.present]]
+    for rule in domain.tiers.rules if domain.tiers else ():
+        quota = rule.top or rule.bottom
+        if quota is None or not batch.group_level(resolved.program(quota)):
+            continue
+        local = Population({"人数": sizes}, size=len(sizes))
+        run = Run(local)
+        values = vectors[quota].evaluate(local, run)
+        if run.problems or np.isnan(values).any():
+            continue
+        values = np.asarray(values, dtype=np.float64)
+        values.flags.writeable = False
+        found[quota] = Quota(values, _take(values, groups))
+    return found
+
+
+def _take(values: np.ndarray, groups: Groups) -> np.ndarray | None:
+    """How many units each group's quota takes, or None when one is not a whole number
+    (ranking then warns, every evaluation)."""
+    take = np.zeros(groups.count, dtype=np.int64)
+    size = len(groups.codes)
+    for at, value in enumerate(values.tolist()):
+        whole, exact = whole_quota(value)
+        if not exact:
+            return None
+        take[groups.present[at]] = min(max(whole, 0), size)
+    take.flags.writeable = False
+    return take
+
+
+def _start(resolved, domain, vectors, groups: Groups, columns) -> tuple[np.ndarray | None, int]:
+    """The id order sorted by the ranking's trailing tie-breaks that are roster columns
+    (unit.类型 …): the same in every evaluation, so sorted once."""
+    ranking = domain.ranking
+    if ranking is None or not len(groups.codes):
+        return None, 0
+    keys = (ranking.key, *ranking.tiebreak)
+    trailing = []
+    for key in reversed(keys):
+        name = vectors[key.expr].column
+        if name is None or name not in columns:
+            break
+        trailing.append((columns[name], key.descending))
+    if not trailing:
+        return None, 0
+    order = id_order(columns["unit.编号"])
+    precision = resolved.ruleset.precision
+    for column, descending in trailing:  # last key first, as lexsort does
+        values = sort_value(column, descending, precision)
+        order = order[np.argsort(values[order], kind="stable")]
+    order.flags.writeable = False
+    return order, len(trailing)
+
+
+def batched_context(population: Population, group: batch.Batch, formula: m.Expr) -> Population:
+    """A batched indicator's formula reads 值 and its parameters, nothing else."""
+    indicator = group.by_formula[formula]
+    local = {"值": population.columns[indicator.id]}
+    for name, number in indicator.parameters().items():
+        local[name] = np.nan if number is None else float(number)
+    return population.with_columns(local)
+
+
+class FastPath:
+    """The seam answering where the speed techniques apply, for one domain's evaluation."""
+
+    def __init__(self, plan: Plan, domain: DomainPlan) -> None:
+        self.planned = domain
+        self.own = domain.fast
+        self.blocks: list[tuple[batch.Batch, np.ndarray]] = []
+        # Each batch's scores, when it was stored whole (no unit missing a score).
+        self.stored: list[np.ndarray | None] = []
+        size = domain.size
+        self.everyone = np.broadcast_to(np.array(True), (size,))
+        self.no_one = np.broadcast_to(np.array(False), (size,))
+
+    def values(self, data: DataSet) -> dict[str, np.ndarray]:
+        """The batches' indicator values, each batch gathered as one block."""
+        columns = {}
+        for group in self.own.batches:
+            block = batch.gather(group, data, self.planned.roster.rows)
+            self.blocks.append((group, block))
+            columns.update(zip(group.ids, block, strict=True))
+        return columns
+
+    def indicators(self, scorer: DomainScorer) -> dict[str, Scored | None]:
+        """Scores the batches. A batch no unit misses a score of is stored whole (what
+        indicators.keep would store: None for each of its ids); the rows of the others
+        are handed back, for the missing-data policy in the rules' order."""
+        r = scorer.result
+        done: dict[str, Scored | None] = {}
+        for group, block in self.blocks:
+            scored = batch.score(group, block)
+            self.stored.append(None)
+            if scored is None:
+                continue  # it would warn: scored one by one, warnings and all
+            scores, missing = scored
+            full = np.broadcast_to(group.full, scores.shape)
+            owner = np.broadcast_to(group.owners, scores.shape)
+            maker = partial(batched_context, r.population, group)
+            r.contexts.pending.update(dict.fromkeys(group.by_formula, maker))
+            if missing.any():
+                for row, key in enumerate(group.ids):
+                    done[key] = Scored(self.everyone, scores[row], full[row], owner[row])
+                continue
+            rows = list(scores)
+            r.applicable.update(dict.fromkeys(group.ids, self.everyone))
+            r.excluded.update(dict.fromkeys(group.ids, self.no_one))
+            r.scores.update(zip(group.ids, rows, strict=True))
+            r.full.update(zip(group.ids, full, strict=True))
+            r.owner.update(zip(group.ids, owner, strict=True))
+            r.population.columns.update(zip(group.score_names, rows, strict=True))
+            self.stored[-1] = scores
+            done.update(dict.fromkeys(group.ids))
+        return done
+
+    def paper_sum(self, scorer: DomainScorer, planned: PaperPlan) -> np.ndarray | None:
+        """One reduction down a stored block's rows: the very additions of the plain sum,
+        in file order from 0, so the same total to the last bit (not for one unit: numpy
+        sums a single column pairwise). Or the plain sum where nothing is excluded."""
+        if planned.paper.rescale:
+            return None
+        place = self.own.paper_places.get(planned.paper.id)
+        if place is not None and place[0] < len(self.stored):
+            block = self.stored[place[0]]
+            if block is not None and block.shape[1] > 1:
+                return np.add.reduce(block[place[1] : place[2]], axis=0, initial=0.0)
+        r = scorer.result
+        total = np.zeros(scorer.size)
+        marks = 0.0
+        for key in planned.members:
+            applies, excluded, full = r.applicable[key], r.excluded[key], r.full[key]
+            everyone = applies is self.everyone or bool(applies.all())
+            if not everyone or (excluded is not self.no_one and excluded.any()):
+                return None
+            if full.strides != (0,):
+                return None  # 满分 differs between units: the plain sum decides
+            marks += float(full[0]) if len(full) else 0.0
+            total += r.scores[key]
+        return total if marks > 0 else None
+
+    def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None:
+        """Every item's capped points, one row each, when none misses a value or warns."""
+        found = self.own.items.get(kind)
+        if found is None:
+            return None
+        formulas, caps = found
+        population = scorer.result.population
+        block = formulas.evaluate(population)
+        if block is None:
+            return None
+        for item in items:
+            scorer.result.contexts[item.formula] = population
+        np.minimum(block, caps, out=block)
+        block.flags.writeable = False  # each item's values are a row of it: shared
+        return block
+
+    def quota(self, scorer: DomainScorer, quota: m.Expr) -> Quota | None:
+        """A quota worked out per group at plan time."""
+        found = self.own.quotas.get(quota)
+        if found is not None:
+            scorer.result.contexts[quota] = scorer.result.population
+        return found
+
+    def start(self, scorer: DomainScorer) -> tuple[np.ndarray, int] | None:
+        """The start order with the trailing roster-column tie-breaks sorted in."""
+        if self.own.start is None:
+            return None
+        return self.own.start, self.own.covered

@@ -1,0 +1,104 @@
+"""Orders for ranking: sort keys, the id order ties fall back to, and the layout of a
+domain's groups that ranks and tiers read."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kaohe_rules.dsl.numeric import round_vector
+
+
+def sort_value(column: np.ndarray, descending: bool, precision: int | None) -> np.ndarray:
+    """A column as numbers that sort ascending in the wanted order, missing last."""
+    if column.dtype == object:
+        codes, _ = pd.factorize(pd.Series(column), sort=True, use_na_sentinel=True)
+        values = np.where(codes < 0, np.inf, codes).astype(np.float64)
+        return np.where(values == np.inf, np.inf, -values) if descending else values
+    values = column if precision is None else round_vector(column, precision)  # None: rounded
+    # Missing (NaN) sorts last as it is: numpy's sorts put NaN after every number.
+    return -values if descending else values
+
+
+def id_order(ids: np.ndarray) -> np.ndarray:
+    """Positions sorted by unit id, the last tie-break."""
+    return np.argsort(sort_value(ids, False, None), kind="stable")
+
+
+def lexsorted(
+    groups: np.ndarray,
+    keys: list[np.ndarray],
+    start: np.ndarray,
+    small: np.ndarray | None = None,
+) -> np.ndarray:
+    """Positions sorted by group, then by each key in turn, then in the order ``start``
+    (a permutation): ``np.lexsort`` with ``start`` as its last key, but sooner, since
+    ``start`` is sorted once per rule set and small group codes sort by radix
+    (``small``: the groups as int16, when they fit, given by a caller who keeps them)."""
+    order = start
+    for key in reversed(keys):
+        order = order[np.argsort(key[order], kind="stable")]
+    if small is None:
+        small = _small_codes(groups)
+    return order[np.argsort((groups if small is None else small)[order], kind="stable")]
+
+
+def _small_codes(groups: np.ndarray) -> np.ndarray | None:
+    """The group codes as int16 (which numpy sorts by radix), or None if they do not fit."""
+    if len(groups) and groups.min() >= -(2**15) and groups.max() < 2**15:
+        return groups.astype(np.int16)
+    return None
+
+
+@dataclass(frozen=True)
+class Groups:
+    """What ranks and tiers read of a domain's groups, all fixed by the group codes."""
+
+    codes: np.ndarray  # each unit's group, 0.. (every unit has a category: semantics.py)
+    small: np.ndarray | None  # codes as int16 for the radix sort, if they fit
+    in_group: np.ndarray  # 1, 2, … within each group, for units in group-sorted order
+    sizes: np.ndarray  # each unit's group size (人数), float64
+    # _take's view: codes + 1 (a unit in no group is a group of its own, 0), the number
+    # of such groups, each one's first unit, and the groups that have units.
+    shifted: np.ndarray
+    count: int
+    first: np.ndarray
+    present: np.ndarray
+    sorted_shifted: np.ndarray  # ``shifted`` of the units in group-sorted order
+
+    @classmethod
+    def of(cls, codes: np.ndarray) -> Groups:
+        counts = np.bincount(codes, minlength=1)
+        starts = np.cumsum(counts) - counts  # where each group begins in sorted order
+        in_group = np.arange(1, len(codes) + 1) - np.repeat(starts, counts)
+        shifted = codes + 1
+        count = int(shifted.max()) + 1 if len(shifted) else 0
+        first = np.full(count, -1)
+        first[shifted[::-1]] = np.arange(len(shifted))[::-1]
+        made = cls(
+            codes,
+            _small_codes(codes),
+            in_group.astype(np.float64),
+            counts[codes].astype(np.float64),
+            shifted,
+            count,
+            first,
+            np.flatnonzero(first >= 0),
+            np.repeat(np.arange(count), np.bincount(shifted, minlength=count)),
+        )
+        kept = (made.in_group, made.sizes, made.shifted, made.first, made.present)
+        small = () if made.small is None else (made.small,)
+        for value in (*kept, *small, made.sorted_shifted):
+            value.flags.writeable = False  # kept for every evaluation: shared
+        return made
+
+
+def whole_quota(value: float) -> tuple[int, bool]:
+    """A quota as a whole number of units (a missing one is 0), and whether it was one:
+    a quota a hair off a whole number (float arithmetic) counts as that number."""
+    value = 0.0 if math.isnan(value) else value
+    whole = math.floor(value + 1e-9)
+    return whole, abs(value - whole) <= 1e-9
