@@ -438,62 +438,92 @@ def half_year_source(indicator: m.Indicator, own: set[tuple[str, str]] = frozens
 
 def render_text(entry: dict) -> str:
     """The explanation as Chinese text for the terminal."""
+    lines = _heading_lines(entry)
+    for paper in entry["考卷"]:
+        lines += _paper_lines(paper)
+    lines += _special_lines(entry)
+    lines += _adjustment_lines(entry["加减分"])
+    lines += _result_lines(entry)
+    lines += _label_lines(entry["标签"])
+    return "\n".join(lines)
+
+
+def _heading_lines(entry: dict) -> list[str]:
+    """Who, which year and domain, the fingerprint, a note on the data; a blank line."""
     half = "（半年）" if entry.get("期间") == "H1" else ""
     where = f"{entry['年度']} 年度{half} · {entry['领域']} · 类别 {entry['类别']}"
-    lines = [
+    return [
         f"{entry['单位']}（{entry['编号']}）· {where}",
         f"指纹 {entry['指纹']}",
         *([entry["数据说明"]] if entry.get("数据说明") else []),
         "",
     ]
-    for paper in entry["考卷"]:
-        lines.append(f"【{paper['名称']}】得分 {paper['得分']}    〔{paper['出处']}〕")
-        if "计分" in paper:
-            lines += _step_lines(paper["计分"], "  ")
-        if "说明" in paper:
-            lines.append(f"  {paper['说明']}")
-        for ind in paper.get("指标", []):
-            params = "，".join(
-                f"{k} {ind[k]}" for k in ("目标值", "下限值", "上限值", "满分") if k in ind
-            )
-            unit = ind["单位"] if ind["值"] != "缺失" else ""
-            how = f"{ind['方向']}，{ind['计分方法']}，{params}"
-            lines.append(f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}")
-            if "半年参数" in ind:
-                lines.append(f"      半年参数：{ind['半年参数']}")
-            lines += _step_lines(ind["计分"], "      ")
-            lines.append(
-                f"      得分 {ind['得分']}" + (f"（{ind['说明']}）" if "说明" in ind else "")
-            )
-        lines.append("")
-    lines += _special_lines(entry)
-    adjust = entry["加减分"]
+
+
+def _paper_lines(paper: dict) -> list[str]:
+    """One paper's score, how it was computed, and each of its indicators."""
+    lines = [f"【{paper['名称']}】得分 {paper['得分']}    〔{paper['出处']}〕"]
+    if "计分" in paper:
+        lines += _step_lines(paper["计分"], "  ")
+    if "说明" in paper:
+        lines.append(f"  {paper['说明']}")
+    for ind in paper.get("指标", []):
+        lines += _indicator_lines(ind)
+    return [*lines, ""]
+
+
+def _indicator_lines(ind: dict) -> list[str]:
+    """An indicator's value and parameters, its formula with the unit's numbers, its score."""
+    params = "，".join(f"{k} {ind[k]}" for k in ("目标值", "下限值", "上限值", "满分") if k in ind)
+    unit = ind["单位"] if ind["值"] != "缺失" else ""
+    how = f"{ind['方向']}，{ind['计分方法']}，{params}"
+    lines = [f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}"]
+    if "半年参数" in ind:
+        lines.append(f"      半年参数：{ind['半年参数']}")
+    lines += _step_lines(ind["计分"], "      ")
+    lines.append(f"      得分 {ind['得分']}" + (f"（{ind['说明']}）" if "说明" in ind else ""))
+    return lines
+
+
+def _adjustment_lines(adjust: dict) -> list[str]:
+    """Bonuses and deductions with their caps, each item, then the vetoes that hold."""
     caps = [
         f"{name[:2]}合计上限 {adjust[name]}"
         for name in ("加分上限", "扣分上限")
         if adjust.get(name) is not None
     ]
     capped_total = f"（{'，'.join(caps)}）" if caps else ""
-    lines.append(f"【加减分】加分 {adjust['加分']}，扣分 {adjust['扣分']}{capped_total}")
+    lines = [f"【加减分】加分 {adjust['加分']}，扣分 {adjust['扣分']}{capped_total}"]
     for item in adjust["明细"]:
-        cap = f"，上限 {item['上限']}" if "上限" in item else ""
-        computed = item["计分"]["value"]
-        if computed is None:
-            capped = "（缺少数据，按 0 计）"
-        elif show(computed) != item["计入"]:
-            capped = "（超过上限，按上限计）"
-        else:
-            capped = ""
-        lines.append(f"  · {item['类别']} {item['名称']}：计入 {item['计入']}{cap}{capped}")
-        lines += _step_lines(item["计分"], "      ")
-        for member in item.get("成员", ()):  # a family's members (families.py)
-            lines += _step_lines(member, f"        {member['项']}：")
+        lines += _adjustment_item_lines(item)
     for veto in adjust["一票否决"]:
         lines.append(f"  · 一票否决 {veto['名称']}：成立")
         lines += _step_lines(veto["条件"], "      ")
     if not adjust["一票否决"]:
         lines.append("  · 一票否决：无")
-    lines += ["", f"【总分】{entry['总分']['值']}（{entry['总分']['说明']}）"]
+    return lines
+
+
+def _adjustment_item_lines(item: dict) -> list[str]:
+    """One bonus or deduction: what counts, why it differs from the formula, the formula."""
+    cap = f"，上限 {item['上限']}" if "上限" in item else ""
+    computed = item["计分"]["value"]
+    if computed is None:
+        capped = "（缺少数据，按 0 计）"
+    elif show(computed) != item["计入"]:
+        capped = "（超过上限，按上限计）"
+    else:
+        capped = ""
+    lines = [f"  · {item['类别']} {item['名称']}：计入 {item['计入']}{cap}{capped}"]
+    lines += _step_lines(item["计分"], "      ")
+    for member in item.get("成员", ()):  # a family's members (families.py)
+        lines += _step_lines(member, f"        {member['项']}：")
+    return lines
+
+
+def _result_lines(entry: dict) -> list[str]:
+    """The total, the rank in its category, and the tier with the rule that gave it."""
+    lines = ["", f"【总分】{entry['总分']['值']}（{entry['总分']['说明']}）"]
     rank = entry["名次"]
     place = f"{rank['范围']} 第 {rank['名次']} 名，共 {rank['人数']} 个单位"
     lines.append(f"【名次】{place}（排序：{rank['排序']}）")
@@ -506,15 +536,21 @@ def render_text(entry: dict) -> str:
             lines += _step_lines(tier[key], f"  {key}：")
     if "说明" in tier:
         lines.append(f"  {tier['说明']}")
-    if entry["标签"]:
-        lines.append("【标签】")
-        for label in entry["标签"]:
-            lines.append(f"  · {label['标签']}：{label['值']}    〔{label['出处']}〕")
-            if "计分" in label:
-                lines += _step_lines(label["计分"], "      ")
-            if "说明" in label:
-                lines.append(f"      {label['说明']}")
-    return "\n".join(lines)
+    return lines
+
+
+def _label_lines(labels: list[dict]) -> list[str]:
+    """The unit's labels (标签), each with how it was reached; nothing if there are none."""
+    if not labels:
+        return []
+    lines = ["【标签】"]
+    for label in labels:
+        lines.append(f"  · {label['标签']}：{label['值']}    〔{label['出处']}〕")
+        if "计分" in label:
+            lines += _step_lines(label["计分"], "      ")
+        if "说明" in label:
+            lines.append(f"      {label['说明']}")
+    return lines
 
 
 def _special_lines(entry: dict) -> list[str]:

@@ -298,6 +298,31 @@ def ranges(
     return [Diagnostic("KH316", message, span, hint, context, severity)], outside
 
 
+def _unit_error_factors(indicator: m.Indicator) -> tuple[float, float]:
+    """How many times its category's median magnitude, and how many times the target, a
+    value of this indicator must be to look like a unit error."""
+    factor = UNIT_ERROR_FACTOR.get(indicator.unit_of_measure, UNIT_ERROR_OTHER)
+    percent = indicator.unit_of_measure == PERCENT
+    return factor, TARGET_FACTOR_PERCENT if percent else TARGET_FACTOR
+
+
+def _median_magnitudes(
+    values: np.ndarray, valid: np.ndarray, groups: Layout
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each category's median magnitude by code (the last entry, code -1: none), and which
+    categories, too small for a median of their own, took the domain's instead."""
+    middle = np.full(len(groups.names) + 1, np.nan)
+    for code, members in groups.segments():
+        found = median_magnitude(values, members, valid)
+        if found is not None and found > 0:
+            middle[code] = found
+    borrowed = np.isnan(middle)
+    whole = median_magnitude(values, np.arange(len(values)), valid)
+    if whole is not None and whole > 0:
+        middle[borrowed] = whole
+    return middle, borrowed
+
+
 def unit_errors(
     done: DomainResult,
     indicator: m.Indicator,
@@ -309,20 +334,8 @@ def unit_errors(
     """KH317: values 10x (100x for amounts and counts) their category's median magnitude,
     or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
     Only the larger side: a growth rate near zero is no error."""
-    factor = UNIT_ERROR_FACTOR.get(indicator.unit_of_measure, UNIT_ERROR_OTHER)
-    percent = indicator.unit_of_measure == PERCENT
-    by_target = TARGET_FACTOR_PERCENT if percent else TARGET_FACTOR
-    # Each category's median as a threshold by code (the last entry, code -1: none); a
-    # category too small for a median of its own takes the domain's.
-    middle = np.full(len(groups.names) + 1, np.nan)
-    for code, members in groups.segments():
-        found = median_magnitude(values, members, valid)
-        if found is not None and found > 0:
-            middle[code] = found
-    borrowed = np.isnan(middle)
-    whole = median_magnitude(values, np.arange(len(values)), valid)
-    if whole is not None and whole > 0:
-        middle[borrowed] = whole
+    factor, by_target = _unit_error_factors(indicator)
+    middle, borrowed = _median_magnitudes(values, valid, groups)
     limits = [factor * np.nanmin(middle)] if not np.isnan(middle).all() else []
     limits += [by_target * abs(indicator.target)] if indicator.target else []
     magnitude = np.abs(values)
@@ -333,6 +346,7 @@ def unit_errors(
     suspect = valid & (magnitude >= factor * per_unit)  # NaN thresholds compare False
     if indicator.target:
         suspect |= valid & (magnitude >= by_target * abs(indicator.target))
+    percent = indicator.unit_of_measure == PERCENT
     if percent:
         # A percent-number slip is above 100%; a growth rate 20x a median near zero is not.
         suspect &= magnitude > 1

@@ -93,26 +93,34 @@ def _translate(error: ValidationError, document: object) -> list[Diagnostic]:
     if validator in ("type", "oneOf") and error.instance is None and error.absolute_path:
         return [_empty_value(error, document, span, context)]
     if validator == "type":
-        wanted = error.validator_value
-        names = [wanted] if isinstance(wanted, str) else wanted
-        label = "或".join(_TYPE_NAMES.get(n, n) for n in names)
-        found = error.instance
-        hint = quoting_hint([found]) if isinstance(found, str) and "object" in names else None
-        return [Diagnostic("KH212", f"应为{label}，这里是 {_show(found)}", span, hint, context)]
+        return [_wrong_type(error, span, context)]
     if validator == "oneOf":
         inner = _chosen_branch(error)
         if inner:
             return [d for sub in inner for d in _translate(sub, document)]
         return [Diagnostic("KH212", _one_of_message(error), span, None, context)]
     if validator == "enum":
-        allowed = "、".join(str(v) for v in error.validator_value)
-        hint = _close(str(error.instance), [str(v) for v in error.validator_value])
-        return [
-            Diagnostic(
-                "KH214", f"不能是 {_show(error.instance)}；可选：{allowed}", span, hint, context
-            )
-        ]
+        return [_not_allowed(error, span, context)]
     return [Diagnostic("KH214", _value_message(error), span, None, context)]
+
+
+def _wrong_type(error: ValidationError, span: Span | None, context) -> Diagnostic:
+    """KH212: a value of another type than the schema wants; for a text where a mapping
+    goes, the hint names a missing quote or a colon YAML did not read as one."""
+    wanted = error.validator_value
+    names = [wanted] if isinstance(wanted, str) else wanted
+    label = "或".join(_TYPE_NAMES.get(n, n) for n in names)
+    found = error.instance
+    hint = quoting_hint([found]) if isinstance(found, str) and "object" in names else None
+    return Diagnostic("KH212", f"应为{label}，这里是 {_show(found)}", span, hint, context)
+
+
+def _not_allowed(error: ValidationError, span: Span | None, context) -> Diagnostic:
+    """KH214: a value outside the schema's list, with the list and the closest entry."""
+    allowed = "、".join(str(v) for v in error.validator_value)
+    hint = _close(str(error.instance), [str(v) for v in error.validator_value])
+    message = f"不能是 {_show(error.instance)}；可选：{allowed}"
+    return Diagnostic("KH214", message, span, hint, context)
 
 
 def _empty_value(error: ValidationError, document: object, span, context) -> Diagnostic:

@@ -218,30 +218,38 @@ def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
             if added.paper not in papers:
                 message = f"新增指标 {added.id} 所在的考卷 '{added.paper}' 不存在"
                 errors.add(Diagnostic("KH227", message, added.span, None, context))
-        for target, parameter, _value, span in variant.changes:
-            if target in variant.drop:
-                message = f"指标 '{target}' 已在 删除指标 中，不能再调整它的 {parameter}"
-                errors.add(Diagnostic("KH227", message, span, None, context))
-                continue
-            indicators = indicator_ids | {a.id for a in variant.add}
-            known = target in indicators
-            if parameter == "权重":
-                known = target in papers
-                if target in indicators:
-                    allowed = "、".join(PARAMETERS)
-                    message = f"'{target}' 是指标，权重 只能调整考卷；指标可调整 {allowed}"
-                    errors.add(Diagnostic("KH227", message, span, None, context))
-                    continue
-            elif target in papers and target not in indicators:
-                message = f"'{target}' 是考卷，考卷只能调整 权重"
-                errors.add(Diagnostic("KH227", message, span, None, context))
-                continue
-            if not known:
-                message = f"调整的对象 '{target}' 不存在"
-                hint = suggest(target, indicator_ids | set(papers))
-                errors.add(Diagnostic("KH227", message, span, hint, context))
+        _variant_changes(variant, indicator_ids, papers, errors, context)
         _variant_sums(domain, variant, papers, errors, context)
         _variant_directions(domain, variant, errors, context)
+
+
+def _variant_changes(
+    variant: m.Variant, indicator_ids: set[str], papers: dict, errors: Collector, context
+) -> None:
+    """KH227 for each change a variant makes to something that is not there, or to a
+    parameter its target lacks: 权重 is a paper's, the rest an indicator's."""
+    for target, parameter, _value, span in variant.changes:
+        if target in variant.drop:
+            message = f"指标 '{target}' 已在 删除指标 中，不能再调整它的 {parameter}"
+            errors.add(Diagnostic("KH227", message, span, None, context))
+            continue
+        indicators = indicator_ids | {a.id for a in variant.add}
+        known = target in indicators
+        if parameter == "权重":
+            known = target in papers
+            if target in indicators:
+                allowed = "、".join(PARAMETERS)
+                message = f"'{target}' 是指标，权重 只能调整考卷；指标可调整 {allowed}"
+                errors.add(Diagnostic("KH227", message, span, None, context))
+                continue
+        elif target in papers and target not in indicators:
+            message = f"'{target}' 是考卷，考卷只能调整 权重"
+            errors.add(Diagnostic("KH227", message, span, None, context))
+            continue
+        if not known:
+            message = f"调整的对象 '{target}' 不存在"
+            hint = suggest(target, indicator_ids | set(papers))
+            errors.add(Diagnostic("KH227", message, span, hint, context))
 
 
 def _variant_sums(domain, variant: m.Variant, papers: dict, errors: Collector, context) -> None:
