@@ -25,8 +25,9 @@ from kaohe_rules.data import DataSet, expected_names
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.loader import YList, YMap, load_file
+from kaohe_rules.pipeline import score_and_rank
 from kaohe_rules.resolve import Resolved
-from kaohe_rules.score.engine import Evaluation, evaluate_year
+from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.source import Span
 
 DEFAULT_TOLERANCE = 1e-6
@@ -101,7 +102,7 @@ def _run_case(case: object, span: Span, resolved: Resolved, branches) -> CaseRes
     try:
         variant_resolved, data = _population(case, resolved, errors)
         errors.raise_if_errors()
-        evaluation = evaluate_year(variant_resolved, data, branches=branches)
+        evaluation = score_and_rank(variant_resolved, data, branches=branches)
     except KaoheError as error:
         result.error = error.diagnostics
         return result

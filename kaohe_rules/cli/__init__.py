@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from kaohe_rules import __version__
 from kaohe_rules.cli.analyze import analyze
 from kaohe_rules.cli.archive import register as register_archive
 from kaohe_rules.cli.cycle import attribute, feedback
@@ -27,7 +28,9 @@ from kaohe_rules.diagnostics import KaoheError
 
 
 @click.group("kaohe", context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="kaohe-rules")
+# The version from the package itself, not from installed metadata: `python cli.py` from a
+# checkout has none, and its program name would be cli.py.
+@click.version_option(version=__version__, prog_name="kaohe")
 def cli() -> None:
     """kaohe：综合考核规则引擎。规则写在 YAML 文件和小型表达式语言中。"""
 

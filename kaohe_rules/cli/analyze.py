@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, run_year
+from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, evaluate_options
 from kaohe_rules.cli.inputs import SAMPLE_HELP, InputError, bundled_years
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, with_sample_column, write_output
 
@@ -105,7 +105,7 @@ def indicators(year, rules, data, sample, encoding, fmt, output) -> None:
     """
     from kaohe_rules.analysis import indicator_table
 
-    evaluation = run_year(year, rules, data, encoding, sample=sample)
+    evaluation = evaluate_options(year, rules, data, encoding, sample=sample)
     table = indicator_table(evaluation)
     _emit(table, fmt, output, inputs=inputs_of(evaluation), notice=_notice(evaluation))
     _warn(evaluation)
@@ -123,7 +123,7 @@ def domains(year, rules, data, sample, encoding, fmt, output) -> None:
     """
     from kaohe_rules.analysis import domain_table
 
-    evaluation = run_year(year, rules, data, encoding, sample=sample)
+    evaluation = evaluate_options(year, rules, data, encoding, sample=sample)
     table = domain_table(evaluation)
     _emit(table, fmt, output, inputs=inputs_of(evaluation), notice=_notice(evaluation))
     _warn(evaluation)
@@ -191,7 +191,7 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
         rules = str(Path(rules_root) / str(year)) if rules_root else None
         data = str(Path(data_root) / str(year)) if data_root else None
         # With a rules root the folder is the year: --year only picks bundled rule sets.
-        evaluation = run_year(None if rules else year, rules, data, encoding)
+        evaluation = evaluate_options(None if rules else year, rules, data, encoding)
         _warn(evaluation, year)
         evaluations.append((year, evaluation))
     result = trend_of(evaluations, top)

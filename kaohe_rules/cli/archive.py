@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.evaluate import _common, evaluate_options
 from kaohe_rules.cli.output import FILE
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity, render_text
 from kaohe_rules.source import Span, align, cell_text
@@ -41,7 +41,7 @@ def publish(year, rules, data, sample, encoding, period, archive, reason) -> Non
     from kaohe_rules import archive as store
     from kaohe_rules.bundled import sample_notice
 
-    evaluation = run_year(year, rules, data, encoding, period, sample)
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     notice = sample_notice(evaluation.data)
     path = archive_path(archive)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.bundled import sample_notice
-from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.evaluate import _common, evaluate_options
 from kaohe_rules.cli.output import (
     FILE,
     TABLES,
@@ -134,7 +134,7 @@ def feedback(year, rules, data, sample, encoding, period, output) -> None:
     例：kaohe feedback --period H1 -o 问题清单.xlsx
     """
     path = output_path(output, *TABLES) if output else None
-    evaluation = run_year(year, rules, data, encoding, period, sample)
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     notice = sample_notice(evaluation.data)
     rows = feedback_rows(evaluation)
     if output:
@@ -164,7 +164,7 @@ def attribute(year, rules, data, sample, encoding, period, output) -> None:
     例：kaohe attribute -o 实绩到人.xlsx
     """
     path = output_path(output, *TABLES) if output else None
-    evaluation = run_year(year, rules, data, encoding, period, sample)
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     notice = sample_notice(evaluation.data)
     rows = attribute_rows(evaluation)
     if output:

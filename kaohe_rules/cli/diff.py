@@ -28,9 +28,9 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
 
     context = click.get_current_context()
     try:
-        before = load_rules(rules_folder(old)).resolved
-        after = load_rules(rules_folder(new)).resolved
-        changes = diff_rules(before.ruleset, after.ruleset)
+        before = load_rules(rules_folder(old))
+        after = load_rules(rules_folder(new))
+        changes = diff_rules(before.resolved.ruleset, after.resolved.ruleset)
         moves, notice = _impact(before, after, data) if data else (None, None)
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
@@ -56,22 +56,19 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
 
 
 def _impact(before, after, data: str):
+    """Both years' results on one data set, each rule set ignoring the other's names, and
+    the units whose results differ (totals and labels as evaluate writes them)."""
     from pathlib import Path
 
-    from kaohe_rules.data import read_data
+    from kaohe_rules.bundled import sample_notice
     from kaohe_rules.diff import impact
-    from kaohe_rules.score.engine import evaluate_year
+    from kaohe_rules.pipeline import run_loaded
 
     folder = Path(data)
     if not folder.is_dir():
         raise click.BadParameter(f"找不到文件夹 {data}", param_hint="--data")
-    from kaohe_rules.bundled import sample_notice
-
-    results = []
-    for resolved in (before, after):
-        dataset = read_data(folder, resolved.ruleset, lenient=True)
-        results.append(evaluate_year(resolved, dataset))
-    digits = (before.ruleset.precision, after.ruleset.precision)
+    results = [run_loaded(loaded, folder, lenient=True) for loaded in (before, after)]
+    digits = (before.resolved.ruleset.precision, after.resolved.ruleset.precision)
     moves = [_as_shown(move, *digits) for move in impact(*results)]
     return moves, sample_notice(results[-1].data)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from kaohe_rules import model as m
 from kaohe_rules import unknown_data
 from kaohe_rules.cli.inputs import SAMPLE_HELP, choose_inputs, sample_data
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
@@ -34,7 +32,7 @@ class _Progress:
             click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
 
 
-def run_year(
+def evaluate_options(
     year: int | None,
     rules: str | None,
     data: str | None,
@@ -42,41 +40,36 @@ def run_year(
     period: str | None = None,
     sample: bool = False,
 ):
-    """Load the rules and data and evaluate; print problems and exit 1 on errors.
+    """The year the options choose, through the pipeline; print problems and exit 1 on
+    errors in the rules or data.
 
-    ``period="H1"`` is the half-year evaluation (half-year targets; see cycle.py). The
-    data are ``data``, else (the demo, or ``sample``) the bundled sample of the rule
+    The data are ``data``, else (the demo, or ``sample``) the bundled sample of the rule
     set's declared year; see cli/inputs.py for what is refused.
     """
-    from kaohe_rules.cycle import half_year
-    from kaohe_rules.data import read_data
-    from kaohe_rules.pipeline import load_rules
-    from kaohe_rules.score.engine import evaluate_year
+    from kaohe_rules import pipeline
 
     rules_folder, data_folder = choose_inputs(year, rules, data, sample)
+
+    def chosen_data(ruleset) -> Path:
+        # Once the rules are loaded: their declared year names the sample, and --year
+        # must agree with it.
+        if rules is not None and year is not None and year != ruleset.year:
+            message = f"--year 是 {year}，而 {rules} 是 {ruleset.year} 年度的规则集"
+            raise click.BadParameter(message, param_hint="--year")
+        return data_folder or sample_data(ruleset.year, period)
+
     progress = _Progress()
     try:
-        loaded = load_rules(rules_folder)
-        declared = loaded.resolved.ruleset.year
-        if rules is not None and year is not None and year != declared:
-            message = f"--year 是 {year}，而 {rules} 是 {declared} 年度的规则集"
-            raise click.BadParameter(message, param_hint="--year")
-        if data_folder is None:
-            data_folder = sample_data(declared, period)
-        resolved = half_year(loaded.resolved) if period == "H1" else loaded.resolved
-        # Names are checked against the whole year's rules: half-year data may well
-        # carry indicators that have no half-year target.
-        dataset = read_data(data_folder, loaded.resolved.ruleset, encoding)
-        archived = _archived_history(dataset, loaded.resolved.ruleset)
-        evaluation = evaluate_year(resolved, dataset, progress)
-        if archived:
-            stamp = f"{evaluation.fingerprint}\0{archived}".encode()
-            evaluation.fingerprint = hashlib.sha256(stamp).hexdigest()[:16]
-        if period == "H1":
-            # The same files give other numbers in the half year: the fingerprint says so.
-            evaluation.period = "H1"
-            stamp = f"{evaluation.fingerprint}\0H1".encode()
-            evaluation.fingerprint = hashlib.sha256(stamp).hexdigest()[:16]
+        evaluation = pipeline.run_year(
+            rules_folder,
+            chosen_data,
+            encoding=encoding,
+            period=period or "全年",
+            history_archive=_history_archive(),
+            progress=progress,
+        )
+    except pipeline.ArchiveNotFound as error:
+        raise click.BadParameter(str(error), param_hint="--history-archive") from None
     except KaoheError as error:
         progress.close()
         click.echo(render_text(error.diagnostics, limit=100), err=True)
@@ -85,30 +78,11 @@ def run_year(
     return evaluation
 
 
-def _archived_history(dataset, ruleset) -> str:
-    """Earlier years' results from ``--history-archive`` into the data's history (the
-    archive wins over 历史.csv for a year both give); a digest of what was taken, for the
-    fingerprint, or "" when no archive was given."""
-    import json
-
-    from kaohe_rules import archive
-
+def _history_archive() -> Path | None:
+    """``--history-archive`` of the running command, if it has one and it was given."""
     context = click.get_current_context(silent=True)
     given = context.meta.get(_HISTORY_ARCHIVE) if context else None
-    if not given:
-        return ""
-    path = Path(given)
-    if not path.is_file():
-        raise click.BadParameter(f"找不到归档文件 {path}", param_hint="--history-archive")
-    ids = set(m.roster_column(ruleset.units, "编号"))
-    taken = {
-        key: record
-        for key, record in archive.history_records(path).items()
-        if key[0] in ids and key[1] < ruleset.year
-    }
-    dataset.history.update(taken)
-    rows = sorted((f"{uid}\0{year}", record) for (uid, year), record in taken.items())
-    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+    return Path(given) if given else None
 
 
 _HISTORY_ARCHIVE = "kaohe.history_archive"
@@ -118,7 +92,7 @@ def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) ->
     ctx.meta[_HISTORY_ARCHIVE] = value
 
 
-# Kept out of every command's signature: only run_year reads it.
+# Kept out of every command's signature: only evaluate_options reads it.
 HISTORY_ARCHIVE_OPTION = click.option(
     "--history-archive",
     expose_value=False,
@@ -188,7 +162,7 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt)
     from kaohe_rules.report import render, text_table
 
     path = output_path(output, *TABLES) if output else None
-    evaluation = run_year(year, rules, data, encoding, period, sample)
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if path:
         write_output(path, render(evaluation, path.suffix.lower()), inputs_of(evaluation))
@@ -230,7 +204,7 @@ def explain(unit, year, rules, data, sample, encoding, period, fmt, special) -> 
     from kaohe_rules.explain import explain as explain_unit
     from kaohe_rules.explain import render_text as render_explanation
 
-    evaluation = run_year(year, rules, data, encoding, period, sample)
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     try:
         entry = explain_unit(evaluation, unit, special)
     except KaoheError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kaohe_rules.cli.evaluate import _common, run_year
+from kaohe_rules.cli.evaluate import _common, evaluate_options
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, render_text
 
@@ -35,7 +35,7 @@ def report(output, unit, **common) -> None:
     from kaohe_rules.html_report import build_report
 
     path = output_path(output, (".html", ".htm"), shown=".html")
-    evaluation = run_year(**common)  # the same --year/--rules/--data… as evaluate
+    evaluation = evaluate_options(**common)  # the same --year/--rules/--data… as evaluate
     try:
         page = build_report(evaluation, unit)
     except KaoheError as error:
