@@ -16,13 +16,13 @@ import numpy as np
 
 from kaohe_rules import batch, families
 from kaohe_rules import model as m
-from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized, vectorize
 from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.dsl.types import NUMBER
+from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.resolve import Resolved, unit_symbols
 
 

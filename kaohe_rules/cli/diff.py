@@ -58,9 +58,9 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
 def _impact(before, after, data: str):
     from pathlib import Path
 
-    from kaohe_rules.data import read_data
     from kaohe_rules.diff import impact
     from kaohe_rules.engine import evaluate_year
+    from kaohe_rules.read.data import read_data
 
     folder = Path(data)
     if not folder.is_dir():

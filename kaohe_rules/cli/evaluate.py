@@ -49,9 +49,9 @@ def run_year(
     set's declared year; see cli/inputs.py for what is refused.
     """
     from kaohe_rules.cycle import half_year
-    from kaohe_rules.data import read_data
     from kaohe_rules.engine import evaluate_year
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read.data import read_data
 
     rules_folder, data_folder = choose_inputs(year, rules, data, sample)
     progress = _Progress()

@@ -37,9 +37,9 @@ from openpyxl import load_workbook
 
 from kaohe_rules.analysis import domain_table, indicator_table, tier_order, trend
 from kaohe_rules.cli.analyze import analyze
-from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from kaohe_rules import batch
 from kaohe_rules.cli import cli
-from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from kaohe_rules.scoring import DomainScorer, roster
 
 SCALE = Path(__file__).resolve().parent.parent.parent / "bench" / "scale"

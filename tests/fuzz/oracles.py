@@ -218,8 +218,8 @@ def check_data(case: CsvCase | WorkbookCase, scratch: Path) -> str:
 
     Returns the outcome: ``refused`` (reading or evaluating) or ``evaluated``.
     """
-    from kaohe_rules.data import read_data
     from kaohe_rules.engine import evaluate_year
+    from kaohe_rules.read.data import read_data
 
     loaded = golden_rules()
     folder = case.materialize(scratch)

@@ -199,9 +199,9 @@ def test_the_fingerprint_is_of_the_files_as_they_were_read(tmp_path):
     so, not describe the changed file. Reading them again gives the new fingerprint."""
     import shutil
 
-    from kaohe_rules.data import read_data
     from kaohe_rules.engine import evaluate_year
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read.data import read_data
 
     rules, data = tmp_path / "rules" / "2024", tmp_path / "data"
     shutil.copytree(RULES_2024.parent, tmp_path / "rules")  # 2024 继承 2023

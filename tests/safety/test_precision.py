@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from tests.safety.helpers import FIXTURES, GOLDEN_DATA, GOLDEN_RULES, run_kaohe
 
 PRECISION = FIXTURES / "precision"

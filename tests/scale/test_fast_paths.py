@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kaohe_rules import ranking, scoring
-from kaohe_rules.data import read_data
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.ranking import lexsorted
+from kaohe_rules.read.data import read_data
 from tests.conftest import ROOT, edited_copy
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from kaohe_rules import engine, twins
 from kaohe_rules.cli import cli
-from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.engine import evaluate_year
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from tests.conftest import ROOT, edited_copy
 
 CASE = ROOT / "tests" / "scale" / "twins"
