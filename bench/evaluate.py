@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from timing import median_seconds  # noqa: E402  (bench/ is on the path as the script's folder)
 
 from kaohe_rules import model as m  # noqa: E402
-from kaohe_rules.data import DataSet  # noqa: E402
 from kaohe_rules.dsl.numeric import round_vector  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
+from kaohe_rules.read.dataset import DataSet  # noqa: E402
 from kaohe_rules.resolve import Resolved  # noqa: E402
 from kaohe_rules.score.engine import evaluate_year  # noqa: E402
 

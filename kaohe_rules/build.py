@@ -12,12 +12,12 @@ from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.assemble import Assembled
-from kaohe_rules.data import recorded_digest
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.printer import number_text
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.loader import YList, YMap
 from kaohe_rules.merge import merge_patch
+from kaohe_rules.read.files import recorded_digest
 from kaohe_rules.source import Origin, Span
 
 TYPES = {"数值": NUMBER, "真假": BOOL, "文本": TEXT}
@@ -77,7 +77,7 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         _domain(name, document, errors) for name, document in domain_documents(assembled).items()
     )
     if assembled.roster_table is not None:
-        from kaohe_rules.roster_table import read_units
+        from kaohe_rules.read.roster import read_units
 
         units = read_units(assembled.roster_table, attributes, errors)
     else:

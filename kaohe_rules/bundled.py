@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from kaohe_rules.resources import data_path
 
 if TYPE_CHECKING:
-    from kaohe_rules.data import DataSet
+    from kaohe_rules.read.dataset import DataSet
 
 SAMPLE = "内置的合成示例数据（并非真实考核数据）"
 NOTICE = f"数据：{SAMPLE}"
@@ -37,7 +37,7 @@ def sample_years() -> list[str]:
 
 @cache  # the shipped samples do not change while kaohe runs; several outputs ask
 def _sample_digests() -> frozenset[str]:
-    from kaohe_rules.data import digest
+    from kaohe_rules.read.files import digest
 
     root = data_path("samples")
     if not root.is_dir():
@@ -48,7 +48,7 @@ def _sample_digests() -> frozenset[str]:
 
 def sample_files(data: DataSet) -> list[str]:
     """The names of the files of a DataSet that are bundled sample files, by content."""
-    from kaohe_rules.data import digest
+    from kaohe_rules.read.files import digest
 
     if not data.files:
         return []

@@ -24,8 +24,9 @@ from kaohe_rules import model as m
 from kaohe_rules.assemble import Assembled, assemble
 from kaohe_rules.build import build, domain_documents
 from kaohe_rules.cycle import half_year
-from kaohe_rules.data import DataSet, read_data
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
+from kaohe_rules.read.data import read_data
+from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.resolve import Resolved, resolve
 from kaohe_rules.score.engine import Evaluation, evaluate_year
 from kaohe_rules.score.plan import Plan

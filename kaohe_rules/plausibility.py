@@ -3,7 +3,7 @@ an evaluation: percent scale against the rule values (KH315), values outside the
 indicator's range (KH316), suspected unit errors (KH317), declared data items that no
 unit has a value for (KH318).
 
-Both readers (data.py row by row, columnar.py by columns) fill the same float64
+Both readers (read/rows.py row by row, read/columnar.py by columns) fill the same float64
 columns, so checking those columns covers both; each check is a few numpy passes
 per domain and indicator. Thresholds and why: docs/decisions.md (decision 45).
 """
@@ -19,13 +19,13 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.build import RULE_VALUES
-from kaohe_rules.data import allowed_range
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.read.cells import allowed_range
 from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:
-    from kaohe_rules.data import DataSet
+    from kaohe_rules.read.dataset import DataSet
     from kaohe_rules.score.engine import Evaluation
 
 PERCENT = "%"

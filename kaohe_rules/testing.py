@@ -21,11 +21,11 @@ from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.assemble import display_path
 from kaohe_rules.build import number
-from kaohe_rules.data import DataSet, expected_names
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.loader import YList, YMap, load_file
 from kaohe_rules.pipeline import score_and_rank
+from kaohe_rules.read.dataset import DataSet, expected_names
 from kaohe_rules.resolve import Resolved
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.source import Span

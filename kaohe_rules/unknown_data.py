@@ -6,14 +6,13 @@
 - 忽略: no diagnostic, but the names and their counts are kept on the data set, and
   `kaohe evaluate` says how many it left out, so a dropped column is never silent.
 
-Both readers (the row reader of data.py and the columnar reader) report through here,
-so they report the same names at the same places.
+Both readers (read/rows.py row by row, read/columnar.py by columns) report through
+here, so they report the same names at the same places.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.source import Span
@@ -86,38 +85,3 @@ def summary(ignored: dict[str, int]) -> str | None:
         f"按规则集的 未知数据: 忽略，有 {len(names)} 个规则集中没有的名称未读入"
         f"（共 {values} 个值）：{listed}"
     )
-
-
-def first_places(path: Path, header_line: int, names: set[str]) -> dict[str, Span]:
-    """Where each of ``names`` first stands in the 指标 column of a long-format CSV file
-    the columnar reader read (one value a line: it declines quoted line breaks), at the
-    character column the row reader would give."""
-    import csv
-
-    from kaohe_rules.data import _field_columns
-
-    found: dict[str, Span] = {}
-    pending = set(names)  # only lines that may name one not yet found are parsed
-    with open(path, encoding="utf-8-sig", newline="") as stream:
-        header: list[str] | None = None
-        for number, raw in enumerate(stream, 1):
-            if number < header_line:
-                continue
-            raw = raw.rstrip("\n")
-            if header is None:
-                header = [cell.strip() for cell in next(csv.reader([raw]), [])]
-                at = header.index("指标")
-                continue
-            if not any(n in raw for n in pending):
-                continue
-            record = next(csv.reader([raw]), [])
-            if len(record) != len(header):
-                continue
-            name = record[at].strip()
-            if name in pending:
-                start, end = _field_columns(raw, len(header))[at]
-                found[name] = Span(str(path), number, start, number, end)
-                pending.discard(name)
-                if not pending:
-                    break
-    return found

@@ -96,8 +96,8 @@ def engine_results(evaluation) -> reference.Results:
 
 
 def run_engine(folder: Path, repeat: int, load_repeat: int) -> tuple[dict, reference.Results]:
-    from kaohe_rules.data import read_data
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read.data import read_data
     from kaohe_rules.score.engine import evaluate_year
 
     rules_s, loaded = timed(lambda: load_rules(folder / "rules"), 1)
@@ -121,8 +121,8 @@ def run_engine_array(folder: Path, repeat: int, load_repeat: int) -> tuple[dict,
     from workload import domain_of
 
     from kaohe_rules import model as m
-    from kaohe_rules.data import DataSet
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read.dataset import DataSet
     from kaohe_rules.resolve import Resolved
     from kaohe_rules.score.engine import evaluate_year
 
@@ -383,8 +383,8 @@ def run_paired(
     ``repeat`` rounds, each one untimed call then 5 timed ones of the engine, then the
     same of numpy. The two share the machine's moment (a 2-core VM's speed drifts by a
     third between minutes), so their ratio is steadier than one of separate processes."""
-    from kaohe_rules.data import read_data
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read.data import read_data
     from kaohe_rules.score.engine import evaluate_year
     from kaohe_rules.score.plan import build as build_plan
 

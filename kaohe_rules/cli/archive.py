@@ -11,7 +11,7 @@ import click
 from kaohe_rules.cli.evaluate import _common, evaluate_options
 from kaohe_rules.cli.output import FILE
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity, render_text
-from kaohe_rules.source import Span, align, cell_text
+from kaohe_rules.source import align, cell_text
 
 DEFAULT_ARCHIVE = "考核归档.sqlite"
 _ARCHIVE_HELP = f"归档文件（默认环境变量 KAOHE_ARCHIVE，否则当前文件夹的 {DEFAULT_ARCHIVE}）"
@@ -73,43 +73,6 @@ def publish(year, rules, data, sample, encoding, period, archive, reason) -> Non
         )
 
 
-def read_history_csv(path: Path) -> list[dict]:
-    """Rows of a history CSV (columns 编号, 名称, 年度, 等次, 总分, 名次, as 历史.csv)."""
-    from kaohe_rules.data import _csv, parse_number
-
-    where = Span(str(path), 1, 1, 1, 2)
-    try:
-        table = _csv(path, None)
-    except (OSError, ValueError) as error:
-        raise KaoheError([Diagnostic("KH308", f"无法读取历史文件：{error}", where)]) from None
-    columns = table.header
-    unit_column = "编号" if "编号" in columns else "单位" if "单位" in columns else None
-    if unit_column is None or not {"年度", "等次"} <= set(columns):
-        message = "历史文件应有 编号、年度、等次 列（及 名称、总分、名次）"
-        raise KaoheError([Diagnostic("KH310", message, where)])
-    records, problems = [], []
-    for line, row in zip(table.lines, table.rows, strict=True):
-        cells = dict(zip(columns, (c.strip() for c in row), strict=False))
-        year = parse_number(cells.get("年度", ""))
-        if year is None or not float(year).is_integer():
-            span = Span(str(path), line, 1, line, 2)
-            message = f"年度应为整数，这里是 '{cells.get('年度', '')}'"
-            problems.append(Diagnostic("KH310", message, span))
-            continue
-        record = {"编号": cells[unit_column], "名称": cells.get("名称") or None, "年度": int(year)}
-        record["等次"] = cells.get("等次") or None
-        for name in ("总分", "名次"):
-            text = cells.get(name, "")
-            record[name] = parse_number(text) if text else None
-        if record["名次"] is not None and float(record["名次"]).is_integer():
-            record["名次"] = int(record["名次"])
-        record["来源"] = path.name
-        records.append(record)
-    if problems:
-        raise KaoheError(problems)
-    return records
-
-
 def unit_history(unit: str, archived: list[dict], files: list[dict]) -> tuple[str, str, list]:
     """The unit's id, name and years: the archive's latest versions, then file years
     the archive does not have. Raises KaoheError KH404 for an unknown unit."""
@@ -168,6 +131,7 @@ def history(unit, archive, history_csv, fmt) -> None:
       kaohe history 330127 --history-csv 历史.csv --format json
     """
     from kaohe_rules import archive as store
+    from kaohe_rules.read.history import read_history_csv
 
     path = archive_path(archive)
     try:

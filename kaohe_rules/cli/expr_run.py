@@ -140,9 +140,9 @@ def over_table(
     assignments: list[tuple[str, str | None, str]],
 ) -> Outcome:
     """Evaluate over every row of a CSV file, vectorized; --set values apply to every row."""
-    from kaohe_rules.cli.table import TableError, read_table
     from kaohe_rules.dsl.evaluate import evaluate
     from kaohe_rules.dsl.population import from_column, to_column
+    from kaohe_rules.read.table import TableError, read_table
 
     try:
         table, types = read_table(path, id_column, group_column)

@@ -55,7 +55,7 @@ def _table_units(assembled) -> list[dict]:
     """A roster file's units as 名单.yaml would list them (编号, 名称, 领域, attributes)."""
     from kaohe_rules.build import _attributes
     from kaohe_rules.diagnostics import Collector
-    from kaohe_rules.roster_table import read_units
+    from kaohe_rules.read.roster import read_units
 
     errors = Collector()
     units = read_units(assembled.roster_table, _attributes(assembled.roster), errors)

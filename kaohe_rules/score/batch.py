@@ -23,11 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.data import DataSet
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.check import Compiled
 from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.population import Population
+from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.resolve import Resolved
 
 # Builtins that compute each element from the same element of their arguments.

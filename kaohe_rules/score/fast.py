@@ -34,7 +34,7 @@ from kaohe_rules.score import batch
 from kaohe_rules.score.order import Groups, id_order, sort_value, whole_quota
 
 if TYPE_CHECKING:
-    from kaohe_rules.data import DataSet
+    from kaohe_rules.read.dataset import DataSet
     from kaohe_rules.score.plan import DomainPlan, PaperPlan, Plan
     from kaohe_rules.score.scorer import DomainScorer
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.data import DataSet
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import Run, Vectorized
+from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.score import fast as speed
 from kaohe_rules.score.plan import DomainPlan, Plan, categories_of
 from kaohe_rules.score.result import DomainResult

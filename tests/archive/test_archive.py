@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from kaohe_rules import archive
 from kaohe_rules.cli import cli
 from kaohe_rules.cli.archive import register
-from kaohe_rules.data import read_data
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from tests.conftest import ROOT
 from tests.doc_examples import examples
 

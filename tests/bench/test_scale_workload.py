@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
-from kaohe_rules.data import read_data
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score import batch
 from kaohe_rules.score.engine import evaluate_year
 from kaohe_rules.score.plan import build

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 
 CORPUS = Path(__file__).resolve().parent
@@ -61,7 +61,7 @@ def test_a_file_read_by_columns_is_checked_and_located_the_same(
 ) -> None:
     """The columnar reader (columnar.py, for big long-format files) fills the same columns:
     the same check fires, at the 值 cell of the row (a Parquet row counts from line 2)."""
-    from kaohe_rules import columnar
+    from kaohe_rules.read import columnar
 
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)  # read this small file by columns too
     case = CORPUS / "unit_error"

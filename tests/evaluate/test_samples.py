@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kaohe_rules.data import read_data
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_rules import columnar
 from kaohe_rules.cli import cli
-from kaohe_rules.data import read_data
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read import columnar
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import edited_copy
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_rules import columnar
 from kaohe_rules.cli import cli
-from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError, Severity
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read import columnar
+from kaohe_rules.read.data import read_data
 from tests.conftest import edited_copy
 
 HERE = Path(__file__).resolve().parent / "unknown_data"

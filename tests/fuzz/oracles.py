@@ -218,7 +218,7 @@ def check_data(case: CsvCase | WorkbookCase, scratch: Path) -> str:
 
     Returns the outcome: ``refused`` (reading or evaluating) or ``evaluated``.
     """
-    from kaohe_rules.data import read_data
+    from kaohe_rules.read.data import read_data
     from kaohe_rules.score.engine import evaluate_year
 
     loaded = golden_rules()

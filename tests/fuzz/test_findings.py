@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
-from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from tests.fuzz.oracles import check_diagnostics, golden_rules
 from tests.fuzz.strategies import GOLDEN_DATA, GOLDEN_RULES
 

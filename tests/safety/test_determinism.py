@@ -199,8 +199,8 @@ def test_the_fingerprint_is_of_the_files_as_they_were_read(tmp_path):
     so, not describe the changed file. Reading them again gives the new fingerprint."""
     import shutil
 
-    from kaohe_rules.data import read_data
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read.data import read_data
     from kaohe_rules.score.engine import evaluate_year
 
     rules, data = tmp_path / "rules" / "2024", tmp_path / "data"

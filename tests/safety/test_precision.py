@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kaohe_rules.data import read_data
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 from tests.safety.helpers import FIXTURES, GOLDEN_DATA, GOLDEN_RULES, run_kaohe
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kaohe_rules import columnar
-from kaohe_rules.data import read_data
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read import columnar
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT, edited_copy
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaohe_rules.data import read_data
 from kaohe_rules.dsl.evaluate import FormulaBlock
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 from kaohe_rules.score.order import lexsorted
 from kaohe_rules.score.plan import build

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from kaohe_rules import model as m
-from kaohe_rules.data import DataSet, read_data
 from kaohe_rules.explain import explain, render_text
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.read.data import read_data
+from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT
 

@@ -1,36 +1,31 @@
 """Long-format data files read as columns: millions of (unit, indicator, value) rows at once.
 
-The row-by-row reader in data.py checks every cell and says where a problem is; it is
-the reference. This reader takes only files it can prove clean with whole-column
-operations (pyarrow reads the file; unit and indicator ids are encoded once through
-the file's dictionary of distinct strings, not looked up row by row), and declines
-anything else, so the row reader then reads that file and reports its problems exactly
-where they are. For a clean file both readers store the same values.
+The row reader (rows.py) checks every cell and says where a problem is; it is the
+reference. This reader takes only files it can prove clean with whole-column operations
+(pyarrow reads the file; unit and indicator ids are encoded once through the file's
+dictionary of distinct strings, not looked up row by row), and declines anything else, so
+the row reader then reads that file and reports its problems exactly where they are. For a
+clean file both readers store the same values.
+
+``reader`` below is the row reader (rows.RowReader): its data set, the names it knows and
+its policy for unknown ones; this module does not import it, the row reader is above.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules.data import UNIT_COLUMNS, _field_columns, leading_comments, release_arrow_memory
 from kaohe_rules.dsl.types import NUMBER
+from kaohe_rules.read.cells import UNIT_COLUMNS
+from kaohe_rules.read.files import leading_comments, release_arrow_memory
+from kaohe_rules.read.places import FastFile, first_places, parquet_places
 
 # Files smaller than this go to the row reader: importing pyarrow costs more than it saves.
 MIN_BYTES = 4 * 1024 * 1024
 SERIAL_BYTES = 256 * 1024 * 1024
 VALUE_COLUMNS = ("指标", "值")
-
-
-@dataclass
-class FastFile:
-    """A file read here: where its header is, to find a value's line again if needed."""
-
-    path: Path
-    header_line: int
-    unit_column: str
 
 
 def try_read(path: Path, reader, encoding: str | None) -> bool:
@@ -87,30 +82,34 @@ def _table(path: Path):
             # million ids each would cost far more to unify.
             wanted = [n for n in ("指标",) if n in names]
             return pq.read_table(path, read_dictionary=wanted), 1
-        import pyarrow.csv as pcsv
-
-        skip, header_line, header = _comment_lines(path)
-        if skip is None:
-            return None, 0
-        # Parsing blocks in parallel holds several in flight: above SERIAL_BYTES (a million
-        # units' values) one thread parses, a few seconds slower and ~240 MB lighter.
-        threads = path.stat().st_size < SERIAL_BYTES
-        options = pcsv.ReadOptions(skip_rows=skip, block_size=64 << 20, use_threads=threads)
-        types = {name: pa.string() for name in header}
-        for name in (*UNIT_COLUMNS, "指标"):
-            if name in types:
-                types[name] = pa.dictionary(pa.int32(), pa.string())
-        if "值" in types:
-            # Parsed as numbers while reading; a cell that is not a plain number ("12.5%",
-            # "1,234", a typo) fails the read and the row reader takes the file.
-            types["值"] = pa.float64()
-        convert = pcsv.ConvertOptions(
-            column_types=types, strings_can_be_null=True, null_values=[""]
-        )
-        parse = pcsv.ParseOptions(newlines_in_values=False)
-        return pcsv.read_csv(path, options, parse, convert), header_line
+        return _csv_table(path)
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError):
         return None, 0
+
+
+def _csv_table(path: Path):
+    """A CSV file through pyarrow: ids dictionary-encoded, 值 parsed as numbers."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    skip, header_line, header = _comment_lines(path)
+    if skip is None:
+        return None, 0
+    # Parsing blocks in parallel holds several in flight: above SERIAL_BYTES (a million
+    # units' values) one thread parses, a few seconds slower and ~240 MB lighter.
+    threads = path.stat().st_size < SERIAL_BYTES
+    options = pcsv.ReadOptions(skip_rows=skip, block_size=64 << 20, use_threads=threads)
+    types = {name: pa.string() for name in header}
+    for name in (*UNIT_COLUMNS, "指标"):
+        if name in types:
+            types[name] = pa.dictionary(pa.int32(), pa.string())
+    if "值" in types:
+        # Parsed as numbers while reading; a cell that is not a plain number ("12.5%",
+        # "1,234", a typo) fails the read and the row reader takes the file.
+        types["值"] = pa.float64()
+    convert = pcsv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""])
+    parse = pcsv.ParseOptions(newlines_in_values=False)
+    return pcsv.read_csv(path, options, parse, convert), header_line
 
 
 def _comment_lines(path: Path) -> tuple[int | None, int, list[str]]:
@@ -147,6 +146,24 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
     if positions is None:
         return None
     known = [reader.kind(name) for name in name_values]
+    keep = _kept(known, reader)
+    if keep is None:
+        return None
+    filling = _Filling(reader, name_values, known, keep, positions)
+    chunks = zip(
+        unit_ids.chunks, _aligned(name_column, unit_ids), _aligned(raw, unit_ids), strict=True
+    )
+    if not all(filling.add(*chunk) for chunk in chunks) or filling.clashes():
+        return None
+    filling.merge()
+    if filling.unknown:
+        counts = (filling.named, filling.valued)
+        _unknown(path, header_line, name_values, known, counts, reader)
+    return header_line, unit_column
+
+
+def _kept(known: list, reader) -> np.ndarray | None:
+    """Which names' rows are stored (by code); None when the row reader must read the file."""
     if reader.lenient or not reader.unknown.refused:
         keep = np.array([kind is not None for kind in known], dtype=bool)
     else:
@@ -155,66 +172,84 @@ def _store(path: Path, reader) -> tuple[int, str] | None:
             return None  # an unknown indicator: the row reader suggests the right name
     if any(kind is not None and kind != NUMBER for kind in known):
         return None  # text and yes/no items: converted and checked by the row reader
-    data, size = reader.data, len(reader.data.row)
-    fresh: dict[str, np.ndarray] = {}
-    written = np.zeros(len(name_values), dtype=np.int64)
-    named = np.zeros(len(name_values), dtype=np.int64)
-    valued = np.zeros(len(name_values), dtype=np.int64)
-    unknown = not reader.lenient and any(kind is None for kind in known)  # 未知数据 allows them
-    present = np.zeros(size, dtype=bool)
-    for unit_chunk, name_chunk, value_chunk in zip(
-        unit_ids.chunks,
-        _aligned(name_column, unit_ids),
-        _aligned(raw, unit_ids),
-        strict=True,
-    ):
+    return keep
+
+
+class _Filling:
+    """One file's values gathered chunk by chunk into fresh columns, one per name, which
+    join the data set only once the whole file has proved clean."""
+
+    def __init__(self, reader, names: list[str], known: list, keep, positions) -> None:
+        self.reader, self.names, self.known = reader, names, known
+        self.keep, self.positions = keep, positions
+        self.size = len(reader.data.row)
+        self.fresh: dict[str, np.ndarray] = {}
+        self.present = np.zeros(self.size, dtype=bool)
+        self.written = np.zeros(len(names), dtype=np.int64)
+        # rows naming each name, and the values given (as the row reader counts them), for
+        # the names 未知数据 allows
+        self.unknown = not reader.lenient and any(kind is None for kind in known)
+        self.named = np.zeros(len(names), dtype=np.int64)
+        self.valued = np.zeros(len(names), dtype=np.int64)
+
+    def add(self, unit_chunk, name_chunk, value_chunk) -> bool:
+        """Take one chunk of rows; False at a row the row reader must judge."""
         if unit_chunk.null_count or name_chunk.null_count:
-            return None  # a row without a unit or an indicator
+            return False  # a row without a unit or an indicator
         values = _numbers(value_chunk)
         if values is None:
-            return None
+            return False
         unit_codes = unit_chunk.indices.to_numpy(zero_copy_only=False)
         name_codes = name_chunk.indices.to_numpy(zero_copy_only=False)
-        rows = keep[name_codes] & ~np.isnan(values)
-        if unknown:  # rows naming each name, and the values given (as the row reader counts)
-            named += np.bincount(name_codes, minlength=len(name_values))
-            valued += np.bincount(name_codes[~np.isnan(values)], minlength=len(name_values))
-        if not _in_range(name_values, known, name_codes, values, rows, reader):
-            return None
-        for code in np.flatnonzero(keep):
+        rows = self.keep[name_codes] & ~np.isnan(values)
+        if self.unknown:
+            self.named += np.bincount(name_codes, minlength=len(self.names))
+            self.valued += np.bincount(name_codes[~np.isnan(values)], minlength=len(self.names))
+        if not _in_range(self.names, self.known, name_codes, values, rows, self.reader):
+            return False
+        for code in np.flatnonzero(self.keep):
             # One pass over the codes per indicator: a sort would index every row.
             mine = np.flatnonzero((name_codes == code) & rows)
-            if not len(mine):
-                continue
-            name = name_values[code]
-            column = fresh.get(name)
-            if column is None:
-                column = fresh[name] = np.full(size, np.nan)
-            at = positions[unit_codes[mine]]
-            column[at] = values[mine]
-            present[at] = True
-            written[code] += len(mine)
-    for code, name in enumerate(name_values):
-        column = fresh.get(name)
+            if len(mine):
+                self._write(code, self.positions[unit_codes[mine]], values[mine])
+        return True
+
+    def _write(self, code: int, at: np.ndarray, values: np.ndarray) -> None:
+        name = self.names[code]
+        column = self.fresh.get(name)
         if column is None:
-            continue
-        filled = ~np.isnan(column)
-        if np.count_nonzero(filled) != written[code]:
-            return None  # two rows wrote one cell: a value given twice, the row reader says where
-        given = data.columns.get(name)
-        if given is not None and (~np.isnan(given[filled])).any():
-            return None  # already given by another file
-    for name, column in fresh.items():
-        given = data.columns.get(name)
-        if given is None:
-            data.columns[name] = column
-        else:
+            column = self.fresh[name] = np.full(self.size, np.nan)
+        column[at] = values
+        self.present[at] = True
+        self.written[code] += len(at)
+
+    def clashes(self) -> bool:
+        """Whether a cell was written twice, by this file or by one read before."""
+        for code, name in enumerate(self.names):
+            column = self.fresh.get(name)
+            if column is None:
+                continue
             filled = ~np.isnan(column)
-            given[filled] = column[filled]
-    data.present |= present
-    if unknown:
-        _unknown(path, header_line, name_values, known, (named, valued), reader)
-    return header_line, unit_column
+            if np.count_nonzero(filled) != self.written[code]:
+                return (
+                    True  # two rows wrote one cell: a value given twice, the row reader says where
+                )
+            given = self.reader.data.columns.get(name)
+            if given is not None and (~np.isnan(given[filled])).any():
+                return True  # already given by another file
+        return False
+
+    def merge(self) -> None:
+        """Store the fresh columns in the data set."""
+        data = self.reader.data
+        for name, column in self.fresh.items():
+            given = data.columns.get(name)
+            if given is None:
+                data.columns[name] = column
+            else:
+                filled = ~np.isnan(column)
+                given[filled] = column[filled]
+        data.present |= self.present
 
 
 def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None:
@@ -230,34 +265,14 @@ def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None
     if reader.unknown.policy != "警告":
         places = {}  # nothing will be shown at a place: no need to find one
     elif path.suffix.lower() == ".parquet":
-        places = _parquet_places(path, header_line, {names[code] for code in unknown})
+        places = parquet_places(path, header_line, {names[code] for code in unknown})
     else:
-        from kaohe_rules.unknown_data import first_places
-
         places = first_places(path, header_line, {names[code] for code in unknown})
     nowhere = Span(str(path), header_line, 1, header_line, 2)  # not found again: the header
     for code in sorted(unknown, key=lambda c: (places.get(names[c], nowhere).line, names[c])):
         name = names[code]
         hint = suggest(name, list(reader.names))
         reader.unknown.seen(name, places.get(name, nowhere), hint, int(given[code]))
-
-
-def _parquet_places(path: Path, header_line: int, wanted: set[str]) -> dict:
-    """The first row naming each of ``wanted``: rows counted from the header as line 1, the
-    指标 column's position as the column (what the row reader gives a Parquet file)."""
-    import pyarrow.parquet as pq
-
-    from kaohe_rules.source import Span
-
-    names = pq.read_schema(path).names
-    column = pq.read_table(path, columns=["指标"]).column("指标").to_pylist()
-    at = names.index("指标") + 1
-    found = {}
-    for index, name in enumerate(column):
-        if name in wanted and name not in found:
-            line = header_line + 1 + index
-            found[name] = Span(str(path), line, at, line, at + 1)
-    return found
 
 
 def _numbers(chunk) -> np.ndarray | None:
@@ -351,55 +366,3 @@ def _in_range(names, kinds, codes, values, rows, reader) -> bool:
         if (low is not None and (mine < low).any()) or (high is not None and (mine > high).any()):
             return False
     return True
-
-
-def locate(fast: FastFile, unit_id: str, unit_name: str, name: str):
-    """The line of a (unit, indicator) row of a file read here, found again on demand by
-    reading its lines (a warning names one such value; the reader keeps no positions).
-    Parquet files have no lines: their rows are counted from the header as line 1."""
-    import csv
-
-    from kaohe_rules.source import Span
-
-    if fast.path.suffix.lower() == ".parquet":
-        return _parquet_row(fast, unit_id, unit_name, name)
-    # Line by line: a file read here has no line breaks inside cells (_table refuses
-    # them), so each line is one record, and the 值 cell's character columns can be told.
-    with open(fast.path, encoding="utf-8-sig", newline="") as stream:
-        header: list[str] | None = None
-        for line, raw in enumerate(stream, 1):
-            record = next(csv.reader([raw]), [])
-            if header is None:
-                if record and not record[0].startswith("#"):
-                    header = [cell.strip() for cell in record]
-                    unit, indicator = header.index(fast.unit_column), header.index("指标")
-                continue
-            if (
-                len(record) == len(header)
-                and record[indicator].strip() == name
-                and record[unit].strip() in (unit_id, unit_name)
-            ):
-                raw = raw.rstrip("\n")
-                start, end = _field_columns(raw, len(header))[header.index("值")]
-                return Span(str(fast.path), line, start, line, end)
-    return None
-
-
-def _parquet_row(fast: FastFile, unit_id: str, unit_name: str, name: str):
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    from kaohe_rules.source import Span
-
-    table = pq.read_table(fast.path, columns=[fast.unit_column, "指标"])
-    units = table.column(fast.unit_column).cast(pa.string())
-    hit = pc.and_(
-        pc.is_in(units, value_set=pa.array([unit_id, unit_name], type=pa.string())),
-        pc.equal(table.column("指标").cast(pa.string()), name),
-    )
-    found = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
-    if not len(found):
-        return None
-    line = fast.header_line + 1 + int(found[0])
-    return Span(str(fast.path), line, 1, line, 2)

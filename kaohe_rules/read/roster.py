@@ -14,9 +14,10 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.assemble import display_path
-from kaohe_rules.data import FALSE_TEXTS, TRUE_TEXTS, leading_comments, release_arrow_memory
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.types import BOOL, NUMBER, Type
+from kaohe_rules.read.cells import FALSE_TEXTS, TRUE_TEXTS
+from kaohe_rules.read.files import leading_comments, release_arrow_memory
 from kaohe_rules.source import Span
 
 REQUIRED = ("编号", "名称", "领域")
@@ -26,43 +27,15 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.
     """The units of a roster table, in file order: a UnitTable over their columns
     (``unit.编号``, ``unit.类型`` …, missing as None), no object per unit; problems go to
     ``errors`` (and no units come back)."""
-    import pandas as pd
-
     file = display_path(path)
-    start = Span(file, 1, 1, 1, 2)
-    try:
-        if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-            first_line = 2
-        else:
-            skip, _header = leading_comments(path, limit=None)
-            frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                skiprows=skip,
-                encoding="utf-8-sig",
-                engine="c",
-            )
-            first_line = skip + 2
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        errors.error("KH308", f"无法读取名单文件：{error}", start)
+    found = _frame(path, file, errors)
+    if found is None:
         return ()
-    except Exception as error:  # a damaged workbook makes openpyxl raise almost anything
-        message = f"无法读取名单文件：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
-        errors.error("KH308", message, start)
-        return ()
+    frame, first_line = found
+    del found  # the frame is freed below, before the roster's columns are made
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
-    line = first_line - 1
-    for name in REQUIRED:
-        if name not in header:
-            errors.error("KH213", f"名单文件缺少 '{name}' 列", Span(file, line, 1, line, 2))
-    for index, name in enumerate(header):
-        if name not in REQUIRED and name not in attributes:
-            span = Span(file, line, index + 1, line, index + 2)
-            hint = "在名单文件的 属性: 下写明，如 " + f"{name}: 文本"
-            errors.error("KH232", f"名单的属性 '{name}' 没有在 属性 中声明类型", span, hint)
+    _check_header(header, attributes, file, first_line - 1, errors)
     if errors.has_errors:
         return ()
     text = {name: frame[name].str.strip().to_numpy(dtype=object) for name in header}
@@ -88,6 +61,42 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.
     del frame, text
     release_arrow_memory()  # pandas held the frame's text in pyarrow
     return m.UnitTable(columns, list(attributes), file, first_line)
+
+
+def _frame(path: Path, file: str, errors: Collector):
+    """The file as a pandas frame of text, and the line of its first unit; None, with
+    KH308, when it cannot be read."""
+    import pandas as pd
+
+    start = Span(file, 1, 1, 1, 2)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            return frame, 2
+        skip, _header = leading_comments(path, limit=None)
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skiprows=skip, encoding="utf-8-sig", engine="c"
+        )
+        return frame, skip + 2
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        errors.error("KH308", f"无法读取名单文件：{error}", start)
+        return None
+    except Exception as error:  # a damaged workbook makes openpyxl raise almost anything
+        message = f"无法读取名单文件：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
+        errors.error("KH308", message, start)
+        return None
+
+
+def _check_header(header: list[str], attributes: dict, file: str, line: int, errors) -> None:
+    """KH213: a required column missing; KH232: a column 属性 does not declare."""
+    for name in REQUIRED:
+        if name not in header:
+            errors.error("KH213", f"名单文件缺少 '{name}' 列", Span(file, line, 1, line, 2))
+    for index, name in enumerate(header):
+        if name not in REQUIRED and name not in attributes:
+            span = Span(file, line, index + 1, line, index + 2)
+            hint = "在名单文件的 属性: 下写明，如 " + f"{name}: 文本"
+            errors.error("KH232", f"名单的属性 '{name}' 没有在 属性 中声明类型", span, hint)
 
 
 def _shared(column: np.ndarray) -> np.ndarray:

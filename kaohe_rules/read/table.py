@@ -20,6 +20,7 @@ import numpy as np
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl.population import Population, to_column
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
+from kaohe_rules.read.files import decode
 from kaohe_rules.source import Span, os_reason
 
 _NUMBER = re.compile(r"^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?[%％]?$")
@@ -41,12 +42,10 @@ def _decode(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise TableError(f"无法读取 {path}：{os_reason(error)}") from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise TableError(f"{path} 既不是 UTF-8 也不是 GB18030 编码")
+    text = decode(data)
+    if text is None:
+        raise TableError(f"{path} 既不是 UTF-8 也不是 GB18030 编码")
+    return text
 
 
 def _number(text: str) -> float | None:

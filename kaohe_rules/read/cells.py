@@ -1,0 +1,80 @@
+"""The text cells every format gives, and how a data cell is read: numbers as staff write
+them (12.5%, 1,234), yes and no, the columns that name a unit, ranges as messages say them."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.source import Span
+
+UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
+DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+TRUE_TEXTS = {"true", "True", "TRUE", "是", "1"}  # how data and roster files write yes/no
+FALSE_TEXTS = {"false", "False", "FALSE", "否", "0"}
+
+
+@dataclass
+class Sheet:
+    """One sheet of cells, with the file line (or sheet row) of each row and, for CSV,
+    the raw lines, so that a problem is shown at its character column."""
+
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    header_line: int = 1
+    raw: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell's text, trimmed, and where it stands."""
+
+    text: str
+    span: Span
+
+
+class SheetProblem(Exception):
+    """A file whose sheets cannot be read as tables, said as one diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet or Parquet value as the text a CSV file would hold (12, not 12.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_number(text: str) -> float | None:
+    """A data cell as a number: 12.5, -3, 1e3, 12.5% (0.125), 1,234; None if it is not one."""
+    text = text.strip().replace("％", "%")
+    percent = text.endswith("%")
+    body = text[:-1].strip() if percent else text
+    if _THOUSANDS.match(body):
+        body = body.replace(",", "")
+    if not _NUMBER.match(body):
+        return None
+    try:
+        value = Decimal(body)
+    except InvalidOperation:
+        return None
+    number = float(value / 100 if percent else value)
+    return number if math.isfinite(number) and abs(number) < 1e300 else None
+
+
+def allowed_range(low: float | None, high: float | None, shown=lambda v: f"{v:g}") -> str:
+    """A range as messages say it: 不能小于 0, 不能大于 100%, or 0 ~ 100 (``shown`` writes
+    each bound); for data items (KH305) and indicators (KH316, plausibility.py)."""
+    if high is None:
+        return f"不能小于 {shown(low)}"
+    if low is None:
+        return f"不能大于 {shown(high)}"
+    return f"{shown(low)} ~ {shown(high)}"

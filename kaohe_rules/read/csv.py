@@ -1,0 +1,58 @@
+"""A CSV data file as a sheet of text cells, and where each cell stands on its line.
+
+Leading "# …" lines are comments; a quoted cell may hold line breaks, so each row keeps
+the line it starts on, and the raw lines are kept to point at a cell's character column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from kaohe_rules.read.cells import Sheet
+from kaohe_rules.read.files import ENCODINGS, decode
+
+
+def read_csv(path: Path, encoding: str | None) -> Sheet:
+    """The file's header and non-empty rows; ValueError (or OSError) when it cannot be
+    read as text in ``encoding`` (when None: UTF-8, else GB18030)."""
+    data = path.read_bytes()
+    try:
+        text = decode(data, [encoding] if encoding else ENCODINGS)
+    except LookupError:
+        raise ValueError(f"没有叫 {encoding} 的编码") from None
+    if text is None:
+        if encoding:
+            raise ValueError(f"文件不是 {encoding} 编码")
+        raise ValueError("编码不是 UTF-8 或 GB18030，可用 --encoding 指定")
+    raw = text.split("\n")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, rows, lines, header_line = None, [], [], 1
+    line, ended = 1, 0
+    for record in reader:
+        # A quoted cell may hold line breaks: a record starts on the line after the last one.
+        line, ended = ended + 1, reader.line_num
+        if header is None:
+            if not record or record[0].startswith("#"):
+                continue  # leading "# …" lines are comments (sample files say they are synthetic)
+            header, header_line = [c.strip() for c in record], line
+        elif any(cell.strip() for cell in record):
+            rows.append(record)
+            lines.append(line)
+    if header is None:
+        raise ValueError("文件是空的，第一行应是列名")
+    return Sheet(header, rows, lines, header_line, raw)
+
+
+def field_columns(raw: str, count: int) -> list[tuple[int, int]]:
+    """Character columns (1-based start, end) of each comma-separated field of a CSV line."""
+    spans, start, quoted = [], 0, False
+    for index, char in enumerate(raw):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            spans.append((start + 1, index + 1))
+            start = index + 1
+    spans.append((start + 1, len(raw.rstrip("\r")) + 1))
+    return spans + [(len(raw) + 1, len(raw) + 2)] * max(count - len(spans), 0)

@@ -1,0 +1,105 @@
+"""A year's data folder read and checked against the rule set before any scoring.
+
+A data folder holds CSV (UTF-8, UTF-8 with BOM, GB18030/GBK), XLSX or Parquet files:
+
+- long form: columns 编号 (or 单位), 指标, 值 — one value per row;
+- wide form: 编号 (or 单位) and one column per indicator or data item;
+- history: columns 编号 (or 单位), 年度, 等次 (and 总分, 名次) — earlier years' results.
+
+Units may be named by id or by name. Every value is checked against the rule
+set: unknown units and names, duplicates, non-numbers, ranges, choices — each an
+error naming file, row and column. Nothing is guessed. Large clean long-format files
+are read by columns (columnar.py), every other file row by row (rows.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from kaohe_rules import model as m
+from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
+from kaohe_rules.read import columnar
+from kaohe_rules.read.cells import Sheet, SheetProblem
+from kaohe_rules.read.csv import read_csv
+from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.read.files import data_files, recorded_digest, unsupported_files
+from kaohe_rules.read.parquet import read_parquet
+from kaohe_rules.read.rows import RowReader
+from kaohe_rules.read.xlsx import read_workbook
+from kaohe_rules.source import Span, os_reason
+
+
+def read_data(
+    folder: Path, ruleset: m.RuleSet, encoding: str | None = None, lenient: bool = False
+) -> DataSet:
+    """Read and check every data file of ``folder``; raise KaoheError listing the problems.
+
+    ``lenient`` ignores names the rule set does not know (for comparing two years'
+    rules on one data set, where each year knows its own indicators).
+    """
+    errors = Collector()
+    reader = RowReader(ruleset, errors)
+    reader.lenient = lenient
+    files = data_files(folder)
+    for path in unsupported_files(folder):
+        message = f"不支持 {path.suffix} 文件，其中的数据不会被读入"
+        hint = "在 Excel 中另存为 .xlsx 或 CSV（UTF-8）"
+        errors.error("KH308", message, Span(str(path), 1, 1, 1, 1), hint)
+    if not files:
+        span = Span(str(folder), 1, 1, 1, 1)
+        errors.error("KH308", f"{folder} 中没有 CSV、XLSX 或 Parquet 数据文件", span)
+        errors.raise_if_errors()
+    digests: dict[Path, tuple[Path, str]] = {}
+    for path in files:
+        try:
+            digests[path] = recorded_digest(path)  # hashed as it is read: the fingerprint
+        except OSError as error:
+            span = Span(str(path), 1, 1, 1, 1)
+            errors.error("KH308", f"无法读取数据文件：{os_reason(error)}", span)
+            continue
+        if columnar.try_read(path, reader, encoding):
+            continue  # a large clean long-format file, read by columns
+        for sheet, table in _sheets(path, encoding, errors):
+            reader.read(path, sheet, table)
+    errors.raise_if_errors()
+    data = reader.data
+    data.warnings += reader.unknown.warnings()
+    data.ignored = reader.unknown.ignored()
+    data.history, data.files, data.where = reader.history, files, reader.seen
+    data.digests = digests
+    data.consolidate(ruleset)
+    _warn_absent(data, ruleset, folder)
+    return data
+
+
+def _warn_absent(data: DataSet, ruleset: m.RuleSet, folder: Path) -> None:
+    """KH306: the units without a single value, first ten named."""
+    absent = np.sort(data.roster_rows(np.flatnonzero(~data.present)))
+    if len(absent):
+        listed = "、".join(ruleset.units[i].name for i in absent[:10])
+        names = listed + ("等" if len(absent) > 10 else "")
+        message = f"{len(absent)} 个单位在数据中没有任何值：{names}"
+        span = Span(str(folder), 1, 1, 1, 1)
+        data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
+
+
+def _sheets(path: Path, encoding: str | None, errors: Collector) -> list[tuple[str | None, Sheet]]:
+    """(sheet name, sheet) pairs: one for a CSV or Parquet file, one per visible sheet of a
+    workbook; none, with KH308, when the file cannot be read."""
+    span = Span(str(path), 1, 1, 1, 1)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return read_workbook(path)
+        if path.suffix.lower() == ".parquet":
+            return [(None, read_parquet(path))]
+        return [(None, read_csv(path, encoding))]
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as error:
+        errors.error("KH308", f"无法读取数据文件：{error}", span)
+        return []
+    except SheetProblem as problem:
+        errors.add(problem.diagnostic)
+        return []

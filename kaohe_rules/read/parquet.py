@@ -1,0 +1,24 @@
+"""A Parquet data file as a sheet of text cells, for the row reader (the columnar reader,
+columnar.py, reads clean long-format Parquet files by columns and declined this one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kaohe_rules.read.cells import Sheet, cell_text
+
+
+def read_parquet(path: Path) -> Sheet:
+    """The file as rows of text, checked one by one. Its "lines" are the row numbers
+    counting the header as 1; ValueError when pyarrow cannot read it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        raise ValueError(f"不是可读的 Parquet 文件（{error}）") from None
+    header = [str(name).strip() for name in table.column_names]
+    columns = [table.column(name).to_pylist() for name in table.column_names]
+    rows = [["" if v is None else cell_text(v) for v in row] for row in zip(*columns, strict=True)]
+    return Sheet(header, rows, list(range(2, len(rows) + 2)), header_line=1)
