@@ -31,7 +31,7 @@ from kaohe_rules import model as m  # noqa: E402
 from kaohe_rules.dsl.numeric import round_vector  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 from kaohe_rules.read.dataset import DataSet  # noqa: E402
-from kaohe_rules.resolve import Resolved  # noqa: E402
+from kaohe_rules.rules.resolve import Resolved  # noqa: E402
 from kaohe_rules.score.engine import evaluate_year  # noqa: E402
 
 DOMAINS = {"甲": "ABCD", "乙": "EFG", "丙": "HIJ"}

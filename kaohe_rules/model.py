@@ -443,3 +443,32 @@ class RuleSet:
     def units_of(self, domain: str) -> tuple[Unit, ...]:
         """The roster's units of one domain, in roster order."""
         return tuple(u for u in self.units if u.domain == domain)
+
+
+# Open families of bonus and deduction items (前缀 and 每项): which items are families,
+# and which names a family sums. Read by the checks, the data reader and scoring.
+def family_items(domain: Domain) -> list[tuple[str, Adjustment]]:
+    """The domain's family items, with 加分 or 扣分."""
+    adjust = domain.adjustments
+    return [
+        (kind, item)
+        for kind, items in (("加分", adjust.bonuses), ("扣分", adjust.deductions))
+        for item in items
+        if item.family is not None
+    ]
+
+
+def family_prefixes(ruleset: RuleSet) -> tuple[str, ...]:
+    """Every family prefix of the rule set: data names with one are members, not unknown."""
+    return tuple(
+        dict.fromkeys(item.family.prefix for d in ruleset.scored() for _k, item in family_items(d))
+    )
+
+
+def family_members(ruleset: RuleSet, domain: Domain, prefix: str, data_names) -> list[str]:
+    """The names a family with ``prefix`` sums, in name order: declared data items and
+    names given in the data, indicators excepted."""
+    declared = [item.name for item in (*ruleset.data_items, *domain.data_items)]
+    indicators = {i.id for d in ruleset.scored() for i in d.all_indicators()}
+    found = {*declared, *data_names}
+    return sorted(n for n in found if n.startswith(prefix) and n not in indicators)

@@ -19,15 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kaohe_rules import meaning, schema, semantics
 from kaohe_rules import model as m
-from kaohe_rules.assemble import Assembled, assemble
-from kaohe_rules.build import build, domain_documents
-from kaohe_rules.cycle import half_year
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
 from kaohe_rules.read.data import read_data
 from kaohe_rules.read.dataset import DataSet
-from kaohe_rules.resolve import Resolved, resolve
+from kaohe_rules.rules import meaning, schema, semantics
+from kaohe_rules.rules.assemble import Assembled, assemble
+from kaohe_rules.rules.build import build, domain_documents
+from kaohe_rules.rules.half_year import half_year
+from kaohe_rules.rules.resolve import Resolved, resolve
 from kaohe_rules.score.engine import Evaluation, evaluate_year
 from kaohe_rules.score.plan import Plan
 from kaohe_rules.score.plan import build as build_plan
@@ -189,7 +189,7 @@ def _history(run: _YearRun) -> None:
     archive wins over 历史.csv for a year both give), and a digest of what was taken."""
     if run.history_archive is None:
         return
-    from kaohe_rules import archive
+    from kaohe_rules.read import archive
 
     path = run.history_archive
     if not path.is_file():

@@ -1,6 +1,7 @@
 """Positions in source text: spans, expression origins inside files, and caret excerpts.
 
-This module imports nothing from the package, so every other module may use it.
+This module imports nothing from the package but resources (where the bundled rule sets
+are), so every other module may use it.
 """
 
 from __future__ import annotations
@@ -161,3 +162,15 @@ def align(table: list[list[str]]) -> list[str]:
 
 def _padded(row: list[str], widths: list[int]) -> list[str]:
     return [v + " " * (w - display_width(v)) for v, w in zip(row, widths, strict=True)]
+
+
+def display_path(path: Path) -> str:
+    """How diagnostics name a file: relative to the working folder when inside it, and
+    the bundled rule sets as ``rules/2024/市县.yaml`` wherever kaohe is installed."""
+    from kaohe_rules.resources import data_path  # the one module below this one
+
+    resolved = path.resolve()
+    for base in (Path.cwd().resolve(), data_path("rules").resolve().parent):
+        if resolved.is_relative_to(base):
+            return str(resolved.relative_to(base))
+    return str(path)

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kaohe_rules import model as m  # noqa: E402
-from kaohe_rules import plausibility  # noqa: E402
-from kaohe_rules.cycle import half_year  # noqa: E402
 from kaohe_rules.diagnostics import KaoheError  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 from kaohe_rules.read.data import read_data  # noqa: E402
+from kaohe_rules.rules.half_year import half_year  # noqa: E402
+from kaohe_rules.score import plausibility  # noqa: E402
 from kaohe_rules.score.engine import evaluate_year  # noqa: E402
 
 SEED = 20240425  # the day the 2023 indicators were published, as a fixed seed

@@ -123,7 +123,7 @@ def run_engine_array(folder: Path, repeat: int, load_repeat: int) -> tuple[dict,
     from kaohe_rules import model as m
     from kaohe_rules.pipeline import load_rules
     from kaohe_rules.read.dataset import DataSet
-    from kaohe_rules.resolve import Resolved
+    from kaohe_rules.rules.resolve import Resolved
     from kaohe_rules.score.engine import evaluate_year
 
     spec = Spec.from_json(folder / "spec.json")

@@ -56,7 +56,7 @@ def _emit(
     ``notice`` (sample data) a note under the text, a last column 数据 in a file."""
     from dataclasses import replace
 
-    from kaohe_rules.analysis import render
+    from kaohe_rules.outputs.analysis import render
 
     path = Path(output) if output else None
     if fmt is None:
@@ -103,7 +103,7 @@ def indicators(year, rules, data, sample, encoding, fmt, output) -> None:
       kaohe analyze indicators --year 2024
       kaohe analyze indicators -o 指标分析.xlsx
     """
-    from kaohe_rules.analysis import indicator_table
+    from kaohe_rules.outputs.analysis import indicator_table
 
     evaluation = evaluate_options(year, rules, data, encoding, sample=sample)
     table = indicator_table(evaluation)
@@ -121,7 +121,7 @@ def domains(year, rules, data, sample, encoding, fmt, output) -> None:
       kaohe analyze domains
       kaohe analyze domains --format json
     """
-    from kaohe_rules.analysis import domain_table
+    from kaohe_rules.outputs.analysis import domain_table
 
     evaluation = evaluate_options(year, rules, data, encoding, sample=sample)
     table = domain_table(evaluation)
@@ -131,7 +131,7 @@ def domains(year, rules, data, sample, encoding, fmt, output) -> None:
 
 def _notice(*evaluations) -> str | None:
     """The sample notice when any year's data are (partly) the bundled sample."""
-    from kaohe_rules.bundled import sample_notice
+    from kaohe_rules.read.bundled import sample_notice
 
     found = [n for n in (sample_notice(e.data) for e in evaluations) if n]
     return found[0] if found else None
@@ -176,8 +176,8 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
       kaohe analyze trend --years 2023 2024
       kaohe analyze trend --years 2022 2023 2024 --rules-root 规则 --data-root 数据
     """
-    from kaohe_rules.analysis import trend as trend_of
-    from kaohe_rules.analysis import trend_text
+    from kaohe_rules.outputs.analysis import trend as trend_of
+    from kaohe_rules.outputs.analysis import trend_text
 
     years = _years(years_option + more_years, rules_root)
     if rules_root and not data_root:

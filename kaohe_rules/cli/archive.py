@@ -38,8 +38,8 @@ def publish(year, rules, data, sample, encoding, period, archive, reason) -> Non
       kaohe publish --year 2024
       kaohe publish --rules rules/2024 --data 数据/2024 --reason "更正某县数据"
     """
-    from kaohe_rules import archive as store
-    from kaohe_rules.bundled import sample_notice
+    from kaohe_rules.outputs import archive as store
+    from kaohe_rules.read.bundled import sample_notice
 
     evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     notice = sample_notice(evaluation.data)
@@ -130,7 +130,7 @@ def history(unit, archive, history_csv, fmt) -> None:
       kaohe history 淳安县
       kaohe history 330127 --history-csv 历史.csv --format json
     """
-    from kaohe_rules import archive as store
+    from kaohe_rules.outputs import archive as store
     from kaohe_rules.read.history import read_history_csv
 
     path = archive_path(archive)

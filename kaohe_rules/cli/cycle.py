@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.bundled import sample_notice
 from kaohe_rules.cli.evaluate import _common, evaluate_options
 from kaohe_rules.cli.output import (
     FILE,
@@ -18,6 +17,7 @@ from kaohe_rules.cli.output import (
     with_sample_column,
     write_output,
 )
+from kaohe_rules.read.bundled import sample_notice
 from kaohe_rules.source import align
 
 FEEDBACK_HEADER = [
@@ -31,7 +31,7 @@ ATTRIBUTE_HEADER = ["编号", "名称", "领域", "责任人", "指标数", "指
 def _round(value: float | None) -> int | float | None:
     """A number as the tables show it: four decimals, whole numbers as integers."""
     from kaohe_rules.dsl.numeric import round_scalar
-    from kaohe_rules.report import plain
+    from kaohe_rules.outputs.report import plain
 
     if value is None or value != value:
         return None
@@ -40,7 +40,7 @@ def _round(value: float | None) -> int | float | None:
 
 def feedback_rows(evaluation) -> list[list]:
     """The problem list as table rows (问题清单)."""
-    from kaohe_rules.cycle import problems
+    from kaohe_rules.outputs.cycle import problems
 
     rows = []
     for domain in evaluation.domains:
@@ -60,7 +60,7 @@ def feedback_rows(evaluation) -> list[list]:
 
 def attribute_rows(evaluation) -> list[list]:
     """实绩到人 as table rows: one per unit and responsible role."""
-    from kaohe_rules.cycle import attribute
+    from kaohe_rules.outputs.cycle import attribute
 
     return [
         [
@@ -90,7 +90,7 @@ def _write(
     import csv
     import io
 
-    from kaohe_rules.report import workbook
+    from kaohe_rules.outputs.report import workbook
 
     header, rows = with_sample_column(header, rows, notice)
     sheets = {name: _marked(table, notice) for name, table in sheets.items()}

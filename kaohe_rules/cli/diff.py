@@ -23,7 +23,7 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     例：kaohe diff rules/2023 rules/2024
         kaohe diff rules/2023 rules/2024 --data samples/2024 --format markdown
     """
-    from kaohe_rules.diff import changed_units, diff_rules
+    from kaohe_rules.outputs.diff import changed_units, diff_rules
     from kaohe_rules.pipeline import load_rules
 
     context = click.get_current_context()
@@ -60,9 +60,9 @@ def _impact(before, after, data: str):
     the units whose results differ (totals and labels as evaluate writes them)."""
     from pathlib import Path
 
-    from kaohe_rules.bundled import sample_notice
-    from kaohe_rules.diff import impact
+    from kaohe_rules.outputs.diff import impact
     from kaohe_rules.pipeline import run_loaded
+    from kaohe_rules.read.bundled import sample_notice
 
     folder = Path(data)
     if not folder.is_dir():
@@ -78,7 +78,7 @@ def _as_shown(move, old_digits: int, new_digits: int):
     whole numbers as ints), so no label "changes" by binary noise alone."""
     from dataclasses import replace
 
-    from kaohe_rules.report import number_as_shown
+    from kaohe_rules.outputs.report import number_as_shown
 
     def labels(found: dict, digits: int) -> dict:
         return {k: number_as_shown(v, digits) for k, v in found.items()}

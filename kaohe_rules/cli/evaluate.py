@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules import unknown_data
 from kaohe_rules.cli.inputs import SAMPLE_HELP, choose_inputs, sample_data
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
+from kaohe_rules.read import unknown_data
 
 
 class _Progress:
@@ -158,8 +158,8 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt)
       kaohe evaluate
       kaohe evaluate --rules 我的规则/2024 --data 我的数据/2024 -o 结果.xlsx
     """
-    from kaohe_rules.bundled import sample_notice
-    from kaohe_rules.report import render, text_table
+    from kaohe_rules.outputs.report import render, text_table
+    from kaohe_rules.read.bundled import sample_notice
 
     path = output_path(output, *TABLES) if output else None
     evaluation = evaluate_options(year, rules, data, encoding, period, sample)
@@ -201,8 +201,8 @@ def explain(unit, year, rules, data, sample, encoding, period, fmt, special) -> 
     """
     import json
 
-    from kaohe_rules.explain import explain as explain_unit
-    from kaohe_rules.explain import render_text as render_explanation
+    from kaohe_rules.outputs.explain import explain as explain_unit
+    from kaohe_rules.outputs.explain import render_text as render_explanation
 
     evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     try:

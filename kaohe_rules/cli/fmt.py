@@ -23,9 +23,9 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
     """
     from ruamel.yaml.error import YAMLError
 
-    from kaohe_rules.assemble import display_path
     from kaohe_rules.cli.output import write_output
-    from kaohe_rules.fmt import format_text, rule_files, schema_for
+    from kaohe_rules.outputs.fmt import format_text, rule_files, schema_for
+    from kaohe_rules.source import display_path
 
     pending: list[Path] = []
     for folder in rules_folders(rules):
@@ -56,10 +56,9 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
 
 def _syntax_errors(path: Path) -> list:
     """Why a rule file does not parse, as kaohe validate says it (code, line, column)."""
-    from kaohe_rules.assemble import display_path
     from kaohe_rules.diagnostics import Diagnostic, KaoheError
-    from kaohe_rules.loader import load_file
-    from kaohe_rules.source import Span
+    from kaohe_rules.rules.loader import load_file
+    from kaohe_rules.source import Span, display_path
 
     try:
         load_file(path, display_path(path))

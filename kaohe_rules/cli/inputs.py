@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.bundled import sample_folder, sample_years
 from kaohe_rules.diagnostics import Diagnostic, render_text
+from kaohe_rules.read.bundled import sample_folder, sample_years
 from kaohe_rules.resources import data_path
 
 SAMPLE_HELP = "用内置的合成示例数据（规则集所属年度的），不用自己的数据"

@@ -57,7 +57,7 @@ def inputs_of(evaluation) -> list[Path]:
 def write_output(path: Path, content: bytes, inputs: list[Path] = ()) -> None:
     """Write atomically (see report.write_atomically), never over one of the run's
     ``inputs`` nor as a data file beside them; a failure is KH313, not a crash."""
-    from kaohe_rules.report import write_atomically
+    from kaohe_rules.outputs.report import write_atomically
 
     _not_an_input(path, inputs)
     try:

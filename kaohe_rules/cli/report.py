@@ -31,8 +31,8 @@ def report(output, unit, **common) -> None:
       kaohe report
       kaohe report --rules 我的规则/2024 --data 我的数据/2024 -o 报告.html --unit 杭州市
     """
-    from kaohe_rules.bundled import sample_notice
-    from kaohe_rules.html_report import build_report
+    from kaohe_rules.outputs.html_report import build_report
+    from kaohe_rules.read.bundled import sample_notice
 
     path = output_path(output, (".html", ".htm"), shown=".html")
     evaluation = evaluate_options(**common)  # the same --year/--rules/--data… as evaluate

@@ -27,8 +27,8 @@ def show(rules: str, roster: bool) -> None:
     \b
     例：kaohe show rules/2024
     """
-    from kaohe_rules.assemble import assemble
-    from kaohe_rules.build import domain_documents
+    from kaohe_rules.rules.assemble import assemble
+    from kaohe_rules.rules.build import domain_documents
 
     folder = rules_folder(rules)
     try:
@@ -53,9 +53,9 @@ def show(rules: str, roster: bool) -> None:
 
 def _table_units(assembled) -> list[dict]:
     """A roster file's units as 名单.yaml would list them (编号, 名称, 领域, attributes)."""
-    from kaohe_rules.build import _attributes
     from kaohe_rules.diagnostics import Collector
     from kaohe_rules.read.roster import read_units
+    from kaohe_rules.rules.build import _attributes
 
     errors = Collector()
     units = read_units(assembled.roster_table, _attributes(assembled.roster), errors)

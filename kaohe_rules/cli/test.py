@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from kaohe_rules.assemble import display_path
 from kaohe_rules.cli.validate import rules_folders
 from kaohe_rules.diagnostics import KaoheError, render_text
+from kaohe_rules.source import display_path
 
 
 @click.command("test")
@@ -27,9 +27,9 @@ def test(rules: tuple[str, ...], show_coverage: bool, threshold: float | None) -
 
 def _run_folder(folder, show_coverage: bool, threshold: float | None) -> bool:
     """Run one rule set's cases; whether anything failed."""
-    from kaohe_rules.coverage import Coverage
+    from kaohe_rules.outputs.coverage import Coverage
+    from kaohe_rules.outputs.testing import case_files, run_file
     from kaohe_rules.pipeline import load_rules
-    from kaohe_rules.testing import case_files, run_file
 
     try:
         resolved = load_rules(folder).resolved
@@ -86,7 +86,7 @@ def _explain_failure(result) -> None:
 
 
 def _show(value: object) -> str:
-    from kaohe_rules.explain import show
+    from kaohe_rules.outputs.explain import show
 
     if isinstance(value, str):
         return value

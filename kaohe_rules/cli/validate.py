@@ -54,7 +54,7 @@ def validate(rules: tuple[str, ...], fmt: str) -> None:
 
     found: list[Diagnostic] = []
     summaries = []
-    from kaohe_rules.assemble import display_path
+    from kaohe_rules.source import display_path
 
     for folder in rules_folders(rules):
         path = display_path(folder)

@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.assemble import display_path
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.types import BOOL, NUMBER, Type
 from kaohe_rules.read.cells import FALSE_TEXTS, TRUE_TEXTS
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, display_path
 
 REQUIRED = ("编号", "名称", "领域")
 

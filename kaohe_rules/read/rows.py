@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.hints import suggest
@@ -31,8 +30,8 @@ from kaohe_rules.read.cells import (
 )
 from kaohe_rules.read.csv import field_columns
 from kaohe_rules.read.dataset import DataSet, expected_names
+from kaohe_rules.read.unknown_data import UnknownNames
 from kaohe_rules.source import Span
-from kaohe_rules.unknown_data import UnknownNames
 
 
 class RowReader:
@@ -52,7 +51,7 @@ class RowReader:
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
-        self.prefixes = families.prefixes(ruleset)
+        self.prefixes = m.family_prefixes(ruleset)
 
     def kind(self, name: str) -> Type | None:
         """The type of a name data may give; a family's undeclared member (families.py)

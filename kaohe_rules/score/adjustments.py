@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_vector
+from kaohe_rules.score import families
 from kaohe_rules.score.scorer import DomainScorer
 
 

@@ -28,7 +28,7 @@ from kaohe_rules.dsl.check import Compiled
 from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.read.dataset import DataSet
-from kaohe_rules.resolve import Resolved
+from kaohe_rules.rules.resolve import Resolved
 
 # Builtins that compute each element from the same element of their arguments.
 _ELEMENTWISE = frozenset(

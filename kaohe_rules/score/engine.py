@@ -15,13 +15,20 @@ from pathlib import Path
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules import plausibility, result_checks
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.files import digest
-from kaohe_rules.resolve import Resolved
-from kaohe_rules.score import adjustments, indicators, papers, ranking, special
+from kaohe_rules.rules.resolve import Resolved
+from kaohe_rules.score import (
+    adjustments,
+    indicators,
+    papers,
+    plausibility,
+    ranking,
+    result_checks,
+    special,
+)
 from kaohe_rules.score.plan import Plan, build
 from kaohe_rules.score.result import DomainResult
 from kaohe_rules.score.scorer import DomainScorer, categories

@@ -29,7 +29,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized
-from kaohe_rules.resolve import Resolved
+from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score import batch
 from kaohe_rules.score.order import Groups, id_order, sort_value, whole_quota
 

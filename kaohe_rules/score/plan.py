@@ -21,8 +21,8 @@ from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.types import NUMBER, Type
-from kaohe_rules.resolve import Resolved
-from kaohe_rules.rosters import Roster
+from kaohe_rules.rules.resolve import Resolved
+from kaohe_rules.rules.rosters import Roster
 from kaohe_rules.score import fast, order
 
 

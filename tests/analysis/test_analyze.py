@@ -35,8 +35,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from kaohe_rules.analysis import domain_table, indicator_table, tier_order, trend
 from kaohe_rules.cli.analyze import analyze
+from kaohe_rules.outputs.analysis import domain_table, indicator_table, tier_order, trend
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year

@@ -12,9 +12,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from kaohe_rules import archive
 from kaohe_rules.cli import cli
 from kaohe_rules.cli.archive import register
+from kaohe_rules.outputs import archive
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from tests.conftest import ROOT

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kaohe_rules.bundled import NOTICE
 from kaohe_rules.cli import cli
+from kaohe_rules.read.bundled import NOTICE
 
 HERE = Path(__file__).parent
 RULES, DATA, RULES_2031 = HERE / "rules", HERE / "data", HERE / "rules_2031"

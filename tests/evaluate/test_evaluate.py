@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
 from kaohe_rules.diagnostics import KaoheError
-from kaohe_rules.explain import explain, render_text
+from kaohe_rules.outputs.explain import explain, render_text
+from kaohe_rules.outputs.report import render, result_rows, write_atomically
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
-from kaohe_rules.report import render, result_rows, write_atomically
 from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT
 

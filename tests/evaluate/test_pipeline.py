@@ -113,7 +113,7 @@ COMMANDS = [p for p in sorted((ROOT / "kaohe_rules" / "cli").glob("*.py")) if p.
 
 
 @pytest.mark.parametrize(
-    "path", [*COMMANDS, ROOT / "kaohe_rules" / "testing.py"], ids=lambda p: p.name
+    "path", [*COMMANDS, ROOT / "kaohe_rules" / "outputs" / "testing.py"], ids=lambda p: p.name
 )
 def test_commands_go_through_the_pipeline(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))

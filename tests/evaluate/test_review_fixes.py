@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
 from kaohe_rules.diagnostics import KaoheError
+from kaohe_rules.outputs.report import result_rows, write_atomically
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
-from kaohe_rules.report import result_rows, write_atomically
 from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT
 
@@ -168,7 +168,7 @@ def test_every_unit_with_its_own_policy_can_be_explained(year: str) -> None:
     """Variants adding one indicator to several units score it with the first one's
     formula; explaining a unit that owns another of them was an internal KeyError
     (舟山市 in 2024)."""
-    from kaohe_rules.explain import explain, render_text
+    from kaohe_rules.outputs.explain import explain, render_text
 
     resolved = load_rules(ROOT / "rules" / year).resolved
     evaluation = evaluate_year(resolved, read_data(ROOT / "samples" / year, resolved.ruleset))

@@ -96,7 +96,7 @@ def check_diagnostics(diagnostics: list[Diagnostic], sources: dict[str, str] | N
 @cache
 def _expr_scope() -> Scope:
     from kaohe_rules.dsl import Scope, Symbol
-    from kaohe_rules.resolve import FUNCTIONS
+    from kaohe_rules.rules.resolve import FUNCTIONS
 
     types = official_formulas().types
     return Scope([Symbol(n, t) for n, t in types.items()], functions=FUNCTIONS)
@@ -196,7 +196,7 @@ def golden_rules() -> Loaded:
 
 def check_complete(evaluation: Evaluation) -> None:
     """Every unit of the roster has exactly one result with a total, a rank and a tier."""
-    from kaohe_rules.report import result_rows
+    from kaohe_rules.outputs.report import result_rows
 
     roster = [u.id for u in evaluation.resolved.ruleset.units]
     seen: list[str] = []

@@ -113,7 +113,7 @@ class Formulas:
 def official_formulas() -> Formulas:
     """Every distinct formula of rules/2024 and the union of the names they may use."""
     from kaohe_rules.pipeline import load_rules
-    from kaohe_rules.resolve import base_symbols, unit_symbols
+    from kaohe_rules.rules.resolve import base_symbols, unit_symbols
 
     resolved = load_rules(OFFICIAL / "2024").resolved
     ruleset = resolved.ruleset

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from kaohe_rules.cli.report import report
 from kaohe_rules.diagnostics import KaoheError
-from kaohe_rules.html_report import build_report
+from kaohe_rules.outputs.html_report import build_report
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year

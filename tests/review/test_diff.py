@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
-from kaohe_rules.diff import diff_rules
+from kaohe_rules.outputs.diff import diff_rules
 from kaohe_rules.pipeline import load_rules
 from tests.conftest import ROOT
 

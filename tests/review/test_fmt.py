@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
-from kaohe_rules.fmt import format_text
+from kaohe_rules.outputs.fmt import format_text
+from kaohe_rules.outputs.report import result_rows
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
-from kaohe_rules.report import result_rows
 from kaohe_rules.score.engine import evaluate_year
 from tests.conftest import ROOT
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
 from kaohe_rules.diagnostics import KaoheError
-from kaohe_rules.loader import load_file
-from kaohe_rules.merge import merge_patch
 from kaohe_rules.pipeline import load_rules
+from kaohe_rules.rules.loader import load_file
+from kaohe_rules.rules.merge import merge_patch
 
 RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
 
@@ -133,7 +133,7 @@ def test_show_prints_the_resolved_rule_set() -> None:
 def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     """Made at run time: a 5 MB fixture would weigh on the repository."""
     from kaohe_rules.diagnostics import KaoheError
-    from kaohe_rules.loader import MAX_FILE_BYTES
+    from kaohe_rules.rules.loader import MAX_FILE_BYTES
 
     path = tmp_path / "big.yaml"
     line = "# " + "很长的注释" * 20 + "\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kaohe_rules.diagnostics import KaoheError
-from kaohe_rules.loader import load_file
+from kaohe_rules.rules.loader import load_file
 
 CASES = [
     # (id, text, line, column, message part, hint part)

@@ -203,9 +203,9 @@ class _FullDisk:
 
 
 def _fail_at(monkeypatch, where: str) -> None:
-    """ENOSPC from inside kaohe_rules.report.write_atomically (the writer behind every -o):
+    """ENOSPC from inside kaohe_rules.outputs.report.write_atomically (the writer behind every -o):
     at the write of the temporary file, at its fsync, or at the rename."""
-    from kaohe_rules import report
+    from kaohe_rules.outputs import report
 
     def enospc(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -13,11 +13,11 @@ import shutil
 import numpy as np
 import pytest
 
-from kaohe_rules.cycle import problems
 from kaohe_rules.dsl import Scope, compile_expression
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.explain import explain, render_text
 from kaohe_rules.model import ProblemRule
+from kaohe_rules.outputs.cycle import problems
+from kaohe_rules.outputs.explain import explain, render_text
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from kaohe_rules.score import batch

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from kaohe_rules import model as m
-from kaohe_rules.explain import explain, render_text
+from kaohe_rules.outputs.explain import explain, render_text
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from kaohe_rules.read.dataset import DataSet

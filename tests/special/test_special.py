@@ -149,7 +149,7 @@ def test_the_half_year_runs_without_special_assessments(tmp_path: Path) -> None:
 
 
 def test_diff_and_fmt_know_special_assessments() -> None:
-    from kaohe_rules.fmt import schema_for
+    from kaohe_rules.outputs.fmt import schema_for
 
     text = _run(["diff", str(ROOT / "rules" / "2023"), str(ROOT / "rules" / "2024")])
     assert "新增 专项考核：营商环境" in text

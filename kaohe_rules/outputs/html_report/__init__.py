@@ -11,6 +11,6 @@ values (how a number or text is written) ← figures (what the charts count) ←
 (drawing primitives) ← charts ← sections (one per part of the page) ← page.
 """
 
-from kaohe_rules.html_report.page import build_report
+from kaohe_rules.outputs.html_report.page import build_report
 
 __all__ = ["build_report"]

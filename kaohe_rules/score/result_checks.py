@@ -13,7 +13,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.plausibility import LISTED, Layout, distinct_indicators, layout
+from kaohe_rules.score.plausibility import LISTED, Layout, distinct_indicators, layout
 from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from kaohe_rules.html_report.figures import EPSILON
-from kaohe_rules.html_report.values import esc, num
+from kaohe_rules.outputs.html_report.figures import EPSILON
+from kaohe_rules.outputs.html_report.values import esc, num
 
 WIDTH = 760  # every chart's viewBox width, in CSS pixels
 LABEL_W = 170.0

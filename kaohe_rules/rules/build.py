@@ -11,13 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from kaohe_rules import model as m
-from kaohe_rules.assemble import Assembled
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.printer import number_text
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
-from kaohe_rules.loader import YList, YMap
-from kaohe_rules.merge import merge_patch
 from kaohe_rules.read.files import recorded_digest
+from kaohe_rules.rules.assemble import Assembled
+from kaohe_rules.rules.loader import YList, YMap
+from kaohe_rules.rules.merge import merge_patch
 from kaohe_rules.source import Origin, Span
 
 TYPES = {"数值": NUMBER, "真假": BOOL, "文本": TEXT}

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from kaohe_rules.html_report.charts import (
+from kaohe_rules.outputs.html_report.charts import (
     Point,
     distribution_chart,
     paper_chart,
@@ -16,9 +16,9 @@ from kaohe_rules.html_report.charts import (
     tier_chart,
     trend_chart,
 )
-from kaohe_rules.html_report.figures import UNPLACED, Group, IndicatorStats, tier_of
-from kaohe_rules.html_report.style import CSS
-from kaohe_rules.html_report.values import esc, num, pct
+from kaohe_rules.outputs.html_report.figures import UNPLACED, Group, IndicatorStats, tier_of
+from kaohe_rules.outputs.html_report.style import CSS
+from kaohe_rules.outputs.html_report.values import esc, num, pct
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.result import DomainResult
 
@@ -53,7 +53,7 @@ def _names(d: DomainResult, positions: list[int], limit: int = 8) -> str:
 
 def _sample_banner(evaluation: Evaluation) -> list[str]:
     """A banner under the title when the data are the bundled synthetic sample."""
-    from kaohe_rules.bundled import sample_notice
+    from kaohe_rules.read.bundled import sample_notice
 
     notice = sample_notice(evaluation.data)
     if notice is None:

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.build import RULE_VALUES
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.cells import allowed_range
+from kaohe_rules.rules.build import RULE_VALUES
 from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kaohe_rules.html_report.figures import (
+from kaohe_rules.outputs.html_report.figures import (
     EPSILON,
     GREY,
     UNPLACED,
@@ -18,7 +18,7 @@ from kaohe_rules.html_report.figures import (
     cut_lines,
     tier_of,
 )
-from kaohe_rules.html_report.svg import (
+from kaohe_rules.outputs.html_report.svg import (
     LABEL_W,
     PLOT_W,
     WIDTH,
@@ -28,7 +28,7 @@ from kaohe_rules.html_report.svg import (
     text_at,
     tick_values,
 )
-from kaohe_rules.html_report.values import esc, num, pct
+from kaohe_rules.outputs.html_report.values import esc, num, pct
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.result import DomainResult
 

@@ -15,12 +15,12 @@ from functools import cached_property
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules import rosters
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
 from kaohe_rules.dsl.functions import BUILTINS, Function, Param
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
-from kaohe_rules.rosters import Rosters, unit_symbols
+from kaohe_rules.rules import rosters
+from kaohe_rules.rules.rosters import Rosters, unit_symbols
 
 PARAMETERS = (
     "满分",

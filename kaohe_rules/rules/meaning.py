@@ -21,7 +21,7 @@ from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
-from kaohe_rules.resolve import FUNCTIONS, Resolved
+from kaohe_rules.rules.resolve import FUNCTIONS, Resolved
 from kaohe_rules.source import Span
 
 # Fewer units than this in a category that is ranked or has tier quotas: first and last

@@ -13,14 +13,14 @@ from collections import Counter
 
 import numpy as np
 
-from kaohe_rules import families
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
-from kaohe_rules.resolve import PARAMETERS, RESERVED, Resolved
+from kaohe_rules.rules import families
+from kaohe_rules.rules.resolve import PARAMETERS, RESERVED, Resolved
 from kaohe_rules.source import Span
 
 
@@ -366,7 +366,7 @@ def _unused_data(ruleset: m.RuleSet, resolved: Resolved, errors: Collector) -> N
         set().union(*(p.names for p in resolved.programs.values())) if resolved.programs else set()
     )
     items = list(ruleset.data_items) + [d for dom in ruleset.scored() for d in dom.data_items]
-    prefixes = families.prefixes(ruleset)  # a family's members are read by its 每项
+    prefixes = m.family_prefixes(ruleset)  # a family's members are read by its 每项
     for item in items:
         if item.name not in used and not item.name.startswith(prefixes):
             message = f"数据项 {item.name} 没有在任何公式中使用"

@@ -3,9 +3,9 @@ categories, each indicator's figures), the title, the unit whose years are drawn
 
 from __future__ import annotations
 
-from kaohe_rules.explain import find_unit
-from kaohe_rules.html_report import sections
-from kaohe_rules.html_report.figures import groups, indicator_stats, tier_colors, tier_order
+from kaohe_rules.outputs.explain import find_unit
+from kaohe_rules.outputs.html_report import sections
+from kaohe_rules.outputs.html_report.figures import groups, indicator_stats, tier_colors, tier_order
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.result import DomainResult
 

@@ -11,7 +11,7 @@ points at the file and line that wrote the value.
 
 from __future__ import annotations
 
-from kaohe_rules.loader import YMap
+from kaohe_rules.rules.loader import YMap
 
 
 def merge_patch(base: object, patch: object) -> object:

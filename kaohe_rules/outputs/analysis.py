@@ -21,7 +21,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar
-from kaohe_rules.report import plain, workbook
+from kaohe_rules.outputs.report import plain, workbook
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.ranking import tier_order
 from kaohe_rules.score.result import DomainResult

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules.bundled import sample_notice
 from kaohe_rules.dsl.numeric import as_decimal, round_scalar, round_vector
+from kaohe_rules.read.bundled import sample_notice
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.ranking import tier_order
 from kaohe_rules.source import align, cell_text
@@ -289,7 +289,7 @@ def sample_fields(evaluation: Evaluation) -> dict:
 def _portable(warning: dict, evaluation: Evaluation) -> dict:
     """A warning naming its file relative to the rule set or data folder, not as the path was
     typed: the same inputs elsewhere have the same fingerprint, so they give the same bytes."""
-    from kaohe_rules.assemble import display_path
+    from kaohe_rules.source import display_path
 
     rules = evaluation.resolved.ruleset.folder.resolve()
     names = {}

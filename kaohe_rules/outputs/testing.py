@@ -17,18 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules import families
 from kaohe_rules import model as m
-from kaohe_rules.assemble import display_path
-from kaohe_rules.build import number
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.loader import YList, YMap, load_file
 from kaohe_rules.pipeline import score_and_rank
 from kaohe_rules.read.dataset import DataSet, expected_names
-from kaohe_rules.resolve import Resolved
+from kaohe_rules.rules.build import number
+from kaohe_rules.rules.loader import YList, YMap, load_file
+from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score.engine import Evaluation
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, display_path
 
 DEFAULT_TOLERANCE = 1e-6
 UNIT_KEYS = ("编号", "名称")
@@ -137,7 +135,7 @@ def _population(case: YMap, resolved: Resolved, errors: Collector) -> tuple[Reso
     names = expected_names(ruleset)
     units, values = [], []
     entries = case["单位"] if isinstance(case["单位"], YList) else YList()
-    prefixes = families.prefixes(ruleset)
+    prefixes = m.family_prefixes(ruleset)
     for entry in entries:  # a family's members need no declaration (families.py)
         for key in entry if isinstance(entry, YMap) and prefixes else ():
             if key not in names and key not in attributes and str(key).startswith(prefixes):

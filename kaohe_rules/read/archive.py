@@ -1,4 +1,7 @@
-"""The results archive: a year's final results sealed into an SQLite file, never overwritten.
+"""The results archive as a file: its schema, opening it, and reading what it holds.
+
+Publishing into it is outputs/archive.py. A year's final results are sealed into an
+SQLite file, never overwritten.
 
 Each publication is a *version* of one (year, period): version 1 is the first
 publication, each correction adds version N+1 with a reason, and every version
@@ -19,12 +22,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.score.engine import Evaluation
 
 SCHEMA_VERSION = 1
 FORMAT = "kaohe-archive"
@@ -58,32 +58,19 @@ CREATE TABLE IF NOT EXISTS result (
 """
 
 
-@dataclass(frozen=True)
-class Published:
-    """What ``publish`` did: ``written`` is False when the same inputs were already sealed."""
-
-    year: int
-    period: str
-    version: int
-    fingerprint: str
-    units: int
-    written: bool
-    previous: str | None = None  # the fingerprint that a correction replaces
-
-
-def _error(code: str, message: str, hint: str | None = None) -> KaoheError:
+def archive_error(code: str, message: str, hint: str | None = None) -> KaoheError:
     return KaoheError([Diagnostic(code, message, hint=hint)])
 
 
 def _unreadable(path: Path, error: Exception) -> KaoheError:
-    return _error(
+    return archive_error(
         "KH401",
         f"无法读取归档 {path}：{error}",
         "该文件不是 SQLite 数据库或已损坏；请用 --archive 指定正确的归档文件",
     )
 
 
-def _connect(path: Path, write: bool) -> sqlite3.Connection:
+def connect(path: Path, write: bool) -> sqlite3.Connection:
     """Open ``path`` and check that it is a kaohe archive this release can read.
 
     A new (absent or empty) file gets the schema when ``write`` is set.
@@ -106,7 +93,7 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
             _create(connection)
         except sqlite3.Error as error:
             connection.close()
-            raise _error("KH406", f"无法写入归档 {path}：{error}") from None
+            raise archive_error("KH406", f"无法写入归档 {path}：{error}") from None
         return connection
     try:
         found = dict(connection.execute("SELECT key, value FROM meta").fetchall())
@@ -114,14 +101,14 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
         found = {}
     if found.get("format") != FORMAT:
         connection.close()
-        raise _error(
+        raise archive_error(
             "KH402",
             f"{path} 是 SQLite 数据库，但不是考核归档",
             "请用 --archive 指定 kaohe publish 写出的归档文件",
         )
     if version > SCHEMA_VERSION:
         connection.close()
-        raise _error(
+        raise archive_error(
             "KH403",
             f"归档 {path} 的格式版本 {version} 比本程序支持的 {SCHEMA_VERSION} 新",
             "请升级 kaohe-rules",
@@ -130,7 +117,7 @@ def _connect(path: Path, write: bool) -> sqlite3.Connection:
 
 
 def _create(connection: sqlite3.Connection) -> None:
-    """The schema, in the transaction ``_connect`` began."""
+    """The schema, in the transaction ``connect`` began."""
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             connection.execute(statement)
@@ -142,11 +129,11 @@ def _create(connection: sqlite3.Connection) -> None:
     connection.execute("COMMIT")
 
 
-def _read(path: Path, query: str, parameters: tuple = ()) -> list[sqlite3.Row]:
+def read_rows(path: Path, query: str, parameters: tuple = ()) -> list[sqlite3.Row]:
     """Rows of a read-only query; an absent archive has none."""
     if not path.exists():
         return []
-    connection = _connect(path, write=False)
+    connection = connect(path, write=False)
     connection.row_factory = sqlite3.Row
     try:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
@@ -159,108 +146,6 @@ def _read(path: Path, query: str, parameters: tuple = ()) -> list[sqlite3.Row]:
         connection.close()
 
 
-def result_records(evaluation: Evaluation) -> list[dict]:
-    """Each unit's sealed result: 编号, 名称, 领域, 类别, 总分, 名次, 等次, 标签."""
-    from kaohe_rules.report import result_rows
-
-    header, rows = result_rows(evaluation)
-    labels = header[header.index("等次") + 1 :]
-    records = []
-    for row in rows:
-        cell = dict(zip(header, row, strict=True))
-        record = {k: cell[k] for k in ("编号", "名称", "领域", "类别", "总分", "名次", "等次")}
-        record["标签"] = {name: cell[name] for name in labels}
-        records.append(record)
-    return records
-
-
-_LATEST = (
-    "SELECT version, fingerprint FROM publication WHERE year = ? AND period = ? "
-    "ORDER BY version DESC LIMIT 1"
-)
-
-
-def _decide(
-    latest: list, evaluation: Evaluation, period: str, reason: str | None, units: int
-) -> Published | None:
-    """Published (not written) when the latest version has the same fingerprint;
-    KaoheError KH405 when it differs and no reason is given; None: write a version."""
-    if not latest:
-        return None
-    version, fingerprint = latest[0][0], latest[0][1]
-    year = evaluation.resolved.ruleset.year
-    if fingerprint == evaluation.fingerprint:
-        return Published(year, period, version, fingerprint, units, written=False)
-    if not reason:
-        raise _error(
-            "KH405",
-            f"{year} 年度（{period}）已发布版本 {version}（指纹 {fingerprint}），"
-            f"这次的指纹 {evaluation.fingerprint} 不同；更正须用 --reason 写明原因",
-            '例如 --reason "更正某单位的数据"；已发布的版本不会被覆盖',
-        )
-    return None
-
-
-def publish(
-    path: Path, evaluation: Evaluation, period: str = FULL_YEAR, reason: str | None = None
-) -> Published:
-    """Seal ``evaluation`` as the next version of its (year, period), in one transaction.
-
-    Same fingerprint as the latest version: nothing is written. A different one
-    needs a ``reason`` (a correction); without it, KaoheError KH405.
-    """
-    year = evaluation.resolved.ruleset.year
-    records = result_records(evaluation)
-    path = Path(path)
-    # Decide read-only first: a no-op or a refusal never opens the file for writing.
-    done = _decide(_read(path, _LATEST, (year, period)), evaluation, period, reason, len(records))
-    if done is not None:
-        return done
-    connection = _connect(path, write=True)
-    try:
-        connection.execute("BEGIN IMMEDIATE")  # no other writer between reading and writing
-        latest = connection.execute(_LATEST, (year, period)).fetchone()
-        done = _decide([latest] if latest else [], evaluation, period, reason, len(records))
-        if done is not None:
-            connection.execute("ROLLBACK")
-            return done
-        version = 1 if latest is None else latest[0] + 1
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        cursor = connection.execute(
-            "INSERT INTO publication (year, period, version, fingerprint, published_at, "
-            "reason, units) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (year, period, version, evaluation.fingerprint, stamp, reason or None, len(records)),
-        )
-        connection.executemany(
-            "INSERT INTO result VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    cursor.lastrowid,
-                    r["编号"],
-                    r["名称"],
-                    r["领域"],
-                    r["类别"],
-                    r["总分"],
-                    r["名次"],
-                    r["等次"],
-                    json.dumps(r["标签"], ensure_ascii=False),
-                )
-                for r in records
-            ],
-        )
-        connection.execute("COMMIT")
-    except sqlite3.Error as error:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise _error("KH406", f"无法写入归档 {path}：{error}") from None
-    finally:
-        connection.close()
-    previous = None if latest is None else latest[1]
-    return Published(
-        year, period, version, evaluation.fingerprint, len(records), True, previous=previous
-    )
-
-
 def versions(path: Path, year: int, period: str | None = None) -> list[dict]:
     """The publications of ``year`` (of every period unless one is named), oldest first."""
     query = (
@@ -271,14 +156,14 @@ def versions(path: Path, year: int, period: str | None = None) -> list[dict]:
     if period is not None:
         query += " AND period = ?"
         parameters += (period,)
-    rows = _read(Path(path), query + " ORDER BY period, version", parameters)
+    rows = read_rows(Path(path), query + " ORDER BY period, version", parameters)
     keys = ("年度", "期间", "版本", "指纹", "发布时间", "原因", "单位数")
     return [dict(zip(keys, tuple(row), strict=True)) for row in rows]
 
 
 def results(path: Path, year: int, period: str = FULL_YEAR, version: int | None = None) -> list:
     """The sealed results of one version (the latest unless named), in roster order."""
-    rows = _read(
+    rows = read_rows(
         Path(path),
         "SELECT r.unit_id, r.name, r.domain, r.category, r.total, r.rank, r.tier, r.labels, "
         "p.version FROM result r JOIN publication p ON p.id = r.publication "
@@ -309,7 +194,7 @@ def latest_results(path: Path) -> list[dict]:
 
     Each record also has 年度, 版本, 发布时间 and 原因 (the correction's reason).
     """
-    rows = _read(
+    rows = read_rows(
         Path(path),
         "SELECT p.year, p.version, p.published_at, p.reason, r.unit_id, r.name, r.domain, "
         "r.category, r.total, r.rank, r.tier, r.labels FROM result r "

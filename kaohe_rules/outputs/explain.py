@@ -84,7 +84,7 @@ def _given(given, index: int) -> str:
 
 def _sample_fields(evaluation: Evaluation) -> dict:
     """示例数据 (and 数据说明) as in every JSON output: the bundled sample says so."""
-    from kaohe_rules.bundled import sample_notice
+    from kaohe_rules.read.bundled import sample_notice
 
     notice = sample_notice(evaluation.data)
     return {"示例数据": True, "数据说明": notice} if notice else {"示例数据": False}

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
-from kaohe_rules.loader import YMap, load_file
-from kaohe_rules.merge import merge_patch, strip_key
-from kaohe_rules.resources import data_path
-from kaohe_rules.source import Span
+from kaohe_rules.rules.loader import YMap, load_file
+from kaohe_rules.rules.merge import merge_patch, strip_key
+from kaohe_rules.source import Span, display_path
 
 RULESET_FILE = "规则集.yaml"
 
@@ -33,16 +32,6 @@ class Assembled:
     specials: dict[str, YMap] = field(default_factory=dict)  # 专项考核 name → document
     files: list[Path] = field(default_factory=list)
     chain: list[Path] = field(default_factory=list)
-
-
-def display_path(path: Path) -> str:
-    """How diagnostics name a file: relative to the working folder when inside it, and
-    the bundled rule sets as ``rules/2024/市县.yaml`` wherever kaohe is installed."""
-    resolved = path.resolve()
-    for base in (Path.cwd().resolve(), data_path("rules").resolve().parent):
-        if resolved.is_relative_to(base):
-            return str(resolved.relative_to(base))
-    return str(path)
 
 
 def assemble(folder: Path, root: Path | None = None) -> Assembled:

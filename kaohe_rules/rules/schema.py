@@ -17,8 +17,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from kaohe_rules.diagnostics import Diagnostic
-from kaohe_rules.loader import YList, YMap, quoting_hint
 from kaohe_rules.resources import data_path
+from kaohe_rules.rules.loader import YList, YMap, quoting_hint
 from kaohe_rules.source import Span
 
 KINDS = ("ruleset", "domain", "roster", "special")
