@@ -70,6 +70,16 @@ class _StrictRun(Run):
 
 def plan(resolved: Resolved, domain: m.Domain) -> tuple[Batch, ...]:
     """The domain's batches: two or more indicators of one formula shape each."""
+    groups: dict[tuple, list[tuple[m.Indicator, tuple[str, ...]]]] = {}
+    for indicator, program in _candidates(resolved, domain):
+        form, slots = shape(program)
+        groups.setdefault(form, []).append((indicator, slots))
+    return tuple(_batch(resolved, members) for members in groups.values() if len(members) > 1)
+
+
+def _candidates(resolved: Resolved, domain: m.Domain) -> list[tuple[m.Indicator, Compiled]]:
+    """The indicators a batch may take, with their programs: one per id, no 一单位一策
+    touching them, no benchmark, an elementwise formula."""
     touched: set[str] = set()
     for variant in domain.variants:
         touched.update(variant.drop)
@@ -78,47 +88,41 @@ def plan(resolved: Resolved, domain: m.Domain) -> tuple[Batch, ...]:
     counts: dict[str, int] = {}
     for indicator in domain.all_indicators():
         counts[indicator.id] = counts.get(indicator.id, 0) + 1
-    groups: dict[tuple, list[tuple[m.Indicator, tuple[str, ...]]]] = {}
+    found = []
     for indicator in domain.indicators():
         if counts[indicator.id] > 1 or indicator.id in touched or indicator.benchmark:
             continue
         program = resolved.programs.get(indicator.formula)
-        if program is None or not _elementwise(program, indicator):
-            continue
-        form, slots = shape(program)
-        groups.setdefault(form, []).append((indicator, slots))
-    batches = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        first, first_slots = members[0]
-        # Slot j is read under the first indicator's name for it; each row holds the
-        # value of that indicator's own parameter in slot j.
-        parameters = {
-            name: np.array([[_number(i.parameters()[slots[j]])] for i, slots in members])
-            for j, name in enumerate(first_slots)
-        }
-        full = np.array([[_number(i.full)] for i, _slots in members])
-        for constants in (*parameters.values(), full):
-            constants.flags.writeable = False  # shared by every evaluation
-        program = vectorize(resolved.program(first.formula))
-        indicators = tuple(i for i, _slots in members)
-        owners = np.empty((len(indicators), 1), dtype=object)
-        owners[:, 0] = indicators
-        owners.flags.writeable = False
-        batches.append(
-            Batch(
-                indicators,
-                program,
-                parameters,
-                full,
-                tuple(i.id for i in indicators),
-                tuple(f"{i.id}.得分" for i in indicators),
-                owners,
-                {i.formula: i for i in indicators},
-            )
-        )
-    return tuple(batches)
+        if program is not None and _elementwise(program, indicator):
+            found.append((indicator, program))
+    return found
+
+
+def _batch(resolved: Resolved, members: list[tuple[m.Indicator, tuple[str, ...]]]) -> Batch:
+    first, first_slots = members[0]
+    # Slot j is read under the first indicator's name for it; each row holds the value of
+    # that indicator's own parameter in slot j.
+    parameters = {
+        name: np.array([[_number(i.parameters()[slots[j]])] for i, slots in members])
+        for j, name in enumerate(first_slots)
+    }
+    full = np.array([[_number(i.full)] for i, _slots in members])
+    for constants in (*parameters.values(), full):
+        constants.flags.writeable = False  # shared by every evaluation
+    indicators = tuple(i for i, _slots in members)
+    owners = np.empty((len(indicators), 1), dtype=object)
+    owners[:, 0] = indicators
+    owners.flags.writeable = False
+    return Batch(
+        indicators,
+        vectorize(resolved.program(first.formula)),
+        parameters,
+        full,
+        tuple(i.id for i in indicators),
+        tuple(f"{i.id}.得分" for i in indicators),
+        owners,
+        {i.formula: i for i in indicators},
+    )
 
 
 def shape(program: Compiled) -> tuple[tuple, tuple[str, ...]]:
