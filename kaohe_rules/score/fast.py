@@ -35,7 +35,7 @@ from kaohe_rules.score.order import Groups, id_order, sort_value, whole_quota
 
 if TYPE_CHECKING:
     from kaohe_rules.read.dataset import DataSet
-    from kaohe_rules.score.plan import DomainPlan, PaperPlan, Plan
+    from kaohe_rules.score.plan import DomainPlan, PaperPlan
     from kaohe_rules.score.scorer import DomainScorer
 
 
@@ -228,7 +228,7 @@ def batched_context(population: Population, group: batch.Batch, formula: m.Expr)
 class FastPath:
     """The seam answering where the speed techniques apply, for one domain's evaluation."""
 
-    def __init__(self, plan: Plan, domain: DomainPlan) -> None:
+    def __init__(self, domain: DomainPlan) -> None:
         self.planned = domain
         self.own = domain.fast
         self.blocks: list[tuple[batch.Batch, np.ndarray]] = []

@@ -38,7 +38,7 @@ class DomainScorer:
         self.inputs: list = []  # special.Input columns, set by the engine before the stages
         # `kaohe test` records the branch each unit takes: only the reference path does.
         use_fast = fast and branches is None
-        self.fast: speed.Seam = speed.FastPath(plan, domain) if use_fast else speed.REFERENCE
+        self.fast: speed.Seam = speed.FastPath(domain) if use_fast else speed.REFERENCE
         self.result = DomainResult(
             domain.domain,
             domain.roster.units,
