@@ -1,0 +1,583 @@
+"""A hypothesis strategy for small but varied rule sets and their data, written as files.
+
+A case has 1-3 domains of 1-10 units, each with categories, 1-3 papers (a formula, a
+sum of indicators, or 折算) and indicators scored by every method the language offers
+(线性 and 功效系数 either way, 分档 rising or falling, 排名赋分, 标杆值, and 计分 formulas,
+some elementwise, some reading a data item or a cohort function), so that indicators
+sharing a formula (a batch) and indicators that cannot share one meet in one paper.
+Around them: missing-data policies (记零分, 剔除折算, 报错) per domain and per indicator,
+一单位一策 (a changed target, a dropped indicator replaced, an added one, marks or paper
+weights moved), bonus and deduction items with caps, a family of items, vetoes, ranks
+within categories or domains, tiers with 前列/末位 quotas and labels, history, half-year
+targets. A second domain is often a twin of the first (the same rules under another
+name), which the fast path scores in one pass today.
+
+Data have gaps, ties, zeros, values on a floor or a target, units in another order
+than the roster's, and indicator values in wide or long files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from hypothesis import strategies as st
+
+from tests.reference.paths import Source
+
+DOMAINS = ("甲", "乙", "丙")
+LETTERS = {"甲": "J", "乙": "Y", "丙": "B"}
+PARAMETERS = (0, 1, 2, 3, 5, 10, 20, 50, 60, 80, 90, 100)  # targets, floors, ceilings
+VALUES = (0, 1, 2.5, 3, 5, 10, 50, 60, 80, 90, 100)  # indicator values, with the rules'
+POLICIES = ("记零分", "记零分", "剔除折算", "剔除折算", "报错")
+WEIGHTS = ((100,), (40, 60), (30, 70), (50, 50), (20, 30, 50), (10, 40, 50))
+TIERS = ("第一等次", "第二等次", "第三等次")
+GRADES = ("优秀", "良好", "一般")
+
+# 计分 formulas: text, the parameters they read, and whether they keep twins apart (a
+# cohort function). Several indicators drawing one text make a batch when elementwise.
+FORMULAS = (
+    ("满分 * linear(值, 下限值, 目标值)", ("目标值", "下限值"), False),
+    ("满分 * clamp(值 / 目标值, 0, 1)", ("目标值",), False),
+    ("if 值 >= 目标值 then 满分 else 满分 * 50%", ("目标值",), False),
+    ("满分 * min(值 / 100, 1)", (), False),
+    ("max(满分 - abs(值 - 目标值), 0)", ("目标值",), False),
+    ("满分 * steps(值, [50, 80], [50%, 100%])", (), False),
+    ("round_half_up(满分 * linear(值, 下限值, 目标值), 1)", ("目标值", "下限值"), False),
+    ("coalesce(满分 * linear(值, 下限值, 目标值), 0)", ("目标值", "下限值"), False),
+    ("满分 * linear(值, 下限值, 目标值) * (if 事故 then 0 else 1)", ("目标值", "下限值"), False),
+    ("满分 * percentile(值)", (), True),
+    ("满分 * 值 / group_max(值)", (), True),
+)
+LABELS = {
+    "先进单位": '等次 == "第一等次" and 班子等次 == "优秀"',
+    "绩效系数": {"值": '如果 等次 == "第一等次" 则 1.2 否则 如果 等次 == "第二等次" 则 1 否则 0.8'},
+    "高分": "总分 >= 80",
+    "连续优秀": '等次 == "第一等次" and coalesce(history(1).等次, "") == "第一等次"',
+    "评语": 'if 否决 then "否决" else "正常"',
+    # One name: the fast path reads the column itself instead of evaluating it.
+    "基础": "基础分",
+    "班子": "班子等次",
+    "出事": "事故",
+}
+DATA_ITEMS = {
+    "基础分": {"类型": "数值", "最小值": 0, "最大值": 100},
+    "表彰数": {"类型": "数值", "最小值": 0},
+    "问题数": {"类型": "数值", "最小值": 0},
+    "事故": {"类型": "真假"},
+    "班子等次": {"类型": "文本", "取值": list(GRADES)},
+}
+FAMILY = ("表彰_国家级", "表彰_省级")  # members of the 表彰奖励 family, found in the data
+
+
+@dataclass
+class Case:
+    """The files of one rule set and its data, as Python values."""
+
+    ruleset: dict
+    roster: dict
+    domains: dict[str, dict]
+    rows: list[dict[str, object]]  # one per unit, in the data file's order
+    long: bool  # indicator values in a long 指标值.csv, not in the wide file
+    history: list[dict[str, object]] = field(default_factory=list)
+    indicators: tuple[str, ...] = ()  # every indicator id the data may give
+
+    def write(self, folder: Path, half: bool = False) -> Source:
+        """The rule and data folders under ``folder``."""
+        rules, data = folder / "rules", folder / "data"
+        rules.mkdir(exist_ok=True)
+        data.mkdir(exist_ok=True)
+        _yaml(rules / "规则集.yaml", self.ruleset)
+        _yaml(rules / "名单.yaml", self.roster)
+        for name, document in self.domains.items():
+            _yaml(rules / f"{name}.yaml", document)
+        self._write_data(data)
+        return Source(rules, data, half=half)
+
+    def texts(self, source: Source) -> str:
+        """Every file written, for hypothesis to show with a failing case."""
+        files = sorted([*source.rules.iterdir(), *source.data.iterdir()])
+        return "\n".join(f"--- {p.name}\n{p.read_text(encoding='utf-8')}" for p in files)
+
+    def has_half_year(self) -> bool:
+        return any("半年目标值" in text for text in map(str, self.domains.values()))
+
+    def _write_data(self, data: Path) -> None:
+        items = [*DATA_ITEMS, *(FAMILY if _has_family(self) else ())]
+        wide = ["编号", "名称", *items, *(() if self.long else self.indicators)]
+        _csv(data / "数据.csv", wide, [[_cell(r.get(k)) for k in wide] for r in self.rows])
+        if self.long:
+            rows = [
+                [r["编号"], r["名称"], key, _cell(r[key])]
+                for r in self.rows
+                for key in self.indicators
+                if r.get(key) is not None
+            ]
+            _csv(data / "指标值.csv", ["编号", "名称", "指标", "值"], rows)
+        if self.history:
+            header = ["编号", "年度", "等次", "总分", "名次"]
+            _csv(data / "历史.csv", header, [[h[k] for k in header] for h in self.history])
+
+
+class _Dumper(yaml.SafeDumper):
+    """Every value written out where it is used: no YAML anchors for shared objects."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _yaml(path: Path, document: dict) -> None:
+    text = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=200)
+    path.write_text(text, encoding="utf-8")
+
+
+def _csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _has_family(case: Case) -> bool:
+    documents = [case.ruleset.get("通用", {}), *case.domains.values()]
+    return any("前缀" in str(d.get("加减分", "")) for d in documents)
+
+
+# -- indicators ---------------------------------------------------------------------------
+@st.composite
+def indicator(draw, full: float, apart: bool, half: bool) -> dict:
+    """One indicator of ``full`` marks; ``apart``: no cohort function (twins stay twins)."""
+    methods = ["线性"] * 4 + ["功效系数", "分档", "计分", "计分"]
+    methods += ["标杆值"] if apart else ["排名赋分", "标杆值"]
+    method = draw(st.sampled_from(methods))
+    spec: dict = {"满分": full}
+    if method in ("线性", "功效系数"):
+        spec.update(draw(_linear(method)))
+    elif method == "分档":
+        spec.update(draw(_steps()))
+    elif method == "排名赋分":
+        spec.update(draw(_rank(full)))
+    elif method == "标杆值":
+        spec["计分方法"] = "标杆值"
+        benchmarks = [] if apart else ["group_min(值) + 1"]
+        if draw(st.booleans()):
+            spec["方向"] = "越低越好"
+        if draw(st.booleans()):
+            spec["标杆"] = draw(st.sampled_from(["80", "基础分", *benchmarks]))
+        elif apart:  # the default benchmark is the best in the group: a cohort function
+            spec["标杆"] = "80"
+    else:
+        spec.update(draw(_formula(apart)))
+    if draw(st.integers(0, 4)) == 0:
+        spec["缺失数据"] = draw(st.sampled_from(POLICIES))
+    # In the half year an indicator counts by its 半年目标值, whatever its method. (Not
+    # beside a target of 0: the year's floor or ceiling is scaled by the two's ratio.)
+    target = spec.get("目标值")
+    if half and target != 0 and draw(st.integers(0, 3)):
+        halves = [target, target / 2] if target else [5, 50]
+        spec["半年目标值"] = draw(st.sampled_from(halves))
+    return spec
+
+
+@st.composite
+def _linear(draw, method: str) -> dict:
+    lower = draw(st.integers(0, 3)) == 0
+    target = draw(st.sampled_from(PARAMETERS[:-1] if lower else PARAMETERS[1:]))
+    if lower:
+        start = ("上限值", draw(st.sampled_from([p for p in PARAMETERS if p > target])))
+    else:
+        start = ("下限值", draw(st.sampled_from([p for p in PARAMETERS if p < target])))
+    spec = {"计分方法": method, "目标值": target, start[0]: start[1]}
+    return {"方向": "越低越好", **spec} if lower else spec
+
+
+@st.composite
+def _steps(draw) -> dict:
+    count = draw(st.integers(1, 3))
+    # Distinct values as the start of a permutation: a unique list of a fixed size
+    # rejects draws, and hypothesis gives up on a case after too many.
+    thresholds = sorted(draw(st.permutations(PARAMETERS))[:count])
+    shares = sorted(draw(st.permutations([0.2, 0.5, 0.6, 0.8, 1]))[:count])
+    falling = draw(st.booleans())
+    return {
+        "计分方法": "分档",
+        "档位": thresholds[::-1] if falling else thresholds,
+        "得分率": shares,
+    }
+
+
+@st.composite
+def _rank(draw, full: float) -> dict:
+    spec = {"计分方法": "排名赋分", "排名步长": draw(st.sampled_from([0.5, 1, 2]))}
+    if draw(st.booleans()):
+        spec["最低分"] = min(full, draw(st.sampled_from([0, 1, 2])))
+    if draw(st.booleans()):
+        spec["排名范围"] = draw(st.sampled_from(["类别", "领域"]))
+    return spec
+
+
+@st.composite
+def _formula(draw, apart: bool) -> dict:
+    text, reads, _cohort = draw(st.sampled_from([f for f in FORMULAS if not (apart and f[2])]))
+    spec: dict = {"计分": text}
+    if "目标值" in reads:
+        spec["目标值"] = draw(st.sampled_from(PARAMETERS))
+    if "下限值" in reads:  # may equal the target: linear() then warns KH162
+        spec["下限值"] = draw(st.sampled_from([p for p in PARAMETERS if p <= spec["目标值"]]))
+    return spec
+
+
+# -- papers and domains -------------------------------------------------------------------
+@st.composite
+def papers(draw, ids: list[int], apart: bool, half: bool) -> dict:
+    """The domain's papers; ``ids`` counts indicator ids across the rule set."""
+    found = {}
+    weights = draw(st.sampled_from(WEIGHTS))
+    for number, weight in enumerate(weights, start=1):
+        kind = draw(st.sampled_from(["指标", "指标", "指标", "折算", "计分"]))
+        paper: dict = {"权重": weight}
+        if kind == "计分":
+            paper["计分"] = draw(
+                st.sampled_from(
+                    ["基础分 / 100 * 权重", "coalesce(基础分, 0) / 100 * 权重", "基础分"]
+                )
+            )
+        else:
+            marks = draw(_marks(weight, kind == "折算"))
+            if kind == "折算":
+                paper["折算"] = True
+            paper["指标"] = {}
+            for full in marks:
+                ids[0] += 1
+                paper["指标"][f"指标{ids[0]}"] = draw(indicator(full, apart, half))
+        found[f"卷{number}"] = paper
+    return found
+
+
+@st.composite
+def _marks(draw, weight: int, rescaled: bool) -> list[int]:
+    count = draw(st.integers(1, 5))
+    if rescaled:
+        return draw(st.lists(st.sampled_from([0, 5, 10, 20]), min_size=count, max_size=count))
+    cuts = draw(st.lists(st.integers(1, weight - 1), max_size=count - 1, unique=True))
+    edges = [0, *sorted(cuts), weight]
+    return [b - a for a, b in itertools.pairwise(edges)]
+
+
+@st.composite
+def categories(draw) -> dict:
+    return draw(
+        st.sampled_from(
+            [
+                {"全部": 'unit.规模 == "大" or unit.规模 == "小"'},
+                {"大": 'unit.规模 == "大"', "小": 'unit.规模 == "小"'},
+                {"山区": "unit.山区", "平原": "not unit.山区"},
+            ]
+        )
+    )
+
+
+@st.composite
+def adjustments(draw) -> dict:
+    found: dict = {}
+    bonuses = {
+        "表彰": {"计分": "表彰数 * 0.5", "上限": 2},
+        "优秀": {"计分": "if 基础分 >= 90 then 1 else 0"},
+    }
+    deductions = {"问题": {"计分": "问题数 * 0.5", "上限": 3}, "问题多": {"计分": "min(问题数, 4)"}}
+    vetoes = {"事故": "事故", "问题过多": "问题数 > 8"}
+    chosen = draw(st.lists(st.sampled_from(sorted(bonuses)), unique=True))
+    if chosen or draw(st.integers(0, 3)) == 0:
+        found["加分"] = {k: bonuses[k] for k in chosen}
+        if draw(st.integers(0, 3)) == 0:
+            found["加分"]["表彰奖励"] = {"前缀": "表彰_", "每项": "值 * 0.5", "上限": 2}
+        if draw(st.booleans()):
+            found["加分上限"] = draw(st.sampled_from([1, 3]))
+    chosen = draw(st.lists(st.sampled_from(sorted(deductions)), unique=True))
+    if chosen:
+        found["扣分"] = {k: deductions[k] for k in chosen}
+        if draw(st.booleans()):
+            found["扣分上限"] = draw(st.sampled_from([2, 5]))
+    chosen = draw(st.lists(st.sampled_from(sorted(vetoes)), unique=True))
+    if chosen:
+        found["一票否决"] = {k: vetoes[k] for k in chosen}
+    return found
+
+
+@st.composite
+def ranking(draw) -> dict:
+    found: dict = {}
+    if draw(st.booleans()):
+        found["依据"] = "总分"
+    if draw(st.booleans()):
+        found["并列时"] = [
+            {"依据": "基础分", "顺序": "降序"},
+            {"依据": "unit.编号", "顺序": "升序"},
+        ]
+    if draw(st.integers(0, 3)) == 0:
+        found["范围"] = "领域"
+    return found
+
+
+@st.composite
+def tiers(draw) -> dict:
+    """第一 and 第三等次 always, so the labels may name them; quotas of 人数."""
+    bottom = draw(st.sampled_from(["round_half_up(人数 * 10%)", "round_half_up(人数 * 25%)",
+                                   "ceil(人数 * 20%)", "1"]))  # fmt: skip
+    top = draw(st.sampled_from(["floor(人数 * 30%)", "round_half_up(人数 * 8%)",
+                                "round_half_up(人数 * 50%)", "人数 * 30%"]))  # fmt: skip
+    rules = []
+    if draw(st.integers(0, 3)):
+        rules.append({"等次": "第三等次", "条件": "否决"})
+    third = {"等次": "第三等次", "末位": bottom}
+    first = {"等次": "第一等次", "前列": top}
+    if draw(st.booleans()):
+        first["除非"] = "否决"
+    rules += [first, third] if draw(st.booleans()) else [third, first]
+    rules.append({"等次": "第二等次"})
+    found: dict = {"规则": rules}
+    if draw(st.booleans()):
+        found["否决占末位名额"] = draw(st.booleans())
+    return found
+
+
+@st.composite
+def labels(draw) -> dict:
+    chosen = draw(st.lists(st.sampled_from(sorted(LABELS)), unique=True, max_size=3))
+    return {name: LABELS[name] for name in chosen}
+
+
+@st.composite
+def variants(draw, domain: dict, units: list[str]) -> dict:
+    """一单位一策 for 1-2 units: each keeps every paper's marks summing to its weight."""
+    found = {}
+    for unit in draw(st.lists(st.sampled_from(units), min_size=1, max_size=2, unique=True)):
+        variant: dict = {}
+        for _ in range(draw(st.integers(1, 2))):
+            draw(_change(domain, variant))
+        if variant:
+            found[unit] = variant
+    return found
+
+
+@st.composite
+def _change(draw, domain: dict, variant: dict) -> None:
+    """One change to ``variant``, drawn among those the domain's papers allow."""
+    # An indicator is changed or dropped once (KH227 refuses a change to a dropped one).
+    touched = {*variant.get("删除指标", []), *(k.split(".")[0] for k in variant.get("调整", {}))}
+    choices = []
+    for pid, paper in domain["考卷"].items():
+        for iid, spec in paper.get("指标", {}).items():
+            if iid in touched:
+                continue
+            if spec.get("计分方法") in ("线性", "功效系数"):
+                choices.append(("目标值", pid, iid))
+            choices.append(("替换", pid, iid))
+            if paper.get("折算"):
+                choices.append(("满分", pid, iid))
+        if paper.get("折算"):
+            choices.append(("新增", pid, None))
+    if not choices:
+        return
+    kind, pid, iid = draw(st.sampled_from(choices))
+    paper = domain["考卷"][pid]
+    if kind == "目标值":
+        spec = paper["指标"][iid]
+        lower = spec.get("方向") == "越低越好"
+        start = spec["上限值"] if lower else spec["下限值"]
+        better = [p for p in PARAMETERS if (p < start if lower else p > start)]
+        variant.setdefault("调整", {})[f"{iid}.目标值"] = draw(st.sampled_from(better))
+    elif kind == "满分":
+        variant.setdefault("调整", {})[f"{iid}.满分"] = draw(st.sampled_from([0, 5, 15]))
+    else:
+        if kind == "替换":
+            variant.setdefault("删除指标", []).append(iid)
+        full = paper["指标"][iid]["满分"] if kind == "替换" else 10
+        # Few names and texts: two units adding one indicator share its scoring.
+        taken = {i for added in variant.get("新增指标", {}).values() for i in added}
+        # One paper per added id (KH220): the paper's id is part of the name.
+        names = [f"{pid}新增{n}" for n in "甲乙丙" if f"{pid}新增{n}" not in taken]
+        name = draw(st.sampled_from(names))
+        added = {
+            "满分": full,
+            "计分方法": "线性",
+            "目标值": 80,
+            "下限值": draw(st.sampled_from([0, 50])),
+        }
+        variant.setdefault("新增指标", {}).setdefault(pid, {})[name] = added
+
+
+@st.composite
+def domain(draw, name: str, ids: list[int], apart: bool, half: bool, common: dict) -> dict:
+    """A domain file; what ``common`` (the rule set's 通用) leaves out, it writes itself."""
+    document: dict = {"领域": name, "类别": draw(categories())}
+    if "缺失数据" not in common or draw(st.integers(0, 3)) == 0:
+        document["缺失数据"] = draw(st.sampled_from(POLICIES))
+    document["考卷"] = draw(papers(ids, apart, half))
+    for key, strategy in (("加减分", adjustments()), ("排名", ranking()), ("等次", tiers()),
+                          ("标签", labels())):  # fmt: skip
+        if key not in common:
+            document[key] = draw(strategy)
+    return document
+
+
+@st.composite
+def common(draw) -> dict:
+    """The rule set's 通用: each setting there or in every domain file."""
+    found: dict = {}
+    if draw(st.booleans()):
+        found["缺失数据"] = draw(st.sampled_from(POLICIES))
+    for key, strategy in (("加减分", adjustments()), ("排名", ranking()), ("等次", tiers()),
+                          ("标签", labels())):  # fmt: skip
+        if draw(st.integers(0, 2)):
+            found[key] = draw(strategy)
+    return found
+
+
+@st.composite
+def units(draw, name: str) -> list[dict]:
+    count = draw(st.integers(1, 10))
+    return [
+        {
+            "编号": f"{LETTERS[name]}{k:02d}",
+            "名称": f"{name}{k}",
+            "领域": name,
+            "规模": draw(st.sampled_from(["大", "小"])),
+            "山区": draw(st.booleans()),
+        }
+        for k in range(1, count + 1)
+    ]
+
+
+@st.composite
+def rule_sets(draw) -> Case:
+    """A rule set of 1-3 domains, the second often a twin of the first, and its data."""
+    half = draw(st.booleans())
+    shared = draw(common())
+    count = draw(st.integers(1, 3))
+    twin = count > 1 and draw(st.integers(0, 2)) > 0
+    ids = [0]
+    domains: dict[str, dict] = {}
+    roster: list[dict] = []
+    for index, name in enumerate(DOMAINS[:count]):
+        members = draw(units(name))
+        roster += members
+        if twin and index == 1:
+            domains[name] = _twin(domains[DOMAINS[0]], name, draw(st.booleans()))
+            continue
+        # A domain with a twin: mostly one the fast path fuses (no cohort function).
+        apart = twin and index == 0 and draw(st.integers(0, 3)) > 0
+        document = draw(domain(name, ids, apart, half, shared))
+        if not (twin and index == 0) and draw(st.integers(0, 2)) == 0:
+            document["一单位一策"] = draw(variants(document, [u["名称"] for u in members]))
+        domains[name] = document
+    ruleset = {
+        "年度": 2024,
+        "名称": "随机规则集",
+        "精度": draw(st.sampled_from([0, 2, 4])),
+        "名单": "名单.yaml",
+        "数据项": DATA_ITEMS,
+        "领域": {name: f"{name}.yaml" for name in domains},
+    }
+    if shared:
+        ruleset["通用"] = shared
+    case = Case(
+        ruleset, {"属性": {"规模": "文本", "山区": "真假"}, "单位": roster}, domains, [], False
+    )
+    # Twins are fused only when no unit misses a value: mostly so.
+    draw(data(case, clean=twin and draw(st.integers(0, 2)) > 0))
+    return case
+
+
+def _twin(document: dict, name: str, renamed: bool) -> dict:
+    """The same rules under another name (and, if ``renamed``, other category names)."""
+    twin = yaml.safe_load(yaml.safe_dump(document, allow_unicode=True))  # a deep copy
+    twin["领域"] = name
+    if renamed:
+        twin["类别"] = {f"{key}组": value for key, value in twin["类别"].items()}
+    return twin
+
+
+def _indicators(case: Case) -> dict[str, tuple[set[str], list[float]]]:
+    """Each indicator id -> the units it is scored for, and its parameters (edge values)."""
+    found: dict[str, tuple[set[str], list[float]]] = {}
+    members = {}
+    for unit in case.roster["单位"]:
+        members.setdefault(unit["领域"], set()).add(unit["名称"])
+    for name, document in case.domains.items():
+        specs = [(iid, spec, members[name]) for p in document["考卷"].values()
+                 for iid, spec in p.get("指标", {}).items()]  # fmt: skip
+        for unit, variant in document.get("一单位一策", {}).items():
+            for added in variant.get("新增指标", {}).values():
+                specs += [(iid, spec, {unit}) for iid, spec in added.items()]
+        for iid, spec, scored in specs:
+            edges = [v for k, v in spec.items() if k in ("目标值", "下限值", "上限值")]
+            edges += list(spec.get("档位", ()))
+            entry = found.setdefault(iid, (set(), []))
+            entry[0].update(scored)
+            entry[1].extend(edges)
+    return found
+
+
+@st.composite
+def data(draw, case: Case, clean: bool) -> None:
+    """The case's data: gaps (none in ``clean`` and about a third of the other cases),
+    ties, zeros, edges."""
+    gaps = 0 if clean else draw(st.sampled_from([0, 0, 1, 3, 6]))  # in 20ths of the cells
+    indicators = _indicators(case)
+    case.indicators = tuple(indicators)
+    case.long = draw(st.booleans())
+    family = _has_family(case)
+    stray = draw(st.integers(0, 5)) == 0  # values for units an indicator does not apply to
+    rows = []
+    for unit in case.roster["单位"]:
+        row: dict[str, object] = {"编号": unit["编号"], "名称": unit["名称"]}
+        row["基础分"] = draw(_gap(gaps, [0, 60, 80, 90, 100]))
+        row["表彰数"] = draw(_gap(gaps, [0, 1, 2, 5]))
+        row["问题数"] = draw(_gap(gaps, [0, 1, 4, 10]))
+        row["事故"] = draw(_gap(gaps, [False, False, False, True]))
+        row["班子等次"] = draw(_gap(gaps, list(GRADES)))
+        for member in FAMILY if family else ():
+            row[member] = draw(st.sampled_from([None, 0, 1, 3]))
+        for iid, (scored, edges) in indicators.items():
+            if unit["名称"] in scored or (stray and draw(st.booleans())):
+                pool = sorted(set(VALUES) | set(edges))
+                row[iid] = draw(_gap(gaps, pool))
+        rows.append(row)
+    case.rows = draw(st.permutations(rows)) if draw(st.booleans()) else rows
+    if draw(st.integers(0, 2)) == 0:
+        case.history = [draw(_history(u["编号"])) for u in case.roster["单位"]]
+
+
+@st.composite
+def _history(draw, unit: str) -> dict:
+    """The unit's result a year earlier, for history(1) in the labels."""
+    tier, total = draw(st.sampled_from(TIERS)), draw(st.sampled_from([60, 75.5, 90]))
+    return {"编号": unit, "年度": 2023, "等次": tier, "总分": total, "名次": 1}
+
+
+@st.composite
+def _history(draw, unit: str) -> dict:
+    """The unit's result a year earlier, for history(1) in the labels."""
+    tier, total = draw(st.sampled_from(TIERS)), draw(st.sampled_from([60, 75.5, 90]))
+    return {"编号": unit, "年度": 2023, "等次": tier, "总分": total, "名次": 1}
+
+
+def _gap(gaps: int, values: list) -> st.SearchStrategy:
+    """One of ``values``, or None (a blank cell) in about ``gaps`` of 20 draws: one
+    choice per cell, so that a case of 30 units stays within hypothesis's budget."""
+    blanks = round(len(values) * gaps / (20 - gaps))
+    return st.sampled_from([*values, *[None] * blanks])
