@@ -18,10 +18,11 @@ from kaohe_rules.cycle import half_year
 from kaohe_rules.data import DataSet, read_data
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.engine import Evaluation, evaluate_year
+from kaohe_rules.explain import explain
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.resolve import Resolved
 
-__all__ = ["KaoheError", "Outcome", "Source", "evaluate_both", "inputs"]
+__all__ = ["KaoheError", "Outcome", "Source", "evaluate_both", "explain", "inputs"]
 
 
 def evaluate_fast(resolved: Resolved, data: DataSet) -> Evaluation:

@@ -85,6 +85,7 @@ class Case:
     long: bool  # indicator values in a long 指标值.csv, not in the wide file
     history: list[dict[str, object]] = field(default_factory=list)
     indicators: tuple[str, ...] = ()  # every indicator id the data may give
+    specials: dict[str, dict] = field(default_factory=dict)  # 专项考核 files
 
     def write(self, folder: Path, half: bool = False) -> Source:
         """The rule and data folders under ``folder``."""
@@ -95,12 +96,16 @@ class Case:
         _yaml(rules / "名单.yaml", self.roster)
         for name, document in self.domains.items():
             _yaml(rules / f"{name}.yaml", document)
+        if self.specials:
+            (rules / "专项").mkdir(exist_ok=True)
+        for name, document in self.specials.items():
+            _yaml(rules / "专项" / f"{name}.yaml", document)
         self._write_data(data)
         return Source(rules, data, half=half)
 
     def texts(self, source: Source) -> str:
         """Every file written, for hypothesis to show with a failing case."""
-        files = sorted([*source.rules.iterdir(), *source.data.iterdir()])
+        files = sorted(p for p in [*source.rules.rglob("*"), *source.data.iterdir()] if p.is_file())
         return "\n".join(f"--- {p.name}\n{p.read_text(encoding='utf-8')}" for p in files)
 
     def has_half_year(self) -> bool:
@@ -497,9 +502,44 @@ def rule_sets(draw) -> Case:
     case = Case(
         ruleset, {"属性": {"规模": "文本", "山区": "真假"}, "单位": roster}, domains, [], False
     )
+    if not twin and draw(st.integers(0, 2)) == 0:  # (twins are not fused beside one)
+        case.specials = {"专项": draw(special(ids))}
+        ruleset["专项考核"] = {"专项": "专项/专项.yaml"}
     # Twins are fused only when no unit misses a value: mostly so.
     draw(data(case, clean=twin and draw(st.integers(0, 2)) > 0))
     return case
+
+
+# A special assessment's 对象, and who it selects.
+MEMBERS = {
+    'unit.规模 == "大"': lambda unit: unit["规模"] == "大",
+    "unit.山区": lambda unit: unit["山区"],
+}
+CONTRIBUTIONS = {
+    "加分": {"计分": '如果 等次 == "优秀" 则 0.5 否则 0'},
+    "扣分": {"计分": "if 总分 < 60 then 1 else 0", "上限": 1},
+    "一票否决": "总分 < 20",
+    "标签": {"专项优秀": '等次 == "优秀"'},
+}
+
+
+@st.composite
+def special(draw, ids: list[int]) -> dict:
+    """A 专项考核 across the domains, scored first, fed to the units' domains."""
+    chosen = draw(st.lists(st.sampled_from(sorted(CONTRIBUTIONS)), min_size=1, unique=True))
+    document = {"专项考核": "专项", "对象": draw(st.sampled_from(sorted(MEMBERS)))}
+    if draw(st.booleans()):
+        document["类别"] = draw(categories())
+    document["缺失数据"] = draw(st.sampled_from(POLICIES))
+    document["考卷"] = draw(papers(ids, apart=False, half=False))
+    document["等次"] = {
+        "规则": [
+            {"等次": "优秀", "前列": "round_half_up(人数 * 30%)", "除非": "总分 < 60"},
+            {"等次": "良好"},
+        ]
+    }
+    document["计入综合考核"] = {key: CONTRIBUTIONS[key] for key in chosen}
+    return document
 
 
 def _twin(document: dict, name: str, renamed: bool) -> dict:
@@ -517,7 +557,10 @@ def _indicators(case: Case) -> dict[str, tuple[set[str], list[float]]]:
     members = {}
     for unit in case.roster["单位"]:
         members.setdefault(unit["领域"], set()).add(unit["名称"])
-    for name, document in case.domains.items():
+    for name, document in case.specials.items():
+        chosen = MEMBERS[document["对象"]]
+        members[name] = {u["名称"] for u in case.roster["单位"] if chosen(u)}
+    for name, document in [*case.domains.items(), *case.specials.items()]:
         specs = [(iid, spec, members[name]) for p in document["考卷"].values()
                  for iid, spec in p.get("指标", {}).items()]  # fmt: skip
         for unit, variant in document.get("一单位一策", {}).items():

@@ -8,11 +8,12 @@ score) is compared by its id and the place it is written, as each path loads its
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 
-from tests.reference.paths import KaoheError, Outcome
+from tests.reference.paths import KaoheError, Outcome, explain
 
 # Every table of scoring.DomainResult, in the order the stages fill them.
 ARRAYS = (
@@ -63,6 +64,32 @@ def differences(reference: Outcome, other: Outcome) -> list[str]:
     return found
 
 
+def explained(reference: Outcome, other: Outcome, most: int | None = None) -> list[str]:
+    """The units whose `kaohe explain` differs (its JSON mapping: every step, formula and
+    value shown), of at most ``most`` units per domain and special assessment."""
+    if isinstance(reference, KaoheError) or isinstance(other, KaoheError):
+        return []  # differences() compares the refusals
+    found = []
+    for special, result in [
+        *((None, r) for r in reference.domains),
+        *((s.special.name, s.result) for s in reference.specials),
+    ]:
+        for unit in result.units[:most]:
+            mine, yours = (_explanation(e, unit.id, special) for e in (reference, other))
+            if mine != yours:
+                found.append(f"explain {unit.id} {special or ''}: {_first_change(mine, yours)}")
+    return found
+
+
+def _explanation(evaluation, unit: str, special: str | None) -> str:
+    return json.dumps(explain(evaluation, unit, special), ensure_ascii=False, default=str)
+
+
+def _first_change(mine: str, yours: str) -> str:
+    at = next((i for i, (a, b) in enumerate(zip(mine, yours, strict=False)) if a != b), 0)
+    return f"…{mine[max(0, at - 60) : at + 60]}… != …{yours[max(0, at - 60) : at + 60]}…"
+
+
 def _outcome(outcome: Outcome) -> str:
     if isinstance(outcome, KaoheError):
         return "KaoheError " + ", ".join(d.code for d in outcome.diagnostics)
@@ -70,8 +97,11 @@ def _outcome(outcome: Outcome) -> str:
 
 
 def _diagnostics(outcome: Outcome) -> list[tuple]:
-    found = outcome.diagnostics if isinstance(outcome, KaoheError) else outcome.warnings
-    return [(d.code, str(d.severity), d.message, d.span, d.hint, d.context) for d in found]
+    return _rows(outcome.diagnostics if isinstance(outcome, KaoheError) else outcome.warnings)
+
+
+def _rows(diagnostics: list) -> list[tuple]:
+    return [(d.code, str(d.severity), d.message, d.span, d.hint, d.context) for d in diagnostics]
 
 
 def _listed(what: str, ours: list, theirs: list) -> list[str]:
@@ -98,6 +128,20 @@ def _results(kind: str, ours: list, theirs: list) -> list[str]:
             found.append(f"{where} label_types: {mine.label_types} != {yours.label_types}")
         for name in ARRAYS:
             found += _field(f"{where} {name}", getattr(mine, name), getattr(yours, name))
+        found += _listed(f"{where} warnings", _rows(mine.warnings), _rows(yours.warnings))
+        found += _inputs(f"{where} inputs", mine.inputs, yours.inputs)
+    return found
+
+
+def _inputs(where: str, mine: list, yours: list) -> list[str]:
+    """What special assessments gave a domain (special.Input), one by one."""
+    names = [(i.special.name, i.contribution.kind, i.type) for i in mine]
+    if names != [(i.special.name, i.contribution.kind, i.type) for i in yours]:
+        return [f"{where}: {names} != …"]
+    found = []
+    for index, (a, b) in enumerate(zip(mine, yours, strict=True)):
+        found += _arrays(f"{where} #{index} value", a.value, b.value)
+        found += _arrays(f"{where} #{index} member", a.member, b.member)
     return found
 
 

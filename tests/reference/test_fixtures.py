@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.reference.paths import KaoheError, Source, evaluate_both, inputs
-from tests.reference.same import differences
+from tests.reference.paths import KaoheError, Outcome, Source, evaluate_both, inputs
+from tests.reference.same import differences, explained
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
 
@@ -65,17 +65,19 @@ def _name(source: Source) -> str:
     return f"{rules}+{source.data.name}" + (" H1" if source.half else "")
 
 
-def _check(source: Source) -> dict:
+def _check(source: Source, most: int | None = None) -> Outcome:
+    """Both paths on ``source``, and the explanations of ``most`` units a domain."""
     outcomes = evaluate_both(source)
     reference = outcomes.pop("reference")
     for path, outcome in outcomes.items():
         assert differences(reference, outcome) == [], path
-    return {"reference": reference}
+        assert explained(reference, outcome, most) == [], path
+    return reference
 
 
 @pytest.mark.parametrize("source", OFFICIAL, ids=_name)
 def test_official_rule_sets(source: Source) -> None:
-    reference = _check(source)["reference"]
+    reference = _check(source, most=10)
     assert not isinstance(reference, KaoheError)
     assert sum(len(d.units) for d in reference.domains) == 429  # not vacuous
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, event, given, note, settings
 
 from tests.reference.paths import KaoheError, evaluate_both
 from tests.reference.random_rules import Case, rule_sets
-from tests.reference.same import differences
+from tests.reference.same import differences, explained
 
 EXAMPLES = int(os.environ.get("KAOHE_REFERENCE_EXAMPLES", "60"))
 
@@ -49,6 +49,7 @@ def compare(case: Case, half: bool) -> None:
     event(f"{'H1 ' if half else ''}valid, " + _kind(reference))
     for path, outcome in outcomes.items():
         assert differences(reference, outcome) == [], path
+        assert explained(reference, outcome) == [], path
 
 
 def _kind(outcome) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.reference.paths import KaoheError, Source, evaluate_both
-from tests.reference.same import differences
+from tests.reference.same import differences, explained
 
 GOLDEN = Source(
     ROOT / "tests" / "golden" / "evaluate" / "rules",
@@ -78,3 +78,12 @@ def test_key_order_warnings_fingerprint_and_refusals_are_found() -> None:
     assert differences(reference, refused)[0].startswith("outcome:")
     reworded = [dataclasses.replace(reference.warnings[0], message="?"), *reference.warnings[1:]]
     assert differences(refused, KaoheError(reworded))[0].startswith("error #")
+
+
+def test_a_changed_explanation_is_found() -> None:
+    reference, fast = _golden()
+    assert explained(reference, fast) == []
+    result = fast.domains[0]
+    result.scores["增速"] = _replace(result.scores["增速"], 0, 29.5)
+    (found,) = explained(reference, fast)
+    assert found.startswith("explain J01 :")
