@@ -18,6 +18,7 @@ than the roster's, and indicator values in wide or long files.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import itertools
@@ -33,6 +34,7 @@ DOMAINS = ("甲", "乙", "丙")
 LETTERS = {"甲": "J", "乙": "Y", "丙": "B"}
 PARAMETERS = (0, 1, 2, 3, 5, 10, 20, 50, 60, 80, 90, 100)  # targets, floors, ceilings
 VALUES = (0, 1, 2.5, 3, 5, 10, 50, 60, 80, 90, 100)  # indicator values, with the rules'
+EXTREME = (1e110, -1e110)  # now and then: cubed, they overflow
 POLICIES = ("记零分", "记零分", "剔除折算", "剔除折算", "报错")
 WEIGHTS = ((100,), (40, 60), (30, 70), (50, 50), (20, 30, 50), (10, 40, 50))
 TIERS = ("第一等次", "第二等次", "第三等次")
@@ -52,6 +54,8 @@ FORMULAS = (
     ("满分 * linear(值, 下限值, 目标值) * (if 事故 then 0 else 1)", ("目标值", "下限值"), False),
     ("满分 * percentile(值)", (), True),
     ("满分 * 值 / group_max(值)", (), True),
+    ("min(值 * 值 * 值, 满分)", (), False),  # overflows at the extreme values
+    ("满分", (), False),  # one constant for every unit
 )
 LABELS = {
     "先进单位": '等次 == "第一等次" and 班子等次 == "优秀"',
@@ -107,6 +111,17 @@ class Case:
         """Every file written, for hypothesis to show with a failing case."""
         files = sorted(p for p in [*source.rules.rglob("*"), *source.data.iterdir()] if p.is_file())
         return "\n".join(f"--- {p.name}\n{p.read_text(encoding='utf-8')}" for p in files)
+
+    def features(self) -> list[str]:
+        """What the case holds of what the fast path treats apart, for the statistics."""
+        domains = list(self.domains.values())
+        found = [f"{len(domains)} domains"]
+        twins = [d for d in domains[1:] if d["考卷"] == domains[0]["考卷"]]
+        found += ["twin domains"] if twins else []
+        found += ["一单位一策"] if any("一单位一策" in d for d in domains) else []
+        found += ["special assessment"] if self.specials else []
+        found += ["gaps in the data"] if any(None in r.values() for r in self.rows) else []
+        return found
 
     def has_half_year(self) -> bool:
         return any("半年目标值" in text for text in map(str, self.domains.values()))
@@ -166,7 +181,7 @@ def _has_family(case: Case) -> bool:
 def indicator(draw, full: float, apart: bool, half: bool) -> dict:
     """One indicator of ``full`` marks; ``apart``: no cohort function (twins stay twins)."""
     methods = ["线性"] * 4 + ["功效系数", "分档", "计分", "计分"]
-    methods += ["标杆值"] if apart else ["排名赋分", "标杆值"]
+    methods += [] if apart else ["排名赋分", "标杆值"]
     method = draw(st.sampled_from(methods))
     spec: dict = {"满分": full}
     if method in ("线性", "功效系数"):
@@ -177,13 +192,10 @@ def indicator(draw, full: float, apart: bool, half: bool) -> dict:
         spec.update(draw(_rank(full)))
     elif method == "标杆值":
         spec["计分方法"] = "标杆值"
-        benchmarks = [] if apart else ["group_min(值) + 1"]
         if draw(st.booleans()):
             spec["方向"] = "越低越好"
         if draw(st.booleans()):
-            spec["标杆"] = draw(st.sampled_from(["80", "基础分", *benchmarks]))
-        elif apart:  # the default benchmark is the best in the group: a cohort function
-            spec["标杆"] = "80"
+            spec["标杆"] = draw(st.sampled_from(["80", "基础分", "group_min(值) + 1"]))
     else:
         spec.update(draw(_formula(apart)))
     if draw(st.integers(0, 4)) == 0:
@@ -290,13 +302,17 @@ def categories(draw) -> dict:
                 {"全部": 'unit.规模 == "大" or unit.规模 == "小"'},
                 {"大": 'unit.规模 == "大"', "小": 'unit.规模 == "小"'},
                 {"山区": "unit.山区", "平原": "not unit.山区"},
+                # Warns KH160 (true or missing is true): kept with the cached categories.
+                {"全部": 'unit.规模 == "大" or unit.规模 == "小" or count() / 0 > 1'},
             ]
         )
     )
 
 
 @st.composite
-def adjustments(draw) -> dict:
+def adjustments(draw, apart: bool = False) -> dict:
+    """Items, caps and vetoes; with ``apart``, no family (its members are found in the
+    data, domain by domain: twins stay apart)."""
     found: dict = {}
     bonuses = {
         "表彰": {"计分": "表彰数 * 0.5", "上限": 2},
@@ -307,7 +323,7 @@ def adjustments(draw) -> dict:
     chosen = draw(st.lists(st.sampled_from(sorted(bonuses)), unique=True))
     if chosen or draw(st.integers(0, 3)) == 0:
         found["加分"] = {k: bonuses[k] for k in chosen}
-        if draw(st.integers(0, 3)) == 0:
+        if not apart and draw(st.integers(0, 3)) == 0:
             found["加分"]["表彰奖励"] = {"前缀": "表彰_", "每项": "值 * 0.5", "上限": 2}
         if draw(st.booleans()):
             found["加分上限"] = draw(st.sampled_from([1, 3]))
@@ -323,7 +339,9 @@ def adjustments(draw) -> dict:
 
 
 @st.composite
-def ranking(draw) -> dict:
+def ranking(draw, apart: bool = False) -> dict:
+    """依据 and 并列时; in the domain now and then (not with ``apart``: twins rank
+    within their categories)."""
     found: dict = {}
     if draw(st.booleans()):
         found["依据"] = "总分"
@@ -332,7 +350,7 @@ def ranking(draw) -> dict:
             {"依据": "基础分", "顺序": "降序"},
             {"依据": "unit.编号", "顺序": "升序"},
         ]
-    if draw(st.integers(0, 3)) == 0:
+    if not apart and draw(st.integers(0, 3)) == 0:
         found["范围"] = "领域"
     return found
 
@@ -381,48 +399,80 @@ def variants(draw, domain: dict, units: list[str]) -> dict:
 @st.composite
 def _change(draw, domain: dict, variant: dict) -> None:
     """One change to ``variant``, drawn among those the domain's papers allow."""
-    # An indicator is changed or dropped once (KH227 refuses a change to a dropped one).
-    touched = {*variant.get("删除指标", []), *(k.split(".")[0] for k in variant.get("调整", {}))}
-    choices = []
-    for pid, paper in domain["考卷"].items():
-        for iid, spec in paper.get("指标", {}).items():
-            if iid in touched:
-                continue
-            if spec.get("计分方法") in ("线性", "功效系数"):
-                choices.append(("目标值", pid, iid))
-            choices.append(("替换", pid, iid))
-            if paper.get("折算"):
-                choices.append(("满分", pid, iid))
-        if paper.get("折算"):
-            choices.append(("新增", pid, None))
+    choices = _changes(domain, variant)
     if not choices:
         return
     kind, pid, iid = draw(st.sampled_from(choices))
     paper = domain["考卷"][pid]
+    adjust = variant.setdefault("调整", {})
     if kind == "目标值":
         spec = paper["指标"][iid]
         lower = spec.get("方向") == "越低越好"
         start = spec["上限值"] if lower else spec["下限值"]
         better = [p for p in PARAMETERS if (p < start if lower else p > start)]
-        variant.setdefault("调整", {})[f"{iid}.目标值"] = draw(st.sampled_from(better))
+        adjust[f"{iid}.目标值"] = draw(st.sampled_from(better))
     elif kind == "满分":
-        variant.setdefault("调整", {})[f"{iid}.满分"] = draw(st.sampled_from([0, 5, 15]))
+        adjust[f"{iid}.满分"] = draw(st.sampled_from([0, 5, 15]))
+    elif kind == "移分":  # its marks go to another indicator of the paper
+        variant.setdefault("删除指标", []).append(iid)
+        other = draw(st.sampled_from([k for k in paper["指标"] if k != iid]))
+        adjust[f"{other}.满分"] = paper["指标"][other]["满分"] + paper["指标"][iid]["满分"]
+    elif kind == "权重":  # 5 points from another paper that needs no sum of marks
+        adjust[f"{pid}.权重"] = paper["权重"] + 5
+        adjust[f"{iid}.权重"] = domain["考卷"][iid]["权重"] - 5
     else:
         if kind == "替换":
             variant.setdefault("删除指标", []).append(iid)
         full = paper["指标"][iid]["满分"] if kind == "替换" else 10
-        # Few names and texts: two units adding one indicator share its scoring.
+        # Few names: units adding one indicator share its scoring when it is written
+        # alike. One paper per added id (KH220): the paper's id is part of the name.
         taken = {i for added in variant.get("新增指标", {}).values() for i in added}
-        # One paper per added id (KH220): the paper's id is part of the name.
-        names = [f"{pid}新增{n}" for n in "甲乙丙" if f"{pid}新增{n}" not in taken]
-        name = draw(st.sampled_from(names))
+        name = draw(
+            st.sampled_from([n for n in (f"{pid}新增{k}" for k in "甲乙丙") if n not in taken])
+        )
+        method = draw(st.sampled_from(["线性", "线性", "功效系数"]))
         added = {
             "满分": full,
-            "计分方法": "线性",
+            "计分方法": method,
             "目标值": 80,
             "下限值": draw(st.sampled_from([0, 50])),
         }
         variant.setdefault("新增指标", {}).setdefault(pid, {})[name] = added
+    if not adjust:
+        del variant["调整"]
+
+
+def _changes(domain: dict, variant: dict) -> list[tuple[str, str, str | None]]:
+    """The changes ``variant`` may take next: (kind, paper, indicator or other paper).
+    An indicator or a paper is changed or dropped once (KH227 refuses a change to a
+    dropped indicator)."""
+    touched = {*variant.get("删除指标", []), *(k.split(".")[0] for k in variant.get("调整", {}))}
+    choices = []
+    for pid, paper in domain["考卷"].items():
+        indicators = [k for k in paper.get("指标", {}) if k not in touched]
+        for iid in indicators:
+            if paper["指标"][iid].get("计分方法") in ("线性", "功效系数"):
+                choices.append(("目标值", pid, iid))
+            choices.append(("替换", pid, iid))
+            if paper.get("折算"):
+                choices.append(("满分", pid, iid))
+            elif len(indicators) > 1:
+                choices.append(("移分", pid, iid))
+        if paper.get("折算"):
+            choices.append(("新增", pid, None))
+        free = [q for q in _free(domain) if q not in touched]
+        if pid in free:
+            choices += [("权重", pid, other) for other in free if other != pid]
+    return choices
+
+
+def _free(domain: dict) -> list[str]:
+    """Papers whose weight may change alone: a formula or 折算, of 10 points or more."""
+    return [
+        pid
+        for pid, paper in domain["考卷"].items()
+        if ("计分" in paper or paper.get("折算")) and paper["权重"] >= 10
+    ]
 
 
 @st.composite
@@ -432,21 +482,21 @@ def domain(draw, name: str, ids: list[int], apart: bool, half: bool, common: dic
     if "缺失数据" not in common or draw(st.integers(0, 3)) == 0:
         document["缺失数据"] = draw(st.sampled_from(POLICIES))
     document["考卷"] = draw(papers(ids, apart, half))
-    for key, strategy in (("加减分", adjustments()), ("排名", ranking()), ("等次", tiers()),
-                          ("标签", labels())):  # fmt: skip
+    for key, strategy in (("加减分", adjustments(apart)), ("排名", ranking(apart)),
+                          ("等次", tiers()), ("标签", labels())):  # fmt: skip
         if key not in common:
             document[key] = draw(strategy)
     return document
 
 
 @st.composite
-def common(draw) -> dict:
+def common(draw, apart: bool) -> dict:
     """The rule set's 通用: each setting there or in every domain file."""
     found: dict = {}
     if draw(st.booleans()):
         found["缺失数据"] = draw(st.sampled_from(POLICIES))
-    for key, strategy in (("加减分", adjustments()), ("排名", ranking()), ("等次", tiers()),
-                          ("标签", labels())):  # fmt: skip
+    for key, strategy in (("加减分", adjustments(apart)), ("排名", ranking(apart)),
+                          ("等次", tiers()), ("标签", labels())):  # fmt: skip
         if draw(st.integers(0, 2)):
             found[key] = draw(strategy)
     return found
@@ -471,9 +521,12 @@ def units(draw, name: str) -> list[dict]:
 def rule_sets(draw) -> Case:
     """A rule set of 1-3 domains, the second often a twin of the first, and its data."""
     half = draw(st.booleans())
-    shared = draw(common())
     count = draw(st.integers(1, 3))
     twin = count > 1 and draw(st.integers(0, 2)) > 0
+    # Twins mostly as the fast path fuses them: no cohort function, no family, ranks
+    # within categories.
+    apart = twin and draw(st.integers(0, 3)) > 0
+    shared = draw(common(apart))
     ids = [0]
     domains: dict[str, dict] = {}
     roster: list[dict] = []
@@ -483,9 +536,7 @@ def rule_sets(draw) -> Case:
         if twin and index == 1:
             domains[name] = _twin(domains[DOMAINS[0]], name, draw(st.booleans()))
             continue
-        # A domain with a twin: mostly one the fast path fuses (no cohort function).
-        apart = twin and index == 0 and draw(st.integers(0, 3)) > 0
-        document = draw(domain(name, ids, apart, half, shared))
+        document = draw(domain(name, ids, apart and index == 0, half, shared))
         if not (twin and index == 0) and draw(st.integers(0, 2)) == 0:
             document["一单位一策"] = draw(variants(document, [u["名称"] for u in members]))
         domains[name] = document
@@ -544,7 +595,7 @@ def special(draw, ids: list[int]) -> dict:
 
 def _twin(document: dict, name: str, renamed: bool) -> dict:
     """The same rules under another name (and, if ``renamed``, other category names)."""
-    twin = yaml.safe_load(yaml.safe_dump(document, allow_unicode=True))  # a deep copy
+    twin = copy.deepcopy(document)
     twin["领域"] = name
     if renamed:
         twin["类别"] = {f"{key}组": value for key, value in twin["类别"].items()}
@@ -585,6 +636,11 @@ def data(draw, case: Case, clean: bool) -> None:
     case.long = draw(st.booleans())
     family = _has_family(case)
     stray = draw(st.integers(0, 5)) == 0  # values for units an indicator does not apply to
+    extreme = EXTREME if draw(st.integers(0, 5)) == 0 else ()
+    # An indicator no unit has a value of (in wide data: no column at all).
+    absent = set()
+    if indicators and draw(st.integers(0, 4)) == 0:
+        absent.add(draw(st.sampled_from(sorted(indicators))))
     rows = []
     for unit in case.roster["单位"]:
         row: dict[str, object] = {"编号": unit["编号"], "名称": unit["名称"]}
@@ -596,8 +652,10 @@ def data(draw, case: Case, clean: bool) -> None:
         for member in FAMILY if family else ():
             row[member] = draw(st.sampled_from([None, 0, 1, 3]))
         for iid, (scored, edges) in indicators.items():
+            if iid in absent:
+                continue
             if unit["名称"] in scored or (stray and draw(st.booleans())):
-                pool = sorted(set(VALUES) | set(edges))
+                pool = sorted(set(VALUES) | set(edges) | set(extreme))
                 row[iid] = draw(_gap(gaps, pool))
         rows.append(row)
     case.rows = draw(st.permutations(rows)) if draw(st.booleans()) else rows
