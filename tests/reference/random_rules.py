@@ -12,33 +12,24 @@ within categories or domains, tiers with 前列/末位 quotas and labels, histor
 targets. A second domain is often a twin of the first (the same rules under another
 name), which the fast path scores in one pass today.
 
-Data have gaps, ties, zeros, values on a floor or a target, units in another order
-than the roster's, and indicator values in wide or long files.
+The data come from random_data.py; case.py writes the files.
 """
 
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import itertools
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
 from hypothesis import strategies as st
 
-from tests.reference.paths import Source
+from tests.reference.case import DATA_ITEMS, Case
+from tests.reference.random_data import MEMBERS, data
 
 DOMAINS = ("甲", "乙", "丙")
 LETTERS = {"甲": "J", "乙": "Y", "丙": "B"}
 PARAMETERS = (0, 1, 2, 3, 5, 10, 20, 50, 60, 80, 90, 100)  # targets, floors, ceilings
-VALUES = (0, 1, 2.5, 3, 5, 10, 50, 60, 80, 90, 100)  # indicator values, with the rules'
-EXTREME = (1e110, -1e110)  # now and then: cubed, they overflow
 POLICIES = ("记零分", "记零分", "剔除折算", "剔除折算", "报错")
 WEIGHTS = ((100,), (40, 60), (30, 70), (50, 50), (20, 30, 50), (10, 40, 50))
-TIERS = ("第一等次", "第二等次", "第三等次")
-GRADES = ("优秀", "良好", "一般")
 
 # 计分 formulas: text, the parameters they read, and whether they keep twins apart (a
 # cohort function). Several indicators drawing one text make a batch when elementwise.
@@ -68,112 +59,6 @@ LABELS = {
     "班子": "班子等次",
     "出事": "事故",
 }
-DATA_ITEMS = {
-    "基础分": {"类型": "数值", "最小值": 0, "最大值": 100},
-    "表彰数": {"类型": "数值", "最小值": 0},
-    "问题数": {"类型": "数值", "最小值": 0},
-    "事故": {"类型": "真假"},
-    "班子等次": {"类型": "文本", "取值": list(GRADES)},
-}
-FAMILY = ("表彰_国家级", "表彰_省级")  # members of the 表彰奖励 family, found in the data
-
-
-@dataclass
-class Case:
-    """The files of one rule set and its data, as Python values."""
-
-    ruleset: dict
-    roster: dict
-    domains: dict[str, dict]
-    rows: list[dict[str, object]]  # one per unit, in the data file's order
-    long: bool  # indicator values in a long 指标值.csv, not in the wide file
-    history: list[dict[str, object]] = field(default_factory=list)
-    indicators: tuple[str, ...] = ()  # every indicator id the data may give
-    specials: dict[str, dict] = field(default_factory=dict)  # 专项考核 files
-
-    def write(self, folder: Path, half: bool = False) -> Source:
-        """The rule and data folders under ``folder``."""
-        rules, data = folder / "rules", folder / "data"
-        rules.mkdir(exist_ok=True)
-        data.mkdir(exist_ok=True)
-        _yaml(rules / "规则集.yaml", self.ruleset)
-        _yaml(rules / "名单.yaml", self.roster)
-        for name, document in self.domains.items():
-            _yaml(rules / f"{name}.yaml", document)
-        if self.specials:
-            (rules / "专项").mkdir(exist_ok=True)
-        for name, document in self.specials.items():
-            _yaml(rules / "专项" / f"{name}.yaml", document)
-        self._write_data(data)
-        return Source(rules, data, half=half)
-
-    def texts(self, source: Source) -> str:
-        """Every file written, for hypothesis to show with a failing case."""
-        files = sorted(p for p in [*source.rules.rglob("*"), *source.data.iterdir()] if p.is_file())
-        return "\n".join(f"--- {p.name}\n{p.read_text(encoding='utf-8')}" for p in files)
-
-    def features(self) -> list[str]:
-        """What the case holds of what the fast path treats apart, for the statistics."""
-        domains = list(self.domains.values())
-        found = [f"{len(domains)} domains"]
-        twins = [d for d in domains[1:] if d["考卷"] == domains[0]["考卷"]]
-        found += ["twin domains"] if twins else []
-        found += ["一单位一策"] if any("一单位一策" in d for d in domains) else []
-        found += ["special assessment"] if self.specials else []
-        found += ["gaps in the data"] if any(None in r.values() for r in self.rows) else []
-        return found
-
-    def has_half_year(self) -> bool:
-        return any("半年目标值" in text for text in map(str, self.domains.values()))
-
-    def _write_data(self, data: Path) -> None:
-        items = [*DATA_ITEMS, *(FAMILY if _has_family(self) else ())]
-        wide = ["编号", "名称", *items, *(() if self.long else self.indicators)]
-        _csv(data / "数据.csv", wide, [[_cell(r.get(k)) for k in wide] for r in self.rows])
-        if self.long:
-            rows = [
-                [r["编号"], r["名称"], key, _cell(r[key])]
-                for r in self.rows
-                for key in self.indicators
-                if r.get(key) is not None
-            ]
-            _csv(data / "指标值.csv", ["编号", "名称", "指标", "值"], rows)
-        if self.history:
-            header = ["编号", "年度", "等次", "总分", "名次"]
-            _csv(data / "历史.csv", header, [[h[k] for k in header] for h in self.history])
-
-
-class _Dumper(yaml.SafeDumper):
-    """Every value written out where it is used: no YAML anchors for shared objects."""
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
-
-def _yaml(path: Path, document: dict) -> None:
-    text = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=200)
-    path.write_text(text, encoding="utf-8")
-
-
-def _csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
-
-
-def _has_family(case: Case) -> bool:
-    documents = [case.ruleset.get("通用", {}), *case.domains.values()]
-    return any("前缀" in str(d.get("加减分", "")) for d in documents)
 
 
 # -- indicators ---------------------------------------------------------------------------
@@ -561,11 +446,6 @@ def rule_sets(draw) -> Case:
     return case
 
 
-# A special assessment's 对象, and who it selects.
-MEMBERS = {
-    'unit.规模 == "大"': lambda unit: unit["规模"] == "大",
-    "unit.山区": lambda unit: unit["山区"],
-}
 CONTRIBUTIONS = {
     "加分": {"计分": '如果 等次 == "优秀" 则 0.5 否则 0'},
     "扣分": {"计分": "if 总分 < 60 then 1 else 0", "上限": 1},
@@ -600,85 +480,3 @@ def _twin(document: dict, name: str, renamed: bool) -> dict:
     if renamed:
         twin["类别"] = {f"{key}组": value for key, value in twin["类别"].items()}
     return twin
-
-
-def _indicators(case: Case) -> dict[str, tuple[set[str], list[float]]]:
-    """Each indicator id -> the units it is scored for, and its parameters (edge values)."""
-    found: dict[str, tuple[set[str], list[float]]] = {}
-    members = {}
-    for unit in case.roster["单位"]:
-        members.setdefault(unit["领域"], set()).add(unit["名称"])
-    for name, document in case.specials.items():
-        chosen = MEMBERS[document["对象"]]
-        members[name] = {u["名称"] for u in case.roster["单位"] if chosen(u)}
-    for name, document in [*case.domains.items(), *case.specials.items()]:
-        specs = [(iid, spec, members[name]) for p in document["考卷"].values()
-                 for iid, spec in p.get("指标", {}).items()]  # fmt: skip
-        for unit, variant in document.get("一单位一策", {}).items():
-            for added in variant.get("新增指标", {}).values():
-                specs += [(iid, spec, {unit}) for iid, spec in added.items()]
-        for iid, spec, scored in specs:
-            edges = [v for k, v in spec.items() if k in ("目标值", "下限值", "上限值")]
-            edges += list(spec.get("档位", ()))
-            entry = found.setdefault(iid, (set(), []))
-            entry[0].update(scored)
-            entry[1].extend(edges)
-    return found
-
-
-@st.composite
-def data(draw, case: Case, clean: bool) -> None:
-    """The case's data: gaps (none in ``clean`` and about a third of the other cases),
-    ties, zeros, edges."""
-    gaps = 0 if clean else draw(st.sampled_from([0, 0, 1, 3, 6]))  # in 20ths of the cells
-    indicators = _indicators(case)
-    case.indicators = tuple(indicators)
-    case.long = draw(st.booleans())
-    family = _has_family(case)
-    stray = draw(st.integers(0, 5)) == 0  # values for units an indicator does not apply to
-    extreme = EXTREME if draw(st.integers(0, 5)) == 0 else ()
-    # An indicator no unit has a value of (in wide data: no column at all).
-    absent = set()
-    if indicators and draw(st.integers(0, 4)) == 0:
-        absent.add(draw(st.sampled_from(sorted(indicators))))
-    rows = []
-    for unit in case.roster["单位"]:
-        row: dict[str, object] = {"编号": unit["编号"], "名称": unit["名称"]}
-        row["基础分"] = draw(_gap(gaps, [0, 60, 80, 90, 100]))
-        row["表彰数"] = draw(_gap(gaps, [0, 1, 2, 5]))
-        row["问题数"] = draw(_gap(gaps, [0, 1, 4, 10]))
-        row["事故"] = draw(_gap(gaps, [False, False, False, True]))
-        row["班子等次"] = draw(_gap(gaps, list(GRADES)))
-        for member in FAMILY if family else ():
-            row[member] = draw(st.sampled_from([None, 0, 1, 3]))
-        for iid, (scored, edges) in indicators.items():
-            if iid in absent:
-                continue
-            if unit["名称"] in scored or (stray and draw(st.booleans())):
-                pool = sorted(set(VALUES) | set(edges) | set(extreme))
-                row[iid] = draw(_gap(gaps, pool))
-        rows.append(row)
-    case.rows = draw(st.permutations(rows)) if draw(st.booleans()) else rows
-    if draw(st.integers(0, 2)) == 0:
-        case.history = [draw(_history(u["编号"])) for u in case.roster["单位"]]
-
-
-@st.composite
-def _history(draw, unit: str) -> dict:
-    """The unit's result a year earlier, for history(1) in the labels."""
-    tier, total = draw(st.sampled_from(TIERS)), draw(st.sampled_from([60, 75.5, 90]))
-    return {"编号": unit, "年度": 2023, "等次": tier, "总分": total, "名次": 1}
-
-
-@st.composite
-def _history(draw, unit: str) -> dict:
-    """The unit's result a year earlier, for history(1) in the labels."""
-    tier, total = draw(st.sampled_from(TIERS)), draw(st.sampled_from([60, 75.5, 90]))
-    return {"编号": unit, "年度": 2023, "等次": tier, "总分": total, "名次": 1}
-
-
-def _gap(gaps: int, values: list) -> st.SearchStrategy:
-    """One of ``values``, or None (a blank cell) in about ``gaps`` of 20 draws: one
-    choice per cell, so that a case of 30 units stays within hypothesis's budget."""
-    blanks = round(len(values) * gaps / (20 - gaps))
-    return st.sampled_from([*values, *[None] * blanks])
