@@ -24,6 +24,9 @@ The inputs (test_fixtures.py, test_random.py):
   and the 2024 half year with samples/2024半年;
 - every rule-set fixture under tests/ with data beside it (golden, scale, special,
   data_checks, expressiveness, safety, cli_data …), some in the half year;
+- the hand-checked `kaohe test` cases of rules/2023, rules/2024 and the fixtures
+  (their tests/*.yaml): `kaohe test` runs them by the reference path (it records
+  branch coverage), and they pass by the fast path too, with the same results;
 - random rule sets and data from random_rules.py (see its docstring), twin domains
   among them.
 

@@ -21,8 +21,17 @@ from kaohe_rules.engine import Evaluation, evaluate_year
 from kaohe_rules.explain import explain
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.resolve import Resolved
+from kaohe_rules.testing import CaseResult, case_files, run_file
 
-__all__ = ["KaoheError", "Outcome", "Source", "evaluate_both", "explain", "inputs"]
+__all__ = [
+    "KaoheError",
+    "Outcome",
+    "Source",
+    "evaluate_both",
+    "explain",
+    "inputs",
+    "rule_set_cases",
+]
 
 
 def evaluate_fast(resolved: Resolved, data: DataSet) -> Evaluation:
@@ -72,3 +81,14 @@ def evaluate_both(source: Source) -> dict[str, Outcome]:
     fast = _run(evaluate_fast, resolved, data)
     again = _run(evaluate_fast, resolved, data)
     return {"reference": reference, "fast": fast, "fast again": again}
+
+
+def rule_set_cases(folder: Path) -> dict[str, list[CaseResult]]:
+    """The `kaohe test` cases of a rule-set folder (its tests/*.yaml), run by the
+    reference path, which `kaohe test` runs (it records branch coverage), and by the
+    fast path; each from its own loading of the rules."""
+    found = {}
+    for path, branches in (("reference", {}), ("fast", None)):
+        resolved = load_rules(folder).resolved
+        found[path] = [r for f in case_files(folder) for r in run_file(f, resolved, branches)]
+    return found

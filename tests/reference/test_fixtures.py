@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.reference.paths import KaoheError, Outcome, Source, evaluate_both, inputs
+from tests.reference.paths import (
+    KaoheError,
+    Outcome,
+    Source,
+    evaluate_both,
+    inputs,
+    rule_set_cases,
+)
 from tests.reference.same import differences, explained
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
@@ -104,3 +111,22 @@ def test_fixtures_are_found() -> None:
     ):
         assert expected in names
     assert len(FIXTURES) >= 35
+
+
+# Rule sets with `kaohe test` cases (tests/*.yaml beside 规则集.yaml).
+WITH_CASES = sorted(
+    {p.parent.parent for p in ROOT.glob("**/tests/*.yaml")}
+    & {p.parent for p in ROOT.glob("**/规则集.yaml")}
+)
+
+
+@pytest.mark.parametrize("folder", WITH_CASES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_rule_set_cases(folder: Path) -> None:
+    """The hand-checked `kaohe test` cases of a rule set (rules/2024/tests …) run by
+    the reference path, as `kaohe test` runs them; by the fast path they give the same."""
+    found = rule_set_cases(folder)
+    assert len(found["reference"]) == len(found["fast"]) > 0
+    for mine, yours in zip(found["reference"], found["fast"], strict=True):
+        where = f"{mine.span.file}:{mine.span.line} {mine.name}"
+        assert (mine.passed, yours.passed) == (True, True), where
+        assert differences(mine.evaluation, yours.evaluation) == [], where
