@@ -187,8 +187,8 @@ def categories(draw) -> dict:
                 {"全部": 'unit.规模 == "大" or unit.规模 == "小"'},
                 {"大": 'unit.规模 == "大"', "小": 'unit.规模 == "小"'},
                 {"山区": "unit.山区", "平原": "not unit.山区"},
-                # Warns KH160 (true or missing is true): kept with the cached categories.
-                {"全部": 'unit.规模 == "大" or unit.规模 == "小" or count() / 0 > 1'},
+                # Warns KH160 (missing or true is true): kept with the cached categories.
+                {"全部": 'count() / 0 > 1 or unit.规模 == "大" or unit.规模 == "小"'},
             ]
         )
     )
