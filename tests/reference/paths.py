@@ -1,11 +1,9 @@
 """The two scoring paths, run on freshly loaded inputs, and the only place these tests
 import the package's stages from (their modules may move in the reorganisation).
 
-The switch: ``evaluate_reference`` is the one line to change when
-``evaluate_year(..., fast=False)`` lands. Until then ``branches={}`` is the switch: a
-scorer recording branch coverage (for `kaohe test`) takes none of the fast paths:
-no batches (batch.py), no twin fusion (twins.py), no cached categories or tier quotas,
-no block of adjustment items, no column shortcut for a formula that is one name.
+The switch: ``evaluate_year(..., fast=False)`` runs the reference path, whose speed
+seam (score/fast.py) answers nothing: no batches, no block paper sums, no block of
+adjustment items, no quotas or tie-break orders worked out at plan time.
 """
 
 from __future__ import annotations
@@ -14,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaohe_rules.cycle import half_year
-from kaohe_rules.data import DataSet, read_data
 from kaohe_rules.diagnostics import KaoheError
-from kaohe_rules.engine import Evaluation, evaluate_year
-from kaohe_rules.explain import explain
+from kaohe_rules.outputs.explain import explain
+from kaohe_rules.outputs.testing import CaseResult, case_files, run_file
 from kaohe_rules.pipeline import load_rules
-from kaohe_rules.resolve import Resolved
-from kaohe_rules.testing import CaseResult, case_files, run_file
+from kaohe_rules.read.data import read_data
+from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.rules.half_year import half_year
+from kaohe_rules.rules.resolve import Resolved
+from kaohe_rules.score.engine import Evaluation, evaluate_year
 
 __all__ = [
     "KaoheError",
@@ -41,7 +40,7 @@ def evaluate_fast(resolved: Resolved, data: DataSet) -> Evaluation:
 
 def evaluate_reference(resolved: Resolved, data: DataSet) -> Evaluation:
     """The plain path: no batching, shared blocks or other speed technique."""
-    return evaluate_year(resolved, data, branches={})
+    return evaluate_year(resolved, data, fast=False)
 
 
 @dataclass(frozen=True)

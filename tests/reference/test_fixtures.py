@@ -104,7 +104,6 @@ def test_fixtures_are_found() -> None:
     names = {_name(s) for s in FIXTURES}
     for expected in (
         "tests/golden/evaluate/rules+data",
-        "tests/scale/twins/rules+data",
         "tests/scale/batch/rules+data",
         "tests/special/rules+data",
         "tests/data_checks/clean/rules+data",
