@@ -5,7 +5,9 @@ The switch: ``evaluate_reference`` is the one line to change when
 ``evaluate_year(..., fast=False)`` lands. Until then ``branches={}`` is the switch: a
 scorer recording branch coverage (for `kaohe test`) takes none of the fast paths:
 no batches (batch.py), no twin fusion (twins.py), no cached categories or tier quotas,
-no block of adjustment items, no column shortcut for a formula that is one name.
+no block of adjustment items, no compiled numpy formula (Vectorized.fast), no column
+shortcut for a formula that is one name. (`rule_set_cases` passes the same switch to
+`kaohe test`'s runner, which takes ``branches`` itself.)
 """
 
 from __future__ import annotations
