@@ -88,6 +88,7 @@ class _YearRun:
     history_archive: Path | None
     lenient: bool
     progress: Progress | None
+    fast: bool | None = None  # None: KAOHE_REFERENCE decides (score/engine.py)
     rules: Resolved | None = None  # the rules as the period applies them
     plan: Plan | None = None  # what those rules and the roster fix before any data
     dataset: DataSet | None = None
@@ -213,18 +214,21 @@ def score_and_rank(
     progress: Progress | None = None,
     branches: dict | None = None,
     plan: Plan | None = None,
+    fast: bool | None = None,
 ) -> Evaluation:
     """Every unit scored and ranked: engine.evaluate_year runs each domain through the
     stages of engine.STAGES (categories, indicators, papers, adjustments, totals, ranks,
     tiers, labels, specials), then the checks on the results (plausibility.py,
     result_checks.py) and the fingerprint of the files as read. ``branches`` collects
     the if-branches taken, for ``kaohe test``'s coverage; ``plan``: the rule set's plan
-    (built when not given)."""
-    return evaluate_year(resolved, dataset, progress, branches=branches, plan=plan)
+    (built when not given); ``fast=False`` runs the reference path (score/fast.py)."""
+    return evaluate_year(resolved, dataset, progress, branches=branches, plan=plan, fast=fast)
 
 
 def _score(run: _YearRun) -> None:
-    run.evaluation = score_and_rank(run.rules, run.dataset, progress=run.progress, plan=run.plan)
+    run.evaluation = score_and_rank(
+        run.rules, run.dataset, progress=run.progress, plan=run.plan, fast=run.fast
+    )
     run.evaluation.period = run.period
 
 
@@ -293,6 +297,7 @@ def run_year(
     history_archive: Path | None = None,
     lenient: bool = False,
     progress: Progress | None = None,
+    fast: bool | None = None,
 ) -> Evaluation:
     """Every stage: the rule set of ``rules_folder`` applied to the data of ``data_folder``.
 
@@ -307,6 +312,7 @@ def run_year(
         history_archive=history_archive,
         lenient=lenient,
         progress=progress,
+        fast=fast,
     )
 
 
@@ -319,6 +325,7 @@ def run_loaded(
     history_archive: Path | None = None,
     lenient: bool = False,
     progress: Progress | None = None,
+    fast: bool | None = None,
 ) -> Evaluation:
     """The year stages on rules already loaded.
 
@@ -327,11 +334,12 @@ def run_loaded(
     ``period`` 全年 or H1; ``history_archive`` a ``kaohe publish`` archive whose earlier
     years join 历史.csv; ``lenient`` ignores data names the rules do not know (for one data
     set under two years' rules); ``progress(done, total, domain)`` is told as each domain
-    starts.
+    starts; ``fast=False`` runs the reference path (score/fast.py; None: the environment
+    variable KAOHE_REFERENCE decides).
     """
     if period not in PERIODS:
         raise ValueError(f"period is one of {PERIODS}, not {period!r}")
-    run = _YearRun(loaded, data_folder, encoding, period, history_archive, lenient, progress)
+    run = _YearRun(loaded, data_folder, encoding, period, history_archive, lenient, progress, fast)
     for stage in YEAR_STAGES:
         stage.run(run)
     return run.evaluation

@@ -25,10 +25,10 @@ from kaohe_rules.dsl.types import TEXT, Type
 class Roster:
     """One domain's units as columns."""
 
-    units: Sequence[m.Unit]
+    units: Sequence[m.Unit]  # a tuple, or a read-only view of a roster table
     rows: np.ndarray  # each unit's position in the rule set's roster (DataSet.positions maps)
     columns: Mapping[str, np.ndarray]
-    names: list[str]
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,12 @@ def build(ruleset: m.RuleSet, programs: Mapping[m.Expr, Compiled]) -> Rosters:
 
 def _roster_of(ruleset: m.RuleSet, columns: Mapping[str, np.ndarray], rows) -> Roster:
     units = m.take_units(ruleset.units, rows)
+    units = tuple(units) if isinstance(units, list) else units
     selected = {name: column[rows] for name, column in columns.items()}
     for column in selected.values():
         column.flags.writeable = False
     rows.flags.writeable = False
-    return Roster(units, rows, MappingProxyType(selected), list(selected["unit.名称"]))
+    return Roster(units, rows, MappingProxyType(selected), tuple(selected["unit.名称"]))
 
 
 def _all_columns(ruleset: m.RuleSet) -> dict[str, np.ndarray]:

@@ -60,6 +60,8 @@ def _items(
     total = given.copy()
     block = scorer.fast.items(scorer, kind, items)  # every item's capped points, or None
     if block is not None:
+        for item in items:  # explain re-evaluates each item's formula in it
+            scorer.result.contexts[item.formula] = scorer.result.population
         for item, value in zip(items, block, strict=True):
             scorer.result.items[item.id] = value
             total += value

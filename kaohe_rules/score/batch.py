@@ -18,7 +18,9 @@ warnings come out exactly as they would have.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -46,13 +48,12 @@ class Batch:
 
     indicators: tuple[m.Indicator, ...]
     program: Vectorized  # the first indicator's; the others' have the same shape()
-    parameters: dict[str, np.ndarray]  # name in program -> one value per indicator, (k, 1)
+    parameters: Mapping[str, np.ndarray]  # name in program -> one value per indicator, (k, 1)
     full: np.ndarray  # each indicator's 满分, (k, 1)
     # What scoring stores for each row, worked out with the plan, not per evaluation.
     ids: tuple[str, ...] = ()
-    score_names: tuple[str, ...] = ()  # the population's "<id>.得分"
     owners: np.ndarray | None = None  # each row's Indicator, (k, 1) objects
-    by_formula: dict[m.Expr, m.Indicator] | None = None
+    by_formula: Mapping[m.Expr, m.Indicator] | None = None
 
 
 class _Abandon(Exception):
@@ -116,12 +117,11 @@ def _batch(resolved: Resolved, members: list[tuple[m.Indicator, tuple[str, ...]]
     return Batch(
         indicators,
         vectorize(resolved.program(first.formula)),
-        parameters,
+        MappingProxyType(parameters),
         full,
         tuple(i.id for i in indicators),
-        tuple(f"{i.id}.得分" for i in indicators),
         owners,
-        {i.formula: i for i in indicators},
+        MappingProxyType({i.formula: i for i in indicators}),
     )
 
 

@@ -18,7 +18,7 @@ The tests in tests/reference run both and require identical results. ``fast=Fals
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
@@ -49,13 +49,19 @@ class Quota:
 
 
 @dataclass(frozen=True)
-class Scored:
-    """One batched indicator's scores, some missing: the missing-data policy decides."""
+class Block:
+    """A batch's scores, one row per indicator, with what storing them needs: each row's
+    满分 and owner, the masks shared by every unit, and how explain rebuilds a formula's
+    population (its 值 and parameters)."""
 
-    applies: np.ndarray
+    indicators: tuple[m.Indicator, ...]
     scores: np.ndarray
+    missing: np.ndarray  # whether each row has a unit without a score
     full: np.ndarray
     owner: np.ndarray
+    everyone: np.ndarray
+    no_one: np.ndarray
+    context: Callable[[m.Expr], Population]
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class Seam(Protocol):
     """What the scoring stages ask of the speed techniques; None or nothing: do it yourself."""
 
     def values(self, data: DataSet) -> dict[str, np.ndarray]: ...
-    def indicators(self, scorer: DomainScorer) -> dict[str, Scored | None]: ...
+    def indicators(self, scorer: DomainScorer) -> list[Block]: ...
     def paper_sum(self, scorer: DomainScorer, planned: PaperPlan) -> np.ndarray | None: ...
     def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None: ...
     def quota(self, scorer: DomainScorer, quota: m.Expr) -> Quota | None: ...
@@ -91,7 +97,7 @@ class _Reference:
         return {}
 
     def indicators(self, scorer):
-        return {}
+        return []
 
     def paper_sum(self, scorer, planned):
         return None
@@ -247,35 +253,31 @@ class FastPath:
             columns.update(zip(group.ids, block, strict=True))
         return columns
 
-    def indicators(self, scorer: DomainScorer) -> dict[str, Scored | None]:
-        """Scores the batches. A batch no unit misses a score of is stored whole (what
-        indicators.keep would store: None for each of its ids); the rows of the others
-        are handed back, for the missing-data policy in the rules' order."""
-        r = scorer.result
-        done: dict[str, Scored | None] = {}
+    def indicators(self, scorer: DomainScorer) -> list[Block]:
+        """Scores the batches: a block of scores for each batch that ran without a
+        warning (indicators.py stores it); the others are scored one by one."""
+        population = scorer.result.population
+        done = []
         for group, block in self.blocks:
             scored = batch.score(group, block)
             self.stored.append(None)
             if scored is None:
                 continue  # it would warn: scored one by one, warnings and all
             scores, missing = scored
-            full = np.broadcast_to(group.full, scores.shape)
-            owner = np.broadcast_to(group.owners, scores.shape)
-            maker = partial(batched_context, r.population, group)
-            r.contexts.pending.update(dict.fromkeys(group.by_formula, maker))
-            if missing.any():
-                for row, key in enumerate(group.ids):
-                    done[key] = Scored(self.everyone, scores[row], full[row], owner[row])
-                continue
-            rows = list(scores)
-            r.applicable.update(dict.fromkeys(group.ids, self.everyone))
-            r.excluded.update(dict.fromkeys(group.ids, self.no_one))
-            r.scores.update(zip(group.ids, rows, strict=True))
-            r.full.update(zip(group.ids, full, strict=True))
-            r.owner.update(zip(group.ids, owner, strict=True))
-            r.population.columns.update(zip(group.score_names, rows, strict=True))
-            self.stored[-1] = scores
-            done.update(dict.fromkeys(group.ids))
+            if not missing.any():
+                self.stored[-1] = scores  # every unit counts: papers may sum it down
+            done.append(
+                Block(
+                    group.indicators,
+                    scores,
+                    missing,
+                    np.broadcast_to(group.full, scores.shape),
+                    np.broadcast_to(group.owners, scores.shape),
+                    self.everyone,
+                    self.no_one,
+                    partial(batched_context, population, group),
+                )
+            )
         return done
 
     def paper_sum(self, scorer: DomainScorer, planned: PaperPlan) -> np.ndarray | None:
@@ -287,7 +289,8 @@ class FastPath:
         place = self.own.paper_places.get(planned.paper.id)
         if place is not None and place[0] < len(self.stored):
             block = self.stored[place[0]]
-            if block is not None and block.shape[1] > 1:
+            # C order: numpy reduces rows of it in file order (batch.score makes it so).
+            if block is not None and block.shape[1] > 1 and block.flags.c_contiguous:
                 return np.add.reduce(block[place[1] : place[2]], axis=0, initial=0.0)
         r = scorer.result
         total = np.zeros(scorer.size)
@@ -309,22 +312,16 @@ class FastPath:
         if found is None:
             return None
         formulas, caps = found
-        population = scorer.result.population
-        block = formulas.evaluate(population)
+        block = formulas.evaluate(scorer.result.population)
         if block is None:
             return None
-        for item in items:
-            scorer.result.contexts[item.formula] = population
         np.minimum(block, caps, out=block)
         block.flags.writeable = False  # each item's values are a row of it: shared
         return block
 
     def quota(self, scorer: DomainScorer, quota: m.Expr) -> Quota | None:
         """A quota worked out per group at plan time."""
-        found = self.own.quotas.get(quota)
-        if found is not None:
-            scorer.result.contexts[quota] = scorer.result.population
-        return found
+        return self.own.quotas.get(quota)
 
     def start(self, scorer: DomainScorer) -> tuple[np.ndarray, int] | None:
         """The start order with the trailing roster-column tie-breaks sorted in."""

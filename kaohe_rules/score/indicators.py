@@ -13,6 +13,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
+from kaohe_rules.score.fast import Block
 from kaohe_rules.score.plan import IndicatorGroup
 from kaohe_rules.score.scorer import DomainScorer
 
@@ -25,16 +26,45 @@ def score(scorer: DomainScorer) -> None:
     # the indicators in the order the rules give them, whichever is stored first.
     for store in (r.applicable, r.excluded, r.scores, r.full, r.owner):
         store.update(dict.fromkeys(scorings))
-    done = scorer.fast.indicators(scorer)  # what the fast path scored at once
+    later: dict[str, tuple[Block, int]] = {}
+    for block in scorer.fast.indicators(scorer):  # batches the fast path scored at once
+        for row, indicator in enumerate(block.indicators):
+            r.contexts.pending[indicator.formula] = block.context
+            if block.missing.any():
+                later[indicator.id] = (block, row)  # the policy decides, in the rules' order
+        if not block.missing.any():
+            _keep_block(scorer, block)
     for key, groups in scorings.items():
-        if key not in done:
+        if key in later:
+            block, row = later[key]
+            indicator, values = block.indicators[row], block.scores[row]
+            result, excluded = missing_policy(scorer, indicator, values, np.isnan(values))
+            keep(
+                scorer,
+                indicator,
+                block.everyone,
+                excluded,
+                result,
+                block.full[row],
+                block.owner[row],
+            )
+        elif r.applicable[key] is None:
             for group in groups:
                 _score(scorer, group)
-        elif (scored := done[key]) is not None:  # scored at once, some units missing
-            indicator = groups[0].indicators[0]
-            missing = np.isnan(scored.scores)
-            result, excluded = missing_policy(scorer, indicator, scored.scores, missing)
-            keep(scorer, indicator, scored.applies, excluded, result, scored.full, scored.owner)
+
+
+def _keep_block(scorer: DomainScorer, block: Block) -> None:
+    """A batch's scores, no unit missing one: every row stored as keep() would store it
+    (every unit applies, none is excluded, every score counts), all at once."""
+    r = scorer.result
+    ids = [i.id for i in block.indicators]
+    rows = list(block.scores)
+    r.applicable.update(dict.fromkeys(ids, block.everyone))
+    r.excluded.update(dict.fromkeys(ids, block.no_one))
+    r.scores.update(zip(ids, rows, strict=True))
+    r.full.update(zip(ids, block.full, strict=True))
+    r.owner.update(zip(ids, block.owner, strict=True))
+    r.population.columns.update(zip((f"{key}.得分" for key in ids), rows, strict=True))
 
 
 def _score(scorer: DomainScorer, group: IndicatorGroup) -> None:

@@ -5,7 +5,7 @@ categories and groups, which units each indicator applies to and with which
 parameters (一单位一策 included), each paper's members and weights, the tier names, the
 id order ties fall back to, and every formula ready to run. Evaluations read it and
 never change it: a half year or a test case builds its own rule set, and so its own
-plan. The speed techniques' own plan (batches, blocks) is ``fast.FastPlan``.
+plan. The speed techniques' own plan (batches, blocks) is ``fast.DomainFast``.
 """
 
 from __future__ import annotations

@@ -93,6 +93,8 @@ def _quota_take(scorer: DomainScorer, rule: m.TierRule, quota: m.Expr, where: st
     quota of each group's first unit; KH311 for a missing quota, KH312 for a fraction."""
     groups = scorer.planned.groups
     known = scorer.fast.quota(scorer, quota)
+    if known is not None:  # explain evaluates the quota for one unit
+        scorer.result.contexts[quota] = scorer.result.population
     if known is not None and known.take is not None:
         return known.take
     if known is not None:

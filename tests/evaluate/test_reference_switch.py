@@ -52,3 +52,27 @@ def test_only_a_set_value_asks_for_the_reference(monkeypatch) -> None:
     for value, wanted in (("", False), ("0", False), ("1", True), ("yes", True)):
         monkeypatch.setenv("KAOHE_REFERENCE", value)
         assert reference_requested() is wanted
+
+
+def test_the_pipeline_takes_the_switch_as_an_argument(monkeypatch) -> None:
+    """A library caller of the pipeline chooses the path without the environment."""
+    from kaohe_rules import pipeline
+
+    monkeypatch.delenv("KAOHE_REFERENCE", raising=False)
+    built = []
+    made = fast.FastPath.__init__
+
+    def spy(self, *given):
+        built.append(self)
+        made(self, *given)
+
+    monkeypatch.setattr(fast.FastPath, "__init__", spy)
+    golden = ROOT / "tests" / "golden" / "evaluate"
+    reference = pipeline.run_year(golden / "rules", golden / "data", fast=False)
+    assert not built
+    usual = pipeline.run_year(golden / "rules", golden / "data")
+    assert built  # not vacuous: the fast path was built by default
+    for one, other in zip(reference.domains, usual.domains, strict=True):
+        assert one.total.tobytes() == other.total.tobytes()
+        assert one.tier.tolist() == other.tier.tolist()
+    assert reference.fingerprint == usual.fingerprint

@@ -4,6 +4,8 @@ import the package's stages from (their modules may move in the reorganisation).
 The switch: ``evaluate_year(..., fast=False)`` runs the reference path, whose speed
 seam (score/fast.py) answers nothing: no batches, no block paper sums, no block of
 adjustment items, no quotas or tie-break orders worked out at plan time.
+(`rule_set_cases` runs `kaohe test`'s runner with and without recording branches:
+recording them takes the reference path.)
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.rules.half_year import half_year
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score.engine import Evaluation, evaluate_year
+from kaohe_rules.score.plan import Plan
+from kaohe_rules.score.plan import build as build_plan
 
 __all__ = [
     "KaoheError",
@@ -33,9 +37,9 @@ __all__ = [
 ]
 
 
-def evaluate_fast(resolved: Resolved, data: DataSet) -> Evaluation:
+def evaluate_fast(resolved: Resolved, data: DataSet, plan: Plan | None = None) -> Evaluation:
     """What every command runs."""
-    return evaluate_year(resolved, data)
+    return evaluate_year(resolved, data, plan=plan)
 
 
 def evaluate_reference(resolved: Resolved, data: DataSet) -> Evaluation:
@@ -64,21 +68,23 @@ def inputs(source: Source) -> tuple[Resolved, DataSet]:
 Outcome = Evaluation | KaoheError
 
 
-def _run(evaluate: Callable[[Resolved, DataSet], Evaluation], resolved, data) -> Outcome:
+def _run(evaluate: Callable[..., Evaluation], *given) -> Outcome:
     try:
-        return evaluate(resolved, data)
+        return evaluate(*given)
     except KaoheError as error:  # refused data: both paths must refuse it alike
         return error
 
 
 def evaluate_both(source: Source) -> dict[str, Outcome]:
-    """The reference result and the fast path's, each from its own loading of the files
-    (so neither sees what the other kept in the rule set's cache), and the fast path's
-    again on its warm rule set, as a long-running process evaluates a second time."""
+    """The reference result and the fast path's, each from its own loading of the files,
+    and the fast path's twice more with one plan, as a long-running process evaluates
+    again (the plan is shared by every evaluation: none may change what the next sees)."""
     reference = _run(evaluate_reference, *inputs(source))
     resolved, data = inputs(source)
     fast = _run(evaluate_fast, resolved, data)
-    again = _run(evaluate_fast, resolved, data)
+    plan = build_plan(resolved)
+    _run(evaluate_fast, resolved, data, plan)
+    again = _run(evaluate_fast, resolved, data, plan)
     return {"reference": reference, "fast": fast, "fast again": again}
 
 

@@ -300,7 +300,8 @@ def _change(draw, domain: dict, variant: dict) -> None:
         adjust[f"{iid}.满分"] = draw(st.sampled_from([0, 5, 15]))
     elif kind == "移分":  # its marks go to another indicator of the paper
         variant.setdefault("删除指标", []).append(iid)
-        other = draw(st.sampled_from([k for k in paper["指标"] if k != iid]))
+        touched = _touched(variant)
+        other = draw(st.sampled_from([k for k in paper["指标"] if k not in touched]))
         adjust[f"{other}.满分"] = paper["指标"][other]["满分"] + paper["指标"][iid]["满分"]
     elif kind == "权重":  # 5 points from another paper that needs no sum of marks
         adjust[f"{pid}.权重"] = paper["权重"] + 5
@@ -331,7 +332,7 @@ def _changes(domain: dict, variant: dict) -> list[tuple[str, str, str | None]]:
     """The changes ``variant`` may take next: (kind, paper, indicator or other paper).
     An indicator or a paper is changed or dropped once (KH227 refuses a change to a
     dropped indicator)."""
-    touched = {*variant.get("删除指标", []), *(k.split(".")[0] for k in variant.get("调整", {}))}
+    touched = _touched(variant)
     choices = []
     for pid, paper in domain["考卷"].items():
         indicators = [k for k in paper.get("指标", {}) if k not in touched]
@@ -349,6 +350,11 @@ def _changes(domain: dict, variant: dict) -> list[tuple[str, str, str | None]]:
         if pid in free:
             choices += [("权重", pid, other) for other in free if other != pid]
     return choices
+
+
+def _touched(variant: dict) -> set[str]:
+    """The indicators and papers ``variant`` already drops or changes."""
+    return {*variant.get("删除指标", []), *(k.split(".")[0] for k in variant.get("调整", {}))}
 
 
 def _free(domain: dict) -> list[str]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from tests.reference.paths import KaoheError, Outcome, explain
 
-# Every table of scoring.DomainResult, in the order the stages fill them.
+# Every table of score.result.DomainResult, in the order the stages fill them.
 ARRAYS = (
     "category",
     "applicable",

@@ -202,18 +202,22 @@ def test_indicator_tables_keep_the_rules_order() -> None:
 
 def _arrays(value: object, seen: set[int]) -> list:
     """Every numpy array reachable from a plan object (through dataclasses, mappings,
-    tuples), each once."""
+    tuples), each once, and every dict, list or set found on the way."""
     if id(value) in seen:
         return []
     seen.add(id(value))
     if isinstance(value, np.ndarray):
         return [value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if value.__class__.__module__.startswith("kaohe_rules.score"):
+        if value.__class__.__module__.startswith(
+            ("kaohe_rules.score", "kaohe_rules.rules.rosters")
+        ):
             fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
             return [a for f in fields for a in _arrays(f, seen)]
         return []
-    if isinstance(value, MappingProxyType | dict):
+    if isinstance(value, dict | list | set):
+        return [value]  # a table anyone could change: reported as found
+    if isinstance(value, MappingProxyType):
         return [a for v in value.values() for a in _arrays(v, seen)]
     if isinstance(value, tuple):
         return [a for v in value for a in _arrays(v, seen)]
@@ -223,13 +227,16 @@ def _arrays(value: object, seen: set[int]) -> list:
 @pytest.mark.parametrize("rules", ["rules/2024", "tests/golden/evaluate/rules"])
 def test_the_plan_cannot_be_changed_by_an_evaluation(rules) -> None:
     """What every evaluation of a rule set shares is frozen: its objects take no new
-    values, its tables are read-only mappings, its arrays are read-only."""
+    values, its tables are read-only mappings (no dict, list or set), its arrays are
+    read-only."""
     plan = build(load_rules(ROOT / rules).resolved)
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.scored_names = frozenset()  # type: ignore[misc]
     assert isinstance(plan.domains, MappingProxyType)
     for domain in plan.domains.values():
         assert isinstance(domain.scorings, MappingProxyType)
-        arrays = _arrays(domain, set())
-        assert len(arrays) > 5  # not vacuous: rosters, masks, categories, orders …
-        assert not any(a.flags.writeable for a in arrays), domain.domain.name
+        found = _arrays(domain, set())
+        mutable = [v for v in found if not isinstance(v, np.ndarray)]
+        assert not mutable, (domain.domain.name, [type(v).__name__ for v in mutable])
+        assert len(found) > 5  # not vacuous: rosters, masks, categories, orders …
+        assert not any(a.flags.writeable for a in found), domain.domain.name
