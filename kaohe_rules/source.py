@@ -7,6 +7,8 @@ are), so every other module may use it.
 from __future__ import annotations
 
 import errno
+import os
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +116,9 @@ class SourceLines:
 
     def _read(self, name: str) -> list[str]:
         try:
-            lines = _lines(Path(name).read_text(encoding="utf-8-sig"))
+            # A message about a pipe or a device quotes nothing of it: reading would block.
+            refused = not_regular(Path(name))
+            lines = [] if refused else _lines(Path(name).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, ValueError):
             lines = []
         self._texts[name] = lines
@@ -143,6 +147,27 @@ def os_reason(error: OSError) -> str:
     return _OS_REASONS.get(error.errno or 0) or error.strerror or str(error)
 
 
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` must not be opened as an input file, or None when it may (a regular
+    file after its symlinks, or nothing there: the caller says a file is missing). A
+    named pipe would block the read, a device never end it, a symlink loop never resolve."""
+    try:
+        mode = os.stat(path).st_mode  # follows symlinks
+    except OSError as error:
+        return "符号链接形成循环" if error.errno == errno.ELOOP else None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None  # a folder where a file is wanted is the caller's own message
+    if stat.S_ISFIFO(mode):
+        kind = "命名管道（FIFO）"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "设备文件"
+    elif stat.S_ISSOCK(mode):
+        kind = "套接字"
+    else:
+        kind = "特殊文件"
+    return f"不是普通文件，而是{kind}"
+
+
 def cell_text(value: object) -> str:
     """A value as a terminal table shows it: — for none, decimals without exponent or
     trailing zeros (123.4567, never 1.2e+06), no negative zero."""
@@ -169,7 +194,10 @@ def display_path(path: Path) -> str:
     the bundled rule sets as ``rules/2024/市县.yaml`` wherever kaohe is installed."""
     from kaohe_rules.resources import data_path  # the one module below this one
 
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: named as given
+        return str(path)
     for base in (Path.cwd().resolve(), data_path("rules").resolve().parent):
         if resolved.is_relative_to(base):
             return str(resolved.relative_to(base))

@@ -30,7 +30,7 @@ from kaohe_rules.read.files import data_files, recorded_digest, unsupported_file
 from kaohe_rules.read.parquet import read_parquet
 from kaohe_rules.read.rows import RowReader
 from kaohe_rules.read.xlsx import read_workbook
-from kaohe_rules.source import Span, os_reason
+from kaohe_rules.source import Span, not_regular, os_reason
 
 
 def read_data(
@@ -55,6 +55,10 @@ def read_data(
         errors.raise_if_errors()
     digests: dict[Path, tuple[Path, str]] = {}
     for path in files:
+        refused = not_regular(path)
+        if refused is not None:  # before any read: a pipe or a device would never end
+            errors.error("KH308", f"无法读取数据文件：{refused}", Span(str(path), 1, 1, 1, 1))
+            continue
         try:
             digests[path] = recorded_digest(path)  # hashed as it is read: the fingerprint
         except OSError as error:

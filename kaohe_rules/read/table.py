@@ -21,7 +21,7 @@ from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl.population import Population, to_column
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.read.files import decode
-from kaohe_rules.source import Span, os_reason
+from kaohe_rules.source import Span, not_regular, os_reason
 
 _NUMBER = re.compile(r"^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?[%％]?$")
 _TRUE = {"true", "True", "TRUE", "是"}
@@ -38,6 +38,9 @@ def _fail(file: str, row: int, column: int, message: str, hint: str | None = Non
 
 
 def _decode(path: Path) -> str:
+    refused = not_regular(path)
+    if refused is not None:  # before any read: a pipe or a device would never end
+        raise TableError(f"无法读取 {path}：{refused}")
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -15,7 +15,7 @@ from pathlib import Path
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.rules.loader import YMap, load_file
 from kaohe_rules.rules.merge import merge_patch, strip_key
-from kaohe_rules.source import Span, display_path
+from kaohe_rules.source import Span, display_path, not_regular
 
 RULESET_FILE = "规则集.yaml"
 
@@ -128,6 +128,10 @@ def _read_files(
 
 
 def _inside(path: Path, root: Path, where: Span | None, errors: Collector) -> Path | None:
+    refused = not_regular(path)
+    if refused is not None:  # before resolving (a loop never resolves) and reading
+        errors.error("KH208", f"无法读取文件 {display_path(path)}：{refused}", where)
+        return None
     resolved = path.resolve()
     if not resolved.is_relative_to(root):
         errors.error(
