@@ -81,6 +81,7 @@ CODES: dict[str, str] = {
     "KH243": "empty-family",
     "KH244": "family-member-type",
     "KH245": "family-overlap",
+    "KH246": "empty-domain",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

@@ -35,6 +35,11 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     _check_header(header, attributes, file, first_line - 1, errors)
+    if not errors.has_errors and not len(frame):
+        # As `单位: []` in YAML: a rule set of no units is a mistake, never a valid year.
+        row = first_line - 1
+        message = f"名单文件 {file} 没有单位：只有列名"
+        errors.error("KH214", message, Span(file, row, 1, row, 2), "在列名下面每行写一个单位")
     if errors.has_errors:
         return ()
     text = {name: frame[name].str.strip().to_numpy(dtype=object) for name in header}

@@ -294,10 +294,13 @@ def _unit_names(ruleset: m.RuleSet, errors: Collector) -> None:
             shared.discard(name)  # once per name
 
 
-# KH241, KH242: categories too small to rank, quotas that round to nothing
+# KH241, KH242, KH246: categories too small to rank, quotas that round to nothing, a
+# domain with no unit at all (a category with none is KH233, semantics.py)
 
 
 def _category_sizes(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
+    if _empty(domain, resolved, errors):
+        return
     counts = _counts(domain, resolved)
     if counts is None:
         return
@@ -322,6 +325,16 @@ def _category_sizes(domain: m.Domain, resolved: Resolved, errors: Collector) -> 
         groups = {f"领域 {domain.name}": sum(counts.values())}
     for rule, expr, kind in quotas:
         _zero_quota(rule, expr, kind, groups, resolved, errors)
+
+
+def _empty(domain: m.Domain, resolved: Resolved, errors: Collector) -> bool:
+    """KH246 for a domain no unit of the roster belongs to (a special assessment's 对象
+    may well select nobody in a year: not reported)."""
+    if resolved.rosters.of(domain).units or resolved.ruleset.special(domain.name):
+        return False
+    message = f"领域 {domain.name} 在名单中没有单位：它的规则不会用于任何单位"
+    _warn(errors, "KH246", message, domain.span, "检查名单中各单位的 领域 是否写对")
+    return True
 
 
 def _counts(domain: m.Domain, resolved: Resolved) -> dict[str, int] | None:

@@ -83,3 +83,19 @@ def test_a_missing_roster_file_is_reported_at_its_name(tmp_path: Path) -> None:
         load_rules(folder)
     (found,) = raised.value.diagnostics
     assert (found.code, Path(found.span.file).name, found.span.line) == ("KH208", "名单.yaml", 6)
+
+
+def test_a_roster_table_of_no_units_is_refused_as_an_empty_yaml_list_is(tmp_path: Path) -> None:
+    """A header-only table was a rule set of 0 units (`单位: []` in YAML is refused)."""
+    folder = tmp_path / "rules"
+    shutil.copytree(HERE, folder)
+    table = folder / "名单.csv"
+    kept = [line for line in table.read_text(encoding="utf-8").splitlines() if "," in line][:1]
+    lines = table.read_text(encoding="utf-8").splitlines()
+    header_at = lines.index(kept[0]) + 1
+    table.write_text("\n".join(lines[:header_at]) + "\n", encoding="utf-8")
+    with pytest.raises(KaoheError) as raised:
+        load_rules(folder)
+    found = [(d.code, d.span.file, d.span.line) for d in raised.value.diagnostics]
+    assert found == [("KH214", str(table), header_at)], found
+    assert "没有单位" in raised.value.diagnostics[0].message
