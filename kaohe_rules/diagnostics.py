@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kaohe_rules.source import SourceLines, Span, caret_excerpt
+from kaohe_rules.source import SourceLines, Span, bounded, caret_excerpt
 
 # Stable codes: never renumber or reuse one; docs/errors.md lists each.
 CODES: dict[str, str] = {
@@ -153,13 +153,13 @@ class Diagnostic:
             "code": self.code,
             "name": self.name,
             "severity": self.severity.value,
-            "message": self.message,
+            "message": bounded(self.message, MESSAGE),
             "file": where.file if where else None,
             "line": where.line if where else None,
             "column": where.column if where else None,
             "end_line": where.end_line if where else None,
             "end_column": where.end_column if where else None,
-            "hint": self.hint,
+            "hint": None if self.hint is None else bounded(self.hint, MESSAGE),
             "context": list(self.context),
         }
 
@@ -197,6 +197,11 @@ class Collector:
             raise KaoheError(self.items)
 
 
+# What a message or hint prints at most: it may quote an input (a key, a value, a line),
+# and a 3 MB key must not come back as 3 MB of output.
+MESSAGE = 400
+
+
 def render_text(
     diagnostics: list[Diagnostic], sources: SourceLines | None = None, limit: int = 50
 ) -> str:
@@ -211,14 +216,14 @@ def render_text(
 
 def _render_one(d: Diagnostic, sources: SourceLines) -> str:
     where = f"{d.span}: " if d.span else ""
-    lines = [f"{where}{d.severity.value} {d.code} {d.name}: {d.message}"]
+    lines = [f"{where}{d.severity.value} {d.code} {d.name}: {bounded(d.message, MESSAGE)}"]
     if d.span is not None:
         text = sources.line(d.span.file, d.span.line)
         if text is not None:
             end = d.span.end_column if d.span.end_line == d.span.line else len(text) + 1
             lines += caret_excerpt(text, d.span.line, d.span.column, end)
     if d.hint:
-        lines.append(f"   提示: {d.hint}")
+        lines.append(f"   提示: {bounded(d.hint, MESSAGE)}")
     if d.context:
         lines.append("   位置: " + " › ".join(d.context))
     return "\n".join(lines)
@@ -241,7 +246,9 @@ def render_github(diagnostics: list[Diagnostic]) -> str:
                 f"file={d.span.file},line={d.span.line},col={d.span.column},"
                 f"endColumn={d.span.end_column},{props}"
             )
-        message = d.message + (f" 提示: {d.hint}" if d.hint else "")
+        message = bounded(d.message, MESSAGE) + (
+            f" 提示: {bounded(d.hint, MESSAGE)}" if d.hint else ""
+        )
         out.append(f"::{kind} {props}::{_escape_github(message)}")
     return "\n".join(out)
 

@@ -78,6 +78,16 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+EXCERPT = 200  # characters of an input line a message shows at most
+
+
+def bounded(text: str, limit: int = EXCERPT) -> str:
+    """``text`` as a message may quote it: at most ``limit`` characters, and how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共 {len(text)} 个字符）"
+
+
 def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> list[str]:
     """The numbered source line and a caret line under ``column..end_column``.
 
@@ -87,6 +97,14 @@ def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> li
     text = line_text.rstrip("\r\n").replace("\t", " ")
     start = max(column - 1, 0)
     stop = max(min(end_column - 1, len(text)), start + 1)
+    if len(text) > EXCERPT:
+        # A line of megabytes is shown as the part around the place, not echoed whole.
+        first = max(0, min(start - EXCERPT // 3, len(text) - EXCERPT))
+        last = first + EXCERPT
+        before, after = ("…" if first else ""), ("…" if last < len(text) else "")
+        stop = min(stop, last)
+        text = before + text[first:last] + after
+        start, stop = start - first + len(before), stop - first + len(before)
     gutter = f"{line:>5} | "
     pad = " " * display_width(text[:start])
     carets = "^" * max(display_width(text[start:stop]), 1)

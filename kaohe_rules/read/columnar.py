@@ -122,7 +122,7 @@ def _comment_lines(path: Path) -> tuple[int | None, int, list[str]]:
         return None, 0, []
     try:
         names = next(csv.reader([header.decode("utf-8").rstrip("\r\n")]))
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, csv.Error):  # not plain: the row reader says what is wrong
         return None, 0, []
     return skip, skip + 1, names
 

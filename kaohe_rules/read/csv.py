@@ -30,16 +30,22 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
     reader = csv.reader(io.StringIO(text, newline=""))
     header, rows, lines, header_line = None, [], [], 1
     line, ended = 1, 0
-    for record in reader:
-        # A quoted cell may hold line breaks: a record starts on the line after the last one.
-        line, ended = ended + 1, reader.line_num
-        if header is None:
-            if not record or record[0].startswith("#"):
-                continue  # leading "# …" lines are comments (sample files say they are synthetic)
-            header, header_line = [c.strip() for c in record], line
-        elif any(cell.strip() for cell in record):
-            rows.append(record)
-            lines.append(line)
+    try:
+        for record in reader:
+            # A quoted cell may hold line breaks: a record starts on the line after the last.
+            line, ended = ended + 1, reader.line_num
+            if header is None:
+                if not record or record[0].startswith("#"):
+                    continue  # leading "# …" lines are comments (samples say they are synthetic)
+                header, header_line = [c.strip() for c in record], line
+            elif any(cell.strip() for cell in record):
+                rows.append(record)
+                lines.append(line)
+    except csv.Error:  # a field over the csv module's limit: no name or value is that long
+        limit = csv.field_size_limit()
+        raise ValueError(
+            f"第 {ended + 1} 行有一个值超过 {limit} 个字符（一个单元格的上限）"
+        ) from None
     if header is None:
         raise ValueError("文件是空的，第一行应是列名")
     return Sheet(header, rows, lines, header_line, raw)
