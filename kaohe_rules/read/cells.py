@@ -13,8 +13,12 @@ from kaohe_rules.source import Span
 
 UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
 DESCRIPTIVE = {"名称", "单位名称", "领域", "类别", "备注", "说明", "数据来源"}
-_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+# ASCII digits only (re.ASCII): Python's \d and Decimal also take other scripts' digits
+# (١٣, १२), which no assessment office types and a corrupted file may hold. Full-width
+# digits (Excel's ９０) are read as documented: translated first.
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$", re.ASCII)
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 TRUE_TEXTS = {"true", "True", "TRUE", "是", "1"}  # how data and roster files write yes/no
 FALSE_TEXTS = {"false", "False", "FALSE", "否", "0"}
 
@@ -55,7 +59,7 @@ def cell_text(value: object) -> str:
 
 def parse_number(text: str) -> float | None:
     """A data cell as a number: 12.5, -3, 1e3, 12.5% (0.125), 1,234; None if it is not one."""
-    text = text.strip().replace("％", "%")
+    text = text.strip().replace("％", "%").translate(FULL_WIDTH_DIGITS)
     percent = text.endswith("%")
     body = text[:-1].strip() if percent else text
     if _THOUSANDS.match(body):

@@ -15,7 +15,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.types import BOOL, NUMBER, Type
-from kaohe_rules.read.cells import FALSE_TEXTS, TRUE_TEXTS
+from kaohe_rules.read.cells import FALSE_TEXTS, FULL_WIDTH_DIGITS, TRUE_TEXTS
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
 from kaohe_rules.source import Span, display_path
 
@@ -126,8 +126,9 @@ def _typed(name, cells, kind: Type, column: int, file: str, first_line: int, err
         if kind == BOOL:
             value = True if cell in TRUE_TEXTS else False if cell in FALSE_TEXTS else None
         elif kind == NUMBER:
+            digits = cell.translate(FULL_WIDTH_DIGITS)  # as data cells: ９０ is 90, ٩٠ is not
             try:
-                value = float(cell)
+                value = float(digits) if digits.isascii() else None
             except ValueError:
                 value = None
         else:
