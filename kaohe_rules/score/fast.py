@@ -31,7 +31,7 @@ from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score import batch
-from kaohe_rules.score.order import Groups, id_order, sort_value, whole_quota
+from kaohe_rules.score.order import Groups, id_order, quota_takes, sort_value
 
 if TYPE_CHECKING:
     from kaohe_rules.read.dataset import DataSet
@@ -121,15 +121,15 @@ def plan_domain(
     vectors: Mapping[m.Expr, Vectorized],
     groups: Groups,
     roster_columns: Mapping[str, np.ndarray],
+    papers: tuple[PaperPlan, ...],
 ) -> DomainFast:
     """The domain's batches, paper places, item blocks, quotas and tie-break order."""
     batches = batch.plan(resolved, domain)
     places = {}
-    for paper in domain.papers:
-        members = tuple(dict.fromkeys(i.id for i in domain.all_indicators() if i.paper == paper.id))
-        place = _paper_place(batches, members)
+    for planned in papers:
+        place = _paper_place(batches, planned.members)
         if place is not None:
-            places[paper.id] = place
+            places[planned.paper.id] = place
     items = {}
     adjust = domain.adjustments
     for kind, listed in (("加分", adjust.bonuses), ("扣分", adjust.deductions)):
@@ -187,13 +187,9 @@ def _quotas(resolved, domain, vectors, groups: Groups) -> dict[m.Expr, Quota]:
 def _take(values: np.ndarray, groups: Groups) -> np.ndarray | None:
     """How many units each group's quota takes, or None when one is not a whole number
     (ranking then warns, every evaluation)."""
-    take = np.zeros(groups.count, dtype=np.int64)
-    size = len(groups.codes)
-    for at, value in enumerate(values.tolist()):
-        whole, exact = whole_quota(value)
-        if not exact:
-            return None
-        take[groups.present[at]] = min(max(whole, 0), size)
+    take, fractions = quota_takes(values, groups)
+    if fractions:
+        return None
     take.flags.writeable = False
     return take
 

@@ -96,6 +96,23 @@ class Groups:
         return made
 
 
+def quota_takes(
+    values: np.ndarray, groups: Groups
+) -> tuple[np.ndarray, list[tuple[int, float, int]]]:
+    """How many units each group's quota takes (``values``: one quota per group that has
+    units, in ``groups.present`` order), never more than all; and the quotas that were no
+    whole number, as (place in ``values``, quota, whole number taken)."""
+    take = np.zeros(groups.count, dtype=np.int64)
+    size = len(groups.codes)
+    fractions = []
+    for at, value in enumerate(np.asarray(values, dtype=np.float64).tolist()):
+        whole, exact = whole_quota(value)
+        if not exact:
+            fractions.append((at, value, whole))
+        take[groups.present[at]] = min(max(whole, 0), size)  # more than all: all
+    return take, fractions
+
+
 def whole_quota(value: float) -> tuple[int, bool]:
     """A quota as a whole number of units (a missing one is 0), and whether it was one:
     a quota a hair off a whole number (float arithmetic) counts as that number."""

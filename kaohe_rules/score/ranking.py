@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.score.order import lexsorted, sort_value, whole_quota
+from kaohe_rules.score.order import lexsorted, quota_takes, sort_value
 from kaohe_rules.score.scorer import DomainScorer
 
 
@@ -104,15 +104,12 @@ def _quota_take(scorer: DomainScorer, rule: m.TierRule, quota: m.Expr, where: st
         message = f"{where}的名额因数据缺失无法计算，按 0 处理"
         scorer.warn("KH311", message, np.isnan(counts), quota.span)
         wanted = np.broadcast_to(counts, scorer.size)[groups.first[groups.present]]
-    take = np.zeros(groups.count, dtype=np.int64)
-    for at, value in enumerate(np.asarray(wanted, dtype=np.float64).tolist()):
-        whole, exact = whole_quota(value)
-        if not exact:
-            message = f"{rule.tier} 名额 {value:g} 不是整数，按 {whole:g} 计"
-            first = np.zeros(scorer.size, dtype=bool)
-            first[groups.first[groups.present[at]]] = True
-            scorer.warn("KH312", message, first, quota.span)
-        take[groups.present[at]] = min(max(whole, 0), scorer.size)  # more than all: all
+    take, fractions = quota_takes(wanted, groups)
+    for at, value, whole in fractions:
+        message = f"{rule.tier} 名额 {value:g} 不是整数，按 {whole:g} 计"
+        first = np.zeros(scorer.size, dtype=bool)
+        first[groups.first[groups.present[at]]] = True
+        scorer.warn("KH312", message, first, quota.span)
     return take
 
 

@@ -16,6 +16,19 @@ from kaohe_rules.score.engine import reference_requested
 from tests.conftest import ROOT
 
 
+def _fast_paths_built(monkeypatch) -> list:
+    """The FastPath seams built from now on (the reference path builds none)."""
+    built = []
+    made = fast.FastPath.__init__
+
+    def spy(self, *given):
+        built.append(self)
+        made(self, *given)
+
+    monkeypatch.setattr(fast.FastPath, "__init__", spy)
+    return built
+
+
 def _documented() -> list[str]:
     text = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
     (line,) = re.findall(r"^KAOHE_REFERENCE=1 kaohe (.+)$", text, re.M)
@@ -29,14 +42,7 @@ def test_the_documented_reference_run_prints_what_the_fast_run_prints(monkeypatc
     try:
         monkeypatch.delenv("KAOHE_REFERENCE", raising=False)
         usual = CliRunner().invoke(cli, args, catch_exceptions=False)
-        seams = []
-        made = fast.FastPath.__init__
-
-        def spy(self, *given):
-            seams.append(self)
-            made(self, *given)
-
-        monkeypatch.setattr(fast.FastPath, "__init__", spy)
+        seams = _fast_paths_built(monkeypatch)
         monkeypatch.setenv("KAOHE_REFERENCE", "1")
         assert reference_requested()
         reference = CliRunner().invoke(cli, args, catch_exceptions=False)
@@ -59,14 +65,7 @@ def test_the_pipeline_takes_the_switch_as_an_argument(monkeypatch) -> None:
     from kaohe_rules import pipeline
 
     monkeypatch.delenv("KAOHE_REFERENCE", raising=False)
-    built = []
-    made = fast.FastPath.__init__
-
-    def spy(self, *given):
-        built.append(self)
-        made(self, *given)
-
-    monkeypatch.setattr(fast.FastPath, "__init__", spy)
+    built = _fast_paths_built(monkeypatch)
     golden = ROOT / "tests" / "golden" / "evaluate"
     reference = pipeline.run_year(golden / "rules", golden / "data", fast=False)
     assert not built
