@@ -114,6 +114,7 @@ CODES: dict[str, str] = {
     # KH5xx: choosing the inputs on the command line
     "KH501": "data-not-chosen",
     "KH502": "no-sample-data",
+    "KH503": "bad-limit-setting",
 }
 
 

@@ -20,11 +20,13 @@ from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.fmt import fmt
+from kaohe_rules.cli.inputs import InputError
 from kaohe_rules.cli.report import report
 from kaohe_rules.cli.show import show
 from kaohe_rules.cli.test import test
 from kaohe_rules.cli.validate import validate
 from kaohe_rules.diagnostics import KaoheError
+from kaohe_rules.limits import LimitSettingError, check_environment
 
 
 @click.group("kaohe", context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,7 +55,12 @@ register_archive(cli)
 def main() -> None:
     """Entry point of the installed ``kaohe`` command and of ``python cli.py``."""
     try:
+        check_environment()
         status = cli.main(standalone_mode=False)
+    except LimitSettingError as error:
+        hint = "改正或删去这个环境变量（docs/evaluate.md 列出各项上限）"
+        InputError("KH503", str(error), hint).show()
+        sys.exit(2)
     except click.exceptions.Abort:
         click.echo("已中止", err=True)
         sys.exit(1)

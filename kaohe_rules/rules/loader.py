@@ -21,9 +21,9 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
+from kaohe_rules.limits import RULE_FILE_BYTES
 from kaohe_rules.source import Origin, Span, os_reason
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 
@@ -248,9 +248,10 @@ def _read_text(path: Path, file: str) -> str:
     start = Span(file, 1, 1, 1, 2)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            message = f"文件过大：{size:,} 字节，上限 {MAX_FILE_BYTES:,} 字节"
-            raise _failure("KH205", message, start)
+        limit = RULE_FILE_BYTES.value()
+        if size > limit:
+            message = f"文件过大：{size:,} 字节，上限 {limit:,} 字节"
+            raise _failure("KH205", message, start, RULE_FILE_BYTES.hint())
         data = path.read_bytes()
     except OSError as error:
         raise _failure("KH208", f"无法读取文件：{os_reason(error)}", start) from None

@@ -133,11 +133,11 @@ def test_show_prints_the_resolved_rule_set() -> None:
 def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     """Made at run time: a 5 MB fixture would weigh on the repository."""
     from kaohe_rules.diagnostics import KaoheError
-    from kaohe_rules.rules.loader import MAX_FILE_BYTES
+    from kaohe_rules.limits import RULE_FILE_BYTES
 
     path = tmp_path / "big.yaml"
     line = "# " + "很长的注释" * 20 + "\n"
-    path.write_text(line * (MAX_FILE_BYTES // len(line.encode()) + 1), encoding="utf-8")
+    path.write_text(line * (RULE_FILE_BYTES.default // len(line.encode()) + 1), encoding="utf-8")
     with pytest.raises(KaoheError) as raised:
         load_file(path)
     [problem] = raised.value.diagnostics

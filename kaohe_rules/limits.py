@@ -1,0 +1,92 @@
+"""How much of any input is read: the limits that keep a hostile or mistaken file from
+hanging the machine or exhausting its memory.
+
+Each limit has a default sized for the real assessment with wide margins (429 units, a
+few hundred indicators; a million units in the benchmarks) and an environment variable
+that changes it, ``KAOHE_LIMIT_<NAME>=<whole number>``. A reader compares what a file
+declares or holds with the limit *before* reading past it, and refuses with a code that
+names the limit and this variable. docs/evaluate.md lists them.
+
+This module imports nothing from the package, so every reader may use it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+PREFIX = "KAOHE_LIMIT_"
+
+
+class LimitSettingError(ValueError):
+    """An environment variable sets a limit to something that is not a positive whole number."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit: its variable's suffix, what it bounds (Chinese), its default and unit."""
+
+    name: str
+    label: str
+    default: int
+    unit: str
+
+    @property
+    def variable(self) -> str:
+        """The environment variable that changes it, e.g. ``KAOHE_LIMIT_CSV_COLUMNS``."""
+        return PREFIX + self.name
+
+    def value(self) -> int:
+        """The limit in force: the variable's value when set, else the default.
+        LimitSettingError when the variable is not a positive whole number."""
+        raw = os.environ.get(self.variable)
+        if raw is None or raw.strip() == "":
+            return self.default
+        text = raw.strip().replace("_", "").replace(",", "")
+        if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) <= 0:
+            raise LimitSettingError(
+                f"环境变量 {self.variable} 的值 {raw[:40]!r} 不是正整数"
+                f"（{self.label}的上限，默认 {self.default:,} {self.unit}）"
+            )
+        return int(text)
+
+    def hint(self) -> str:
+        """How to change it, for a message's hint."""
+        return f"确需更大时，设置环境变量 {self.variable}（现为 {self.value():,} {self.unit}）"
+
+
+RULE_FILE_BYTES = Limit("RULE_FILE_BYTES", "规则文件大小", 5 * 1024 * 1024, "字节")
+DATA_FILE_BYTES = Limit("DATA_FILE_BYTES", "数据文件大小", 2 * 1024**3, "字节")
+CSV_COLUMNS = Limit("CSV_COLUMNS", "CSV 文件的列数", 16_384, "列")
+XLSX_ROWS = Limit("XLSX_ROWS", "Excel 工作表的行数", 1_048_576, "行")
+XLSX_COLUMNS = Limit("XLSX_COLUMNS", "Excel 工作表的列数", 16_384, "列")
+XLSX_CELLS = Limit("XLSX_CELLS", "Excel 工作表的单元格数（行数 × 列数）", 20_000_000, "个")
+XLSX_MEMBER_BYTES = Limit(
+    "XLSX_MEMBER_BYTES", "Excel 文件中一个部件解压后的大小", 512 * 1024 * 1024, "字节"
+)
+XLSX_RATIO = Limit("XLSX_RATIO", "Excel 文件中一个部件的压缩比", 200, "倍")
+INTEGER_DIGITS = Limit("INTEGER_DIGITS", "规则中整数的位数", 20, "位")
+
+ALL = (
+    RULE_FILE_BYTES,
+    DATA_FILE_BYTES,
+    CSV_COLUMNS,
+    XLSX_ROWS,
+    XLSX_COLUMNS,
+    XLSX_CELLS,
+    XLSX_MEMBER_BYTES,
+    XLSX_RATIO,
+    INTEGER_DIGITS,
+)
+
+
+def check_environment() -> None:
+    """Raise LimitSettingError for the first limit variable that is set wrongly, and for a
+    ``KAOHE_LIMIT_*`` variable that names no limit (a typo would otherwise change nothing)."""
+    known = {limit.variable for limit in ALL}
+    for variable in sorted(os.environ):
+        if variable.startswith(PREFIX) and variable not in known:
+            names = "、".join(sorted(known))
+            raise LimitSettingError(f"没有叫 {variable[:60]} 的上限；可设置的有：{names}")
+    for limit in ALL:
+        limit.value()
