@@ -21,8 +21,8 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.limits import RULE_FILE_BYTES
-from kaohe_rules.source import Origin, Span, os_reason
+from kaohe_rules.limits import INTEGER_DIGITS, RULE_FILE_BYTES
+from kaohe_rules.source import Origin, Span, bounded, os_reason
 
 MAX_DEPTH = 40
 MAX_NODES = 200_000
@@ -152,8 +152,9 @@ def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
 def _construct_int(loader: _Loader, node: ScalarNode) -> int:
     digits = node.value.lstrip("+-")
     if not re.fullmatch("[0-9]+", digits):  # an explicit !!int on text (or on ² or ０１)
-        message = f"{node.value!r} 不是整数"
+        message = f"{bounded(node.value)!r} 不是整数"
         raise _LoadProblem("KH212", message, _span(loader.file, node))
+    _check_digits(loader, node, digits)
     if len(digits) > 1 and digits.startswith("0"):
         # 0330 would silently become 330: an id or code with a leading zero is text.
         message = f"{node.value} 以 0 开头，读作数值会丢掉前导零"
@@ -163,14 +164,48 @@ def _construct_int(loader: _Loader, node: ScalarNode) -> int:
 
 
 def _construct_float(loader: _Loader, node: ScalarNode) -> float:
+    _check_digits(loader, node, re.split("[.eE]", node.value.lstrip("+-"))[0])
     try:
         value = float(node.value)
     except ValueError:  # an explicit !!float on text
-        raise _LoadProblem("KH212", f"{node.value!r} 不是数值", _span(loader.file, node)) from None
+        message = f"{bounded(node.value)!r} 不是数值"
+        raise _LoadProblem("KH212", message, _span(loader.file, node)) from None
     if not math.isfinite(value):
         message = f"数值 {node.value} 超出范围（绝对值须小于 1e308）"
         raise _LoadProblem("KH214", message, _span(loader.file, node))
     return value
+
+
+# A percentage is text to YAML ("12.5%") and a number to the rules (build.number).
+_PERCENT = re.compile(r"^\s*[-+]?([0-9]+)(?:\.[0-9]*)?\s*[%％]\s*$")
+
+
+def _construct_str(loader: _Loader, node: ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    percent = _PERCENT.match(value) if value.rstrip().endswith(("%", "％")) else None
+    if percent:
+        _check_digits(loader, node, percent.group(1), quoted=True)
+    return value
+
+
+def _check_digits(loader: _Loader, node: ScalarNode, digits: str, quoted: bool = False) -> None:
+    """KH247 for a number written with more whole digits than INTEGER_DIGITS allows, before
+    Python reads it: int() refuses over 4,300 digits, and a 400-digit one overflows the
+    float every rule value becomes. No rule value needs more than a few digits."""
+    limit = INTEGER_DIGITS.value()
+    if len(digits) <= limit:
+        return
+    shown = node.value if len(node.value) <= 24 else node.value[:20] + "…"
+    message = (
+        f"数值 {shown} 的整数部分有 {len(digits):,} 位，超过上限 {limit} 位"
+        f"（{INTEGER_DIGITS.label}）"
+    )
+    hint = (
+        INTEGER_DIGITS.hint()
+        if quoted
+        else f"编号、代码等请加引号写成文本；{INTEGER_DIGITS.hint()}"
+    )
+    raise _LoadProblem("KH247", message, _span(loader.file, node), hint)
 
 
 def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
@@ -210,6 +245,7 @@ def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
