@@ -111,6 +111,13 @@ def name_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def plain_name(text: str) -> str:
+    """A name without its invisible characters, in NFKC form: what a reader sees."""
+    if hidden_character(text) is not None:
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+    return name_key(text)
+
+
 def compatibility_character(text: str) -> int | None:
     """The index of the first character NFKC changes (full-width Ｊ, １, （), or None."""
     if unicodedata.is_normalized("NFKC", text):
