@@ -113,7 +113,9 @@ def look_alike(written: str, meant: str) -> str:
     if index is not None:
         what = f"看不见的字符 {character_name(written[index])}"
     else:
-        index = compatibility_character(written) or 0
+        index = compatibility_character(written)
+        if index is None:  # the known name holds the full-width form, not this one
+            return f"是否应为 '{meant}'？两者只差全角与半角（或其他兼容写法）"
         what = f"全角或兼容写法的字符 '{written[index]}'"
     return f"是否应为 '{meant}'？这里写的第 {index + 1} 个字符是{what}"
 
@@ -121,11 +123,10 @@ def look_alike(written: str, meant: str) -> str:
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """ "是否应为 'x'？" naming the nearest known name, or None."""
     candidates = list(candidates)
-    plain = plain_name(name)
-    if plain != name:  # the name as a reader sees it is a known one: say what differs
-        same = next((c for c in candidates if name_key(c) == plain), None)
-        if same is not None:
-            return look_alike(name, same)
+    plain = plain_name(name)  # the name as a reader sees it is a known one: say what differs
+    same = next((c for c in candidates if c != name and name_key(c) == plain), None)
+    if same is not None:
+        return look_alike(name, same)
     by_folded = {c.casefold(): c for c in candidates}
     # Chinese names are short: one wrong character in two is still a likely slip.
     cutoff = 0.5 if len(name) <= 3 else 0.6
