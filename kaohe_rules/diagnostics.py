@@ -82,6 +82,9 @@ CODES: dict[str, str] = {
     "KH244": "family-member-type",
     "KH245": "family-overlap",
     "KH246": "empty-domain",
+    "KH247": "integer-too-long",
+    "KH248": "invisible-character",
+    "KH249": "fullwidth-in-id",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

@@ -88,6 +88,52 @@ def bounded(text: str, limit: int = EXCERPT) -> str:
     return f"{text[:limit]}…（共 {len(text)} 个字符）"
 
 
+# Names (unit ids and names, indicators, data items …) as text. An invisible or control
+# character (Unicode Cf: U+200B, U+200D, U+FEFF, bidi controls, soft hyphen; Cc) makes
+# two names that look the same differ; a compatibility form (full-width Ｊ０１, ① …) is the
+# same name to a reader, so names are compared by their NFKC form (docs/decisions.md).
+
+
+def hidden_character(text: str) -> int | None:
+    """The index of the first invisible or control character in a name, or None."""
+    if text.isprintable():  # the common case, in C: no Cc, Cf (nor Zs but the space)
+        return None
+    for index, char in enumerate(text):
+        if unicodedata.category(char) in ("Cf", "Cc"):
+            return index
+    return None
+
+
+def name_key(text: str) -> str:
+    """What two names are compared by: their NFKC form (full-width Ｊ０１ is J01)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+def plain_name(text: str) -> str:
+    """A name without its invisible characters, in NFKC form: what a reader sees."""
+    if hidden_character(text) is not None:
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+    return name_key(text)
+
+
+def compatibility_character(text: str) -> int | None:
+    """The index of the first character NFKC changes (full-width Ｊ, １, （), or None."""
+    if unicodedata.is_normalized("NFKC", text):
+        return None
+    for index, char in enumerate(text):
+        if unicodedata.normalize("NFKC", char) != char:
+            return index
+    return None
+
+
+def character_name(char: str) -> str:
+    """U+200B and, where Unicode names it, its name: how a message shows an unseen char."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f"（{name}）" if name else "")
+
+
 def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> list[str]:
     """The numbered source line and a caret line under ``column..end_column``.
 

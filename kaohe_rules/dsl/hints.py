@@ -7,6 +7,14 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from kaohe_rules.source import (
+    character_name,
+    compatibility_character,
+    hidden_character,
+    name_key,
+    plain_name,
+)
+
 CHINESE_KEYWORDS = ("如果", "否则", "则", "且", "或", "不属于", "属于", "非", "是", "否", "缺失")
 
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -98,8 +106,27 @@ def invisible_hint(char: str) -> str | None:
     return None
 
 
+def look_alike(written: str, meant: str) -> str:
+    """The hint for a name that differs from a known one only by an invisible character
+    or a full-width (compatibility) form: which character, and the name meant."""
+    index = hidden_character(written)
+    if index is not None:
+        what = f"看不见的字符 {character_name(written[index])}"
+    else:
+        index = compatibility_character(written)
+        if index is None:  # the known name holds the full-width form, not this one
+            return f"是否应为 '{meant}'？两者只差全角与半角（或其他兼容写法）"
+        what = f"全角或兼容写法的字符 '{written[index]}'"
+    return f"是否应为 '{meant}'？这里写的第 {index + 1} 个字符是{what}"
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """ "是否应为 'x'？" naming the nearest known name, or None."""
+    candidates = list(candidates)
+    plain = plain_name(name)  # the name as a reader sees it is a known one: say what differs
+    same = next((c for c in candidates if c != name and name_key(c) == plain), None)
+    if same is not None:
+        return look_alike(name, same)
     by_folded = {c.casefold(): c for c in candidates}
     # Chinese names are short: one wrong character in two is still a likely slip.
     cutoff = 0.5 if len(name) <= 3 else 0.6

@@ -14,10 +14,18 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector
-from kaohe_rules.dsl.types import BOOL, NUMBER, Type
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.read.cells import FALSE_TEXTS, FULL_WIDTH_DIGITS, TRUE_TEXTS
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
-from kaohe_rules.source import Span, display_path
+from kaohe_rules.source import (
+    Span,
+    bounded,
+    character_name,
+    compatibility_character,
+    display_path,
+    hidden_character,
+    name_key,
+)
 
 REQUIRED = ("编号", "名称", "领域")
 
@@ -34,6 +42,9 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.
     del found  # the frame is freed below, before the roster's columns are made
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
+    _check_hidden(header, file, first_line - 1, errors)
+    if errors.has_errors:
+        return ()
     _check_header(header, attributes, file, first_line - 1, errors)
     if not errors.has_errors and not len(frame):
         # As `单位: []` in YAML: a rule set of no units is a mistake, never a valid year.
@@ -50,6 +61,8 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.
             column = header.index(name) + 1
             message = f"名单文件第 {row} 行的 {name} 是空的"
             errors.error("KH213", message, Span(file, row, column, row, column + 1))
+    names = [name for name in header if name in REQUIRED or attributes.get(name) == TEXT]
+    _check_names(text, header, names, file, first_line, errors)
     values = {
         name: _typed(name, text[name], kind, header.index(name) + 1, file, first_line, errors)
         for name, kind in attributes.items()
@@ -101,6 +114,55 @@ def _check_header(header: list[str], attributes: dict, file: str, line: int, err
             span = Span(file, line, index + 1, line, index + 2)
             hint = "在名单文件的 属性: 下写明，如 " + f"{name}: 文本"
             errors.error("KH232", f"名单的属性 '{name}' 没有在 属性 中声明类型", span, hint)
+
+
+def _check_hidden(cells: list[str], file: str, line: int, errors: Collector) -> None:
+    """KH248 for the first cell of a row (the header) with an invisible character."""
+    for column, cell in enumerate(cells, 1):
+        index = hidden_character(cell)
+        if index is not None:
+            message = (
+                f"名单文件的列名 '{_visible(cell)}' 中有看不见的字符 {character_name(cell[index])}"
+            )
+            errors.error("KH248", message, Span(file, line, column, line, column + 1), _HIDDEN_HINT)
+            return
+
+
+_HIDDEN_HINT = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
+
+
+def _visible(text: str) -> str:
+    return bounded("".join(c for c in text if hidden_character(c) is None), 60)
+
+
+def _check_names(text: dict, header: list[str], names: list[str], file, first_line, errors) -> None:
+    """KH248 for a unit's id, name, domain or text attribute with an invisible character;
+    KH249 for an id with a full-width or other compatibility form (as in 名单.yaml). The
+    first such cell of each column is reported."""
+    for name in names:
+        column = header.index(name) + 1
+        cells = text[name]
+        rows = [i for i, cell in enumerate(cells) if not cell.isprintable()]
+        found = next((i for i in rows if hidden_character(cells[i]) is not None), None)
+        if found is not None:
+            line, cell = first_line + found, cells[found]
+            index = hidden_character(cell)
+            message = (
+                f"名单文件第 {line} 行的 {name} '{_visible(cell)}' 的第 {index + 1} 个字符"
+                f"是看不见的 {character_name(cell[index])}"
+            )
+            errors.error("KH248", message, Span(file, line, column, line, column + 1), _HIDDEN_HINT)
+        if name != "编号":
+            continue
+        found = next(
+            (i for i, c in enumerate(cells) if compatibility_character(c) is not None), None
+        )
+        if found is not None:
+            line, cell = first_line + found, cells[found]
+            index = compatibility_character(cell)
+            message = f"单位编号 '{bounded(cell, 60)}' 中有全角或兼容写法的字符 '{cell[index]}'"
+            hint = f"编号请用半角字母和数字：写成 '{bounded(name_key(cell), 60)}'"
+            errors.error("KH249", message, Span(file, line, column, line, column + 1), hint)
 
 
 def _shared(column: np.ndarray) -> np.ndarray:

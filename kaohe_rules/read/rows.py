@@ -15,7 +15,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector
-from kaohe_rules.dsl.hints import suggest
+from kaohe_rules.dsl.hints import look_alike, suggest
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.read import history
 from kaohe_rules.read.cells import (
@@ -31,7 +31,7 @@ from kaohe_rules.read.cells import (
 from kaohe_rules.read.csv import field_columns
 from kaohe_rules.read.dataset import DataSet, expected_names
 from kaohe_rules.read.unknown_data import UnknownNames
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, plain_name
 
 
 class RowReader:
@@ -157,7 +157,11 @@ class RowReader:
                 "KH309", f"单位名称 '{cell.text}' 不唯一：{ids}", cell.span, "请用编号"
             )
             return None
-        hint = suggest(cell.text, list(self.by_name))
+        plain = plain_name(cell.text)  # J0１ or J01 + U+200B where the roster has J01
+        if plain != cell.text and plain in self.by_id:
+            hint = look_alike(cell.text, plain)
+        else:
+            hint = suggest(cell.text, list(self.by_name))
         self.errors.error("KH301", f"名单中没有单位 '{cell.text}'", cell.span, hint)
         return None
 

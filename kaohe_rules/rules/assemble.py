@@ -3,19 +3,25 @@
 A rule set is a folder with 规则集.yaml, which names the roster file, one
 file per domain and one per special assessment (专项考核). ``继承: ../2023``
 makes the folder a revision of another: its files are merge patches (see
-merge.py) on that year's documents. Every path
-must stay inside the rules root (the folder holding the year folders).
+merge.py) on that year's documents.
+
+Containment: the files a 规则集.yaml names (名单, the roster table 名单 names, 领域,
+专项考核) lie inside that 规则集.yaml's folder, symlinks followed; ``继承`` names another
+rule set folder under the rules root (the folder holding the year folders). A path is
+refused before anything is read, so no message ever shows a file outside.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.rules.loader import YMap, load_file
 from kaohe_rules.rules.merge import merge_patch, strip_key
-from kaohe_rules.source import Span, display_path, not_regular
+from kaohe_rules.source import Span, bounded, display_path, not_regular
 
 RULESET_FILE = "规则集.yaml"
 
@@ -46,7 +52,7 @@ def assemble(folder: Path, root: Path | None = None) -> Assembled:
     for level, document in levels:
         result.files.append(level / RULESET_FILE)
         merged = document if merged is None else merge_patch(merged, document)
-        _read_level(level, document, root, result, errors)
+        _read_level(level, document, result, errors)
     errors.raise_if_errors()
     result.ruleset = strip_key(merged, "继承") if "继承" in merged else merged
     return result
@@ -75,14 +81,35 @@ def _chain(folder: Path, root: Path, errors: Collector) -> list[tuple[Path, YMap
         if not isinstance(parent, str):
             break
         via = document.values_at["继承"]
-        current = _inside(current / parent, root, via, errors)
+        current = _ruleset_folder(current, parent, root, via, errors)
     return list(reversed(levels))
 
 
-def _read_level(level: Path, document: YMap, root: Path, out: Assembled, errors: Collector) -> None:
+def _ruleset_folder(
+    level: Path, written: str, root: Path, where: Span | None, errors: Collector
+) -> Path | None:
+    """The folder ``继承`` names, when it lies under the rules root (not the root itself)."""
+    path = level / written
+    refused = _refusal(path)
+    if refused is not None:
+        errors.error("KH208", f"无法读取文件夹 {_shown(written)}：{refused}", where)
+        return None
+    resolved = path.resolve()
+    if resolved != level and (resolved == root or not resolved.is_relative_to(root)):
+        errors.error(
+            "KH210",
+            f"继承的文件夹 {_shown(written)} 不在规则目录 {display_path(root)} 之下",
+            where,
+            "继承 只能指向同一规则目录下另一个年度的规则集文件夹，如 继承: ../2023",
+        )
+        return None
+    return resolved
+
+
+def _read_level(level: Path, document: YMap, out: Assembled, errors: Collector) -> None:
     roster = document.get("名单")
     if isinstance(roster, str):
-        path = _inside(level / roster, root, document.values_at["名单"], errors)
+        path = _inside(level, roster, document.values_at["名单"], errors)
         loaded = _load(path, document.values_at["名单"], errors) if path else None
         if isinstance(loaded, YMap):
             out.roster = loaded
@@ -91,20 +118,19 @@ def _read_level(level: Path, document: YMap, root: Path, out: Assembled, errors:
             table = loaded.get("单位")
             if isinstance(table, str):  # the units listed in a CSV/XLSX file beside it
                 where = loaded.values_at["单位"]
-                found = _inside(path.parent / table, root, where, errors)
+                found = _inside(level, table, where, errors, path.parent)
                 if found is not None and not found.is_file():
                     errors.error("KH208", f"找不到文件 {display_path(found)}", where)
                 elif found is not None:
                     out.roster_table = found
                     out.files.append(found)
     for key, documents in (("领域", out.domains), ("专项考核", out.specials)):
-        _read_files(level, document.get(key), root, documents, out.files, errors)
+        _read_files(level, document.get(key), documents, out.files, errors)
 
 
 def _read_files(
     level: Path,
     table: object,
-    root: Path,
     documents: dict[str, YMap],
     files: list[Path],
     errors: Collector,
@@ -120,28 +146,53 @@ def _read_files(
         if not isinstance(file, str):
             continue
         where = table.values_at[name]
-        path = _inside(level / file, root, where, errors)
+        path = _inside(level, file, where, errors)
         loaded = _load(path, where, errors) if path else None
         if isinstance(loaded, YMap):
             documents[name] = merge_patch(documents.get(name), loaded)
             files.append(path)
 
 
-def _inside(path: Path, root: Path, where: Span | None, errors: Collector) -> Path | None:
-    refused = not_regular(path)
+def _inside(
+    level: Path, written: str, where: Span | None, errors: Collector, base: Path | None = None
+) -> Path | None:
+    """The file ``written`` (relative to ``base``, by default the level's folder) when it
+    lies inside ``level``, the folder of the 规则集.yaml that names it; None, with KH208 or
+    KH210, otherwise. Checked before the file is opened."""
+    path = (base or level) / written
+    refused = _refusal(path)
     if refused is not None:  # before resolving (a loop never resolves) and reading
-        errors.error("KH208", f"无法读取文件 {display_path(path)}：{refused}", where)
+        errors.error("KH208", f"无法读取文件 {_shown(written)}：{refused}", where)
         return None
     resolved = path.resolve()
-    if not resolved.is_relative_to(root):
+    if not resolved.is_relative_to(level):
         errors.error(
             "KH210",
-            f"路径 {display_path(path)} 在规则目录 {display_path(root)} 之外",
+            f"路径 {_shown(written)} 在规则集文件夹 {display_path(level)} 之外",
             where,
-            "规则集只能引用规则目录内的文件",
+            "规则集引用的文件（名单、领域、专项考核）须在 规则集.yaml 所在的文件夹内；"
+            "用上一年度的文件请写 继承",
         )
         return None
     return resolved
+
+
+def _shown(written: str) -> str:
+    """A path as written in a rule file, as a message may quote it."""
+    return bounded(written.replace("\x00", "\\0"))
+
+
+def _refusal(path: Path) -> str | None:
+    """Why a path a rule file names cannot be opened at all, asked before anything else:
+    a NUL (an escape in quotes) or an over-long name makes every file call raise."""
+    if "\x00" in str(path):
+        return "路径中有 NUL 字符"
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            return "路径太长"
+    return not_regular(path)
 
 
 def _load(path: Path | None, where: Span | None, errors: Collector) -> object:
@@ -151,7 +202,7 @@ def _load(path: Path | None, where: Span | None, errors: Collector) -> object:
         errors.add(
             Diagnostic(
                 "KH208",
-                f"找不到文件 {display_path(path)}",
+                f"找不到文件 {bounded(display_path(path))}",
                 where or Span(display_path(path), 1, 1, 1, 1),
                 f"规则集文件夹中应有 {RULESET_FILE}" if path.name == RULESET_FILE else None,
             )

@@ -21,8 +21,17 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
-from kaohe_rules.limits import RULE_FILE_BYTES
-from kaohe_rules.source import Origin, Span, os_reason
+from kaohe_rules.limits import INTEGER_DIGITS, RULE_FILE_BYTES
+from kaohe_rules.source import (
+    Origin,
+    Span,
+    bounded,
+    character_name,
+    compatibility_character,
+    hidden_character,
+    name_key,
+    os_reason,
+)
 
 MAX_DEPTH = 40
 MAX_NODES = 200_000
@@ -152,8 +161,9 @@ def _construct_bool(loader: _Loader, node: ScalarNode) -> bool:
 def _construct_int(loader: _Loader, node: ScalarNode) -> int:
     digits = node.value.lstrip("+-")
     if not re.fullmatch("[0-9]+", digits):  # an explicit !!int on text (or on ² or ０１)
-        message = f"{node.value!r} 不是整数"
+        message = f"{bounded(node.value)!r} 不是整数"
         raise _LoadProblem("KH212", message, _span(loader.file, node))
+    _check_digits(loader, node, digits)
     if len(digits) > 1 and digits.startswith("0"):
         # 0330 would silently become 330: an id or code with a leading zero is text.
         message = f"{node.value} 以 0 开头，读作数值会丢掉前导零"
@@ -163,39 +173,122 @@ def _construct_int(loader: _Loader, node: ScalarNode) -> int:
 
 
 def _construct_float(loader: _Loader, node: ScalarNode) -> float:
+    _check_digits(loader, node, re.split("[.eE]", node.value.lstrip("+-"))[0])
     try:
         value = float(node.value)
     except ValueError:  # an explicit !!float on text
-        raise _LoadProblem("KH212", f"{node.value!r} 不是数值", _span(loader.file, node)) from None
+        message = f"{bounded(node.value)!r} 不是数值"
+        raise _LoadProblem("KH212", message, _span(loader.file, node)) from None
     if not math.isfinite(value):
         message = f"数值 {node.value} 超出范围（绝对值须小于 1e308）"
         raise _LoadProblem("KH214", message, _span(loader.file, node))
     return value
 
 
+# A percentage is text to YAML ("12.5%") and a number to the rules (build.number).
+_PERCENT = re.compile(r"^\s*[-+]?([0-9]+)(?:\.[0-9]*)?\s*[%％]\s*$")
+
+
+def _construct_str(loader: _Loader, node: ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    percent = _PERCENT.match(value) if value.rstrip().endswith(("%", "％")) else None
+    if percent:
+        _check_digits(loader, node, percent.group(1), quoted=True)
+    return value
+
+
+def _check_digits(loader: _Loader, node: ScalarNode, digits: str, quoted: bool = False) -> None:
+    """KH247 for a number written with more whole digits than INTEGER_DIGITS allows, before
+    Python reads it: int() refuses over 4,300 digits, and a 400-digit one overflows the
+    float every rule value becomes. No rule value needs more than a few digits."""
+    limit = INTEGER_DIGITS.value()
+    if len(digits) <= limit:
+        return
+    shown = node.value if len(node.value) <= 24 else node.value[:20] + "…"
+    message = (
+        f"数值 {shown} 的整数部分有 {len(digits):,} 位，超过上限 {limit} 位"
+        f"（{INTEGER_DIGITS.label}）"
+    )
+    hint = (
+        INTEGER_DIGITS.hint()
+        if quoted
+        else f"编号、代码等请加引号写成文本；{INTEGER_DIGITS.hint()}"
+    )
+    raise _LoadProblem("KH247", message, _span(loader.file, node), hint)
+
+
 def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
     loader.flatten_mapping(node)
     result = YMap(loader.file, _span(loader.file, node))
+    forms: dict[str, str] = {}  # each key's NFKC form → the key as written
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | float | bool) or key is None:
             raise _LoadProblem("KH211", "键必须是文本", _span(loader.file, key_node))
         key = str(key)
-        if key in result:
-            first = result.keys_at[key]
-            raise _LoadProblem(
-                "KH202",
-                f"键 '{key}' 重复出现（第一次在第 {first.line} 行）",
-                _span(loader.file, key_node),
-                "YAML 只会保留最后一个值；请删除或合并重复的键",
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
+        _check_name(loader, key_node, key)
+        form = name_key(key)
+        if form in forms:
+            earlier = forms[form]
+            _duplicate_key(loader, key_node, key, earlier, result.keys_at[earlier])
+        forms[form] = key
+        result[key] = value = loader.construct_object(value_node, deep=True)
+        if key in NAME_KEYS and isinstance(value, str):
+            _check_name(loader, value_node, value, unit_id=key == "编号")
         result.keys_at[key] = _span(loader.file, key_node)
         result.values_at[key] = _span(loader.file, value_node)
         origin = _origin(loader.file, value_node, loader.lines)
         if origin is not None:
             result.origins[key] = origin
     return result
+
+
+# Keys whose text value is a name: a unit's 编号, 名称, 领域; a tier's 等次.
+NAME_KEYS = frozenset(("编号", "名称", "领域", "等次"))
+
+
+def _duplicate_key(loader: _Loader, node: Node, key: str, earlier: str, first: Span) -> None:
+    """KH202 for a key given twice, or written twice in forms a reader takes for one
+    (全角 Ｊ０１ and J01): two keys, and so two indicators or two categories, would look
+    like one."""
+    span = _span(loader.file, node)
+    if key == earlier:
+        message = f"键 '{bounded(key)}' 重复出现（第一次在第 {first.line} 行）"
+        raise _LoadProblem("KH202", message, span, "YAML 只会保留最后一个值；请删除或合并重复的键")
+    message = (
+        f"键 '{bounded(key)}' 与第 {first.line} 行的 '{bounded(earlier)}' "
+        "只差全角与半角（或其他兼容写法），视为同一个名称"
+    )
+    raise _LoadProblem("KH202", message, span, "删除或合并其中一个；名称中的字母、数字请统一用半角")
+
+
+def _check_name(loader: _Loader, node: Node, text: str, unit_id: bool = False) -> None:
+    """KH248 for an invisible or control character in a name (a key, a unit's 编号 or
+    名称, a tier); KH249 for a unit id with a full-width or other compatibility form."""
+    index = hidden_character(text)
+    if index is not None:
+        span = _char_span(loader.file, node, index)
+        visible = "".join(c for c in text if hidden_character(c) is None)
+        message = (
+            f"名称 '{bounded(visible, 60)}' 的第 {index + 1} 个字符是看不见的"
+            f" {character_name(text[index])}"
+        )
+        hint = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
+        raise _LoadProblem("KH248", message, span, hint)
+    index = compatibility_character(text) if unit_id else None
+    if index is not None:
+        span = _char_span(loader.file, node, index)
+        message = f"单位编号 '{bounded(text, 60)}' 中有全角或兼容写法的字符 '{text[index]}'"
+        hint = f"编号请用半角字母和数字：写成 '{bounded(name_key(text), 60)}'"
+        raise _LoadProblem("KH249", message, span, hint)
+
+
+def _char_span(file: str, node: Node, index: int) -> Span:
+    """The place of character ``index`` of a one-line scalar (after its opening quote)."""
+    start = node.start_mark
+    quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
+    column = start.column + 1 + index + int(quoted)
+    return Span(file, start.line + 1, column, start.line + 1, column + 1)
 
 
 def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:
@@ -210,6 +303,7 @@ def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 

@@ -21,7 +21,7 @@ from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.rules import families
 from kaohe_rules.rules.resolve import PARAMETERS, RESERVED, Resolved
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, name_key
 
 
 def check(resolved: Resolved, errors: Collector) -> None:
@@ -60,11 +60,17 @@ def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
         if count > 1:
             repeats = [i for i, other in enumerate(ids) if other == unit_id]
             errors.error("KH220", f"单位编号 {unit_id} 重复出现 {count} 次", units[repeats[1]].span)
-    pairs = list(zip(in_domain, names, strict=True))
-    for (domain, name), count in Counter(pairs).items():
+    # Names as a reader sees them (NFKC: 甲（一） is 甲(一)), so look-alikes are one name.
+    pairs = [(domain, name_key(name)) for domain, name in zip(in_domain, names, strict=True)]
+    for (domain, _form), count in Counter(pairs).items():
         if count > 1:
-            second = [i for i, pair in enumerate(pairs) if pair == (domain, name)][1]
-            errors.error("KH220", f"领域 {domain} 中单位名称 {name} 重复", units[second].span)
+            first, second = [i for i, pair in enumerate(pairs) if pair == (domain, _form)][:2]
+            shown = (
+                names[first]
+                if names[first] == names[second]
+                else f"{names[first]}（与 {names[second]} 只差全角与半角）"
+            )
+            errors.error("KH220", f"领域 {domain} 中单位名称 {shown} 重复", units[second].span)
 
 
 def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
@@ -74,17 +80,23 @@ def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
     named += [(d.name, d.span) for d in domain.data_items]
     named += [(p.id, p.span) for p in domain.papers]
     named += [(i.id, i.span) for i in domain.indicators()]
+    forms: dict[str, str] = {}  # NFKC form → the name as first written
     for name, span in named:
-        if name in RESERVED:
+        form = name_key(name)
+        if name in RESERVED or form in RESERVED:
             errors.error("KH220", f"'{name}' 是保留名称，不能用作指标、考卷或数据项名", span)
-        elif name in seen:
+        elif form in forms and forms[form] != name:
+            message = f"名称 '{name}' 与 '{forms[form]}' 只差全角与半角，视为重复定义"
+            errors.error("KH220", message, span)
+        elif form in forms:
             errors.error("KH220", f"名称 '{name}' 重复定义", span)
         seen[name] = span
-    existing = set(seen)
+        forms.setdefault(form, name)
+    existing = set(seen) | set(forms)
     added_to: dict[str, str] = {}
     for variant in domain.variants:
         for added in variant.add:
-            if added.id in RESERVED or added.id in existing:
+            if added.id in RESERVED or name_key(added.id) in existing:
                 message = f"新增指标 '{added.id}' 与已有名称重复或是保留名称"
                 errors.error("KH220", message, added.span)
             elif added_to.setdefault(added.id, added.paper) != added.paper:
@@ -94,7 +106,7 @@ def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
                 )
                 errors.error("KH220", message, added.span)
     for label in domain.labels:
-        if label.name in RESERVED or label.name in existing or label.name in added_to:
+        if label.name in RESERVED or name_key(label.name) in existing or label.name in added_to:
             message = f"标签名 '{label.name}' 与考卷、指标、数据项或保留名称重复"
             errors.error("KH220", message, label.span)
 

@@ -212,6 +212,17 @@ def _gen_symlink(tmp: Path, link: str, to: str) -> None:
     (tmp / link).symlink_to(to)
 
 
+def _gen_long_number(
+    tmp: Path, target: str, old: str, digits: int, before: str = "", after: str = ""
+) -> None:
+    """``old`` in ``target`` replaced by a number of ``digits`` nines, with ``before`` and
+    ``after`` around it (a 5,000-digit 精度 is 5 KB better made than committed)."""
+    path = tmp / target
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {target}"
+    path.write_text(text.replace(old, before + "9" * digits + after, 1), encoding="utf-8")
+
+
 GENERATORS = {
     "symlink": _gen_symlink,
     "big_yaml": _gen_big_yaml,
@@ -224,6 +235,7 @@ GENERATORS = {
     "big_formula_in_rules": _gen_big_formula_in_rules,
     "many_rows": _gen_many_rows,
     "xlsx": _gen_xlsx,
+    "long_number": _gen_long_number,
 }
 
 
