@@ -52,6 +52,7 @@ class RowReader:
         self.lenient = False
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
         self.prefixes = m.family_prefixes(ruleset)
+        self._header_places: list[tuple[int, int]] | None = None
 
     def kind(self, name: str) -> Type | None:
         """The type of a name data may give; a family's undeclared member (families.py)
@@ -86,8 +87,10 @@ class RowReader:
         self.table = table
         self.header_line = table.header_line
         columns = table.header
+        self._header_places = None
+        first: dict[str, int] = {}  # a set, not a rescan per column: 200,000 columns
         for index, name in enumerate(columns):
-            if name in columns[:index]:
+            if first.setdefault(name, index) != index:
                 span = self._header_span(file, index)
                 self.errors.error("KH303", f"列名 '{name}' 重复（第 {index + 1} 列）", span)
                 return
@@ -140,7 +143,10 @@ class RowReader:
     def _header_span(self, file: str, col: int) -> Span:
         line = self.header_line
         if self.table.raw is not None and line - 1 < len(self.table.raw):
-            start, end = field_columns(self.table.raw[line - 1], col + 1)[col]
+            if self._header_places is None:  # once a sheet: each scan is the whole line
+                raw = self.table.raw[line - 1]
+                self._header_places = field_columns(raw, len(self.table.header))
+            start, end = self._header_places[col]
             return Span(file, line, start, line, end)
         return Span(file, line, col + 1, line, col + 2)
 
@@ -171,7 +177,7 @@ class RowReader:
                 and name not in self.names
             ):
                 span = self._header_span(file, col)
-                hint = suggest(name, list(self.names))
+                hint = self.unknown.hint(name, self.names)
                 given = sum(1 for row in rows if str(row[col]).strip())
                 self.unknown.seen(name, span, hint, given)
         for index in range(len(rows)):
@@ -194,7 +200,7 @@ class RowReader:
             if name_cell.text not in self.names:
                 # one suggestion a name: a million rows may name the same unknown one
                 first = self.unknown.refused or name_cell.text not in self.unknown.found
-                hint = suggest(name_cell.text, list(self.names)) if first else None
+                hint = self.unknown.hint(name_cell.text, self.names) if first else None
                 given = int(cells["值"].text != "")
                 self.unknown.seen(name_cell.text, name_cell.span, hint, given)
                 continue
