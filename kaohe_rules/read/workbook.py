@@ -27,10 +27,10 @@ from kaohe_rules import limits
 from kaohe_rules.read.bounds import refusal
 from kaohe_rules.source import Span
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+# Element names as expat gives them with namespace_separator="}"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE = _MAIN + "row", _MAIN + "c", _MAIN + "v"
 _FORMULA, _INLINE, _MERGE = _MAIN + "f", _MAIN + "is", _MAIN + "mergeCell"
-_SHEET_DATA = _MAIN + "sheetData"
 _REFERENCE = re.compile(r"([A-Za-z]+)([0-9]+)")
 # A member this small is read whatever its ratio: it cannot exhaust anything, and tiny
 # XML parts of a normal workbook compress well.
@@ -112,7 +112,10 @@ class _Extent:
         self.most_cells = limits.XLSX_CELLS.value()
 
     def take(self, row: int, column: int) -> None:
-        scan, span = self.scan, Span(self.file, row, column, row, column + 1)
+        scan = self.scan
+        if row <= scan.rows and column <= scan.columns:
+            return  # inside what was already counted: most cells
+        span = Span(self.file, row, column, row, column + 1)
         if row > self.most_rows:
             raise refusal(limits.XLSX_ROWS, f"工作表至少有 {row:,} 行", span)
         if column > self.most_columns:
@@ -127,45 +130,100 @@ class _Extent:
 
 def scan_sheet(stream, title: str, file: str, every_cell: bool = False) -> SheetScan:
     """Scan one sheet's XML, keeping no element: the extent of its value cells (of every
-    cell and row when ``every_cell``), merged ranges, the first formula without a value."""
-    from xml.etree.ElementTree import iterparse
+    cell and row when ``every_cell``), merged ranges, the first formula without a value.
 
-    scan = SheetScan(title)
-    extent = _Extent(scan, file)
-    row = column = last_row = 0
-    backwards, data, current = False, None, None
-    for event, element in iterparse(stream, events=("start", "end")):
-        tag = element.tag
-        if event == "start":
-            if tag == _ROW:
-                row, column = _row_number(element.get("r"), row), 0
-                backwards, last_row = row <= last_row, max(last_row, row)
-                current = element
-                if every_cell:
-                    extent.take(row, 1)
-            elif tag == _SHEET_DATA:
-                data = element
-            continue
-        if tag == _CELL and row:
-            column = _column_number(element.get("r"), column)
-            value = element.find(_VALUE)
-            formula = element.find(_FORMULA)
-            written = value is not None and bool(value.text)
-            if written or formula is not None or element.find(_INLINE) is not None:
-                if backwards:  # openpyxl's stream would drop this row without a word
-                    raise DamagedSheet(f"第 {row} 行在第 {last_row} 行之后")
-                extent.take(row, column)
-            elif every_cell:
-                extent.take(row, column)
-            if formula is not None and not written and scan.unsaved is None:
-                scan.unsaved = (row, column, "=" + formula.text if formula.text else "（共享公式）")
-            if current is not None:
-                current.clear()  # the row's cells seen so far are not needed again
-        elif tag == _ROW and data is not None:
-            data.clear()  # nor are the rows
-        elif tag == _MERGE:
-            scan.merged.append(element.get("ref", ""))
-    return scan
+    expat calls back at each element's start only (a sheet of millions of cells scans in
+    seconds; an element tree or end events cost ten times more): a cell is judged when the
+    next cell or row starts, or the sheet ends."""
+    from xml.parsers import expat
+
+    scanner = _Scanner(SheetScan(title), file, every_cell)
+    parser = expat.ParserCreate(namespace_separator="}")
+    scanner.parser = parser
+    parser.StartElementHandler = scanner.start
+    while chunk := stream.read(1 << 20):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+    scanner.judge()
+    return scanner.extent.scan
+
+
+class _Scanner:
+    """The state of one sheet's scan: the row and cell being read."""
+
+    def __init__(self, scan: SheetScan, file: str, every_cell: bool) -> None:
+        self.extent, self.every_cell = _Extent(scan, file), every_cell
+        self.parser = None
+        self.row = self.column = self.last_row = 0
+        self.backwards = False
+        self.cell = False  # a cell is open: judged when the next one starts
+        self.value = self.formula = self.inline = False
+        self.formula_text: list[str] = []
+        self.inside = ""  # the last element started within a formula cell: f or v
+        self.columns: dict[str, int] = {}  # column letters seen, as numbers
+
+    def start(self, name: str, attributes: dict) -> None:
+        if name == _CELL:
+            self.judge()
+            self.cell = self.row > 0  # a cell outside any row is no cell
+            self.column = self._column(attributes.get("r"))
+        elif name == _VALUE:
+            if self.formula:
+                self.inside = "v"  # saved only if it holds text (openpyxl: <v/> is None)
+            else:
+                self.value = True
+        elif name == _FORMULA:
+            self.formula, self.inside = True, "f"
+            self.value = False  # a formula's value is judged by its text
+            self.parser.CharacterDataHandler = self.text
+        elif name == _INLINE:
+            self.inline = True
+        elif name == _ROW:
+            self.judge()
+            self.row, self.column = _row_number(attributes.get("r"), self.row), 0
+            self.backwards = self.row <= self.last_row
+            self.last_row = max(self.last_row, self.row)
+            if self.every_cell:
+                self.extent.take(self.row, 1)
+        elif name == _MERGE:
+            self.extent.scan.merged.append(attributes.get("ref", ""))
+
+    def text(self, data: str) -> None:
+        """Text inside a formula cell: the formula's, and whether its value was saved."""
+        if self.inside == "f":
+            if sum(map(len, self.formula_text)) < 400:  # enough for a message
+                self.formula_text.append(data)
+        elif self.inside == "v" and data:
+            self.value = True
+
+    def judge(self) -> None:
+        """Count the cell just read, if it holds anything."""
+        if not self.cell:
+            return
+        scan, row, column = self.extent.scan, self.row, self.column
+        if self.value or self.formula or self.inline:
+            if self.backwards:  # openpyxl's stream would drop this row without a word
+                raise DamagedSheet(f"第 {row} 行在第 {self.last_row} 行之后")
+            self.extent.take(row, column)
+        elif self.every_cell:
+            self.extent.take(row, column)
+        if self.formula:
+            if not self.value and scan.unsaved is None:
+                text = "".join(self.formula_text)
+                scan.unsaved = (row, column, "=" + text if text else "（共享公式）")
+            self.formula_text, self.inside = [], ""
+            self.parser.CharacterDataHandler = None
+        self.cell = self.value = self.formula = self.inline = False
+
+    def _column(self, reference: str | None) -> int:
+        """A cell's column from its reference (B7 → 2), else the one after the last."""
+        if reference is None:
+            return self.column + 1
+        letters = reference.rstrip("0123456789")
+        found = self.columns.get(letters)
+        if found is None:
+            found = self.columns[letters] = _column_number(reference)
+        return found
 
 
 def _row_number(text: str | None, previous: int) -> int:
@@ -181,10 +239,8 @@ def _row_number(text: str | None, previous: int) -> int:
     return int(number)
 
 
-def _column_number(reference: str | None, previous: int) -> int:
-    """A cell's column from its reference (B7 → 2), else the one after the last."""
-    if reference is None:
-        return previous + 1
+def _column_number(reference: str) -> int:
+    """The column of a cell reference: B7 → 2."""
     found = _REFERENCE.fullmatch(reference)
     if found is None or len(found[1]) > 7:
         raise DamagedSheet(f"单元格引用 {reference[:20]!r} 不对")
