@@ -176,3 +176,15 @@ def test_for_pandas_every_cell_and_row_counts() -> None:
 def test_the_scan_finds_formulas_without_a_saved_value(cell, unsaved) -> None:
     scan = _scan(f"<row r='1'><c r='A1'><v>1</v></c></row><row r='2'>{cell}</row>")
     assert scan.unsaved == unsaved
+
+
+def test_the_documentation_lists_every_limit_with_its_code() -> None:
+    page = (ROOT / "docs" / "evaluate.md").read_text(encoding="utf-8")
+    section = page[page.index("## 输入的上限") :]
+    section = section[: section.index("\n## ")]
+    others = {"RULE_FILE_BYTES": "KH205", "INTEGER_DIGITS": "KH247"}
+    for limit in limits.ALL:
+        code = CODES.get(limit.name) or others[limit.name]
+        row = next(line for line in section.splitlines() if f"`{limit.variable}`" in line)
+        assert row.rstrip().endswith(f"| {code} |"), row
+        assert f"{limit.default:,}" in row, row
