@@ -292,6 +292,22 @@ def _gen_parquet(tmp: Path, target: str = "data/附表.parquet") -> None:
     pq.write_table(table, tmp / target)
 
 
+def _gen_roster_xlsx(tmp: Path) -> None:
+    """The roster's units in rules/名单.xlsx (as tests/scale/roster_csv has them in CSV)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    source = HERE.parent / "scale" / "roster_csv" / "名单.csv"
+    lines = [line for line in source.read_text("utf-8-sig").splitlines() if line[:1] != "#"]
+    book = Workbook()
+    for row in csv.reader(lines):
+        book.active.append(row)
+    book.save(tmp / "rules" / "名单.xlsx")
+    roster = "属性:\n  类型: 文本\n  规模: 文本\n单位: 名单.xlsx\n"
+    (tmp / "rules" / "名单.yaml").write_text(roster, encoding="utf-8")
+
+
 def _blank_column(line: str, index: int) -> str:
     cells = line.split(",")
     cells[index] = ""
@@ -317,6 +333,7 @@ GENERATORS = {
     "xlsx_bomb": _gen_xlsx_bomb,
     "wide_csv": _gen_wide_csv,
     "parquet": _gen_parquet,
+    "roster_xlsx": _gen_roster_xlsx,
 }
 
 
