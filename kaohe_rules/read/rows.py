@@ -30,7 +30,7 @@ from kaohe_rules.read.cells import (
 )
 from kaohe_rules.read.csv import field_columns
 from kaohe_rules.read.dataset import DataSet, expected_names
-from kaohe_rules.read.unknown_data import UnknownNames
+from kaohe_rules.read.unknown_data import SUGGESTED, UnknownNames
 from kaohe_rules.source import Span
 
 
@@ -53,6 +53,7 @@ class RowReader:
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
         self.prefixes = m.family_prefixes(ruleset)
         self._header_places: list[tuple[int, int]] | None = None
+        self._unit_hints = 0
 
     def kind(self, name: str) -> Type | None:
         """The type of a name data may give; a family's undeclared member (families.py)
@@ -163,7 +164,10 @@ class RowReader:
                 "KH309", f"单位名称 '{cell.text}' 不唯一：{ids}", cell.span, "请用编号"
             )
             return None
-        hint = suggest(cell.text, list(self.by_name))
+        hint = None
+        if self._unit_hints < SUGGESTED:  # a fuzzy match over the roster: not for each of 10⁵
+            self._unit_hints += 1
+            hint = suggest(cell.text, list(self.by_name))
         self.errors.error("KH301", f"名单中没有单位 '{cell.text}'", cell.span, hint)
         return None
 
