@@ -188,3 +188,43 @@ def test_the_documentation_lists_every_limit_with_its_code() -> None:
         row = next(line for line in section.splitlines() if f"`{limit.variable}`" in line)
         assert row.rstrip().endswith(f"| {code} |"), row
         assert f"{limit.default:,}" in row, row
+
+
+def test_history_csv_files_of_kaohe_history_are_bounded(tmp_path, monkeypatch) -> None:
+    from kaohe_rules.diagnostics import KaoheError
+    from kaohe_rules.read.history import read_history_csv
+
+    path = tmp_path / "历史.csv"
+    path.write_bytes((BASE / "data" / "历史.csv").read_bytes())
+    for variable, value, code in (
+        (limits.DATA_FILE_BYTES.variable, "10", "KH322"),
+        (limits.CSV_COLUMNS.variable, "2", "KH323"),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setenv(variable, value)
+            with pytest.raises(KaoheError) as raised:
+                read_history_csv(path)
+        assert [d.code for d in raised.value.diagnostics] == [code]
+
+
+def test_a_large_file_too_wide_for_the_columnar_reader_is_refused_by_the_row_reader(
+    tmp_path, monkeypatch
+) -> None:
+    """Over 4 MB a long CSV goes to the columnar reader first: it declines a header over
+    the limit, and the row reader refuses it at the header, before reading rows."""
+    from kaohe_rules.diagnostics import KaoheError
+    from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.read import columnar
+    from kaohe_rules.read.data import read_data
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = "J01,基础分,1\n" * (columnar.MIN_BYTES // 14 + 1)
+    (folder / "长.csv").write_text("编号,指标,值\n" + rows, encoding="utf-8")
+    assert (folder / "长.csv").stat().st_size >= columnar.MIN_BYTES
+    monkeypatch.setenv(limits.CSV_COLUMNS.variable, "2")
+    ruleset = load_rules(ROOT / "tests" / "golden" / "evaluate" / "rules").resolved.ruleset
+    with pytest.raises(KaoheError) as raised:
+        read_data(folder, ruleset)
+    found = raised.value.diagnostics[0]
+    assert (found.code, found.span.line, found.span.column) == ("KH323", 1, 7)
