@@ -5,7 +5,8 @@
 
 The time is shared round-robin between the fuzzers of the chosen entry points
 (expr: random text, token soup, mutated rules/2024 formulas; rules: edited golden
-and official rule sets; data: edited CSV and workbooks; evaluate: the whole
+and official rule sets; data: edited CSV and workbooks, and data near and over the
+readers' limits with edited sheet XML and zip directories; evaluate: the whole
 command through click's CliRunner). Each batch runs hypothesis with a fresh random
 seed. A new kind of failure (an uncaught exception, or a broken property: an error
 without code or location, an incomplete result, a traceback) is shrunk to a minimal
@@ -38,7 +39,7 @@ from tests.fuzz.oracles import CHECKS, Fault, run_case  # noqa: E402
 TARGETS = {
     "expr": ["expr.random_text", "expr.token_soup", "expr.mutated_formula"],
     "rules": ["rules.golden", "rules.official"],
-    "data": ["data.csv", "data.xlsx"],
+    "data": ["data.csv", "data.xlsx", "data.limits"],
     "evaluate": ["evaluate.cli"],
 }
 
@@ -113,6 +114,7 @@ sys.path.insert(0, {root!r})
 
 from tests.fuzz.oracles import {check}  # noqa: E402
 from tests.fuzz.strategies import *  # noqa: E402,F403
+from tests.fuzz.limit_cases import *  # noqa: E402,F403
 
 case = {case}
 
@@ -129,7 +131,7 @@ def _save(out: Path, number: int, fuzzer: str, case: object, error: BaseExceptio
     (folder / "traceback.txt").write_text("".join(lines), encoding="utf-8")
     entry = fuzzer.split(".")[0]
     args = "case" if entry == "expr" else "case, Path(scratch)"
-    check = CHECKS[entry]
+    check = CHECKS.get(fuzzer, CHECKS[entry])
     script = REPRO.format(
         number=number, fuzzer=fuzzer, root=str(ROOT), check=check, case=repr(case), args=args
     )
@@ -219,7 +221,7 @@ def main() -> None:
             if time.monotonic() >= deadline:
                 break
             # The slow fuzzers get smaller batches, so each gets a fair share of rounds.
-            slow = fuzzer.name in ("rules.official", "evaluate.cli", "data.xlsx")
+            slow = fuzzer.name in ("rules.official", "evaluate.cli", "data.xlsx", "data.limits")
             fuzzer.batch(max(args.batch // (4 if slow else 1), 5))
         rounds += 1
 

@@ -107,6 +107,13 @@ CODES: dict[str, str] = {
     "KH319": "indicator-not-discriminating",
     "KH320": "indicator-missing-in-category",
     "KH321": "label-constant",
+    "KH322": "data-file-too-large",
+    "KH323": "too-many-columns",
+    "KH324": "sheet-too-many-rows",
+    "KH325": "sheet-too-many-columns",
+    "KH326": "sheet-too-many-cells",
+    "KH327": "xlsx-member-too-large",
+    "KH328": "xlsx-compression-ratio",
     # KH4xx: the results archive
     "KH401": "archive-unreadable",
     "KH402": "not-an-archive",

@@ -57,7 +57,7 @@ class Limit:
 
 RULE_FILE_BYTES = Limit("RULE_FILE_BYTES", "规则文件大小", 5 * 1024 * 1024, "字节")
 DATA_FILE_BYTES = Limit("DATA_FILE_BYTES", "数据文件大小", 2 * 1024**3, "字节")
-CSV_COLUMNS = Limit("CSV_COLUMNS", "CSV 文件的列数", 16_384, "列")
+CSV_COLUMNS = Limit("CSV_COLUMNS", "CSV、Parquet 文件的列数", 16_384, "列")
 XLSX_ROWS = Limit("XLSX_ROWS", "Excel 工作表的行数", 1_048_576, "行")
 XLSX_COLUMNS = Limit("XLSX_COLUMNS", "Excel 工作表的列数", 16_384, "列")
 XLSX_CELLS = Limit("XLSX_CELLS", "Excel 工作表的单元格数（行数 × 列数）", 20_000_000, "个")

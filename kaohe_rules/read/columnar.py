@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import limits
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.read.cells import UNIT_COLUMNS
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
@@ -77,6 +78,8 @@ def _table(path: Path):
             import pyarrow.parquet as pq
 
             names = pq.read_schema(path).names
+            if len(names) > limits.CSV_COLUMNS.value():
+                return None, 0  # read_parquet refuses it, naming the limit
             # 指标 read as Parquet's dictionaries (a few dozen strings each); unit ids as
             # text, encoded once over the whole column: a dictionary per row group of a
             # million ids each would cost far more to unify.
@@ -93,8 +96,8 @@ def _csv_table(path: Path):
     import pyarrow.csv as pcsv
 
     skip, header_line, header = _comment_lines(path)
-    if skip is None:
-        return None, 0
+    if skip is None or len(header) > limits.CSV_COLUMNS.value():
+        return None, 0  # the row reader says what is wrong (too wide: before any column)
     # Parsing blocks in parallel holds several in flight: above SERIAL_BYTES (a million
     # units' values) one thread parses, a few seconds slower and ~240 MB lighter.
     threads = path.stat().st_size < SERIAL_BYTES
@@ -255,7 +258,6 @@ class _Filling:
 def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None:
     """Names the rule set does not know (under 未知数据: 警告 or 忽略), reported as the row
     reader reports them: at their first row, with the count of values they give."""
-    from kaohe_rules.dsl.hints import suggest
     from kaohe_rules.source import Span
 
     named, given = counts
@@ -271,7 +273,7 @@ def _unknown(path: Path, header_line: int, names, kinds, counts, reader) -> None
     nowhere = Span(str(path), header_line, 1, header_line, 2)  # not found again: the header
     for code in sorted(unknown, key=lambda c: (places.get(names[c], nowhere).line, names[c])):
         name = names[code]
-        hint = suggest(name, list(reader.names))
+        hint = reader.unknown.hint(name, reader.names)
         reader.unknown.seen(name, places.get(name, nowhere), hint, int(given[code]))
 
 

@@ -10,13 +10,17 @@ import csv
 import io
 from pathlib import Path
 
+from kaohe_rules.read import bounds
 from kaohe_rules.read.cells import Sheet
 from kaohe_rules.read.files import ENCODINGS, decode
+from kaohe_rules.source import Span
 
 
 def read_csv(path: Path, encoding: str | None) -> Sheet:
     """The file's header and non-empty rows; ValueError (or OSError) when it cannot be
-    read as text in ``encoding`` (when None: UTF-8, else GB18030)."""
+    read as text in ``encoding`` (when None: UTF-8, else GB18030); SheetProblem when it
+    is larger or wider than the limits allow."""
+    bounds.check_file_bytes(path)
     data = path.read_bytes()
     try:
         text = decode(data, [encoding] if encoding else ENCODINGS)
@@ -38,6 +42,7 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
                 if not record or record[0].startswith("#"):
                     continue  # leading "# …" lines are comments (samples say they are synthetic)
                 header, header_line = [c.strip() for c in record], line
+                _check_width(str(path), raw, header_line, len(header))
             elif any(cell.strip() for cell in record):
                 rows.append(record)
                 lines.append(line)
@@ -49,6 +54,16 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
     if header is None:
         raise ValueError("文件是空的，第一行应是列名")
     return Sheet(header, rows, lines, header_line, raw)
+
+
+def _check_width(file: str, raw: list[str], line: int, count: int) -> None:
+    """Refuse a header wider than the limit before any per-column work."""
+
+    def first_over(index: int) -> Span:
+        start, end = field_columns(raw[line - 1], index + 1)[index]
+        return Span(file, line, start, line, end)
+
+    bounds.check_columns(count, first_over)
 
 
 def field_columns(raw: str, count: int) -> list[tuple[int, int]]:

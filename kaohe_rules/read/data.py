@@ -22,7 +22,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
-from kaohe_rules.read import columnar
+from kaohe_rules.read import bounds, columnar
 from kaohe_rules.read.cells import Sheet, SheetProblem
 from kaohe_rules.read.csv import read_csv
 from kaohe_rules.read.dataset import DataSet
@@ -60,7 +60,11 @@ def read_data(
             errors.error("KH308", f"无法读取数据文件：{refused}", Span(str(path), 1, 1, 1, 1))
             continue
         try:
+            bounds.check_file_bytes(path)  # before the hash, which reads every byte
             digests[path] = recorded_digest(path)  # hashed as it is read: the fingerprint
+        except SheetProblem as problem:
+            errors.add(problem.diagnostic)
+            continue
         except OSError as error:
             span = Span(str(path), 1, 1, 1, 1)
             errors.error("KH308", f"无法读取数据文件：{os_reason(error)}", span)

@@ -9,7 +9,7 @@ from pathlib import Path
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import TEXT
-from kaohe_rules.read.cells import Cell, parse_number
+from kaohe_rules.read.cells import Cell, SheetProblem, parse_number
 from kaohe_rules.read.csv import read_csv
 from kaohe_rules.source import Span
 
@@ -65,6 +65,8 @@ def read_history_csv(path: Path) -> list[dict]:
         table = read_csv(path, None)
     except (OSError, ValueError) as error:
         raise KaoheError([Diagnostic("KH308", f"无法读取历史文件：{error}", where)]) from None
+    except SheetProblem as problem:  # larger or wider than the limits
+        raise KaoheError([problem.diagnostic]) from None
     columns = table.header
     unit_column = "编号" if "编号" in columns else "单位" if "单位" in columns else None
     if unit_column is None or not {"年度", "等次"} <= set(columns):

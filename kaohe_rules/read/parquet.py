@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kaohe_rules.read import bounds
 from kaohe_rules.read.cells import Sheet, cell_text
+from kaohe_rules.source import Span
 
 
 def read_parquet(path: Path) -> Sheet:
     """The file as rows of text, checked one by one. Its "lines" are the row numbers
-    counting the header as 1; ValueError when pyarrow cannot read it."""
+    counting the header as 1; ValueError when pyarrow cannot read it, SheetProblem when
+    it is larger or wider than the limits allow."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    bounds.check_file_bytes(path)
     try:
+        # The footer first: its column count is checked before any column is read.
+        names = pq.read_schema(path).names
+        bounds.check_columns(len(names), lambda index: Span(str(path), 1, index + 1, 1, index + 2))
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as error:
         raise ValueError(f"不是可读的 Parquet 文件（{error}）") from None

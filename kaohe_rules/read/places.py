@@ -84,7 +84,8 @@ def first_places(path: Path, header_line: int, names: set[str]) -> dict[str, Spa
                 header = [cell.strip() for cell in next(csv.reader([raw]), [])]
                 at = header.index("指标")
                 continue
-            if not any(n in raw for n in pending):
+            # A cheap look for a few names; for many, parsing each line is linear, this is not.
+            if len(pending) <= 16 and not any(n in raw for n in pending):
                 continue
             record = next(csv.reader([raw]), [])
             if len(record) != len(header):

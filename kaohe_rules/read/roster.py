@@ -15,8 +15,10 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
-from kaohe_rules.read.cells import FALSE_TEXTS, FULL_WIDTH_DIGITS, TRUE_TEXTS
+from kaohe_rules.read import bounds
+from kaohe_rules.read.cells import FALSE_TEXTS, FULL_WIDTH_DIGITS, TRUE_TEXTS, SheetProblem
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
+from kaohe_rules.read.workbook import open_workbook
 from kaohe_rules.source import (
     Span,
     bounded,
@@ -87,14 +89,25 @@ def _frame(path: Path, file: str, errors: Collector):
 
     start = Span(file, 1, 1, 1, 2)
     try:
+        bounds.check_file_bytes(path, file)
         if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            # Opened once, its zip directory and first sheet checked against the limits;
+            # pandas reads the first sheet of the workbook it is given.
+            book, _scans = open_workbook(path, file, sheets="first")
+            try:
+                frame = pd.read_excel(book, dtype=str, keep_default_na=False, engine="openpyxl")
+            finally:
+                book.close()
             return frame, 2
-        skip, _header = leading_comments(path, limit=None)
+        skip, header = leading_comments(path, limit=None)
+        _check_width(header, file, skip + 1)
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, skiprows=skip, encoding="utf-8-sig", engine="c"
         )
         return frame, skip + 2
+    except SheetProblem as problem:  # larger or wider than the limits
+        errors.add(problem.diagnostic)
+        return None
     except (OSError, ValueError, UnicodeDecodeError) as error:
         errors.error("KH308", f"无法读取名单文件：{error}", start)
         return None
@@ -102,6 +115,20 @@ def _frame(path: Path, file: str, errors: Collector):
         message = f"无法读取名单文件：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
         errors.error("KH308", message, start)
         return None
+
+
+def _check_width(header: bytes | None, file: str, line: int) -> None:
+    """Refuse a header wider than the limit before pandas makes a column of each name."""
+    import csv
+
+    if header is None:
+        return
+    text = header.decode("utf-8", "replace").rstrip("\r\n")
+    try:
+        names = next(csv.reader([text]), [])
+    except csv.Error:  # a name over the csv module's limit: pandas says what is wrong
+        return
+    bounds.check_columns(len(names), lambda index: Span(file, line, index + 1, line, index + 2))
 
 
 def _check_header(header: list[str], attributes: dict, file: str, line: int, errors) -> None:

@@ -30,7 +30,7 @@ from kaohe_rules.read.cells import (
 )
 from kaohe_rules.read.csv import field_columns
 from kaohe_rules.read.dataset import DataSet, expected_names
-from kaohe_rules.read.unknown_data import UnknownNames
+from kaohe_rules.read.unknown_data import SUGGESTED, UnknownNames
 from kaohe_rules.source import Span, plain_name
 
 
@@ -52,6 +52,8 @@ class RowReader:
         self.lenient = False
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
         self.prefixes = m.family_prefixes(ruleset)
+        self._header_places: list[tuple[int, int]] | None = None
+        self._unit_hints = 0
 
     def kind(self, name: str) -> Type | None:
         """The type of a name data may give; a family's undeclared member (families.py)
@@ -86,8 +88,10 @@ class RowReader:
         self.table = table
         self.header_line = table.header_line
         columns = table.header
+        self._header_places = None
+        first: dict[str, int] = {}  # a set, not a rescan per column: 200,000 columns
         for index, name in enumerate(columns):
-            if name in columns[:index]:
+            if first.setdefault(name, index) != index:
                 span = self._header_span(file, index)
                 self.errors.error("KH303", f"列名 '{name}' 重复（第 {index + 1} 列）", span)
                 return
@@ -140,7 +144,10 @@ class RowReader:
     def _header_span(self, file: str, col: int) -> Span:
         line = self.header_line
         if self.table.raw is not None and line - 1 < len(self.table.raw):
-            start, end = field_columns(self.table.raw[line - 1], col + 1)[col]
+            if self._header_places is None:  # once a sheet: each scan is the whole line
+                raw = self.table.raw[line - 1]
+                self._header_places = field_columns(raw, len(self.table.header))
+            start, end = self._header_places[col]
             return Span(file, line, start, line, end)
         return Span(file, line, col + 1, line, col + 2)
 
@@ -157,10 +164,12 @@ class RowReader:
                 "KH309", f"单位名称 '{cell.text}' 不唯一：{ids}", cell.span, "请用编号"
             )
             return None
+        hint = None
         plain = plain_name(cell.text)  # J0１ or J01 + U+200B where the roster has J01
         if plain != cell.text and plain in self.by_id:
             hint = look_alike(cell.text, plain)
-        else:
+        elif self._unit_hints < SUGGESTED:  # a fuzzy match over the roster: not for each of 10⁵
+            self._unit_hints += 1
             hint = suggest(cell.text, list(self.by_name))
         self.errors.error("KH301", f"名单中没有单位 '{cell.text}'", cell.span, hint)
         return None
@@ -175,7 +184,7 @@ class RowReader:
                 and name not in self.names
             ):
                 span = self._header_span(file, col)
-                hint = suggest(name, list(self.names))
+                hint = self.unknown.hint(name, self.names)
                 given = sum(1 for row in rows if str(row[col]).strip())
                 self.unknown.seen(name, span, hint, given)
         for index in range(len(rows)):
@@ -198,7 +207,7 @@ class RowReader:
             if name_cell.text not in self.names:
                 # one suggestion a name: a million rows may name the same unknown one
                 first = self.unknown.refused or name_cell.text not in self.unknown.found
-                hint = suggest(name_cell.text, list(self.names)) if first else None
+                hint = self.unknown.hint(name_cell.text, self.names) if first else None
                 given = int(cells["值"].text != "")
                 self.unknown.seen(name_cell.text, name_cell.span, hint, given)
                 continue

@@ -20,6 +20,8 @@ import numpy as np
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl.population import Population, to_column
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
+from kaohe_rules.read import bounds
+from kaohe_rules.read.cells import SheetProblem
 from kaohe_rules.read.files import decode
 from kaohe_rules.source import Span, not_regular, os_reason
 
@@ -42,9 +44,12 @@ def _decode(path: Path) -> str:
     if refused is not None:  # before any read: a pipe or a device would never end
         raise TableError(f"无法读取 {path}：{refused}")
     try:
+        bounds.check_file_bytes(path)
         data = path.read_bytes()
     except OSError as error:
         raise TableError(f"无法读取 {path}：{os_reason(error)}") from None
+    except SheetProblem as problem:
+        raise KaoheError([problem.diagnostic]) from None
     text = decode(data)
     if text is None:
         raise TableError(f"{path} 既不是 UTF-8 也不是 GB18030 编码")
@@ -80,10 +85,15 @@ def read_table(
     if not rows:
         raise _fail(path, 1, 1, "文件是空的，第一行应是列名")
     header = [name.strip() for name in rows[0]]
+    try:
+        bounds.check_columns(len(header), lambda index: Span(path, 1, index + 1, 1, index + 2))
+    except SheetProblem as problem:
+        raise KaoheError([problem.diagnostic]) from None
+    first: dict[str, int] = {}  # not a rescan of the header per column
     for index, name in enumerate(header):
         if not name:
             raise _fail(path, 1, index + 1, f"第 {index + 1} 列没有列名")
-        if name in header[:index]:
+        if first.setdefault(name, index) != index:
             raise _fail(path, 1, index + 1, f"列名 '{name}' 重复")
     body = rows[1:]
     for number, row in enumerate(body, start=2):

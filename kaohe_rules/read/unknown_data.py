@@ -15,10 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
+from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.source import Span
 
 POLICIES = ("报错", "警告", "忽略")
 DEFAULT = "报错"
+# Unknown names that get a "did you mean" hint: no command lists more problems than this
+# (validate: 200), and a suggestion costs a fuzzy match over every known name, which for
+# 200,000 unknown columns would take minutes.
+SUGGESTED = 200
 
 
 @dataclass
@@ -36,6 +41,15 @@ class UnknownNames:
     def __init__(self, policy: str, errors: Collector) -> None:
         self.policy, self.errors = policy, errors
         self.found: dict[str, Unknown] = {}
+        self.suggested = 0
+
+    def hint(self, name: str, known) -> str | None:
+        """The close matches of ``name`` among ``known`` names, for the first SUGGESTED
+        unknown names; None after those."""
+        if self.suggested >= SUGGESTED:
+            return None
+        self.suggested += 1
+        return suggest(name, list(known))
 
     @property
     def refused(self) -> bool:

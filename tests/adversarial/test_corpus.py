@@ -10,6 +10,7 @@ succeed, the results of the named units. See README.md.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -174,6 +175,17 @@ def _gen_xlsx(tmp: Path, variant: str) -> None:
         sheet.append(["B01", "九十"])
     elif variant == "empty":
         pass
+    elif variant == "xfd":  # one cell at the last place a sheet has: 17 billion cells from A1
+        sheet.append(header)
+        sheet["XFD1048576"] = 1
+    elif variant == "rows":
+        sheet.append(header)
+        for unit in ("B01", "B02", "B03"):
+            sheet.append([unit, 90])
+    elif variant in ("lying_dimension", "no_dimension", "rows_out_of_order"):
+        sheet.append(header)
+        sheet.append(["B01", 90])
+        sheet.append(["B02", 80])
     elif variant == "two_sheets":
         sheet.append(header)
         sheet.append(["B01", 90])
@@ -191,15 +203,109 @@ def _gen_xlsx(tmp: Path, variant: str) -> None:
         raise ValueError(variant)
     # blank the CSV cells the workbook now gives, so that nothing is given twice
     book.save(tmp / "data" / "附表.xlsx")
+    _edit_sheet_xml(tmp / "data" / "附表.xlsx", variant)
     data = tmp / "data" / "数据.csv"
     lines = data.read_text(encoding="utf-8").splitlines()
-    if variant in ("merged", "formula", "hidden", "date", "text_number", "percent", "two_sheets"):
+    given = ("merged", "formula", "hidden", "date", "text_number", "percent", "two_sheets")
+    if variant in (*given, "lying_dimension", "no_dimension"):
         lines = [_blank_column(line, 2) if line.startswith("B01") else line for line in lines]
         if variant == "merged":
             lines = [_blank_column(line, 2) if line.startswith("B02") else line for line in lines]
-    if variant == "bool":
-        lines = [_blank_column(line, 8) if line.startswith("B01") else line for line in lines]
+    if variant in ("bool", "lying_dimension", "no_dimension"):
+        column = 8 if variant == "bool" else 2
+        changed = ("B01",) if variant == "bool" else ("B01", "B02")
+        lines = [_blank_column(line, column) if line[:3] in changed else line for line in lines]
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _edit_sheet_xml(path: Path, variant: str) -> None:
+    """What openpyxl never writes: a <dimension> that lies or is missing, rows out of order."""
+    import zipfile
+
+    if variant not in ("lying_dimension", "no_dimension", "rows_out_of_order"):
+        return
+    with zipfile.ZipFile(path) as book:
+        parts = {info.filename: book.read(info.filename) for info in book.infolist()}
+    name = "xl/worksheets/sheet1.xml"
+    xml = parts[name].decode("utf-8")
+    dimension = re.search(r"<dimension ref=\"[^\"]*\" */>", xml)[0]
+    if variant == "lying_dimension":  # says one cell: a reader trusting it reads nothing
+        xml = xml.replace(dimension, '<dimension ref="A1:A1" />')
+    elif variant == "no_dimension":
+        xml = xml.replace(dimension, "")
+    else:  # row 3 before row 2: a streaming reader would drop row 2 silently
+        rows = re.findall(r"<row r=\"[23]\".*?</row>", xml)
+        xml = xml.replace(rows[0] + rows[1], rows[1] + rows[0])
+    parts[name] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for part, body in parts.items():
+            book.writestr(part, body)
+
+
+def _gen_xlsx_bomb(tmp: Path, megabytes: int = 100) -> None:
+    """A workbook of ~400 KB whose sheet is ``megabytes`` MB of identical rows (ratio ~250)
+    and whose <dimension> says A1:J1, written without openpyxl to keep it fast."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "数据"
+    book.active.append(["编号", "基础分"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    row = "<row>" + "<c><v>1</v></c>" * 10 + "</row>"
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns='
+        '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:J1"/>'
+        "<sheetData>"
+    )
+    chunk = (row * 1000).encode()
+    target = tmp / "data" / "附表.xlsx"
+    with (
+        zipfile.ZipFile(buffer) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out,
+    ):
+        for info in source.infolist():
+            if not info.filename.endswith("sheet1.xml"):
+                out.writestr(info, source.read(info.filename))
+                continue
+            with out.open(info.filename, "w", force_zip64=True) as sheet:
+                sheet.write(head.encode())
+                for _ in range(megabytes * 1024 * 1024 // len(chunk)):
+                    sheet.write(chunk)
+                sheet.write(b"</sheetData></worksheet>")
+
+
+def _gen_wide_csv(tmp: Path, columns: int, target: str = "data/宽.csv") -> None:
+    """A CSV file of ``columns`` unknown columns c0, c1, … and one row for J01."""
+    header = "编号," + ",".join(f"c{i}" for i in range(columns))
+    (tmp / target).write_text(header + "\nJ01," + ",".join(["1"] * columns) + "\n", "utf-8")
+
+
+def _gen_parquet(tmp: Path, target: str = "data/附表.parquet") -> None:
+    """A wide Parquet file: 编号 and two data columns for B01."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"编号": ["B01"], "问题数": [1.0], "表彰数": [2.0]})
+    pq.write_table(table, tmp / target)
+
+
+def _gen_roster_xlsx(tmp: Path) -> None:
+    """The roster's units in rules/名单.xlsx (as tests/scale/roster_csv has them in CSV)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    source = HERE.parent / "scale" / "roster_csv" / "名单.csv"
+    lines = [line for line in source.read_text("utf-8-sig").splitlines() if line[:1] != "#"]
+    book = Workbook()
+    for row in csv.reader(lines):
+        book.active.append(row)
+    book.save(tmp / "rules" / "名单.xlsx")
+    roster = "属性:\n  类型: 文本\n  规模: 文本\n单位: 名单.xlsx\n"
+    (tmp / "rules" / "名单.yaml").write_text(roster, encoding="utf-8")
 
 
 def _blank_column(line: str, index: int) -> str:
@@ -236,6 +342,10 @@ GENERATORS = {
     "many_rows": _gen_many_rows,
     "xlsx": _gen_xlsx,
     "long_number": _gen_long_number,
+    "xlsx_bomb": _gen_xlsx_bomb,
+    "wide_csv": _gen_wide_csv,
+    "parquet": _gen_parquet,
+    "roster_xlsx": _gen_roster_xlsx,
 }
 
 
@@ -320,14 +430,16 @@ def _alarm(signum, frame):
     raise _TooSlow
 
 
-def run_kaohe(args: list[str], stdin: str | None = None) -> Run:
-    """Run ``kaohe ARGS`` as the installed script does: ``main()`` with sys.argv."""
+def run_kaohe(args: list[str], stdin: str | None = None, env: dict | None = None) -> Run:
+    """Run ``kaohe ARGS`` as the installed script does: ``main()`` with sys.argv, and the
+    case's environment variables (a lowered limit: KAOHE_LIMIT_…)."""
     runner = CliRunner()
     saved_argv = sys.argv
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(TIME_LIMIT)
+    variables = {"KAOHE_DEBUG": None, **{k: str(v) for k, v in (env or {}).items()}}
     try:
-        with runner.isolation(input=stdin, env={"KAOHE_DEBUG": None}) as (_, _, mixed):
+        with runner.isolation(input=stdin, env=variables) as (_, _, mixed):
             sys.argv = ["kaohe", *args]
             extra = ""
             try:
@@ -419,7 +531,7 @@ def test_case(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     before = {
         name: (tmp_path / name).read_bytes() for name in case.spec["expect"].get("unchanged", [])
     }
-    run = run_kaohe(args, case.spec.get("stdin"))
+    run = run_kaohe(args, case.spec.get("stdin"), case.spec.get("env"))
     check(case, run, tmp_path, before)
 
 

@@ -17,13 +17,17 @@ import csv
 import io
 import json
 import math
+import os
 import re
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kaohe_rules.diagnostics import CODES, Diagnostic, KaoheError, render_json, render_text
+from tests.fuzz.limit_cases import LimitCase
 from tests.fuzz.strategies import (
+    GOLDEN_DATA,
     GOLDEN_RULES,
     CsvCase,
     EvaluateCase,
@@ -240,6 +244,70 @@ def check_data(case: CsvCase | WorkbookCase, scratch: Path) -> str:
     return "evaluated"
 
 
+@contextmanager
+def _environment(variables: dict[str, str]):
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@cache
+def _golden_totals() -> dict[str, float]:
+    from kaohe_rules.read.data import read_data
+    from kaohe_rules.score.engine import evaluate_year
+
+    loaded = golden_rules()
+    evaluation = evaluate_year(loaded.resolved, read_data(GOLDEN_DATA, loaded.resolved.ruleset))
+    return _totals(evaluation)
+
+
+def _totals(evaluation) -> dict[str, float]:
+    return {
+        unit.id: float(domain.total[i])
+        for domain in evaluation.domains
+        for i, unit in enumerate(domain.units)
+    }
+
+
+def check_limits(case: LimitCase, scratch: Path) -> str:
+    """Read the golden data in another form under the case's limits. Over a limit: a
+    refusal with that limit's code (or KH308 for a damaged file); a read: the golden
+    results, whatever the sheet's XML said; any refusal located, with a known code.
+
+    Returns the outcome: ``refused <codes>`` or ``read``."""
+    from kaohe_rules import limits
+    from kaohe_rules.read.bounds import CODES as LIMIT_CODES
+    from kaohe_rules.read.data import read_data
+    from kaohe_rules.score.engine import evaluate_year
+
+    loaded = golden_rules()
+    folder = case.materialize(scratch)
+    settings = {getattr(limits, n).variable: str(v) for n, v in case.settings().items()}
+    over = {LIMIT_CODES[name] for name in case.over()}
+    with _environment(settings):
+        try:
+            data = read_data(folder, loaded.resolved.ruleset)
+        except KaoheError as error:
+            check_diagnostics(error.diagnostics)
+            codes = {d.code for d in error.diagnostics}
+            allowed = over | case.excused
+            _require(allowed, f"refused within every limit: {sorted(codes)}")
+            _require(codes & allowed, f"refused with {sorted(codes)}, over {sorted(over)}")
+            return "refused " + "/".join(sorted(codes))
+    _require(not over, f"read although over {sorted(over)}")
+    evaluation = evaluate_year(loaded.resolved, data)
+    check_complete(evaluation)
+    _require(_totals(evaluation) == _golden_totals(), "read to other results than the CSV")
+    return "read"
+
+
 # ---------------------------------------------------------------------------
 # (d) the evaluate command
 # ---------------------------------------------------------------------------
@@ -328,6 +396,8 @@ def run_case(target: str, case: object, scratch: Path) -> str:
         return check_expression(case)  # type: ignore[arg-type]
     if entry == "rules":
         return check_rules(case, scratch)  # type: ignore[arg-type]
+    if target == "data.limits":
+        return check_limits(case, scratch)  # type: ignore[arg-type]
     if entry == "data":
         return check_data(case, scratch)  # type: ignore[arg-type]
     return check_evaluate(case, scratch)  # type: ignore[arg-type]
@@ -337,5 +407,6 @@ CHECKS = {
     "expr": "check_expression",
     "rules": "check_rules",
     "data": "check_data",
+    "data.limits": "check_limits",
     "evaluate": "check_evaluate",
 }

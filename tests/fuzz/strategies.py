@@ -40,6 +40,7 @@ CI_EXAMPLES: dict[str, int] = {
     "rules.official": 50,
     "data.csv": 300,
     "data.xlsx": 80,
+    "data.limits": 60,
     "evaluate.cli": 120,
 }
 
@@ -764,6 +765,12 @@ def evaluate_cases() -> st.SearchStrategy[EvaluateCase]:
     )
 
 
+def _limit_cases() -> st.SearchStrategy:
+    from tests.fuzz.limit_cases import limit_cases  # it imports this module
+
+    return limit_cases()
+
+
 def strategy(target: str) -> st.SearchStrategy:
     """The strategy of one fuzzer (a key of CI_EXAMPLES)."""
     makers = {
@@ -774,6 +781,7 @@ def strategy(target: str) -> st.SearchStrategy:
         "rules.official": lambda: rules_cases("official"),
         "data.csv": csv_cases,
         "data.xlsx": workbook_cases,
+        "data.limits": _limit_cases,
         "evaluate.cli": evaluate_cases,
     }
     return makers[target]()

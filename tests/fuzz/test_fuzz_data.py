@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given
 
 from tests.fuzz import strategies as S
-from tests.fuzz.oracles import check_data
+from tests.fuzz.oracles import check_data, check_limits
 
 
 @S.ci_settings("data.csv")
@@ -27,3 +27,11 @@ def test_edited_csv_data(case: S.CsvCase) -> None:
 def test_edited_workbook_data(case: S.WorkbookCase) -> None:
     with tempfile.TemporaryDirectory(prefix="kaohe-fuzz-") as scratch:
         check_data(case, Path(scratch))
+
+
+@S.ci_settings("data.limits")
+@given(S.strategy("data.limits"))
+def test_data_near_and_over_the_limits(case) -> None:
+    """Limits lowered near the file's own size, sheets' XML and zip directory edited."""
+    with tempfile.TemporaryDirectory(prefix="kaohe-fuzz-") as scratch:
+        check_limits(case, Path(scratch))
