@@ -20,19 +20,21 @@ from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.fmt import fmt
-from kaohe_rules.cli.inputs import InputError
 from kaohe_rules.cli.report import report
 from kaohe_rules.cli.show import show
 from kaohe_rules.cli.test import test
+from kaohe_rules.cli.usage import VERSION_TEXT, Group, InputError, refusal
 from kaohe_rules.cli.validate import validate
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.limits import LimitSettingError, check_environment
 
 
-@click.group("kaohe", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("kaohe", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 # The version from the package itself, not from installed metadata: `python cli.py` from a
 # checkout has none, and its program name would be cli.py.
-@click.version_option(version=__version__, prog_name="kaohe")
+@click.version_option(
+    __version__, prog_name="kaohe", message="%(prog)s %(version)s", help=VERSION_TEXT
+)
 def cli() -> None:
     """kaohe：综合考核规则引擎。规则写在 YAML 文件和小型表达式语言中。"""
 
@@ -64,6 +66,9 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("已中止", err=True)
         sys.exit(1)
+    except click.UsageError as error:  # pragma: no cover - the commands translate their own
+        refusal(error).show()
+        sys.exit(2)
     except click.ClickException as error:
         error.show()
         sys.exit(2)

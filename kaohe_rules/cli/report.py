@@ -6,22 +6,24 @@ import click
 
 from kaohe_rules.cli.evaluate import _common, evaluate_options
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, write_output
+from kaohe_rules.cli.usage import Command
 from kaohe_rules.diagnostics import KaoheError, render_text
 
 DEFAULT_OUTPUT = "考核报告.html"
 
 
-@click.command("report")
+@click.command("report", cls=Command)
 @_common
 @click.option(
     "-o",
     "--output",
     type=FILE,
     default=DEFAULT_OUTPUT,
-    show_default=True,
-    help="写出的 HTML 文件",
+    help=f"写出的 HTML 文件（默认 {DEFAULT_OUTPUT}）",
 )
-@click.option("--unit", help="历年名次与等次图所画的单位（编号或名称，默认名单中第一个）")
+@click.option(
+    "--unit", metavar="单位", help="历年名次与等次图所画的单位（编号或名称，默认名单中第一个）"
+)
 def report(output, unit, **common) -> None:
     """生成一个年度的考核报告：一个自包含的 HTML 文件（图表为内嵌 SVG，可离线打开、打印）。
 
