@@ -11,11 +11,12 @@ still arrives is translated by its class in :func:`refusal`, the one place that 
 from __future__ import annotations
 
 import difflib
+import re
 
 import click
 
 from kaohe_rules.diagnostics import Diagnostic, render_text
-from kaohe_rules.source import bounded
+from kaohe_rules.source import bounded, display_width
 
 HELP_TEXT = "显示此帮助并退出。"
 VERSION_TEXT = "显示版本并退出。"
@@ -46,6 +47,51 @@ class BadValue(click.BadParameter):
 # --- help ----------------------------------------------------------------------------
 
 
+class Formatter(click.HelpFormatter):
+    """Help laid out by display width: click counts a Chinese character as one column,
+    which leaves the option table ragged and its lines wider than the terminal."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        first = min(max((display_width(term) for term, _ in rows), default=0), col_max)
+        indent = self.current_indent + first + col_spacing
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            width = display_width(term)
+            gap = " " * (first + col_spacing - width) if width <= first else "\n" + " " * indent
+            lines = wrap(text, max(self.width - indent, 20))
+            self.write(gap + ("\n" + " " * indent).join(lines) + "\n")
+
+
+_PIECES = re.compile(r"[!-~]+|\s+|.")  # runs of ASCII non-space stay whole; others split
+_CLOSING = set("，。；：、）？！…」》")  # never at the start of a line (Chinese typesetting)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` display columns, breaking between Chinese
+    characters or at spaces, never inside an ASCII word (unless it alone is too long)."""
+    lines, line = [], ""
+    for piece in _PIECES.findall(" ".join(text.split())):
+        if line and display_width(line + piece) > width and piece not in _CLOSING:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+    return [*lines, line.rstrip()] if line.strip() else lines
+
+
+class Context(click.Context):
+    """A click context whose help uses :class:`Formatter`."""
+
+    formatter_class = Formatter
+
+
 class _Framed:
     """Help with Chinese headings and usage line; usage errors translated on the way out.
 
@@ -53,6 +99,8 @@ class _Framed:
     runs the command and, for a group, its subcommand: between them every usage error
     of a run passes here, whether click or a command raised it.
     """
+
+    context_class = Context
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("options_metavar", "[选项]")
