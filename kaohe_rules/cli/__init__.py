@@ -58,7 +58,8 @@ def main() -> None:
     """Entry point of the installed ``kaohe`` command and of ``python cli.py``."""
     try:
         check_environment()
-        status = cli.main(standalone_mode=False)
+        # named kaohe however started (python cli.py, python -m): messages quote it
+        status = cli.main(prog_name="kaohe", standalone_mode=False)
     except LimitSettingError as error:
         hint = "改正或删去这个环境变量（docs/evaluate.md 列出各项上限）"
         InputError("KH503", str(error), hint).show()

@@ -16,6 +16,8 @@ class FilePath(click.ParamType):
     name = "文件"
 
     def convert(self, value, param, ctx) -> str:
+        if not str(value).strip():  # Path("") is the current folder
+            raise BadValue("KH507", option_name(param), "文件名是空的", "如 -o 结果.xlsx")
         if Path(value).is_dir():
             message = f"{value} 是文件夹，这里要一个文件名"
             raise BadValue("KH514", option_name(param), message, "如 -o 结果.xlsx")
