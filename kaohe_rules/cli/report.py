@@ -31,7 +31,7 @@ def report(output, unit, **common) -> None:
     包括各类别等次人数、总分分布与等次分界、各考卷平均得分、指标一览、
     一个单位的历年名次与等次，以及得分率偏低（按规则集的 问题清单）的汇总：
       kaohe report
-      kaohe report --rules 我的规则/2024 --data 我的数据/2024 -o 报告.html --unit 杭州市
+      kaohe report --rules 规则/2024 --data 数据/2024 -o 报告.html --unit 杭州市
     """
     from kaohe_rules.outputs.html_report import build_report
     from kaohe_rules.read.bundled import sample_notice

@@ -24,7 +24,8 @@ def test(rules: tuple[str, ...], show_coverage: bool, threshold: float | None) -
 
     \b
     例：kaohe test rules/2024 --coverage --threshold 90
-    退出码：0 全部通过（且覆盖率达标）；1 有失败、用例文件有误或覆盖率不足；2 用法错误。
+    退出码：0 全部通过（且覆盖率达标）；1 有失败、用例文件有误或覆盖率不足；
+    2 用法错误。
     """
     context = click.get_current_context()
     failed = sum(_run_folder(folder, show_coverage, threshold) for folder in rules_folders(rules))

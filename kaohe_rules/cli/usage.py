@@ -51,6 +51,16 @@ class Formatter(click.HelpFormatter):
     """Help laid out by display width: click counts a Chinese character as one column,
     which leaves the option table ragged and its lines wider than the terminal."""
 
+    def write_text(self, text: str) -> None:
+        """Paragraphs wrapped by display width; a paragraph led by ``\\b`` as written."""
+        indent = " " * self.current_indent
+        blocks = []
+        for block in re.split(r"\n\s*\n", text):
+            kept = block.startswith("\b")
+            lines = block.split("\n")[1:] if kept else wrap(block, self.width - len(indent))
+            blocks.append("\n".join(indent + line if line else line for line in lines))
+        self.write("\n\n".join(blocks) + "\n")
+
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
@@ -77,13 +87,26 @@ def wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` display columns, breaking between Chinese
     characters or at spaces, never inside an ASCII word (unless it alone is too long)."""
     lines, line = [], ""
-    for piece in _PIECES.findall(" ".join(text.split())):
-        if line and display_width(line + piece) > width and piece not in _CLOSING:
-            lines.append(line.rstrip())
-            line = piece.lstrip()
+    for piece in _PIECES.findall(_one_line(text)):
+        if line and display_width(line + piece) > width:
+            # a closing mark takes the character before it down to the next line
+            carry = line[-1] if piece in _CLOSING and len(line) > 1 else ""
+            lines.append(line[: len(line) - len(carry)].rstrip())
+            line = carry + piece.lstrip()
         else:
             line += piece
     return [*lines, line.rstrip()] if line.strip() else lines
+
+
+def _one_line(text: str) -> str:
+    """A paragraph's lines joined: a space between two ASCII words, none between
+    Chinese characters (a docstring breaks lines where the text has no space)."""
+
+    def joint(match: re.Match) -> str:
+        before, after = match.group(1), match.group(2)
+        return before + (" " if before.isascii() and after.isascii() else "") + after
+
+    return re.sub(r"(\S)\s*\n\s*(\S)", joint, text.strip())
 
 
 class Context(click.Context):
