@@ -47,9 +47,8 @@ def evaluate_options(
     The data are ``data``, else (the demo, or ``sample``) the bundled sample of the rule
     set's declared year; see cli/inputs.py for what is refused.
     """
-    from kaohe_rules import pipeline
-
     rules_folder, data_folder = choose_inputs(year, rules, data, sample)
+    from kaohe_rules import pipeline  # after the usage checks: a typo is refused at once
 
     def chosen_data(ruleset) -> Path:
         # Once the rules are loaded: their declared year names the sample, and --year
@@ -168,11 +167,11 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt)
       kaohe evaluate
       kaohe evaluate --rules 我的规则/2024 --data 我的数据/2024 -o 结果.xlsx
     """
+    path = output_path(output, *TABLES) if output else None
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     from kaohe_rules.outputs.report import render, text_table
     from kaohe_rules.read.bundled import sample_notice
 
-    path = output_path(output, *TABLES) if output else None
-    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if path:
         write_output(path, render(evaluation, path.suffix.lower()), inputs_of(evaluation))

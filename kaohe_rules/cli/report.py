@@ -33,11 +33,11 @@ def report(output, unit, **common) -> None:
       kaohe report
       kaohe report --rules 规则/2024 --data 数据/2024 -o 报告.html --unit 杭州市
     """
+    path = output_path(output, (".html", ".htm"), shown=".html")
+    evaluation = evaluate_options(**common)  # the same --year/--rules/--data… as evaluate
     from kaohe_rules.outputs.html_report import build_report
     from kaohe_rules.read.bundled import sample_notice
 
-    path = output_path(output, (".html", ".htm"), shown=".html")
-    evaluation = evaluate_options(**common)  # the same --year/--rules/--data… as evaluate
     try:
         page = build_report(evaluation, unit)
     except KaoheError as error:

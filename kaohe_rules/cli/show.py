@@ -28,10 +28,10 @@ def show(rules: str, roster: bool) -> None:
     \b
     例：kaohe show rules/2024
     """
+    folder = rules_folder(rules)
     from kaohe_rules.rules.assemble import assemble
     from kaohe_rules.rules.build import domain_documents
 
-    folder = rules_folder(rules)
     try:
         assembled = assemble(folder)
     except KaoheError as error:

@@ -51,13 +51,13 @@ def validate(rules: tuple[str, ...], fmt: str) -> None:
     例：kaohe validate rules/2024
     退出码：0 没有错误；1 有错误；2 用法或文件夹错误。
     """
+    folders = rules_folders(rules)  # a missing folder is refused before the rules load
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.source import display_path
 
     found: list[Diagnostic] = []
     summaries = []
-    from kaohe_rules.source import display_path
-
-    for folder in rules_folders(rules):
+    for folder in folders:
         path = display_path(folder)
         try:
             loaded = load_rules(folder)
