@@ -163,6 +163,11 @@ class _Framed:
         try:
             return super().invoke(ctx)
         except click.UsageError as error:
+            # Subcommands translate their own errors, so a plain UsageError about a
+            # group's own context is click's "Missing command." (`kaohe --`).
+            own = type(error) is click.UsageError and error.ctx is ctx
+            if own and isinstance(self, click.Group):
+                raise NoCommand(ctx) from None
             raise refusal(error) from None
 
 
@@ -202,7 +207,9 @@ class Group(_Framed, click.Group):
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0]
-        if self.get_command(ctx, name) is None and not name.startswith("-"):
+        if self.get_command(ctx, name) is None:
+            if name.startswith("-"):  # an option after all (as click does): say which
+                self.parse_args(ctx, args)
             raise _unknown_command(ctx, self.list_commands(ctx), name)
         return super().resolve_command(ctx, args)
 
@@ -242,6 +249,8 @@ class WholeNumber(click.ParamType):
             raise BadValue(
                 "KH511", option_name(param), f"'{bounded(str(value))}' 不是整数", "如 2024"
             )
+        if len(digits) > 18:  # int() refuses past 4,300 digits, and no count is this big
+            raise BadValue("KH512", option_name(param), f"{bounded(text)} 太大")
         number = int(text)
         if self.minimum is not None and number < self.minimum:
             message = f"应不小于 {self.minimum}，得到 {number}"
