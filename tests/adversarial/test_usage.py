@@ -125,7 +125,7 @@ MISUSES = [
     (["evaluate", "--year", "abc"], "KH511", ["'abc' 不是整数"]),
     (["test", RULES, "--threshold", "x"], "KH511", ["'x' 不是数"]),
     (["analyze", "trend", "--top", "0"], "KH512", ["应不小于 1"]),
-    (["evaluate", "--year", "1" * 5000], "KH512", ["太大"]),  # int() refuses: was exit 3
+    (["evaluate", "--year", "1" * 5000], "KH512", ["太大"]),  # int() refuses 4,300+ digits
     (["test", RULES, "--threshold", "nan"], "KH511", ["'nan' 不是数"]),
     (["test", RULES, "--threshold", "1e309"], "KH512", ["超出数值范围"]),
     (["evaluate", "--rules", "没有", "--data", DATA], "KH513", ["找不到文件夹 没有"]),
