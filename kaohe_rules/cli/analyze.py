@@ -146,8 +146,8 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
     """The years asked for (``--years 2023 2024`` or ``--years 2023,2024``), else all."""
     words = [w for text in given for w in text.replace("，", ",").split(",") if w.strip()]
     try:
-        years = sorted({int(w) for w in words})
-    except ValueError:
+        years = sorted({YEAR.convert(w, None, None) for w in words})
+    except BadValue:  # ٢٠٢٤ too: int() would take any script's digits
         message = f"年度应为整数：{' '.join(given)}"
         raise BadValue("KH511", "--years", message, "如 --years 2023 2024") from None
     if not years:

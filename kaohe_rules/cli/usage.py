@@ -16,6 +16,7 @@ import re
 import click
 
 from kaohe_rules.diagnostics import Diagnostic, render_text
+from kaohe_rules.read.cells import FULL_WIDTH_DIGITS
 from kaohe_rules.source import bounded, display_width
 
 HELP_TEXT = "显示此帮助并退出。"
@@ -235,7 +236,8 @@ class Choice(click.Choice):
 
 
 class WholeNumber(click.ParamType):
-    """A whole number in ASCII digits, at least ``minimum`` when given."""
+    """A whole number in ASCII digits (full-width read as in data: ２０２４ is 2024, ٢٠٢٤
+    is refused), at least ``minimum`` when given."""
 
     name = "整数"
 
@@ -243,7 +245,7 @@ class WholeNumber(click.ParamType):
         self.minimum = minimum
 
     def convert(self, value, param, ctx) -> int:
-        text = str(value).strip()
+        text = str(value).strip().translate(FULL_WIDTH_DIGITS)
         digits = text.removeprefix("-").removeprefix("+")
         if not (isinstance(value, int) or (digits.isascii() and digits.isdigit())):
             raise BadValue(
@@ -259,14 +261,14 @@ class WholeNumber(click.ParamType):
 
 
 class Number(click.ParamType):
-    """A finite number in ASCII digits (``90``, ``87.5``)."""
+    """A finite number in ASCII (or, as in data, full-width) digits: ``90``, ``87.5``."""
 
     name = "数"
 
     def convert(self, value, param, ctx) -> float:
         import math
 
-        text = str(value).strip()
+        text = str(value).strip().translate(FULL_WIDTH_DIGITS)
         try:
             number = float(text) if text.isascii() else math.nan
         except ValueError:

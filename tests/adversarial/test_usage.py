@@ -123,6 +123,7 @@ MISUSES = [
     (["validate", RULES, "--format", "xml"], "KH510", ["'xml' 不是可选的值", "github"]),
     (["evaluate", "--period", "h1"], "KH510", ["是不是想用 H1"]),
     (["evaluate", "--year", "abc"], "KH511", ["'abc' 不是整数"]),
+    (["evaluate", "--year", "٢٠٢٤"], "KH511", ["不是整数"]),  # full-width: as data
     (["test", RULES, "--threshold", "x"], "KH511", ["'x' 不是数"]),
     (["analyze", "trend", "--top", "0"], "KH512", ["应不小于 1"]),
     (["evaluate", "--year", "1" * 5000], "KH512", ["太大"]),  # int() refuses 4,300+ digits
@@ -184,6 +185,14 @@ def test_misuse_is_refused_with_a_code(monkeypatch, args, code, words) -> None:
         assert word in output, (word, output)
     assert not _english(output), (_english(output), output)
     assert "Traceback" not in output
+
+
+def test_numbers_are_read_as_data_reads_them() -> None:
+    """ASCII digits, and full-width ones as a data cell takes them; no other script's."""
+    assert usage.YEAR.convert("２０２４", None, None) == 2024
+    assert usage.NUMBER.convert("８７.５", None, None) == 87.5
+    with pytest.raises(usage.BadValue):
+        usage.NUMBER.convert("९०", None, None)
 
 
 def test_the_group_itself_refuses_the_same_way() -> None:
