@@ -189,10 +189,10 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
       kaohe analyze trend --years 2023 2024
       kaohe analyze trend --years 2022 2024 --rules-root 规则 --data-root 数据
     """
+    years = _years(years_option + more_years, rules_root)  # before the heavy imports
     from kaohe_rules.outputs.analysis import trend as trend_of
     from kaohe_rules.outputs.analysis import trend_text
 
-    years = _years(years_option + more_years, rules_root)
     if rules_root and not data_root:
         raise InputError(
             "KH501",
