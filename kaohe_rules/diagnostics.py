@@ -125,6 +125,23 @@ CODES: dict[str, str] = {
     "KH501": "data-not-chosen",
     "KH502": "no-sample-data",
     "KH503": "bad-limit-setting",
+    # KH504–KH519: how the command line was used (cli/usage.py says them)
+    "KH504": "unknown-command",
+    "KH505": "unknown-option",
+    "KH506": "missing-argument",
+    "KH507": "missing-option-value",
+    "KH508": "extra-argument",
+    "KH509": "missing-command",
+    "KH510": "not-a-choice",
+    "KH511": "not-a-number",
+    "KH512": "out-of-range",
+    "KH513": "path-not-found",
+    "KH514": "wrong-path-kind",
+    "KH515": "output-wrong-suffix",
+    "KH516": "flag-with-value",
+    "KH517": "bad-assignment",
+    "KH518": "conflicting-options",
+    "KH519": "bad-usage",
 }
 
 

@@ -20,19 +20,21 @@ from kaohe_rules.cli.diff import diff
 from kaohe_rules.cli.evaluate import evaluate, explain
 from kaohe_rules.cli.expr import expr
 from kaohe_rules.cli.fmt import fmt
-from kaohe_rules.cli.inputs import InputError
 from kaohe_rules.cli.report import report
 from kaohe_rules.cli.show import show
 from kaohe_rules.cli.test import test
+from kaohe_rules.cli.usage import VERSION_TEXT, Group, InputError, refusal
 from kaohe_rules.cli.validate import validate
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.limits import LimitSettingError, check_environment
 
 
-@click.group("kaohe", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("kaohe", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 # The version from the package itself, not from installed metadata: `python cli.py` from a
 # checkout has none, and its program name would be cli.py.
-@click.version_option(version=__version__, prog_name="kaohe")
+@click.version_option(
+    __version__, prog_name="kaohe", message="%(prog)s %(version)s", help=VERSION_TEXT
+)
 def cli() -> None:
     """kaohe：综合考核规则引擎。规则写在 YAML 文件和小型表达式语言中。"""
 
@@ -56,7 +58,8 @@ def main() -> None:
     """Entry point of the installed ``kaohe`` command and of ``python cli.py``."""
     try:
         check_environment()
-        status = cli.main(standalone_mode=False)
+        # named kaohe however started (python cli.py, python -m): messages quote it
+        status = cli.main(prog_name="kaohe", standalone_mode=False)
     except LimitSettingError as error:
         hint = "改正或删去这个环境变量（docs/evaluate.md 列出各项上限）"
         InputError("KH503", str(error), hint).show()
@@ -64,6 +67,9 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("已中止", err=True)
         sys.exit(1)
+    except click.UsageError as error:  # pragma: no cover - the commands translate their own
+        refusal(error).show()
+        sys.exit(2)
     except click.ClickException as error:
         error.show()
         sys.exit(2)

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, evaluate_options
-from kaohe_rules.cli.inputs import SAMPLE_HELP, InputError, bundled_years
+from kaohe_rules.cli.inputs import SAMPLE_HELP, bundled_years
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, with_sample_column, write_output
+from kaohe_rules.cli.usage import COUNT, YEAR, BadValue, Choice, Group, InputError
 
 _SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".xlsx": "xlsx"}
 
@@ -20,7 +21,7 @@ def _format_options(function):
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["text", "json", "csv", "xlsx"]),
+        type=Choice(["text", "json", "csv", "xlsx"]),
         help="输出格式（默认 text；给了 -o 时按扩展名）",
     )(function)
 
@@ -30,13 +31,16 @@ def _year_options(function):
         [
             click.option(
                 "--year",
-                type=int,
+                type=YEAR,
+                metavar="年度",
                 help="内置规则集的年度（默认最新）；不给 --rules、--data 时是内置示例",
             ),
-            click.option("--rules", "rules", help="规则集文件夹"),
-            click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
+            click.option("--rules", "rules", metavar="文件夹", help="规则集文件夹"),
+            click.option("--data", "data", metavar="文件夹", help="数据文件夹（CSV/XLSX）"),
             click.option("--sample", is_flag=True, help=SAMPLE_HELP),
-            click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"),
+            click.option(
+                "--encoding", metavar="编码", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"
+            ),
             HISTORY_ARCHIVE_OPTION,
         ]
     ):
@@ -69,7 +73,8 @@ def _emit(
         table = replace(table, header=header, rows=rows)
     if path is None:
         if fmt == "xlsx":
-            raise click.BadParameter("xlsx 须用 -o 写到文件", param_hint="--format")
+            hint = "加 -o 文件名.xlsx，或用 --format text、json、csv 打印"
+            raise BadValue("KH518", "--format", "xlsx 须用 -o 写到文件", hint)
         click.echo(render(table, fmt, text).decode("utf-8-sig"), nl=False)
         return
     write_output(output_path(output), render(table, fmt, text), inputs)
@@ -87,7 +92,7 @@ def _warn(evaluation, year: int | None = None) -> None:
         )
 
 
-@click.group("analyze")
+@click.group("analyze", cls=Group)
 def analyze() -> None:
     """分析计算结果：指标区分度、领域概况、历年名次变化。"""
 
@@ -141,32 +146,40 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
     """The years asked for (``--years 2023 2024`` or ``--years 2023,2024``), else all."""
     words = [w for text in given for w in text.replace("，", ",").split(",") if w.strip()]
     try:
-        years = sorted({int(w) for w in words})
-    except ValueError:
-        raise click.BadParameter(f"年度应为整数：{' '.join(given)}", param_hint="--years") from None
+        years = sorted({YEAR.convert(w, None, None) for w in words})
+    except BadValue:  # ٢٠٢٤ too: int() would take any script's digits
+        message = f"年度应为整数：{' '.join(given)}"
+        raise BadValue("KH511", "--years", message, "如 --years 2023 2024") from None
     if not years:
         if rules_root is None:
             years = bundled_years()
         else:
             root = Path(rules_root)
             if not root.is_dir():
-                raise click.BadParameter(f"找不到文件夹 {root}", param_hint="--rules-root")
+                raise BadValue("KH513", "--rules-root", f"找不到文件夹 {root}")
             years = sorted(int(p.name) for p in root.iterdir() if p.name.isdigit())
     if len(years) < 2:
-        raise click.BadParameter(f"至少要两个年度，得到 {years}", param_hint="--years")
+        message = f"至少要两个年度，得到 {'、'.join(map(str, years)) or '没有'}"
+        raise BadValue("KH519", "--years", message, "如 --years 2023 2024")
     return years
 
 
 @analyze.command("trend")
-@click.option("--years", "years_option", multiple=True, help="要比较的年度，如 --years 2023 2024")
-@click.argument("more_years", nargs=-1, metavar="[YEAR]...")
-@click.option("--rules-root", help="每年一个子文件夹（以年度命名）的规则集根文件夹")
-@click.option("--data-root", help="每年一个子文件夹（以年度命名）的数据根文件夹")
-@click.option("--encoding", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）")
-@HISTORY_ARCHIVE_OPTION
 @click.option(
-    "--top", type=click.IntRange(min=1), default=5, show_default=True, help="每组列出几名"
+    "--years",
+    "years_option",
+    multiple=True,
+    metavar="年度",
+    help="要比较的年度，如 --years 2023 2024",
 )
+@click.argument("more_years", nargs=-1, metavar="[年度]...")
+@click.option(
+    "--rules-root", metavar="文件夹", help="每年一个子文件夹（以年度命名）的规则集根文件夹"
+)
+@click.option("--data-root", metavar="文件夹", help="每年一个子文件夹（以年度命名）的数据根文件夹")
+@click.option("--encoding", metavar="编码", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）")
+@HISTORY_ARCHIVE_OPTION
+@click.option("--top", type=COUNT, default=5, metavar="个数", help="每组列出几名（默认 5）")
 @_format_options
 def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, output) -> None:
     """各单位（按编号对应）历年的总分、名次、等次，以及名次升降最多的单位。
@@ -174,12 +187,12 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
     \b
     名次变化 = 首年名次 − 末年名次（正数为上升）；不带 --years 时比较全部年度：
       kaohe analyze trend --years 2023 2024
-      kaohe analyze trend --years 2022 2023 2024 --rules-root 规则 --data-root 数据
+      kaohe analyze trend --years 2022 2024 --rules-root 规则 --data-root 数据
     """
+    years = _years(years_option + more_years, rules_root)  # before the heavy imports
     from kaohe_rules.outputs.analysis import trend as trend_of
     from kaohe_rules.outputs.analysis import trend_text
 
-    years = _years(years_option + more_years, rules_root)
     if rules_root and not data_root:
         raise InputError(
             "KH501",

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.evaluate import _common, evaluate_options
-from kaohe_rules.cli.output import FILE
+from kaohe_rules.cli.usage import INPUT_FILE, Choice, Command
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity, render_text
 from kaohe_rules.source import align, cell_text
 
@@ -27,10 +27,10 @@ def _fail(error: KaoheError) -> None:
     click.get_current_context().exit(1)
 
 
-@click.command("publish")
+@click.command("publish", cls=Command)
 @_common
-@click.option("--archive", help=_ARCHIVE_HELP)
-@click.option("--reason", help="更正已发布年度时写明原因（指纹不同时必须）")
+@click.option("--archive", metavar="文件", help=_ARCHIVE_HELP)
+@click.option("--reason", metavar="原因", help="更正已发布年度时写明原因（指纹不同时必须）")
 def publish(year, rules, data, sample, encoding, period, archive, reason) -> None:
     """计算一个年度并把最终结果封存到归档：已发布的版本永不覆盖，更正另存为新版本。
 
@@ -111,22 +111,22 @@ def history_text(unit_id: str, name: str, rows: list[dict]) -> str:
     return "\n".join([f"{name}（{unit_id}）", *align(table)])
 
 
-@click.command("history")
-@click.argument("unit")
-@click.option("--archive", help=_ARCHIVE_HELP)
+@click.command("history", cls=Command)
+@click.argument("unit", metavar="单位")
+@click.option("--archive", metavar="文件", help=_ARCHIVE_HELP)
 @click.option(
     "--history-csv",
     "history_csv",
     multiple=True,
-    type=FILE,
+    type=INPUT_FILE,
     help="往年结果 CSV（列同数据的 历史.csv），补充归档之前的年度；可写多次",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text")
 def history(unit, archive, history_csv, fmt) -> None:
     """一个单位历年的等次和名次：归档中每年的最新版本，加上历史文件中归档之前的年度。
 
     \b
-    UNIT 可以是编号或名称；同一年度两边都有时以归档为准：
+    单位 可以是编号或名称；同一年度两边都有时以归档为准：
       kaohe history 淳安县
       kaohe history 330127 --history-csv 历史.csv --format json
     """

@@ -17,6 +17,7 @@ from kaohe_rules.cli.output import (
     with_sample_column,
     write_output,
 )
+from kaohe_rules.cli.usage import Command
 from kaohe_rules.read.bundled import sample_notice
 from kaohe_rules.source import align
 
@@ -119,7 +120,7 @@ def _sheet_title(name: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "_"
 
 
-@click.command("feedback")
+@click.command("feedback", cls=Command)
 @_common
 @click.option(
     "-o",
@@ -154,7 +155,7 @@ def feedback(year, rules, data, sample, encoding, period, output) -> None:
         click.echo(notice)
 
 
-@click.command("attribute")
+@click.command("attribute", cls=Command)
 @_common
 @click.option("-o", "--output", type=FILE, help="写出 .xlsx、.csv 或 .json")
 def attribute(year, rules, data, sample, encoding, period, output) -> None:

@@ -6,16 +6,28 @@ import json
 
 import click
 
+from kaohe_rules.cli.usage import BadValue, Choice, Command, WholeNumber
 from kaohe_rules.cli.validate import rules_folder
 from kaohe_rules.diagnostics import KaoheError, render_text
 
 
-@click.command("diff")
-@click.argument("old")
-@click.argument("new")
-@click.option("--data", "data", help="用同一份数据分别按新旧规则计算，列出等次或标签变化的单位")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
-@click.option("--top", type=int, default=5, help="每个类别列出名次变化最大的前几个单位")
+@click.command("diff", cls=Command)
+@click.argument("old", metavar="旧规则集")
+@click.argument("new", metavar="新规则集")
+@click.option(
+    "--data",
+    "data",
+    metavar="文件夹",
+    help="用同一份数据分别按新旧规则计算，列出等次或标签变化的单位",
+)
+@click.option("--format", "fmt", type=Choice(["text", "json", "markdown"]), default="text")
+@click.option(
+    "--top",
+    type=WholeNumber(minimum=0),
+    default=5,
+    metavar="个数",
+    help="每个类别列出名次变化最大的前几个单位（默认 5）",
+)
 def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     """比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。
 
@@ -66,7 +78,7 @@ def _impact(before, after, data: str):
 
     folder = Path(data)
     if not folder.is_dir():
-        raise click.BadParameter(f"找不到文件夹 {data}", param_hint="--data")
+        raise BadValue("KH513", "--data", f"找不到文件夹 {data}")
     results = [run_loaded(loaded, folder, lenient=True) for loaded in (before, after)]
     digits = (before.resolved.ruleset.precision, after.resolved.ruleset.precision)
     moves = [_as_shown(move, *digits) for move in impact(*results)]

@@ -10,6 +10,7 @@ import click
 
 from kaohe_rules.cli.inputs import SAMPLE_HELP, choose_inputs, sample_data
 from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
+from kaohe_rules.cli.usage import YEAR, BadValue, Choice, Command
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.read import unknown_data
 
@@ -46,16 +47,16 @@ def evaluate_options(
     The data are ``data``, else (the demo, or ``sample``) the bundled sample of the rule
     set's declared year; see cli/inputs.py for what is refused.
     """
-    from kaohe_rules import pipeline
-
     rules_folder, data_folder = choose_inputs(year, rules, data, sample)
+    from kaohe_rules import pipeline  # after the usage checks: a typo is refused at once
 
     def chosen_data(ruleset) -> Path:
         # Once the rules are loaded: their declared year names the sample, and --year
         # must agree with it.
         if rules is not None and year is not None and year != ruleset.year:
             message = f"--year 是 {year}，而 {rules} 是 {ruleset.year} 年度的规则集"
-            raise click.BadParameter(message, param_hint="--year")
+            hint = "给了 --rules 就不必给 --year；两者都给时须一致"
+            raise BadValue("KH518", "--year", message, hint)
         return data_folder or sample_data(ruleset.year, period)
 
     progress = _Progress()
@@ -69,7 +70,7 @@ def evaluate_options(
             progress=progress,
         )
     except pipeline.ArchiveNotFound as error:
-        raise click.BadParameter(str(error), param_hint="--history-archive") from None
+        raise BadValue("KH513", "--history-archive", str(error)) from None
     except KaoheError as error:
         progress.close()
         click.echo(render_text(error.diagnostics, limit=100), err=True)
@@ -97,6 +98,7 @@ HISTORY_ARCHIVE_OPTION = click.option(
     "--history-archive",
     expose_value=False,
     callback=_remember,
+    metavar="文件",
     help="往年结果（等次、总分、名次）从 kaohe publish 的归档读取，与数据中的 历史.csv 合并",
 )
 
@@ -108,23 +110,30 @@ def _known_encoding(_ctx, _param, value: str | None) -> str | None:
         try:
             codecs.lookup(value)
         except LookupError:
-            raise click.BadParameter(f"没有叫 {value} 的编码（可用 utf-8、gb18030 等）") from None
+            message = f"没有叫 {value} 的编码"
+            raise BadValue("KH519", "--encoding", message, "可用 utf-8、gb18030 等") from None
     return value
 
 
 _COMMON = [
     click.option(
-        "--year", type=int, help="内置规则集的年度（默认最新）；不给 --rules、--data 时是内置示例"
+        "--year",
+        type=YEAR,
+        metavar="年度",
+        help="内置规则集的年度（默认最新）；不给 --rules、--data 时是内置示例",
     ),
-    click.option("--rules", "rules", help="规则集文件夹"),
-    click.option("--data", "data", help="数据文件夹（CSV/XLSX）"),
+    click.option("--rules", "rules", metavar="文件夹", help="规则集文件夹"),
+    click.option("--data", "data", metavar="文件夹", help="数据文件夹（CSV/XLSX）"),
     click.option("--sample", is_flag=True, help=SAMPLE_HELP),
     click.option(
-        "--encoding", callback=_known_encoding, help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"
+        "--encoding",
+        callback=_known_encoding,
+        metavar="编码",
+        help="CSV 编码（默认自动识别 UTF-8 或 GB18030）",
     ),
     click.option(
         "--period",
-        type=click.Choice(["全年", "H1"]),
+        type=Choice(["全年", "H1"]),
         default="全年",
         help="H1：半年评估，按半年目标值计分，没有半年目标的指标不计、考卷折算",
     ),
@@ -138,14 +147,14 @@ def _common(function):
     return function
 
 
-@click.command("evaluate")
+@click.command("evaluate", cls=Command)
 @_common
 @click.option("-o", "--output", type=FILE, help="写出 .csv、.json 或 .xlsx")
 @click.option("--warnings/--no-warnings", default=False, help="列出全部警告（默认只给个数）")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=Choice(["text", "json"]),
     default="text",
     help="json：把结果（含全部警告，键 警告）以 JSON 打印到标准输出，与 -o 结果.json 相同",
 )
@@ -158,11 +167,11 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt)
       kaohe evaluate
       kaohe evaluate --rules 我的规则/2024 --data 我的数据/2024 -o 结果.xlsx
     """
+    path = output_path(output, *TABLES) if output else None
+    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     from kaohe_rules.outputs.report import render, text_table
     from kaohe_rules.read.bundled import sample_notice
 
-    path = output_path(output, *TABLES) if output else None
-    evaluation = evaluate_options(year, rules, data, encoding, period, sample)
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if path:
         write_output(path, render(evaluation, path.suffix.lower()), inputs_of(evaluation))
@@ -184,17 +193,17 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt)
         click.echo(ignored, err=True)
 
 
-@click.command("explain")
-@click.argument("unit")
+@click.command("explain", cls=Command)
+@click.argument("unit", metavar="单位")
 @_common
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text")
 @click.option("--special", metavar="名称", help="说明该单位在这项专项考核中的得分、名次和等次")
 def explain(unit, year, rules, data, sample, encoding, period, fmt, special) -> None:
     """说明一个单位的结果怎样得来：每个指标、考卷、加减分、名次、等次和标签，并注明规则出处。
     参加了专项考核的单位，还列出专项考核的结果和它计入综合考核的加分、扣分、否决或标签。
 
     \b
-    UNIT 可以是编号或名称：
+    单位 可以是编号或名称：
       kaohe explain 淳安县
       kaohe explain 330127 --format json
       kaohe explain 杭州市 --special 亚运会筹办

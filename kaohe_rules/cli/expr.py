@@ -6,27 +6,28 @@ import json
 
 import click
 
-from kaohe_rules.cli.output import FILE
+from kaohe_rules.cli.usage import INPUT_FILE, BadValue, Choice, Command
 from kaohe_rules.diagnostics import Diagnostic, KaoheError, render_json, render_text
-from kaohe_rules.source import EXPR_SOURCE, SourceLines
+from kaohe_rules.source import EXPR_SOURCE, SourceLines, bounded
 
 
 def _parse_assignment(text: str) -> tuple[str, str | None, str]:
     """``name=value`` or ``name:type=value`` → (name, type or None, value text)."""
     if "=" not in text:
-        raise click.BadParameter(
-            f"'{text}' 应写成 名称=值，如 研发投入强度=3.2", param_hint="--set"
-        )
+        raise BadValue("KH517", "--set", f"'{bounded(text)}' 应写成 名称=值", SET_EXAMPLE)
     target, value = text.split("=", 1)
     name, _, type_name = target.partition(":")
     if not name.strip():
-        raise click.BadParameter(f"'{text}' 缺少名称", param_hint="--set")
+        raise BadValue("KH517", "--set", f"'{bounded(text)}' 缺少名称", SET_EXAMPLE)
     return name.strip(), (type_name.strip() or None), value.strip()
 
 
+SET_EXAMPLE = "如 --set 研发投入强度=3.2"
+
+
 # Unknown options pass as arguments, so `kaohe expr -2 * 3` needs no `--`.
-@click.command("expr", context_settings={"ignore_unknown_options": True})
-@click.argument("expression")
+@click.command("expr", cls=Command, context_settings={"ignore_unknown_options": True})
+@click.argument("expression", metavar="表达式")
 @click.option(
     "--set",
     "assignments",
@@ -34,11 +35,13 @@ def _parse_assignment(text: str) -> tuple[str, str | None, str]:
     metavar="名称=值",
     help="给名称赋值，可多次使用：--set 研发投入强度=3.2 --set unit.山区县=true",
 )
-@click.option("--data", "data_file", type=FILE, help="在 CSV 表的每一行上求值")
-@click.option("--id", "id_column", help="CSV 中的单位列（默认第一列）")
-@click.option("--group", "group_column", help="CSV 中的类别列，排名等组内函数按它分组")
+@click.option("--data", "data_file", type=INPUT_FILE, help="在 CSV 表的每一行上求值")
+@click.option("--id", "id_column", metavar="列名", help="CSV 中的单位列（默认第一列）")
+@click.option(
+    "--group", "group_column", metavar="列名", help="CSV 中的类别列，排名等组内函数按它分组"
+)
 @click.option("--dump-ast", is_flag=True, help="打印语法树，而不求值")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text")
 def expr(
     expression: str,
     assignments: tuple[str, ...],

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import click
 
+from kaohe_rules.cli.usage import BadValue
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.dsl import Population, Scope, ast, compile_expression, parse
 from kaohe_rules.dsl.check import constant_value
@@ -15,7 +16,7 @@ from kaohe_rules.dsl.numeric import as_decimal
 from kaohe_rules.dsl.printer import dump as dump_tree
 from kaohe_rules.dsl.printer import to_source
 from kaohe_rules.dsl.types import BOOL, MISSING, NUMBER, TEXT, Type
-from kaohe_rules.source import display_width
+from kaohe_rules.source import bounded, display_width
 
 
 def format_value(value: object) -> str:
@@ -76,13 +77,14 @@ _TYPES = {"number": NUMBER, "数值": NUMBER, "bool": BOOL, "真假": BOOL, "tex
 
 def _declared(name: str, declared: str | None) -> Type | None:
     if not _NAME.match(name) or name.split(".")[0] in _RESERVED:
-        raise click.BadParameter(f"'{name}' 不能作为表达式中的名称", param_hint="--set")
+        message = f"'{bounded(name)}' 不能作为表达式中的名称"
+        hint = "名称以文字或字母开头，不是关键字，如 --set 研发投入强度=3.2"
+        raise BadValue("KH517", "--set", message, hint)
     if declared is None:
         return None
     if declared not in _TYPES:
-        raise click.BadParameter(
-            f"未知类型 '{declared}'，可用：number、bool、text", param_hint="--set"
-        )
+        message = f"未知类型 '{bounded(declared)}'"
+        raise BadValue("KH517", "--set", message, "可用：number、bool、text（数值、真假、文本）")
     return _TYPES[declared]
 
 
@@ -99,9 +101,8 @@ def _literal(name: str, declared: str | None, text: str) -> tuple[Type, object]:
         node = parse(text)
     except KaoheError as error:
         if error.diagnostics[0].code == "KH142":
-            raise click.BadParameter(
-                f"{name} 的值 {text} 超出数值范围", param_hint="--set"
-            ) from None
+            message = f"{name} 的值 {bounded(text)} 超出数值范围"
+            raise BadValue("KH517", "--set", message, "数值的范围约为 ±1.8e308") from None
         node = None
     if isinstance(node, ast.Missing):
         return kind or NUMBER, None
@@ -110,7 +111,8 @@ def _literal(name: str, declared: str | None, text: str) -> tuple[Type, object]:
     if found == TEXT:
         value = text
     if kind is not None and kind != found:
-        raise click.BadParameter(f"{name} 的值 '{text}' 不是{kind.label}", param_hint="--set")
+        message = f"{name} 的值 '{bounded(text)}' 不是{kind.label}"
+        raise BadValue("KH517", "--set", message, "值要与 :类型 一致；不写 :类型 时按写法判断")
     return found, value
 
 
@@ -147,7 +149,7 @@ def over_table(
     try:
         table, types = read_table(path, id_column, group_column)
     except TableError as error:
-        raise click.BadParameter(str(error), param_hint="--data") from None
+        raise BadValue("KH519", "--data", str(error)) from None
     extra_types, values = _assigned(assignments)
     columns = dict(table.columns)
     for name, kind in extra_types.items():

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from kaohe_rules.cli.usage import Command
 from kaohe_rules.cli.validate import rules_folders
 from kaohe_rules.diagnostics import render_text
 from kaohe_rules.source import os_reason
 
 
-@click.command("fmt")
-@click.argument("rules", nargs=-1, required=True)
+@click.command("fmt", cls=Command)
+@click.argument("rules", nargs=-1, required=True, metavar="规则集...")
 @click.option("--check", is_flag=True, help="只检查，不改文件；有文件需要整理时退出码为 1")
 def fmt(rules: tuple[str, ...], check: bool) -> None:
     """整理规则文件的格式：键的顺序、缩进、列表写法统一，注释和公式原样保留。

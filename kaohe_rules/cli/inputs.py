@@ -9,26 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
-from kaohe_rules.diagnostics import Diagnostic, render_text
+from kaohe_rules.cli.usage import BadValue, InputError
 from kaohe_rules.read.bundled import sample_folder, sample_years
 from kaohe_rules.resources import data_path
 
 SAMPLE_HELP = "用内置的合成示例数据（规则集所属年度的），不用自己的数据"
-
-
-class InputError(click.ClickException):
-    """A usage error about the inputs, said as a coded diagnostic with a hint (exit 2)."""
-
-    exit_code = 2
-
-    def __init__(self, code: str, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.diagnostic = Diagnostic(code, message, None, hint)
-
-    def show(self, file=None) -> None:
-        click.echo(render_text([self.diagnostic]), err=True)
 
 
 def bundled_years() -> list[int]:
@@ -96,10 +81,14 @@ def _bundled_rules(year: int | None) -> Path:
     years = bundled_years()
     chosen = year or years[-1]
     if chosen not in years:
-        raise click.BadParameter(f"没有 {chosen} 年度的规则集；可用：{years}", param_hint="--year")
+        message = f"没有 {chosen} 年度的内置规则集"
+        hint = f"内置规则集有：{'、'.join(map(str, years))}；自己的规则集用 --rules 指定"
+        raise BadValue("KH519", "--year", message, hint)
     return data_path("rules", str(chosen))
 
 
 def _exists(folder: Path, option: str) -> None:
+    if folder.is_file():
+        raise BadValue("KH514", option, f"{folder} 是文件，这里要一个文件夹")
     if not folder.is_dir():
-        raise click.BadParameter(f"找不到文件夹 {folder}", param_hint=option)
+        raise BadValue("KH513", option, f"找不到文件夹 {folder}")

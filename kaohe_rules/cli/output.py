@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from kaohe_rules.cli.usage import BadValue, option_name
 from kaohe_rules.source import os_reason
 
 
@@ -15,8 +16,11 @@ class FilePath(click.ParamType):
     name = "文件"
 
     def convert(self, value, param, ctx) -> str:
+        if not str(value).strip():  # Path("") is the current folder
+            raise BadValue("KH507", option_name(param), "文件名是空的", "如 -o 结果.xlsx")
         if Path(value).is_dir():
-            self.fail(f"{value} 是文件夹，这里要一个文件名", param, ctx)
+            message = f"{value} 是文件夹，这里要一个文件名"
+            raise BadValue("KH514", option_name(param), message, "如 -o 结果.xlsx")
         return str(value)
 
 
@@ -31,9 +35,11 @@ def output_path(output: str, suffixes: tuple[str, ...] = (), shown: str = "") ->
     as ``shown`` in the message) in a folder that exists."""
     path = Path(output)
     if suffixes and path.suffix.lower() not in suffixes:
-        raise click.BadParameter(f"输出文件应以 {shown} 结尾", param_hint="-o")
+        message = f"输出文件应以 {shown} 结尾，得到 {output}"
+        raise BadValue("KH515", "-o/--output", message, f"如 -o 结果{suffixes[-1]}")
     if not path.parent.resolve().is_dir():
-        raise click.BadParameter(f"输出文件夹 {path.parent} 不存在", param_hint="-o")
+        message = f"输出文件夹 {path.parent} 不存在"
+        raise BadValue("KH513", "-o/--output", message, "先建好这个文件夹，或写到已有的文件夹")
     return path
 
 

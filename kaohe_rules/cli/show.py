@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import yaml
 
+from kaohe_rules.cli.usage import Command
 from kaohe_rules.cli.validate import rules_folder
 from kaohe_rules.diagnostics import KaoheError, render_text
 
@@ -18,8 +19,8 @@ def plain(value: object) -> object:
     return value
 
 
-@click.command("show")
-@click.argument("rules")
+@click.command("show", cls=Command)
+@click.argument("rules", metavar="规则集")
 @click.option("--roster", is_flag=True, help="同时列出名单中的每个单位")
 def show(rules: str, roster: bool) -> None:
     """打印合并继承与通用设置之后的完整规则集（YAML）。
@@ -27,10 +28,10 @@ def show(rules: str, roster: bool) -> None:
     \b
     例：kaohe show rules/2024
     """
+    folder = rules_folder(rules)
     from kaohe_rules.rules.assemble import assemble
     from kaohe_rules.rules.build import domain_documents
 
-    folder = rules_folder(rules)
     try:
         assembled = assemble(folder)
     except KaoheError as error:

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import click
 
+from kaohe_rules.cli.usage import NUMBER, Command
 from kaohe_rules.cli.validate import rules_folders
 from kaohe_rules.diagnostics import KaoheError, render_text
 from kaohe_rules.source import display_path
 
 
-@click.command("test")
-@click.argument("rules", nargs=-1, required=True)
+@click.command("test", cls=Command)
+@click.argument("rules", nargs=-1, required=True, metavar="规则集...")
 @click.option("--coverage", "show_coverage", is_flag=True, help="列出没有被任何用例覆盖的规则条款")
-@click.option("--threshold", type=float, help="覆盖率低于这个百分数时失败，如 --threshold 90")
+@click.option(
+    "--threshold",
+    type=NUMBER,
+    metavar="百分数",
+    help="覆盖率低于这个百分数时失败，如 --threshold 90",
+)
 def test(rules: tuple[str, ...], show_coverage: bool, threshold: float | None) -> None:
-    """运行规则集自带的测试用例（RULES/tests/*.yaml），可统计覆盖率。
+    """运行规则集自带的测试用例（规则集/tests/*.yaml），可统计覆盖率。
 
     \b
     例：kaohe test rules/2024 --coverage --threshold 90
-    退出码：0 全部通过（且覆盖率达标）；1 有失败、用例文件有误或覆盖率不足；2 用法错误。
+    退出码：0 全部通过（且覆盖率达标）；1 有失败、用例文件有误或覆盖率不足；
+    2 用法错误。
     """
     context = click.get_current_context()
     failed = sum(_run_folder(folder, show_coverage, threshold) for folder in rules_folders(rules))

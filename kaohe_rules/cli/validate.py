@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from kaohe_rules.cli.usage import BadValue, Choice, Command
 from kaohe_rules.diagnostics import (
     Diagnostic,
     KaoheError,
@@ -25,7 +26,7 @@ def rules_folder(path: str) -> Path:
         while not (folder / "规则集.yaml").is_file() and folder.parent != folder:
             folder = folder.parent
     if not folder.is_dir():
-        raise click.BadParameter(f"找不到规则集文件夹 {path}", param_hint="RULES")
+        raise BadValue("KH513", "规则集", f"找不到规则集文件夹 {path}")
     return folder
 
 
@@ -34,12 +35,12 @@ def rules_folders(paths: tuple[str, ...]) -> list[Path]:
     return list(dict.fromkeys(rules_folder(p).resolve() for p in paths))
 
 
-@click.command("validate")
-@click.argument("rules", nargs=-1, required=True)
+@click.command("validate", cls=Command)
+@click.argument("rules", nargs=-1, required=True, metavar="规则集...")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=Choice(["text", "json", "github"]),
     default="text",
     help="text：给人看；json：给程序；github：GitHub Actions 注释行",
 )
@@ -50,13 +51,13 @@ def validate(rules: tuple[str, ...], fmt: str) -> None:
     例：kaohe validate rules/2024
     退出码：0 没有错误；1 有错误；2 用法或文件夹错误。
     """
+    folders = rules_folders(rules)  # a missing folder is refused before the rules load
     from kaohe_rules.pipeline import load_rules
+    from kaohe_rules.source import display_path
 
     found: list[Diagnostic] = []
     summaries = []
-    from kaohe_rules.source import display_path
-
-    for folder in rules_folders(rules):
+    for folder in folders:
         path = display_path(folder)
         try:
             loaded = load_rules(folder)

@@ -119,6 +119,11 @@ def _gen_long_string(tmp: Path, size: int = 1001) -> list[str]:
     return ["expr", '"' + "长" * size + '"']
 
 
+def _gen_long_argument(tmp: Path, size: int, text: str = "1") -> list[str]:
+    """One command-line argument of ``size`` characters (a number of 5,000 digits)."""
+    return [text * size]
+
+
 def _gen_deep_expression(tmp: Path, depth: int = 10000, call: str = "") -> list[str]:
     return ["expr", f"{call}(" * depth + "1" + ")" * depth]
 
@@ -338,6 +343,7 @@ GENERATORS = {
     "deep_expression": _gen_deep_expression,
     "deep_negation": _gen_deep_negation,
     "long_string": _gen_long_string,
+    "long_argument": _gen_long_argument,
     "big_formula_in_rules": _gen_big_formula_in_rules,
     "many_rows": _gen_many_rows,
     "xlsx": _gen_xlsx,

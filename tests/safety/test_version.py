@@ -16,5 +16,5 @@ def test_cli_py_prints_the_version_like_kaohe() -> None:
     done = subprocess.run(
         cli_command("--version"), cwd=ROOT, env=process_env(), capture_output=True, text=True
     )
-    assert (done.returncode, done.stdout, done.stderr) == (0, f"kaohe, version {__version__}\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"kaohe {__version__}\n", "")
     assert CliRunner().invoke(cli, ["--version"]).output == done.stdout
