@@ -50,8 +50,12 @@ def run(example: Example) -> tuple[int, str]:
     from kaohe_rules.cli import cli
 
     words = shlex.split(example.command)
+    env = {}  # leading NAME=value words set the environment, as a shell does
+    while words and "=" in words[0] and not words[0].startswith("-"):
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
     assert words[0] == "kaohe", f"{example.file}:{example.line}: examples run kaohe"
-    result = CliRunner().invoke(cli, words[1:], catch_exceptions=False)
+    result = CliRunner().invoke(cli, words[1:], catch_exceptions=False, env=env)
     return result.exit_code, result.output
 
 
