@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import ClassVar
 
@@ -164,6 +165,7 @@ def _construct_int(loader: _Loader, node: ScalarNode) -> int:
         message = f"{bounded(node.value)!r} 不是整数"
         raise _LoadProblem("KH212", message, _span(loader.file, node))
     _check_digits(loader, node, digits)
+    _check_range(loader, node, node.value)
     if len(digits) > 1 and digits.startswith("0"):
         # 0330 would silently become 330: an id or code with a leading zero is text.
         message = f"{node.value} 以 0 开头，读作数值会丢掉前导零"
@@ -180,8 +182,7 @@ def _construct_float(loader: _Loader, node: ScalarNode) -> float:
         message = f"{bounded(node.value)!r} 不是数值"
         raise _LoadProblem("KH212", message, _span(loader.file, node)) from None
     if not math.isfinite(value):
-        message = f"数值 {node.value} 超出范围（绝对值须小于 1e308）"
-        raise _LoadProblem("KH214", message, _span(loader.file, node))
+        _check_range(loader, node, "inf")  # 1e400 (and an explicit !!float nan)
     return value
 
 
@@ -194,6 +195,7 @@ def _construct_str(loader: _Loader, node: ScalarNode) -> str:
     percent = _PERCENT.match(value) if value.rstrip().endswith(("%", "％")) else None
     if percent:
         _check_digits(loader, node, percent.group(1), quoted=True)
+        _check_range(loader, node, value.strip().rstrip("%％"))
     return value
 
 
@@ -215,6 +217,19 @@ def _check_digits(loader: _Loader, node: ScalarNode, digits: str, quoted: bool =
         else f"编号、代码等请加引号写成文本；{INTEGER_DIGITS.hint()}"
     )
     raise _LoadProblem("KH247", message, _span(loader.file, node), hint)
+
+
+def _check_range(loader: _Loader, node: ScalarNode, text: str) -> None:
+    """KH214 for a number too large for a float, whatever INTEGER_DIGITS allows (a 400-digit
+    满分 overflows later; int() refuses a 5,000-digit 精度). Decimal reads any length."""
+    try:
+        too_large = abs(Decimal(text.strip())) >= Decimal("1e308")
+    except InvalidOperation:
+        return  # not a numeral: the caller's own check names what it is
+    if too_large:
+        shown = node.value if len(node.value) <= 24 else node.value[:20] + "…"
+        message = f"数值 {shown} 超出范围（绝对值须小于 1e308）"
+        raise _LoadProblem("KH214", message, _span(loader.file, node))
 
 
 def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
