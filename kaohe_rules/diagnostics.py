@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "KH247": "integer-too-long",
     "KH248": "invisible-character",
     "KH249": "fullwidth-in-id",
+    "KH250": "space-around-name",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

@@ -128,6 +128,25 @@ def compatibility_character(text: str) -> int | None:
     return None
 
 
+def edge_space(text: str) -> int | None:
+    """The index of a space of any kind (" ", U+3000, U+00A0, a tab …) at the start or end
+    of a name, or None: data cells are read trimmed, so such a name matches none of them."""
+    if text and text[0].isspace():
+        return 0
+    if text and text[-1].isspace():
+        return len(text) - 1
+    return None
+
+
+EDGE_HINT = "（数据文件的单元格读入时去掉首尾空格，带空格的名称对不上任何数据）"
+
+
+def id_meant(text: str) -> str:
+    """The unit id a reader sees in ``text``: NFKC, without invisible characters or spaces
+    (an id is a code: full-width ３３０１００ and 330100 plus U+00A0 both mean 330100)."""
+    return "".join(plain_name(text).split())
+
+
 def character_name(char: str) -> str:
     """U+200B and, where Unicode names it, its name: how a message shows an unseen char."""
     name = unicodedata.name(char, "")

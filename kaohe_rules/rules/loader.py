@@ -23,16 +23,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.limits import INTEGER_DIGITS, RULE_FILE_BYTES
-from kaohe_rules.source import (
-    Origin,
-    Span,
-    bounded,
-    character_name,
-    compatibility_character,
-    hidden_character,
-    name_key,
-    os_reason,
-)
+from kaohe_rules.rules.names import NAME_KEYS, duplicate_key, name_problem
+from kaohe_rules.source import Origin, Span, bounded, name_key, os_reason
 
 MAX_DEPTH = 40
 MAX_NODES = 200_000
@@ -241,15 +233,15 @@ def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
         if not isinstance(key, str | int | float | bool) or key is None:
             raise _LoadProblem("KH211", "键必须是文本", _span(loader.file, key_node))
         key = str(key)
-        _check_name(loader, key_node, key)
+        _refuse(name_problem(loader.file, key_node, key))
         form = name_key(key)
         if form in forms:
             earlier = forms[form]
-            _duplicate_key(loader, key_node, key, earlier, result.keys_at[earlier])
+            _refuse(duplicate_key(loader.file, key_node, key, earlier, result.keys_at[earlier]))
         forms[form] = key
         result[key] = value = loader.construct_object(value_node, deep=True)
         if key in NAME_KEYS and isinstance(value, str):
-            _check_name(loader, value_node, value, unit_id=key == "编号")
+            _refuse(name_problem(loader.file, value_node, value, key))
         result.keys_at[key] = _span(loader.file, key_node)
         result.values_at[key] = _span(loader.file, value_node)
         origin = _origin(loader.file, value_node, loader.lines)
@@ -258,52 +250,9 @@ def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
     return result
 
 
-# Keys whose text value is a name: a unit's 编号, 名称, 领域; a tier's 等次.
-NAME_KEYS = frozenset(("编号", "名称", "领域", "等次"))
-
-
-def _duplicate_key(loader: _Loader, node: Node, key: str, earlier: str, first: Span) -> None:
-    """KH202 for a key given twice, or written twice in forms a reader takes for one
-    (全角 Ｊ０１ and J01): two keys, and so two indicators or two categories, would look
-    like one."""
-    span = _span(loader.file, node)
-    if key == earlier:
-        message = f"键 '{bounded(key)}' 重复出现（第一次在第 {first.line} 行）"
-        raise _LoadProblem("KH202", message, span, "YAML 只会保留最后一个值；请删除或合并重复的键")
-    message = (
-        f"键 '{bounded(key)}' 与第 {first.line} 行的 '{bounded(earlier)}' "
-        "只差全角与半角（或其他兼容写法），视为同一个名称"
-    )
-    raise _LoadProblem("KH202", message, span, "删除或合并其中一个；名称中的字母、数字请统一用半角")
-
-
-def _check_name(loader: _Loader, node: Node, text: str, unit_id: bool = False) -> None:
-    """KH248 for an invisible or control character in a name (a key, a unit's 编号 or
-    名称, a tier); KH249 for a unit id with a full-width or other compatibility form."""
-    index = hidden_character(text)
-    if index is not None:
-        span = _char_span(loader.file, node, index)
-        visible = "".join(c for c in text if hidden_character(c) is None)
-        message = (
-            f"名称 '{bounded(visible, 60)}' 的第 {index + 1} 个字符是看不见的"
-            f" {character_name(text[index])}"
-        )
-        hint = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
-        raise _LoadProblem("KH248", message, span, hint)
-    index = compatibility_character(text) if unit_id else None
-    if index is not None:
-        span = _char_span(loader.file, node, index)
-        message = f"单位编号 '{bounded(text, 60)}' 中有全角或兼容写法的字符 '{text[index]}'"
-        hint = f"编号请用半角字母和数字：写成 '{bounded(name_key(text), 60)}'"
-        raise _LoadProblem("KH249", message, span, hint)
-
-
-def _char_span(file: str, node: Node, index: int) -> Span:
-    """The place of character ``index`` of a one-line scalar (after its opening quote)."""
-    start = node.start_mark
-    quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
-    column = start.column + 1 + index + int(quoted)
-    return Span(file, start.line + 1, column, start.line + 1, column + 1)
+def _refuse(problem: Diagnostic | None) -> None:
+    if problem is not None:
+        raise _LoadProblem(problem.code, problem.message, problem.span, problem.hint)
 
 
 def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:
