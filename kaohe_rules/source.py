@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass
@@ -86,6 +87,19 @@ def bounded(text: str, limit: int = EXCERPT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}…（共 {len(text)} 个字符）"
+
+
+# C0 and C1 control characters but tab and line feed: a data cell holding ESC ] 0 ; … BEL
+# would retitle the terminal (or ESC [ 2 J clear it) when a message quotes it raw.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown_controls(text: str) -> str:
+    """``text`` with each control character written as its escape (ESC as ``\\x1b``, NUL
+    as ``\\x00``), as a message or a quoted source line prints it on a terminal."""
+    if text.isprintable() or not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 # Names (unit ids and names, indicators, data items …) as text. An invisible or control
@@ -171,9 +185,9 @@ def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> li
         text = before + text[first:last] + after
         start, stop = start - first + len(before), stop - first + len(before)
     gutter = f"{line:>5} | "
-    pad = " " * display_width(text[:start])
-    carets = "^" * max(display_width(text[start:stop]), 1)
-    return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + carets]
+    pad = " " * display_width(shown_controls(text[:start]))
+    carets = "^" * max(display_width(shown_controls(text[start:stop])), 1)
+    return [gutter + shown_controls(text), " " * (len(gutter) - 2) + "| " + pad + carets]
 
 
 class SourceLines:
