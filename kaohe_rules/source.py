@@ -167,6 +167,19 @@ def character_name(char: str) -> str:
     return f"U+{ord(char):04X}" + (f"（{name}）" if name else "")
 
 
+def compatibility_difference(first: str, second: str) -> str:
+    """How two names with one NFKC form differ, for a message: "只差兼容写法" and the first
+    pair of characters that differ (全角 Ｊ and J, Kangxi ⾦ and 金, e plus U+0301 and é)."""
+    pairs = enumerate(zip(first, second, strict=False))
+    index = next((i for i, (a, b) in pairs if a != b), None)
+    if index is None:
+        return "只差兼容写法"
+    return (
+        f"只差兼容写法：'{first[index]}' {character_name(first[index])} 与 "
+        f"'{second[index]}' {character_name(second[index])}"
+    )
+
+
 def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> list[str]:
     """The numbered source line and a caret line under ``column..end_column``.
 
