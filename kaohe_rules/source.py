@@ -161,6 +161,20 @@ def id_meant(text: str) -> str:
     return "".join(plain_name(text).split())
 
 
+def id_hint(text: str, index: int) -> str:
+    """The hint for a unit id whose character ``index`` NFKC changes: the id meant, and for
+    a space (U+00A0, U+3000 …) that it goes, not that it becomes " "."""
+    meant = bounded(id_meant(text), 60)
+    if text[index].isspace():
+        return f"编号中不能有空格：删去 {character_name(text[index])}，写成 '{meant}'"
+    return f"编号请用半角字母和数字：写成 '{meant}'"
+
+
+def shown_character(char: str) -> str:
+    """A character as a message quotes it: '３'; a space or unseen one by its code point."""
+    return character_name(char) if char.isspace() or not char.isprintable() else f"'{char}'"
+
+
 def character_name(char: str) -> str:
     """U+200B and, where Unicode names it, its name: how a message shows an unseen char."""
     name = unicodedata.name(char, "")

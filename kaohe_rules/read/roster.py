@@ -27,7 +27,8 @@ from kaohe_rules.source import (
     compatibility_character,
     display_path,
     hidden_character,
-    name_key,
+    id_hint,
+    shown_character,
 )
 
 REQUIRED = ("编号", "名称", "领域")
@@ -189,8 +190,9 @@ def _check_names(text: dict, header: list[str], names: list[str], file, first_li
         if found is not None:
             line, cell = first_line + found, cells[found]
             index = compatibility_character(cell)
-            message = f"单位编号 '{bounded(cell, 60)}' 中有全角或兼容写法的字符 '{cell[index]}'"
-            hint = f"编号请用半角字母和数字：写成 '{bounded(name_key(cell), 60)}'"
+            char = shown_character(cell[index])
+            message = f"单位编号 '{bounded(cell, 60)}' 中有全角或兼容写法的字符 {char}"
+            hint = id_hint(cell, index)
             errors.error("KH249", message, Span(file, line, column, line, column + 1), hint)
 
 

@@ -20,7 +20,8 @@ from kaohe_rules.source import (
     compatibility_character,
     edge_space,
     hidden_character,
-    id_meant,
+    id_hint,
+    shown_character,
 )
 
 # Keys whose text value is a name: a unit's 编号, 名称, 领域; a tier's 等次.
@@ -49,9 +50,9 @@ def name_problem(file: str, node: Node, text: str, key: str | None = None) -> Di
         return Diagnostic("KH250", message, _char_span(file, node, index), hint)
     index = compatibility_character(text) if key == "编号" else None
     if index is not None:
-        message = f"单位编号 '{bounded(text, 60)}' 中有全角或兼容写法的字符 '{text[index]}'"
-        hint = f"编号请用半角字母和数字：写成 '{bounded(id_meant(text), 60)}'"
-        return Diagnostic("KH249", message, _char_span(file, node, index), hint)
+        char = shown_character(text[index])
+        message = f"单位编号 '{bounded(text, 60)}' 中有全角或兼容写法的字符 {char}"
+        return Diagnostic("KH249", message, _char_span(file, node, index), id_hint(text, index))
     return None
 
 
