@@ -91,15 +91,21 @@ def bounded(text: str, limit: int = EXCERPT) -> str:
 
 # C0 and C1 control characters but tab and line feed: a data cell holding ESC ] 0 ; … BEL
 # would retitle the terminal (or ESC [ 2 J clear it) when a message quotes it raw.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi overrides and isolates too: U+202E would print the rest of the line reversed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def shown_controls(text: str) -> str:
     """``text`` with each control character written as its escape (ESC as ``\\x1b``, NUL
-    as ``\\x00``), as a message or a quoted source line prints it on a terminal."""
+    as ``\\x00``, U+202E as ``\\u202e``), as a message or a quoted line prints it."""
     if text.isprintable() or not _CONTROLS.search(text):
         return text
-    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(found: re.Match) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 # Names (unit ids and names, indicators, data items …) as text. An invisible or control
