@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import ClassVar
@@ -233,21 +234,30 @@ def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
         if not isinstance(key, str | int | float | bool) or key is None:
             raise _LoadProblem("KH211", "键必须是文本", _span(loader.file, key_node))
         key = str(key)
-        _refuse(name_problem(loader.file, key_node, key))
+        _refuse(name_problem(key, _char_spans(loader.file, key_node)))
         form = name_key(key)
         if form in forms:
             earlier = forms[form]
-            _refuse(duplicate_key(loader.file, key_node, key, earlier, result.keys_at[earlier]))
+            span = _span(loader.file, key_node)
+            _refuse(duplicate_key(span, key, earlier, result.keys_at[earlier]))
         forms[form] = key
         result[key] = value = loader.construct_object(value_node, deep=True)
         if key in NAME_KEYS and isinstance(value, str):
-            _refuse(name_problem(loader.file, value_node, value, key))
+            _refuse(name_problem(value, _char_spans(loader.file, value_node), key))
         result.keys_at[key] = _span(loader.file, key_node)
         result.values_at[key] = _span(loader.file, value_node)
         origin = _origin(loader.file, value_node, loader.lines)
         if origin is not None:
             result.origins[key] = origin
     return result
+
+
+def _char_spans(file: str, node: Node) -> Callable[[int], Span]:
+    """The place of character i of a one-line scalar (after its opening quote)."""
+    start = node.start_mark
+    quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
+    first = start.column + 1 + int(quoted)
+    return lambda i: Span(file, start.line + 1, first + i, start.line + 1, first + i + 1)
 
 
 def _refuse(problem: Diagnostic | None) -> None:
