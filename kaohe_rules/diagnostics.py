@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kaohe_rules.source import SourceLines, Span, bounded, caret_excerpt
+from kaohe_rules.source import SourceLines, Span, bounded, caret_excerpt, shown_controls
 
 # Stable codes: never renumber or reuse one; docs/errors.md lists each.
 CODES: dict[str, str] = {
@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "KH247": "integer-too-long",
     "KH248": "invisible-character",
     "KH249": "fullwidth-in-id",
+    "KH250": "space-around-name",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",
@@ -243,17 +244,19 @@ def render_text(
 
 
 def _render_one(d: Diagnostic, sources: SourceLines) -> str:
-    where = f"{d.span}: " if d.span else ""
-    lines = [f"{where}{d.severity.value} {d.code} {d.name}: {bounded(d.message, MESSAGE)}"]
+    """One problem as text; control characters an input put into it are shown escaped."""
+    where = f"{shown_controls(str(d.span))}: " if d.span else ""
+    message = shown_controls(bounded(d.message, MESSAGE))
+    lines = [f"{where}{d.severity.value} {d.code} {d.name}: {message}"]
     if d.span is not None:
         text = sources.line(d.span.file, d.span.line)
         if text is not None:
             end = d.span.end_column if d.span.end_line == d.span.line else len(text) + 1
             lines += caret_excerpt(text, d.span.line, d.span.column, end)
     if d.hint:
-        lines.append(f"   提示: {bounded(d.hint, MESSAGE)}")
+        lines.append(f"   提示: {shown_controls(bounded(d.hint, MESSAGE))}")
     if d.context:
-        lines.append("   位置: " + " › ".join(d.context))
+        lines.append("   位置: " + shown_controls(" › ".join(d.context)))
     return "\n".join(lines)
 
 
@@ -277,7 +280,7 @@ def render_github(diagnostics: list[Diagnostic]) -> str:
         message = bounded(d.message, MESSAGE) + (
             f" 提示: {bounded(d.hint, MESSAGE)}" if d.hint else ""
         )
-        out.append(f"::{kind} {props}::{_escape_github(message)}")
+        out.append(f"::{kind} {props}::{_escape_github(shown_controls(message))}")
     return "\n".join(out)
 
 

@@ -13,9 +13,13 @@ This module imports nothing from the package, so every reader may use it.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 PREFIX = "KAOHE_LIMIT_"
+
+# Digits grouped by thousands: 1-3 digits, then groups of three after one separator.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:([,_])[0-9]{3})(?:\1[0-9]{3})*|[0-9]+")
 
 
 class LimitSettingError(ValueError):
@@ -38,17 +42,26 @@ class Limit:
 
     def value(self) -> int:
         """The limit in force: the variable's value when set, else the default.
-        LimitSettingError when the variable is not a positive whole number."""
+        LimitSettingError when the variable is not a positive whole number: plain digits,
+        or grouped by thousands with one kind of separator ("50,000", "50_000")."""
         raw = os.environ.get(self.variable)
         if raw is None or raw.strip() == "":
             return self.default
-        text = raw.strip().replace("_", "").replace(",", "")
-        if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) <= 0:
-            raise LimitSettingError(
-                f"环境变量 {self.variable} 的值 {raw[:40]!r} 不是正整数"
-                f"（{self.label}的上限，默认 {self.default:,} {self.unit}）"
-            )
+        text = raw.strip()
+        grouped = _GROUPED.fullmatch(text)
+        if grouped and grouped.group(1):
+            text = text.replace(grouped.group(1), "")  # "1,0,0" and "1_0" do not match
+        if not (text.isascii() and text.isdigit()) or not text.lstrip("0"):
+            raise LimitSettingError(self._refusal(raw, "不是正整数（写成 50000 或 50,000）"))
+        if len(text.lstrip("0")) > 18:
+            raise LimitSettingError(self._refusal(raw, f"太大，最多 {10**18 - 1:,}"))
         return int(text)
+
+    def _refusal(self, raw: str, why: str) -> str:
+        return (
+            f"环境变量 {self.variable} 的值 {raw[:40]!r} {why}"
+            f"（{self.label}的上限，默认 {self.default:,} {self.unit}）"
+        )
 
     def hint(self) -> str:
         """How to change it, for a message's hint."""

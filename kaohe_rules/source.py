@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass
@@ -88,6 +89,25 @@ def bounded(text: str, limit: int = EXCERPT) -> str:
     return f"{text[:limit]}…（共 {len(text)} 个字符）"
 
 
+# C0 and C1 control characters but tab and line feed: a data cell holding ESC ] 0 ; … BEL
+# would retitle the terminal (or ESC [ 2 J clear it) when a message quotes it raw.
+# Bidi overrides and isolates too: U+202E would print the rest of the line reversed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown_controls(text: str) -> str:
+    """``text`` with each control character written as its escape (ESC as ``\\x1b``, NUL
+    as ``\\x00``, U+202E as ``\\u202e``), as a message or a quoted line prints it."""
+    if text.isprintable() or not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(found: re.Match) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 # Names (unit ids and names, indicators, data items …) as text. An invisible or control
 # character (Unicode Cf: U+200B, U+200D, U+FEFF, bidi controls, soft hyphen; Cc) makes
 # two names that look the same differ; a compatibility form (full-width Ｊ０１, ① …) is the
@@ -128,10 +148,56 @@ def compatibility_character(text: str) -> int | None:
     return None
 
 
+def edge_space(text: str) -> int | None:
+    """The index of a space of any kind (" ", U+3000, U+00A0, a tab …) at the start or end
+    of a name, or None: data cells are read trimmed, so such a name matches none of them."""
+    if text and text[0].isspace():
+        return 0
+    if text and text[-1].isspace():
+        return len(text) - 1
+    return None
+
+
+EDGE_HINT = "（数据文件的单元格读入时去掉首尾空格，带空格的名称对不上任何数据）"
+
+
+def id_meant(text: str) -> str:
+    """The unit id a reader sees in ``text``: NFKC, without invisible characters or spaces
+    (an id is a code: full-width ３３０１００ and 330100 plus U+00A0 both mean 330100)."""
+    return "".join(plain_name(text).split())
+
+
+def id_hint(text: str, index: int) -> str:
+    """The hint for a unit id whose character ``index`` NFKC changes: the id meant, and for
+    a space (U+00A0, U+3000 …) that it goes, not that it becomes " "."""
+    meant = bounded(id_meant(text), 60)
+    if text[index].isspace():
+        return f"编号中不能有空格：删去 {character_name(text[index])}，写成 '{meant}'"
+    return f"编号请用半角字母和数字：写成 '{meant}'"
+
+
+def shown_character(char: str) -> str:
+    """A character as a message quotes it: '３'; a space or unseen one by its code point."""
+    return character_name(char) if char.isspace() or not char.isprintable() else f"'{char}'"
+
+
 def character_name(char: str) -> str:
     """U+200B and, where Unicode names it, its name: how a message shows an unseen char."""
     name = unicodedata.name(char, "")
     return f"U+{ord(char):04X}" + (f"（{name}）" if name else "")
+
+
+def compatibility_difference(first: str, second: str) -> str:
+    """How two names with one NFKC form differ, for a message: "只差兼容写法" and the first
+    pair of characters that differ (全角 Ｊ and J, Kangxi ⾦ and 金, e plus U+0301 and é)."""
+    pairs = enumerate(zip(first, second, strict=False))
+    index = next((i for i, (a, b) in pairs if a != b), None)
+    if index is None:
+        return "只差兼容写法"
+    return (
+        f"只差兼容写法：'{first[index]}' {character_name(first[index])} 与 "
+        f"'{second[index]}' {character_name(second[index])}"
+    )
 
 
 def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> list[str]:
@@ -152,9 +218,9 @@ def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> li
         text = before + text[first:last] + after
         start, stop = start - first + len(before), stop - first + len(before)
     gutter = f"{line:>5} | "
-    pad = " " * display_width(text[:start])
-    carets = "^" * max(display_width(text[start:stop]), 1)
-    return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + carets]
+    pad = " " * display_width(shown_controls(text[:start]))
+    carets = "^" * max(display_width(shown_controls(text[start:stop])), 1)
+    return [gutter + shown_controls(text), " " * (len(gutter) - 2) + "| " + pad + carets]
 
 
 class SourceLines:

@@ -16,6 +16,7 @@ from kaohe_rules.dsl.numeric import as_decimal
 from kaohe_rules.dsl.printer import dump as dump_tree
 from kaohe_rules.dsl.printer import to_source
 from kaohe_rules.dsl.types import BOOL, MISSING, NUMBER, TEXT, Type
+from kaohe_rules.read.cells import FULL_WIDTH_DIGITS
 from kaohe_rules.source import bounded, display_width
 
 
@@ -97,6 +98,7 @@ def _literal(name: str, declared: str | None, text: str) -> tuple[Type, object]:
     kind = _declared(name, declared)
     if kind == TEXT:
         return TEXT, text
+    written, text = text, _number_text(name, text)
     try:
         node = parse(text)
     except KaoheError as error:
@@ -109,11 +111,30 @@ def _literal(name: str, declared: str | None, text: str) -> tuple[Type, object]:
     value = constant_value(node) if node is not None else text
     found = BOOL if isinstance(value, bool) else NUMBER if isinstance(value, float) else TEXT
     if found == TEXT:
-        value = text
+        value = written
     if kind is not None and kind != found:
-        message = f"{name} 的值 '{bounded(text)}' 不是{kind.label}"
+        message = f"{name} 的值 '{bounded(written)}' 不是{kind.label}"
         raise BadValue("KH517", "--set", message, "值要与 :类型 一致；不写 :类型 时按写法判断")
     return found, value
+
+
+_NOT_NUMBERS = {"nan", "inf", "infinity"}
+
+
+def _number_text(name: str, text: str) -> str:
+    """A --set value with full-width digits read as ASCII (１０ is 10, as other options and
+    data read it); KH517 for what looks like a number but is none the language has (nan,
+    inf, other scripts' digits ٣): it must not quietly become text."""
+    translated = text.translate(FULL_WIDTH_DIGITS)
+    if translated.strip().lstrip("+-").lower() in _NOT_NUMBERS:
+        message = f"{name} 的值 '{bounded(text)}' 不是可用的数值"
+        raise BadValue("KH517", "--set", message, "数值须是有限的数，如 --set a=3.2")
+    other = next((c for c in translated if c.isdecimal() and not c.isascii()), None)
+    if other is not None:
+        message = f"{name} 的值 '{bounded(text)}' 中的 '{other}' 不是半角数字"
+        hint = "数值用半角数字（全角 ０-９ 也可），如 --set a=3；是文本时写 --set a:text=…"
+        raise BadValue("KH517", "--set", message, hint)
+    return translated
 
 
 def _assigned(assignments: list[tuple[str, str | None, str]]) -> tuple[dict, dict]:

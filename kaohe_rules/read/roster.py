@@ -20,13 +20,15 @@ from kaohe_rules.read.cells import FALSE_TEXTS, FULL_WIDTH_DIGITS, TRUE_TEXTS, S
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
 from kaohe_rules.read.workbook import open_workbook
 from kaohe_rules.source import (
+    EDGE_HINT,
     Span,
     bounded,
     character_name,
     compatibility_character,
     display_path,
     hidden_character,
-    name_key,
+    id_hint,
+    shown_character,
 )
 
 REQUIRED = ("编号", "名称", "领域")
@@ -64,6 +66,7 @@ def read_units(path: Path, attributes: dict[str, Type], errors: Collector) -> m.
             message = f"名单文件第 {row} 行的 {name} 是空的"
             errors.error("KH213", message, Span(file, row, column, row, column + 1))
     names = [name for name in header if name in REQUIRED or attributes.get(name) == TEXT]
+    _check_edges(frame, text, header, file, first_line, errors)
     _check_names(text, header, names, file, first_line, errors)
     values = {
         name: _typed(name, text[name], kind, header.index(name) + 1, file, first_line, errors)
@@ -187,9 +190,26 @@ def _check_names(text: dict, header: list[str], names: list[str], file, first_li
         if found is not None:
             line, cell = first_line + found, cells[found]
             index = compatibility_character(cell)
-            message = f"单位编号 '{bounded(cell, 60)}' 中有全角或兼容写法的字符 '{cell[index]}'"
-            hint = f"编号请用半角字母和数字：写成 '{bounded(name_key(cell), 60)}'"
+            char = shown_character(cell[index])
+            message = f"单位编号 '{bounded(cell, 60)}' 中有全角或兼容写法的字符 {char}"
+            hint = id_hint(cell, index)
             errors.error("KH249", message, Span(file, line, column, line, column + 1), hint)
+
+
+def _check_edges(frame, text: dict, header: list[str], file, first_line, errors) -> None:
+    """KH250 for a unit's id, name or domain with a space (U+3000, U+00A0 …) at either end,
+    as in 名单.yaml: trimming it here but not there would make the two rosters differ."""
+    for name in REQUIRED:
+        raw = frame[name].to_numpy(dtype=object)
+        padded = np.flatnonzero((raw != text[name]) & (text[name] != ""))
+        if len(padded):
+            line, cell = first_line + int(padded[0]), raw[padded[0]]
+            char = cell[0] if cell[0].isspace() else cell[-1]
+            column = header.index(name) + 1
+            shown = f"'{bounded(cell, 60)}'"
+            message = f"名单文件第 {line} 行的 {name} {shown} 首尾有空格 {character_name(char)}"
+            hint = f"删去首尾的空格，写成 '{bounded(cell.strip(), 60)}'" + EDGE_HINT
+            errors.error("KH250", message, Span(file, line, column, line, column + 1), hint)
 
 
 def _shared(column: np.ndarray) -> np.ndarray:

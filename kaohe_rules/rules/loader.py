@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,16 +24,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.limits import INTEGER_DIGITS, RULE_FILE_BYTES
-from kaohe_rules.source import (
-    Origin,
-    Span,
-    bounded,
-    character_name,
-    compatibility_character,
-    hidden_character,
-    name_key,
-    os_reason,
-)
+from kaohe_rules.rules.names import NAME_KEYS, duplicate_key, name_problem
+from kaohe_rules.source import Origin, Span, bounded, name_key, os_reason
 
 MAX_DEPTH = 40
 MAX_NODES = 200_000
@@ -164,6 +158,7 @@ def _construct_int(loader: _Loader, node: ScalarNode) -> int:
         message = f"{bounded(node.value)!r} 不是整数"
         raise _LoadProblem("KH212", message, _span(loader.file, node))
     _check_digits(loader, node, digits)
+    _check_range(loader, node, node.value)
     if len(digits) > 1 and digits.startswith("0"):
         # 0330 would silently become 330: an id or code with a leading zero is text.
         message = f"{node.value} 以 0 开头，读作数值会丢掉前导零"
@@ -180,8 +175,7 @@ def _construct_float(loader: _Loader, node: ScalarNode) -> float:
         message = f"{bounded(node.value)!r} 不是数值"
         raise _LoadProblem("KH212", message, _span(loader.file, node)) from None
     if not math.isfinite(value):
-        message = f"数值 {node.value} 超出范围（绝对值须小于 1e308）"
-        raise _LoadProblem("KH214", message, _span(loader.file, node))
+        _check_range(loader, node, "inf")  # 1e400 (and an explicit !!float nan)
     return value
 
 
@@ -194,6 +188,7 @@ def _construct_str(loader: _Loader, node: ScalarNode) -> str:
     percent = _PERCENT.match(value) if value.rstrip().endswith(("%", "％")) else None
     if percent:
         _check_digits(loader, node, percent.group(1), quoted=True)
+        _check_range(loader, node, value.strip().rstrip("%％"))
     return value
 
 
@@ -217,6 +212,19 @@ def _check_digits(loader: _Loader, node: ScalarNode, digits: str, quoted: bool =
     raise _LoadProblem("KH247", message, _span(loader.file, node), hint)
 
 
+def _check_range(loader: _Loader, node: ScalarNode, text: str) -> None:
+    """KH214 for a number too large for a float, whatever INTEGER_DIGITS allows (a 400-digit
+    满分 overflows later; int() refuses a 5,000-digit 精度). Decimal reads any length."""
+    try:
+        too_large = abs(Decimal(text.strip())) >= Decimal("1e308")
+    except InvalidOperation:
+        return  # not a numeral: the caller's own check names what it is
+    if too_large:
+        shown = node.value if len(node.value) <= 24 else node.value[:20] + "…"
+        message = f"数值 {shown} 超出范围（绝对值须小于 1e308）"
+        raise _LoadProblem("KH214", message, _span(loader.file, node))
+
+
 def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
     loader.flatten_mapping(node)
     result = YMap(loader.file, _span(loader.file, node))
@@ -226,15 +234,16 @@ def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
         if not isinstance(key, str | int | float | bool) or key is None:
             raise _LoadProblem("KH211", "键必须是文本", _span(loader.file, key_node))
         key = str(key)
-        _check_name(loader, key_node, key)
+        _refuse(name_problem(key, _char_spans(loader.file, key_node)))
         form = name_key(key)
         if form in forms:
             earlier = forms[form]
-            _duplicate_key(loader, key_node, key, earlier, result.keys_at[earlier])
+            span = _span(loader.file, key_node)
+            _refuse(duplicate_key(span, key, earlier, result.keys_at[earlier]))
         forms[form] = key
         result[key] = value = loader.construct_object(value_node, deep=True)
         if key in NAME_KEYS and isinstance(value, str):
-            _check_name(loader, value_node, value, unit_id=key == "编号")
+            _refuse(name_problem(value, _char_spans(loader.file, value_node), key))
         result.keys_at[key] = _span(loader.file, key_node)
         result.values_at[key] = _span(loader.file, value_node)
         origin = _origin(loader.file, value_node, loader.lines)
@@ -243,52 +252,17 @@ def _construct_map(loader: _Loader, node: MappingNode) -> YMap:
     return result
 
 
-# Keys whose text value is a name: a unit's 编号, 名称, 领域; a tier's 等次.
-NAME_KEYS = frozenset(("编号", "名称", "领域", "等次"))
-
-
-def _duplicate_key(loader: _Loader, node: Node, key: str, earlier: str, first: Span) -> None:
-    """KH202 for a key given twice, or written twice in forms a reader takes for one
-    (全角 Ｊ０１ and J01): two keys, and so two indicators or two categories, would look
-    like one."""
-    span = _span(loader.file, node)
-    if key == earlier:
-        message = f"键 '{bounded(key)}' 重复出现（第一次在第 {first.line} 行）"
-        raise _LoadProblem("KH202", message, span, "YAML 只会保留最后一个值；请删除或合并重复的键")
-    message = (
-        f"键 '{bounded(key)}' 与第 {first.line} 行的 '{bounded(earlier)}' "
-        "只差全角与半角（或其他兼容写法），视为同一个名称"
-    )
-    raise _LoadProblem("KH202", message, span, "删除或合并其中一个；名称中的字母、数字请统一用半角")
-
-
-def _check_name(loader: _Loader, node: Node, text: str, unit_id: bool = False) -> None:
-    """KH248 for an invisible or control character in a name (a key, a unit's 编号 or
-    名称, a tier); KH249 for a unit id with a full-width or other compatibility form."""
-    index = hidden_character(text)
-    if index is not None:
-        span = _char_span(loader.file, node, index)
-        visible = "".join(c for c in text if hidden_character(c) is None)
-        message = (
-            f"名称 '{bounded(visible, 60)}' 的第 {index + 1} 个字符是看不见的"
-            f" {character_name(text[index])}"
-        )
-        hint = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
-        raise _LoadProblem("KH248", message, span, hint)
-    index = compatibility_character(text) if unit_id else None
-    if index is not None:
-        span = _char_span(loader.file, node, index)
-        message = f"单位编号 '{bounded(text, 60)}' 中有全角或兼容写法的字符 '{text[index]}'"
-        hint = f"编号请用半角字母和数字：写成 '{bounded(name_key(text), 60)}'"
-        raise _LoadProblem("KH249", message, span, hint)
-
-
-def _char_span(file: str, node: Node, index: int) -> Span:
-    """The place of character ``index`` of a one-line scalar (after its opening quote)."""
+def _char_spans(file: str, node: Node) -> Callable[[int], Span]:
+    """The place of character i of a one-line scalar (after its opening quote)."""
     start = node.start_mark
     quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
-    column = start.column + 1 + index + int(quoted)
-    return Span(file, start.line + 1, column, start.line + 1, column + 1)
+    first = start.column + 1 + int(quoted)
+    return lambda i: Span(file, start.line + 1, first + i, start.line + 1, first + i + 1)
+
+
+def _refuse(problem: Diagnostic | None) -> None:
+    if problem is not None:
+        raise _LoadProblem(problem.code, problem.message, problem.span, problem.hint)
 
 
 def _construct_seq(loader: _Loader, node: SequenceNode) -> YList:

@@ -21,7 +21,7 @@ from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.rules import families
 from kaohe_rules.rules.resolve import PARAMETERS, RESERVED, Resolved
-from kaohe_rules.source import Span, name_key
+from kaohe_rules.source import Span, compatibility_difference, name_key
 
 
 def check(resolved: Resolved, errors: Collector) -> None:
@@ -68,7 +68,8 @@ def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
             shown = (
                 names[first]
                 if names[first] == names[second]
-                else f"{names[first]}（与 {names[second]} 只差全角与半角）"
+                else f"{names[first]}（与 {names[second]} "
+                f"{compatibility_difference(names[first], names[second])}）"
             )
             errors.error("KH220", f"领域 {domain} 中单位名称 {shown} 重复", units[second].span)
 
@@ -86,7 +87,8 @@ def _names(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
         if name in RESERVED or form in RESERVED:
             errors.error("KH220", f"'{name}' 是保留名称，不能用作指标、考卷或数据项名", span)
         elif form in forms and forms[form] != name:
-            message = f"名称 '{name}' 与 '{forms[form]}' 只差全角与半角，视为重复定义"
+            how = compatibility_difference(name, forms[form])
+            message = f"名称 '{name}' 与 '{forms[form]}' {how}，视为重复定义"
             errors.error("KH220", message, span)
         elif form in forms:
             errors.error("KH220", f"名称 '{name}' 重复定义", span)

@@ -228,3 +228,31 @@ def test_a_large_file_too_wide_for_the_columnar_reader_is_refused_by_the_row_rea
         read_data(folder, ruleset)
     found = raised.value.diagnostics[0]
     assert (found.code, found.span.line, found.span.column) == ("KH323", 1, 7)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "refusal"),
+    [
+        ("100", 100, None),
+        (" 7 ", 7, None),
+        ("50,000", 50_000, None),
+        ("50_000", 50_000, None),
+        ("1,000,000", 1_000_000, None),
+        ("1,0,0", None, "不是正整数"),  # once read as 100
+        ("1_0", None, "不是正整数"),  # once read as 10
+        ("1,000_000", None, "不是正整数"),
+        ("0", None, "不是正整数"),
+        ("1.5", None, "不是正整数"),
+        ("12345678901234567890123", None, "太大"),  # once called "不是正整数"
+        ("9" * 5000, None, "太大"),
+    ],
+)
+def test_a_limit_variable_is_digits_grouped_by_thousands_or_refused(
+    raw, value, refusal, monkeypatch
+) -> None:
+    monkeypatch.setenv(limits.CSV_COLUMNS.variable, raw)
+    if refusal is None:
+        assert limits.CSV_COLUMNS.value() == value
+        return
+    with pytest.raises(limits.LimitSettingError, match=refusal):
+        limits.CSV_COLUMNS.value()
