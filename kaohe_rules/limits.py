@@ -78,7 +78,7 @@ DATA_ROWS = Limit("DATA_ROWS", "数据文件的行数", 50_000_000, "行")
 # Cells of a Parquet file checked one by one (the row reader: a Python string per cell,
 # ~1 KB and ~15 µs a row); clean long-format files are read by columns and not bounded here.
 PARQUET_CELLS = Limit(
-    "PARQUET_CELLS", "逐格检查的 Parquet 文件的单元格数（行数 × 列数）", 20_000_000, "个"
+    "PARQUET_CELLS", "逐格检查的 Parquet 文件的单元格数（行数 × 列数）", 5_000_000, "个"
 )
 INTEGER_DIGITS = Limit("INTEGER_DIGITS", "规则中整数的位数", 20, "位")
 
