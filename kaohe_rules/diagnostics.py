@@ -115,6 +115,8 @@ CODES: dict[str, str] = {
     "KH326": "sheet-too-many-cells",
     "KH327": "xlsx-member-too-large",
     "KH328": "xlsx-compression-ratio",
+    "KH329": "too-many-rows",
+    "KH330": "parquet-too-many-cells",
     # KH4xx: the results archive
     "KH401": "archive-unreadable",
     "KH402": "not-an-archive",

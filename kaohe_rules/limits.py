@@ -73,11 +73,26 @@ DATA_FILE_BYTES = Limit("DATA_FILE_BYTES", "数据文件大小", 2 * 1024**3, "�
 CSV_COLUMNS = Limit("CSV_COLUMNS", "CSV、Parquet 文件的列数", 16_384, "列")
 XLSX_ROWS = Limit("XLSX_ROWS", "Excel 工作表的行数", 1_048_576, "行")
 XLSX_COLUMNS = Limit("XLSX_COLUMNS", "Excel 工作表的列数", 16_384, "列")
-XLSX_CELLS = Limit("XLSX_CELLS", "Excel 工作表的单元格数（行数 × 列数）", 20_000_000, "个")
+# Counted over all the sheets of a workbook that are read (each from A1: last row × last
+# column): a few KB can declare many sheets. Reading takes ~15 s per million cells.
+XLSX_CELLS = Limit(
+    "XLSX_CELLS", "Excel 工作簿读取的单元格数（各工作表行数 × 列数之和）", 5_000_000, "个"
+)
 XLSX_MEMBER_BYTES = Limit(
-    "XLSX_MEMBER_BYTES", "Excel 文件中一个部件解压后的大小", 512 * 1024 * 1024, "字节"
+    "XLSX_MEMBER_BYTES",
+    "Excel 文件解压后的大小（一个部件，及全部部件之和）",
+    512 * 1024 * 1024,
+    "字节",
 )
 XLSX_RATIO = Limit("XLSX_RATIO", "Excel 文件中一个部件的压缩比", 200, "倍")
+# Rows of one data file: Parquet's from its footer before any column is read (a few KB can
+# declare 30 million rows of one repeated value), CSV's as they are read.
+DATA_ROWS = Limit("DATA_ROWS", "数据文件的行数", 50_000_000, "行")
+# Cells of a Parquet file checked one by one (the row reader: a Python string per cell,
+# ~1 KB and ~15 µs a row); clean long-format files are read by columns and not bounded here.
+PARQUET_CELLS = Limit(
+    "PARQUET_CELLS", "逐格检查的 Parquet 文件的单元格数（行数 × 列数）", 5_000_000, "个"
+)
 INTEGER_DIGITS = Limit("INTEGER_DIGITS", "规则中整数的位数", 20, "位")
 
 ALL = (
@@ -89,6 +104,8 @@ ALL = (
     XLSX_CELLS,
     XLSX_MEMBER_BYTES,
     XLSX_RATIO,
+    DATA_ROWS,
+    PARQUET_CELLS,
     INTEGER_DIGITS,
 )
 

@@ -22,6 +22,8 @@ CODES = {
     limits.XLSX_CELLS.name: "KH326",
     limits.XLSX_MEMBER_BYTES.name: "KH327",
     limits.XLSX_RATIO.name: "KH328",
+    limits.DATA_ROWS.name: "KH329",
+    limits.PARQUET_CELLS.name: "KH330",
 }
 
 
@@ -46,3 +48,27 @@ def check_columns(count: int, span_of_first_over) -> None:
     limit = limits.CSV_COLUMNS.value()
     if count > limit:
         raise refusal(limits.CSV_COLUMNS, f"表头有 {count:,} 列", span_of_first_over(limit))
+
+
+def check_parquet_rows(rows: int, file: str) -> None:
+    """Refuse a Parquet file whose footer declares more than DATA_ROWS rows, before any
+    column is read (a repeated value compresses to nothing: 30 million rows in 200 KB)."""
+    if rows > limits.DATA_ROWS.value():
+        span = Span(file, 1, 1, 1, 2)
+        raise refusal(limits.DATA_ROWS, f"文件尾声明有 {rows:,} 行", span)
+
+
+def check_parquet_cells(rows: int, columns: int, file: str) -> None:
+    """Refuse a Parquet file to be checked cell by cell (the row reader) whose footer
+    declares more than PARQUET_CELLS cells."""
+    cells = rows * columns
+    if cells > limits.PARQUET_CELLS.value():
+        span = Span(file, 1, 1, 1, 2)
+        found = f"文件尾声明有 {rows:,} 行 × {columns:,} 列 = {cells:,} 个单元格"
+        raise refusal(limits.PARQUET_CELLS, found, span)
+
+
+def check_rows(rows: int, span: Span) -> None:
+    """Refuse a table read row by row once it passes DATA_ROWS rows (``span``: that row)."""
+    if rows > limits.DATA_ROWS.value():
+        raise refusal(limits.DATA_ROWS, f"文件至少有 {rows:,} 行", span)

@@ -77,9 +77,13 @@ def _table(path: Path):
         if path.suffix.lower() == ".parquet":
             import pyarrow.parquet as pq
 
-            names = pq.read_schema(path).names
-            if len(names) > limits.CSV_COLUMNS.value():
+            footer = pq.read_metadata(path)
+            names = footer.schema.names
+            too_many = footer.num_rows > limits.DATA_ROWS.value()
+            if len(names) > limits.CSV_COLUMNS.value() or too_many:
                 return None, 0  # read_parquet refuses it, naming the limit
+            if not set(VALUE_COLUMNS) <= set(names):
+                return None, 0  # not long form: never read whole only to be declined
             # 指标 read as Parquet's dictionaries (a few dozen strings each); unit ids as
             # text, encoded once over the whole column: a dictionary per row group of a
             # million ids each would cost far more to unify.

@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+from kaohe_rules import limits
 from kaohe_rules.read import bounds
 from kaohe_rules.read.cells import Sheet
 from kaohe_rules.read.files import ENCODINGS, decode
@@ -31,6 +32,7 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
             raise ValueError(f"文件不是 {encoding} 编码")
         raise ValueError("编码不是 UTF-8 或 GB18030，可用 --encoding 指定")
     raw = text.split("\n")
+    most_rows = limits.DATA_ROWS.value()
     reader = csv.reader(io.StringIO(text, newline=""))
     header, rows, lines, header_line = None, [], [], 1
     line, ended = 1, 0
@@ -46,6 +48,8 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
             elif any(cell.strip() for cell in record):
                 rows.append(record)
                 lines.append(line)
+                if len(rows) > most_rows:
+                    bounds.check_rows(len(rows), Span(str(path), line, 1, line, 2))
     except csv.Error:  # a field over the csv module's limit: no name or value is that long
         limit = csv.field_size_limit()
         raise ValueError(

@@ -19,9 +19,13 @@ def read_parquet(path: Path) -> Sheet:
 
     bounds.check_file_bytes(path)
     try:
-        # The footer first: its column count is checked before any column is read.
-        names = pq.read_schema(path).names
+        # The footer first: its column and row counts are checked before any column is
+        # read; each cell becomes a Python string here, so their number is bounded too.
+        footer = pq.read_metadata(path)
+        names = footer.schema.names
         bounds.check_columns(len(names), lambda index: Span(str(path), 1, index + 1, 1, index + 2))
+        bounds.check_parquet_rows(footer.num_rows, str(path))
+        bounds.check_parquet_cells(footer.num_rows, len(names), str(path))
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as error:
         raise ValueError(f"不是可读的 Parquet 文件（{error}）") from None

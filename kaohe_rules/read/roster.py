@@ -8,12 +8,13 @@ type, and problems cite the file, line and column like any data file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 
 from kaohe_rules import model as m
-from kaohe_rules.diagnostics import Collector
+from kaohe_rules.diagnostics import Collector, Diagnostic
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.read import bounds
 from kaohe_rules.read.cells import FALSE_TEXTS, FULL_WIDTH_DIGITS, TRUE_TEXTS, SheetProblem
@@ -28,6 +29,7 @@ from kaohe_rules.source import (
     display_path,
     hidden_character,
     id_hint,
+    os_reason,
     shown_character,
 )
 
@@ -111,8 +113,15 @@ def _frame(path: Path, file: str, errors: Collector):
     except SheetProblem as problem:  # larger or wider than the limits
         errors.add(problem.diagnostic)
         return None
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        errors.error("KH308", f"无法读取名单文件：{error}", start)
+    except UnicodeDecodeError:
+        errors.error("KH308", "无法读取名单文件：文件不是 UTF-8 编码", start, _SAVE_HINT)
+        return None
+    except OSError as error:
+        errors.error("KH308", f"无法读取名单文件：{os_reason(error)}", start)
+        return None
+    except ValueError as error:  # pandas' parser, in English: said again in Chinese
+        message, span = _parser_problem(str(error), file)
+        errors.error("KH308", f"无法读取名单文件：{message}", span or start, _FIELDS_HINT)
         return None
     except Exception as error:  # a damaged workbook makes openpyxl raise almost anything
         message = f"无法读取名单文件：文件已损坏或不是 Excel 工作簿（{type(error).__name__}）"
@@ -120,8 +129,32 @@ def _frame(path: Path, file: str, errors: Collector):
         return None
 
 
+_SAVE_HINT = "在 Excel 中另存为“CSV UTF-8（逗号分隔）”"
+_FIELDS_HINT = "检查多余的逗号，或含逗号的值是否加了引号"
+_EXPECTED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_EOF_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _parser_problem(text: str, file: str) -> tuple[str, Span | None]:
+    """What pandas' parser said (in English), in Chinese, and the line it names."""
+    found = _EXPECTED.search(text)
+    if found is not None:
+        expected, line, saw = (int(n) for n in found.groups())
+        message = f"第 {line} 行有 {saw} 个值，而列名有 {expected} 个"
+        return message, Span(file, line, 1, line, 2)
+    found = _EOF_QUOTE.search(text)
+    if found is not None:
+        line = int(found[1]) + 1
+        return f"第 {line} 行起的引号没有闭合，直到文件末尾", Span(file, line, 1, line, 2)
+    if "No columns to parse" in text:
+        return "文件是空的，第一行应是列名", None
+    return "不是可读的 CSV 文件", None
+
+
 def _check_width(header: bytes | None, file: str, line: int) -> None:
-    """Refuse a header wider than the limit before pandas makes a column of each name."""
+    """Refuse a header wider than the limit before pandas makes a column of each name;
+    a name over the csv module's field limit is refused too (as data files refuse it),
+    else the width check would be skipped and pandas make any number of columns."""
     import csv
 
     if header is None:
@@ -129,8 +162,12 @@ def _check_width(header: bytes | None, file: str, line: int) -> None:
     text = header.decode("utf-8", "replace").rstrip("\r\n")
     try:
         names = next(csv.reader([text]), [])
-    except csv.Error:  # a name over the csv module's limit: pandas says what is wrong
-        return
+    except csv.Error:
+        limit = csv.field_size_limit()
+        message = (
+            f"无法读取名单文件：第 {line} 行（列名）有一个值超过 {limit} 个字符（一个单元格的上限）"
+        )
+        raise SheetProblem(Diagnostic("KH308", message, Span(file, line, 1, line, 2))) from None
     bounds.check_columns(len(names), lambda index: Span(file, line, index + 1, line, index + 2))
 
 

@@ -65,7 +65,7 @@ def open_workbook(path: Path, file: str, sheets: str = "visible"):
     try:
         check_members(reader.archive, file)
         reader.read()
-        scans = []
+        scans: list[SheetScan] = []
         for sheet, rel in reader.parser.find_sheets():
             if rel.target not in reader.valid_files or "chartsheet" in rel.Type:
                 continue  # as openpyxl: no such part, or a chart with no cells
@@ -73,7 +73,9 @@ def open_workbook(path: Path, file: str, sheets: str = "visible"):
                 continue
             with reader.archive.open(rel.target) as stream:
                 every_cell = sheets == "first"  # pandas reads each row to its last cell
-                scans.append(scan_sheet(stream, sheet.name, f"{file}[{sheet.name}]", every_cell))
+                used = sum(max(s.rows, 1) * max(s.columns, 1) for s in scans)
+                name = f"{file}[{sheet.name}]"
+                scans.append(scan_sheet(stream, sheet.name, name, every_cell, used))
             if sheets == "first":
                 break
     except BaseException:
@@ -84,10 +86,12 @@ def open_workbook(path: Path, file: str, sheets: str = "visible"):
 
 def check_members(archive: zipfile.ZipFile, file: str) -> None:
     """Refuse a member whose declared uncompressed size or compression ratio is over the
-    limit, before any is read."""
+    limit, before any is read; then the same for all members together (many small members,
+    each under RATIO_FLOOR_BYTES, must not add up to a bomb)."""
     most, ratio = limits.XLSX_MEMBER_BYTES.value(), limits.XLSX_RATIO.value()
-    for member in archive.infolist():
-        span = Span(file, 1, 1, 1, 2)
+    span = Span(file, 1, 1, 1, 2)
+    members = archive.infolist()
+    for member in members:
         name = member.filename[:80]
         if member.file_size > most:
             found = f"部件 {name} 解压后有 {member.file_size:,} 字节"
@@ -101,13 +105,25 @@ def check_members(archive: zipfile.ZipFile, file: str) -> None:
                 f"{member.file_size:,} 字节（{times:,} 倍）"
             )
             raise refusal(limits.XLSX_RATIO, found, span)
+    size = sum(member.file_size for member in members)
+    packed = max(sum(member.compress_size for member in members), 1)
+    if size > most:
+        found = f"{len(members):,} 个部件解压后共 {size:,} 字节"
+        raise refusal(limits.XLSX_MEMBER_BYTES, found, span)
+    if size > RATIO_FLOOR_BYTES and size > ratio * packed:
+        found = (
+            f"{len(members):,} 个部件共从 {packed:,} 字节解压为 {size:,} 字节"
+            f"（{size // packed:,} 倍）"
+        )
+        raise refusal(limits.XLSX_RATIO, found, span)
 
 
 class _Extent:
-    """The running extent of one sheet, refused the moment it passes a limit."""
+    """The running extent of one sheet, refused the moment it passes a limit; ``used`` is
+    the cells of the workbook's sheets scanned before (the cell limit is per workbook)."""
 
-    def __init__(self, scan: SheetScan, file: str) -> None:
-        self.scan, self.file = scan, file
+    def __init__(self, scan: SheetScan, file: str, used: int = 0) -> None:
+        self.scan, self.file, self.used = scan, file, used
         self.most_rows, self.most_columns = limits.XLSX_ROWS.value(), limits.XLSX_COLUMNS.value()
         self.most_cells = limits.XLSX_CELLS.value()
 
@@ -121,14 +137,16 @@ class _Extent:
         if column > self.most_columns:
             raise refusal(limits.XLSX_COLUMNS, f"工作表至少有 {column:,} 列", span)
         rows, columns = max(scan.rows, row), max(scan.columns, column)
-        if rows * columns > self.most_cells:
+        if self.used + rows * columns > self.most_cells:
             # read from A1: the area is the last row times the last column
             found = f"工作表至少有 {rows:,} 行 × {columns:,} 列 = {rows * columns:,} 个单元格"
+            if self.used:
+                found = f"前面的工作表有 {self.used:,} 个单元格，{found}"
             raise refusal(limits.XLSX_CELLS, found, span)
         scan.rows, scan.columns = rows, columns
 
 
-def scan_sheet(stream, title: str, file: str, every_cell: bool = False) -> SheetScan:
+def scan_sheet(stream, title: str, file: str, every_cell: bool = False, used: int = 0) -> SheetScan:
     """Scan one sheet's XML, keeping no element: the extent of its value cells (of every
     cell and row when ``every_cell``), merged ranges, the first formula without a value.
 
@@ -137,7 +155,7 @@ def scan_sheet(stream, title: str, file: str, every_cell: bool = False) -> Sheet
     next cell or row starts, or the sheet ends."""
     from xml.parsers import expat
 
-    scanner = _Scanner(SheetScan(title), file, every_cell)
+    scanner = _Scanner(SheetScan(title), file, every_cell, used)
     parser = expat.ParserCreate(namespace_separator="}")
     scanner.parser = parser
     parser.StartElementHandler = scanner.start
@@ -151,8 +169,8 @@ def scan_sheet(stream, title: str, file: str, every_cell: bool = False) -> Sheet
 class _Scanner:
     """The state of one sheet's scan: the row and cell being read."""
 
-    def __init__(self, scan: SheetScan, file: str, every_cell: bool) -> None:
-        self.extent, self.every_cell = _Extent(scan, file), every_cell
+    def __init__(self, scan: SheetScan, file: str, every_cell: bool, used: int = 0) -> None:
+        self.extent, self.every_cell = _Extent(scan, file, used), every_cell
         self.parser = None
         self.row = self.column = self.last_row = 0
         self.backwards = False

@@ -40,10 +40,8 @@ def _workbook(path: Path) -> list[tuple[str, Sheet]]:
             file = f"{path}[{scan.title}]"
             _refuse_merged(scan, file)
             _refuse_unsaved(scan, file)
-            cells = _cells(book[scan.title], scan)
-            skip = 0  # leading "# …" rows are comments, as in CSV files
-            while skip < len(cells) and cells[skip] and str(cells[skip][0]).startswith("#"):
-                skip += 1
+            cells = _cells(book[scan.title], scan, file)
+            skip = _comments(cells)  # leading "# …" rows are comments, as in CSV files
             if skip < len(cells):
                 header = [str(c).strip() for c in cells[skip]]
                 body = enumerate(cells[skip + 1 :], skip + 2)
@@ -78,9 +76,37 @@ def _refuse_unsaved(scan: SheetScan, file: str) -> None:
         raise SheetProblem(Diagnostic("KH308", message, span, hint))
 
 
-def _cells(sheet, scan: SheetScan) -> list[list[str]]:
+def _comments(cells: list[list[str]]) -> int:
+    """How many leading rows are "# …" comments."""
+    skip = 0
+    while skip < len(cells) and cells[skip] and str(cells[skip][0]).startswith("#"):
+        skip += 1
+    return skip
+
+
+def _cells(sheet, scan: SheetScan, file: str) -> list[list[str]]:
     """The sheet's rows as text, from A1 to the extent the scan found (an empty sheet is
-    one empty cell, as openpyxl gives it): never cut by the sheet's own <dimension>."""
+    one empty cell, as openpyxl gives it): never cut by the sheet's own <dimension>. The
+    header is checked as soon as it is read: a sheet whose header repeats a name (a lone
+    cell far out makes a row of empty names) is refused before its rows are filled."""
     rows, columns = max(scan.rows, 1), max(scan.columns, 1)
     values = sheet.iter_rows(min_row=1, max_row=rows, min_col=1, max_col=columns, values_only=True)
-    return [["" if v is None else cell_text(v) for v in row] for row in values]
+    out: list[list[str]] = []
+    checked = False
+    for row in values:
+        out.append(["" if v is None else cell_text(v) for v in row])
+        if not checked and (not out[-1] or not str(out[-1][0]).startswith("#")):
+            checked = True
+            _check_header(out[-1], len(out), file)
+    return out
+
+
+def _check_header(cells: list[str], line: int, file: str) -> None:
+    """KH303 for a header naming a column twice (as the row reader says it), at once."""
+    first: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = str(cell).strip()
+        if first.setdefault(name, index) != index:
+            message = f"列名 '{name}' 重复（第 {index + 1} 列）"
+            span = Span(file, line, index + 1, line, index + 2)
+            raise SheetProblem(Diagnostic("KH303", message, span))

@@ -297,6 +297,47 @@ def _gen_parquet(tmp: Path, target: str = "data/附表.parquet") -> None:
     pq.write_table(table, tmp / target)
 
 
+def _gen_xlsx_far_cells(tmp: Path, sheets: int, last: str) -> None:
+    """A workbook of ``sheets`` visible sheets, each only A1 (编号) and one value at
+    ``last``: a few KB that read from A1 is rows × columns cells per sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for index in range(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = f"S{index}"
+        sheet["A1"] = "编号"
+        sheet[last] = 1
+    book.save(tmp / "data" / "附表.xlsx")
+
+
+def _gen_parquet_rows(tmp: Path, rows: int, long: bool = False) -> None:
+    """A Parquet file of ``rows`` rows of one repeated value (B01's 问题数), dictionary- and
+    run-length-encoded: a few KB whatever ``rows``; long form (编号, 指标, 值) or wide."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def repeated(text: str):
+        return pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows, np.int32)), [text])
+
+    columns = {"编号": repeated("B01")}
+    if long:
+        columns |= {"指标": repeated("问题数"), "值": pa.array(np.ones(rows))}
+    else:
+        columns["问题数"] = pa.array(np.ones(rows))
+    pq.write_table(pa.table(columns), tmp / "data" / "附表.parquet", compression="zstd")
+
+
+def _gen_roster_long_header(tmp: Path, columns: int) -> None:
+    """名单.csv whose first column name is a quoted 140,000-character text (over the csv
+    module's field limit) followed by ``columns`` more names."""
+    header = '"' + "a" * 140_000 + '",' + ",".join(f"c{i}" for i in range(columns))
+    (tmp / "rules" / "名单.csv").write_text(header + "\n", encoding="utf-8")
+    roster = "属性:\n  类型: 文本\n  规模: 文本\n单位: 名单.csv\n"
+    (tmp / "rules" / "名单.yaml").write_text(roster, encoding="utf-8")
+
+
 def _gen_roster_xlsx(tmp: Path) -> None:
     """The roster's units in rules/名单.xlsx (as tests/scale/roster_csv has them in CSV)."""
     import csv
@@ -352,6 +393,9 @@ GENERATORS = {
     "wide_csv": _gen_wide_csv,
     "parquet": _gen_parquet,
     "roster_xlsx": _gen_roster_xlsx,
+    "xlsx_far_cells": _gen_xlsx_far_cells,
+    "parquet_rows": _gen_parquet_rows,
+    "roster_long_header": _gen_roster_long_header,
 }
 
 

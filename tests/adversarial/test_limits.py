@@ -19,6 +19,7 @@ from kaohe_rules.cli import cli
 from kaohe_rules.read.bounds import CODES
 from kaohe_rules.read.cells import SheetProblem
 from kaohe_rules.read.csv import read_csv
+from kaohe_rules.read.parquet import read_parquet
 from kaohe_rules.read.workbook import RATIO_FLOOR_BYTES, scan_sheet
 from kaohe_rules.read.xlsx import read_workbook
 from tests.conftest import ROOT
@@ -56,10 +57,30 @@ def _largest_member(path: Path) -> zipfile.ZipInfo:
 def _read(path: Path) -> str | None:
     """The code of the refusal reading ``path`` gives, or None when it reads."""
     try:
-        read_workbook(path) if path.suffix == ".xlsx" else read_csv(path, None)
+        if path.suffix == ".xlsx":
+            read_workbook(path)
+        elif path.suffix == ".parquet":
+            read_parquet(path)
+        else:
+            read_csv(path, None)
     except SheetProblem as problem:
         return problem.diagnostic.code
     return None
+
+
+def _total_bytes(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def _parquet(tmp: Path, rows: int = 5) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp / "表.parquet"
+    table = pa.table({"编号": [f"J{i:02d}" for i in range(rows)], "基础分": [1.0] * rows})
+    pq.write_table(table, path)
+    return path
 
 
 def _ratio_input(tmp: Path) -> tuple[Path, int]:
@@ -76,9 +97,68 @@ INPUTS = {
     "XLSX_ROWS": lambda tmp: (_workbook(tmp), 3),
     "XLSX_COLUMNS": lambda tmp: (_workbook(tmp), 2),
     "XLSX_CELLS": lambda tmp: (_workbook(tmp), 6),
-    "XLSX_MEMBER_BYTES": lambda tmp: (path := _workbook(tmp), _largest_member(path).file_size),
+    # all the members together are larger than any one of them
+    "XLSX_MEMBER_BYTES": lambda tmp: (path := _workbook(tmp), _total_bytes(path)),
     "XLSX_RATIO": _ratio_input,
+    "DATA_ROWS": lambda tmp: (_parquet(tmp), 5),
+    "PARQUET_CELLS": lambda tmp: (_parquet(tmp), 10),
 }
+
+
+def test_csv_rows_are_counted_as_they_are_read(tmp_path, monkeypatch) -> None:
+    path, _size = _csv(tmp_path)
+    path.write_text("编号,基础分\n" + "J01,1\n" * 3, encoding="utf-8")
+    monkeypatch.setenv(limits.DATA_ROWS.variable, "2")
+    with pytest.raises(SheetProblem) as refused:
+        read_csv(path, None)
+    assert refused.value.diagnostic.code == "KH329"
+    assert refused.value.diagnostic.span.line == 4  # the third row: the first over the limit
+    monkeypatch.setenv(limits.DATA_ROWS.variable, "3")
+    assert _read(path) is None
+
+
+def _many_members(tmp: Path, count: int, size: int) -> Path:
+    """A workbook with ``count`` extra members of ``size`` zero bytes each: each under the
+    size below which a member's ratio is not checked, together far over it."""
+    path = _workbook(tmp)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(count):
+            archive.writestr(f"xl/media/填充{index}.bin", b"\0" * size)
+    return path
+
+
+def test_many_small_members_are_bounded_together(tmp_path, monkeypatch) -> None:
+    small = RATIO_FLOOR_BYTES // 2
+    path = _many_members(tmp_path, 40, small)  # 20 MB from ~1 KB: 1000 times
+    with pytest.raises(SheetProblem) as refused:
+        read_workbook(path)
+    assert refused.value.diagnostic.code == "KH328"
+    assert "个部件共从" in refused.value.diagnostic.message
+    monkeypatch.setenv(limits.XLSX_RATIO.variable, "100000")
+    monkeypatch.setenv(limits.XLSX_MEMBER_BYTES.variable, str(10 * small))
+    with pytest.raises(SheetProblem) as refused:
+        read_workbook(path)
+    assert refused.value.diagnostic.code == "KH327"
+    assert "个部件解压后共" in refused.value.diagnostic.message
+
+
+def test_the_cell_limit_counts_every_sheet_of_a_workbook(tmp_path, monkeypatch) -> None:
+    book = Workbook()
+    for index in range(3):
+        sheet = book.active if index == 0 else book.create_sheet()
+        sheet.title = f"表{index}"
+        sheet.append(["编号", "基础分"])
+        sheet.append(["J01", 1])  # 4 cells each
+    path = tmp_path / "表.xlsx"
+    book.save(path)
+    monkeypatch.setenv(limits.XLSX_CELLS.variable, "11")
+    with pytest.raises(SheetProblem) as refused:
+        read_workbook(path)
+    found = refused.value.diagnostic
+    assert (found.code, found.span.file, found.span.line) == ("KH326", f"{path}[表2]", 2)
+    assert "前面的工作表有 8 个单元格" in found.message
+    monkeypatch.setenv(limits.XLSX_CELLS.variable, "12")
+    assert len(read_workbook(path)) == 3
 
 
 @pytest.mark.parametrize("name", sorted(INPUTS))
