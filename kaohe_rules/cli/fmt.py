@@ -26,9 +26,8 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
 
     from kaohe_rules.cli.output import write_output
     from kaohe_rules.outputs.fmt import format_text, rule_files, schema_for
-    from kaohe_rules.source import display_path
-
     from kaohe_rules.rules.assemble import folder_file_problem
+    from kaohe_rules.source import display_path
 
     pending: list[Path] = []
     for folder in rules_folders(rules):
