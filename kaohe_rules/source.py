@@ -173,6 +173,8 @@ class SourceLines:
         # Where the last read of each file stopped (next line number, byte offset), so
         # messages in line order read the file once.
         self._resume: dict[str, tuple[int, int]] = {}
+        for name, text in (texts or {}).items():
+            self.add(name, text)
 
     def add(self, name: str, text: str) -> None:
         """Register an in-memory source (an expression typed on the command line)."""

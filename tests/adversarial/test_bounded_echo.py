@@ -100,3 +100,9 @@ def test_source_lines_read_up_to_the_line_asked(tmp_path: Path) -> None:
     assert got[2:5] == ["last", "", None]  # text ending in "\n" has an empty last line
     assert got[5] == "x" * LINE_BYTES  # a long line is cut, not held whole
     assert got[6] == "ab"
+
+
+def test_source_lines_given_texts_are_quoted() -> None:
+    from kaohe_rules.source import SourceLines
+
+    assert SourceLines({"<表达式>": "1 +\n2"}).line("<表达式>", 2) == "2"
