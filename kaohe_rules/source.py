@@ -223,11 +223,22 @@ def caret_excerpt(line_text: str, line: int, column: int, end_column: int) -> li
     return [gutter + shown_controls(text), " " * (len(gutter) - 2) + "| " + pad + carets]
 
 
+LINE_BYTES = 1 << 20  # bytes of one file line a message may quote: the caret window is less
+
+
 class SourceLines:
-    """Lines of source texts, from memory where registered, else read from disk."""
+    """Lines of source texts, from memory where registered, else read from disk.
+
+    A file is read line by line up to the line a message quotes, never whole: a message
+    about a 3 GB data file holds one bounded line of it, not the file (review 2, finding 3).
+    """
 
     def __init__(self, texts: dict[str, str] | None = None) -> None:
         self._texts: dict[str, list[str]] = {}
+        self._quoted: dict[tuple[str, int], str | None] = {}
+        # Where the last read of each file stopped (next line number, byte offset), so
+        # messages in line order read the file once.
+        self._resume: dict[str, tuple[int, int]] = {}
         for name, text in (texts or {}).items():
             self.add(name, text)
 
@@ -238,21 +249,59 @@ class SourceLines:
     def line(self, name: str, number: int) -> str | None:
         """Line ``number`` (1-based) of source ``name``, or None when unknown."""
         lines = self._texts.get(name)
-        if lines is None:
-            lines = self._read(name)
-        if 1 <= number <= len(lines):
-            return lines[number - 1]
-        return None
+        if lines is not None:
+            return lines[number - 1] if 1 <= number <= len(lines) else None
+        if (name, number) not in self._quoted:
+            self._quoted[name, number] = self._read(name, number)
+        return self._quoted[name, number]
 
-    def _read(self, name: str) -> list[str]:
+    def _read(self, name: str, number: int) -> str | None:
+        if number < 1:
+            return None
         try:
             # A message about a pipe or a device quotes nothing of it: reading would block.
-            refused = not_regular(Path(name))
-            lines = [] if refused else _lines(Path(name).read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            lines = []
-        self._texts[name] = lines
-        return lines
+            if not_regular(Path(name)) is not None:
+                return None
+            with open(name, "rb") as file:
+                raw = self._seek_line(name, file, number)
+        except (OSError, ValueError):
+            return None
+        if raw is None:
+            return None
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            if len(raw) < LINE_BYTES:
+                return None
+            text = raw.decode("utf-8", errors="ignore")  # cut inside a character
+        return text.rstrip("\r")
+
+    def _seek_line(self, name: str, file, number: int) -> bytes | None:
+        """The first LINE_BYTES bytes of line ``number``; longer lines before it are skipped
+        in bounded reads."""
+        current, offset = self._resume.get(name, (1, 0))
+        if current > number:
+            current, offset = 1, 0
+        file.seek(offset)
+        ended = True  # at the start, or after a line's "\n": another line follows
+        while True:
+            head = file.readline(LINE_BYTES)
+            if not head:
+                # Text ending in "\n" has one more (empty) line, as str.split("\n") says.
+                return b"" if ended and current == number else None
+            ended = head.endswith(b"\n")
+            if current == number:
+                if ended:
+                    self._resume[name] = (current + 1, file.tell())
+                return head[:-1] if ended else head  # the rest of a long line unread
+            tail_ended = ended
+            while not tail_ended:  # a line longer than the cap: skip the rest, bounded
+                rest = file.readline(LINE_BYTES)
+                if not rest:
+                    break
+                tail_ended = rest.endswith(b"\n")
+            ended = tail_ended
+            current += 1
 
 
 def _lines(text: str) -> list[str]:

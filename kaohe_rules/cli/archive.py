@@ -139,7 +139,7 @@ def history(unit, archive, history_csv, fmt) -> None:
         files = [r for f in history_csv for r in read_history_csv(Path(f))]
         unit_id, name, rows = unit_history(unit, archived, files)
     except KaoheError as error:
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             click.echo(f"（找不到归档 {path}）", err=True)
         _fail(error)
         return

@@ -26,11 +26,20 @@ def fmt(rules: tuple[str, ...], check: bool) -> None:
 
     from kaohe_rules.cli.output import write_output
     from kaohe_rules.outputs.fmt import format_text, rule_files, schema_for
+    from kaohe_rules.rules.assemble import folder_file_problem
     from kaohe_rules.source import display_path
 
     pending: list[Path] = []
     for folder in rules_folders(rules):
-        for path in rule_files(folder):
+        files = rule_files(folder)
+        # Before any read or write: a pipe blocks, /dev/zero never ends, and a link
+        # outside the rule set would be rewritten there.
+        refused = [d for d in (folder_file_problem(f, folder) for f in files) if d]
+        if refused:
+            click.echo(render_text(refused), err=True)
+            click.echo("文件没有改动；先修正上面的问题。", err=True)
+            click.get_current_context().exit(1)
+        for path in files:
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:

@@ -15,6 +15,7 @@ from kaohe_rules.diagnostics import (
     render_json,
     render_text,
 )
+from kaohe_rules.source import bounded, not_regular
 
 
 def rules_folder(path: str) -> Path:
@@ -26,6 +27,10 @@ def rules_folder(path: str) -> Path:
         while not (folder / "规则集.yaml").is_file() and folder.parent != folder:
             folder = folder.parent
     if not folder.is_dir():
+        kind = not_regular(folder)  # /dev/null, a pipe, a loop: there, but the wrong kind
+        if kind is not None:
+            message = f"{bounded(path)} {kind}，这里要规则集文件夹"
+            raise BadValue("KH514", "规则集", message)
         raise BadValue("KH513", "规则集", f"找不到规则集文件夹 {path}")
     return folder
 

@@ -149,7 +149,9 @@ def format_text(text: str, schema_file: str) -> str:
 
 
 def rule_files(folder: Path) -> list[Path]:
-    """The YAML files of a rule set folder, special assessments and test cases included."""
+    """The YAML files of a rule set folder, special assessments and test cases included:
+    every entry but folders, so that a pipe, a device or a loop among them is reported
+    (assemble.folder_file_problem), not skipped."""
     files = sorted(folder.glob("*.yaml")) + sorted((folder / SPECIAL_FOLDER).glob("*.yaml"))
     files += sorted((folder / "tests").glob("*.yaml"))
-    return [f for f in files if f.is_file()]
+    return [f for f in files if f.is_symlink() or not f.is_dir()]

@@ -22,6 +22,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.pipeline import score_and_rank
 from kaohe_rules.read.dataset import DataSet, expected_names
+from kaohe_rules.rules.assemble import folder_file_problem
 from kaohe_rules.rules.build import number
 from kaohe_rules.rules.loader import YList, YMap, load_file
 from kaohe_rules.rules.resolve import Resolved
@@ -78,7 +79,11 @@ def case_files(folder: Path) -> list[Path]:
 
 
 def run_file(path: Path, resolved: Resolved, branches: dict | None = None) -> list[CaseResult]:
-    """Every case of one file; raise KaoheError if the file itself is malformed."""
+    """Every case of one file (``<rule set>/tests/<name>.yaml``); raise KaoheError if the
+    file itself is malformed, or is a pipe, a device or a link outside the rule set."""
+    refused = folder_file_problem(path, path.parent.parent)
+    if refused is not None:  # before any read: a pipe blocks, /dev/zero never ends
+        raise KaoheError([refused])
     document = load_file(path, display_path(path))
     if not isinstance(document, YList):
         span = Span(display_path(path), 1, 1, 1, 2)

@@ -25,6 +25,7 @@ import sqlite3
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
+from kaohe_rules.source import bounded, not_regular, os_reason
 
 SCHEMA_VERSION = 1
 FORMAT = "kaohe-archive"
@@ -70,11 +71,41 @@ def _unreadable(path: Path, error: Exception) -> KaoheError:
     )
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _not_an_archive_file(path: Path) -> KaoheError | None:
+    """Why ``path`` cannot be an archive, asked before SQLite opens it: a pipe would
+    block, /dev/zero look like an empty database, a loop like no file at all."""
+    refused = not_regular(path)
+    if refused is None and path.is_dir():
+        refused = "这是一个文件夹"
+    if refused is None and path.is_file():
+        try:
+            with open(path, "rb") as file:
+                head = file.read(len(_SQLITE_MAGIC))
+        except OSError as error:
+            refused = os_reason(error)
+        else:
+            if head and head != _SQLITE_MAGIC:
+                refused = "不是 SQLite 数据库"
+    if refused is None:
+        return None
+    return archive_error(
+        "KH401",
+        f"无法读取归档 {bounded(str(path))}：{refused}",
+        "请用 --archive 指定 kaohe publish 写出的归档文件（SQLite 数据库）",
+    )
+
+
 def connect(path: Path, write: bool) -> sqlite3.Connection:
     """Open ``path`` and check that it is a kaohe archive this release can read.
 
     A new (absent or empty) file gets the schema when ``write`` is set.
     """
+    refused = _not_an_archive_file(path)
+    if refused is not None:
+        raise refused
     try:
         if write:
             connection = sqlite3.connect(path, isolation_level=None)
@@ -131,7 +162,7 @@ def _create(connection: sqlite3.Connection) -> None:
 
 def read_rows(path: Path, query: str, parameters: tuple = ()) -> list[sqlite3.Row]:
     """Rows of a read-only query; an absent archive has none."""
-    if not path.exists():
+    if not path.exists() and not_regular(path) is None:  # a loop does not "exist" either
         return []
     connection = connect(path, write=False)
     connection.row_factory = sqlite3.Row

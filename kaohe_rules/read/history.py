@@ -11,7 +11,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.read.cells import Cell, SheetProblem, parse_number
 from kaohe_rules.read.csv import read_csv
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, not_regular, os_reason
 
 
 def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> None:
@@ -61,10 +61,14 @@ def _record(cells: dict[str, Cell], errors: Collector) -> dict[str, object]:
 def read_history_csv(path: Path) -> list[dict]:
     """Rows of a history CSV (columns 编号, 名称, 年度, 等次, 总分, 名次, as 历史.csv)."""
     where = Span(str(path), 1, 1, 1, 2)
+    refused = not_regular(path)
+    if refused is not None:  # before any read: a pipe blocks, /dev/zero never ends
+        raise KaoheError([Diagnostic("KH308", f"无法读取历史文件：{refused}", where)])
     try:
         table = read_csv(path, None)
     except (OSError, ValueError) as error:
-        raise KaoheError([Diagnostic("KH308", f"无法读取历史文件：{error}", where)]) from None
+        reason = os_reason(error) if isinstance(error, OSError) else str(error)
+        raise KaoheError([Diagnostic("KH308", f"无法读取历史文件：{reason}", where)]) from None
     except SheetProblem as problem:  # larger or wider than the limits
         raise KaoheError([problem.diagnostic]) from None
     columns = table.header

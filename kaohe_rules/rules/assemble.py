@@ -73,6 +73,8 @@ def _chain(folder: Path, root: Path, errors: Collector) -> list[tuple[Path, YMap
             )
             break
         seen[current] = via
+        if via is not None and not _ruleset_file_inside(current, root, via, errors):
+            break
         document = _load(current / RULESET_FILE, via, errors)
         if not isinstance(document, YMap):
             break
@@ -104,6 +106,47 @@ def _ruleset_folder(
         )
         return None
     return resolved
+
+
+def _ruleset_file_inside(level: Path, root: Path, where: Span, errors: Collector) -> bool:
+    """Whether an inherited year's 规则集.yaml, symlinks followed, lies under the rules
+    root; KH210 (nothing read) when it leads outside."""
+    path = level / RULESET_FILE
+    if _refusal(path) is not None or not path.exists():
+        return True  # _load names what is wrong with it
+    if path.resolve().is_relative_to(root):
+        return True
+    errors.error(
+        "KH210",
+        f"继承的 {display_path(level)}/{RULESET_FILE} 链接到规则目录 {display_path(root)} 之外",
+        where,
+        "继承的规则集文件须在规则目录之内，不能是指向其外的符号链接",
+    )
+    return False
+
+
+def folder_file_problem(path: Path, folder: Path) -> Diagnostic | None:
+    """Why a file found in rule set ``folder`` (a test case file in tests/, a file kaohe
+    fmt rewrites) must not be read: a pipe, device or symlink loop (KH208), or a symlink
+    — of the file or of a folder on the way — leading outside the folder (KH210)."""
+    shown = f"{display_path(folder)}/{path.relative_to(folder).as_posix()}"
+    span = Span(shown, 1, 1, 1, 1)
+    refused = _refusal(path)
+    if refused is not None:
+        return Diagnostic("KH208", f"无法读取文件 {bounded(shown)}：{refused}", span)
+    if not path.is_file():
+        reason = "这是一个文件夹" if path.is_dir() else "找不到文件（符号链接指向的文件不存在）"
+        return Diagnostic("KH208", f"无法读取文件 {bounded(shown)}：{reason}", span)
+    if not path.resolve().is_relative_to(folder.resolve()):
+        # Placed at the folder holding the link: a message never quotes the outside file.
+        holder = f"{display_path(folder)}/{path.parent.relative_to(folder).as_posix()}"
+        return Diagnostic(
+            "KH210",
+            f"文件 {bounded(shown)} 链接到规则集文件夹 {display_path(folder)} 之外",
+            Span(holder, 1, 1, 1, 1),
+            "规则集的文件（包括 tests/ 中的用例）须在规则集文件夹内，不能是指向其外的符号链接",
+        )
+    return None
 
 
 def _read_level(level: Path, document: YMap, out: Assembled, errors: Collector) -> None:
@@ -197,6 +240,15 @@ def _refusal(path: Path) -> str | None:
 
 def _load(path: Path | None, where: Span | None, errors: Collector) -> object:
     if path is None:
+        return None
+    refused = not_regular(path)
+    if refused is not None:  # a pipe, a device or a loop is there, not missing
+        shown = bounded(display_path(path))
+        errors.error(
+            "KH208",
+            f"无法读取文件 {shown}：{refused}",
+            where or Span(display_path(path), 1, 1, 1, 1),
+        )
         return None
     if not path.is_file():
         errors.add(

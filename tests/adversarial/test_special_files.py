@@ -35,12 +35,19 @@ def zero(path: Path) -> None:
 SPECIALS: dict[str, Callable[[Path], None]] = {"fifo": fifo, "loop": loop, "zero": zero}
 REASONS = {"fifo": "命名管道", "loop": "符号链接形成循环", "zero": "设备文件"}
 
+_HISTORY = ["history", "B01", "--archive", "无.sqlite"]
 # input kind -> (the file replaced, relative to the work folder; the command; the code)
 KINDS = {
     "data file": ("data/数据.csv", ["evaluate", "--rules", "rules", "--data", "data"], "KH308"),
     "history file": ("data/历史.csv", ["evaluate", "--rules", "rules", "--data", "data"], "KH308"),
     "domain rule file": ("rules/甲.yaml", ["validate", "rules"], "KH208"),
     "expr --data file": ("表.csv", ["expr", "值", "--data", "表.csv"], None),
+    # review 2 of issue 19: these were read (or skipped) whatever they were
+    "ruleset file": ("rules/规则集.yaml", ["validate", "rules"], "KH208"),
+    "test case file": ("rules/tests/用例.yaml", ["test", "rules"], "KH208"),
+    "test case file, fmt --check": ("rules/tests/用例.yaml", ["fmt", "--check", "rules"], "KH208"),
+    "history --history-csv": ("往年.csv", [*_HISTORY, "--history-csv", "往年.csv"], "KH308"),
+    "history --archive": ("归档.sqlite", ["history", "B01", "--archive", "归档.sqlite"], "KH401"),
 }
 
 
@@ -60,6 +67,7 @@ def test_a_special_file_is_refused_before_any_read(kind, special, tmp_path, monk
     shutil.copytree(BASE / "data", tmp_path / "data")
     file, args, code = KINDS[kind]
     target = tmp_path / file
+    target.parent.mkdir(exist_ok=True)
     if target.exists() or target.is_symlink():
         target.unlink()
     SPECIALS[special](target)
@@ -77,3 +85,62 @@ def test_a_special_file_is_refused_before_any_read(kind, special, tmp_path, monk
     assert Path(file).name in result.output  # names the file
     if code is not None:
         assert code in result.output
+
+
+def test_an_archive_that_is_not_sqlite_is_refused(tmp_path, monkeypatch) -> None:
+    """Any non-SQLite file (here text) as --archive: KH401 in Chinese, never KH404."""
+    (tmp_path / "归档.sqlite").write_text("不是数据库\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["history", "B01", "--archive", "归档.sqlite"])
+    assert result.exit_code == 1, result.output
+    assert "KH401" in result.output and "归档.sqlite：不是 SQLite 数据库" in result.output
+    assert "KH404" not in result.output
+
+
+def test_a_rules_argument_that_is_a_device_is_the_wrong_kind(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["test", "/dev/null"])
+    assert result.exit_code == 2, result.output
+    assert "KH514" in result.output and "设备文件" in result.output
+
+
+def _outside(tmp_path: Path) -> Path:
+    secret = tmp_path / "外面"
+    secret.mkdir()
+    (secret / "密.yaml").write_text("db_password: hunter2 ] x\n", encoding="utf-8")
+    return secret
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+@pytest.mark.parametrize("command", ["test", "fmt"])
+def test_a_test_file_linked_outside_is_refused_unquoted(linked, command, tmp_path, monkeypatch):
+    """tests/ or a file in it symlinked outside the rule set: KH210, the outside file
+    neither read nor quoted (review 2 of issue 19)."""
+    shutil.copytree(BASE / "rules", tmp_path / "规则" / "rules")
+    secret = _outside(tmp_path)
+    tests = tmp_path / "规则" / "rules" / "tests"
+    if linked == "folder":
+        tests.symlink_to(secret)
+    else:
+        tests.mkdir()
+        (tests / "密.yaml").symlink_to(secret / "密.yaml")
+    monkeypatch.chdir(tmp_path / "规则")
+    args = ["test", "rules"] if command == "test" else ["fmt", "--check", "rules"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "KH210" in result.output and "rules/tests/密.yaml" in result.output
+    assert "hunter2" not in result.output
+
+
+def test_an_inherited_ruleset_file_linked_outside_is_refused_unquoted(tmp_path, monkeypatch):
+    root = tmp_path / "规则"
+    shutil.copytree(BASE / "rules", root / "2023")
+    shutil.copytree(BASE / "rules", root / "2024")
+    (root / "2024" / "规则集.yaml").write_text("继承: ../2023\n年度: 2024\n", encoding="utf-8")
+    secret = _outside(tmp_path)
+    (root / "2023" / "规则集.yaml").unlink()
+    (root / "2023" / "规则集.yaml").symlink_to(secret / "密.yaml")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["validate", "2024"])
+    assert result.exit_code == 1, result.output
+    assert "2024/规则集.yaml:1:5: error KH210" in result.output
+    assert "hunter2" not in result.output
