@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, evaluate_options
-from kaohe_rules.cli.inputs import SAMPLE_HELP, bundled_years
+from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, INPUT_OPTIONS, evaluate_options
+from kaohe_rules.cli.inputs import bundled_years
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, with_sample_column, write_output
 from kaohe_rules.cli.usage import COUNT, YEAR, BadValue, Choice, Group, InputError
 
@@ -27,23 +27,7 @@ def _format_options(function):
 
 
 def _year_options(function):
-    for option in reversed(
-        [
-            click.option(
-                "--year",
-                type=YEAR,
-                metavar="年度",
-                help="内置规则集的年度（默认最新）；不给 --rules、--data 时是内置示例",
-            ),
-            click.option("--rules", "rules", metavar="文件夹", help="规则集文件夹"),
-            click.option("--data", "data", metavar="文件夹", help="数据文件夹（CSV/XLSX）"),
-            click.option("--sample", is_flag=True, help=SAMPLE_HELP),
-            click.option(
-                "--encoding", metavar="编码", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）"
-            ),
-            HISTORY_ARCHIVE_OPTION,
-        ]
-    ):
+    for option in reversed([*INPUT_OPTIONS, HISTORY_ARCHIVE_OPTION]):
         function = option(function)
     return function
 

@@ -115,7 +115,8 @@ def _known_encoding(_ctx, _param, value: str | None) -> str | None:
     return value
 
 
-_COMMON = [
+# Which rules and data: evaluate's commands and kaohe analyze's share them.
+INPUT_OPTIONS = [
     click.option(
         "--year",
         type=YEAR,
@@ -131,6 +132,10 @@ _COMMON = [
         metavar="编码",
         help="CSV 编码（默认自动识别 UTF-8 或 GB18030）",
     ),
+]
+
+_COMMON = [
+    *INPUT_OPTIONS,
     click.option(
         "--period",
         type=Choice(["全年", "H1"]),
