@@ -7,29 +7,117 @@ error (a bug: it is reported without a traceback unless KAOHE_DEBUG is set).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 
 import click
 
 from kaohe_rules import __version__
-from kaohe_rules.cli.analyze import analyze
-from kaohe_rules.cli.archive import register as register_archive
-from kaohe_rules.cli.cycle import attribute, feedback
-from kaohe_rules.cli.diff import diff
-from kaohe_rules.cli.evaluate import evaluate, explain
-from kaohe_rules.cli.expr import expr
-from kaohe_rules.cli.fmt import fmt
-from kaohe_rules.cli.report import report
-from kaohe_rules.cli.show import show
-from kaohe_rules.cli.test import test
 from kaohe_rules.cli.usage import VERSION_TEXT, Group, InputError, refusal
-from kaohe_rules.cli.validate import validate
 from kaohe_rules.diagnostics import KaoheError
 from kaohe_rules.limits import LimitSettingError, check_environment
 
+# Each command: its module, and the line `kaohe -h` shows for it (the first sentence of
+# its own help; tests/adversarial/test_usage.py keeps the two the same). A command's
+# module is imported only when that command runs or shows its help: `kaohe -h` and
+# `kaohe expr` need not load what evaluating a year loads.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "analyze": ("kaohe_rules.cli.analyze", "分析计算结果：指标区分度、领域概况、历年名次变化。"),
+    "attribute": (
+        "kaohe_rules.cli.cycle",
+        "实绩到人：每个单位的每位责任人负责哪些指标、得了多少分、完成率多少。",
+    ),
+    "diff": (
+        "kaohe_rules.cli.diff",
+        "比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。",
+    ),
+    "evaluate": (
+        "kaohe_rules.cli.evaluate",
+        "计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。",
+    ),
+    "explain": (
+        "kaohe_rules.cli.evaluate",
+        "说明一个单位的结果怎样得来：每个指标、考卷、加减分、名次、等次和标签，并注明规则出处。",
+    ),
+    "expr": ("kaohe_rules.cli.expr", "求一个表达式的值，或显示它的错误。"),
+    "feedback": (
+        "kaohe_rules.cli.cycle",
+        "问题清单：每个得分偏低（规则集的 问题清单 规定）的单位和指标，附差距、牵头单位和责任人。",
+    ),
+    "fmt": (
+        "kaohe_rules.cli.fmt",
+        "整理规则文件的格式：键的顺序、缩进、列表写法统一，注释和公式原样保留。",
+    ),
+    "history": (
+        "kaohe_rules.cli.archive",
+        "一个单位历年的等次和名次：归档中每年的最新版本，加上历史文件中归档之前的年度。",
+    ),
+    "publish": (
+        "kaohe_rules.cli.archive",
+        "计算一个年度并把最终结果封存到归档：已发布的版本永不覆盖，更正另存为新版本。",
+    ),
+    "report": (
+        "kaohe_rules.cli.report",
+        "生成一个年度的考核报告：一个自包含的 HTML 文件（图表为内嵌 SVG，可离线打开、打印）。",
+    ),
+    "show": ("kaohe_rules.cli.show", "打印合并继承与通用设置之后的完整规则集（YAML）。"),
+    "test": (
+        "kaohe_rules.cli.test",
+        "运行规则集自带的测试用例（规则集/tests/*.yaml），可统计覆盖率。",
+    ),
+    "validate": (
+        "kaohe_rules.cli.validate",
+        "检查规则集：格式、名称、类型、权重、名单、等次……一次列出全部问题。",
+    ),
+}
 
-@click.group("kaohe", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyCommands(MutableMapping):
+    """The group's commands by name, each imported the first time it is looked up."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        self._added: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self._added:
+            return self._added[name]
+        if name not in self._loaded:
+            module, _summary = COMMANDS[name]  # KeyError: no such command
+            self._loaded[name] = getattr(importlib.import_module(module), name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._added[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._added[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._added if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(name not in COMMANDS for name in self._added)
+
+
+class Root(Group):
+    """The ``kaohe`` group: its commands come from COMMANDS, imported when used."""
+
+    def summary(self, ctx: click.Context, name: str, limit: int) -> str | None:
+        if name in COMMANDS and name not in self.commands._added:
+            return COMMANDS[name][1]
+        return super().summary(ctx, name, limit)
+
+
+@click.group(
+    "kaohe",
+    cls=Root,
+    commands=LazyCommands(),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 # The version from the package itself, not from installed metadata: `python cli.py` from a
 # checkout has none, and its program name would be cli.py.
 @click.version_option(
@@ -37,21 +125,6 @@ from kaohe_rules.limits import LimitSettingError, check_environment
 )
 def cli() -> None:
     """kaohe：综合考核规则引擎。规则写在 YAML 文件和小型表达式语言中。"""
-
-
-cli.add_command(expr)
-cli.add_command(validate)
-cli.add_command(show)
-cli.add_command(evaluate)
-cli.add_command(explain)
-cli.add_command(test)
-cli.add_command(diff)
-cli.add_command(fmt)
-cli.add_command(feedback)
-cli.add_command(attribute)
-cli.add_command(report)
-cli.add_command(analyze)
-register_archive(cli)
 
 
 def main() -> None:

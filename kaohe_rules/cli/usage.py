@@ -199,12 +199,19 @@ class Group(_Framed, click.Group):
         super().format_options(ctx, formatter)
         rows = []
         for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+            summary = self.summary(ctx, name, formatter.width - 6 - len(name))
+            if summary is not None:
+                rows.append((name, summary))
         if rows:
             with formatter.section("命令"):
                 formatter.write_dl(rows)
+
+    def summary(self, ctx: click.Context, name: str, limit: int) -> str | None:
+        """The line the help shows for command ``name``; None for a hidden one."""
+        command = self.get_command(ctx, name)
+        if command is None or command.hidden:
+            return None
+        return command.get_short_help_str(limit)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0]

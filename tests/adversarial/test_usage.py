@@ -265,3 +265,33 @@ def test_the_installed_command_says_the_same_under_any_locale(args) -> None:
         assert not _english(output), output
         outputs.add(output)
     assert len(outputs) == 1, outputs
+
+
+def test_the_help_lists_each_command_by_the_first_sentence_of_its_own_help() -> None:
+    """`kaohe -h` shows COMMANDS' lines without importing the commands: each must be the
+    first sentence of the command's own help, so the two never drift apart."""
+    from kaohe_rules.cli import COMMANDS
+
+    for name, (module, summary) in COMMANDS.items():
+        command = cli.commands[name]
+        assert command.callback.__module__ == module, name
+        first = " ".join(line.strip() for line in command.help.split("\n\n")[0].splitlines())
+        assert summary == first[: first.index("。") + 1], name
+
+
+def test_kaohe_help_imports_no_command() -> None:
+    """`kaohe -h` loads no command module, so neither pandas, pyarrow nor numpy: it
+    answers at once (a command's module is imported when it runs)."""
+    script = (
+        "import sys\n"
+        "sys.argv = ['kaohe', '-h']\n"
+        "from kaohe_rules.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ['pandas', 'pyarrow', 'numpy', 'lark', 'yaml', 'kaohe_rules.cli.evaluate']\n"
+        "print('LOADED', [m for m in heavy if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "命令：" in done.stdout
+    assert "LOADED []" in done.stdout, done.stdout[-300:]
