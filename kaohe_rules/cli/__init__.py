@@ -102,12 +102,16 @@ class LazyCommands(MutableMapping):
     def __len__(self) -> int:
         return len(COMMANDS) + sum(name not in COMMANDS for name in self._added)
 
+    def listed(self, name: str) -> bool:
+        """Whether ``name`` is one of COMMANDS, not a command added in its place."""
+        return name in COMMANDS and name not in self._added
+
 
 class Root(Group):
     """The ``kaohe`` group: its commands come from COMMANDS, imported when used."""
 
     def summary(self, ctx: click.Context, name: str, limit: int) -> str | None:
-        if name in COMMANDS and name not in self.commands._added:
+        if self.commands.listed(name):  # its line, without importing it
             return COMMANDS[name][1]
         return super().summary(ctx, name, limit)
 
