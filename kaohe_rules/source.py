@@ -114,14 +114,26 @@ def _escape(found: re.Match) -> str:
 # same name to a reader, so names are compared by their NFKC form (docs/decisions.md).
 
 
+_HIDDEN = ("Cf", "Cc")  # Unicode categories: format (invisible) and control characters
+
+HIDDEN_HINT = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
+
+
 def hidden_character(text: str) -> int | None:
     """The index of the first invisible or control character in a name, or None."""
     if text.isprintable():  # the common case, in C: no Cc, Cf (nor Zs but the space)
         return None
     for index, char in enumerate(text):
-        if unicodedata.category(char) in ("Cf", "Cc"):
+        if unicodedata.category(char) in _HIDDEN:
             return index
     return None
+
+
+def without_hidden(text: str) -> str:
+    """``text`` without its invisible and control characters: what a reader sees of it."""
+    if hidden_character(text) is None:
+        return text
+    return "".join(c for c in text if unicodedata.category(c) not in _HIDDEN)
 
 
 def name_key(text: str) -> str:
@@ -133,9 +145,7 @@ def name_key(text: str) -> str:
 
 def plain_name(text: str) -> str:
     """A name without its invisible characters, in NFKC form: what a reader sees."""
-    if hidden_character(text) is not None:
-        text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
-    return name_key(text)
+    return name_key(without_hidden(text))
 
 
 def compatibility_character(text: str) -> int | None:

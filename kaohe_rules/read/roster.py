@@ -22,6 +22,7 @@ from kaohe_rules.read.files import leading_comments, release_arrow_memory
 from kaohe_rules.read.workbook import open_workbook
 from kaohe_rules.source import (
     EDGE_HINT,
+    HIDDEN_HINT,
     Span,
     bounded,
     character_name,
@@ -31,6 +32,7 @@ from kaohe_rules.source import (
     id_hint,
     os_reason,
     shown_character,
+    without_hidden,
 )
 
 REQUIRED = ("编号", "名称", "领域")
@@ -191,15 +193,12 @@ def _check_hidden(cells: list[str], file: str, line: int, errors: Collector) -> 
             message = (
                 f"名单文件的列名 '{_visible(cell)}' 中有看不见的字符 {character_name(cell[index])}"
             )
-            errors.error("KH248", message, Span(file, line, column, line, column + 1), _HIDDEN_HINT)
+            errors.error("KH248", message, Span(file, line, column, line, column + 1), HIDDEN_HINT)
             return
 
 
-_HIDDEN_HINT = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
-
-
 def _visible(text: str) -> str:
-    return bounded("".join(c for c in text if hidden_character(c) is None), 60)
+    return bounded(without_hidden(text), 60)
 
 
 def _check_names(text: dict, header: list[str], names: list[str], file, first_line, errors) -> None:
@@ -218,7 +217,7 @@ def _check_names(text: dict, header: list[str], names: list[str], file, first_li
                 f"名单文件第 {line} 行的 {name} '{_visible(cell)}' 的第 {index + 1} 个字符"
                 f"是看不见的 {character_name(cell[index])}"
             )
-            errors.error("KH248", message, Span(file, line, column, line, column + 1), _HIDDEN_HINT)
+            errors.error("KH248", message, Span(file, line, column, line, column + 1), HIDDEN_HINT)
         if name != "编号":
             continue
         found = next(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.source import (
     EDGE_HINT,
+    HIDDEN_HINT,
     Span,
     bounded,
     character_name,
@@ -22,12 +23,11 @@ from kaohe_rules.source import (
     hidden_character,
     id_hint,
     shown_character,
+    without_hidden,
 )
 
 # Keys whose text value is a name: a unit's 编号, 名称, 领域; a tier's 等次.
 NAME_KEYS = frozenset(("编号", "名称", "领域", "等次"))
-
-HIDDEN_HINT = "删除它（常见于从网页、微信或 Word 复制的文字）；它会让看起来相同的两个名称不同"
 
 
 def name_problem(text: str, at: Callable[[int], Span], key: str | None = None) -> Diagnostic | None:
@@ -37,7 +37,7 @@ def name_problem(text: str, at: Callable[[int], Span], key: str | None = None) -
     a full-width or other compatibility form. ``at(i)`` is the place of character i."""
     index = hidden_character(text)
     if index is not None:
-        visible = "".join(c for c in text if hidden_character(c) is None)
+        visible = without_hidden(text)
         message = (
             f"名称 '{bounded(visible, 60)}' 的第 {index + 1} 个字符是看不见的"
             f" {character_name(text[index])}"
