@@ -192,6 +192,11 @@ def _construct_str(loader: _Loader, node: ScalarNode) -> str:
     return value
 
 
+def _shown_number(node: ScalarNode) -> str:
+    """A number as a message quotes it: whole when short, else its first 20 characters."""
+    return node.value if len(node.value) <= 24 else node.value[:20] + "…"
+
+
 def _check_digits(loader: _Loader, node: ScalarNode, digits: str, quoted: bool = False) -> None:
     """KH247 for a number written with more whole digits than INTEGER_DIGITS allows, before
     Python reads it: int() refuses over 4,300 digits, and a 400-digit one overflows the
@@ -199,7 +204,7 @@ def _check_digits(loader: _Loader, node: ScalarNode, digits: str, quoted: bool =
     limit = INTEGER_DIGITS.value()
     if len(digits) <= limit:
         return
-    shown = node.value if len(node.value) <= 24 else node.value[:20] + "…"
+    shown = _shown_number(node)
     message = (
         f"数值 {shown} 的整数部分有 {len(digits):,} 位，超过上限 {limit} 位"
         f"（{INTEGER_DIGITS.label}）"
@@ -220,7 +225,7 @@ def _check_range(loader: _Loader, node: ScalarNode, text: str) -> None:
     except InvalidOperation:
         return  # not a numeral: the caller's own check names what it is
     if too_large:
-        shown = node.value if len(node.value) <= 24 else node.value[:20] + "…"
+        shown = _shown_number(node)
         message = f"数值 {shown} 超出范围（绝对值须小于 1e308）"
         raise _LoadProblem("KH214", message, _span(loader.file, node))
 
