@@ -50,6 +50,16 @@ class SheetProblem(Exception):
         self.diagnostic = diagnostic
 
 
+def repeated_name(names: list[str]) -> int | None:
+    """The index of the first name that an earlier one already gave (KH303), or None;
+    in one pass, as a header may have 200,000 names."""
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if first.setdefault(name, index) != index:
+            return index
+    return None
+
+
 def cell_text(value: object) -> str:
     """A spreadsheet or Parquet value as the text a CSV file would hold (12, not 12.0)."""
     if isinstance(value, float) and value.is_integer():

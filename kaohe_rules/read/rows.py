@@ -27,10 +27,11 @@ from kaohe_rules.read.cells import (
     Sheet,
     allowed_range,
     parse_number,
+    repeated_name,
 )
 from kaohe_rules.read.csv import field_columns
 from kaohe_rules.read.dataset import DataSet, expected_names
-from kaohe_rules.read.unknown_data import SUGGESTED, UnknownNames
+from kaohe_rules.read.unknown_data import Suggestions, UnknownNames
 from kaohe_rules.source import Span, plain_name
 
 
@@ -53,7 +54,7 @@ class RowReader:
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
         self.prefixes = m.family_prefixes(ruleset)
         self._header_places: list[tuple[int, int]] | None = None
-        self._unit_hints = 0
+        self._unit_hint = Suggestions()  # a budget of its own: unknown units, not names
 
     def kind(self, name: str) -> Type | None:
         """The type of a name data may give; a family's undeclared member (families.py)
@@ -89,12 +90,11 @@ class RowReader:
         self.header_line = table.header_line
         columns = table.header
         self._header_places = None
-        first: dict[str, int] = {}  # a set, not a rescan per column: 200,000 columns
-        for index, name in enumerate(columns):
-            if first.setdefault(name, index) != index:
-                span = self._header_span(file, index)
-                self.errors.error("KH303", f"列名 '{name}' 重复（第 {index + 1} 列）", span)
-                return
+        index = repeated_name(columns)
+        if index is not None:
+            span = self._header_span(file, index)
+            self.errors.error("KH303", f"列名 '{columns[index]}' 重复（第 {index + 1} 列）", span)
+            return
         unit_column = next((c for c in UNIT_COLUMNS if c in columns), None)
         if {"指标", "值"} - set(columns):
             for name in columns:  # a wide file's columns may be a family's members
@@ -164,13 +164,11 @@ class RowReader:
                 "KH309", f"单位名称 '{cell.text}' 不唯一：{ids}", cell.span, "请用编号"
             )
             return None
-        hint = None
         plain = plain_name(cell.text)  # J0１ or J01 + U+200B where the roster has J01
         if plain != cell.text and plain in self.by_id:
             hint = look_alike(cell.text, plain)
-        elif self._unit_hints < SUGGESTED:  # a fuzzy match over the roster: not for each of 10⁵
-            self._unit_hints += 1
-            hint = suggest(cell.text, list(self.by_name))
+        else:  # a fuzzy match over the roster: for the first few, not for each of 10⁵
+            hint = self._unit_hint(cell.text, self.by_name)
         self.errors.error("KH301", f"名单中没有单位 '{cell.text}'", cell.span, hint)
         return None
 

@@ -26,6 +26,19 @@ DEFAULT = "报错"
 SUGGESTED = 200
 
 
+class Suggestions:
+    """ "是否应为 …" hints, for the first SUGGESTED names asked about; None after those."""
+
+    def __init__(self) -> None:
+        self.left = SUGGESTED
+
+    def __call__(self, name: str, known) -> str | None:
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        return suggest(name, list(known))
+
+
 @dataclass
 class Unknown:
     """One unknown name: where it was first seen, and how many values it carried."""
@@ -41,15 +54,7 @@ class UnknownNames:
     def __init__(self, policy: str, errors: Collector) -> None:
         self.policy, self.errors = policy, errors
         self.found: dict[str, Unknown] = {}
-        self.suggested = 0
-
-    def hint(self, name: str, known) -> str | None:
-        """The close matches of ``name`` among ``known`` names, for the first SUGGESTED
-        unknown names; None after those."""
-        if self.suggested >= SUGGESTED:
-            return None
-        self.suggested += 1
-        return suggest(name, list(known))
+        self.hint = Suggestions()  # (name, known names) → its hint, for the first few
 
     @property
     def refused(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Diagnostic
-from kaohe_rules.read.cells import Sheet, SheetProblem, cell_text
+from kaohe_rules.read.cells import Sheet, SheetProblem, cell_text, repeated_name
 from kaohe_rules.read.workbook import DamagedSheet, SheetScan, open_workbook
 from kaohe_rules.source import Span
 
@@ -103,10 +103,9 @@ def _cells(sheet, scan: SheetScan, file: str) -> list[list[str]]:
 
 def _check_header(cells: list[str], line: int, file: str) -> None:
     """KH303 for a header naming a column twice (as the row reader says it), at once."""
-    first: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = str(cell).strip()
-        if first.setdefault(name, index) != index:
-            message = f"列名 '{name}' 重复（第 {index + 1} 列）"
-            span = Span(file, line, index + 1, line, index + 2)
-            raise SheetProblem(Diagnostic("KH303", message, span))
+    names = [str(cell).strip() for cell in cells]
+    index = repeated_name(names)
+    if index is not None:
+        message = f"列名 '{names[index]}' 重复（第 {index + 1} 列）"
+        span = Span(file, line, index + 1, line, index + 2)
+        raise SheetProblem(Diagnostic("KH303", message, span))
