@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from kaohe_rules.cli.evaluate import HISTORY_ARCHIVE_OPTION, INPUT_OPTIONS, evaluate_options
+from kaohe_rules.cli.evaluate import (
+    ENCODING_OPTION,
+    HISTORY_ARCHIVE_OPTION,
+    INPUT_OPTIONS,
+    evaluate_options,
+)
 from kaohe_rules.cli.inputs import bundled_years
 from kaohe_rules.cli.output import FILE, inputs_of, output_path, with_sample_column, write_output
 from kaohe_rules.cli.usage import COUNT, YEAR, BadValue, Choice, Group, InputError
@@ -161,7 +166,7 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
     "--rules-root", metavar="文件夹", help="每年一个子文件夹（以年度命名）的规则集根文件夹"
 )
 @click.option("--data-root", metavar="文件夹", help="每年一个子文件夹（以年度命名）的数据根文件夹")
-@click.option("--encoding", metavar="编码", help="CSV 编码（默认自动识别 UTF-8 或 GB18030）")
+@ENCODING_OPTION
 @HISTORY_ARCHIVE_OPTION
 @click.option("--top", type=COUNT, default=5, metavar="个数", help="每组列出几名（默认 5）")
 @_format_options

@@ -115,6 +115,14 @@ def _known_encoding(_ctx, _param, value: str | None) -> str | None:
     return value
 
 
+# A CSV encoding, checked before anything is read (every command that reads data).
+ENCODING_OPTION = click.option(
+    "--encoding",
+    callback=_known_encoding,
+    metavar="编码",
+    help="CSV 编码（默认自动识别 UTF-8 或 GB18030）",
+)
+
 # Which rules and data: evaluate's commands and kaohe analyze's share them.
 INPUT_OPTIONS = [
     click.option(
@@ -126,12 +134,7 @@ INPUT_OPTIONS = [
     click.option("--rules", "rules", metavar="文件夹", help="规则集文件夹"),
     click.option("--data", "data", metavar="文件夹", help="数据文件夹（CSV/XLSX）"),
     click.option("--sample", is_flag=True, help=SAMPLE_HELP),
-    click.option(
-        "--encoding",
-        callback=_known_encoding,
-        metavar="编码",
-        help="CSV 编码（默认自动识别 UTF-8 或 GB18030）",
-    ),
+    ENCODING_OPTION,
 ]
 
 _COMMON = [
