@@ -11,7 +11,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.read.cells import Cell, SheetProblem, parse_number
 from kaohe_rules.read.csv import read_csv
-from kaohe_rules.source import Span, not_regular, os_reason
+from kaohe_rules.source import Span, not_regular, os_reason, plain_name
 
 
 def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> None:
@@ -21,7 +21,9 @@ def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> 
         cells = reader.cells(file, columns, rows, index)
         cell = cells[unit_column]
         if cell.text not in reader.by_id and cell.text not in reader.by_name:
-            continue  # a unit assessed in earlier years only: its history is not needed
+            plain = plain_name(cell.text)  # 330100 + U+200B is this year's 330100, mistyped
+            if plain == cell.text or (plain not in reader.by_id and plain not in reader.by_name):
+                continue  # a unit assessed in earlier years only: its history is not needed
         unit = reader.unit(cell)
         year = parse_number(cells["年度"].text)
         if unit is None:
