@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
-import pandas as pd
+
+from kaohe_rules.dsl.codes import object_missing
 
 
 def missing_mask(value: object) -> np.ndarray | bool:
     """Where ``value`` (a column or a constant) is missing."""
     if isinstance(value, np.ndarray):
         if value.dtype == object:
-            return pd.isna(value)
+            return object_missing(value)
         return np.isnan(value)
-    if value is None or value is pd.NA:
+    if value is None or is_pandas_na(value):
         return True
     return isinstance(value, float) and math.isnan(value)
+
+
+def is_pandas_na(value: object) -> bool:
+    """Whether ``value`` is pd.NA, without loading pandas: only a loaded pandas made one."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is getattr(pandas, "NA", None)
 
 
 def choose(pick: object, a: object, b: object, unknown: object, text: bool) -> object:

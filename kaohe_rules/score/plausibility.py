@@ -19,6 +19,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
+from kaohe_rules.dsl.codes import factorize, first_of_each
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.cells import allowed_range
 from kaohe_rules.rules.build import RULE_VALUES
@@ -113,9 +114,9 @@ class Layout:
 
 def layout(done: DomainResult) -> Layout:
     """Where each category's units lie in a domain's result."""
-    import pandas as pd  # loaded by the evaluation already
-
-    codes, names = pd.factorize(np.asarray(done.category, dtype=object), use_na_sentinel=True)
+    category = np.asarray(done.category, dtype=object)
+    codes = factorize(category)
+    names = category[first_of_each(codes)]
     placed = np.flatnonzero(codes >= 0)
     order = placed[np.argsort(codes[placed], kind="stable")]
     cuts = np.flatnonzero(np.diff(codes[order])) + 1
