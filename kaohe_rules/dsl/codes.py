@@ -120,9 +120,14 @@ def group_rank(
 
 def group_extreme(values: np.ndarray, codes: np.ndarray, largest: bool) -> np.ndarray:
     """``pd.Series(values).groupby(codes).transform("max" or "min")`` for every unit
-    whose code is >= 0. Of equal extremes (0.0 and -0.0) pandas keeps the first it
-    meets; a stable sort puts that one first too."""
+    whose code is >= 0."""
     at = np.flatnonzero((codes >= 0) & ~np.isnan(values))
+    if _both_zeros(values[at], codes[at]):
+        # Of 0.0 and -0.0 (equal), which is the extreme is pandas' own choice.
+        import pandas as pd
+
+        done = pd.Series(values).groupby(codes).transform("max" if largest else "min")
+        return np.where(codes >= 0, done.to_numpy(), np.nan)
     order = np.lexsort((-values[at] if largest else values[at], codes[at]))
     groups = codes[at][order]
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(at) else at
@@ -159,7 +164,21 @@ def group_quantile(values: np.ndarray, codes: np.ndarray, p: float) -> np.ndarra
     following = ordered[np.minimum(index + 1, start + count - 1)]
     with np.errstate(invalid="ignore"):  # inf - inf, as pandas computes it too
         per_group = np.where(fraction == 0.0, value, value + (following - value) * fraction)
+    if _both_zeros(ordered, groups):
+        # Which of 0.0 and -0.0 a sort puts first is the one thing it may choose, and
+        # pandas' choice is its own: a group holding both zeros is left to pandas.
+        import pandas as pd
+
+        per_group = pd.Series(values).groupby(codes).quantile(p).reindex(codes).to_numpy()
+        return np.where(codes >= 0, per_group, np.nan)
     return _spread(codes, found, per_group)
+
+
+def _both_zeros(values: np.ndarray, groups: np.ndarray) -> bool:
+    """Whether a group holds both 0.0 and -0.0."""
+    zero = values == 0.0
+    negative = set(groups[zero & np.signbit(values)].tolist())
+    return bool(negative) and not negative.isdisjoint(groups[zero & ~np.signbit(values)].tolist())
 
 
 class _Runs:
