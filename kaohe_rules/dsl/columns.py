@@ -16,15 +16,19 @@ def missing_mask(value: object) -> np.ndarray | bool:
         if value.dtype == object:
             return object_missing(value)
         return np.isnan(value)
-    if value is None or is_pandas_na(value):
+    if value is None or value is pandas_na():
         return True
     return isinstance(value, float) and math.isnan(value)
 
 
-def is_pandas_na(value: object) -> bool:
-    """Whether ``value`` is pd.NA, without loading pandas: only a loaded pandas made one."""
+_NOTHING = object()
+
+
+def pandas_na() -> object:
+    """pd.NA when pandas is loaded, else an object no value is: only a loaded pandas can
+    have made a pd.NA, so there is no need to load it to ask."""
     pandas = sys.modules.get("pandas")
-    return pandas is not None and value is getattr(pandas, "NA", None)
+    return _NOTHING if pandas is None else getattr(pandas, "NA", _NOTHING)
 
 
 def choose(pick: object, a: object, b: object, unknown: object, text: bool) -> object:

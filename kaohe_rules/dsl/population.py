@@ -11,12 +11,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kaohe_rules.dsl.codes import factorize, object_missing
-from kaohe_rules.dsl.columns import is_pandas_na, missing_mask
+from kaohe_rules.dsl.columns import missing_mask, pandas_na
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 
 
 def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
     """Convert Python values (None for missing) to the column form of ``type_``."""
+    na = pandas_na()
     if type_ == TEXT:
         if isinstance(values, np.ndarray) and values.dtype == object:
             missing = object_missing(values)
@@ -27,11 +28,11 @@ def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
                 return column
         column = np.empty(len(values), dtype=object)
         # v != v is NaN's test; written inline because this runs once per value.
-        column[:] = [None if v is None or is_pandas_na(v) or v != v else str(v) for v in values]
+        column[:] = [None if v is None or v is na or v != v else str(v) for v in values]
         return column
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return values.astype(np.float64, copy=False)
-    converted = [np.nan if v is None or is_pandas_na(v) else float(v) for v in values]
+    converted = [np.nan if v is None or v is na else float(v) for v in values]
     return np.asarray(converted, dtype=np.float64)
 
 
