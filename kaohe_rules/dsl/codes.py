@@ -52,18 +52,32 @@ def sorted_codes(keys: np.ndarray) -> np.ndarray:
     """``pd.factorize(keys, sort=True, use_na_sentinel=True)[0]`` of an object array:
     codes in the sorted order of the keys, -1 for a missing key."""
     missing = object_missing(keys)
-    given = keys[~missing]
-    if _all_text(given) and not any("\0" in k for k in given.tolist()):
-        # numpy's fixed-width text sorts by code point as Python's str does (a NUL
-        # would be cut from the end, hence the check) and far faster than objects.
-        codes = np.full(len(keys), -1, dtype=np.int64)
-        if len(given):
-            codes[~missing] = np.unique(given.astype(str), return_inverse=True)[1].ravel()
-        return codes
-    import pandas as pd
+    texts = keys[~missing].tolist()
+    if not all(type(t) is str for t in texts):
+        import pandas as pd  # keys of mixed kinds: pandas decides how they sort
 
-    codes, _ = pd.factorize(pd.Series(keys), sort=True, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64)
+        codes, _ = pd.factorize(pd.Series(keys), sort=True, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.int64)
+    codes = np.full(len(keys), -1, dtype=np.int64)
+    if texts:
+        codes[~missing] = _text_order(texts)
+    return codes
+
+
+# numpy's fixed-width text holds every key at the longest one's width: past this many
+# characters in all, sorting the distinct keys in Python costs less memory.
+_WIDE_TEXT = 16_000_000
+
+
+def _text_order(texts: list[str]) -> np.ndarray:
+    """Each text's place among the distinct texts sorted by code point (Python's order)."""
+    width = max(map(len, texts))
+    if width * len(texts) <= _WIDE_TEXT and not any("\0" in t for t in texts):
+        # numpy compares fixed-width text by code point as Python does, far faster than
+        # objects; it drops trailing NULs, hence the check.
+        return np.unique(np.array(texts, dtype=f"U{width}"), return_inverse=True)[1].ravel()
+    place = {text: at for at, text in enumerate(sorted(set(texts)))}
+    return np.array([place[t] for t in texts], dtype=np.int64)
 
 
 def _factorize_numbers(keys: np.ndarray) -> np.ndarray:
@@ -80,13 +94,13 @@ def _factorize_numbers(keys: np.ndarray) -> np.ndarray:
 def _factorize_text(keys: np.ndarray) -> np.ndarray | None:
     """Codes by first appearance when every key given is a str; None otherwise."""
     missing = object_missing(keys)
-    table: dict[str, int] = {}
-    codes = np.full(len(keys), -1, dtype=np.int64)
     given = keys[~missing].tolist()
     if not all(type(k) is str for k in given):
         return None
-    add = table.setdefault
-    codes[~missing] = [add(k, len(table)) for k in given]
+    # dict.fromkeys keeps the first appearance order; both passes run in C.
+    place = {key: at for at, key in enumerate(dict.fromkeys(given))}
+    codes = np.full(len(keys), -1, dtype=np.int64)
+    codes[~missing] = np.fromiter(map(place.__getitem__, given), np.int64, len(given))
     return codes
 
 
@@ -96,10 +110,6 @@ def _by_first_appearance(first: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(first), dtype=np.int64)
     ranks[np.argsort(first, kind="stable")] = np.arange(len(first))
     return ranks
-
-
-def _all_text(values: np.ndarray) -> bool:
-    return all(type(v) is str for v in values.tolist())
 
 
 def group_rank(

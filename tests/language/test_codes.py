@@ -154,3 +154,13 @@ def test_empty_columns():
     assert codes.factorize(empty).tolist() == []
     assert codes.sorted_codes(np.zeros(0, dtype=object)).tolist() == []
     assert codes.group_rank(empty, np.zeros(0, dtype=np.int64), "min", True).tolist() == []
+
+
+def test_sorted_codes_of_wide_text_sort_in_python(monkeypatch):
+    """Keys too wide for a fixed-width numpy array (or ending in NUL) sort in Python,
+    in the same order."""
+    keys = _objects(["b", "a\0", "a", None, "ab", "b", "Z" * 50])
+    want = pd.factorize(pd.Series(keys), sort=True)[0].tolist()
+    assert codes.sorted_codes(keys).tolist() == want
+    monkeypatch.setattr(codes, "_WIDE_TEXT", 10)
+    assert codes.sorted_codes(_objects(["b", "a", None, "ab", "b"])).tolist() == [2, 0, -1, 1, 2]
