@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT = _PACKAGE.parent
 
 
 def data_path(*parts: str) -> Path:
@@ -14,7 +14,10 @@ def data_path(*parts: str) -> Path:
     The wheel copies the top-level folders to ``kaohe_rules/_data``; a checkout
     (tests, editable installs, ``python cli.py``) keeps them at the top level.
     """
-    packaged = Path(str(resources.files("kaohe_rules").joinpath("_data", *parts)))
+    # The package's own folder, as importlib.resources.files would give it for a package
+    # on disk; asked directly, since importing importlib.resources loads zipfile, shutil
+    # and lzma at every start of a command.
+    packaged = _PACKAGE.joinpath("_data", *parts)
     if packaged.exists():
         return packaged
     return _CHECKOUT.joinpath(*parts)

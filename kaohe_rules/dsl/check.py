@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl import ast
@@ -40,7 +41,12 @@ class Scope:
             symbols = [Symbol(name, type_) for name, type_ in symbols.items()]
         self.symbols: dict[str, Symbol] = {s.name: s for s in symbols}
         self.functions = functions
-        self.namespaces = {
+
+    @cached_property
+    def namespaces(self) -> set[str]:
+        """The prefixes of dotted names (``unit`` of ``unit.山区县``): read only to explain
+        an unknown name, so made then, not for each of a rule set's hundreds of formulas."""
+        return {
             ".".join(parts[:i])
             for parts in (name.split(".") for name in self.symbols)
             for i in range(1, len(parts))

@@ -2,6 +2,9 @@
 
 Missing values take no part: a unit with a missing value gets a missing rank,
 and means, medians and counts are over the units whose value is known.
+
+Ranks, counts, maxima, minima and quantiles are numpy (codes.py); means, medians and
+sums load pandas when a rule calls them, for its own summation exactly.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
+
+from kaohe_rules.dsl.codes import group_extreme, group_quantile, group_rank
 
 
 class CallContext(Protocol):
@@ -25,10 +29,16 @@ class CallContext(Protocol):
         """Record a warning for the units in ``mask``."""
 
 
-def _series(cx: CallContext, x: object, codes: np.ndarray) -> pd.Series:
+def _column(cx: CallContext, x: object, codes: np.ndarray) -> np.ndarray:
     column = np.array(np.broadcast_to(np.asarray(x, dtype=np.float64), cx.size))
     column[codes < 0] = np.nan
-    return pd.Series(column)
+    return column
+
+
+def _series(cx: CallContext, x: object, codes: np.ndarray):
+    import pandas as pd  # only the functions that need its arithmetic load it
+
+    return pd.Series(_column(cx, x, codes))
 
 
 def _finish(values: object, codes: np.ndarray) -> np.ndarray:
@@ -39,8 +49,7 @@ def _finish(values: object, codes: np.ndarray) -> np.ndarray:
 
 def _rank_series(cx: CallContext, x: object, desc: bool, ties: str, by: object) -> np.ndarray:
     codes = cx.groups(by)
-    ranked = _series(cx, x, codes).groupby(codes).rank(method=ties, ascending=not desc)
-    return _finish(ranked, codes)
+    return group_rank(_column(cx, x, codes), codes, ties, ascending=not desc)
 
 
 def rank(cx: CallContext, x: object, desc: bool = True, ties: str = "min", by: object = None):
@@ -71,25 +80,32 @@ def _transform(how: str, **kwargs: object):
     return run
 
 
+def _extreme(largest: bool):
+    def run(cx: CallContext, x: object, by: object = None) -> np.ndarray:
+        codes = cx.groups(by)
+        return group_extreme(_column(cx, x, codes), codes, largest)
+
+    run.__doc__ = f"The group's {'max' if largest else 'min'} of x, for every unit of the group."
+    return run
+
+
 mean = _transform("mean")
 median = _transform("median")
-group_max = _transform("max")
-group_min = _transform("min")
+group_max = _extreme(largest=True)
+group_min = _extreme(largest=False)
 group_sum = _transform("sum", min_count=1)
 
 
 def percentile(cx: CallContext, x: object, by: object = None) -> np.ndarray:
     """Share of the group's known values that are not above the unit's value."""
     codes = cx.groups(by)
-    ranked = _series(cx, x, codes).groupby(codes).rank(method="max", pct=True)
-    return _finish(ranked, codes)
+    return group_rank(_column(cx, x, codes), codes, "max", ascending=True, pct=True)
 
 
 def quantile(cx: CallContext, x: object, p: float, by: object = None) -> np.ndarray:
     """The group's p-quantile (linear interpolation), for every unit of the group."""
     codes = cx.groups(by)
-    per_group = _series(cx, x, codes).groupby(codes).quantile(float(p))
-    return _finish(per_group.reindex(codes).to_numpy(), codes)
+    return group_quantile(_column(cx, x, codes), codes, float(p))
 
 
 def top(cx: CallContext, x: object, n: object, by: object = None) -> np.ndarray:

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
-import pandas as pd
+
+from kaohe_rules.dsl.codes import object_missing
 
 
 def missing_mask(value: object) -> np.ndarray | bool:
     """Where ``value`` (a column or a constant) is missing."""
     if isinstance(value, np.ndarray):
         if value.dtype == object:
-            return pd.isna(value)
+            return object_missing(value)
         return np.isnan(value)
-    if value is None or value is pd.NA:
+    if value is None or value is pandas_na():
         return True
     return isinstance(value, float) and math.isnan(value)
+
+
+_NOTHING = object()
+
+
+def pandas_na() -> object:
+    """pd.NA when pandas is loaded, else an object no value is: only a loaded pandas can
+    have made a pd.NA, so there is no need to load it to ask."""
+    pandas = sys.modules.get("pandas")
+    return _NOTHING if pandas is None else getattr(pandas, "NA", _NOTHING)
 
 
 def choose(pick: object, a: object, b: object, unknown: object, text: bool) -> object:

@@ -9,31 +9,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
-from kaohe_rules.dsl.columns import missing_mask
+from kaohe_rules.dsl.codes import factorize, object_missing
+from kaohe_rules.dsl.columns import missing_mask, pandas_na
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 
 
 def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
     """Convert Python values (None for missing) to the column form of ``type_``."""
+    na = pandas_na()
     if type_ == TEXT:
-        if (
-            isinstance(values, np.ndarray)
-            and values.dtype == object
-            and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
-        ):
-            # Already text (category and tier names): only the missing ones to normalise.
-            column = values.copy()
-            column[pd.isna(column)] = None
-            return column
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            missing = object_missing(values)
+            if all(type(v) is str for v in values[~missing].tolist()):
+                # Already text (category and tier names): only the missing ones to normalise.
+                column = values.copy()
+                column[missing] = None
+                return column
         column = np.empty(len(values), dtype=object)
         # v != v is NaN's test; written inline because this runs once per value.
-        column[:] = [None if v is None or v != v or v is pd.NA else str(v) for v in values]
+        column[:] = [None if v is None or v is na or v != v else str(v) for v in values]
         return column
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         return values.astype(np.float64, copy=False)
-    converted = [np.nan if v is None or v is pd.NA else float(v) for v in values]
+    converted = [np.nan if v is None or v is na else float(v) for v in values]
     return np.asarray(converted, dtype=np.float64)
 
 
@@ -125,8 +124,7 @@ class Population:
         """Group codes for ``keys`` (-1 for a missing key); one group when None or constant."""
         if keys is None or np.ndim(keys) == 0:
             return np.zeros(self.size, dtype=np.int64)
-        codes, _ = pd.factorize(pd.Series(np.asarray(keys)), use_na_sentinel=True)
-        return np.asarray(codes, dtype=np.int64)
+        return factorize(np.asarray(keys))
 
     def group_by(self, codes: np.ndarray) -> None:
         """Make ``codes`` (one per unit: its category's) the groups a cohort function

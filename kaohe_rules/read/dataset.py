@@ -13,6 +13,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.dsl.codes import factorize, first_of_each
 from kaohe_rules.dsl.types import NUMBER, TEXT, Type
 from kaohe_rules.read import places
 from kaohe_rules.read.places import FastFile
@@ -62,12 +63,12 @@ class DataSet:
     @classmethod
     def empty(cls, ruleset: m.RuleSet) -> DataSet:
         """No values yet for the roster's units, laid out domain by domain."""
-        import pandas as pd  # loaded by then for reading; not at import, for startup
-
         ids = m.roster_column(ruleset.units, "编号")
         codes = {d.name: i for i, d in enumerate(ruleset.domains)}
-        domains = pd.Series(m.roster_column(ruleset.units, "领域"), dtype=object)
-        key = domains.map(codes).fillna(len(codes)).to_numpy(dtype=np.int64)
+        domains = np.asarray(m.roster_column(ruleset.units, "领域"), dtype=object)
+        found = factorize(domains)  # a million units name a few domains: look up those
+        known = [codes.get(name, len(codes)) for name in domains[first_of_each(found)].tolist()]
+        key = np.array([*known, len(codes)], dtype=np.int64)[found]  # -1: no domain, last
         order: np.ndarray | None = np.argsort(key, kind="stable")  # roster order within
         if len(key) == 0 or np.all(key[:-1] <= key[1:]):
             order = None  # a roster listed domain by domain, as most are: nothing to move

@@ -365,8 +365,34 @@ def _position_of(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def _within_limits(root: Node) -> bool:
+    """True when no path is deeper than MAX_DEPTH and the document, aliases expanded, has
+    at most MAX_NODES values: then _check_size has nothing to say. One visit per value,
+    stopping at the first limit passed, so an alias bomb costs no more than MAX_NODES."""
+    count = 0
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        count += 1
+        if count > MAX_NODES or depth > MAX_DEPTH:
+            return False
+        kind = type(node)
+        if kind is MappingNode:
+            for key, value in node.value:
+                push((key, depth + 1))
+                push((value, depth + 1))
+        elif kind is SequenceNode:
+            stack.extend((item, depth + 1) for item in node.value)
+        elif kind is not ScalarNode:
+            return False  # a node of another kind: the full check decides
+    return True
+
+
 def _check_size(root: Node, file: str) -> None:
     """Reject documents nested too deeply or whose aliases expand too far."""
+    if _within_limits(root):
+        return
     sizes: dict[int, int] = {}
     stack: list[tuple[Node, int, bool]] = [(root, 1, False)]
     while stack:

@@ -7,15 +7,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
+from kaohe_rules.dsl.codes import sorted_codes
 from kaohe_rules.dsl.numeric import round_vector
 
 
 def sort_value(column: np.ndarray, descending: bool, precision: int | None) -> np.ndarray:
     """A column as numbers that sort ascending in the wanted order, missing last."""
     if column.dtype == object:
-        codes, _ = pd.factorize(pd.Series(column), sort=True, use_na_sentinel=True)
+        codes = sorted_codes(column)
         values = np.where(codes < 0, np.inf, codes).astype(np.float64)
         return np.where(values == np.inf, np.inf, -values) if descending else values
     values = column if precision is None else round_vector(column, precision)  # None: rounded

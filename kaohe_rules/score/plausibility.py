@@ -19,6 +19,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
+from kaohe_rules.dsl.codes import factorize, first_of_each
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.cells import allowed_range
 from kaohe_rules.rules.build import RULE_VALUES
@@ -113,9 +114,9 @@ class Layout:
 
 def layout(done: DomainResult) -> Layout:
     """Where each category's units lie in a domain's result."""
-    import pandas as pd  # loaded by the evaluation already
-
-    codes, names = pd.factorize(np.asarray(done.category, dtype=object), use_na_sentinel=True)
+    category = np.asarray(done.category, dtype=object)
+    codes = factorize(category)
+    names = category[first_of_each(codes)]
     placed = np.flatnonzero(codes >= 0)
     order = placed[np.argsort(codes[placed], kind="stable")]
     cuts = np.flatnonzero(np.diff(codes[order])) + 1
@@ -137,7 +138,9 @@ def median_magnitude(values: np.ndarray, members: np.ndarray, valid: np.ndarray)
 
 
 def _median(values: np.ndarray) -> float:
-    """np.median's value without its per-call cost (called per category and indicator)."""
+    """np.median's value without its per-call cost (called per category and indicator), nor
+    its first call's import of numpy.ma (tens of milliseconds, for a NaN check), for values
+    without NaN."""
     half = len(values) // 2
     if len(values) % 2:
         return float(np.partition(values, half)[half])
@@ -184,7 +187,14 @@ def percent_scale(
     # The data as percent-numbers (6.5 where the rules hold 0.065): the whole column is
     # off, so its typical value against the rule values' typical one. The side written as
     # percent-numbers holds numbers above 1 (1 for 1%): growth near zero is no mismatch.
-    ratio = typical / float(np.median([abs(v.value) for v in given]))
+    written_magnitudes = np.array([abs(v.value) for v in given], dtype=np.float64)
+    # Rule values are finite (the loader refuses inf and nan, KH214); np.median all the same
+    # should one ever be NaN, which only it answers as np.median does.
+    ratio = typical / (
+        _median(written_magnitudes)
+        if not np.isnan(written_magnitudes).any()
+        else float(np.median(written_magnitudes))
+    )
     if low <= ratio <= high and typical > 1:
         found = _data_scale(indicator, given[0], typical, ratio, context)
         if not percentish:

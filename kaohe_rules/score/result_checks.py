@@ -12,6 +12,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
+from kaohe_rules.dsl.codes import object_missing
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.score.plausibility import LISTED, Layout, distinct_indicators, layout
 from kaohe_rules.score.result import DomainResult
@@ -130,9 +131,9 @@ def constant_labels(evaluation: Evaluation) -> list[Diagnostic]:
 
 def _present(values: np.ndarray) -> np.ndarray:
     """The values that are not missing (NaN or None)."""
-    import pandas as pd  # loaded by the evaluation already
-
-    return values[~pd.isna(values)]
+    if values.dtype == object:
+        return values[~object_missing(values)]
+    return values[~np.isnan(values)] if values.dtype.kind in "fc" else values
 
 
 def _shown(value: object, kind: str | None) -> str:

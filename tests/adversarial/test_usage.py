@@ -295,3 +295,31 @@ def test_kaohe_help_imports_no_command() -> None:
     )
     assert "命令：" in done.stdout
     assert "LOADED []" in done.stdout, done.stdout[-300:]
+
+
+@pytest.mark.parametrize(
+    ("args", "absent"),
+    [
+        (["expr", "1+1"], ["pandas", "pyarrow"]),
+        (["validate", "rules/2024"], ["pandas", "pyarrow"]),
+        (["evaluate"], ["pandas", "pyarrow"]),
+    ],
+    ids=" ".join,
+)
+def test_commands_load_only_what_they_use(args, absent) -> None:
+    """`kaohe expr`, `kaohe validate` and `kaohe evaluate` on the bundled rules and data need
+    neither pandas nor pyarrow (dsl/codes.py does their grouping in numpy): importing them
+    would cost more than the whole run."""
+    script = (
+        "import sys\n"
+        f"sys.argv = ['kaohe', *{args!r}]\n"
+        "from kaohe_rules.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    print('EXIT', done.code)\n"
+        f"print('LOADED', [m for m in {absent!r} if m in sys.modules])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=root
+    )
+    assert "LOADED []" in done.stdout, done.stdout[-300:] + done.stderr[-300:]
+    assert "EXIT 0" in done.stdout or "EXIT None" in done.stdout, done.stdout[-300:]
