@@ -73,6 +73,12 @@ def _check_width(file: str, raw: list[str], line: int, count: int) -> None:
 def field_columns(raw: str, count: int) -> list[tuple[int, int]]:
     """Character columns (1-based start, end) of each comma-separated field of a CSV line."""
     spans, start, quoted = [], 0, False
+    if '"' not in raw:  # no quotes (nearly every line): the commas split it as they stand
+        for part in raw.split(",")[:-1]:
+            spans.append((start + 1, start + len(part) + 1))
+            start += len(part) + 1
+        spans.append((start + 1, len(raw.rstrip("\r")) + 1))
+        return spans + [(len(raw) + 1, len(raw) + 2)] * max(count - len(spans), 0)
     for index, char in enumerate(raw):
         if char == '"':
             quoted = not quoted

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -24,6 +25,7 @@ from kaohe_rules.dsl.types import NUMBER, Type
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.rules.rosters import Roster
 from kaohe_rules.score import fast, order
+from kaohe_rules.score.layout import Layout, layout
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ class DomainPlan:
     @property
     def size(self) -> int:
         return len(self.roster.units)
+
+    @cached_property
+    def layout(self) -> Layout:
+        """Where each category's units lie (the checks after scoring read it)."""
+        return layout(self.categories.labels)
 
 
 @dataclass(frozen=True)

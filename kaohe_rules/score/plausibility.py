@@ -11,18 +11,16 @@ per domain and indicator. Thresholds and why: docs/decisions.md (decision 45).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
-from kaohe_rules.dsl.codes import factorize, first_of_each
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.cells import allowed_range
 from kaohe_rules.rules.build import RULE_VALUES
+from kaohe_rules.score.layout import Layout, layout
 from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:
@@ -63,7 +61,10 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     data, resolved = evaluation.data, evaluation.resolved
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         rows = resolved.rosters.of(done.domain).rows
-        groups = layout(done)
+        groups = layout_of(evaluation, done)
+        # Per indicator: its range and scale findings, then (filled in below, where the
+        # medians of every indicator are taken together) its suspected unit errors.
+        checked: list[tuple[list[Diagnostic], tuple | None]] = []
         for indicator in distinct_indicators(done.domain):
             if indicator.id not in data.columns:
                 continue
@@ -76,13 +77,28 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
                 continue
             scale = percent_scale(done, indicator, values, valid)
             out_of_range, outside = ranges(done, indicator, values, valid, data)
-            found += scale + out_of_range
             if outside is not None:  # one message for one cell: KH316's, not also KH317's
                 valid &= ~outside
-            if not scale:  # with the whole column on the wrong scale, no cell stands out
-                found += unit_errors(done, indicator, values, valid, groups, data)
+            # With the whole column on the wrong scale, no cell stands out.
+            later = None if scale else (indicator, values, valid)
+            checked.append((scale + out_of_range, later))
+        pending = [later for _, later in checked if later is not None]
+        middles = iter(median_magnitudes([(v, ok) for _, v, ok in pending], groups))
+        for first, later in checked:
+            found += first
+            if later is not None:
+                found += unit_errors(done, *later, groups, data, next(middles))
     found += items_without_values(evaluation)
     return found
+
+
+def layout_of(evaluation: Evaluation, done: DomainResult) -> Layout:
+    """The domain's category layout: the plan's, unless this evaluation worked the
+    categories out again (``kaohe test`` recording branches)."""
+    planned = evaluation.plan.of(done.domain)
+    if done.category is planned.categories.labels:
+        return planned.layout
+    return layout(done.category)
 
 
 def distinct_indicators(domain: m.Domain) -> list[m.Indicator]:
@@ -91,50 +107,6 @@ def distinct_indicators(domain: m.Domain) -> list[m.Indicator]:
     for indicator in domain.all_indicators():
         first.setdefault(indicator.id, indicator)
     return list(first.values())
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A domain's units grouped by category, worked out once per rule set (categories
-    follow from the roster): each unit's code (-1: none), the positions sorted by
-    category, and where each category's run of them starts and stops."""
-
-    codes: np.ndarray
-    names: list[str]
-    order: np.ndarray
-    starts: np.ndarray
-    stops: np.ndarray
-
-    def segments(self) -> Iterator[tuple[int, np.ndarray]]:
-        """Each category's code and its units' positions."""
-        for start, stop in zip(self.starts, self.stops, strict=True):
-            members = self.order[start:stop]
-            yield int(self.codes[members[0]]), members
-
-
-def layout(done: DomainResult) -> Layout:
-    """Where each category's units lie in a domain's result."""
-    category = np.asarray(done.category, dtype=object)
-    codes = factorize(category)
-    names = category[first_of_each(codes)]
-    placed = np.flatnonzero(codes >= 0)
-    order = placed[np.argsort(codes[placed], kind="stable")]
-    cuts = np.flatnonzero(np.diff(codes[order])) + 1
-    starts = np.concatenate([[0], cuts]) if len(order) else np.zeros(0, dtype=np.int64)
-    stops = np.concatenate([cuts, [len(order)]]) if len(order) else starts
-    return Layout(codes, [str(n) for n in names], order, starts, stops)
-
-
-def median_magnitude(values: np.ndarray, members: np.ndarray, valid: np.ndarray) -> float | None:
-    """The median of the valid magnitudes among ``members``, None with fewer than
-    UNIT_ERROR_MIN_GROUP. A large category is sampled evenly (every k-th unit, at most
-    SAMPLE values): a median to compare with 10x needs no more, and a million units stay fast."""
-    step = max(1, len(members) // SAMPLE)
-    picked = members[::step]
-    given = np.abs(values[picked[valid[picked]]])
-    if len(given) < UNIT_ERROR_MIN_GROUP:
-        return None
-    return _median(given)
 
 
 def _median(values: np.ndarray) -> float:
@@ -316,21 +288,62 @@ def _unit_error_factors(indicator: m.Indicator) -> tuple[float, float]:
     return factor, TARGET_FACTOR_PERCENT if percent else TARGET_FACTOR
 
 
-def _median_magnitudes(
-    values: np.ndarray, valid: np.ndarray, groups: Layout
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each category's median magnitude by code (the last entry, code -1: none), and which
-    categories, too small for a median of their own, took the domain's instead."""
-    middle = np.full(len(groups.names) + 1, np.nan)
-    for code, members in groups.segments():
-        found = median_magnitude(values, members, valid)
-        if found is not None and found > 0:
-            middle[code] = found
-    borrowed = np.isnan(middle)
-    whole = median_magnitude(values, np.arange(len(values)), valid)
-    if whole is not None and whole > 0:
-        middle[borrowed] = whole
-    return middle, borrowed
+def median_magnitudes(
+    columns: list[tuple[np.ndarray, np.ndarray]], groups: Layout
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each (values, valid) column of a domain: each category's median magnitude by
+    code (the last entry, code -1: none), and which categories, too small for a median of
+    their own (fewer than UNIT_ERROR_MIN_GROUP valid values), took the domain's instead.
+
+    A large category is sampled evenly (every k-th unit, at most about twice SAMPLE
+    values): a median to compare with 10x needs no more, and a million units stay fast.
+    The columns' samples are sorted together, one block per category, rather than one
+    median per indicator and category."""
+    if not columns:
+        return []
+    size = len(columns[0][0])
+    samples = [(code, _every_kth(members)) for code, members in groups.segments()]
+    samples.append((None, _every_kth(np.arange(size))))
+    picked = np.concatenate([at for _, at in samples])
+    block = np.empty((len(columns), len(picked)))
+    for row, (values, valid) in enumerate(columns):
+        block[row] = np.where(valid[picked], np.abs(values[picked]), np.nan)
+    middle = np.full((len(columns), len(groups.names) + 1), np.nan)
+    whole = np.full(len(columns), np.nan)
+    start = 0
+    for code, at in samples:
+        found = _medians(block[:, start : start + len(at)])
+        start += len(at)
+        if code is None:
+            whole = found
+        else:
+            middle[:, code] = np.where(found > 0, found, np.nan)
+    result = []
+    for row in range(len(columns)):
+        own = middle[row]
+        borrowed = np.isnan(own)
+        if whole[row] > 0:  # NaN (too few values) compares False
+            own[borrowed] = whole[row]
+        result.append((own, borrowed))
+    return result
+
+
+def _every_kth(members: np.ndarray) -> np.ndarray:
+    return members[:: max(1, len(members) // SAMPLE)]
+
+
+def _medians(block: np.ndarray) -> np.ndarray:
+    """Each row's median over its non-NaN entries (NaN with fewer than
+    UNIT_ERROR_MIN_GROUP of them): what _median gives each row's valid values."""
+    ordered = np.sort(block, axis=1)  # NaN last
+    counts = np.count_nonzero(~np.isnan(block), axis=1)
+    rows = np.arange(len(block))
+    half = counts // 2
+    high = ordered[rows, np.minimum(half, block.shape[1] - 1)] if block.shape[1] else half * np.nan
+    low = ordered[rows, np.maximum(half - 1, 0)] if block.shape[1] else half * np.nan
+    with np.errstate(over="ignore"):  # two values near the float maximum: inf, as before
+        found = np.where(counts % 2 == 1, high, (low + high) / 2)
+    return np.where(counts >= UNIT_ERROR_MIN_GROUP, found, np.nan)
 
 
 def unit_errors(
@@ -340,12 +353,13 @@ def unit_errors(
     valid: np.ndarray,
     groups: Layout,
     data: DataSet,
+    medians: tuple[np.ndarray, np.ndarray],
 ) -> list[Diagnostic]:
     """KH317: values 10x (100x for amounts and counts) their category's median magnitude,
     or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
     Only the larger side: a growth rate near zero is no error."""
     factor, by_target = _unit_error_factors(indicator)
-    middle, borrowed = _median_magnitudes(values, valid, groups)
+    middle, borrowed = medians
     limits = [factor * np.nanmin(middle)] if not np.isnan(middle).all() else []
     limits += [by_target * abs(indicator.target)] if indicator.target else []
     magnitude = np.abs(values)

@@ -14,7 +14,8 @@ from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.codes import object_missing
 from kaohe_rules.dsl.types import NUMBER
-from kaohe_rules.score.plausibility import LISTED, Layout, distinct_indicators, layout
+from kaohe_rules.score.layout import Layout
+from kaohe_rules.score.plausibility import LISTED, distinct_indicators, layout_of
 from kaohe_rules.score.result import DomainResult
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     """Every result check of an evaluation (warnings only)."""
     found: list[Diagnostic] = []
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
-        groups = layout(done)
+        groups = layout_of(evaluation, done)
         rows = evaluation.resolved.rosters.of(done.domain).rows
         for indicator in distinct_indicators(done.domain):
             found += _indicator(evaluation, done, indicator, groups, rows)
