@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.source import Span
@@ -43,6 +44,16 @@ class Cell:
     span: Span
 
 
+class Placed(Protocol):
+    """A cell as the readers give it: its text, and its place (the row reader makes the
+    place only when it is asked for)."""
+
+    text: str
+
+    @property
+    def span(self) -> Span: ...
+
+
 class SheetProblem(Exception):
     """A file whose sheets cannot be read as tables, said as one diagnostic."""
 
@@ -76,6 +87,11 @@ def parse_number(text: str) -> float | None:
         body = body.replace(",", "")
     if not _NUMBER.match(body):
         return None
+    if not percent and "e" not in body and "E" not in body:
+        # float() of plain digits rounds correctly, as float(Decimal(text)) does (an
+        # exponent goes through Decimal, which refuses one beyond its range, even 0E99…9)
+        number = float(body)
+        return number if math.isfinite(number) and abs(number) < 1e300 else None
     try:
         value = Decimal(body)
     except InvalidOperation:

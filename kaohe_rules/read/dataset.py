@@ -16,6 +16,7 @@ from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.dsl.codes import factorize, first_of_each
 from kaohe_rules.dsl.types import NUMBER, TEXT, Type
 from kaohe_rules.read import places
+from kaohe_rules.read.cells import Placed
 from kaohe_rules.read.places import FastFile
 from kaohe_rules.source import Span
 
@@ -38,7 +39,7 @@ class DataSet:
     history: dict[tuple[str, int], dict[str, object]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
-    where: dict[tuple[str, str], Span] = field(default_factory=dict)  # (unit id, name) → cell
+    where: dict[tuple[str, str], Placed] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list[FastFile] = field(default_factory=list)  # files read by columns
     ignored: dict[str, int] = field(default_factory=dict)  # 未知数据: 忽略 — name → values
     # Each of ``files`` with its resolved path and SHA-256 as read (recorded_digest).
@@ -52,7 +53,8 @@ class DataSet:
     def locate(self, unit: m.Unit, name: str) -> Span | None:
         """Where the value of ``name`` for ``unit`` was given (a file read by columns keeps
         no positions: it is searched again, which only a warning ever needs)."""
-        found = self.where.get((unit.id, name))
+        cell = self.where.get((unit.id, name))
+        found = None if cell is None else cell.span
         if found is None:
             for fast in self.fast_files:
                 found = places.locate(fast, unit.id, unit.name, name)

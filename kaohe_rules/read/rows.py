@@ -24,6 +24,7 @@ from kaohe_rules.read.cells import (
     TRUE_TEXTS,
     UNIT_COLUMNS,
     Cell,
+    Placed,
     Sheet,
     allowed_range,
     parse_number,
@@ -48,7 +49,7 @@ class RowReader:
         self._by_id: dict[str, m.Unit] | None = None
         self._by_name: dict[str, list[m.Unit]] | None = None
         self.data = DataSet.empty(ruleset)
-        self.seen: dict[tuple[str, str], Span] = {}
+        self.seen: dict[tuple[str, str], Placed] = {}  # DataSet.where: where each value came from
         self.history: dict[tuple[str, int], dict[str, object]] = {}
         self.lenient = False
         self.unknown = UnknownNames(ruleset.unknown_data, errors)
@@ -127,18 +128,17 @@ class RowReader:
         else:
             self._wide(file, columns, rows, unit_column)
 
-    def cells(self, file: str, columns: list[str], rows, row_index: int) -> dict[str, Cell]:
-        """The cells of one row of the sheet being read, by column name, each at its place."""
+    def cells(self, file: str, columns: list[str], rows, row_index: int) -> dict[str, Placed]:
+        """The cells of one row of the sheet being read, by column name, each at its place
+        (worked out when a cell's place is first asked for: only a problem or a warning
+        needs one, and placing every cell was most of the reader's time)."""
         line = self.table.lines[row_index]
-        if self.table.raw is not None and line - 1 < len(self.table.raw):
-            places = field_columns(self.table.raw[line - 1], len(columns))
-        else:
-            places = [(col + 1, col + 2) for col in range(len(columns))]
+        raw = self.table.raw
+        text = raw[line - 1] if raw is not None and line - 1 < len(raw) else None
+        row = _Row(file, line, text, len(columns))
         return {
-            name: Cell(str(value).strip(), Span(file, line, start, line, end))
-            for (name, value), (start, end) in zip(
-                zip(columns, rows[row_index], strict=True), places, strict=False
-            )
+            name: PlacedCell(str(value).strip(), row, col)
+            for col, (name, value) in enumerate(zip(columns, rows[row_index], strict=True))
         }
 
     def _header_span(self, file: str, col: int) -> Span:
@@ -215,7 +215,7 @@ class RowReader:
     def _store(self, unit: m.Unit, name: str, cell: Cell) -> None:
         key = (unit.id, name)
         if key in self.seen:
-            first = self.seen[key]
+            first = self.seen[key].span
             message = f"{unit.name} 的 {name} 重复给出（第一次在 {first.file} 第 {first.line} 行）"
             self.errors.error("KH303", message, cell.span)
             return
@@ -224,7 +224,7 @@ class RowReader:
             message = f"{unit.name} 的 {name} 重复给出（{files} 中已有）"
             self.errors.error("KH303", message, cell.span)
             return
-        self.seen[key] = cell.span
+        self.seen[key] = cell
         value = self._convert(name, cell)
         if value is not None:
             self.data.set(name, self.names[name], unit.id, value)
@@ -269,3 +269,35 @@ class RowReader:
             if low is not None and high is not None:
                 bounds = f"超出范围 {bounds}"
             self.errors.error("KH305", f"{name} 的值 {cell.text} {bounds}", cell.span)
+
+
+class _Row:
+    """Where one row of a sheet stands: its file, line and raw text; each field's
+    character columns worked out on first need, once for the row."""
+
+    __slots__ = ("_places", "count", "file", "line", "raw")
+
+    def __init__(self, file: str, line: int, raw: str | None, count: int) -> None:
+        self.file, self.line, self.raw, self.count = file, line, raw, count
+        self._places: list[tuple[int, int]] | None = None
+
+    def span(self, col: int) -> Span:
+        if self.raw is None:  # a workbook's cell: its column number
+            return Span(self.file, self.line, col + 1, self.line, col + 2)
+        if self._places is None:
+            self._places = field_columns(self.raw, self.count)
+        start, end = self._places[col]
+        return Span(self.file, self.line, start, self.line, end)
+
+
+class PlacedCell:
+    """A cell of the row reader: its trimmed text, and its place made when asked for."""
+
+    __slots__ = ("_col", "_row", "text")
+
+    def __init__(self, text: str, row: _Row, col: int) -> None:
+        self.text, self._row, self._col = text, row, col
+
+    @property
+    def span(self) -> Span:
+        return self._row.span(self._col)
