@@ -6,6 +6,7 @@ LALR parse (an inline transformer), so deep input cannot exhaust Python's stack.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -231,27 +232,84 @@ def parse(text: str, origin: Origin | None = None) -> ast.Node:
                 )
             ]
         )
-    with _LOCK:
-        _BUILDER.origin = origin
-        try:
-            node = _lark().parse(text)
-        except _Problem as problem:
-            raise KaoheError([problem.diagnostic]) from None
-        except UnexpectedInput as error:
-            raise KaoheError([_translate(error, text, origin)]) from None
-    level, deepest = ast.depth(node)
+    own = _own_parse(text, origin)
+    level, deepest = ast.depth(own)
     if level > MAX_DEPTH:
         raise KaoheError(
             [
                 Diagnostic(
                     "KH141",
                     f"表达式嵌套 {level} 层，超过上限 {MAX_DEPTH} 层",
-                    deepest.span,
+                    _place(deepest.span, origin),
                     "把深层嵌套拆成几个中间结果",
                 )
             ]
         )
-    return node
+    return _placed(own, origin)
+
+
+# A rule set writes one formula text in many places (满分 * linear(值, 下限值, 目标值) twenty
+# times in rules/2024): each text is parsed once, in its own coordinates, and placed in the
+# file wherever it occurs; a text the parser refuses is parsed again at its place, so every
+# diagnostic points into the file.
+_OWN_FILE = "<表达式自身>"
+_OWN = Origin(file=_OWN_FILE)
+_PARSED: dict[str, ast.Node] = {}
+_PARSED_MOST = 4096
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _own_parse(text: str, origin: Origin) -> ast.Node:
+    """The tree of ``text`` in its own coordinates, parsed once; a text the parser refuses
+    raises its diagnostic placed at ``origin`` in the file."""
+    own = _PARSED.get(text)
+    if own is None:
+        try:
+            own = _parse(text, _OWN)
+        except KaoheError:
+            _parse(text, origin)  # raises the same refusal, at its place in the file
+            raise
+        if len(_PARSED) >= _PARSED_MOST:
+            _PARSED.clear()
+        _PARSED[text] = own
+    return own
+
+
+def _place(span: Span, origin: Origin) -> Span:
+    if span.file != _OWN_FILE:
+        return span
+    return origin.span(span.line, span.column, span.end_line, span.end_column)
+
+
+def _parse(text: str, origin: Origin) -> ast.Node:
+    """The Lark parse of ``text``, its places mapped through ``origin``."""
+    with _LOCK:
+        _BUILDER.origin = origin
+        try:
+            return _lark().parse(text)
+        except _Problem as problem:
+            raise KaoheError([problem.diagnostic]) from None
+        except UnexpectedInput as error:
+            raise KaoheError([_translate(error, text, origin)]) from None
+
+
+def _placed(node: object, origin: Origin) -> object:
+    """A tree parsed in its text's own coordinates, with every place mapped into the file."""
+    if isinstance(node, tuple):
+        return tuple(_placed(child, origin) for child in node)
+    if not isinstance(node, ast.Node):
+        return node
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    changed = {}
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, Span):
+            changed[name] = _place(value, origin)
+        elif isinstance(value, ast.Node | tuple):
+            changed[name] = _placed(value, origin)
+    return dataclasses.replace(node, **changed)
 
 
 def _translate(error: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:
