@@ -440,10 +440,6 @@ class RuleSet:
         """The domain called ``name``, or None."""
         return next((d for d in self.domains if d.name == name), None)
 
-    def units_of(self, domain: str) -> tuple[Unit, ...]:
-        """The roster's units of one domain, in roster order."""
-        return tuple(u for u in self.units if u.domain == domain)
-
 
 # Open families of bonus and deduction items (前缀 and 每项): which items are families,
 # and which names a family sums. Read by the checks, the data reader and scoring.
