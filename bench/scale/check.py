@@ -61,7 +61,9 @@ def compare(base: Table, other: Table, name: str, limit: int = 5) -> list[str]:
     gap = np.abs(other.total - base.total)
     bad = np.flatnonzero(~(gap <= 1e-9))
     if bad.size:
-        shown = ", ".join(f"{base.ids[k]} {other.total[k]!r} vs {base.total[k]!r}" for k in bad[:limit])
+        shown = ", ".join(
+            f"{base.ids[k]} {other.total[k]!r} vs {base.total[k]!r}" for k in bad[:limit]
+        )
         problems.append(f"{name}: {bad.size} totals differ ({shown})")
     for field in ("rank", "tier"):
         mine, theirs = getattr(other, field), getattr(base, field)
@@ -70,3 +72,23 @@ def compare(base: Table, other: Table, name: str, limit: int = 5) -> list[str]:
             shown = ", ".join(f"{base.ids[k]} {mine[k]} vs {theirs[k]}" for k in bad[:limit])
             problems.append(f"{name}: {bad.size} {field}s differ ({shown})")
     return problems
+
+
+def main() -> None:
+    """``python check.py BASE NAME=PATH …``: a JSON object with the problems and the base's
+    tier counts (run.py calls it in a child, keeping pyarrow out of its own memory: a
+    child forked from a large parent reports the parent's size as its peak RSS)."""
+    import json
+    import sys
+
+    base = read_result(Path(sys.argv[1]))
+    problems = []
+    for pair in sys.argv[2:]:
+        name, path = pair.split("=", 1)
+        problems += compare(base, read_result(Path(path)), name)
+    tiers = [int((base.tier == t).sum()) for t in (1, 2, 3)]
+    print(json.dumps({"problems": problems, "tiers": tiers}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -2,8 +2,8 @@
 
     python bench/scale/generate.py N --out DIR [--seed 8] [--no-parquet]
 
-DIR/rules/                 规则集.yaml, 名单.yaml (types; 单位: 名单.csv), 名单.csv, one file a domain
-DIR/名单.csv               the same roster (编号,名称,领域,类型), read by the hand-written competitors
+DIR/rules/                 规则集.yaml, 名单.yaml (单位: 名单.csv), 名单.csv, a file a domain
+DIR/名单.csv               the roster again (编号,名称,领域,类型), for the hand-written ones
 DIR/data-csv/数据.csv      long form 编号,指标,值, one row a value given, shuffled
 DIR/data-parquet/数据.parquet        the same rows (编号 string, 指标 string, 值 float64)
 DIR/data-wide-parquet/数据.parquet   one row a unit, a column a name (null: no value)
@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import (  # noqa: E402  (the script's folder is on the path)
+from workload import (
     ITEMS,
     Domain,
     Linear,
@@ -55,7 +55,9 @@ def ruleset_text(spec: Spec) -> str:
 
 def indicator_text(ind: Linear) -> str:
     if ind.lower_is_better:
-        rest = f"方向: 越低越好, 计分方法: 线性, 目标值: {_num(ind.target)}, 上限值: {_num(ind.floor)}"
+        rest = (
+            f"方向: 越低越好, 计分方法: 线性, 目标值: {_num(ind.target)}, 上限值: {_num(ind.floor)}"
+        )
     else:
         rest = f"计分方法: 线性, 目标值: {_num(ind.target)}, 下限值: {_num(ind.floor)}"
     return f"{{满分: {_num(ind.marks)}, {rest}}}"
@@ -221,7 +223,9 @@ def generate(n: int, out: Path, seed: int = 8, parquet: bool = True) -> Spec:
         write_long_parquet(out / "data-parquet" / "数据.parquet", unit, name, value)
         write_wide_parquet(out / "data-wide-parquet" / "数据.parquet", spec, ids, x)
         write_wide_csv(out / "data-wide-csv" / "数据.csv", spec, ids, x)
-    (out / "COMPLETE").write_text(f"{n} {seed}\n", encoding="utf-8")
+    # Written last: run.py regenerates a folder without it. The count of values given
+    # sizes the long values table (RESULTS.md's memory target).
+    (out / "COMPLETE").write_text(f"{n} {seed} {len(value)}\n", encoding="utf-8")
     return spec
 
 

@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import Domain, Linear, Spec, domain_of_category  # noqa: E402
+from workload import Domain, Linear, Spec, domain_of_category
 
-from kaohe_rules.dsl.numeric import round_vector  # noqa: E402
+from kaohe_rules.dsl.numeric import round_vector
 
 TIER_NAMES = np.array(["", "第一等次", "第二等次", "第三等次"], dtype=object)
 

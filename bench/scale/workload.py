@@ -144,10 +144,14 @@ class Spec:
 # name, categories (share of the roster each), policy, papers (name, weight, indicator
 # count), pool offset, bonus items, deduction items, caps, tier percentages
 _SHAPES = (
-    ("市县", {"A": 0.16, "B": 0.12, "C": 0.10}, "记零分", (("党建", 20, 4), ("发展", 50, 12), ("民生", 30, 8)), 0),
-    ("省直部门", {"D": 0.12, "E": 0.10}, "剔除折算", (("履职", 60, 7), ("党建", 25, 3), ("服务", 15, 2)), 16),
-    ("省属企业", {"F": 0.08, "G": 0.08, "H": 0.06}, "记零分", (("经营", 55, 8), ("党建", 25, 4), ("风控", 20, 4)), 22),
-    ("高校", {"I": 0.10, "J": 0.08}, "剔除折算", (("教学", 40, 4), ("科研", 35, 4), ("党建", 25, 2)), 30),
+    ("市县", {"A": 0.16, "B": 0.12, "C": 0.10}, "记零分",
+     (("党建", 20, 4), ("发展", 50, 12), ("民生", 30, 8)), 0),
+    ("省直部门", {"D": 0.12, "E": 0.10}, "剔除折算",
+     (("履职", 60, 7), ("党建", 25, 3), ("服务", 15, 2)), 16),
+    ("省属企业", {"F": 0.08, "G": 0.08, "H": 0.06}, "记零分",
+     (("经营", 55, 8), ("党建", 25, 4), ("风控", 20, 4)), 22),
+    ("高校", {"I": 0.10, "J": 0.08}, "剔除折算",
+     (("教学", 40, 4), ("科研", 35, 4), ("党建", 25, 2)), 30),
 )  # fmt: skip
 _QUOTAS = ((30, 10), (25, 5), (20, 10), (30, 15))
 _CAPS = ((3.0, 6.0), (2.0, 4.0), (4.0, 5.0), (2.5, 3.0))
@@ -208,7 +212,9 @@ def _variant(rng: np.random.Generator, unit: str, domain: Domain, kind: int) -> 
     paper = papers[int(rng.integers(len(papers)))]
     x, y = (paper.indicators[j] for j in rng.choice(len(paper.indicators), 2, replace=False))
     if kind == 0:  # 删除指标 x, its marks go to y
-        return Variant(unit, domain.name, deleted=[x.id], adjust=[(y.id, "满分", y.marks + x.marks)])
+        return Variant(
+            unit, domain.name, deleted=[x.id], adjust=[(y.id, "满分", y.marks + x.marks)]
+        )
     if kind == 1:  # another target
         if x.lower_is_better:
             target = float(rng.integers(0, int(x.floor) - 5))
@@ -224,7 +230,9 @@ def _variant(rng: np.random.Generator, unit: str, domain: Domain, kind: int) -> 
             unit, domain.name, added=[(paper.name, added)], adjust=[(y.id, "满分", y.marks - 2)]
         )
     # one mark moved from y to x
-    return Variant(unit, domain.name, adjust=[(x.id, "满分", x.marks + 1), (y.id, "满分", y.marks - 1)])
+    return Variant(
+        unit, domain.name, adjust=[(x.id, "满分", x.marks + 1), (y.id, "满分", y.marks - 1)]
+    )
 
 
 def category_shares() -> dict[str, float]:
