@@ -60,9 +60,9 @@ def parameter_tables(spec: Spec) -> list[str]:
             overrides.setdefault((v.unit, i.id), {}).update(row)
         for name, key, value in v.adjust:
             overrides.setdefault((v.unit, name), {})["marks" if key == "满分" else "target"] = value
+    fields = ("paper", "marks", "floor", "target")
     ovr = [
-        (unit, name, o.get("paper"), o.get("marks"), o.get("floor"), o.get("target"),
-         o.get("deleted", False), o.get("added", False))  # fmt: skip
+        (unit, name, *(o.get(f) for f in fields), o.get("deleted", False), o.get("added", False))
         for (unit, name), o in overrides.items()
     ]
     tables = [
