@@ -326,6 +326,22 @@ def profiles(state: State, args) -> None:
             state.profiles[name] = json.loads(text.strip().splitlines()[-1])["profile"]
 
 
+def keep_other_sizes(old: State, args) -> State:
+    """The last run's state without the sizes about to be measured (a 1,000,000-unit run
+    added to one of the smaller sizes, say). Its rounds and sizes stay in ``args``."""
+    measuring = set(args.sizes)
+    old.cells = [c for c in old.cells if c.n not in measuring]
+    for table in (old.paired, old.rows, old.checks):
+        for n in measuring:
+            table.pop(n, None)
+    old.args["sizes"] = sorted({*old.args["sizes"], *measuring})
+    old.notes.append(
+        f"Sizes {', '.join(f'{n:,}' for n in sorted(measuring))} measured in a later run "
+        f"(--repeat {args.repeat}, --once-above {args.once_above:,}) and added to the others."
+    )
+    return old
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[429, 10_000, 100_000, 1_000_000])
@@ -341,6 +357,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--paired-rounds", type=int, default=15)
     parser.add_argument("--profile-sizes", type=int, nargs="*", default=[10_000, 1_000_000])
     parser.add_argument("--no-small", action="store_true", help="skip the rules/2024 case")
+    parser.add_argument(
+        "--keep-other-sizes",
+        action="store_true",
+        help="keep the last run's figures of the sizes not measured now (ROOT/results.json)",
+    )
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite --out from ROOT/results.json"
     )
@@ -359,6 +380,8 @@ def main() -> None:
         print(f"written to {args.out}")
         return
     state = State(args={k: v for k, v in vars(args).items() if k not in ("root", "out", "guard")})
+    if args.keep_other_sizes and path.is_file():
+        state = keep_other_sizes(State.load(path), args)
     problems = []
     for n in args.sizes:
         folder = generate(n, args.root)
