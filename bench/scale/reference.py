@@ -53,16 +53,16 @@ def read_roster(path: Path) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _positions(chunk, labels) -> np.ndarray:
-    """Each cell's position in ``labels`` (a pyarrow array); refuses unknown labels."""
+def _positions(column, labels) -> np.ndarray:
+    """Each cell's position in ``labels`` (a pyarrow array), the lookup table hashed once
+    for the whole column; refuses unknown labels."""
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(chunk)
-    found = pc.index_in(encoded.dictionary, value_set=labels)
+    found = pc.index_in(column, value_set=labels)
     if found.null_count:
-        unknown = encoded.dictionary.filter(pc.is_null(found))[0].as_py()
+        unknown = column.filter(pc.is_null(found))[0].as_py()
         raise SystemExit(f"unknown unit or name in the data: {unknown}")
-    return found.to_numpy()[encoded.indices.to_numpy()]
+    return found.to_numpy()
 
 
 def read_values(folder: Path, form: str, spec: Spec, ids: np.ndarray) -> np.ndarray:
@@ -73,14 +73,12 @@ def read_values(folder: Path, form: str, spec: Spec, ids: np.ndarray) -> np.ndar
     table = _read_table(folder / form, spec)
     unit_labels = pa.array(ids.tolist(), pa.string())
     x = np.full((len(ids), len(spec.columns)), np.nan)
-    if "指标" in table.column_names:  # long: scatter one read block at a time
-        name_labels = pa.array(spec.columns, pa.string())
-        for batch in table.to_batches():
-            rows = _positions(batch.column("编号"), unit_labels)
-            cols = _positions(batch.column("指标"), name_labels)
-            x[rows, cols] = batch.column("值").to_numpy(zero_copy_only=False)
+    if "指标" in table.column_names:  # long: one scatter
+        rows = _positions(table["编号"], unit_labels)
+        cols = _positions(table["指标"], pa.array(spec.columns, pa.string()))
+        x[rows, cols] = table["值"].to_numpy()
         return x
-    rows = _positions(table["编号"].combine_chunks(), unit_labels)
+    rows = _positions(table["编号"], unit_labels)
     for j, name in enumerate(spec.columns):
         column = pc.fill_null(table[name], np.nan).cast(pa.float64())
         x[rows, j] = column.to_numpy()
@@ -128,14 +126,19 @@ def prepare(spec: Spec, ids: np.ndarray, cats: np.ndarray) -> list[Prepared]:
     """Each domain's units, categories and per-indicator parameter arrays."""
     where = {name: j for j, name in enumerate(spec.columns)}
     owner = domain_of_category()
-    owners = np.array([owner[c] for c in cats.tolist()], dtype=object)
+    letters, letter_of = np.unique(cats.astype(str), return_inverse=True)
+    unit_text = ids.astype(str)
     out = []
     for d in spec.domains:
-        rows = np.flatnonzero(owners == d.name)
-        place = {u: k for k, u in enumerate(ids[rows].tolist())}
-        codes = {c: k for k, c in enumerate(d.categories)}
-        category = np.array([codes[c] for c in cats[rows].tolist()], dtype=np.int64)
-        variants = [(place[v.unit], v) for v in spec.variants if v.domain == d.name]
+        mine = np.array([owner[c] == d.name for c in letters.tolist()])
+        rows = np.flatnonzero(mine[letter_of])
+        code = np.array([d.categories.index(c) if c in d.categories else -1 for c in letters])
+        category = code[letter_of[rows]].astype(np.int64)
+        variants = [
+            (int(np.searchsorted(rows, np.flatnonzero(unit_text == v.unit)[0])), v)
+            for v in spec.variants
+            if v.domain == d.name
+        ]
         papers = [(p.weight, _members(p, len(rows), variants, where)) for p in d.papers]
         items = [
             ([(where[i.id], i.per, i.cap) for i in group], cap)
@@ -266,17 +269,23 @@ def evaluate(spec: Spec, prepared: list[Prepared], ids: np.ndarray, x: np.ndarra
 
 
 def write_csv(results: Results, path: Path) -> None:
-    """编号,总分,名次,等次 in roster order (totals in Python's shortest round-trip text)."""
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        out.write("编号,总分,名次,等次\n")
-        rows = zip(
-            results.ids.tolist(),
-            map(repr, results.total.tolist()),
-            map(str, results.rank.tolist()),
-            TIER_NAMES[results.tier].tolist(),
-            strict=True,
-        )
-        out.write("".join(f"{a},{b},{c},{d}\n" for a, b, c, d in rows))
+    """编号,总分,名次,等次 in roster order (totals in their shortest round-trip text), by
+    pyarrow's CSV writer."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    table = pa.table(
+        {
+            "编号": pa.array(results.ids.tolist(), pa.string()),
+            "总分": pa.array(results.total, pa.float64()),
+            "名次": pa.array(results.rank, pa.int64()),
+            "等次": pa.array(TIER_NAMES[results.tier].tolist(), pa.string()),
+        }
+    )
+    with path.open("wb") as out:
+        out.write("编号,总分,名次,等次\n".encode())
+        options = pcsv.WriteOptions(include_header=False, quoting_style="none")
+        pcsv.write_csv(table, out, options)
 
 
 def run(folder: Path, form: str, output: Path) -> Results:

@@ -200,6 +200,10 @@ def measure(state: State, n: int, folder: Path, args) -> None:
                     cell = state.cell(n, impl, form, kind)
                     if cell.stopped:  # refused or too slow once: not again
                         continue
+                    whole = state.cell(n, impl, form, "whole").stopped
+                    if kind == "files" and whole:  # the same work in-process would be too
+                        cell.runs.append(Run(0.0, 0.0, 0.0, f"not run (whole process: {whole})"))
+                        continue
                     out = outs / f"{kind}-{impl}-{form}.csv"
                     out.unlink(missing_ok=True)
                     if kind == "whole":
