@@ -58,6 +58,14 @@ def long_mb(n: int, rows: int) -> float:
     return (rows * 16 + n * 12) / 1e6
 
 
+def _short(stopped: str) -> str:
+    """A table cell for a run that did not finish (the whole text is under the table)."""
+    import re
+
+    code = re.search(r"\b(KH\d{3})\b", stopped)
+    return f"refused ({code.group(1)})" if code else stopped.split("(")[0].strip()[:40]
+
+
 def table(state, n: int) -> list[str]:
     head = [
         f"### N = {n:,}\n",
@@ -72,11 +80,11 @@ def table(state, n: int) -> list[str]:
             whole, files = state.cell(n, impl, form, "whole"), state.cell(n, impl, form, "files")
             duck = state.cell(n, "duckdb", form, "whole")
             if whole.stopped:
-                cells = [f"{whole.stopped}", "", ""]
+                cells = [_short(whole.stopped), "", ""]
             else:
                 cells = [_s(whole.median("wall")), _s(whole.median("cpu")), _s(whole.peak())]
             if files.stopped:
-                cells += [f"{files.stopped}", "", ""]
+                cells += [_short(files.stopped), "", ""]
             else:
                 cells += [_s(files.median("wall")), _s(files.median("cpu")), _s(files.peak())]
             wall = whole.median("wall")
