@@ -262,6 +262,8 @@ def paired(state: State, n: int, folder: Path, args) -> None:
     if run.stopped is None:
         state.paired[n] = json.loads(text.strip().splitlines()[-1])
         print(f"  N={n:,} cores alternating: {state.paired[n]}", flush=True)
+    else:
+        state.notes.append(f"- the alternating core timing at N = {n:,} failed: {run.stopped}")
 
 
 def small_case(state: State, folder429: Path | None, args) -> None:
@@ -295,6 +297,8 @@ def small_case(state: State, folder429: Path | None, args) -> None:
         run, text = run_measured(command, *args.guard)
         if run.stopped is None:
             state.cores[name] = json.loads(text.strip().splitlines()[-1])["core_s"]
+        else:
+            state.notes.append(f"- evaluate_year on {name} failed: {run.stopped}")
 
 
 def profiles(state: State, args) -> None:
@@ -328,6 +332,8 @@ def profiles(state: State, args) -> None:
         run, text = run_measured(command, *args.guard)
         if run.stopped is None:
             state.profiles[name] = json.loads(text.strip().splitlines()[-1])["profile"]
+        else:
+            state.notes.append(f"- profile {name} failed: {run.stopped}")
 
 
 def keep_other_sizes(old: State, args) -> State:

@@ -158,3 +158,11 @@ def test_report_targets_from_a_state() -> None:
     assert "long CSV / long Parquet = 4.00" in text and "target ≥ 3: met" in text
     assert "engine / numpy at 100,000 (alternating in one process): 2.00" in text
     assert "target ≤ 1.5: **not met**" in text
+
+
+def test_core_timing_on_the_bundled_rules_runs_from_the_command_line() -> None:
+    root = SCALE.parent.parent
+    command = [sys.executable, str(SCALE / "compete.py"), "core", "rules/2024", "samples/2024"]
+    done, text = run.run_measured([*command, "--repeat", "1"], 120, 1e6)
+    assert done.stopped is None, done.stopped
+    assert '"core_s"' in text and root.is_dir()
