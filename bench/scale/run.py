@@ -194,7 +194,7 @@ def measure(state: State, n: int, folder: Path, args) -> None:
     outs.mkdir(exist_ok=True)
     repeat = 1 if n > args.once_above else args.repeat
     for round_ in range(repeat):
-        for kind in ("whole", "files"):
+        for kind in args.kinds:
             for form in args.forms:
                 for impl in args.impls:
                     cell = state.cell(n, impl, form, kind)
@@ -346,7 +346,7 @@ def keep_other_sizes(old: State, args) -> State:
             table.pop(n, None)
     old.args["sizes"] = sorted({*old.args["sizes"], *measuring})
     old.notes.append(
-        f"Sizes {', '.join(f'{n:,}' for n in sorted(measuring))} measured in a later run "
+        f"- Sizes {', '.join(f'{n:,}' for n in sorted(measuring))} measured in a later run "
         f"(--repeat {args.repeat}, --once-above {args.once_above:,}) and added to the others."
     )
     return old
@@ -359,6 +359,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--once-above", type=int, default=100_000, help="above this N: 1 round")
     parser.add_argument("--impls", nargs="+", default=list(IMPLS), choices=IMPLS)
     parser.add_argument("--forms", nargs="+", default=list(FORMS), choices=FORMS)
+    parser.add_argument(
+        "--kinds",
+        nargs="+",
+        default=["whole", "files"],
+        choices=["whole", "files"],
+        help="whole processes, in-process runs, or both",
+    )
     parser.add_argument("--root", type=Path, default=Path("/tmp/kaohe-scale/r20"))
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a process may take")
