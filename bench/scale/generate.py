@@ -1,13 +1,16 @@
-"""Write the issue-8 workload for N units: a rule directory, long-format data, the spec.
+"""Write the issue-20 workload for N units: a rule directory, the data in four forms, the spec.
 
     python bench/scale/generate.py N --out DIR [--seed 8] [--no-parquet]
 
-DIR/rules/       规则集.yaml, 名单.yaml (types; 单位: 名单.csv), 名单.csv (N units), 甲/乙/丙.yaml
-DIR/名单.csv     the same roster (编号,名称,领域,类型), read by the hand-written competitors
-DIR/data/数据.csv long format 编号,指标,值: N x 40 rows, shuffled (what `kaohe evaluate` reads)
-DIR/数据.parquet  the same rows as Parquet (编号 string, 指标 string, 值 float64)
-DIR/spec.json    the rules as data, read by the hand-written competitors
+DIR/rules/                 规则集.yaml, 名单.yaml (单位: 名单.csv), 名单.csv, a file a domain
+DIR/名单.csv               the roster again (编号,名称,领域,类型), for the hand-written ones
+DIR/data-csv/数据.csv      long form 编号,指标,值, one row a value given, shuffled
+DIR/data-parquet/数据.parquet        the same rows (编号 string, 指标 string, 值 float64)
+DIR/data-wide-parquet/数据.parquet   one row a unit, a column a name (null: no value)
+DIR/data-wide-csv/数据.csv           the same as CSV (empty cell: no value)
+DIR/spec.json              the rules as data, read by the hand-written competitors
 
+The Parquet and wide forms need pyarrow (--no-parquet writes the long CSV only).
 Seeded: the same N and seed give byte-identical files.
 """
 
@@ -23,16 +26,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workload import (
-    DOMAINS,
-    PAPERS,
+    ITEMS,
+    Domain,
+    Linear,
     Spec,
-    domain_of,
+    domain_of_category,
     make_spec,
     make_units,
     make_values,
 )
 
 SCHEMA = "# yaml-language-server: $schema=../../../schemas/{}.schema.json\n"
+FORMS = ("data-csv", "data-parquet", "data-wide-parquet", "data-wide-csv")
 
 
 def _num(x: float) -> str:
@@ -40,74 +45,92 @@ def _num(x: float) -> str:
 
 
 def ruleset_text(spec: Spec) -> str:
-    items = "".join(f"  {i.id}: {{类型: 数值, 最小值: 0}}\n" for i in spec.bonus + spec.deduction)
-    domains = "".join(f"  {d}: {d}.yaml\n" for d in DOMAINS)
+    items = "".join(f"  {name}: {{类型: 数值, 最小值: 0}}\n" for name in ITEMS)
+    domains = "".join(f"  {d.name}: {d.name}.yaml\n" for d in spec.domains)
     return (
-        "年度: 2024\n名称: 规模基准（issue 8，合成）\n"
+        "年度: 2024\n名称: 规模基准（issue 20，合成，各领域不同）\n"
         f"精度: {spec.precision}\n名单: 名单.yaml\n数据项:\n{items}领域:\n{domains}"
     )
 
 
-def _adjustment_lines(items, paper_caps: dict[str, float], suffix: str) -> str:
-    """One 加减分 entry per paper: the paper's items, each capped, summed, capped by the
-    paper cap (the entry's 上限)."""
-    lines = []
-    for paper, cap in paper_caps.items():
-        terms = [f"min({i.id} * {_num(i.per)}, {_num(i.cap)})" for i in items if i.paper == paper]
-        if terms:
-            formula = " + ".join(terms)
-            lines.append(f'    {paper}{suffix}: {{计分: "{formula}", 上限: {_num(cap)}}}\n')
+def indicator_text(ind: Linear) -> str:
+    if ind.lower_is_better:
+        rest = (
+            f"方向: 越低越好, 计分方法: 线性, 目标值: {_num(ind.target)}, 上限值: {_num(ind.floor)}"
+        )
+    else:
+        rest = f"计分方法: 线性, 目标值: {_num(ind.target)}, 下限值: {_num(ind.floor)}"
+    return f"{{满分: {_num(ind.marks)}, {rest}}}"
+
+
+def _adjustments(domain: Domain, veto: str) -> str:
+    lines = ["加减分:\n  加分:\n"]
+    for i in domain.bonus:
+        lines.append(f'    {i.id}加分: {{计分: "{i.id} * {_num(i.per)}", 上限: {_num(i.cap)}}}\n')
+    lines.append(f"  加分上限: {_num(domain.bonus_cap)}\n  扣分:\n")
+    for i in domain.deduction:
+        lines.append(f'    {i.id}扣分: {{计分: "{i.id} * {_num(i.per)}", 上限: {_num(i.cap)}}}\n')
+    lines.append(f"  扣分上限: {_num(domain.deduction_cap)}\n")
+    lines.append(f"  一票否决: {{重大安全事故: {veto} > 0}}\n")
     return "".join(lines)
 
 
-def domain_text(spec: Spec, domain: str) -> str:
-    categories = "".join(f'  类{k}: unit.类型 == "{k}"\n' for k in DOMAINS[domain])
+def _variants(spec: Spec, domain: Domain) -> str:
+    mine = [v for v in spec.variants if v.domain == domain.name]
+    if not mine:
+        return ""
+    lines = ["一单位一策:\n"]
+    for v in mine:
+        lines.append(f'  "{v.unit}":\n')
+        if v.deleted:
+            lines.append(f"    删除指标: [{', '.join(v.deleted)}]\n")
+        if v.added:
+            lines.append("    新增指标:\n")
+            for paper, ind in v.added:
+                lines.append(f"      {paper}:\n        {ind.id}: {indicator_text(ind)}\n")
+        if v.adjust:
+            lines.append("    调整:\n")
+            for name, key, value in v.adjust:
+                lines.append(f"      {name}.{key}: {_num(value)}\n")
+    return "".join(lines)
+
+
+def domain_text(spec: Spec, domain: Domain) -> str:
+    categories = "".join(f'  类{k}: unit.类型 == "{k}"\n' for k in domain.categories)
     papers = []
-    for paper, weight, _count in PAPERS:
-        lines = [f"  {paper}:\n    权重: {_num(weight)}\n    指标:\n"]
-        for ind in (i for i in spec.linear if i.paper == paper):
-            if ind.lower_is_better:
-                spec_text = (
-                    f"方向: 越低越好, 计分方法: 线性, 目标值: {_num(ind.target)}, "
-                    f"上限值: {_num(ind.floor)}"
-                )
-            else:
-                spec_text = f"计分方法: 线性, 目标值: {_num(ind.target)}, 下限值: {_num(ind.floor)}"
-            lines.append(f"      {ind.id}: {{满分: {_num(ind.marks)}, {spec_text}}}\n")
+    for paper in domain.papers:
+        lines = [f"  {paper.name}:\n    权重: {_num(paper.weight)}\n    指标:\n"]
+        lines += [f"      {i.id}: {indicator_text(i)}\n" for i in paper.indicators]
         papers.append("".join(lines))
     return (
         SCHEMA.format("domain")
-        + f"领域: {domain}\n缺失数据: 记零分\n类别:\n{categories}考卷:\n"
+        + f"领域: {domain.name}\n缺失数据: {domain.missing}\n类别:\n{categories}考卷:\n"
         + "".join(papers)
-        + "加减分:\n  加分:\n"
-        + _adjustment_lines(spec.bonus, spec.bonus_paper_caps, "加分")
-        + f"  加分上限: {_num(spec.bonus_cap)}\n  扣分:\n"
-        + _adjustment_lines(spec.deduction, spec.deduction_paper_caps, "扣分")
-        + f"  扣分上限: {_num(spec.deduction_cap)}\n"
-        + f"  一票否决: {{重大安全事故: {spec.veto_item} > 0}}\n"
+        + _adjustments(domain, spec.veto_item)
         + "排名: {依据: 总分, 顺序: 降序, 范围: 类别, 并列时: [{依据: unit.编号, 顺序: 升序}]}\n"
         + "等次:\n  规则:\n    - {等次: 第三等次, 条件: 否决}\n"
-        + "    - {等次: 第三等次, 末位: round_half_up(人数 * 10%)}\n"
-        + "    - {等次: 第一等次, 前列: floor(人数 * 30%), 除非: 否决}\n"
+        + f"    - {{等次: 第三等次, 末位: round_half_up(人数 * {domain.bottom_pct}%)}}\n"
+        + f"    - {{等次: 第一等次, 前列: floor(人数 * {domain.top_pct}%), 除非: 否决}}\n"
         + "    - {等次: 第二等次}\n"
         + "  否决占末位名额: true\n"
+        + _variants(spec, domain)
     )
 
 
 def roster_csv(ids: np.ndarray, cats: np.ndarray) -> str:
-    domain = {k: domain_of(k) for k in set(cats.tolist())}
+    owner = domain_of_category()
     pairs = zip(ids.tolist(), cats.tolist(), strict=True)
-    body = "".join(f"{u},单位{u[1:]},{domain[k]},{k}\n" for u, k in pairs)
+    body = "".join(f"{u},单位{u[1:]},{owner[k]},{k}\n" for u, k in pairs)
     return "编号,名称,领域,类型\n" + body
 
 
-def long_table(spec: Spec, ids: np.ndarray, values: np.ndarray, seed: int):
-    """(unit, indicator, value) columns, N x 40 rows in a seeded random order."""
-    n, k = values.shape
-    order = np.random.default_rng(seed + 3).permutation(n * k)
-    unit_index, ind_index = np.divmod(order, k)
-    names = np.array(spec.indicator_ids, dtype=object)
-    return ids[unit_index], names[ind_index], values.reshape(-1)[order]
+def long_table(spec: Spec, ids: np.ndarray, x: np.ndarray, seed: int):
+    """(unit, name, value) of every value given, in a seeded random order."""
+    rows, cols = np.nonzero(~np.isnan(x))
+    order = np.random.default_rng(seed + 3).permutation(len(rows))
+    rows, cols = rows[order], cols[order]
+    names = np.array(spec.columns, dtype=object)
+    return ids[rows], names[cols], x[rows, cols]
 
 
 def _value_text(values: np.ndarray) -> np.ndarray:
@@ -118,7 +141,7 @@ def _value_text(values: np.ndarray) -> np.ndarray:
     return text
 
 
-def write_data_csv(path: Path, unit, name, value) -> None:
+def write_long_csv(path: Path, unit, name, value) -> None:
     text = _value_text(value)
     with path.open("w", encoding="utf-8", newline="\n") as out:
         out.write("编号,指标,值\n")
@@ -130,7 +153,24 @@ def write_data_csv(path: Path, unit, name, value) -> None:
             out.write("\n")
 
 
-def write_parquet(path: Path, unit, name, value) -> None:
+def write_wide_csv(path: Path, spec: Spec, ids: np.ndarray, x: np.ndarray) -> None:
+    """One line a unit; a value's text as in the long file, empty where none is given."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(",".join(["编号", *spec.columns]) + "\n")
+        step = 50_000
+        for start in range(0, len(ids), step):
+            block = x[start : start + step]
+            given = ~np.isnan(block)
+            text = np.full(block.shape, "", dtype=object)
+            text[given] = _value_text(block[given])
+            lines = [
+                u + "," + ",".join(row)
+                for u, row in zip(ids[start : start + step].tolist(), text.tolist(), strict=True)
+            ]
+            out.write("\n".join(lines) + "\n")
+
+
+def write_long_parquet(path: Path, unit, name, value) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -144,15 +184,23 @@ def write_parquet(path: Path, unit, name, value) -> None:
     pq.write_table(table, path)
 
 
+def write_wide_parquet(path: Path, spec: Spec, ids: np.ndarray, x: np.ndarray) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"编号": pa.array(ids.tolist(), pa.string())}
+    for j, name in enumerate(spec.columns):
+        columns[name] = pa.array(x[:, j], pa.float64(), mask=np.isnan(x[:, j]))
+    pq.write_table(pa.table(columns), path)
+
+
 def generate(n: int, out: Path, seed: int = 8, parquet: bool = True) -> Spec:
     """Write the workload for ``n`` units under ``out``; returns the spec."""
-    spec = make_spec(seed)
+    spec = make_spec(n, seed)
     ids, cats = make_units(n, seed)
-    values = make_values(spec, n, seed)
+    x = make_values(spec, cats, seed)
     rules = out / "rules"
-    data = out / "data"
     rules.mkdir(parents=True, exist_ok=True)
-    data.mkdir(parents=True, exist_ok=True)
     (rules / "规则集.yaml").write_text(
         SCHEMA.format("ruleset") + ruleset_text(spec), encoding="utf-8"
     )
@@ -161,15 +209,23 @@ def generate(n: int, out: Path, seed: int = 8, parquet: bool = True) -> Spec:
     (rules / "名单.yaml").write_text(
         SCHEMA.format("roster") + "属性:\n  类型: 文本\n单位: 名单.csv\n", encoding="utf-8"
     )
-    (rules / "名单.csv").write_text(roster_csv(ids, cats), encoding="utf-8")
-    for domain in DOMAINS:
-        (rules / f"{domain}.yaml").write_text(domain_text(spec, domain), encoding="utf-8")
-    (out / "名单.csv").write_text(roster_csv(ids, cats), encoding="utf-8")
+    roster = roster_csv(ids, cats)
+    (rules / "名单.csv").write_text(roster, encoding="utf-8")
+    for domain in spec.domains:
+        (rules / f"{domain.name}.yaml").write_text(domain_text(spec, domain), encoding="utf-8")
+    (out / "名单.csv").write_text(roster, encoding="utf-8")
     spec.to_json(out / "spec.json")
-    unit, name, value = long_table(spec, ids, values, seed)
-    write_data_csv(data / "数据.csv", unit, name, value)
+    for form in FORMS if parquet else FORMS[:1]:
+        (out / form).mkdir(exist_ok=True)
+    unit, name, value = long_table(spec, ids, x, seed)
+    write_long_csv(out / "data-csv" / "数据.csv", unit, name, value)
     if parquet:
-        write_parquet(out / "数据.parquet", unit, name, value)
+        write_long_parquet(out / "data-parquet" / "数据.parquet", unit, name, value)
+        write_wide_parquet(out / "data-wide-parquet" / "数据.parquet", spec, ids, x)
+        write_wide_csv(out / "data-wide-csv" / "数据.csv", spec, ids, x)
+    # Written last: run.py regenerates a folder without it. The count of values given
+    # sizes the long values table (RESULTS.md's memory target).
+    (out / "COMPLETE").write_text(f"{n} {seed} {len(value)}\n", encoding="utf-8")
     return spec
 
 
@@ -178,12 +234,12 @@ def main() -> None:
     parser.add_argument("n", type=int, help="number of units")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=8)
-    parser.add_argument("--no-parquet", action="store_true", help="skip Parquet (no pyarrow)")
+    parser.add_argument("--no-parquet", action="store_true", help="long CSV only (no pyarrow)")
     args = parser.parse_args()
     start = time.perf_counter()
     generate(args.n, args.out, args.seed, parquet=not args.no_parquet)
     seconds = time.perf_counter() - start
-    print(f"{args.n:,} units x 40 indicators -> {args.out} ({seconds:.1f} s)")
+    print(f"{args.n:,} units -> {args.out} ({seconds:.1f} s)")
 
 
 if __name__ == "__main__":

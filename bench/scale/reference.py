@@ -1,126 +1,251 @@
-"""Hand-written numpy code for the issue-8 rules: the practical limit in Python.
+"""Hand-written numpy for the issue-20 rules: the practical limit in Python, one pass a domain.
 
-Works on a units x indicators float64 array (column order ``spec.indicator_ids``);
-``pivot`` builds that array from the long table. Needs numpy and pandas only (the CI
-test uses it), and kaohe_rules' ``round_vector`` for 精度 rounding: ranks depend on the
-rounded total, and the engine rounds half up on the 15-significant-digit decimal
-reading of a float, which a plain ``np.round`` does not reproduce at exact halves.
+    python bench/scale/reference.py FORM DIR -o OUT.csv     # FORM: data-csv, data-parquet, …
+
+Reads DIR/spec.json, DIR/名单.csv and DIR/FORM with pyarrow (a runtime dependency of
+kaohe-rules, so the CI test runs it), scores every unit and writes 编号,总分,名次,等次
+in roster order. The scoring works on a units x ``spec.columns`` float64 array (NaN: no
+value). Rounding to 精度 uses kaohe_rules' ``round_vector``: ranks depend on the rounded
+total, and the engine rounds half up on the 15-significant-digit decimal reading of a
+float, which a plain ``np.round`` does not reproduce at exact halves.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from workload import CATEGORIES, Spec
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from workload import Domain, Linear, Spec, domain_of_category
 
 from kaohe_rules.dsl.numeric import round_vector
+
+TIER_NAMES = np.array(["", "第一等次", "第二等次", "第三等次"], dtype=object)
 
 
 @dataclass
 class Results:
-    """One entry per roster unit, in roster (= unit id) order."""
+    """One entry per roster unit, in roster order."""
 
     ids: np.ndarray
     total: np.ndarray  # rounded to 精度
     rank: np.ndarray  # int64, 1 = best in its category
     tier: np.ndarray  # int8: 1 第一等次, 2 第二等次, 3 第三等次
 
-    def save(self, path) -> None:
-        np.savez(path, ids=self.ids.astype(str), total=self.total, rank=self.rank, tier=self.tier)
 
-    @classmethod
-    def load(cls, path) -> Results:
-        z = np.load(path, allow_pickle=False)
-        return cls(z["ids"].astype(object), z["total"], z["rank"], z["tier"])
+# -- reading ------------------------------------------------------------------------------
+def read_roster(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Unit ids and category letters from 名单.csv, roster order."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
 
-
-def read_roster(path) -> tuple[np.ndarray, np.ndarray]:
-    """Unit ids and category codes (0..9) from 名单.csv, roster order."""
-    frame = pd.read_csv(path, dtype=str, usecols=["编号", "类型"])
-    codes = pd.Categorical(frame["类型"], categories=list(CATEGORIES)).codes.astype(np.int64)
-    return frame["编号"].to_numpy(dtype=object), codes
-
-
-def _positions(labels, index: pd.Index) -> np.ndarray:
-    """Each label's position in ``index`` (-1 if absent); Categoricals look up each
-    category once and then only take codes."""
-    if isinstance(labels, pd.Categorical):
-        found = index.get_indexer(labels.categories)
-        return np.where(labels.codes < 0, -1, found[labels.codes])
-    return index.get_indexer(labels)
+    kinds = {"编号": pa.string(), "类型": pa.string()}
+    options = pcsv.ConvertOptions(column_types=kinds, include_columns=["编号", "类型"])
+    table = pcsv.read_csv(path, convert_options=options)
+    return (
+        table["编号"].to_numpy(zero_copy_only=False).astype(object),
+        table["类型"].to_numpy(zero_copy_only=False).astype(object),
+    )
 
 
-def pivot(spec: Spec, ids: np.ndarray, unit, name, value: np.ndarray) -> np.ndarray:
-    """Long (unit, indicator, value) rows -> units x indicators array (NaN: no value).
-    ``unit`` and ``name`` are arrays of labels or pandas Categoricals."""
-    row = _positions(unit, pd.Index(ids))
-    col = _positions(name, pd.Index(spec.indicator_ids))
-    if (row < 0).any() or (col < 0).any():
-        raise ValueError("unknown unit or indicator in the data")
-    out = np.full((len(ids), len(spec.indicator_ids)), np.nan)
-    out[row, col] = value
+def _positions(column, labels) -> np.ndarray:
+    """Each cell's position in ``labels`` (a pyarrow array), the lookup table hashed once
+    for the whole column; refuses unknown labels."""
+    import pyarrow.compute as pc
+
+    found = pc.index_in(column, value_set=labels)
+    if found.null_count:
+        unknown = column.filter(pc.is_null(found))[0].as_py()
+        raise SystemExit(f"unknown unit or name in the data: {unknown}")
+    return found.to_numpy()
+
+
+def read_values(folder: Path, form: str, spec: Spec, ids: np.ndarray) -> np.ndarray:
+    """The units x ``spec.columns`` array from DIR/FORM (long or wide, CSV or Parquet)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = _read_table(folder / form, spec)
+    unit_labels = pa.array(ids.tolist(), pa.string())
+    x = np.full((len(ids), len(spec.columns)), np.nan)
+    if "指标" in table.column_names:  # long: one scatter
+        rows = _positions(table["编号"], unit_labels)
+        cols = _positions(table["指标"], pa.array(spec.columns, pa.string()))
+        x[rows, cols] = table["值"].to_numpy()
+        return x
+    rows = _positions(table["编号"], unit_labels)
+    for j, name in enumerate(spec.columns):
+        column = pc.fill_null(table[name], np.nan).cast(pa.float64())
+        x[rows, j] = column.to_numpy()
+    return x
+
+
+def _read_table(folder: Path, spec: Spec):
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    parquet = sorted(folder.glob("*.parquet"))
+    if parquet:
+        return pq.read_table(parquet[0])
+    path = sorted(folder.glob("*.csv"))[0]
+    kinds = {"编号": pa.string(), "指标": pa.string(), "值": pa.float64()}
+    kinds.update({name: pa.float64() for name in spec.columns})
+    return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=kinds))
+
+
+# -- the rules, prepared once (as the engine's plan is) --------------------------------------
+@dataclass
+class Member:
+    """One indicator of a paper for a domain's units: parameters per unit where
+    一单位一策 changes them, else scalars."""
+
+    column: int
+    marks: np.ndarray | float
+    floor: np.ndarray | float
+    target: np.ndarray | float
+    applies: np.ndarray | None  # None: every unit of the domain
+
+
+@dataclass
+class Prepared:
+    domain: Domain
+    rows: np.ndarray  # the domain's units, roster order
+    category: np.ndarray  # codes 0.. within the domain
+    papers: list[tuple[float, list[Member]]]
+    items: list[tuple[list[tuple[int, float, float]], float]]  # (column, per, cap), cap
+    veto: int
+
+
+def prepare(spec: Spec, ids: np.ndarray, cats: np.ndarray) -> list[Prepared]:
+    """Each domain's units, categories and per-indicator parameter arrays."""
+    where = {name: j for j, name in enumerate(spec.columns)}
+    owner = domain_of_category()
+    letters, letter_of = np.unique(cats.astype(str), return_inverse=True)
+    unit_text = ids.astype(str)
+    out = []
+    for d in spec.domains:
+        mine = np.array([owner[c] == d.name for c in letters.tolist()])
+        rows = np.flatnonzero(mine[letter_of])
+        code = np.array([d.categories.index(c) if c in d.categories else -1 for c in letters])
+        category = code[letter_of[rows]].astype(np.int64)
+        variants = [
+            (int(np.searchsorted(rows, np.flatnonzero(unit_text == v.unit)[0])), v)
+            for v in spec.variants
+            if v.domain == d.name
+        ]
+        papers = [(p.weight, _members(p, len(rows), variants, where)) for p in d.papers]
+        items = [
+            ([(where[i.id], i.per, i.cap) for i in group], cap)
+            for group, cap in ((d.bonus, d.bonus_cap), (d.deduction, d.deduction_cap))
+        ]
+        out.append(Prepared(d, rows, category, papers, items, where[spec.veto_item]))
     return out
 
 
-def score(spec: Spec, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Raw total (before rounding) and veto, from the units x indicators array.
+def _members(paper, n: int, variants, where: dict[str, int]) -> list[Member]:
+    members = []
+    for ind in paper.indicators:
+        m = Member(where[ind.id], ind.marks, ind.floor, ind.target, None)
+        for row, v in variants:
+            if ind.id in v.deleted:
+                m.applies = np.ones(n, dtype=bool) if m.applies is None else m.applies
+                m.applies[row] = False
+            for name, key, value in v.adjust:
+                if name == ind.id:
+                    field = "marks" if key == "满分" else "target"
+                    current = getattr(m, field)
+                    if np.ndim(current) == 0:
+                        current = np.full(n, current)
+                        setattr(m, field, current)
+                    current[row] = value
+        members.append(m)
+    added: dict[str, tuple[Linear, list[int]]] = {}
+    for row, v in variants:
+        for name, ind in v.added:
+            if name == paper.name:
+                added.setdefault(ind.id, (ind, []))[1].append(row)
+    for ind, rows in added.values():
+        applies = np.zeros(n, dtype=bool)
+        applies[rows] = True
+        members.append(Member(where[ind.id], ind.marks, ind.floor, ind.target, applies))
+    return members
 
-    The same order of operations as the engine: each paper sums its indicators in
-    file order from 0; total = papers in order + bonus - deduction. Missing values
-    score 0 (the rule set's 记零分) and count 0 as items."""
-    column = {name: j for j, name in enumerate(spec.indicator_ids)}
-    n = x.shape[0]
+
+# -- scoring --------------------------------------------------------------------------------
+def paper_score(p: Prepared, x: np.ndarray, members: list[Member]) -> np.ndarray:
+    """The file-order sum of the paper's scores; 剔除折算 rescales a unit with an
+    excluded indicator to the 满分 of all its applicable ones (as the engine does)."""
+    n = len(p.rows)
     total = np.zeros(n)
-    for paper, _weight, _count in spec.papers:
-        paper_sum = np.zeros(n)
-        for ind in (i for i in spec.linear if i.paper == paper):
-            share = np.clip((x[:, column[ind.id]] - ind.floor) / (ind.target - ind.floor), 0, 1)
-            paper_sum += np.nan_to_num(ind.marks * share, nan=0.0)
-        total = total + paper_sum
+    drop = p.domain.missing == "剔除折算"
+    rescaled = np.zeros(n, dtype=bool)
+    full_applicable, full_counted = np.zeros(n), np.zeros(n)
+    for m in members:
+        value = x[:, m.column]
+        score = m.marks * np.clip((value - m.floor) / (m.target - m.floor), 0, 1)
+        missing = np.isnan(value)
+        applies = np.ones(n, dtype=bool) if m.applies is None else m.applies
+        if not drop:
+            total += np.where(applies & ~missing, score, 0.0)
+            continue
+        excluded = applies & missing
+        counted = applies & ~excluded
+        total += np.where(counted, score, 0.0)
+        rescaled |= excluded
+        full_applicable += np.where(applies, m.marks, 0.0)
+        full_counted += np.where(counted, m.marks, 0.0)
+    if not drop:
+        return total
+    nothing = full_counted == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = np.where(rescaled, total / full_counted * full_applicable, total)
+    return np.where(nothing, 0.0, result)
 
-    def items(entries, paper_caps, cap) -> np.ndarray:
-        out = np.zeros(n)
-        for paper, paper_cap in paper_caps.items():
-            mine = [i for i in entries if i.paper == paper]
-            if not mine:
-                continue
-            value = np.zeros(n)
-            for i in mine:
-                value = value + np.minimum(x[:, column[i.id]] * i.per, i.cap)
-            out += np.minimum(np.nan_to_num(value, nan=0.0), paper_cap)
-        return np.minimum(out, cap)
 
-    bonus = items(spec.bonus, spec.bonus_paper_caps, spec.bonus_cap)
-    deduction = items(spec.deduction, spec.deduction_paper_caps, spec.deduction_cap)
-    veto = x[:, column[spec.veto_item]] > 0
-    return total + bonus - deduction, veto
+def score_domain(p: Prepared, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raw total (before rounding) and veto of the domain's units; ``x`` is their rows."""
+    total = np.zeros(len(p.rows))
+    for _weight, members in p.papers:
+        total = total + paper_score(p, x, members)
+    (bonus, bonus_cap), (deduction, deduction_cap) = p.items
+    adjust = []
+    for items, cap in ((bonus, bonus_cap), (deduction, deduction_cap)):
+        value = np.zeros(len(p.rows))
+        for column, per, item_cap in items:
+            value = value + np.minimum(x[:, column] * per, item_cap)
+        adjust.append(np.minimum(value, cap))
+    return total + adjust[0] - adjust[1], x[:, p.veto] > 0
 
 
 def rank_and_tier(
-    total: np.ndarray, category: np.ndarray, veto: np.ndarray
+    total: np.ndarray, category: np.ndarray, veto: np.ndarray, top_pct: int, bottom_pct: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rank within category (total desc, roster order = unit id asc) and tiers:
-    vetoed -> third; bottom round_half_up(10%) of the category (less its vetoed units)
-    among the others -> third; top floor(30%) of the non-vetoed, non-third -> first."""
+    vetoed -> third; bottom round_half_up(人数 x bottom%) less the category's vetoed units
+    among the others -> third; top floor(人数 x top%) of the others -> first."""
     n = len(total)
+    groups = int(category.max()) + 1 if n else 0
     position = np.arange(n)
     order = np.lexsort((position, -total, category))
-    sizes = np.bincount(category, minlength=len(CATEGORIES))
+    sizes = np.bincount(category, minlength=groups)
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
     rank = np.empty(n, dtype=np.int64)
     rank[order] = position - np.repeat(starts, sizes) + 1
-    # Non-vetoed units by rank within category.
     kept = order[~veto[order]]
     kept_cat = category[kept]
-    kept_sizes = np.bincount(kept_cat, minlength=len(CATEGORIES))
+    kept_sizes = np.bincount(kept_cat, minlength=groups)
     kept_starts = np.r_[0, np.cumsum(kept_sizes)[:-1]]
     from_top = np.arange(len(kept)) - np.repeat(kept_starts, kept_sizes)  # 0-based
     from_bottom = kept_sizes[kept_cat] - from_top  # 1-based
-    vetoed = np.bincount(category[veto], minlength=len(CATEGORIES))
-    bottom = np.maximum((sizes + 5) // 10 - vetoed, 0)  # round_half_up(size * 10%)
-    top = sizes * 3 // 10  # floor(size * 30%)
+    vetoed = np.bincount(category[veto], minlength=groups)
+    bottom = np.maximum((sizes * bottom_pct + 50) // 100 - vetoed, 0)  # round_half_up
+    top = sizes * top_pct // 100  # floor
     tier = np.full(n, 2, dtype=np.int8)
     tier[veto] = 3
     third = from_bottom <= bottom[kept_cat]
@@ -130,15 +255,57 @@ def rank_and_tier(
     return rank, tier
 
 
-def finish(
-    spec: Spec, ids: np.ndarray, category: np.ndarray, raw: np.ndarray, veto: np.ndarray
-) -> Results:
-    total = round_vector(raw, spec.precision)
-    rank, tier = rank_and_tier(total, category, veto)
+def evaluate(spec: Spec, prepared: list[Prepared], ids: np.ndarray, x: np.ndarray) -> Results:
+    """The whole year from the units x columns array."""
+    n = len(ids)
+    total, rank, tier = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int8)
+    for p in prepared:
+        raw, veto = score_domain(p, x[p.rows])
+        rounded = round_vector(raw, spec.precision)
+        d = p.domain
+        r, t = rank_and_tier(rounded, p.category, veto, d.top_pct, d.bottom_pct)
+        total[p.rows], rank[p.rows], tier[p.rows] = rounded, r, t
     return Results(ids, total, rank, tier)
 
 
-def evaluate(spec: Spec, ids: np.ndarray, category: np.ndarray, x: np.ndarray) -> Results:
-    """The whole year from the units x indicators array."""
-    raw, veto = score(spec, x)
-    return finish(spec, ids, category, raw, veto)
+def write_csv(results: Results, path: Path) -> None:
+    """编号,总分,名次,等次 in roster order (totals in their shortest round-trip text), by
+    pyarrow's CSV writer."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    table = pa.table(
+        {
+            "编号": pa.array(results.ids.tolist(), pa.string()),
+            "总分": pa.array(results.total, pa.float64()),
+            "名次": pa.array(results.rank, pa.int64()),
+            "等次": pa.array(TIER_NAMES[results.tier].tolist(), pa.string()),
+        }
+    )
+    with path.open("wb") as out:
+        out.write("编号,总分,名次,等次\n".encode())
+        options = pcsv.WriteOptions(include_header=False, quoting_style="none")
+        pcsv.write_csv(table, out, options)
+
+
+def run(folder: Path, form: str, output: Path) -> Results:
+    """Files to result file: what the whole process and the in-process timing run."""
+    spec = Spec.from_json(folder / "spec.json")
+    ids, cats = read_roster(folder / "名单.csv")
+    x = read_values(folder, form, spec, ids)
+    results = evaluate(spec, prepare(spec, ids, cats), ids, x)
+    write_csv(results, output)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("form")
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    run(args.dir, args.form, args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,13 @@
-"""The issue-8 scale workload (bench/scale): a small N generated, validated and scored
-by the engine and by the hand-written numpy reference, which must agree exactly.
+"""The issue-20 benchmark workload (bench/scale): a small N generated, validated and scored
+from every input form by the engine (the `kaohe evaluate` command), the hand-written numpy
+reference and, where duckdb is installed, DuckDB; every result file must agree exactly.
 
-Needs only the runtime dependencies (no duckdb, pyarrow or zen-engine)."""
+The engine and numpy need only the runtime dependencies; DuckDB's tests skip without it
+(CI does not install bench/scale/requirements.txt)."""
 
 from __future__ import annotations
 
+import filecmp
 import sys
 from pathlib import Path
 
@@ -13,116 +16,153 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
-from kaohe_rules.pipeline import load_rules
-from kaohe_rules.read.data import read_data
-from kaohe_rules.score import batch
-from kaohe_rules.score.engine import evaluate_year
-from kaohe_rules.score.plan import build
 
 SCALE = Path(__file__).resolve().parent.parent.parent / "bench" / "scale"
 sys.path.insert(0, str(SCALE))
 
-import compete  # noqa: E402  (bench/scale is not a package)
+import check  # noqa: E402  (bench/scale is not a package)
+import compete  # noqa: E402
 import generate  # noqa: E402
 import reference  # noqa: E402
-from workload import Spec  # noqa: E402
+import report  # noqa: E402
+import run  # noqa: E402
+from workload import MISSING_RATE, Spec  # noqa: E402
 
-N = 200
+N = 300
+FORMS = generate.FORMS
 
 
 @pytest.fixture(scope="module")
 def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("scale")
-    generate.generate(N, folder, parquet=False)
+    generate.generate(N, folder)
     return folder
 
 
-def test_generated_files(workload: Path) -> None:
-    rows = (workload / "data" / "数据.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "编号,指标,值" and len(rows) == 1 + N * 40
-    assert rows[1].startswith("U0")
-    roster = (workload / "名单.csv").read_text(encoding="utf-8").splitlines()
-    assert len(roster) == 1 + N
+@pytest.fixture(scope="module")
+def numpy_result(workload: Path, tmp_path_factory: pytest.TempPathFactory) -> check.Table:
+    out = tmp_path_factory.mktemp("ref") / "numpy.csv"
+    reference.run(workload, "data-csv", out)
+    return check.read_result(out)
 
 
-def test_rules_validate(workload: Path) -> None:
+def test_same_seed_same_bytes(workload: Path, tmp_path: Path) -> None:
+    generate.generate(N, tmp_path)
+    compared = filecmp.dircmp(workload, tmp_path)
+    assert not compared.diff_files and not compared.left_only
+    for form in (*FORMS, "rules"):
+        sub = filecmp.dircmp(workload / form, tmp_path / form)
+        assert sub.left_list and not sub.diff_files, form
+        _same, differ, errors = filecmp.cmpfiles(workload / form, tmp_path / form, sub.left_list)
+        assert not differ and not errors, form
+
+
+def test_domains_differ_and_variants_are_few(workload: Path) -> None:
+    spec = Spec.from_json(workload / "spec.json")
+    assert len({tuple(d.indicator_ids) for d in spec.domains}) == len(spec.domains)
+    assert len({tuple(p.name for p in d.papers) for d in spec.domains}) > 1
+    assert {d.missing for d in spec.domains} == {"记零分", "剔除折算"}
+    assert len(spec.variants) == 30
+    assert any(v.deleted for v in spec.variants) and any(v.added for v in spec.variants)
+    assert {key for v in spec.variants for _n, key, _v in v.adjust} == {"满分", "目标值"}
+    rows = (workload / "data-csv" / "数据.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "编号,指标,值"
+    expected = sum(
+        len(d.indicator_ids) + len(d.item_ids)
+        for d in spec.domains
+        for _ in range(sum(line.split(",")[2] == d.name for line in _roster(workload)))
+    )
+    absent = 1 - (len(rows) - 1) / expected
+    assert 0.3 * MISSING_RATE < absent < 3 * MISSING_RATE
+
+
+def _roster(workload: Path) -> list[str]:
+    return (workload / "名单.csv").read_text(encoding="utf-8").splitlines()[1:]
+
+
+def test_rules_validate_without_warnings(workload: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(workload / "rules")])
     assert result.exit_code == 0, result.output
-    assert f"{N} 个考核对象" in result.output
+    assert f"{N} 个考核对象" in result.output and "warning" not in result.output
 
 
-def test_engine_matches_numpy_reference(workload: Path) -> None:
-    resolved = load_rules(workload / "rules").resolved
-    data = read_data(workload / "data", resolved.ruleset)
-    engine = compete.engine_results(evaluate_year(resolved, data))
-
-    spec = Spec.from_json(workload / "spec.json")
-    ids, cats = reference.read_roster(workload / "名单.csv")
-    unit, name, value = compete.read_long(workload, "csv")
-    hand = reference.evaluate(spec, ids, cats, reference.pivot(spec, ids, unit, name, value))
-
-    assert (engine.ids == hand.ids).all()
-    assert np.max(np.abs(engine.total - hand.total)) <= 1e-9
-    assert (engine.rank == hand.rank).all()
-    assert (engine.tier == hand.tier).all()
-    # The workload exercises every tier, the veto and the caps.
-    assert set(np.unique(hand.tier)) == {1, 2, 3}
+@pytest.mark.parametrize("form", FORMS)
+def test_engine_and_numpy_agree_from_every_form(
+    workload: Path, numpy_result: check.Table, form: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "engine.csv"
+    args = ["evaluate", "--rules", str(workload / "rules"), "--data", str(workload / form)]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert check.compare(numpy_result, check.read_result(out), "engine") == []
+    mine = tmp_path / "numpy.csv"
+    reference.run(workload, form, mine)
+    assert check.compare(numpy_result, check.read_result(mine), "numpy") == []
+    # The workload exercises every tier and the veto.
+    assert set(np.unique(numpy_result.tier)) == {1, 2, 3}
 
 
-def test_paper_sums_down_a_batch_are_the_one_by_one_sums(workload: Path, monkeypatch) -> None:
-    """Each paper's indicators are consecutive rows of one batch here (both directions of
-    线性 share its shape), so a paper is summed by one reduction down the block: every
-    paper score must be, to the last bit, the file-order sum of scoring one by one."""
-    resolved = load_rules(workload / "rules").resolved
-    data = read_data(workload / "data", resolved.ruleset)
-    plan = build(resolved)
-    # Every paper of every domain lies in a batch's rows: summed by one reduction.
-    assert all(
-        set(d.fast.paper_places) == {p.id for p in d.domain.papers} for d in plan.domains.values()
+@pytest.mark.parametrize("form", FORMS)
+def test_duckdb_agrees_from_every_form(
+    workload: Path, numpy_result: check.Table, form: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("duckdb")
+    import duck
+
+    out = tmp_path / "duckdb.csv"
+    duck.run(workload, form, out)
+    assert check.compare(numpy_result, check.read_result(out), "duckdb") == []
+
+
+def test_cross_check_names_the_units_that_differ(numpy_result: check.Table) -> None:
+    other = check.Table(
+        numpy_result.ids.copy(),
+        numpy_result.total.copy(),
+        numpy_result.rank.copy(),
+        numpy_result.tier.copy(),
     )
-    batched = evaluate_year(resolved, data, plan=plan)
-    # The units are dealt across domains in the roster, laid out by domain in the data,
-    # and each domain's batch reads the values where they are: a view, not a copy.
-    assert data.order is not None and data.matrix is not None
-    for domain in resolved.ruleset.domains:
-        rows = resolved.rosters.of(domain).rows
-        for group in batch.plan(resolved, domain):
-            block = batch.gather(group, data, rows)
-            assert np.shares_memory(block, data.matrix) and not block.flags.writeable
-    fresh = load_rules(workload / "rules").resolved
-    single = evaluate_year(fresh, read_data(workload / "data", fresh.ruleset), fast=False)
-    for one, other in zip(batched.domains, single.domains, strict=True):
-        assert one.papers.keys() == other.papers.keys()
-        for key, paper in one.papers.items():
-            assert paper.tobytes() == other.papers[key].tobytes(), key
-        assert one.total.tobytes() == other.total.tobytes()
+    other.total[5] += 1e-4
+    other.tier[7] = 3 if other.tier[7] != 3 else 1
+    problems = check.compare(numpy_result, other, "x")
+    assert len(problems) == 2
+    assert numpy_result.ids[5] in problems[0] and numpy_result.ids[7] in problems[1]
 
 
-def test_paired_core_timing_runs_both_cores_on_one_workload(workload: Path) -> None:
-    """compete.py paired times the engine's and numpy's cores alternating; its result
-    arrays are the engine's, which must still be numpy's."""
-    info, results = compete.run_paired(workload, 2, 1, source="csv")
-    assert info["samples"] == 10
-    assert info["engine_core_s"] > 0 and info["numpy_core_s"] > 0
-    assert info["ratio"] == pytest.approx(info["engine_core_s"] / info["numpy_core_s"])
-    spec = Spec.from_json(workload / "spec.json")
-    ids, cats = reference.read_roster(workload / "名单.csv")
-    unit, name, value = compete.read_long(workload, "csv")
-    hand = reference.evaluate(spec, ids, cats, reference.pivot(spec, ids, unit, name, value))
-    assert (results.rank == hand.rank).all() and (results.tier == hand.tier).all()
+def test_in_process_and_paired_timings_run(workload: Path, tmp_path: Path) -> None:
+    out = tmp_path / "engine.csv"
+    info = compete.files("engine", workload, "data-parquet", out)
+    assert info["wall_s"] > 0 and info["cpu_s"] > 0 and out.is_file()
+    paired = compete.paired(workload, 1)
+    assert paired["samples"] == 5 and paired["engine_core_s"] > 0 < paired["numpy_core_s"]
 
 
-def test_report_takes_the_paired_core_ratio_when_there_is_one() -> None:
-    import run
+def test_the_guard_stops_a_process_that_takes_too_long() -> None:
+    done, _ = run.run_measured([sys.executable, "-c", "import time; time.sleep(30)"], 0.5, 1e6)
+    assert done.stopped == "stopped after 0 s" and done.wall < 10
+    done, _ = run.run_measured([sys.executable, "-c", "raise SystemExit(3)"], 30, 1e6)
+    assert done.stopped == "exit 3"
 
-    engine = run.Row("engine", 10_000, 0.1, 0.008, 0.008)
-    hand = run.Row("numpy", 10_000, 0.02, 0.017, 0.004)
-    lines = run.targets([engine, hand], None)
-    assert "engine / numpy at 10,000: 2.00 (separate processes; target ≤ 1.5): **not met**" in (
-        "\n".join(lines)
-    )
-    engine.paired_core_s, engine.paired_numpy_s = 0.0055, 0.005
-    text = "\n".join(run.targets([engine, hand], None))
-    assert "at 10,000: 1.10 (alternating in one process; in separate processes 2.00;" in text
-    assert "target ≤ 1.5): met" in text
-    assert "| 1.10 ‡ |" in run.table([engine, hand])
+
+def test_report_targets_from_a_state() -> None:
+    state = run.State(args={"forms": ["data-csv", "data-parquet"], "impls": ["engine", "duckdb"]})
+    state.rows = {100_000: 2_000_000}
+    for impl, form, wall in (
+        ("engine", "data-csv", 4.0),
+        ("duckdb", "data-csv", 5.0),
+        ("engine", "data-parquet", 1.0),
+    ):
+        state.cell(100_000, impl, form, "whole").runs.append(run.Run(wall, wall, 100.0))
+    state.paired = {100_000: {"engine_core_s": 0.2, "numpy_core_s": 0.1, "samples": 5}}
+    text = "\n".join(report.targets(state))
+    assert "engine / DuckDB at 100,000: 0.80 wall (0.80 CPU) — target < 1.0: met" in text
+    assert "long CSV / long Parquet = 4.00" in text and "target ≥ 3: met" in text
+    assert "engine / numpy at 100,000 (alternating in one process): 2.00" in text
+    assert "target ≤ 1.5: **not met**" in text
+
+
+def test_core_timing_on_the_bundled_rules_runs_from_the_command_line() -> None:
+    root = SCALE.parent.parent
+    command = [sys.executable, str(SCALE / "compete.py"), "core", "rules/2024", "samples/2024"]
+    done, text = run.run_measured([*command, "--repeat", "1"], 120, 1e6)
+    assert done.stopped is None, done.stopped
+    assert '"core_s"' in text and root.is_dir()
