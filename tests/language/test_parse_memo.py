@@ -16,11 +16,11 @@ from kaohe_rules.source import Origin, Span
 FORMULAS = [
     "满分 * linear(值, 下限值, 目标值)",
     "否决",
-    "unit.山区县 and history(1).tier == \"第一等次\"",
+    'unit.山区县 and history(1).tier == "第一等次"',
     "if 值 >= 目标值 then 满分 else max(0, 满分 - (目标值 - 值) * 2)",
     "rank(值, desc=true) <= 3 or 值 in [1, 2, 3]",
     "-值 + 10% * （a + b）",
-    "x not in [\"甲\", \"乙\"]",
+    'x not in ["甲", "乙"]',
     "a\n  + b\n  * c",
 ]
 ORIGINS = [
