@@ -440,6 +440,11 @@ class RuleSet:
         """The domain called ``name``, or None."""
         return next((d for d in self.domains if d.name == name), None)
 
+    def units_of(self, domain: str) -> tuple[Unit, ...]:
+        """The roster's units of one domain, in roster order (a Unit made for each: for
+        scripts over small rosters, not for the engine's checks)."""
+        return tuple(u for u in self.units if u.domain == domain)
+
 
 # Open families of bonus and deduction items (前缀 and 每项): which items are families,
 # and which names a family sums. Read by the checks, the data reader and scoring.

@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Type:
     """A value type; ``elem`` for lists, ``fields`` for records."""
 
     kind: str
     elem: Type | None = None
     fields: tuple[tuple[str, Type], ...] = ()
+
+    # Types are compared per cell by the data readers (kind == TEXT), nearly always with
+    # the same shared object: identity first, then the fields as a dataclass compares them.
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is not Type:
+            return NotImplemented
+        return (self.kind, self.elem, self.fields) == (other.kind, other.elem, other.fields)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.elem, self.fields))
 
     @property
     def label(self) -> str:

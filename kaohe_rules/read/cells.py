@@ -80,7 +80,11 @@ def cell_text(value: object) -> str:
 
 def parse_number(text: str) -> float | None:
     """A data cell as a number: 12.5, -3, 1e3, 12.5% (0.125), 1,234; None if it is not one."""
-    text = text.strip().replace("％", "%").translate(FULL_WIDTH_DIGITS)
+    text = text.strip()
+    if _NUMBER.match(text) and "e" not in text and "E" not in text:
+        number = float(text)  # plain ASCII digits (nearly every cell): as below, sooner
+        return number if math.isfinite(number) and abs(number) < 1e300 else None
+    text = text.replace("％", "%").translate(FULL_WIDTH_DIGITS)
     percent = text.endswith("%")
     body = text[:-1].strip() if percent else text
     if _THOUSANDS.match(body):

@@ -56,3 +56,35 @@ def test_every_value_is_placed_where_its_cell_stands() -> None:
         index = place.index((span.column, span.end_column))
         assert fields[index].strip() == cell.text
         assert unit_id in line and (name in line or any(name in r for r in raw[:5]))
+
+
+def _before(text: str) -> float | None:
+    """parse_number as it read every cell before (through Decimal)."""
+    from kaohe_rules.read.cells import _THOUSANDS, FULL_WIDTH_DIGITS
+
+    text = text.strip().replace("％", "%").translate(FULL_WIDTH_DIGITS)
+    percent = text.endswith("%")
+    body = text[:-1].strip() if percent else text
+    if _THOUSANDS.match(body):
+        body = body.replace(",", "")
+    if not _NUMBER.match(body):
+        return None
+    try:
+        value = Decimal(body)
+    except InvalidOperation:
+        return None
+    number = float(value / 100 if percent else value)
+    return number if math.isfinite(number) and abs(number) < 1e300 else None
+
+
+CELL_TEXT = st.one_of(
+    st.from_regex(_NUMBER, fullmatch=True),
+    st.text(alphabet="0123456789.,%％eE+- ０１２９\n", max_size=14),
+    st.from_regex(r"\A ?[-+]?\d{1,3}(,\d{3})+(\.\d+)?%? ?\Z"),
+)
+
+
+@given(CELL_TEXT)
+@settings(max_examples=3000, deadline=None)
+def test_a_cell_reads_as_before(text: str) -> None:
+    assert parse_number(text) == _before(text)
