@@ -109,15 +109,45 @@ def _on_grid(magnitude: np.ndarray, places: int) -> tuple[np.ndarray, np.ndarray
 
 def _fixed(k: np.ndarray, d: np.ndarray, negative: np.ndarray, absent: np.ndarray) -> pa.Array:
     """'-'? whole '.' fraction of k / 10**d without trailing zeros (nor the '.' when
-    nothing follows it); null where ``absent``."""
-    scale = _POWERS[np.where(absent, 0, d)]
+    nothing follows it); null where ``absent``.
+
+    Written into a byte grid, a fixed place for each character (sign, whole digits,
+    point, fraction digits), with 0 in the places a value leaves empty (leading and
+    trailing zeros); the grid without its 0 bytes is the text of every value in turn."""
     k = np.where(absent, 0, k)
-    whole = pc.cast(pa.array(k // scale, mask=absent), pa.string())
-    # The fraction zero-padded to d digits: 10**d + fraction in digits, less its '1'.
-    fraction = pc.utf8_slice_codeunits(pc.cast(pa.array(k % scale + scale), pa.string()), 1)
-    text = pc.utf8_rtrim(pc.binary_join_element_wise(whole, ".", fraction, ""), "0")
-    text = pc.utf8_rtrim(text, ".")
-    negative &= (k != 0) & ~absent
-    if negative.any():
-        text = pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
-    return text
+    d = np.where(absent, 0, d)
+    whole, fraction = np.divmod(k, _POWERS[d])
+    wide = max(1, int(np.searchsorted(_POWERS, whole.max(initial=0), side="right")))
+    places = int(d.max(initial=0))
+    fraction *= _POWERS[places - d]  # every fraction to ``places`` digits
+    grid = np.zeros((2 + wide + places, len(k)), np.uint8)  # a row per place: contiguous
+    minus = negative & (k != 0)
+    grid[0] = minus * np.uint8(ord("-"))
+    length = minus.astype(np.int32)
+    rest = _narrow(whole)
+    for place in range(wide, 0, -1):
+        rest, digit = np.divmod(rest, 10)
+        shown = (rest != 0) | (digit != 0) if place < wide else True  # a lone 0 stays
+        grid[place] = (digit + ord("0")) * shown
+        length += shown
+    rest, trailing = _narrow(fraction), np.ones(len(k), bool)
+    for place in range(1 + wide + places, 1 + wide, -1):
+        rest, digit = np.divmod(rest, 10)
+        trailing &= digit == 0
+        grid[place] = (digit + ord("0")) * ~trailing
+        length += ~trailing
+    grid[1 + wide] = ~trailing * np.uint8(ord("."))
+    length += ~trailing
+    length[absent] = 0
+    rows = np.ascontiguousarray(grid.T)
+    rows[absent] = 0
+    offsets = np.zeros(len(k) + 1, np.int32)
+    np.cumsum(length, out=offsets[1:])
+    valid = pa.py_buffer(np.packbits(~absent, bitorder="little")) if absent.any() else None
+    buffers = [valid, pa.py_buffer(offsets), pa.py_buffer(rows[rows != 0])]
+    return pa.Array.from_buffers(pa.string(), len(k), buffers, int(absent.sum()))
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in 32 bits when they fit: digits come out faster."""
+    return values.astype(np.uint32) if values.max(initial=0) < 2**32 else values
