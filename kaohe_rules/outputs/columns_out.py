@@ -29,16 +29,26 @@ from kaohe_rules.outputs.table_columns import CELLS, NUMBER, TEXT, WHOLE, Chunk,
 # holding one is written by those writers themselves.
 _CSV_SPECIAL = '[,"\r\n]'
 _JSON_SPECIAL = '[\\x00-\\x1f"\\\\\\x7f]'
+_CSV_BYTES = np.isin(np.arange(256), list(b',"\r\n'))
+_JSON_BYTES = np.isin(np.arange(256), [*range(32), *b'"\\\x7f'])
 
 
 def csv_rows(chunks: Iterable[Chunk]) -> Iterator[memoryview]:
     """The CSV rows of each chunk (fields joined by ',', each row ended by '\\n')."""
     for chunk in chunks:
         fields = [_csv_texts(column) for column in chunk]
-        line = pc.binary_join_element_wise(
+        # Each row's line end goes before its first field (one short column to copy,
+        # not every row again): the chunk is then '\n' row '\n' row ... less its first
+        # byte, plus a last '\n'.
+        fields[0] = pc.binary_join_element_wise(
+            "\n", fields[0], "", null_handling="replace", null_replacement=""
+        )
+        rows = pc.binary_join_element_wise(
             *fields, ",", null_handling="replace", null_replacement=""
         )
-        yield _data(pc.binary_join_element_wise(line, "\n", ""))
+        if len(rows):
+            yield _data(rows)[1:]
+            yield memoryview(b"\n")
 
 
 def json_rows(header: list[str], chunks: Iterable[Chunk]) -> Iterator[memoryview | bytes]:
@@ -79,6 +89,8 @@ def _json_texts(column: Column) -> pa.Array:
     """A column's JSON values (null: null)."""
     if column.kind == TEXT:
         quoted = pc.binary_join_element_wise('"', column.values, '"', "")
+        if not _may_hold(column.values, _JSON_BYTES):
+            return quoted
         special = pc.match_substring_regex(column.values, _JSON_SPECIAL)
         return _replaced(quoted, column.values, special, _json_value)
     if column.kind == NUMBER:
@@ -89,7 +101,15 @@ def _json_texts(column: Column) -> pa.Array:
 
 
 def _escaped(text: pa.Array, special: str, write) -> pa.Array:
+    if not _may_hold(text, _CSV_BYTES):
+        return text
     return _replaced(text, text, pc.match_substring_regex(text, special), write)
+
+
+def _may_hold(text: pa.Array, table: np.ndarray) -> bool:
+    """Whether any text of the array holds a byte of ``table`` (an ASCII character: in
+    UTF-8 no other character has such a byte), looked up over its bytes at once."""
+    return bool(table[np.frombuffer(_data(text), np.uint8)].any())
 
 
 def _replaced(done: pa.Array, text: pa.Array, special: pa.Array, write) -> pa.Array:

@@ -83,8 +83,8 @@ def number_texts(
     else:
         proved, k, d = _on_grid(magnitude, places)
     # repr writes a number below 1e-4 with an exponent (1e-05): left to reference.
-    length = np.searchsorted(_POWERS, k, side="right")  # digits of k
-    proved &= ~missing & ((k == 0) | (length - d > -4)) & (d < len(_POWERS))
+    proved &= ~missing & (d < len(_POWERS))
+    proved &= (k == 0) | (k >= _POWERS[np.clip(d - 4, 0, len(_POWERS) - 1)])
     text = _fixed(k, d, values < 0, ~proved)
     rest = ~missing & ~proved
     if rest.any():

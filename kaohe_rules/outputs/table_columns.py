@@ -138,8 +138,13 @@ def _indicator_chunk(d, who: list, rows: slice, pairs: list[tuple[str, str]], di
     row-major where the indicator applies."""
     keys = [key for _, key in pairs]
 
+    count = len(range(len(d.units))[rows])
+
     def grid(columns: dict[str, np.ndarray]) -> np.ndarray:
-        return np.column_stack([np.asarray(columns[key][rows]) for key in keys])
+        # A value column the data lack is read only where its indicator does not apply.
+        found = [columns.get(key) for key in keys]
+        absent = np.full(count, np.nan)
+        return np.column_stack([absent if c is None else np.asarray(c[rows]) for c in found])
 
     applies = grid(d.applicable).ravel().astype(bool)
     unit, pair = np.divmod(np.flatnonzero(applies), len(pairs))
