@@ -312,9 +312,12 @@ def workbook(
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
-        for row in rows:
+        for number, row in enumerate(rows, start=1):
             sheet.append(row)
-            for cell in sheet[sheet.max_row]:
+            # The appended row's cells by their places: sheet[sheet.max_row] scanned every
+            # cell of the sheet for each row (6.5 s for the 429-unit sample's workbook).
+            for column in range(1, len(row) + 1):
+                cell = sheet.cell(row=number, column=column)
                 if cell.data_type == "f":
                     # openpyxl reads any text starting with = as a formula; text taken from
                     # rule or data files (a unit's name) must never run when Excel opens it.
