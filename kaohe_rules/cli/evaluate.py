@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kaohe_rules.cli.inputs import SAMPLE_HELP, choose_inputs, sample_data
-from kaohe_rules.cli.output import FILE, TABLES, inputs_of, output_path, write_output
+from kaohe_rules.cli.output import FILE, RESULTS, inputs_of, output_path, write_output
 from kaohe_rules.cli.usage import YEAR, BadValue, Choice, Command
 from kaohe_rules.diagnostics import KaoheError, Severity, render_text
 from kaohe_rules.read import unknown_data
@@ -157,7 +157,7 @@ def _common(function):
 
 @click.command("evaluate", cls=Command)
 @_common
-@click.option("-o", "--output", type=FILE, help="写出 .csv、.json 或 .xlsx")
+@click.option("-o", "--output", type=FILE, help="写出 .csv、.json、.parquet 或 .xlsx")
 @click.option("--warnings/--no-warnings", default=False, help="列出全部警告（默认只给个数）")
 @click.option(
     "--format",
@@ -175,14 +175,15 @@ def evaluate(year, rules, data, sample, encoding, period, output, warnings, fmt)
       kaohe evaluate
       kaohe evaluate --rules 我的规则/2024 --data 我的数据/2024 -o 结果.xlsx
     """
-    path = output_path(output, *TABLES) if output else None
+    path = output_path(output, *RESULTS) if output else None
     evaluation = evaluate_options(year, rules, data, encoding, period, sample)
-    from kaohe_rules.outputs.report import render, text_table
+    from kaohe_rules.outputs.report import render, render_parts, text_table
     from kaohe_rules.read.bundled import sample_notice
 
     found = [w for w in evaluation.warnings if w.severity is Severity.WARNING]
     if path:
-        write_output(path, render(evaluation, path.suffix.lower()), inputs_of(evaluation))
+        parts = render_parts(evaluation, path.suffix.lower())  # written as they come
+        write_output(path, parts, inputs_of(evaluation))
         count = sum(len(d.units) for d in evaluation.domains)
         click.echo(f"已写出 {path}（{count} 个考核对象，指纹 {evaluation.fingerprint}）")
         notice = sample_notice(evaluation.data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -28,6 +29,8 @@ FILE = FilePath()
 
 
 TABLES = ((".csv", ".json", ".xlsx"), ".csv、.json 或 .xlsx")  # table outputs, as named
+# kaohe evaluate's: the tables, and the 结果 table typed in Parquet
+RESULTS = ((".csv", ".json", ".parquet", ".xlsx"), ".csv、.json、.parquet 或 .xlsx")
 
 
 def output_path(output: str, suffixes: tuple[str, ...] = (), shown: str = "") -> Path:
@@ -60,9 +63,10 @@ def inputs_of(evaluation) -> list[Path]:
     return [*evaluation.resolved.ruleset.files, *evaluation.data.files]
 
 
-def write_output(path: Path, content: bytes, inputs: list[Path] = ()) -> None:
-    """Write atomically (see report.write_atomically), never over one of the run's
-    ``inputs`` nor as a data file beside them; a failure is KH313, not a crash."""
+def write_output(path: Path, content: bytes | Iterable[bytes], inputs: list[Path] = ()) -> None:
+    """Write ``content`` (or its parts, as they come) atomically (see
+    report.write_atomically), never over one of the run's ``inputs`` nor as a data file
+    beside them; a failure is KH313, not a crash."""
     from kaohe_rules.outputs.report import write_atomically
 
     _not_an_input(path, inputs)
