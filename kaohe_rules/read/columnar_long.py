@@ -1,0 +1,214 @@
+"""Long-format files (编号, 指标, 值: one value a row) read by columns, a group of read
+blocks at a time: millions of rows checked and stored with whole-column operations.
+
+Each row's unit is found with one hash lookup of its id string in the roster's ids
+(arrow_values.UnitIndex); 指标 comes as each block's small dictionary, mapped to one list
+of the file's names. Values gather into fresh columns that join the data set only once the
+whole file has proved clean (columnar.py declines it otherwise, storing nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from kaohe_rules import limits
+from kaohe_rules.dsl.types import NUMBER
+from kaohe_rules.read.arrow_values import UnitIndex, numbers
+from kaohe_rules.read.places import first_places, parquet_places
+
+# Rows looked up together: each lookup builds the roster's hash table again (~0.2 s for a
+# million ids), and a group's id strings are what is held beyond the columns.
+GROUP_ROWS = 8 << 20
+
+
+def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bool:
+    """Check and store a long-format file given as record batches (unit, 指标, 值); False,
+    storing nothing, at the first thing the row reader must judge (and report) itself."""
+    filling = _Filling(reader)
+    group: list = []
+    rows = 0
+    for batch in batches:
+        group.append(batch)
+        rows += batch.num_rows
+        if rows > limits.DATA_ROWS.value():
+            return False  # the row reader refuses the file, at the row past the limit
+        if sum(b.num_rows for b in group) >= GROUP_ROWS:
+            if not filling.add(group, unit_column):
+                return False
+            group = []
+    if (group and not filling.add(group, unit_column)) or not rows or filling.clashes():
+        return False
+    filling.merge()
+    if filling.unknown_names():
+        _unknown(path, header_line, filling, reader)
+    return True
+
+
+class _Filling:
+    """One file's values gathered group by group into fresh columns, one per name."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self.units = UnitIndex(reader)
+        self.size = len(reader.data.row)
+        self.names: list[str] = []  # the file's names, in order of first appearance
+        self.code: dict[str, int] = {}
+        self.kinds: list = []
+        self.low: list[float] = []
+        self.high: list[float] = []
+        self.fresh: dict[int, np.ndarray] = {}
+        self.present = np.zeros(self.size, dtype=bool)
+        self.written: list[int] = []
+        # rows naming each name and the values given (as the row reader counts them)
+        self.named: list[int] = []
+        self.valued: list[int] = []
+
+    def add(self, group, unit_column: str) -> bool:
+        """Take one group of batches; False at a row the row reader must judge."""
+        import pyarrow as pa
+
+        ids = pa.chunked_array([b.column(unit_column) for b in group])
+        at = self.units.positions(ids)
+        del ids
+        if at is None:
+            return False
+        codes = self._codes([b.column("指标") for b in group])
+        if codes is None:
+            return False
+        values = [numbers(b.column("值")) for b in group]
+        if any(v is None for v in values):
+            return False
+        values = np.concatenate(values) if len(values) > 1 else values[0]
+        return self._take(at, codes, values)
+
+    def _codes(self, chunks) -> np.ndarray | None:
+        """The rows' names as codes into ``self.names`` (each block has its own dictionary
+        of a few dozen strings); None for an empty or padded name, or an unknown one the
+        row reader must refuse with a suggestion."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        out = []
+        for chunk in chunks:
+            if chunk.null_count:
+                return None  # a row without an indicator
+            if not pa.types.is_dictionary(chunk.type):
+                chunk = pc.dictionary_encode(chunk)
+            mapping = [self._name_code(s) for s in chunk.dictionary.to_pylist()]
+            if any(code is None for code in mapping):
+                return None
+            indices = chunk.indices.to_numpy(zero_copy_only=False)
+            out.append(np.asarray(mapping, dtype=np.int32)[indices])
+        return np.concatenate(out) if len(out) > 1 else out[0]
+
+    def _name_code(self, name) -> int | None:
+        found = self.code.get(name)
+        if found is not None:
+            return found
+        if not isinstance(name, str) or name != name.strip():
+            return None  # the row reader trims it and must judge what is left
+        kind = self.reader.kind(name)
+        if kind is None and self.reader.unknown.refused and not self.reader.lenient:
+            return None  # an unknown indicator: the row reader suggests the right name
+        if kind is not None and kind != NUMBER:
+            return None  # text and yes/no items in long files: the row reader converts them
+        item = self.reader.items.get(name) if kind is not None else None
+        low = item.minimum if item is not None and item.minimum is not None else -np.inf
+        high = item.maximum if item is not None and item.maximum is not None else np.inf
+        self.code[name] = len(self.names)
+        self.names.append(name)
+        self.kinds.append(kind)
+        self.low.append(low)
+        self.high.append(high)
+        self.written.append(0)
+        self.named.append(0)
+        self.valued.append(0)
+        return self.code[name]
+
+    def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
+        count = len(self.names)
+        given = ~np.isnan(values)
+        self._count(codes, given, count)
+        low, high = np.asarray(self.low)[codes], np.asarray(self.high)[codes]
+        if ((values < low) | (values > high)).any():
+            return False  # out of an item's range: KH305 from the row reader
+        keep = np.array([kind is not None for kind in self.kinds], dtype=bool)
+        rows = np.flatnonzero(keep[codes] & given)
+        # A radix sort of small codes puts each name's rows together: one pass, not one
+        # pass over all rows per name.
+        small = codes[rows].astype(np.int16 if count < 2**15 else np.int32)
+        order = np.argsort(small, kind="stable")
+        rows, small = rows[order], small[order]
+        bounds = np.searchsorted(small, np.arange(count + 1))
+        for code in range(count):
+            mine = rows[bounds[code] : bounds[code + 1]]
+            if len(mine):
+                self._write(code, at[mine], values[mine])
+        return True
+
+    def _count(self, codes: np.ndarray, given: np.ndarray, count: int) -> None:
+        named = np.bincount(codes, minlength=count)
+        valued = np.bincount(codes[given], minlength=count)
+        for code in range(count):
+            self.named[code] += int(named[code])
+            self.valued[code] += int(valued[code])
+
+    def _write(self, code: int, at: np.ndarray, values: np.ndarray) -> None:
+        column = self.fresh.get(code)
+        if column is None:
+            column = self.fresh[code] = np.full(self.size, np.nan)
+        column[at] = values
+        self.present[at] = True
+        self.written[code] += len(at)
+
+    def clashes(self) -> bool:
+        """Whether a cell was written twice, by this file or by one read before (the row
+        reader then says where)."""
+        for code, column in self.fresh.items():
+            filled = ~np.isnan(column)
+            if np.count_nonzero(filled) != self.written[code]:
+                return True  # two rows wrote one cell: a value given twice
+            given = self.reader.data.columns.get(self.names[code])
+            if given is not None and (~np.isnan(given[filled])).any():
+                return True  # already given by another file
+        return False
+
+    def merge(self) -> None:
+        """Store the fresh columns in the data set."""
+        data = self.reader.data
+        for code, column in self.fresh.items():
+            name = self.names[code]
+            given = data.columns.get(name)
+            if given is None:
+                data.columns[name] = column
+            else:
+                filled = ~np.isnan(column)
+                given[filled] = column[filled]
+        data.present |= self.present
+
+    def unknown_names(self) -> list[int]:
+        """The codes of names the rule set does not know (under 未知数据: 警告 or 忽略)."""
+        if self.reader.lenient:
+            return []
+        return [code for code, kind in enumerate(self.kinds) if kind is None]
+
+
+def _unknown(path: Path, header_line: int, filling: _Filling, reader) -> None:
+    """Names the rule set does not know, reported as the row reader reports them: at their
+    first row, with the count of values they give."""
+    from kaohe_rules.source import Span
+
+    names, unknown = filling.names, filling.unknown_names()
+    if reader.unknown.policy != "警告":
+        places = {}  # nothing will be shown at a place: no need to find one
+    elif path.suffix.lower() == ".parquet":
+        places = parquet_places(path, header_line, {names[code] for code in unknown})
+    else:
+        places = first_places(path, header_line, {names[code] for code in unknown})
+    nowhere = Span(str(path), header_line, 1, header_line, 2)  # not found again: the header
+    for code in sorted(unknown, key=lambda c: (places.get(names[c], nowhere).line, names[c])):
+        name = names[code]
+        hint = reader.unknown.hint(name, reader.names)
+        reader.unknown.seen(name, places.get(name, nowhere), hint, filling.valued[code])
