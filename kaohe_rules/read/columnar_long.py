@@ -25,29 +25,58 @@ GROUP_ROWS = 8 << 20
 
 def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bool:
     """Check and store a long-format file given as record batches (unit, 指标, 值); False,
-    storing nothing, at the first thing the row reader must judge (and report) itself."""
+    storing nothing, at the first thing the row reader must judge (and report) itself.
+
+    A group's ids are looked up on a second thread while the group before is checked and
+    stored here (pyarrow and numpy let go of the GIL): two groups in flight at most."""
+    from concurrent.futures import ThreadPoolExecutor
+
     filling = _Filling(reader)
-    group: list = []
-    rows = 0
-    for batch in batches:
-        group.append(batch)
-        rows += batch.num_rows
-        if rows > limits.DATA_ROWS.value():
-            return False  # the row reader refuses the file, at the row past the limit
-        if sum(b.num_rows for b in group) >= GROUP_ROWS:
-            if not filling.add(group, unit_column):
+    with ThreadPoolExecutor(max_workers=1) as lookups:
+        pending = None
+        for group in _groups(batches):
+            if group is None:
+                return False  # the row reader refuses the file, at the row past the limit
+            found = lookups.submit(filling.units.positions, _column(group, unit_column))
+            if pending is not None and not filling.add(*pending):
                 return False
-            group = []
-    if (group and not filling.add(group, unit_column)) or not rows or filling.clashes():
-        return False
+            pending = (group, found)
+        if pending is None or not filling.add(*pending) or filling.clashes():
+            return False
     filling.merge()
     if filling.unknown_names():
         _unknown(path, header_line, filling, reader)
     return True
 
 
+def _groups(batches):
+    """The batches a group of about GROUP_ROWS rows at a time; None once the file has more
+    rows than DATA_ROWS."""
+    group: list = []
+    rows, most = 0, limits.DATA_ROWS.value()
+    for batch in batches:
+        group.append(batch)
+        rows += batch.num_rows
+        if rows > most:
+            yield None
+            return
+        if sum(b.num_rows for b in group) >= GROUP_ROWS:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _column(group, name: str):
+    import pyarrow as pa
+
+    return pa.chunked_array([b.column(name) for b in group])
+
+
 class _Filling:
-    """One file's values gathered group by group into fresh columns, one per name."""
+    """One file's values gathered group by group into a fresh names x units matrix (a row
+    per name the file gives, in order of first appearance), which joins the data set only
+    once the whole file has proved clean."""
 
     def __init__(self, reader) -> None:
         self.reader = reader
@@ -58,22 +87,17 @@ class _Filling:
         self.kinds: list = []
         self.low: list[float] = []
         self.high: list[float] = []
-        self.fresh: dict[int, np.ndarray] = {}
+        self.row_of: list[int] = []  # each name's matrix row; -1: not stored
+        self.matrix = np.empty((0, self.size))
         self.present = np.zeros(self.size, dtype=bool)
-        self.written: list[int] = []
+        self.written = np.zeros(0, dtype=np.int64)  # values written per matrix row
         # rows naming each name and the values given (as the row reader counts them)
-        self.named: list[int] = []
-        self.valued: list[int] = []
+        self.named = np.zeros(0, dtype=np.int64)
+        self.valued = np.zeros(0, dtype=np.int64)
 
-    def add(self, group, unit_column: str) -> bool:
-        """Take one group of batches; False at a row the row reader must judge."""
-        import pyarrow as pa
-
-        ids = pa.chunked_array([b.column(unit_column) for b in group])
-        at = self.units.positions(ids)
-        del ids
-        if at is None:
-            return False
+    def add(self, group, found) -> bool:
+        """Take one group of batches (``found``: its ids' lookup, pending); False at a row
+        the row reader must judge."""
         codes = self._codes([b.column("指标") for b in group])
         if codes is None:
             return False
@@ -81,6 +105,9 @@ class _Filling:
         if any(v is None for v in values):
             return False
         values = np.concatenate(values) if len(values) > 1 else values[0]
+        at = found.result()
+        if at is None:
+            return False
         return self._take(at, codes, values)
 
     def _codes(self, chunks) -> np.ndarray | None:
@@ -100,7 +127,8 @@ class _Filling:
             if any(code is None for code in mapping):
                 return None
             indices = chunk.indices.to_numpy(zero_copy_only=False)
-            out.append(np.asarray(mapping, dtype=np.int32)[indices])
+            out.append(np.asarray(mapping, dtype=np.int64)[indices])
+        self._grow()
         return np.concatenate(out) if len(out) > 1 else out[0]
 
     def _name_code(self, name) -> int | None:
@@ -122,64 +150,67 @@ class _Filling:
         self.kinds.append(kind)
         self.low.append(low)
         self.high.append(high)
-        self.written.append(0)
-        self.named.append(0)
-        self.valued.append(0)
+        self.row_of.append(-1 if kind is None else 1 + max(self.row_of, default=-1))
         return self.code[name]
 
-    def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
+    def _grow(self) -> None:
+        """A matrix row for each stored name seen so far (most files name them all in
+        their first block: one allocation)."""
         count = len(self.names)
+        if len(self.named) < count:
+            extra = count - len(self.named)
+            self.named = np.concatenate([self.named, np.zeros(extra, dtype=np.int64)])
+            self.valued = np.concatenate([self.valued, np.zeros(extra, dtype=np.int64)])
+        rows = 1 + max(self.row_of, default=-1)
+        if len(self.matrix) < rows:
+            grown = np.full((rows, self.size), np.nan)
+            grown[: len(self.matrix)] = self.matrix
+            self.matrix = grown
+            self.written = np.concatenate(
+                [self.written, np.zeros(rows - len(self.written), dtype=np.int64)]
+            )
+
+    def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
         given = ~np.isnan(values)
-        self._count(codes, given, count)
+        self.named += np.bincount(codes, minlength=len(self.names))
+        self.valued += np.bincount(codes[given], minlength=len(self.names))
         low, high = np.asarray(self.low)[codes], np.asarray(self.high)[codes]
         if ((values < low) | (values > high)).any():
             return False  # out of an item's range: KH305 from the row reader
-        keep = np.array([kind is not None for kind in self.kinds], dtype=bool)
-        rows = np.flatnonzero(keep[codes] & given)
-        # A radix sort of small codes puts each name's rows together: one pass, not one
-        # pass over all rows per name.
-        small = codes[rows].astype(np.int16 if count < 2**15 else np.int32)
-        order = np.argsort(small, kind="stable")
-        rows, small = rows[order], small[order]
-        bounds = np.searchsorted(small, np.arange(count + 1))
-        for code in range(count):
-            mine = rows[bounds[code] : bounds[code + 1]]
-            if len(mine):
-                self._write(code, at[mine], values[mine])
-        return True
-
-    def _count(self, codes: np.ndarray, given: np.ndarray, count: int) -> None:
-        named = np.bincount(codes, minlength=count)
-        valued = np.bincount(codes[given], minlength=count)
-        for code in range(count):
-            self.named[code] += int(named[code])
-            self.valued[code] += int(valued[code])
-
-    def _write(self, code: int, at: np.ndarray, values: np.ndarray) -> None:
-        column = self.fresh.get(code)
-        if column is None:
-            column = self.fresh[code] = np.full(self.size, np.nan)
-        column[at] = values
+        row = np.asarray(self.row_of, dtype=np.int64)[codes]
+        keep = given & (row >= 0)
+        if not keep.all():
+            row, at, values = row[keep], at[keep], values[keep]
+        # one scatter into the matrix, whatever the names: a name's cell is row * units + at
+        self.matrix.reshape(-1)[row * self.size + at] = values
         self.present[at] = True
-        self.written[code] += len(at)
+        self.written += np.bincount(row, minlength=len(self.matrix))
+        return True
 
     def clashes(self) -> bool:
         """Whether a cell was written twice, by this file or by one read before (the row
         reader then says where)."""
-        for code, column in self.fresh.items():
-            filled = ~np.isnan(column)
-            if np.count_nonzero(filled) != self.written[code]:
+        for code, name in enumerate(self.names):
+            row = self.row_of[code]
+            if row < 0:
+                continue
+            filled = ~np.isnan(self.matrix[row])
+            if np.count_nonzero(filled) != self.written[row]:
                 return True  # two rows wrote one cell: a value given twice
-            given = self.reader.data.columns.get(self.names[code])
+            given = self.reader.data.columns.get(name)
             if given is not None and (~np.isnan(given[filled])).any():
                 return True  # already given by another file
         return False
 
     def merge(self) -> None:
-        """Store the fresh columns in the data set."""
+        """Store the fresh columns in the data set: the matrix's rows, as views (DataSet.
+        consolidate then keeps the matrix rather than copying it)."""
         data = self.reader.data
-        for code, column in self.fresh.items():
-            name = self.names[code]
+        for code, name in enumerate(self.names):
+            row = self.row_of[code]
+            if row < 0 or not self.written[row]:
+                continue
+            column = self.matrix[row]
             given = data.columns.get(name)
             if given is None:
                 data.columns[name] = column
@@ -211,4 +242,4 @@ def _unknown(path: Path, header_line: int, filling: _Filling, reader) -> None:
     for code in sorted(unknown, key=lambda c: (places.get(names[c], nowhere).line, names[c])):
         name = names[code]
         hint = reader.unknown.hint(name, reader.names)
-        reader.unknown.seen(name, places.get(name, nowhere), hint, filling.valued[code])
+        reader.unknown.seen(name, places.get(name, nowhere), hint, int(filling.valued[code]))
