@@ -127,7 +127,7 @@ class _Filling:
             if any(code is None for code in mapping):
                 return None
             indices = chunk.indices.to_numpy(zero_copy_only=False)
-            out.append(np.asarray(mapping, dtype=np.int64)[indices])
+            out.append(np.asarray(mapping, dtype=np.int32)[indices])
         self._grow()
         return np.concatenate(out) if len(out) > 1 else out[0]
 
@@ -172,10 +172,10 @@ class _Filling:
 
     def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
         given = ~np.isnan(values)
-        self.named += np.bincount(codes, minlength=len(self.names))
-        self.valued += np.bincount(codes[given], minlength=len(self.names))
-        low, high = np.asarray(self.low)[codes], np.asarray(self.high)[codes]
-        if ((values < low) | (values > high)).any():
+        named = np.bincount(codes, minlength=len(self.names))
+        self.named += named
+        self.valued += named if given.all() else np.bincount(codes[given], minlength=len(named))
+        if not self._in_range(codes, values):
             return False  # out of an item's range: KH305 from the row reader
         row = np.asarray(self.row_of, dtype=np.int64)[codes]
         keep = given & (row >= 0)
@@ -186,6 +186,12 @@ class _Filling:
         self.present[at] = True
         self.written += np.bincount(row, minlength=len(self.matrix))
         return True
+
+    def _in_range(self, codes: np.ndarray, values: np.ndarray) -> bool:
+        low, high = np.asarray(self.low), np.asarray(self.high)
+        if np.isinf(low).all() and np.isinf(high).all():
+            return True  # no name with a range: nothing to look at
+        return not ((values < low[codes]) | (values > high[codes])).any()
 
     def clashes(self) -> bool:
         """Whether a cell was written twice, by this file or by one read before (the row
