@@ -45,7 +45,7 @@ class UnitIndex:
                 return None
         if isinstance(found, pa.ChunkedArray):
             found = found.combine_chunks()
-        index = found.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        index = found.to_numpy(zero_copy_only=False)  # int32: half the memory of int64
         return index if self.at is None else self.at[index]
 
     def _by_name(self, column, found):

@@ -16,11 +16,13 @@ import numpy as np
 from kaohe_rules import limits
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.read.arrow_values import UnitIndex, numbers
+from kaohe_rules.read.files import release_arrow_memory
 from kaohe_rules.read.places import first_places, parquet_places
 
 # Rows looked up together: each lookup builds the roster's hash table again (~0.2 s for a
-# million ids), and a group's id strings are what is held beyond the columns.
-GROUP_ROWS = 8 << 20
+# million ids), and two groups are what is held beyond the matrix (~60 MB each; measured
+# at 1M units: 4M-row groups +120 MB peak, 1 s less CPU).
+GROUP_ROWS = 2 << 20
 
 
 def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bool:
@@ -38,9 +40,14 @@ def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bo
             if group is None:
                 return False  # the row reader refuses the file, at the row past the limit
             found = lookups.submit(filling.units.positions, _column(group, unit_column))
-            if pending is not None and not filling.add(*pending):
+            # 指标 and 值 become numpy now, while the ids are looked up: the group's text
+            # goes, only its ids wait
+            prepared = filling.prepare(group)
+            del group
+            if prepared is None or (pending is not None and not filling.add(*pending)):
                 return False
-            pending = (group, found)
+            pending = (prepared, found)
+            release_arrow_memory()  # the group stored: its blocks' memory back to the system
         if pending is None or not filling.add(*pending) or filling.clashes():
             return False
     filling.merge()
@@ -95,20 +102,31 @@ class _Filling:
         self.named = np.zeros(0, dtype=np.int64)
         self.valued = np.zeros(0, dtype=np.int64)
 
-    def add(self, group, found) -> bool:
-        """Take one group of batches (``found``: its ids' lookup, pending); False at a row
-        the row reader must judge."""
-        codes = self._codes([b.column("指标") for b in group])
-        if codes is None:
-            return False
-        values = [numbers(b.column("值")) for b in group]
-        if any(v is None for v in values):
-            return False
-        values = np.concatenate(values) if len(values) > 1 else values[0]
+    def prepare(self, group) -> list | None:
+        """Each batch's (name codes, values); None at a cell the row reader must judge."""
+        out = []
+        for batch in group:
+            codes = self._codes([batch.column("指标")])
+            values = numbers(batch.column("值"))
+            if codes is None or values is None:
+                return None
+            out.append((codes, values))
+        return out
+
+    def add(self, prepared: list, found) -> bool:
+        """Store one group (``prepared``: its batches' codes and values; ``found``: its
+        ids' lookup, pending); False at a row the row reader must judge. Batch by batch:
+        numpy's temporaries stay a block's."""
         at = found.result()
         if at is None:
             return False
-        return self._take(at, codes, values)
+        start = 0
+        for codes, values in prepared:
+            end = start + len(codes)
+            if not self._take(at[start:end], codes, values):
+                return False
+            start = end
+        return True
 
     def _codes(self, chunks) -> np.ndarray | None:
         """The rows' names as codes into ``self.names`` (each block has its own dictionary
