@@ -133,9 +133,7 @@ def _batches(path: Path, header_line: int, header: list[str], columns: list[str]
         return
     import pyarrow.csv as pcsv
 
-    options = pcsv.ReadOptions(
-        skip_rows=header_line - 1, block_size=BLOCK_BYTES, use_threads=True
-    )
+    options = pcsv.ReadOptions(skip_rows=header_line - 1, block_size=BLOCK_BYTES, use_threads=True)
     # 指标 as plain text: encoding it while parsing costs four times its encoding after
     types = {name: pa.string() for name in columns}
     if "值" in types:

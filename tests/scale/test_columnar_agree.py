@@ -28,10 +28,13 @@ TRY_READ = columnar.try_read
 
 def _diagnostics(found) -> list[tuple]:
     return [
-        (d.code, d.severity.value, d.message, d.hint, Path(d.span.file).name, d.span.line)
-        + (d.span.column, d.span.end_line, d.span.end_column)
+        (d.code, d.severity.value, d.message, d.hint, Path(d.span.file).name, *_place(d.span))
         for d in found
     ]
+
+
+def _place(span) -> tuple[int, int, int, int]:
+    return span.line, span.column, span.end_line, span.end_column
 
 
 def outcome(rules: Path, data: Path, monkeypatch, by_columns: bool):
@@ -52,7 +55,8 @@ def outcome(rules: Path, data: Path, monkeypatch, by_columns: bool):
     for name, column in read.columns.items():
         columns[name] = list(column) if column.dtype == object else column.tolist()
     shown = (columns, read.present.tolist(), _diagnostics(read.warnings), read.ignored)
-    return ("read", _same_nan(shown), _diagnostics(warnings)), [f.path.name for f in read.fast_files]
+    fast = [f.path.name for f in read.fast_files]
+    return ("read", _same_nan(shown), _diagnostics(warnings)), fast
 
 
 def _same_nan(value):
@@ -236,15 +240,13 @@ def test_a_wide_parquet_over_the_row_readers_cell_limit_is_read_by_columns(
     assert [d.code for d in raised.value.diagnostics] == ["KH330"]
 
 
-def test_a_long_file_over_the_row_limit_is_refused_by_the_row_reader(
-    tmp_path, monkeypatch
-) -> None:
+def test_a_long_file_over_the_row_limit_is_refused_by_the_row_reader(tmp_path, monkeypatch) -> None:
     from kaohe_rules import limits
 
     folder = tmp_path / "data"
     shutil.copytree(SAMPLES, folder)
     monkeypatch.setenv(limits.DATA_ROWS.variable, "1000")
-    by_columns, fast = outcome(ROOT / "rules" / "2024", folder, monkeypatch, by_columns=True)
+    by_columns, _ = outcome(ROOT / "rules" / "2024", folder, monkeypatch, by_columns=True)
     assert by_columns[0] == "refused" and "KH329" in [d[0] for d in by_columns[1]]
     agree(ROOT / "rules" / "2024", folder, monkeypatch)
 
