@@ -275,3 +275,19 @@ def test_positions_from_one_lookup_equal_the_rosters(monkeypatch) -> None:
     found = UnitIndex(reader).positions(pa.chunked_array([pa.array(names)]))
     assert found.tolist() == [reader.data.row[reader.by_name[n][0].id] for n in names]
     assert np.all(found >= 0)
+
+
+def test_a_wide_parquet_gives_the_results_of_the_golden_csv(tmp_path) -> None:
+    """docs/evaluate.md: the same data as a wide Parquet file (typed columns, 是/否 as
+    booleans) writes the same result file, but for the data's fingerprint on line 1."""
+    from click.testing import CliRunner
+
+    from kaohe_rules.cli import cli
+
+    written = []
+    for data in (GOLDEN / "data", TESTS / "scale" / "wide" / "clean"):
+        out = tmp_path / f"{len(written)}.csv"
+        args = ["evaluate", "--rules", str(GOLDEN / "rules"), "--data", str(data), "-o", str(out)]
+        assert CliRunner().invoke(cli, args).exit_code == 0
+        written.append(out.read_bytes().split(b"\n", 1))
+    assert written[0][1] == written[1][1] and written[0][0] != written[1][0]
