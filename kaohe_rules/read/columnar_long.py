@@ -2,9 +2,10 @@
 blocks at a time: millions of rows checked and stored with whole-column operations.
 
 Each row's unit is found with one hash lookup of its id string in the roster's ids
-(arrow_values.UnitIndex); 指标 comes as each block's small dictionary, mapped to one list
-of the file's names. Values gather into fresh columns that join the data set only once the
-whole file has proved clean (columnar.py declines it otherwise, storing nothing).
+(arrow_values.UnitIndex); 指标 gets each block's small dictionary, mapped to one list of
+the file's names. Values gather into a fresh names x units matrix that joins the data set
+only once the whole file has proved clean (columnar.py declines it otherwise, storing
+nothing).
 """
 
 from __future__ import annotations
@@ -60,16 +61,17 @@ def _groups(batches):
     """The batches a group of about GROUP_ROWS rows at a time; None once the file has more
     rows than DATA_ROWS."""
     group: list = []
-    rows, most = 0, limits.DATA_ROWS.value()
+    rows, grouped, most = 0, 0, limits.DATA_ROWS.value()
     for batch in batches:
         group.append(batch)
         rows += batch.num_rows
+        grouped += batch.num_rows
         if rows > most:
             yield None
             return
-        if sum(b.num_rows for b in group) >= GROUP_ROWS:
+        if grouped >= GROUP_ROWS:
             yield group
-            group = []
+            group, grouped = [], 0
     if group:
         yield group
 
