@@ -119,6 +119,8 @@ class Wide:
         data = self.reader.data
         for name, column in columns.items():
             filled = _filled(column)
+            if not filled.any():
+                continue  # the row reader makes no column of empty cells (KH318 sees that)
             given = data.columns.get(name)
             if given is None:
                 data.columns[name] = column
