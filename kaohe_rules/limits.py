@@ -89,7 +89,8 @@ XLSX_RATIO = Limit("XLSX_RATIO", "Excel 文件中一个部件的压缩比", 200,
 # declare 30 million rows of one repeated value), CSV's as they are read.
 DATA_ROWS = Limit("DATA_ROWS", "数据文件的行数", 50_000_000, "行")
 # Cells of a Parquet file checked one by one (the row reader: a Python string per cell,
-# ~1 KB and ~15 µs a row); clean long-format files are read by columns and not bounded here.
+# ~1 KB and ~15 µs a row); clean files are read by columns and not bounded here (a wide one
+# by the roster: more rows than units are declined before they are held).
 PARQUET_CELLS = Limit(
     "PARQUET_CELLS", "逐格检查的 Parquet 文件的单元格数（行数 × 列数）", 5_000_000, "个"
 )

@@ -270,7 +270,8 @@ class SourceLines:
             return None
         try:
             # A message about a pipe or a device quotes nothing of it: reading would block.
-            if not_regular(Path(name)) is not None:
+            # A Parquet file's "line" is a row number: its bytes are no line to show.
+            if not_regular(Path(name)) is not None or name.lower().endswith(".parquet"):
                 return None
             with open(name, "rb") as file:
                 raw = self._seek_line(name, file, number)

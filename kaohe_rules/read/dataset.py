@@ -91,10 +91,16 @@ class DataSet:
         ]
         if not names:
             return
-        matrix = np.empty((len(names), len(self.row)))
+        matrix = _rows_of_one(self.columns, names)
+        if matrix is not None:  # a file read by columns filled one already: reorder it
+            _reorder(matrix, [self.columns[name] for name in names])
+        else:
+            matrix = np.empty((len(names), len(self.row)))
+            for j, name in enumerate(names):
+                matrix[j] = self.columns[name]
+                self.columns[name] = matrix[j]  # the separate column is freed here
         for j, name in enumerate(names):
-            matrix[j] = self.columns[name]
-            self.columns[name] = matrix[j]  # the separate column is freed here
+            self.columns[name] = matrix[j]
         self.matrix, self.matrix_row = matrix, {name: j for j, name in enumerate(names)}
 
     def positions(self, rows: np.ndarray) -> np.ndarray | slice:
@@ -144,6 +150,47 @@ class DataSet:
         index = self.row[unit_id]
         column[index] = float(value) if kind != TEXT else value
         self.present[index] = True
+
+
+def _rows_of_one(columns: dict[str, np.ndarray], names: list[str]) -> np.ndarray | None:
+    """The matrix whose rows are exactly the ``names`` columns (what columnar_long fills),
+    or None: copying it into a new one would hold the values twice."""
+    base = columns[names[0]].base
+    if not isinstance(base, np.ndarray) or base.ndim != 2 or len(base) != len(names):
+        return None
+    if not base.flags.c_contiguous:
+        return None
+    rows = {_row_index(base, columns[name]) for name in names}
+    return base if rows == set(range(len(names))) else None
+
+
+def _row_index(base: np.ndarray, column: np.ndarray) -> int | None:
+    if column.base is not base or column.ndim != 1 or column.strides != (base.strides[1],):
+        return None
+    offset = column.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    row, rest = divmod(offset, base.strides[0])
+    return row if rest == 0 and len(column) == base.shape[1] else None
+
+
+def _reorder(matrix: np.ndarray, columns: list[np.ndarray]) -> None:
+    """Move the rows of ``matrix`` in place so that row j holds ``columns[j]`` (each a row of
+    it now), one row at a time through a spare: a permutation's cycles."""
+    source = [_row_index(matrix, column) for column in columns]  # row j comes from source[j]
+    done = [False] * len(source)
+    for start in range(len(source)):
+        if done[start] or source[start] == start:
+            done[start] = True
+            continue
+        spare = matrix[start].copy()
+        j = start
+        while True:
+            done[j] = True
+            k = source[j]
+            if k == start:
+                matrix[j] = spare
+                break
+            matrix[j] = matrix[k]
+            j = k
 
 
 def expected_names(ruleset: m.RuleSet) -> dict[str, Type]:

@@ -25,10 +25,14 @@ class FastFile:
     path: Path
     header_line: int
     unit_column: str
+    wide: bool = False  # one row per unit and a column per name, not 编号, 指标, 值
 
 
 def locate(fast: FastFile, unit_id: str, unit_name: str, name: str) -> Span | None:
-    """The place of the (unit, indicator) row's 值 cell, found again by reading the file."""
+    """The place of the (unit, indicator) row's 值 cell (a wide file's: the unit's row,
+    the name's column), found again by reading the file."""
+    if fast.wide:
+        return _wide_cell(fast, unit_id, unit_name, name)
     if fast.path.suffix.lower() == ".parquet":
         return _parquet_row(fast, unit_id, unit_name, name)
     with open(fast.path, encoding="utf-8-sig", newline="") as stream:
@@ -47,6 +51,38 @@ def locate(fast: FastFile, unit_id: str, unit_name: str, name: str) -> Span | No
             ):
                 raw = raw.rstrip("\n")
                 start, end = field_columns(raw, len(header))[header.index("值")]
+                return Span(str(fast.path), line, start, line, end)
+    return None
+
+
+def _wide_cell(fast: FastFile, unit_id: str, unit_name: str, name: str) -> Span | None:
+    if fast.path.suffix.lower() == ".parquet":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(fast.path).names
+        units = pq.read_table(fast.path, columns=[fast.unit_column]).column(0).cast(pa.string())
+        hit = pc.is_in(units, value_set=pa.array([unit_id, unit_name], type=pa.string()))
+        found = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        if not len(found) or name not in names:
+            return None
+        line, col = fast.header_line + 1 + int(found[0]), names.index(name) + 1
+        return Span(str(fast.path), line, col, line, col + 1)
+    with open(fast.path, encoding="utf-8-sig", newline="") as stream:
+        header: list[str] | None = None
+        for line, raw in enumerate(stream, 1):
+            if line < fast.header_line:
+                continue
+            record = next(csv.reader([raw]), [])
+            if header is None:
+                header = [cell.strip() for cell in record]
+                if name not in header:
+                    return None
+                unit, at = header.index(fast.unit_column), header.index(name)
+                continue
+            if len(record) == len(header) and record[unit].strip() in (unit_id, unit_name):
+                start, end = field_columns(raw.rstrip("\n"), len(header))[at]
                 return Span(str(fast.path), line, start, line, end)
     return None
 

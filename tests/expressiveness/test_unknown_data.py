@@ -37,7 +37,7 @@ def test_warn_gives_one_warning_a_name_with_its_place(columnar_bytes, monkeypatc
     monkeypatch.setattr(columnar, "MIN_BYTES", columnar_bytes)
     data = read_data(DATA, load_rules(RULES).resolved.ruleset)
     fast = [f.path.name for f in data.fast_files]
-    assert fast == ([] if columnar_bytes else ["指标值.csv"])
+    assert fast == ([] if columnar_bytes else ["宽表.csv", "指标值.csv"])
     warned = [w for w in data.warnings if w.code == "KH302"]
     assert all(w.severity is Severity.WARNING for w in warned)
     assert _places(warned) == [(f, line, col, "KH302") for f, line, col, _n, _c in WARNED]
