@@ -183,11 +183,15 @@ class _Filling:
             self.valued = np.concatenate([self.valued, np.zeros(extra, dtype=np.int64)])
         rows = 1 + max(self.row_of, default=-1)
         if len(self.matrix) < rows:
-            grown = np.full((rows, self.size), np.nan)
+            # Room for every number the rules name, and a half again when a file gives
+            # more (a family's members): a name first met late in the file (a 一单位一策
+            # indicator of a few units) must not copy the whole matrix each time.
+            expected = sum(kind == NUMBER for kind in self.reader.names.values())
+            grown = np.full((max(rows, expected, len(self.matrix) * 3 // 2), self.size), np.nan)
             grown[: len(self.matrix)] = self.matrix
             self.matrix = grown
             self.written = np.concatenate(
-                [self.written, np.zeros(rows - len(self.written), dtype=np.int64)]
+                [self.written, np.zeros(len(grown) - len(self.written), dtype=np.int64)]
             )
 
     def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:

@@ -94,6 +94,7 @@ class DataSet:
         matrix = _rows_of_one(self.columns, names)
         if matrix is not None:  # a file read by columns filled one already: reorder it
             _reorder(matrix, [self.columns[name] for name in names])
+            matrix = matrix[: len(names)]  # rows it kept spare, unused, stay behind
         else:
             matrix = np.empty((len(names), len(self.row)))
             for j, name in enumerate(names):
@@ -156,12 +157,12 @@ def _rows_of_one(columns: dict[str, np.ndarray], names: list[str]) -> np.ndarray
     """The matrix whose rows are exactly the ``names`` columns (what columnar_long fills),
     or None: copying it into a new one would hold the values twice."""
     base = columns[names[0]].base
-    if not isinstance(base, np.ndarray) or base.ndim != 2 or len(base) != len(names):
+    if not isinstance(base, np.ndarray) or base.ndim != 2 or len(base) < len(names):
         return None
     if not base.flags.c_contiguous:
         return None
     rows = {_row_index(base, columns[name]) for name in names}
-    return base if rows == set(range(len(names))) else None
+    return base if None not in rows and len(rows) == len(names) else None
 
 
 def _row_index(base: np.ndarray, column: np.ndarray) -> int | None:
@@ -174,8 +175,11 @@ def _row_index(base: np.ndarray, column: np.ndarray) -> int | None:
 
 def _reorder(matrix: np.ndarray, columns: list[np.ndarray]) -> None:
     """Move the rows of ``matrix`` in place so that row j holds ``columns[j]`` (each a row of
-    it now), one row at a time through a spare: a permutation's cycles."""
+    it now; rows of no column go after them), one row at a time through a spare: a
+    permutation's cycles."""
     source = [_row_index(matrix, column) for column in columns]  # row j comes from source[j]
+    taken = set(source)
+    source += [row for row in range(len(matrix)) if row not in taken]
     done = [False] * len(source)
     for start in range(len(source)):
         if done[start] or source[start] == start:
