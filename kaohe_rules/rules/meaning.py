@@ -22,7 +22,7 @@ from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.rules.resolve import FUNCTIONS, Resolved
-from kaohe_rules.source import Span, name_key
+from kaohe_rules.source import Span, name_keys
 
 # Fewer units than this in a category that is ranked or has tier quotas: first and last
 # are next to each other, and a share of the category is 0 or 1 unit (docs/decisions.md).
@@ -271,7 +271,7 @@ def _bounded(node: ast.Node) -> bool:
 def _unit_names(ruleset: m.RuleSet, errors: Collector) -> None:
     units = ruleset.units
     # Compared as a reader sees them: 瑞安市 and 瑞安市 with a full-width letter are one name.
-    names = [name_key(name) for name in m.roster_column(units, "名称")]
+    names = name_keys(m.roster_column(units, "名称"))
     domains = m.roster_column(units, "领域")
     pairs = set(zip(names, domains, strict=True))
     shared = {name for name, count in Counter(name for name, _ in pairs).items() if count > 1}

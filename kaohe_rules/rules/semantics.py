@@ -21,7 +21,7 @@ from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.rules import families
 from kaohe_rules.rules.resolve import PARAMETERS, RESERVED, Resolved
-from kaohe_rules.source import Span, compatibility_difference, name_key
+from kaohe_rules.source import Span, compatibility_difference, name_key, name_keys
 
 
 def check(resolved: Resolved, errors: Collector) -> None:
@@ -61,7 +61,7 @@ def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
             repeats = [i for i, other in enumerate(ids) if other == unit_id]
             errors.error("KH220", f"单位编号 {unit_id} 重复出现 {count} 次", units[repeats[1]].span)
     # Names as a reader sees them (NFKC: 甲（一） is 甲(一)), so look-alikes are one name.
-    pairs = [(domain, name_key(name)) for domain, name in zip(in_domain, names, strict=True)]
+    pairs = list(zip(in_domain, name_keys(names), strict=True))
     for (domain, _form), count in Counter(pairs).items():
         if count > 1:
             first, second = [i for i, pair in enumerate(pairs) if pair == (domain, _form)][:2]

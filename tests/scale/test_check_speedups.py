@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from kaohe_rules.read.csv import field_columns
+from kaohe_rules.source import all_name_keys, name_key, name_keys
 from kaohe_rules.score.layout import layout
 from kaohe_rules.score.plausibility import (
     SAMPLE,
@@ -83,3 +84,18 @@ def test_medians_together_are_the_medians_one_by_one(case) -> None:
         expected_middle, expected_borrowed = _one_by_one(values, valid, groups)
         np.testing.assert_array_equal(middle, expected_middle)
         np.testing.assert_array_equal(borrowed, expected_borrowed)
+
+
+NAME_TEXT = st.text(
+    alphabet=st.sampled_from("甲乙市县（）()Ｊ０１J01 \u3000\u200b\u0301e\u00e9\u212b\n·"),
+    max_size=6,
+)
+
+
+@given(st.lists(NAME_TEXT, max_size=12))
+@settings(max_examples=600, deadline=None)
+def test_name_keys_of_a_column_are_each_name_key(names: list[str]) -> None:
+    """A column's names normalised at once ("\\n"-joined) are each name's own name_key,
+    combining marks at the edges and names holding "\\n" included."""
+    assert list(name_keys(names)) == [name_key(n) for n in names]
+    assert all_name_keys("\n".join(names)) == all(name_key(n) == n for n in names)
