@@ -31,7 +31,7 @@ from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score import batch
-from kaohe_rules.score.order import Groups, id_order, quota_takes, sort_value
+from kaohe_rules.score.order import Groups, quota_takes, sort_value
 
 if TYPE_CHECKING:
     from kaohe_rules.read.dataset import DataSet
@@ -122,8 +122,10 @@ def plan_domain(
     groups: Groups,
     roster_columns: Mapping[str, np.ndarray],
     papers: tuple[PaperPlan, ...],
+    ids_sorted: np.ndarray,
 ) -> DomainFast:
-    """The domain's batches, paper places, item blocks, quotas and tie-break order."""
+    """The domain's batches, paper places, item blocks, quotas and tie-break order
+    (``ids_sorted``: the plan's positions sorted by unit id)."""
     batches = batch.plan(resolved, domain)
     places = {}
     for planned in papers:
@@ -139,7 +141,7 @@ def plan_domain(
             caps.flags.writeable = False
             items[kind] = (formulas, caps)
     quotas = _quotas(resolved, domain, vectors, groups)
-    start, covered = _start(resolved, domain, vectors, groups, roster_columns)
+    start, covered = _start(resolved, domain, vectors, groups, roster_columns, ids_sorted)
     return DomainFast(
         batches,
         MappingProxyType(places),
@@ -194,7 +196,9 @@ def _take(values: np.ndarray, groups: Groups) -> np.ndarray | None:
     return take
 
 
-def _start(resolved, domain, vectors, groups: Groups, columns) -> tuple[np.ndarray | None, int]:
+def _start(
+    resolved, domain, vectors, groups: Groups, columns, ids_sorted: np.ndarray
+) -> tuple[np.ndarray | None, int]:
     """The id order sorted by the ranking's trailing tie-breaks that are roster columns
     (unit.类型 …): the same in every evaluation, so sorted once."""
     ranking = domain.ranking
@@ -209,7 +213,7 @@ def _start(resolved, domain, vectors, groups: Groups, columns) -> tuple[np.ndarr
         trailing.append((columns[name], key.descending))
     if not trailing:
         return None, 0
-    order = id_order(columns["unit.编号"])
+    order = ids_sorted  # sorted once per domain, by the plan
     precision = resolved.ruleset.precision
     for column, descending in trailing:  # last key first, as lexsort does
         values = sort_value(column, descending, precision)
