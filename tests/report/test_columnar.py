@@ -173,7 +173,7 @@ def test_files_equal_on_random_rule_sets(case: Case) -> None:
 
 @pytest.fixture(scope="module")
 def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bench/scale workload of 3,000 units (its long CSV, rosters as CSV)."""
+    """A bench/scale workload of 3,000 units (its long CSV in data-csv/, rosters as CSV)."""
     folder = tmp_path_factory.mktemp("scale") / "n3000"
     generate = ROOT / "bench" / "scale" / "generate.py"
     subprocess.run([sys.executable, str(generate), "3000", "--out", str(folder)], check=True)
@@ -181,7 +181,7 @@ def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_workload_files_and_the_default_choice(workload: Path, monkeypatch) -> None:
-    evaluation = _evaluate(Source(workload / "rules", workload / "data"))
+    evaluation = _evaluate(Source(workload / "rules", workload / "data-csv"))
     _same_files(evaluation)
     _parquet_holds_the_csv(evaluation)
     monkeypatch.setattr(report, "COLUMNAR_FROM", 3000)
