@@ -131,8 +131,11 @@ def run_measured(args: list[str], timeout: float, rss_limit_mb: float):
     def drain(name: str, stream) -> None:  # a large output must not block the child
         chunks[name] = stream.read()
 
+    done = threading.Event()
+
     def guard() -> None:
-        while proc.poll() is None:
+        # Not proc.poll(): it would reap the child before os.wait4 reads its usage.
+        while not done.wait(0.1):
             if time.perf_counter() - start > timeout:
                 stopped.append(f"stopped after {timeout:.0f} s")
             elif _rss_mb(proc.pid) > rss_limit_mb:
@@ -140,7 +143,6 @@ def run_measured(args: list[str], timeout: float, rss_limit_mb: float):
             if stopped:
                 proc.kill()
                 return
-            time.sleep(0.1)
 
     threads = [
         threading.Thread(target=drain, args=("out", proc.stdout)),
@@ -151,6 +153,8 @@ def run_measured(args: list[str], timeout: float, rss_limit_mb: float):
         t.start()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    done.set()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     for t in threads[:2]:
         t.join()
     code = os.waitstatus_to_exitcode(status)
