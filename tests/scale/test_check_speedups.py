@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from kaohe_rules.read.csv import field_columns
-from kaohe_rules.source import all_name_keys, name_key, name_keys
 from kaohe_rules.score.layout import layout
 from kaohe_rules.score.plausibility import (
     SAMPLE,
@@ -18,6 +17,7 @@ from kaohe_rules.score.plausibility import (
     _median,
     median_magnitudes,
 )
+from kaohe_rules.source import all_name_keys, name_key, name_keys
 
 
 def _places_by_characters(raw: str, count: int) -> list[tuple[int, int]]:
