@@ -83,6 +83,7 @@ def test_an_indicator_is_never_a_member(tmp_path: Path) -> None:
 @pytest.mark.parametrize("columnar_bytes", [10**12, 0], ids=["row reader", "columnar"])
 def test_both_readers_give_the_members(columnar_bytes, monkeypatch) -> None:
     monkeypatch.setattr(columnar, "MIN_BYTES", columnar_bytes)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", columnar_bytes)
     resolved = load_rules(RULES).resolved
     data = read_data(DATA, resolved.ruleset)
     fast = [f.path.name for f in data.fast_files]

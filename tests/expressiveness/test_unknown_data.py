@@ -35,6 +35,7 @@ def _places(diagnostics) -> list[tuple]:
 @pytest.mark.parametrize("columnar_bytes", [10**12, 0], ids=["row reader", "columnar"])
 def test_warn_gives_one_warning_a_name_with_its_place(columnar_bytes, monkeypatch) -> None:
     monkeypatch.setattr(columnar, "MIN_BYTES", columnar_bytes)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", columnar_bytes)
     data = read_data(DATA, load_rules(RULES).resolved.ruleset)
     fast = [f.path.name for f in data.fast_files]
     assert fast == ([] if columnar_bytes else ["宽表.csv", "指标值.csv"])
@@ -50,6 +51,7 @@ def test_warn_gives_one_warning_a_name_with_its_place(columnar_bytes, monkeypatc
 @pytest.mark.parametrize("columnar_bytes", [10**12, 0], ids=["row reader", "columnar"])
 def test_ignore_gives_no_warning_but_keeps_the_count(columnar_bytes, tmp_path, monkeypatch):
     monkeypatch.setattr(columnar, "MIN_BYTES", columnar_bytes)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", columnar_bytes)
     rules = _rules(tmp_path, "未知数据: 忽略")
     data = read_data(DATA, load_rules(rules).resolved.ruleset)
     assert not [w for w in data.warnings if w.code == "KH302"]
@@ -59,6 +61,7 @@ def test_ignore_gives_no_warning_but_keeps_the_count(columnar_bytes, tmp_path, m
 @pytest.mark.parametrize("columnar_bytes", [10**12, 0], ids=["row reader", "columnar"])
 def test_refuse_is_the_default_and_names_every_place(columnar_bytes, tmp_path, monkeypatch):
     monkeypatch.setattr(columnar, "MIN_BYTES", columnar_bytes)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", columnar_bytes)
     rules = _rules(tmp_path, "")
     with pytest.raises(KaoheError) as raised:
         read_data(DATA, load_rules(rules).resolved.ruleset)
