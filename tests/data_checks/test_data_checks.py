@@ -63,7 +63,8 @@ def test_a_file_read_by_columns_is_checked_and_located_the_same(
     the same check fires, at the 值 cell of the row (a Parquet row counts from line 2)."""
     from kaohe_rules.read import columnar
 
-    monkeypatch.setattr(columnar, "MIN_BYTES", 0)  # read this small file by columns too
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", 0)  # read this small file by columns too
     case = CORPUS / "unit_error"
     lines = (case / "data" / "数据.csv").read_text(encoding="utf-8").splitlines()
     header, rows = lines[0].split(","), [line.split(",") for line in lines[1:]]

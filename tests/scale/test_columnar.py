@@ -28,6 +28,7 @@ def resolved():
 
 def _read(folder: Path, resolved, columnar_bytes: int, monkeypatch):
     monkeypatch.setattr(columnar, "MIN_BYTES", columnar_bytes)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", columnar_bytes)
     return read_data(folder, resolved.ruleset)
 
 

@@ -40,6 +40,7 @@ def _place(span) -> tuple[int, int, int, int]:
 def outcome(rules: Path, data: Path, monkeypatch, by_columns: bool):
     """What reading (and scoring) gives: the errors, or the data set and the warnings."""
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", 0)
     declined = lambda *_args: False  # noqa: E731
     monkeypatch.setattr(columnar, "try_read", TRY_READ if by_columns else declined)
     resolved = load_rules(rules).resolved
@@ -231,6 +232,7 @@ def test_a_wide_parquet_over_the_row_readers_cell_limit_is_read_by_columns(
     folder = _parquet_copy(GOLDEN / "data", tmp_path / "data", typed=True)
     monkeypatch.setenv(limits.PARQUET_CELLS.variable, "10")
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", 0)
     resolved = load_rules(GOLDEN / "rules").resolved
     read = read_data(folder, resolved.ruleset)
     assert [f.path.name for f in read.fast_files] == ["数据.parquet"]

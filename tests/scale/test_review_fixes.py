@@ -40,6 +40,7 @@ def _both(folder: Path, resolved, monkeypatch):
     out = []
     for size in (10**12, 0):
         monkeypatch.setattr(columnar, "MIN_BYTES", size)
+        monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", size)
         try:
             out.append(read_data(folder, resolved.ruleset))
         except KaoheError as error:
@@ -83,6 +84,7 @@ def test_kh314_names_the_right_line_after_blank_lines(resolved, tmp_path, monkey
 
     folder = _long(tmp_path, edit)
     monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(columnar, "LOADED_MIN_BYTES", 0)
     data = read_data(folder, resolved.ruleset)
     assert data.fast_files
     found = [w for w in evaluate_year(resolved, data).warnings if w.code == "KH314"]
