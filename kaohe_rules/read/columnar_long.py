@@ -82,6 +82,9 @@ def _column(group, name: str):
     return pa.chunked_array([b.column(name) for b in group])
 
 
+SPARE_ROWS = 8
+
+
 class _Filling:
     """One file's values gathered group by group into a fresh names x units matrix (a row
     per name the file gives, in order of first appearance), which joins the data set only
@@ -183,11 +186,11 @@ class _Filling:
             self.valued = np.concatenate([self.valued, np.zeros(extra, dtype=np.int64)])
         rows = 1 + max(self.row_of, default=-1)
         if len(self.matrix) < rows:
-            # Room for every number the rules name, and a half again when a file gives
-            # more (a family's members): a name first met late in the file (a 一单位一策
-            # indicator of a few units) must not copy the whole matrix each time.
-            expected = sum(kind == NUMBER for kind in self.reader.names.values())
-            grown = np.full((max(rows, expected, len(self.matrix) * 3 // 2), self.size), np.nan)
+            # A few spare rows: a name first met late in the file (a 一单位一策 indicator
+            # of a few units) must not copy the whole matrix each time. Not a row for every
+            # name the rules know: a lead unit's file gives a few of them, and several such
+            # files would each hold rows for all.
+            grown = np.full((max(rows, len(self.matrix) + SPARE_ROWS), self.size), np.nan)
             grown[: len(self.matrix)] = self.matrix
             self.matrix = grown
             self.written = np.concatenate(
