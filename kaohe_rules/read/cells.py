@@ -36,17 +36,9 @@ class Sheet:
     raw: list[str] | None = None
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One cell's text, trimmed, and where it stands."""
-
-    text: str
-    span: Span
-
-
 class Placed(Protocol):
-    """A cell as the readers give it: its text, and its place (the row reader makes the
-    place only when it is asked for)."""
+    """A cell as the row reader gives it: its text, trimmed, and its place (made only when
+    it is asked for, rows.PlacedCell)."""
 
     text: str
 

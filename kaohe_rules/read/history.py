@@ -9,7 +9,7 @@ from pathlib import Path
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import TEXT
-from kaohe_rules.read.cells import Cell, SheetProblem, parse_number
+from kaohe_rules.read.cells import Placed, SheetProblem, parse_number
 from kaohe_rules.read.csv import read_csv
 from kaohe_rules.source import Span, not_regular, os_reason, plain_name
 
@@ -45,7 +45,7 @@ def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> 
         reader.history[key] = record
 
 
-def _record(cells: dict[str, Cell], errors: Collector) -> dict[str, object]:
+def _record(cells: dict[str, Placed], errors: Collector) -> dict[str, object]:
     """One row's history fields that are given, as their types (KH310 where one is not)."""
     record: dict[str, object] = {}
     for name, kind in m.HISTORY_FIELDS.items():

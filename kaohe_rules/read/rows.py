@@ -23,7 +23,6 @@ from kaohe_rules.read.cells import (
     FALSE_TEXTS,
     TRUE_TEXTS,
     UNIT_COLUMNS,
-    Cell,
     Placed,
     Sheet,
     allowed_range,
@@ -151,7 +150,7 @@ class RowReader:
             return Span(file, line, start, line, end)
         return Span(file, line, col + 1, line, col + 2)
 
-    def unit(self, cell: Cell) -> m.Unit | None:
+    def unit(self, cell: Placed) -> m.Unit | None:
         """The unit a cell names by id or by unique name; None, with KH301 or KH309, if none."""
         if cell.text in self.by_id:
             return self.by_id[cell.text]
@@ -212,7 +211,7 @@ class RowReader:
             if unit is not None and cells["值"].text != "":
                 self._store(unit, name_cell.text, cells["值"])
 
-    def _store(self, unit: m.Unit, name: str, cell: Cell) -> None:
+    def _store(self, unit: m.Unit, name: str, cell: Placed) -> None:
         key = (unit.id, name)
         if key in self.seen:
             first = self.seen[key].span
@@ -236,7 +235,7 @@ class RowReader:
         value = column[self.data.row[unit.id]]
         return value is not None and not (isinstance(value, float) and np.isnan(value))
 
-    def _convert(self, name: str, cell: Cell) -> object:
+    def _convert(self, name: str, cell: Placed) -> object:
         kind = self.names[name]
         if kind == TEXT:
             item = self.items.get(name)
@@ -259,7 +258,7 @@ class RowReader:
         self._check_range(name, number, cell)
         return number
 
-    def _check_range(self, name: str, number: float, cell: Cell) -> None:
+    def _check_range(self, name: str, number: float, cell: Placed) -> None:
         item = self.items.get(name)
         if item is None:
             return
