@@ -68,12 +68,12 @@ class UnitTable(Sequence[Unit]):
         columns: dict[str, Sequence[object]],
         attributes: list[str],
         file: str,
-        first_line: int,
+        lines: Sequence[int],
         rows: Sequence[int] | None = None,
     ) -> None:
         self.columns = columns  # unit.编号, unit.名称, unit.领域, unit.<attribute>
         self._attributes = attributes
-        self._file, self._first_line = file, first_line
+        self._file, self._lines = file, lines  # the line of each unit of the whole roster
         self.rows = rows  # positions in the whole roster, or None for all of it
 
     def __len__(self) -> int:
@@ -92,7 +92,7 @@ class UnitTable(Sequence[Unit]):
             for name in self._attributes
             if c[f"unit.{name}"][row] is not None
         )
-        line = self._first_line + row
+        line = int(self._lines[row])
         span = Span(self._file, line, 1, line, 2)
         return Unit(c["unit.编号"][row], c["unit.名称"][row], c["unit.领域"][row], own, span)
 
@@ -102,7 +102,7 @@ class UnitTable(Sequence[Unit]):
     def take(self, rows: Sequence[int]) -> UnitTable:
         """The units at ``rows`` (positions in this table), as a table of their own."""
         whole = rows if self.rows is None else self.rows[rows]
-        return UnitTable(self.columns, self._attributes, self._file, self._first_line, whole)
+        return UnitTable(self.columns, self._attributes, self._file, self._lines, whole)
 
     def column(self, name: str) -> Sequence[object]:
         """One column (``unit.编号`` …) for the units of this table, in their order."""

@@ -21,7 +21,7 @@ def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
     if type_ == TEXT:
         if isinstance(values, np.ndarray) and values.dtype == object:
             missing = object_missing(values)
-            if all(type(v) is str for v in values[~missing].tolist()):
+            if set(map(type, values[~missing].tolist())) <= {str}:  # one C pass
                 # Already text (category and tier names): only the missing ones to normalise.
                 column = values.copy()
                 column[missing] = None

@@ -28,11 +28,12 @@ def check(resolved: Resolved, errors: Collector) -> None:
     """Run every semantic check; problems go to ``errors``."""
     ruleset = resolved.ruleset
     _roster(ruleset, errors)
+    named = _named_units(ruleset)
     for domain in ruleset.domains:
         _names(ruleset, domain, errors)
         _categories(ruleset, domain, resolved, errors)
         _sums(domain, errors)
-        _variants(ruleset, domain, errors)
+        _variants(ruleset, domain, named, errors)
         _tiers(domain, resolved, errors)
     given: set[str] = set()  # labels special assessments give, across all of them
     for special in ruleset.specials:
@@ -50,18 +51,23 @@ def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
     names = m.roster_column(units, "名称")
     in_domain = m.roster_column(units, "领域")
     domains = {d.name for d in ruleset.domains}
-    for index, domain in enumerate(in_domain):
-        if domain not in domains:
-            unit, listing = units[index], "、".join(sorted(domains))
-            errors.error(
-                "KH221", f"单位 {unit.name} 的领域 '{unit.domain}' 不在规则集中", unit.span, listing
-            )
-    for unit_id, count in Counter(ids).items():
-        if count > 1:
-            repeats = [i for i, other in enumerate(ids) if other == unit_id]
-            errors.error("KH220", f"单位编号 {unit_id} 重复出现 {count} 次", units[repeats[1]].span)
+    if not set(in_domain) <= domains:  # one pass in C; the units only when one is wrong
+        for index, domain in enumerate(in_domain):
+            if domain not in domains:
+                unit, listing = units[index], "、".join(sorted(domains))
+                message = f"单位 {unit.name} 的领域 '{unit.domain}' 不在规则集中"
+                errors.error("KH221", message, unit.span, listing)
+    if len(set(ids)) < len(ids):
+        for unit_id, count in Counter(ids).items():
+            if count > 1:
+                repeats = [i for i, other in enumerate(ids) if other == unit_id]
+                message = f"单位编号 {unit_id} 重复出现 {count} 次"
+                errors.error("KH220", message, units[repeats[1]].span)
     # Names as a reader sees them (NFKC: 甲（一） is 甲(一)), so look-alikes are one name.
-    pairs = list(zip(in_domain, name_keys(names), strict=True))
+    keys = name_keys(names)
+    if len(set(keys)) == len(keys):
+        return  # no name twice, in any domain
+    pairs = list(zip(in_domain, keys, strict=True))
     for (domain, _form), count in Counter(pairs).items():
         if count > 1:
             first, second = [i for i, pair in enumerate(pairs) if pair == (domain, _form)][:2]
@@ -205,25 +211,18 @@ def _paper_sum(paper, indicators, weight: float, errors: Collector, context=()) 
         errors.add(Diagnostic("KH224", message, paper.span, hint, context))
 
 
-def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
+def _variants(ruleset: m.RuleSet, domain: m.Domain, named: np.ndarray, errors: Collector) -> None:
     if not domain.variants:
         return
-    # Ids by id and by name, from the roster's columns: a roster of a million units is
-    # not walked as a million Unit objects to check a few dozen variants.
-    ids = m.roster_column(ruleset.units, "编号")
-    names = m.roster_column(ruleset.units, "名称")
-    units: dict[str, str] = {}
-    for unit_id, name, own in zip(ids, names, m.roster_column(ruleset.units, "领域"), strict=True):
-        if own == domain.name:
-            units[unit_id] = unit_id
-            units[name] = unit_id
+    units = _variant_units(ruleset, domain, named)
     indicator_ids = {i.id for i in domain.indicators()}
     papers = {p.id: p for p in domain.papers}
     claimed: dict[str, str] = {}
     for variant in domain.variants:
         if variant.unit not in units:
             message = f"一单位一策中的单位 '{variant.unit}' 不在 {domain.name} 的名单中"
-            errors.error("KH226", message, variant.span, suggest(variant.unit, units))
+            hint = suggest(variant.unit, _domain_units(ruleset, domain))
+            errors.error("KH226", message, variant.span, hint)
             continue
         unit_id = units[variant.unit]
         if unit_id in claimed:
@@ -243,6 +242,42 @@ def _variants(ruleset: m.RuleSet, domain: m.Domain, errors: Collector) -> None:
         _variant_changes(variant, indicator_ids, papers, errors, context)
         _variant_sums(domain, variant, papers, errors, context)
         _variant_directions(domain, variant, errors, context)
+
+
+def _named_units(ruleset: m.RuleSet) -> np.ndarray:
+    """The roster rows whose id or name some domain's variant names: found by two
+    whole-column passes, as a roster of a million units is not walked unit by unit to
+    check a few dozen variants."""
+    named = {variant.unit for domain in ruleset.domains for variant in domain.variants}
+    if not named:
+        return np.zeros(0, dtype=np.int64)
+    ids = m.roster_column(ruleset.units, "编号")
+    names = m.roster_column(ruleset.units, "名称")
+    hits = np.fromiter(map(named.__contains__, ids), bool, len(ids))
+    hits |= np.fromiter(map(named.__contains__, names), bool, len(names))
+    return np.flatnonzero(hits)
+
+
+def _variant_units(ruleset: m.RuleSet, domain: m.Domain, named: np.ndarray) -> dict[str, str]:
+    """The domain's units among the ``named`` rows, by id and by name, each to its id."""
+    ids = m.roster_column(ruleset.units, "编号")
+    names = m.roster_column(ruleset.units, "名称")
+    own = m.roster_column(ruleset.units, "领域")
+    units: dict[str, str] = {}
+    for index in named.tolist():
+        if own[index] == domain.name:
+            units[ids[index]] = ids[index]
+            units[names[index]] = ids[index]
+    return units
+
+
+def _domain_units(ruleset: m.RuleSet, domain: m.Domain) -> list[str]:
+    """Every id and name of the domain's units (for a hint, when a variant names none)."""
+    ids = m.roster_column(ruleset.units, "编号")
+    names = m.roster_column(ruleset.units, "名称")
+    own = m.roster_column(ruleset.units, "领域")
+    found = [i for i, where in enumerate(own) if where == domain.name]
+    return [key for i in found for key in (ids[i], names[i])]
 
 
 def _variant_changes(

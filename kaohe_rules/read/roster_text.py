@@ -1,0 +1,287 @@
+"""A roster table's cells as text columns: a CSV file read like a data file, by rows with
+the csv module or, when large and plain, by columns with pyarrow; an XLSX file's first
+sheet through pandas.
+
+The row reader is the reference: the columnar one takes a file only when it is sure to
+give the same cells (one unit a line, no blank row), and hands it back otherwise, so the
+two never differ in what a unit is or where it stands.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kaohe_rules import limits
+from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.read import bounds
+from kaohe_rules.read.cells import SheetProblem, repeated_name
+from kaohe_rules.read.workbook import open_workbook
+from kaohe_rules.source import Span
+
+_SAVE_HINT = "在 Excel 中另存为“CSV UTF-8（逗号分隔）”"
+_FIELDS_HINT = "检查多余的逗号，或含逗号的值是否加了引号"
+
+# From this size a CSV roster is parsed by pyarrow's threads (importing pyarrow costs
+# about what the csv module takes for this many bytes); a smaller one by the csv module.
+COLUMNAR_BYTES = 4 * 1024 * 1024
+
+
+HeaderCheck = Callable[[list[str], int], bool]
+
+
+@dataclass
+class RosterText:
+    """The header (trimmed names), each column's cells as they stand in the file and
+    trimmed (object arrays of str), the line of the header and the line of each unit."""
+
+    header: list[str]
+    raw: dict[str, np.ndarray]
+    text: dict[str, np.ndarray]
+    header_line: int
+    lines: np.ndarray  # int64, one a unit
+    shared: frozenset[str] = frozenset()  # columns whose equal cells are one str object
+
+
+def read_text(path: Path, file: str, header_ok: HeaderCheck) -> RosterText | None:
+    """The roster file's cells; SheetProblem (KH308, or a limit's code) when it cannot be
+    read as a table. ``header_ok(names, line)`` is asked before the rows are read (a
+    missing column says more than the rows' widths); None when it says no."""
+    start = Span(file, 1, 1, 1, 2)
+    try:
+        bounds.check_file_bytes(path, file)
+        if path.suffix.lower() == ".xlsx":
+            table = _workbook(path, file)
+            return table if header_ok(table.header, table.header_line) else None
+        data = path.read_bytes()
+    except OSError as error:
+        from kaohe_rules.source import os_reason
+
+        raise _problem(f"无法读取名单文件：{os_reason(error)}", start) from None
+    if len(data) >= COLUMNAR_BYTES:
+        found = _by_columns(data, file, header_ok)
+        if found is not False:
+            return found
+    return _by_rows(data, file, header_ok)
+
+
+def _problem(message: str, span: Span, hint: str | None = None) -> SheetProblem:
+    return SheetProblem(Diagnostic("KH308", message, span, hint))
+
+
+def _decoded(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        span = Span(file, 1, 1, 1, 2)
+        raise _problem("无法读取名单文件：文件不是 UTF-8 编码", span, _SAVE_HINT) from None
+
+
+def _by_rows(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | None:
+    """The reference reader: leading "# …" and blank lines skipped, then the header; a row
+    of blank cells is skipped (as in data files); every other row must have a value for
+    each column."""
+    text = _decoded(data, file)
+    last = text.count("\n") + (not text.endswith("\n"))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header_line, line, ended = 1, 1, 0
+    try:
+        for record in reader:
+            # A quoted cell may hold line breaks: a record starts on the line after the last.
+            line, ended = ended + 1, reader.line_num
+            if header is None:
+                if not record or record[0].startswith("#"):
+                    continue
+                header, header_line = [c.strip() for c in record], line
+                _check_header(header, file, line)
+                if not header_ok(header, line):
+                    return None
+            elif any(cell.strip() for cell in record):
+                if len(record) != len(header):
+                    _check_quotes(text, file, line, ended == last)
+                    message = (
+                        f"无法读取名单文件：第 {line} 行有 {len(record)} 个值，"
+                        f"而列名有 {len(header)} 个"
+                    )
+                    raise _problem(message, Span(file, line, 1, line, 2), _FIELDS_HINT)
+                rows.append(record)
+                lines.append(line)
+    except csv.Error:  # a field over the csv module's limit: no name or value is that long
+        limit = csv.field_size_limit()
+        where = Span(file, ended + 1, 1, ended + 1, 2)
+        message = (
+            f"无法读取名单文件：第 {ended + 1} 行有一个值超过 {limit} 个字符（一个单元格的上限）"
+        )
+        raise _problem(message, where) from None
+    if header is None:
+        raise _problem("无法读取名单文件：文件是空的，第一行应是列名", Span(file, 1, 1, 1, 2))
+    _check_quotes(text, file, line, ended == last)
+    raw = {}
+    for index, name in enumerate(header):
+        raw[name] = np.empty(len(rows), dtype=object)
+        raw[name][:] = [row[index] for row in rows]
+    return RosterText(header, raw, _trimmed(raw), header_line, np.array(lines, dtype=np.int64))
+
+
+def _check_quotes(text: str, file: str, line: int, at_end: bool) -> None:
+    """Refuse a record (from ``line``) that runs to the end of the file inside quotes: the
+    csv module, not strict, takes the rest of the file as one cell."""
+    if not at_end:
+        return
+    rest = text.split("\n", line - 1)[-1] if line > 1 else text
+    try:
+        for _record in csv.reader(io.StringIO(rest, newline=""), strict=True):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            message = f"无法读取名单文件：第 {line} 行起的引号没有闭合，直到文件末尾"
+            raise _problem(message, Span(file, line, 1, line, 2), _FIELDS_HINT) from None
+
+
+def _check_header(header: list[str], file: str, line: int) -> None:
+    """The header's width against the limit, and a name given twice (KH303, as in data files)."""
+
+    def first_over(index: int) -> Span:
+        return Span(file, line, index + 1, line, index + 2)
+
+    bounds.check_columns(len(header), first_over)
+    twice = repeated_name(header)
+    if twice is not None:
+        span = Span(file, line, twice + 1, line, twice + 2)
+        message = f"名单文件的列名 '{header[twice]}' 重复（第 {twice + 1} 列）"
+        raise SheetProblem(Diagnostic("KH303", message, span))
+
+
+def _workbook(path: Path, file: str) -> RosterText:
+    """The first sheet of a workbook, as pandas reads it: every cell as text."""
+    import pandas as pd
+
+    # Opened once, its zip directory and first sheet checked against the limits;
+    # pandas reads the first sheet of the workbook it is given.
+    book, _scans = open_workbook(path, file, sheets="first")
+    try:
+        frame = pd.read_excel(book, dtype=str, keep_default_na=False, engine="openpyxl")
+    finally:
+        book.close()
+    header = [str(c).strip() for c in frame.columns]
+    raw = {
+        name: frame[c].to_numpy(dtype=object) for name, c in zip(header, frame.columns, strict=True)
+    }
+    lines = np.arange(2, 2 + len(frame), dtype=np.int64)
+    return RosterText(header, raw, _trimmed(raw), 1, lines)
+
+
+def _trimmed(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    text = {}
+    for name, cells in raw.items():
+        text[name] = np.empty(len(cells), dtype=object)
+        text[name][:] = list(map(str.strip, cells.tolist()))
+    return text
+
+
+def _by_columns(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | bool | None:
+    """A large plain file parsed by pyarrow; False when it is not plain (the row reader
+    then reads it, and says what is wrong if anything is)."""
+    parts = _plain_parts(data)
+    if parts is None:
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names, header_line, rows, start = parts
+    if not header_ok(names, header_line):
+        return None
+    # Named here, not by pyarrow: names repeated once trimmed were refused above.
+    keys = [f"c{index}" for index in range(len(names))]
+    options = pcsv.ReadOptions(column_names=keys, use_threads=True, block_size=1 << 24)
+    convert = pcsv.ConvertOptions(
+        column_types={key: pa.string() for key in keys},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    parse = pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True)
+    try:
+        table = pcsv.read_csv(pa.BufferReader(pa.py_buffer(data)[start:]), options, parse, convert)
+    except (pa.ArrowException, ValueError):
+        return False  # a row of another width, text not UTF-8 …: the row reader says which
+    if table.num_rows != rows:
+        return False  # a quoted line break or a blank line: lines are not rows one to one
+    columns = [table.column(key).combine_chunks() for key in keys]
+    del table
+    padded = any(pc.any(pc.match_substring_regex(c, _EDGE_SPACE)).as_py() for c in columns)
+    raw, shared = {}, set()
+    for name, column in zip(names, columns, strict=True):
+        raw[name], repeats = _objects(column)
+        if repeats:
+            shared.add(name)
+    del columns
+    # Trimmed in Python (as the row reader trims) only where some cell has a space at an end.
+    text = _trimmed(raw) if padded else raw
+    if rows and np.logical_and.reduce([cells == "" for cells in text.values()]).any():
+        return False  # a row of blank cells, which the row reader skips
+    lines = np.arange(header_line + 1, header_line + 1 + rows, dtype=np.int64)
+    return RosterText(names, raw, text, header_line, lines, frozenset(shared))
+
+
+# Every character Python's str.strip() removes (str.isspace(); a test holds the two equal),
+# at either end of a cell, in RE2's syntax.
+_SPACES = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_EDGE_SPACE = f"^[{_SPACES}]|[{_SPACES}]$"
+# A column with fewer distinct cells than this share of a sample is made from its distinct
+# cells (a domain, a type: a few strings for a million units) instead of a str a cell.
+_REPEATS = 0.5
+_SAMPLE = 10_000
+
+
+def _objects(column) -> tuple[np.ndarray, bool]:
+    """An arrow text column as an object array of str; True with it when equal cells are
+    one object (made from the column's distinct cells)."""
+    import pyarrow.compute as pc
+
+    if len(pc.unique(column.slice(0, _SAMPLE))) <= _REPEATS * min(len(column), _SAMPLE):
+        encoded = pc.dictionary_encode(column)
+        distinct = encoded.dictionary
+        if len(distinct) <= _REPEATS * len(column):
+            values = np.empty(len(distinct), dtype=object)
+            values[:] = distinct.to_pylist()
+            return values[encoded.indices.to_numpy(zero_copy_only=False)], True
+    return column.to_numpy(zero_copy_only=False), False
+
+
+def _plain_parts(data: bytes) -> tuple[list[str], int, int, int] | None:
+    """The header's names, its line, how many lines follow it (trailing line breaks
+    aside) and where they start, for a file whose header is plain: after leading "# …"
+    and blank lines, UTF-8, no quotes, names distinct once trimmed and within the width
+    limit. None otherwise."""
+    at, line = (3 if data.startswith(b"\xef\xbb\xbf") else 0), 1
+    while True:
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        current = data[at:end]
+        if current.strip() and not current.startswith(b"#"):
+            break
+        if end >= len(data):
+            return None
+        at, line = end + 1, line + 1
+    if b'"' in current:
+        return None
+    try:
+        names = [name.strip() for name in current.decode("utf-8").rstrip("\r").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if len(names) > limits.CSV_COLUMNS.value() or repeated_name(names) is not None:
+        return None
+    body = data[end + 1 :].rstrip(b"\r\n")
+    return names, line, (body.count(b"\n") + 1 if body else 0), end + 1
