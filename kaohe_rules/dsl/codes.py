@@ -64,6 +64,26 @@ def sorted_codes(keys: np.ndarray) -> np.ndarray:
     return codes
 
 
+def sorted_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(sorted_codes(keys), kind="stable")``: positions in the order of their
+    keys, equal keys (and missing ones, last) in position order."""
+    missing = object_missing(keys)
+    texts = keys[~missing].tolist()
+    if texts and not missing.any() and set(map(type, texts)) == {str} and _fixed_width(texts):
+        # One stable sort of fixed-width text (by code point, as Python compares), not a
+        # sort for the codes and a second of the codes: a million unit ids, 1.7 -> 0.8 s.
+        width = max(map(len, texts))
+        return np.argsort(np.array(texts, dtype=f"U{width}"), kind="stable")
+    return np.argsort(sorted_codes(keys), kind="stable")
+
+
+def _fixed_width(texts: list[str]) -> bool:
+    """Whether numpy's fixed-width text holds ``texts`` in Python's order: not too wide
+    in all, and no NUL (which it drops from the end of a text)."""
+    width = max(map(len, texts))
+    return width * len(texts) <= _WIDE_TEXT and "\0" not in "".join(texts)
+
+
 # numpy's fixed-width text holds every key at the longest one's width: past this many
 # characters in all, sorting the distinct keys in Python costs less memory.
 _WIDE_TEXT = 16_000_000
@@ -71,8 +91,8 @@ _WIDE_TEXT = 16_000_000
 
 def _text_order(texts: list[str]) -> np.ndarray:
     """Each text's place among the distinct texts sorted by code point (Python's order)."""
-    width = max(map(len, texts))
-    if width * len(texts) <= _WIDE_TEXT and not any("\0" in t for t in texts):
+    if _fixed_width(texts):
+        width = max(map(len, texts))
         # numpy compares fixed-width text by code point as Python does, far faster than
         # objects; it drops trailing NULs, hence the check.
         return np.unique(np.array(texts, dtype=f"U{width}"), return_inverse=True)[1].ravel()

@@ -20,8 +20,11 @@ def to_column(values: Sequence[object] | np.ndarray, type_: Type) -> np.ndarray:
     na = pandas_na()
     if type_ == TEXT:
         if isinstance(values, np.ndarray) and values.dtype == object:
+            kinds = set(map(type, values.tolist()))  # one C pass over a million names
+            if kinds <= {str, type(None)}:
+                return values.copy()  # already text, missing as None (a roster's columns)
             missing = object_missing(values)
-            if set(map(type, values[~missing].tolist())) <= {str}:  # one C pass
+            if set(map(type, values[~missing].tolist())) <= {str}:
                 # Already text (category and tier names): only the missing ones to normalise.
                 column = values.copy()
                 column[missing] = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kaohe_rules.dsl.codes import sorted_codes
+from kaohe_rules.dsl.codes import sorted_codes, sorted_order
 from kaohe_rules.dsl.numeric import round_vector
 
 
@@ -25,6 +25,8 @@ def sort_value(column: np.ndarray, descending: bool, precision: int | None) -> n
 
 def id_order(ids: np.ndarray) -> np.ndarray:
     """Positions sorted by unit id, the last tie-break."""
+    if ids.dtype == object:
+        return sorted_order(ids)
     return np.argsort(sort_value(ids, False, None), kind="stable")
 
 

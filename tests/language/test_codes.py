@@ -115,6 +115,16 @@ def test_sorted_codes_equal_pandas(items):
     assert codes.sorted_codes(keys).tolist() == want.tolist()
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(TEXTS, MISSING, st.sampled_from(["x\0", "x", "\0", "é", "😀"])), max_size=40)
+)
+def test_sorted_order_is_the_stable_order_of_the_sorted_codes(items):
+    keys = _objects(items)
+    want = np.argsort(codes.sorted_codes(keys), kind="stable")
+    assert codes.sorted_order(keys).tolist() == want.tolist()
+
+
 ODD = [
     pd.NA,
     decimal.Decimal("NaN"),
