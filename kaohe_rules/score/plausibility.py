@@ -62,33 +62,76 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         rows = resolved.rosters.of(done.domain).rows
         groups = layout_of(evaluation, done)
-        # Per indicator: its range and scale findings, then (filled in below, where the
-        # medians of every indicator are taken together) its suspected unit errors.
-        checked: list[tuple[list[Diagnostic], tuple | None]] = []
-        for indicator in distinct_indicators(done.domain):
-            if indicator.id not in data.columns:
-                continue
-            values = data.column(indicator.id, NUMBER, rows)
-            applies = done.applicable.get(indicator.id)
-            valid = ~np.isnan(values)
-            if applies is not None:
-                valid &= applies
-            if not valid.any():
-                continue
-            scale = percent_scale(done, indicator, values, valid)
-            out_of_range, outside = ranges(done, indicator, values, valid, data)
-            if outside is not None:  # one message for one cell: KH316's, not also KH317's
-                valid &= ~outside
-            # With the whole column on the wrong scale, no cell stands out.
-            later = None if scale else (indicator, values, valid)
-            checked.append((scale + out_of_range, later))
-        pending = [later for _, later in checked if later is not None]
-        middles = iter(median_magnitudes([(v, ok) for _, v, ok in pending], groups))
-        for first, later in checked:
-            found += first
-            if later is not None:
-                found += unit_errors(done, *later, groups, data, next(middles))
+        given = [i for i in distinct_indicators(done.domain) if i.id in data.columns]
+        # Indicators a few at a time (all of them at 10,000 units, one at a million), so
+        # each check is one pass over a block of indicators x units and stays small.
+        step = max(1, BLOCK_CELLS // max(len(rows), 1))
+        for start in range(0, len(given), step):
+            block = Values.of(done, given[start : start + step], data, rows)
+            found += _block_findings(done, block, groups, data)
     found += items_without_values(evaluation)
+    return found
+
+
+# Cells of one block of indicator values the checks look at together (8 MB as floats).
+BLOCK_CELLS = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Values:
+    """Indicators' values for a domain's units, one row each, and which of them the
+    checks look at: given (not missing) and for a unit the indicator applies to."""
+
+    indicators: list[m.Indicator]
+    values: np.ndarray
+    valid: np.ndarray
+
+    @classmethod
+    def of(cls, done: DomainResult, indicators: list, data: DataSet, rows) -> Values:
+        values = np.empty((len(indicators), len(rows)))
+        for row, indicator in enumerate(indicators):
+            values[row] = data.column(indicator.id, NUMBER, rows)
+        valid = ~np.isnan(values)
+        for row, indicator in enumerate(indicators):
+            applies = done.applicable.get(indicator.id)
+            if applies is not None:
+                valid[row] &= applies
+        return cls(indicators, values, valid)
+
+
+def _block_findings(
+    done: DomainResult, block: Values, groups: Layout, data: DataSet
+) -> list[Diagnostic]:
+    """Each indicator's findings, in order: its range and scale findings, then its suspected
+    unit errors. Each check is one pass over the block; only an indicator a pass flags
+    is looked at on its own, to word its message."""
+    values, valid = block.values, block.valid
+    typical = typical_magnitudes(values, valid)
+    outside = outside_ranges(block.indicators, values, valid)
+    checked = valid & ~outside  # one message for one cell: KH316's, not also KH317's
+    scales, out_of_range, later = [], [], []
+    for row, indicator in enumerate(block.indicators):
+        if not valid[row].any():
+            scales.append(None)
+            continue
+        scale = percent_scale(done, indicator, float(typical[row]))
+        scales.append(scale)
+        out_of_range.append(ranges(done, indicator, values[row], outside[row], data))
+        if not scale:  # with the whole column on the wrong scale, no cell stands out
+            later.append(row)
+    middles = median_magnitudes(values[later], checked[later], groups)
+    largest = np.max(np.where(checked[later], np.abs(values[later]), 0.0), axis=1, initial=0.0)
+    suspects = dict(zip(later, zip(middles, largest.tolist(), strict=True), strict=True))
+    found: list[Diagnostic] = []
+    ranged = iter(out_of_range)
+    for row, indicator in enumerate(block.indicators):
+        if scales[row] is None:
+            continue
+        found += scales[row] + next(ranged)
+        if row in suspects:
+            medians, most = suspects[row]
+            at = (values[row], checked[row])
+            found += unit_errors(done, indicator, *at, groups, data, medians, most)
     return found
 
 
@@ -136,9 +179,17 @@ def _written(value: m.RuleValue) -> str:
     return _shown(value.value, value.percent)
 
 
-def percent_scale(
-    done: DomainResult, indicator: m.Indicator, values: np.ndarray, valid: np.ndarray
-) -> list[Diagnostic]:
+def typical_magnitudes(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Each row's typical magnitude (the median of its nonzero magnitudes) over an even
+    sample of its valid values: NaN with fewer than SCALE_MIN_VALUES of them. A 100x
+    mismatch of scale needs no more than SAMPLE or so values to show."""
+    step = max(1, values.shape[1] // SAMPLE)
+    magnitudes = np.abs(values[:, ::step])
+    counted = valid[:, ::step] & (magnitudes > 0)
+    return _medians(np.where(counted, magnitudes, np.nan), SCALE_MIN_VALUES)
+
+
+def percent_scale(done: DomainResult, indicator: m.Indicator, typical: float) -> list[Diagnostic]:
     """KH315: rule values and data of one % indicator about 100x apart: one of them is
     written as percent-numbers (6.5) where the other holds fractions (0.065). Without any %
     (no 单位 %, no value written with %) the same gap in the data is a warning: the staff
@@ -146,14 +197,8 @@ def percent_scale(
     written = _rule_values(done.domain, indicator)
     percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
     given = [v for v in written if v.value != 0]
-    if not given:
+    if not given or np.isnan(typical):  # NaN: too few values (typical_magnitudes)
         return []
-    step = max(1, len(values) // SAMPLE)  # evenly spaced: a 100x mismatch needs no more
-    magnitudes = np.abs(values[::step][valid[::step]])
-    magnitudes = magnitudes[magnitudes > 0]
-    if len(magnitudes) < SCALE_MIN_VALUES:
-        return []
-    typical = _median(magnitudes)
     low, high = SCALE_WINDOW
     context = (done.domain.name, f"指标 {indicator.id}")
     # The data as percent-numbers (6.5 where the rules hold 0.065): the whole column is
@@ -242,26 +287,31 @@ def bounds(indicator: m.Indicator) -> tuple[float | None, float | None, bool]:
     return low, high, False
 
 
+def outside_ranges(
+    indicators: list[m.Indicator], values: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """Which valid values lie outside their indicator's range (bounds()), one row per
+    indicator; an indicator without a range has none outside."""
+    limits = [bounds(indicator)[:2] for indicator in indicators]
+    # A missing bound is NaN, which no value compares below or above.
+    low = np.array([[np.nan if lo is None else lo] for lo, _ in limits]).reshape(-1, 1)
+    high = np.array([[np.nan if hi is None else hi] for _, hi in limits]).reshape(-1, 1)
+    return valid & ((values < low) | (values > high))
+
+
 def ranges(
     done: DomainResult,
     indicator: m.Indicator,
     values: np.ndarray,
-    valid: np.ndarray,
+    outside: np.ndarray,
     data: DataSet,
-) -> tuple[list[Diagnostic], np.ndarray | None]:
+) -> list[Diagnostic]:
     """KH316: values outside the declared range (error or warning by 超出范围) or the
-    default range of the indicator's 单位 (a warning); and where they are (None: no range)."""
+    default range of the indicator's 单位 (a warning); ``outside``: where they are."""
+    if not outside.any():
+        return []
     low, high, declared = bounds(indicator)
-    if low is None and high is None:
-        return [], None
-    outside = np.zeros(len(values), dtype=bool)
-    if low is not None:
-        outside |= valid & (values < low)
-    if high is not None:
-        outside |= valid & (values > high)
     at = np.flatnonzero(outside)
-    if not len(at):
-        return [], outside
     percent = indicator.unit_of_measure == PERCENT
     allowed = allowed_range(low, high, lambda bound: _shown(bound, percent))
     allowed = f" {allowed}" if low is not None and high is not None else f"（{allowed}）"
@@ -277,7 +327,7 @@ def ranges(
     severity = Severity.ERROR if policy == "报错" else Severity.WARNING
     span = data.locate(done.units[at[0]], indicator.id)
     context = (done.domain.name, f"指标 {indicator.id}")
-    return [Diagnostic("KH316", message, span, hint, context, severity)], outside
+    return [Diagnostic("KH316", message, span, hint, context, severity)]
 
 
 def _unit_error_factors(indicator: m.Indicator) -> tuple[float, float]:
@@ -289,27 +339,26 @@ def _unit_error_factors(indicator: m.Indicator) -> tuple[float, float]:
 
 
 def median_magnitudes(
-    columns: list[tuple[np.ndarray, np.ndarray]], groups: Layout
+    values: np.ndarray, valid: np.ndarray, groups: Layout
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each (values, valid) column of a domain: each category's median magnitude by
-    code (the last entry, code -1: none), and which categories, too small for a median of
-    their own (fewer than UNIT_ERROR_MIN_GROUP valid values), took the domain's instead.
+    """For each row of a domain's values (indicators x units, with where they are valid):
+    each category's median magnitude by code (the last entry, code -1: none), and which
+    categories, too small for a median of their own (fewer than UNIT_ERROR_MIN_GROUP
+    valid values), took the domain's instead.
 
     A large category is sampled evenly (every k-th unit, at most about twice SAMPLE
     values): a median to compare with 10x needs no more, and a million units stay fast.
     The columns' samples are sorted together, one block per category, rather than one
     median per indicator and category."""
-    if not columns:
+    if not len(values):
         return []
-    size = len(columns[0][0])
+    count, size = values.shape
     samples = [(code, _every_kth(members)) for code, members in groups.segments()]
     samples.append((None, _every_kth(np.arange(size))))
     picked = np.concatenate([at for _, at in samples])
-    block = np.empty((len(columns), len(picked)))
-    for row, (values, valid) in enumerate(columns):
-        block[row] = np.where(valid[picked], np.abs(values[picked]), np.nan)
-    middle = np.full((len(columns), len(groups.names) + 1), np.nan)
-    whole = np.full(len(columns), np.nan)
+    block = np.where(valid[:, picked], np.abs(values[:, picked]), np.nan)
+    middle = np.full((count, len(groups.names) + 1), np.nan)
+    whole = np.full(count, np.nan)
     start = 0
     for code, at in samples:
         found = _medians(block[:, start : start + len(at)])
@@ -319,7 +368,7 @@ def median_magnitudes(
         else:
             middle[:, code] = np.where(found > 0, found, np.nan)
     result = []
-    for row in range(len(columns)):
+    for row in range(count):
         own = middle[row]
         borrowed = np.isnan(own)
         if whole[row] > 0:  # NaN (too few values) compares False
@@ -332,9 +381,9 @@ def _every_kth(members: np.ndarray) -> np.ndarray:
     return members[:: max(1, len(members) // SAMPLE)]
 
 
-def _medians(block: np.ndarray) -> np.ndarray:
-    """Each row's median over its non-NaN entries (NaN with fewer than
-    UNIT_ERROR_MIN_GROUP of them): what _median gives each row's valid values."""
+def _medians(block: np.ndarray, fewest: int = UNIT_ERROR_MIN_GROUP) -> np.ndarray:
+    """Each row's median over its non-NaN entries (NaN with fewer than ``fewest`` of
+    them): what _median gives each row's valid values."""
     ordered = np.sort(block, axis=1)  # NaN last
     counts = np.count_nonzero(~np.isnan(block), axis=1)
     rows = np.arange(len(block))
@@ -343,7 +392,7 @@ def _medians(block: np.ndarray) -> np.ndarray:
     low = ordered[rows, np.maximum(half - 1, 0)] if block.shape[1] else half * np.nan
     with np.errstate(over="ignore"):  # two values near the float maximum: inf, as before
         found = np.where(counts % 2 == 1, high, (low + high) / 2)
-    return np.where(counts >= UNIT_ERROR_MIN_GROUP, found, np.nan)
+    return np.where(counts >= fewest, found, np.nan)
 
 
 def unit_errors(
@@ -354,18 +403,19 @@ def unit_errors(
     groups: Layout,
     data: DataSet,
     medians: tuple[np.ndarray, np.ndarray],
+    largest: float,
 ) -> list[Diagnostic]:
     """KH317: values 10x (100x for amounts and counts) their category's median magnitude,
     or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
-    Only the larger side: a growth rate near zero is no error."""
+    Only the larger side: a growth rate near zero is no error. ``largest``: the largest
+    valid magnitude, which settles most columns (no value near any limit) at once."""
     factor, by_target = _unit_error_factors(indicator)
     middle, borrowed = medians
     limits = [factor * np.nanmin(middle)] if not np.isnan(middle).all() else []
     limits += [by_target * abs(indicator.target)] if indicator.target else []
-    magnitude = np.abs(values)
-    # Most columns have no value near any limit: one pass settles them.
-    if not limits or magnitude.max(where=valid, initial=0.0) < min(limits):
+    if not limits or largest < min(limits):
         return []
+    magnitude = np.abs(values)
     per_unit = middle[groups.codes]
     suspect = valid & (magnitude >= factor * per_unit)  # NaN thresholds compare False
     if indicator.target:

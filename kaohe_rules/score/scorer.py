@@ -80,7 +80,8 @@ class DomainScorer:
         """A warning naming the first units of ``mask`` (nothing when it is empty)."""
         hits = np.flatnonzero(mask)
         if len(hits):
-            names = "、".join(self.result.units[i].name for i in hits[:5])
+            listed = self.planned.roster.names  # the units' names, no Unit objects made
+            names = "、".join(listed[i] for i in hits[:5])
             more = "等" if len(hits) > 5 else ""
             text = f"{message}（{len(hits)} 个单位：{names}{more}）"
             self.result.warnings.append(Diagnostic(code, text, span, severity=Severity.WARNING))
