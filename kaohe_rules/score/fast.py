@@ -18,7 +18,7 @@ The tests in tests/reference run both and require identical results. ``fast=Fals
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
@@ -35,7 +35,7 @@ from kaohe_rules.score.order import Groups, quota_takes, sort_value
 
 if TYPE_CHECKING:
     from kaohe_rules.read.dataset import DataSet
-    from kaohe_rules.score.plan import DomainPlan, PaperPlan
+    from kaohe_rules.score.plan import DomainPlan, IndicatorGroup, PaperPlan
     from kaohe_rules.score.scorer import DomainScorer
 
 
@@ -51,17 +51,20 @@ class Quota:
 @dataclass(frozen=True)
 class Block:
     """A batch's scores, one row per indicator, with what storing them needs: each row's
-    满分 and owner, the masks shared by every unit, and how explain rebuilds a formula's
-    population (its 值 and parameters)."""
+    满分, owner and units (``everyone``, the mask shared by every unit, unless a 一单位一策
+    drops the indicator), and how explain rebuilds a formula's population (its 值 and
+    parameters)."""
 
     indicators: tuple[m.Indicator, ...]
     scores: np.ndarray
     missing: np.ndarray  # whether each row has a unit without a score
-    full: np.ndarray
+    full: Sequence[np.ndarray]
     owner: np.ndarray
+    applies: tuple[np.ndarray, ...]
     everyone: np.ndarray
     no_one: np.ndarray
     context: Callable[[m.Expr], Population]
+    index: int  # the batch's place in the domain's plan
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Seam(Protocol):
     def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None: ...
     def quota(self, scorer: DomainScorer, quota: m.Expr) -> Quota | None: ...
     def start(self, scorer: DomainScorer) -> tuple[np.ndarray, int] | None: ...
+    def settled(self, block: Block, scores: np.ndarray) -> None: ...
 
 
 class _Reference:
@@ -111,6 +115,9 @@ class _Reference:
     def start(self, scorer):
         return None
 
+    def settled(self, block, scores):
+        return None
+
 
 REFERENCE: Seam = _Reference()
 
@@ -123,10 +130,12 @@ def plan_domain(
     roster_columns: Mapping[str, np.ndarray],
     papers: tuple[PaperPlan, ...],
     ids_sorted: np.ndarray,
+    scorings: Mapping[str, tuple[IndicatorGroup, ...]],
 ) -> DomainFast:
     """The domain's batches, paper places, item blocks, quotas and tie-break order
-    (``ids_sorted``: the plan's positions sorted by unit id)."""
-    batches = batch.plan(resolved, domain)
+    (``ids_sorted``: the plan's positions sorted by unit id; ``scorings``: the plan's
+    indicator groups)."""
+    batches = batch.plan(resolved, domain, scorings)
     places = {}
     for planned in papers:
         place = _paper_place(batches, planned.members)
@@ -154,13 +163,18 @@ def plan_domain(
 
 def _paper_place(batches, members: tuple[str, ...]) -> tuple[int, int, int] | None:
     """Where a paper's indicators lie: (batch, first row, end row) when they are
-    consecutive rows of one batch in file order and their marks add up to more than 0."""
+    consecutive rows of one batch in file order, each scoring every unit with the same
+    constants, and their marks add up to more than 0."""
     for index, group in enumerate(batches):
         if members and members[0] in group.ids:
             first = group.ids.index(members[0])
             end = first + len(members)
             marks = sum(float(v) for v in group.full[first:end, 0])
-            if group.ids[first:end] == members and marks > 0:
+            changed = group.changed is not None and bool(
+                ((group.changed.rows >= first) & (group.changed.rows < end)).any()
+            )
+            plain = all(a is None for a in group.applies[first:end]) and not changed
+            if group.ids[first:end] == members and marks > 0 and plain:
                 return index, first, end
             return None
     return None
@@ -223,11 +237,13 @@ def _start(
 
 
 def batched_context(population: Population, group: batch.Batch, formula: m.Expr) -> Population:
-    """A batched indicator's formula reads 值 and its parameters, nothing else."""
+    """A batched indicator's formula reads 值 and its parameters, nothing else: the
+    values and constants scoring it alone reads (a dropped unit's 值 missing)."""
     indicator = group.by_formula[formula]
-    local = {"值": population.columns[indicator.id]}
-    for name, number in indicator.parameters().items():
-        local[name] = np.nan if number is None else float(number)
+    scoring = group.groups[group.indicators.index(indicator)]
+    value = population.columns[indicator.id]
+    local = {"值": value if scoring.everyone else np.where(scoring.applies, value, np.nan)}
+    local.update(scoring.parameters)
     return population.with_columns(local)
 
 
@@ -264,21 +280,27 @@ class FastPath:
             if scored is None:
                 continue  # it would warn: scored one by one, warnings and all
             scores, missing = scored
-            if not missing.any():
-                self.stored[-1] = scores  # every unit counts: papers may sum it down
+            applies = tuple(self.everyone if a is None else a for a in group.applies)
             done.append(
                 Block(
                     group.indicators,
                     scores,
                     missing,
-                    np.broadcast_to(group.full, scores.shape),
+                    group.full_rows,
                     np.broadcast_to(group.owners, scores.shape),
+                    applies,
                     self.everyone,
                     self.no_one,
                     partial(batched_context, population, group),
+                    len(self.stored) - 1,
                 )
             )
         return done
+
+    def settled(self, block: Block, scores: np.ndarray) -> None:
+        """A block's scores as stored, missing ones settled (none excluded): papers whose
+        indicators are consecutive rows of it may sum them down (paper_sum)."""
+        self.stored[block.index] = scores
 
     def paper_sum(self, scorer: DomainScorer, planned: PaperPlan) -> np.ndarray | None:
         """One reduction down a stored block's rows: the very additions of the plain sum,
