@@ -106,6 +106,7 @@ def _block_findings(
     unit errors. Each check is one pass over the block; only an indicator a pass flags
     is looked at on its own, to word its message."""
     values, valid = block.values, block.valid
+    adjusted = adjusted_values(done.domain)
     typical = typical_magnitudes(values, valid)
     outside = outside_ranges(block.indicators, values, valid)
     checked = valid & ~outside  # one message for one cell: KH316's, not also KH317's
@@ -114,14 +115,19 @@ def _block_findings(
         if not valid[row].any():
             scales.append(None)
             continue
-        scale = percent_scale(done, indicator, float(typical[row]))
+        written = [*indicator.rule_values, *adjusted.get(indicator.id, ())]
+        scale = percent_scale(done, indicator, float(typical[row]), written)
         scales.append(scale)
         out_of_range.append(ranges(done, indicator, values[row], outside[row], data))
         if not scale:  # with the whole column on the wrong scale, no cell stands out
             later.append(row)
-    middles = median_magnitudes(values[later], checked[later], groups)
+    later = np.array(later, dtype=np.int64)
     largest = np.max(np.where(checked[later], np.abs(values[later]), 0.0), axis=1, initial=0.0)
-    suspects = dict(zip(later, zip(middles, largest.tolist(), strict=True), strict=True))
+    cleared = [block.indicators[row] for row in later]
+    clear = without_unit_errors(values[later], checked[later], groups, largest, cleared)
+    later, largest = later[~clear], largest[~clear]
+    middles = median_magnitudes(values[later], checked[later], groups)
+    suspects = dict(zip(later.tolist(), zip(middles, largest.tolist(), strict=True), strict=True))
     found: list[Diagnostic] = []
     ranged = iter(out_of_range)
     for row, indicator in enumerate(block.indicators):
@@ -189,12 +195,13 @@ def typical_magnitudes(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return _medians(np.where(counted, magnitudes, np.nan), SCALE_MIN_VALUES)
 
 
-def percent_scale(done: DomainResult, indicator: m.Indicator, typical: float) -> list[Diagnostic]:
+def percent_scale(
+    done: DomainResult, indicator: m.Indicator, typical: float, written: list[m.RuleValue]
+) -> list[Diagnostic]:
     """KH315: rule values and data of one % indicator about 100x apart: one of them is
     written as percent-numbers (6.5) where the other holds fractions (0.065). Without any %
     (no 单位 %, no value written with %) the same gap in the data is a warning: the staff
     may have meant a percentage and written neither."""
-    written = _rule_values(done.domain, indicator)
     percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
     given = [v for v in written if v.value != 0]
     if not given or np.isnan(typical):  # NaN: too few values (typical_magnitudes)
@@ -266,16 +273,18 @@ def _rule_scale(indicator, rule: m.RuleValue, typical: float, apart: float, cont
     return Diagnostic("KH315", message, rule.span, hint, context)
 
 
-def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
-    """The indicator's rule values and those 一单位一策 gives it (调整: 指标.目标值)."""
-    prefix = f"{indicator.id}."
-    adjusted = [
-        m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
-        for variant in domain.variants
-        for v in variant.rule_values
-        if v.name.startswith(prefix) and v.name[len(prefix) :] in RULE_VALUES
-    ]
-    return [*indicator.rule_values, *adjusted]
+def adjusted_values(domain: m.Domain) -> dict[str, list[m.RuleValue]]:
+    """The rule values 一单位一策 gives (调整: 指标.目标值), by indicator id, in the order
+    the variants give them: an indicator's rule values are its own, then these."""
+    found: dict[str, list[m.RuleValue]] = {}
+    for variant in domain.variants:
+        for v in variant.rule_values:
+            # Whichever "." ends the id: 指标.目标值 is of 指标 when 目标值 is a rule value.
+            for at in (i for i, char in enumerate(v.name) if char == "."):
+                if v.name[at + 1 :] in RULE_VALUES:
+                    value = m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
+                    found.setdefault(v.name[:at], []).append(value)
+    return found
 
 
 def bounds(indicator: m.Indicator) -> tuple[float | None, float | None, bool]:
@@ -352,11 +361,8 @@ def median_magnitudes(
     median per indicator and category."""
     if not len(values):
         return []
-    count, size = values.shape
-    samples = [(code, _every_kth(members)) for code, members in groups.segments()]
-    samples.append((None, _every_kth(np.arange(size))))
-    picked = np.concatenate([at for _, at in samples])
-    block = np.where(valid[:, picked], np.abs(values[:, picked]), np.nan)
+    count = len(values)
+    samples, block = _sampled(values, valid, groups)
     middle = np.full((count, len(groups.names) + 1), np.nan)
     whole = np.full(count, np.nan)
     start = 0
@@ -375,6 +381,56 @@ def median_magnitudes(
             own[borrowed] = whole[row]
         result.append((own, borrowed))
     return result
+
+
+def _sampled(
+    values: np.ndarray, valid: np.ndarray, groups: Layout
+) -> tuple[list[tuple[int | None, np.ndarray]], np.ndarray]:
+    """Each category's sample of units (code None: the whole domain's), and the rows'
+    magnitudes at them one category after the other (NaN where not valid)."""
+    samples = _samples(groups, values.shape[1])
+    picked = np.concatenate([at for _, at in samples])
+    return samples, np.where(valid[:, picked], np.abs(values[:, picked]), np.nan)
+
+
+def _samples(groups: Layout, size: int) -> list[tuple[int | None, np.ndarray]]:
+    """Each category's sample of units and (code None) the whole domain's."""
+    samples = [(code, _every_kth(members)) for code, members in groups.segments()]
+    return [*samples, (None, _every_kth(np.arange(size)))]
+
+
+# Below this, a magnitude divided by a factor may lose precision (subnormal numbers).
+_TINY = 1e-290
+
+
+def without_unit_errors(
+    values: np.ndarray,
+    valid: np.ndarray,
+    groups: Layout,
+    largest: np.ndarray,
+    indicators: list[m.Indicator],
+) -> np.ndarray:
+    """Which rows (indicators) cannot have a suspected unit error (KH317), told without
+    their medians: the largest valid magnitude is under the target bound, and every
+    median unit_errors could compare it with (each category's, the domain's) is above
+    it divided by the factor. A median of c values is above a bound when at most
+    (c - 1) // 2 of them are at or below it (its middle value, or the lower of its two
+    middle ones, is above it). A row this does not clear is looked at with its medians."""
+    factors = np.array([_unit_error_factors(i)[0] for i in indicators]).reshape(-1)
+    clear = np.isfinite(largest) & ((largest == 0) | (largest >= _TINY))
+    for row, indicator in enumerate(indicators):
+        if indicator.target:
+            clear[row] &= largest[row] < _unit_error_factors(indicator)[1] * abs(indicator.target)
+    if not clear.any():
+        return clear
+    # A margin far above rounding: factor * median then exceeds the largest value.
+    bound = (largest / factors * (1 + 1e-9))[:, None]
+    low = valid & (np.abs(values) <= bound)
+    for _code, at in _samples(groups, values.shape[1]):
+        given = np.count_nonzero(valid[:, at], axis=1)
+        below = np.count_nonzero(low[:, at], axis=1)
+        clear &= (given < UNIT_ERROR_MIN_GROUP) | (below <= (given - 1) // 2)
+    return clear
 
 
 def _every_kth(members: np.ndarray) -> np.ndarray:

@@ -40,11 +40,8 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
             if done.scores.get(indicator.id) is not None
             and done.applicable.get(indicator.id) is not None
         ]
-        # A few indicators at a time (all of them at 10,000 units): each check is then
-        # one pass over a block of indicators x a category's units.
-        step = max(1, BLOCK_CELLS // max(len(rows), 1))
-        for start in range(0, len(scored), step):
-            found += _indicators(evaluation, done, scored[start : start + step], groups, rows)
+        if scored:
+            found += _indicators(evaluation, done, scored, groups, rows)
     found += constant_labels(evaluation)
     return found
 
@@ -58,37 +55,42 @@ def _indicators(
 ) -> list[Diagnostic]:
     """For each indicator, in order: KH320 for the categories where its value is missing
     for every unit, KH319 for those where every unit gets the same score."""
-    size = len(rows)
-    scores = np.empty((len(indicators), size))
-    applies = np.empty((len(indicators), size), dtype=bool)
     # Only a formula that reads 值 is checked for values missing everywhere.
     reads = np.array(
         ["值" in evaluation.resolved.program(i.formula).names for i in indicators], dtype=bool
     )
-    values = np.full((len(indicators), size), np.nan)
-    for row, indicator in enumerate(indicators):
-        scores[row], applies[row] = done.scores[indicator.id], done.applicable[indicator.id]
-        if reads[row]:
-            values[row] = evaluation.data.column(indicator.id, NUMBER, rows)
+    columns = [
+        (
+            evaluation.data.column(i.id, NUMBER, rows) if reads[row] else None,
+            done.scores[i.id],
+            done.applicable[i.id],
+        )
+        for row, i in enumerate(indicators)
+    ]
+    segments = list(groups.segments())
+    # The first few units of a category settle almost every indicator there (values
+    # differ, or some are given): all indicators over them at once, and only those they
+    # leave open over all the category's units.
+    heads = [members[:PEEK] for _code, members in segments]
+    head = _cells(columns, range(len(indicators)), np.concatenate(heads))
     missing: list[list[str]] = [[] for _ in indicators]
     constant: list[list[str]] = [[] for _ in indicators]
-    for code, members in groups.segments():
-        counted = applies[:, members]
-        count = np.count_nonzero(counted, axis=1)
-        none_given = reads & (np.isnan(values[:, members]) | ~counted).all(axis=1)
-        given = scores[:, members]
-        unknown = (np.isnan(given) & counted).any(axis=1)
-        high = np.where(counted, given, -np.inf).max(axis=1)
-        low = np.where(counted, given, np.inf).min(axis=1)
-        # All equal: no NaN among them, the largest is the smallest and a number (as
-        # np.ptp(given) == 0: inf - inf is NaN).
-        same = ~none_given & (count >= MIN_UNITS) & ~unknown & (high == low) & np.isfinite(high)
-        for row in np.flatnonzero(none_given & (count > 0)):
-            missing[row].append(f"{groups.names[code]}（{count[row]} 个单位）")
-        for row in np.flatnonzero(same):
-            first = given[row, np.argmax(counted[row])]
-            share = f"{count[row]} 个单位都得 {first:.6g} 分"
-            constant[row].append(f"{groups.names[code]}（{share}）")
+    start = 0
+    for (code, members), first in zip(segments, heads, strict=True):
+        part = slice(start, start + len(first))
+        start += len(first)
+        open_ = np.flatnonzero(np.logical_or(*_settles(*(c[:, part] for c in head), reads)))
+        step = max(1, BLOCK_CELLS // len(members))  # a million units: a few rows at once
+        for at in (open_[i : i + step] for i in range(0, len(open_), step)):
+            values, scores, applies = _cells(columns, at, members)
+            none_given, same = _settles(values, scores, applies, reads[at])
+            count = np.count_nonzero(applies, axis=1)
+            for j in np.flatnonzero(none_given & (count > 0)):
+                missing[at[j]].append(f"{groups.names[code]}（{count[j]} 个单位）")
+            for j in np.flatnonzero(same & (count >= MIN_UNITS)):
+                given = scores[j][applies[j]]
+                share = f"{len(given)} 个单位都得 {given[0]:.6g} 分"
+                constant[at[j]].append(f"{groups.names[code]}（{share}）")
     found = []
     for row, indicator in enumerate(indicators):
         context = (done.domain.name, f"指标 {indicator.id}")
@@ -101,6 +103,39 @@ def _indicators(
             hint = "核对目标值、下限值等参数与数据的量级是否相符（如 6.5% 与 6.5），或数据是否有误"
             found.append(_warning("KH319", message, indicator.span, hint, context))
     return found
+
+
+def _cells(columns: list[tuple], rows, at: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The values, scores and applicability of the indicators at ``rows`` for the units
+    at ``at``, one row per indicator (values NaN for a formula that does not read 值)."""
+    values = np.full((len(rows), len(at)), np.nan)
+    scores = np.empty((len(rows), len(at)))
+    applies = np.empty((len(rows), len(at)), dtype=bool)
+    for j, row in enumerate(rows):
+        value, score, applicable = columns[row]
+        if value is not None:
+            values[j] = value[at]
+        scores[j], applies[j] = score[at], applicable[at]
+    return values, scores, applies
+
+
+def _settles(
+    values: np.ndarray, scores: np.ndarray, applies: np.ndarray, reads: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row (indicator) over some units: whether none of them has a value (for an
+    indicator whose formula reads 值), and else whether the scores of those it applies to
+    may all be equal (no NaN among them, the largest is the smallest and a number, as
+    np.ptp(given) == 0 holds: inf - inf is NaN)."""
+    none_given = reads & (np.isnan(values) | ~applies).all(axis=1)
+    unknown = (np.isnan(scores) & applies).any(axis=1)
+    high = np.where(applies, scores, -np.inf).max(axis=1, initial=-np.inf)
+    low = np.where(applies, scores, np.inf).min(axis=1, initial=np.inf)
+    one = np.count_nonzero(applies, axis=1) <= 1
+    same = ~none_given & (one | (~unknown & (high == low) & np.isfinite(high)))
+    return none_given, same
+
+
+PEEK = 64
 
 
 def _listed(parts: list[str]) -> str:

@@ -8,9 +8,11 @@ import dataclasses
 
 import numpy as np
 
+from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.read.cells import allowed_range
+from kaohe_rules.rules.build import RULE_VALUES
 from kaohe_rules.score.plausibility import (
     PERCENT,
     SAMPLE,
@@ -22,7 +24,6 @@ from kaohe_rules.score.plausibility import (
     _median,
     _medians,
     _rule_scale,
-    _rule_values,
     _shown,
     _unit_error_factors,
     _units,
@@ -318,3 +319,15 @@ def _open(members: np.ndarray, scores: np.ndarray, applies: np.ndarray) -> bool:
     first = members[:PEEK]
     head = scores[first[applies[first]]]
     return not (len(head) > 1 and (np.isnan(head).any() or np.ptp(head) > 0))
+
+
+def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
+    """The indicator's rule values and those 一单位一策 gives it (调整: 指标.目标值)."""
+    prefix = f"{indicator.id}."
+    adjusted = [
+        m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
+        for variant in domain.variants
+        for v in variant.rule_values
+        if v.name.startswith(prefix) and v.name[len(prefix) :] in RULE_VALUES
+    ]
+    return [*indicator.rule_values, *adjusted]
