@@ -163,20 +163,28 @@ def plan_domain(
 
 def _paper_place(batches, members: tuple[str, ...]) -> tuple[int, int, int] | None:
     """Where a paper's indicators lie: (batch, first row, end row) when they are
-    consecutive rows of one batch in file order, each scoring every unit with the same
-    constants, and their marks add up to more than 0."""
+    consecutive rows of one batch in file order and no unit can have 0 marks counted
+    (sum_indicators would score it 0): with every unit scored alike, their marks add up
+    to more than 0; else (一单位一策 drops one or changes a 满分) none is negative and
+    one scores every unit with more than 0."""
     for index, group in enumerate(batches):
         if members and members[0] in group.ids:
             first = group.ids.index(members[0])
             end = first + len(members)
+            if group.ids[first:end] != members:
+                return None
             marks = sum(float(v) for v in group.full[first:end, 0])
-            changed = group.changed is not None and bool(
-                ((group.changed.rows >= first) & (group.changed.rows < end)).any()
+            rows = range(first, end)
+            alike = all(
+                group.applies[r] is None and group.full_rows[r].strides == (0,) for r in rows
             )
-            plain = all(a is None for a in group.applies[first:end]) and not changed
-            if group.ids[first:end] == members and marks > 0 and plain:
+            if alike and marks > 0:
                 return index, first, end
-            return None
+            unsigned = all(bool((group.full_rows[r] >= 0).all()) for r in rows)  # NaN: False
+            anchored = any(
+                group.applies[r] is None and bool((group.full_rows[r] > 0).all()) for r in rows
+            )
+            return (index, first, end) if unsigned and anchored else None
     return None
 
 
@@ -313,7 +321,14 @@ class FastPath:
             block = self.stored[place[0]]
             # C order: numpy reduces rows of it in file order (batch.score makes it so).
             if block is not None and block.shape[1] > 1 and block.flags.c_contiguous:
-                return np.add.reduce(block[place[1] : place[2]], axis=0, initial=0.0)
+                rows = block[place[1] : place[2]]
+                group = self.own.batches[place[0]]
+                dropped = [r for r in range(*place[1:]) if group.applies[r] is not None]
+                if dropped:  # a unit an indicator does not apply to adds 0
+                    rows = rows.copy()
+                    for r in dropped:
+                        rows[r - place[1], ~group.applies[r]] = 0.0
+                return np.add.reduce(rows, axis=0, initial=0.0)
         r = scorer.result
         total = np.zeros(scorer.size)
         marks = 0.0
