@@ -72,8 +72,8 @@ class DomainFast:
     """What the speed techniques work out once per domain, before any data."""
 
     batches: tuple[batch.Batch, ...]
-    # paper id -> (batch, first row, end row) where its indicators lie in one batch
-    paper_places: Mapping[str, tuple[int, int, int]]
+    # paper id -> (batch, first row, end row, the ids after them) where its indicators lie
+    paper_places: Mapping[str, tuple[int, int, int, tuple[str, ...]]]
     items: Mapping[str, tuple[FormulaBlock, np.ndarray]]  # 加分 / 扣分 -> formulas, caps
     quotas: Mapping[m.Expr, Quota]
     # The id order sorted by the ranking's trailing tie-breaks that are roster columns,
@@ -138,7 +138,7 @@ def plan_domain(
     batches = batch.plan(resolved, domain, scorings)
     places = {}
     for planned in papers:
-        place = _paper_place(batches, planned.members)
+        place = _paper_place(batches, planned.members, scorings)
         if place is not None:
             places[planned.paper.id] = place
     items = {}
@@ -161,30 +161,40 @@ def plan_domain(
     )
 
 
-def _paper_place(batches, members: tuple[str, ...]) -> tuple[int, int, int] | None:
-    """Where a paper's indicators lie: (batch, first row, end row) when they are
-    consecutive rows of one batch in file order and no unit can have 0 marks counted
-    (sum_indicators would score it 0): with every unit scored alike, their marks add up
-    to more than 0; else (一单位一策 drops one or changes a 满分) none is negative and
-    one scores every unit with more than 0."""
+def _paper_place(
+    batches, members: tuple[str, ...], scorings
+) -> tuple[int, int, int, tuple[str, ...]] | None:
+    """Where a paper's indicators lie: (batch, first row, end row, the ids after them)
+    when they are consecutive rows of one batch in file order, perhaps followed by ones
+    scored alone (a 一单位一策's own indicator), and no unit can have 0 marks counted
+    (sum_indicators would score it 0): with every unit scored alike and nothing after
+    them, their marks add up to more than 0; else none is negative and one row scores
+    every unit with more than 0."""
     for index, group in enumerate(batches):
         if members and members[0] in group.ids:
-            first = group.ids.index(members[0])
-            end = first + len(members)
-            if group.ids[first:end] != members:
+            first = end = group.ids.index(members[0])
+            while end < len(group.ids) and end - first < len(members):
+                if group.ids[end] != members[end - first]:
+                    break
+                end += 1
+            tail = members[end - first :]
+            if any(key in b.ids for b in batches for key in tail):
                 return None
-            marks = sum(float(v) for v in group.full[first:end, 0])
             rows = range(first, end)
-            alike = all(
-                group.applies[r] is None and group.full_rows[r].strides == (0,) for r in rows
-            )
-            if alike and marks > 0:
-                return index, first, end
-            unsigned = all(bool((group.full_rows[r] >= 0).all()) for r in rows)  # NaN: False
+            marks = sum(float(v) for v in group.full[first:end, 0])
+            alike = all(group.applies[r] is None for r in rows)
+            alike = alike and all(group.full_rows[r].strides == (0,) for r in rows)
+            if alike and marks > 0 and not tail:
+                return index, first, end, ()
+            fulls = [group.full_rows[r] for r in rows]
+            fulls += [scorings[key][0].full for key in tail if len(scorings[key]) == 1]
+            if len(fulls) < len(members):
+                return None  # an id scored by two formulas: the plain sum decides
+            unsigned = all(bool((full >= 0).all()) for full in fulls)  # NaN: False
             anchored = any(
                 group.applies[r] is None and bool((group.full_rows[r] > 0).all()) for r in rows
             )
-            return (index, first, end) if unsigned and anchored else None
+            return (index, first, end, tail) if unsigned and anchored else None
     return None
 
 
@@ -321,14 +331,7 @@ class FastPath:
             block = self.stored[place[0]]
             # C order: numpy reduces rows of it in file order (batch.score makes it so).
             if block is not None and block.shape[1] > 1 and block.flags.c_contiguous:
-                rows = block[place[1] : place[2]]
-                group = self.own.batches[place[0]]
-                dropped = [r for r in range(*place[1:]) if group.applies[r] is not None]
-                if dropped:  # a unit an indicator does not apply to adds 0
-                    rows = rows.copy()
-                    for r in dropped:
-                        rows[r - place[1], ~group.applies[r]] = 0.0
-                return np.add.reduce(rows, axis=0, initial=0.0)
+                return self._sum_down(scorer, block, *place)
         r = scorer.result
         total = np.zeros(scorer.size)
         marks = 0.0
@@ -342,6 +345,24 @@ class FastPath:
             marks += float(full[0]) if len(full) else 0.0
             total += r.scores[key]
         return total if marks > 0 else None
+
+    def _sum_down(self, scorer, block, index, first, end, tail) -> np.ndarray | None:
+        """The plain sum of a paper's rows of a block and the indicators after them, in
+        file order from 0; None when one of those after them excludes a unit."""
+        r = scorer.result
+        if any(r.excluded[key] is not self.no_one and r.excluded[key].any() for key in tail):
+            return None
+        rows = block[first:end]
+        group = self.own.batches[index]
+        dropped = [row for row in range(first, end) if group.applies[row] is not None]
+        if dropped:  # a unit an indicator does not apply to adds 0
+            rows = rows.copy()
+            for row in dropped:
+                rows[row - first, ~group.applies[row]] = 0.0
+        total = np.add.reduce(rows, axis=0, initial=0.0)
+        for key in tail:
+            total += np.where(r.applicable[key], r.scores[key], 0.0)
+        return total
 
     def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None:
         """Every item's capped points, one row each, when none misses a value or warns."""
