@@ -263,25 +263,31 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
     """The batch's indicator values for the units at ``rows``, one row per indicator:
     a view of the data when they lie in adjacent rows of its array, else gathered
     straight into the block the formula runs over, so nothing is copied twice."""
+    return gather_ids(batch.ids, data, rows)
+
+
+def gather_ids(ids: tuple[str, ...] | list[str], data: DataSet, rows: np.ndarray) -> np.ndarray:
+    """The values of the names ``ids`` for the units at ``rows``, one row per name (NaN
+    where a name has no column), a read-only view where the data hold them so."""
     if len(rows) and rows[-1] >= len(data.row):  # rows ascend: a roster selection
         raise IndexError(f"数据只有 {len(data.row)} 个单位，名单第 {rows[-1] + 1} 个不在其中")
     at = data.positions(rows)
-    if isinstance(at, slice) and data.matrix is not None:
-        placed = [data.matrix_row.get(key) for key in batch.ids]
+    if isinstance(at, slice) and data.matrix is not None and ids:
+        placed = [data.matrix_row.get(key) for key in ids]
         first = placed[0]
         if (
             first is not None
             and placed == list(range(first, first + len(placed)))
-            and all(_in_matrix(data, k) for k in batch.ids)
+            and all(_in_matrix(data, k) for k in ids)
         ):
             # Adjacent rows of the data's array (DataSet.consolidate): a view, no copy,
             # read-only since it is the data set's own values.
             view = data.matrix[first : first + len(placed), at]
             view.flags.writeable = False
             return view
-    block = np.empty((len(batch.indicators), len(rows)))
-    for row, indicator in enumerate(batch.indicators):
-        found = data.columns.get(indicator.id)
+    block = np.empty((len(ids), len(rows)))
+    for row, key in enumerate(ids):
+        found = data.columns.get(key)
         if found is None:
             block[row] = np.nan
         elif isinstance(at, slice):  # the domain's units lie together: one copy

@@ -17,9 +17,10 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
-from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.read.cells import allowed_range
 from kaohe_rules.rules.build import RULE_VALUES
+from kaohe_rules.score.batch import gather_ids
 from kaohe_rules.score.layout import Layout, layout
 from kaohe_rules.score.result import DomainResult
 
@@ -88,9 +89,7 @@ class Values:
 
     @classmethod
     def of(cls, done: DomainResult, indicators: list, data: DataSet, rows) -> Values:
-        values = np.empty((len(indicators), len(rows)))
-        for row, indicator in enumerate(indicators):
-            values[row] = data.column(indicator.id, NUMBER, rows)
+        values = gather_ids([i.id for i in indicators], data, rows)
         valid = ~np.isnan(values)
         for row, indicator in enumerate(indicators):
             applies = done.applicable.get(indicator.id)
@@ -107,7 +106,9 @@ def _block_findings(
     is looked at on its own, to word its message."""
     values, valid = block.values, block.valid
     adjusted = adjusted_values(done.domain)
-    typical = typical_magnitudes(values, valid)
+    written = [[*i.rule_values, *adjusted.get(i.id, ())] for i in block.indicators]
+    window = np.array([_scale_window(i, w) for i, w in zip(block.indicators, written, strict=True)])
+    typical = typical_magnitudes(values, valid, window.reshape(-1, 2))
     outside = outside_ranges(block.indicators, values, valid)
     checked = valid & ~outside  # one message for one cell: KH316's, not also KH317's
     scales, out_of_range, later = [], [], []
@@ -115,8 +116,7 @@ def _block_findings(
         if not valid[row].any():
             scales.append(None)
             continue
-        written = [*indicator.rule_values, *adjusted.get(indicator.id, ())]
-        scale = percent_scale(done, indicator, float(typical[row]), written)
+        scale = percent_scale(done, indicator, float(typical[row]), written[row])
         scales.append(scale)
         out_of_range.append(ranges(done, indicator, values[row], outside[row], data))
         if not scale:  # with the whole column on the wrong scale, no cell stands out
@@ -185,14 +185,55 @@ def _written(value: m.RuleValue) -> str:
     return _shown(value.value, value.percent)
 
 
-def typical_magnitudes(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def typical_magnitudes(
+    values: np.ndarray, valid: np.ndarray, window: np.ndarray | None = None
+) -> np.ndarray:
     """Each row's typical magnitude (the median of its nonzero magnitudes) over an even
     sample of its valid values: NaN with fewer than SCALE_MIN_VALUES of them. A 100x
-    mismatch of scale needs no more than SAMPLE or so values to show."""
+    mismatch of scale needs no more than SAMPLE or so values to show.
+
+    ``window``: for each row, the typical magnitudes (low, high) between which, and above
+    1, percent_scale can find anything (NaN: anywhere). A row whose median is provably at
+    most 1 or outside them, by counting, is given NaN (as too few values: no finding)
+    without sorting: a median of c values is below a bound when more than c // 2 of them
+    are, and above it when at most (c - 1) // 2 of them are at or below it."""
     step = max(1, values.shape[1] // SAMPLE)
     magnitudes = np.abs(values[:, ::step])
     counted = valid[:, ::step] & (magnitudes > 0)
-    return _medians(np.where(counted, magnitudes, np.nan), SCALE_MIN_VALUES)
+    rows = np.arange(len(values))
+    if window is not None and len(values):
+        count = np.count_nonzero(counted, axis=1)
+        more = count // 2 + 1
+
+        def how_many(below: np.ndarray) -> np.ndarray:
+            return np.count_nonzero(counted & below, axis=1)
+
+        low, high = window[:, :1], window[:, 1:]
+        settled = how_many(magnitudes <= 1) >= more
+        settled |= how_many(magnitudes < low) >= more
+        settled |= how_many(magnitudes <= high) <= (count - 1) // 2
+        rows = np.flatnonzero(~(settled & ~np.isnan(window[:, 0])))
+    typical = np.full(len(values), np.nan)
+    typical[rows] = _medians(np.where(counted[rows], magnitudes[rows], np.nan), SCALE_MIN_VALUES)
+    return typical
+
+
+def _scale_window(indicator: m.Indicator, written: list[m.RuleValue]) -> tuple[float, float]:
+    """The typical magnitudes between which percent_scale finds something for an indicator
+    without any % (a margin far above rounding either side); NaN: anywhere (with a %, a
+    rule value is checked against any typical magnitude). No rule value but 0: nowhere."""
+    if indicator.unit_of_measure == PERCENT or any(v.percent for v in written):
+        return np.nan, np.nan
+    given = np.array([abs(v.value) for v in written if v.value != 0], dtype=np.float64)
+    if not len(given):
+        return np.inf, -np.inf
+    if np.isnan(given).any():
+        return np.nan, np.nan
+    middle = _median(given)
+    if not _TINY <= middle <= 1 / _TINY:  # where a product might lose precision: anywhere
+        return np.nan, np.nan
+    low, high = SCALE_WINDOW
+    return low * middle * (1 - 1e-9), high * middle * (1 + 1e-9)
 
 
 def percent_scale(
