@@ -304,11 +304,7 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     indicator does not apply to reads a missing 值 and scores none, a unit with constants
     of its own is scored with them, as scoring the indicator alone does."""
     dropped = [row for row, applies in enumerate(batch.applies) if applies is not None]
-    if dropped:
-        block = np.array(block)  # the data's values stay as they are
-        for row in dropped:
-            block[row, ~batch.applies[row]] = np.nan
-    scored = _run_block(batch, block)
+    scored = _run_block(batch, block, dropped)
     if scored is None or (batch.changed is None and not dropped):
         return scored
     scores, missing = scored
@@ -316,7 +312,11 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
         scores = np.array(scores)
     changed = batch.changed
     if changed is not None:
-        values = block[changed.rows, changed.units].reshape(1, -1)
+        values = block[changed.rows, changed.units]
+        for at, (row, unit) in enumerate(zip(changed.rows, changed.units, strict=True)):
+            if batch.applies[row] is not None and not batch.applies[row][unit]:
+                values[at] = np.nan  # a unit the indicator does not apply to reads none
+        values = values.reshape(1, -1)
         local = Population.trusted({"值": values, **changed.parameters}, values.shape[1], [])
         try:
             own = batch.program.value(_StrictRun(local))
@@ -334,9 +334,12 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     return scores, missing.any(axis=1)
 
 
-def _run_block(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The formula over the block with each row's constants. Units go through in slices
-    so the formula's temporaries stay small at a million units."""
+def _run_block(
+    batch: Batch, block: np.ndarray, dropped: list[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The formula over the block with each row's constants, the ``dropped`` rows' values
+    missing where they do not apply. Units go through in slices so the formula's
+    temporaries (and a copy of the values to drop from) stay small at a million units."""
     k, size = block.shape
     out: np.ndarray | None = None
     missing = np.zeros(k, dtype=bool)
@@ -344,6 +347,10 @@ def _run_block(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     for start in range(0, size, step):
         stop = min(size, start + step)
         values = block[:, start:stop]
+        if dropped:
+            values = values.copy()  # the data's values stay as they are
+            for row in dropped:
+                values[row, ~batch.applies[row][start:stop]] = np.nan
         # Its columns are a block and (k, 1) constants, not unit columns: an elementwise
         # formula reads nothing else of it.
         local = Population.trusted({"值": values, **batch.parameters}, stop - start, [])

@@ -466,8 +466,15 @@ def without_unit_errors(
         return clear
     # A margin far above rounding: factor * median then exceeds the largest value.
     bound = (largest / factors * (1 + 1e-9))[:, None]
+    samples = _samples(groups, values.shape[1])
+    if sum(len(at) for _code, at in samples) < values.shape[1]:  # many units: samples only
+        picked = np.concatenate([at for _code, at in samples])
+        values, valid = values[:, picked], valid[:, picked]
+        starts = np.cumsum([0, *(len(at) for _code, at in samples)])
+        edges = zip(samples, starts[:-1], starts[1:], strict=True)
+        samples = [(code, slice(a, b)) for (code, _at), a, b in edges]
     low = valid & (np.abs(values) <= bound)
-    for _code, at in _samples(groups, values.shape[1]):
+    for _code, at in samples:
         given = np.count_nonzero(valid[:, at], axis=1)
         below = np.count_nonzero(low[:, at], axis=1)
         clear &= (given < UNIT_ERROR_MIN_GROUP) | (below <= (given - 1) // 2)

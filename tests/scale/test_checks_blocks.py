@@ -101,3 +101,15 @@ def test_random_values_give_the_one_by_one_checks(evaluation_2024, data) -> None
     finally:
         for name, values, scores in saved:
             evaluation.data.columns[name], done.scores[name] = values, scores
+
+
+@pytest.mark.parametrize("sample", [3, 7, 40])
+def test_sampled_categories_give_the_one_by_one_checks(sample: int, monkeypatch) -> None:
+    """With categories larger than the sample (a million units), the medians and counts
+    are over every k-th unit: made so here with a small sample."""
+    sources = [Source(ROOT / "rules" / y, ROOT / "samples" / y) for y in ("2023", "2024")]
+    evaluations = [_unchecked(source, monkeypatch) for source in sources]
+    monkeypatch.setattr(plausibility, "SAMPLE", sample)
+    monkeypatch.setattr(one_by_one, "SAMPLE", sample)
+    for evaluation in evaluations:
+        _same(evaluation)
