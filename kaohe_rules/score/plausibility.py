@@ -11,6 +11,7 @@ per domain and indicator. Thresholds and why: docs/decisions.md (decision 45).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,7 +94,8 @@ class Values:
         valid = ~np.isnan(values)
         for row, indicator in enumerate(indicators):
             applies = done.applicable.get(indicator.id)
-            if applies is not None:
+            everyone = applies is not None and applies.strides == (0,) and bool(applies.all())
+            if applies is not None and not everyone:  # the shared all-units mask: no-op
                 valid[row] &= applies
         return cls(indicators, values, valid)
 
@@ -112,8 +114,9 @@ def _block_findings(
     outside = outside_ranges(block.indicators, values, valid)
     checked = valid & ~outside  # one message for one cell: KH316's, not also KH317's
     scales, out_of_range, later = [], [], []
+    given = valid.any(axis=1)
     for row, indicator in enumerate(block.indicators):
-        if not valid[row].any():
+        if not given[row]:
             scales.append(None)
             continue
         scale = percent_scale(done, indicator, float(typical[row]), written[row])
@@ -122,9 +125,12 @@ def _block_findings(
         if not scale:  # with the whole column on the wrong scale, no cell stands out
             later.append(row)
     later = np.array(later, dtype=np.int64)
-    largest = np.max(np.where(checked[later], np.abs(values[later]), 0.0), axis=1, initial=0.0)
+    magnitudes = np.abs(values)
+    largest = np.max(np.where(checked, magnitudes, 0.0), axis=1, initial=0.0)[later]
     cleared = [block.indicators[row] for row in later]
-    clear = without_unit_errors(values[later], checked[later], groups, largest, cleared)
+    every = len(later) == len(values)  # the usual case: no copy of the rows
+    picked = (magnitudes, checked) if every else (magnitudes[later], checked[later])
+    clear = without_unit_errors(*picked, groups, largest, cleared)
     later, largest = later[~clear], largest[~clear]
     middles = median_magnitudes(values[later], checked[later], groups)
     suspects = dict(zip(later.tolist(), zip(middles, largest.tolist(), strict=True), strict=True))
@@ -224,12 +230,13 @@ def _scale_window(indicator: m.Indicator, written: list[m.RuleValue]) -> tuple[f
     rule value is checked against any typical magnitude). No rule value but 0: nowhere."""
     if indicator.unit_of_measure == PERCENT or any(v.percent for v in written):
         return np.nan, np.nan
-    given = np.array([abs(v.value) for v in written if v.value != 0], dtype=np.float64)
-    if not len(given):
+    given = sorted(abs(v.value) for v in written if v.value != 0)
+    if not given:
         return np.inf, -np.inf
-    if np.isnan(given).any():
+    if any(math.isnan(g) for g in given):
         return np.nan, np.nan
-    middle = _median(given)
+    half = len(given) // 2  # the median _median gives
+    middle = given[half] if len(given) % 2 else (given[half - 1] + given[half]) / 2
     if not _TINY <= middle <= 1 / _TINY:  # where a product might lose precision: anywhere
         return np.nan, np.nan
     low, high = SCALE_WINDOW
@@ -445,7 +452,7 @@ _TINY = 1e-290
 
 
 def without_unit_errors(
-    values: np.ndarray,
+    magnitudes: np.ndarray,
     valid: np.ndarray,
     groups: Layout,
     largest: np.ndarray,
@@ -466,14 +473,14 @@ def without_unit_errors(
         return clear
     # A margin far above rounding: factor * median then exceeds the largest value.
     bound = (largest / factors * (1 + 1e-9))[:, None]
-    samples = _samples(groups, values.shape[1])
-    if sum(len(at) for _code, at in samples) < values.shape[1]:  # many units: samples only
+    samples = _samples(groups, magnitudes.shape[1])
+    if sum(len(at) for _code, at in samples) < magnitudes.shape[1]:  # many units: samples
         picked = np.concatenate([at for _code, at in samples])
-        values, valid = values[:, picked], valid[:, picked]
+        magnitudes, valid = magnitudes[:, picked], valid[:, picked]
         starts = np.cumsum([0, *(len(at) for _code, at in samples)])
         edges = zip(samples, starts[:-1], starts[1:], strict=True)
         samples = [(code, slice(a, b)) for (code, _at), a, b in edges]
-    low = valid & (np.abs(values) <= bound)
+    low = valid & (magnitudes <= bound)
     for _code, at in samples:
         given = np.count_nonzero(valid[:, at], axis=1)
         below = np.count_nonzero(low[:, at], axis=1)
