@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
@@ -36,9 +36,6 @@ from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.rules.resolve import Resolved
-
-if TYPE_CHECKING:
-    from kaohe_rules.score.plan import IndicatorGroup
 
 # Builtins that compute each element from the same element of their arguments.
 _ELEMENTWISE = frozenset(
@@ -74,7 +71,7 @@ class Batch:
     by_formula: Mapping[m.Expr, m.Indicator] | None = None
     # Each row's scoring in the plan (units, constants), units (None: every unit; else
     # 一单位一策 drops it for some) and 满分; the cells with constants of their own.
-    groups: tuple[IndicatorGroup, ...] = ()
+    groups: tuple[Any, ...] = ()  # plan.IndicatorGroup (plan imports this module)
     applies: tuple[np.ndarray | None, ...] = ()
     full_rows: tuple[np.ndarray, ...] = ()
     changed: Changed | None = None
@@ -94,7 +91,7 @@ class _StrictRun(Run):
 
 
 def plan(
-    resolved: Resolved, domain: m.Domain, scorings: Mapping[str, tuple[IndicatorGroup, ...]]
+    resolved: Resolved, domain: m.Domain, scorings: Mapping[str, tuple[Any, ...]]
 ) -> tuple[Batch, ...]:
     """The domain's batches: two or more indicators of one formula shape each.
     ``scorings``: the plan's groups by id (which units each scores, with which constants)."""
@@ -129,7 +126,7 @@ def _candidates(resolved: Resolved, domain: m.Domain) -> list[tuple[m.Indicator,
 def _batch(
     resolved: Resolved,
     members: list[tuple[m.Indicator, tuple[str, ...]]],
-    scorings: Mapping[str, tuple[IndicatorGroup, ...]],
+    scorings: Mapping[str, tuple[Any, ...]],
 ) -> Batch:
     first, first_slots = members[0]
     # Slot j is read under the first indicator's name for it; each row holds the value of
