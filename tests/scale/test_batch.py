@@ -246,3 +246,51 @@ def test_data_read_for_another_roster_is_refused() -> None:
     group = _batches(resolved, domain)[0]
     with pytest.raises(IndexError):
         batch.gather(group, values, np.arange(9))
+
+
+VARIANTS = """一单位一策:
+  甲三:
+    调整:
+      L2.目标值: 2
+  甲四:
+    删除指标: [A1, L3]
+    调整:
+      A2.满分: 30
+      A3.满分: 20
+      A3.下限值: 1
+      L1.满分: 20
+  甲五:
+    调整:
+      A1.满分: 18
+      A3.满分: 12
+      L1.上限值: 30
+"""
+
+
+def test_variants_and_blanks_in_a_batch_are_the_one_by_one_scores(tmp_path) -> None:
+    """一单位一策 dropping batched indicators and changing their 满分 and bounds, on units
+    whose values are blank under 剔除折算 (A2 甲四) and 记零分 (A3 甲五): the batch keeps
+    them, and every score, table, warning and explanation is the one-by-one path's."""
+    old = "一单位一策:\n  甲三:\n    调整:\n      L2.目标值: 2\n"
+    rules = edited_copy(FIXTURE / "rules", tmp_path / "rules", "甲.yaml", old, VARIANTS)
+    resolved = load_rules(rules).resolved
+    (domain,) = resolved.ruleset.domains
+    linear = _batches(resolved, domain)[0]
+    assert [i.id for i in linear.indicators] == ["A1", "A2", "A3", "L1", "L2", "L3"]
+    assert [a is not None for a in linear.applies] == [True, False, False, False, False, True]
+    cells = zip(linear.changed.rows.tolist(), linear.changed.units.tolist(), strict=True)
+    assert sorted(cells) == [(0, 4), (1, 3), (2, 3), (2, 4), (3, 3), (3, 4), (4, 2)]
+    batched = evaluate_year(resolved, read_data(FIXTURE / "data", resolved.ruleset))
+    fresh = load_rules(rules).resolved
+    single = evaluate_year(fresh, read_data(FIXTURE / "data", fresh.ruleset), fast=False)
+    assert _everything(batched) == _everything(single)
+    assert _explanations(batched) == _explanations(single)
+    (d,) = batched.domains
+    assert np.isnan(d.scores["A2"][3]) and d.excluded["A2"][3] and d.full["A2"][3] == 30
+    assert d.scores["A3"][4] == 0.0 and d.full["A3"][4] == 12
+    assert not d.applicable["A1"][3] and np.isnan(d.scores["A1"][3])
+    told = [w.message for w in batched.warnings if w.code == "KH306"]
+    assert told[:2] == [  # then F1 and F2, scored one by one (甲七 divides by zero)
+        "指标 A2 缺少数据，剔除后折算（1 个单位：甲四）",
+        "指标 A3 缺少数据，记零分（1 个单位：甲五）",
+    ]
