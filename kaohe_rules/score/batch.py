@@ -10,10 +10,14 @@ unit's own value and the indicator's constants (no cohort function, no other col
 branch). What it saves is the fixed cost of a formula run, which is most of the time at
 a few thousand units.
 
-Only the plain case is batched: no 一单位一策 touches the indicator, no benchmark,
-one indicator per id. Anything that warns (a division by zero, an overflow, a zero
-linear width) abandons the batch, and its indicators are scored one by one, so the
-warnings come out exactly as they would have.
+Batched: one indicator per id (no 一单位一策 adds one), no benchmark. A 一单位一策 that
+drops the indicator for a unit or changes one of its parameters is batched all the same,
+since the formula is elementwise: the dropped unit's 值 is missing (as scoring it alone
+makes it) and its score is none; a unit with a parameter of its own is scored again
+with its own constants (``Changed``), exactly as a run with the parameter as a column
+scores it. Anything that warns (a division by zero, an overflow, a zero linear width)
+abandons the batch, and its indicators are scored one by one, so the warnings come out
+exactly as they would have.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +48,16 @@ _BLOCK_CELLS = 1 << 20
 
 
 @dataclass(frozen=True)
+class Changed:
+    """The cells (indicator row, unit) whose constants a 一单位一策 changes, and each
+    slot's value for each of them, (1, cells): scored again after the block's run."""
+
+    rows: np.ndarray
+    units: np.ndarray
+    parameters: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
 class Batch:
     """Indicators of one domain scored by one formula."""
 
@@ -54,6 +69,12 @@ class Batch:
     ids: tuple[str, ...] = ()
     owners: np.ndarray | None = None  # each row's Indicator, (k, 1) objects
     by_formula: Mapping[m.Expr, m.Indicator] | None = None
+    # Each row's scoring in the plan (units, constants), units (None: every unit; else
+    # 一单位一策 drops it for some) and 满分; the cells with constants of their own.
+    groups: tuple[Any, ...] = ()  # plan.IndicatorGroup (plan imports this module)
+    applies: tuple[np.ndarray | None, ...] = ()
+    full_rows: tuple[np.ndarray, ...] = ()
+    changed: Changed | None = None
 
 
 class _Abandon(Exception):
@@ -69,23 +90,26 @@ class _StrictRun(Run):
         raise _Abandon
 
 
-def plan(resolved: Resolved, domain: m.Domain) -> tuple[Batch, ...]:
-    """The domain's batches: two or more indicators of one formula shape each."""
+def plan(
+    resolved: Resolved, domain: m.Domain, scorings: Mapping[str, tuple[Any, ...]]
+) -> tuple[Batch, ...]:
+    """The domain's batches: two or more indicators of one formula shape each.
+    ``scorings``: the plan's groups by id (which units each scores, with which constants)."""
     groups: dict[tuple, list[tuple[m.Indicator, tuple[str, ...]]]] = {}
     for indicator, program in _candidates(resolved, domain):
         form, slots = shape(program)
         groups.setdefault(form, []).append((indicator, slots))
-    return tuple(_batch(resolved, members) for members in groups.values() if len(members) > 1)
+    return tuple(
+        _batch(resolved, members, scorings) for members in groups.values() if len(members) > 1
+    )
 
 
 def _candidates(resolved: Resolved, domain: m.Domain) -> list[tuple[m.Indicator, Compiled]]:
-    """The indicators a batch may take, with their programs: one per id, no 一单位一策
-    touching them, no benchmark, an elementwise formula."""
+    """The indicators a batch may take, with their programs: one per id (no 一单位一策
+    adds one), no benchmark, an elementwise formula."""
     touched: set[str] = set()
     for variant in domain.variants:
-        touched.update(variant.drop)
         touched.update(a.id for a in variant.add)
-        touched.update(changed for changed, _name, _value, _span in variant.changes)
     counts: dict[str, int] = {}
     for indicator in domain.all_indicators():
         counts[indicator.id] = counts.get(indicator.id, 0) + 1
@@ -99,7 +123,11 @@ def _candidates(resolved: Resolved, domain: m.Domain) -> list[tuple[m.Indicator,
     return found
 
 
-def _batch(resolved: Resolved, members: list[tuple[m.Indicator, tuple[str, ...]]]) -> Batch:
+def _batch(
+    resolved: Resolved,
+    members: list[tuple[m.Indicator, tuple[str, ...]]],
+    scorings: Mapping[str, tuple[Any, ...]],
+) -> Batch:
     first, first_slots = members[0]
     # Slot j is read under the first indicator's name for it; each row holds the value of
     # that indicator's own parameter in slot j.
@@ -114,6 +142,7 @@ def _batch(resolved: Resolved, members: list[tuple[m.Indicator, tuple[str, ...]]
     owners = np.empty((len(indicators), 1), dtype=object)
     owners[:, 0] = indicators
     owners.flags.writeable = False
+    groups = [scorings[i.id][0] for i in indicators]
     return Batch(
         indicators,
         vectorize(resolved.program(first.formula)),
@@ -122,7 +151,44 @@ def _batch(resolved: Resolved, members: list[tuple[m.Indicator, tuple[str, ...]]
         tuple(i.id for i in indicators),
         owners,
         MappingProxyType({i.formula: i for i in indicators}),
+        tuple(groups),
+        tuple(None if g.everyone else g.applies for g in groups),
+        tuple(g.full for g in groups),
+        _changed(members, groups, first_slots, parameters),
     )
+
+
+def _changed(members, groups, names: tuple[str, ...], constants) -> Changed | None:
+    """Where a 一单位一策 gives a unit a constant of its own (the plan's parameter
+    columns differ from the row's constant), with every slot's value there."""
+    rows, units = [], []
+    for row, ((_indicator, slots), group) in enumerate(zip(members, groups, strict=True)):
+        differs = np.zeros(len(group.full), dtype=bool)
+        for j, slot in enumerate(slots):
+            column = group.parameters[slot]
+            if isinstance(column, np.ndarray):
+                constant = constants[names[j]][row, 0]
+                differs |= ~((column == constant) | (np.isnan(column) & np.isnan(constant)))
+        at = np.flatnonzero(differs)
+        rows += [row] * len(at)
+        units += at.tolist()
+    if not rows:
+        return None
+    rows_at, units_at = np.array(rows), np.array(units, dtype=np.int64)
+    values = {}
+    for j, name in enumerate(names):
+        cells = [
+            _cell(groups[row].parameters[members[row][1][j]], unit)
+            for row, unit in zip(rows, units, strict=True)
+        ]
+        values[name] = np.array([cells], dtype=np.float64)
+    for array in (rows_at, units_at, *values.values()):
+        array.flags.writeable = False
+    return Changed(rows_at, units_at, MappingProxyType(values))
+
+
+def _cell(column: float | np.ndarray, unit: int) -> float:
+    return float(column[unit]) if isinstance(column, np.ndarray) else float(column)
 
 
 def shape(program: Compiled) -> tuple[tuple, tuple[str, ...]]:
@@ -194,25 +260,31 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
     """The batch's indicator values for the units at ``rows``, one row per indicator:
     a view of the data when they lie in adjacent rows of its array, else gathered
     straight into the block the formula runs over, so nothing is copied twice."""
+    return gather_ids(batch.ids, data, rows)
+
+
+def gather_ids(ids: tuple[str, ...] | list[str], data: DataSet, rows: np.ndarray) -> np.ndarray:
+    """The values of the names ``ids`` for the units at ``rows``, one row per name (NaN
+    where a name has no column), a read-only view where the data hold them so."""
     if len(rows) and rows[-1] >= len(data.row):  # rows ascend: a roster selection
         raise IndexError(f"数据只有 {len(data.row)} 个单位，名单第 {rows[-1] + 1} 个不在其中")
     at = data.positions(rows)
-    if isinstance(at, slice) and data.matrix is not None:
-        placed = [data.matrix_row.get(key) for key in batch.ids]
+    if isinstance(at, slice) and data.matrix is not None and ids:
+        placed = [data.matrix_row.get(key) for key in ids]
         first = placed[0]
         if (
             first is not None
             and placed == list(range(first, first + len(placed)))
-            and all(_in_matrix(data, k) for k in batch.ids)
+            and all(_in_matrix(data, k) for k in ids)
         ):
             # Adjacent rows of the data's array (DataSet.consolidate): a view, no copy,
             # read-only since it is the data set's own values.
             view = data.matrix[first : first + len(placed), at]
             view.flags.writeable = False
             return view
-    block = np.empty((len(batch.indicators), len(rows)))
-    for row, indicator in enumerate(batch.indicators):
-        found = data.columns.get(indicator.id)
+    block = np.empty((len(ids), len(rows)))
+    for row, key in enumerate(ids):
+        found = data.columns.get(key)
         if found is None:
             block[row] = np.nan
         elif isinstance(at, slice):  # the domain's units lie together: one copy
@@ -225,8 +297,46 @@ def gather(batch: Batch, data: DataSet, rows: np.ndarray) -> np.ndarray:
 
 def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Every indicator's score, one row per indicator (k x units, like ``block``, the
-    values), and which rows have a missing score; None when a run would warn. Units go
-    through in slices so the formula's temporaries stay small at a million units."""
+    values), and which rows have a missing score; None when a run would warn. A unit an
+    indicator does not apply to reads a missing 值 and scores none, a unit with constants
+    of its own is scored with them, as scoring the indicator alone does."""
+    dropped = [row for row, applies in enumerate(batch.applies) if applies is not None]
+    scored = _run_block(batch, block, dropped)
+    if scored is None or (batch.changed is None and not dropped):
+        return scored
+    scores, missing = scored
+    if not scores.flags.writeable or scores.base is not None:
+        scores = np.array(scores)
+    changed = batch.changed
+    if changed is not None:
+        values = block[changed.rows, changed.units]
+        for at, (row, unit) in enumerate(zip(changed.rows, changed.units, strict=True)):
+            if batch.applies[row] is not None and not batch.applies[row][unit]:
+                values[at] = np.nan  # a unit the indicator does not apply to reads none
+        values = values.reshape(1, -1)
+        local = Population.trusted({"值": values, **changed.parameters}, values.shape[1], [])
+        try:
+            own = batch.program.value(_StrictRun(local))
+        except _Abandon:
+            return None
+        own = np.broadcast_to(np.asarray(own, dtype=np.float64), values.shape)
+        if np.isinf(own).any():
+            return None  # an overflow: Vectorized.evaluate would warn
+        scores[changed.rows, changed.units] = own[0]
+    for row in dropped:
+        scores[row, ~batch.applies[row]] = np.nan
+    missing = np.isnan(scores)
+    for row in dropped:
+        missing[row] &= batch.applies[row]
+    return scores, missing.any(axis=1)
+
+
+def _run_block(
+    batch: Batch, block: np.ndarray, dropped: list[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The formula over the block with each row's constants, the ``dropped`` rows' values
+    missing where they do not apply. Units go through in slices so the formula's
+    temporaries (and a copy of the values to drop from) stay small at a million units."""
     k, size = block.shape
     out: np.ndarray | None = None
     missing = np.zeros(k, dtype=bool)
@@ -234,6 +344,10 @@ def score(batch: Batch, block: np.ndarray) -> tuple[np.ndarray, np.ndarray] | No
     for start in range(0, size, step):
         stop = min(size, start + step)
         values = block[:, start:stop]
+        if dropped:
+            values = values.copy()  # the data's values stay as they are
+            for row in dropped:
+                values[row, ~batch.applies[row][start:stop]] = np.nan
         # Its columns are a block and (k, 1) constants, not unit columns: an elementwise
         # formula reads nothing else of it.
         local = Population.trusted({"值": values, **batch.parameters}, stop - start, [])

@@ -18,7 +18,7 @@ The tests in tests/reference run both and require identical results. ``fast=Fals
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
@@ -35,7 +35,7 @@ from kaohe_rules.score.order import Groups, quota_takes, sort_value
 
 if TYPE_CHECKING:
     from kaohe_rules.read.dataset import DataSet
-    from kaohe_rules.score.plan import DomainPlan, PaperPlan
+    from kaohe_rules.score.plan import DomainPlan, IndicatorGroup, PaperPlan
     from kaohe_rules.score.scorer import DomainScorer
 
 
@@ -51,17 +51,20 @@ class Quota:
 @dataclass(frozen=True)
 class Block:
     """A batch's scores, one row per indicator, with what storing them needs: each row's
-    满分 and owner, the masks shared by every unit, and how explain rebuilds a formula's
-    population (its 值 and parameters)."""
+    满分, owner and units (``everyone``, the mask shared by every unit, unless a 一单位一策
+    drops the indicator), and how explain rebuilds a formula's population (its 值 and
+    parameters)."""
 
     indicators: tuple[m.Indicator, ...]
     scores: np.ndarray
     missing: np.ndarray  # whether each row has a unit without a score
-    full: np.ndarray
+    full: Sequence[np.ndarray]
     owner: np.ndarray
+    applies: tuple[np.ndarray, ...]
     everyone: np.ndarray
     no_one: np.ndarray
     context: Callable[[m.Expr], Population]
+    index: int  # the batch's place in the domain's plan
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,8 @@ class DomainFast:
     """What the speed techniques work out once per domain, before any data."""
 
     batches: tuple[batch.Batch, ...]
-    # paper id -> (batch, first row, end row) where its indicators lie in one batch
-    paper_places: Mapping[str, tuple[int, int, int]]
+    # paper id -> (batch, first row, end row, the ids after them) where its indicators lie
+    paper_places: Mapping[str, tuple[int, int, int, tuple[str, ...]]]
     items: Mapping[str, tuple[FormulaBlock, np.ndarray]]  # 加分 / 扣分 -> formulas, caps
     quotas: Mapping[m.Expr, Quota]
     # The id order sorted by the ranking's trailing tie-breaks that are roster columns,
@@ -88,6 +91,7 @@ class Seam(Protocol):
     def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None: ...
     def quota(self, scorer: DomainScorer, quota: m.Expr) -> Quota | None: ...
     def start(self, scorer: DomainScorer) -> tuple[np.ndarray, int] | None: ...
+    def settled(self, block: Block, scores: np.ndarray) -> None: ...
 
 
 class _Reference:
@@ -111,6 +115,9 @@ class _Reference:
     def start(self, scorer):
         return None
 
+    def settled(self, block, scores):
+        return None
+
 
 REFERENCE: Seam = _Reference()
 
@@ -123,13 +130,15 @@ def plan_domain(
     roster_columns: Mapping[str, np.ndarray],
     papers: tuple[PaperPlan, ...],
     ids_sorted: np.ndarray,
+    scorings: Mapping[str, tuple[IndicatorGroup, ...]],
 ) -> DomainFast:
     """The domain's batches, paper places, item blocks, quotas and tie-break order
-    (``ids_sorted``: the plan's positions sorted by unit id)."""
-    batches = batch.plan(resolved, domain)
+    (``ids_sorted``: the plan's positions sorted by unit id; ``scorings``: the plan's
+    indicator groups)."""
+    batches = batch.plan(resolved, domain, scorings)
     places = {}
     for planned in papers:
-        place = _paper_place(batches, planned.members)
+        place = _paper_place(batches, planned.members, scorings)
         if place is not None:
             places[planned.paper.id] = place
     items = {}
@@ -152,17 +161,40 @@ def plan_domain(
     )
 
 
-def _paper_place(batches, members: tuple[str, ...]) -> tuple[int, int, int] | None:
-    """Where a paper's indicators lie: (batch, first row, end row) when they are
-    consecutive rows of one batch in file order and their marks add up to more than 0."""
+def _paper_place(
+    batches, members: tuple[str, ...], scorings
+) -> tuple[int, int, int, tuple[str, ...]] | None:
+    """Where a paper's indicators lie: (batch, first row, end row, the ids after them)
+    when they are consecutive rows of one batch in file order, perhaps followed by ones
+    scored alone (a 一单位一策's own indicator), and no unit can have 0 marks counted
+    (sum_indicators would score it 0): with every unit scored alike and nothing after
+    them, their marks add up to more than 0; else none is negative and one row scores
+    every unit with more than 0."""
     for index, group in enumerate(batches):
         if members and members[0] in group.ids:
-            first = group.ids.index(members[0])
-            end = first + len(members)
+            first = end = group.ids.index(members[0])
+            while end < len(group.ids) and end - first < len(members):
+                if group.ids[end] != members[end - first]:
+                    break
+                end += 1
+            tail = members[end - first :]
+            if any(key in b.ids for b in batches for key in tail):
+                return None
+            rows = range(first, end)
             marks = sum(float(v) for v in group.full[first:end, 0])
-            if group.ids[first:end] == members and marks > 0:
-                return index, first, end
-            return None
+            alike = all(group.applies[r] is None for r in rows)
+            alike = alike and all(group.full_rows[r].strides == (0,) for r in rows)
+            if alike and marks > 0 and not tail:
+                return index, first, end, ()
+            fulls = [group.full_rows[r] for r in rows]
+            fulls += [scorings[key][0].full for key in tail if len(scorings[key]) == 1]
+            if len(fulls) < len(members):
+                return None  # an id scored by two formulas: the plain sum decides
+            unsigned = all(bool((full >= 0).all()) for full in fulls)  # NaN: False
+            anchored = any(
+                group.applies[r] is None and bool((group.full_rows[r] > 0).all()) for r in rows
+            )
+            return (index, first, end, tail) if unsigned and anchored else None
     return None
 
 
@@ -223,11 +255,13 @@ def _start(
 
 
 def batched_context(population: Population, group: batch.Batch, formula: m.Expr) -> Population:
-    """A batched indicator's formula reads 值 and its parameters, nothing else."""
+    """A batched indicator's formula reads 值 and its parameters, nothing else: the
+    values and constants scoring it alone reads (a dropped unit's 值 missing)."""
     indicator = group.by_formula[formula]
-    local = {"值": population.columns[indicator.id]}
-    for name, number in indicator.parameters().items():
-        local[name] = np.nan if number is None else float(number)
+    scoring = group.groups[group.indicators.index(indicator)]
+    value = population.columns[indicator.id]
+    local = {"值": value if scoring.everyone else np.where(scoring.applies, value, np.nan)}
+    local.update(scoring.parameters)
     return population.with_columns(local)
 
 
@@ -264,21 +298,27 @@ class FastPath:
             if scored is None:
                 continue  # it would warn: scored one by one, warnings and all
             scores, missing = scored
-            if not missing.any():
-                self.stored[-1] = scores  # every unit counts: papers may sum it down
+            applies = tuple(self.everyone if a is None else a for a in group.applies)
             done.append(
                 Block(
                     group.indicators,
                     scores,
                     missing,
-                    np.broadcast_to(group.full, scores.shape),
+                    group.full_rows,
                     np.broadcast_to(group.owners, scores.shape),
+                    applies,
                     self.everyone,
                     self.no_one,
                     partial(batched_context, population, group),
+                    len(self.stored) - 1,
                 )
             )
         return done
+
+    def settled(self, block: Block, scores: np.ndarray) -> None:
+        """A block's scores as stored, missing ones settled (none excluded): papers whose
+        indicators are consecutive rows of it may sum them down (paper_sum)."""
+        self.stored[block.index] = scores
 
     def paper_sum(self, scorer: DomainScorer, planned: PaperPlan) -> np.ndarray | None:
         """One reduction down a stored block's rows: the very additions of the plain sum,
@@ -291,7 +331,7 @@ class FastPath:
             block = self.stored[place[0]]
             # C order: numpy reduces rows of it in file order (batch.score makes it so).
             if block is not None and block.shape[1] > 1 and block.flags.c_contiguous:
-                return np.add.reduce(block[place[1] : place[2]], axis=0, initial=0.0)
+                return self._sum_down(scorer, block, *place)
         r = scorer.result
         total = np.zeros(scorer.size)
         marks = 0.0
@@ -305,6 +345,24 @@ class FastPath:
             marks += float(full[0]) if len(full) else 0.0
             total += r.scores[key]
         return total if marks > 0 else None
+
+    def _sum_down(self, scorer, block, index, first, end, tail) -> np.ndarray | None:
+        """The plain sum of a paper's rows of a block and the indicators after them, in
+        file order from 0; None when one of those after them excludes a unit."""
+        r = scorer.result
+        if any(r.excluded[key] is not self.no_one and r.excluded[key].any() for key in tail):
+            return None
+        rows = block[first:end]
+        group = self.own.batches[index]
+        dropped = [row for row in range(first, end) if group.applies[row] is not None]
+        if dropped:  # a unit an indicator does not apply to adds 0
+            rows = rows.copy()
+            for row in dropped:
+                rows[row - first, ~group.applies[row]] = 0.0
+        total = np.add.reduce(rows, axis=0, initial=0.0)
+        for key in tail:
+            total += np.where(r.applicable[key], r.scores[key], 0.0)
+        return total
 
     def items(self, scorer: DomainScorer, kind: str, items: tuple) -> np.ndarray | None:
         """Every item's capped points, one row each, when none misses a value or warns."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
+from kaohe_rules.score import batched
 from kaohe_rules.score.fast import Block
 from kaohe_rules.score.plan import IndicatorGroup
 from kaohe_rules.score.scorer import DomainScorer
@@ -26,45 +27,30 @@ def score(scorer: DomainScorer) -> None:
     # the indicators in the order the rules give them, whichever is stored first.
     for store in (r.applicable, r.excluded, r.scores, r.full, r.owner):
         store.update(dict.fromkeys(scorings))
-    later: dict[str, tuple[Block, int]] = {}
+    later: dict[str, tuple[Block, int]] = {}  # 报错 with a unit missing: raised in order
+    told: dict[str, Diagnostic] = {}  # a batch's missing-data warnings, told in order
     for block in scorer.fast.indicators(scorer):  # batches the fast path scored at once
-        for row, indicator in enumerate(block.indicators):
+        for indicator in block.indicators:
             r.contexts.pending[indicator.formula] = block.context
-            if block.missing.any():
-                later[indicator.id] = (block, row)  # the policy decides, in the rules' order
-        if not block.missing.any():
-            _keep_block(scorer, block)
+        rows = list(enumerate(block.indicators))
+        if any(i.missing == "报错" and block.missing[row] for row, i in rows):
+            later.update((indicator.id, (block, row)) for row, indicator in rows)
+        else:
+            told.update(batched.keep_block(scorer, block))
     for key, groups in scorings.items():
+        if key in told:
+            r.warnings.append(told[key])
         if key in later:
             block, row = later[key]
             indicator, values = block.indicators[row], block.scores[row]
-            result, excluded = missing_policy(scorer, indicator, values, np.isnan(values))
-            keep(
-                scorer,
-                indicator,
-                block.everyone,
-                excluded,
-                result,
-                block.full[row],
-                block.owner[row],
-            )
+            applies = block.applies[row]
+            missing = np.isnan(values) & applies
+            result, excluded = missing_policy(scorer, indicator, values, missing)
+            full, owner = block.full[row], block.owner[row]
+            keep(scorer, indicator, applies, excluded, result, full, owner)
         elif r.applicable[key] is None:
             for group in groups:
                 _score(scorer, group)
-
-
-def _keep_block(scorer: DomainScorer, block: Block) -> None:
-    """A batch's scores, no unit missing one: every row stored as keep() would store it
-    (every unit applies, none is excluded, every score counts), all at once."""
-    r = scorer.result
-    ids = [i.id for i in block.indicators]
-    rows = list(block.scores)
-    r.applicable.update(dict.fromkeys(ids, block.everyone))
-    r.excluded.update(dict.fromkeys(ids, block.no_one))
-    r.scores.update(zip(ids, rows, strict=True))
-    r.full.update(zip(ids, block.full, strict=True))
-    r.owner.update(zip(ids, block.owner, strict=True))
-    r.population.columns.update(zip((f"{key}.得分" for key in ids), rows, strict=True))
 
 
 def _score(scorer: DomainScorer, group: IndicatorGroup) -> None:

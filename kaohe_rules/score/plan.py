@@ -141,7 +141,9 @@ def _domain(
     id_order = order.id_order(roster.columns["unit.编号"])
     id_order.flags.writeable = False
     groups = order.Groups.of(codes)
-    planned = fast.plan_domain(resolved, domain, vectors, groups, roster.columns, papers, id_order)
+    planned = fast.plan_domain(
+        resolved, domain, vectors, groups, roster.columns, papers, id_order, scorings
+    )
     return DomainPlan(
         domain,
         roster,

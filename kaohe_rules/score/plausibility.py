@@ -11,15 +11,17 @@ per domain and indicator. Thresholds and why: docs/decisions.md (decision 45).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
-from kaohe_rules.dsl.types import NUMBER, TEXT
+from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.read.cells import allowed_range
 from kaohe_rules.rules.build import RULE_VALUES
+from kaohe_rules.score.batch import gather_ids
 from kaohe_rules.score.layout import Layout, layout
 from kaohe_rules.score.result import DomainResult
 
@@ -62,33 +64,86 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
     for done in [*evaluation.domains, *(s.result for s in evaluation.specials)]:
         rows = resolved.rosters.of(done.domain).rows
         groups = layout_of(evaluation, done)
-        # Per indicator: its range and scale findings, then (filled in below, where the
-        # medians of every indicator are taken together) its suspected unit errors.
-        checked: list[tuple[list[Diagnostic], tuple | None]] = []
-        for indicator in distinct_indicators(done.domain):
-            if indicator.id not in data.columns:
-                continue
-            values = data.column(indicator.id, NUMBER, rows)
-            applies = done.applicable.get(indicator.id)
-            valid = ~np.isnan(values)
-            if applies is not None:
-                valid &= applies
-            if not valid.any():
-                continue
-            scale = percent_scale(done, indicator, values, valid)
-            out_of_range, outside = ranges(done, indicator, values, valid, data)
-            if outside is not None:  # one message for one cell: KH316's, not also KH317's
-                valid &= ~outside
-            # With the whole column on the wrong scale, no cell stands out.
-            later = None if scale else (indicator, values, valid)
-            checked.append((scale + out_of_range, later))
-        pending = [later for _, later in checked if later is not None]
-        middles = iter(median_magnitudes([(v, ok) for _, v, ok in pending], groups))
-        for first, later in checked:
-            found += first
-            if later is not None:
-                found += unit_errors(done, *later, groups, data, next(middles))
+        given = [i for i in distinct_indicators(done.domain) if i.id in data.columns]
+        # Indicators a few at a time (all of them at 10,000 units, one at a million), so
+        # each check is one pass over a block of indicators x units and stays small.
+        step = max(1, BLOCK_CELLS // max(len(rows), 1))
+        for start in range(0, len(given), step):
+            block = Values.of(done, given[start : start + step], data, rows)
+            found += _block_findings(done, block, groups, data)
     found += items_without_values(evaluation)
+    return found
+
+
+# Cells of one block of indicator values the checks look at together (8 MB as floats).
+BLOCK_CELLS = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class Values:
+    """Indicators' values for a domain's units, one row each, and which of them the
+    checks look at: given (not missing) and for a unit the indicator applies to."""
+
+    indicators: list[m.Indicator]
+    values: np.ndarray
+    valid: np.ndarray
+
+    @classmethod
+    def of(cls, done: DomainResult, indicators: list, data: DataSet, rows) -> Values:
+        values = gather_ids([i.id for i in indicators], data, rows)
+        valid = ~np.isnan(values)
+        for row, indicator in enumerate(indicators):
+            applies = done.applicable.get(indicator.id)
+            everyone = applies is not None and applies.strides == (0,) and bool(applies.all())
+            if applies is not None and not everyone:  # the shared all-units mask: no-op
+                valid[row] &= applies
+        return cls(indicators, values, valid)
+
+
+def _block_findings(
+    done: DomainResult, block: Values, groups: Layout, data: DataSet
+) -> list[Diagnostic]:
+    """Each indicator's findings, in order: its range and scale findings, then its suspected
+    unit errors. Each check is one pass over the block; only an indicator a pass flags
+    is looked at on its own, to word its message."""
+    values, valid = block.values, block.valid
+    adjusted = adjusted_values(done.domain)
+    written = [[*i.rule_values, *adjusted.get(i.id, ())] for i in block.indicators]
+    window = np.array([_scale_window(i, w) for i, w in zip(block.indicators, written, strict=True)])
+    typical = typical_magnitudes(values, valid, window.reshape(-1, 2))
+    outside = outside_ranges(block.indicators, values, valid)
+    checked = valid & ~outside  # one message for one cell: KH316's, not also KH317's
+    scales, out_of_range, later = [], [], []
+    given = valid.any(axis=1)
+    for row, indicator in enumerate(block.indicators):
+        if not given[row]:
+            scales.append(None)
+            continue
+        scale = percent_scale(done, indicator, float(typical[row]), written[row])
+        scales.append(scale)
+        out_of_range.append(ranges(done, indicator, values[row], outside[row], data))
+        if not scale:  # with the whole column on the wrong scale, no cell stands out
+            later.append(row)
+    later = np.array(later, dtype=np.int64)
+    magnitudes = np.abs(values)
+    largest = np.max(np.where(checked, magnitudes, 0.0), axis=1, initial=0.0)[later]
+    cleared = [block.indicators[row] for row in later]
+    every = len(later) == len(values)  # the usual case: no copy of the rows
+    picked = (magnitudes, checked) if every else (magnitudes[later], checked[later])
+    clear = without_unit_errors(*picked, groups, largest, cleared)
+    later, largest = later[~clear], largest[~clear]
+    middles = median_magnitudes(values[later], checked[later], groups)
+    suspects = dict(zip(later.tolist(), zip(middles, largest.tolist(), strict=True), strict=True))
+    found: list[Diagnostic] = []
+    ranged = iter(out_of_range)
+    for row, indicator in enumerate(block.indicators):
+        if scales[row] is None:
+            continue
+        found += scales[row] + next(ranged)
+        if row in suspects:
+            medians, most = suspects[row]
+            at = (values[row], checked[row])
+            found += unit_errors(done, indicator, *at, groups, data, medians, most)
     return found
 
 
@@ -136,24 +191,69 @@ def _written(value: m.RuleValue) -> str:
     return _shown(value.value, value.percent)
 
 
+def typical_magnitudes(
+    values: np.ndarray, valid: np.ndarray, window: np.ndarray | None = None
+) -> np.ndarray:
+    """Each row's typical magnitude (the median of its nonzero magnitudes) over an even
+    sample of its valid values: NaN with fewer than SCALE_MIN_VALUES of them. A 100x
+    mismatch of scale needs no more than SAMPLE or so values to show.
+
+    ``window``: for each row, the typical magnitudes (low, high) between which, and above
+    1, percent_scale can find anything (NaN: anywhere). A row whose median is provably at
+    most 1 or outside them, by counting, is given NaN (as too few values: no finding)
+    without sorting: a median of c values is below a bound when more than c // 2 of them
+    are, and above it when at most (c - 1) // 2 of them are at or below it."""
+    step = max(1, values.shape[1] // SAMPLE)
+    magnitudes = np.abs(values[:, ::step])
+    counted = valid[:, ::step] & (magnitudes > 0)
+    rows = np.arange(len(values))
+    if window is not None and len(values):
+        count = np.count_nonzero(counted, axis=1)
+        more = count // 2 + 1
+
+        def how_many(below: np.ndarray) -> np.ndarray:
+            return np.count_nonzero(counted & below, axis=1)
+
+        low, high = window[:, :1], window[:, 1:]
+        settled = how_many(magnitudes <= 1) >= more
+        settled |= how_many(magnitudes < low) >= more
+        settled |= how_many(magnitudes <= high) <= (count - 1) // 2
+        rows = np.flatnonzero(~(settled & ~np.isnan(window[:, 0])))
+    typical = np.full(len(values), np.nan)
+    typical[rows] = _medians(np.where(counted[rows], magnitudes[rows], np.nan), SCALE_MIN_VALUES)
+    return typical
+
+
+def _scale_window(indicator: m.Indicator, written: list[m.RuleValue]) -> tuple[float, float]:
+    """The typical magnitudes between which percent_scale finds something for an indicator
+    without any % (a margin far above rounding either side); NaN: anywhere (with a %, a
+    rule value is checked against any typical magnitude). No rule value but 0: nowhere."""
+    if indicator.unit_of_measure == PERCENT or any(v.percent for v in written):
+        return np.nan, np.nan
+    given = sorted(abs(v.value) for v in written if v.value != 0)
+    if not given:
+        return np.inf, -np.inf
+    if any(math.isnan(g) for g in given):
+        return np.nan, np.nan
+    half = len(given) // 2  # the median _median gives
+    middle = given[half] if len(given) % 2 else (given[half - 1] + given[half]) / 2
+    if not _TINY <= middle <= 1 / _TINY:  # where a product might lose precision: anywhere
+        return np.nan, np.nan
+    low, high = SCALE_WINDOW
+    return low * middle * (1 - 1e-9), high * middle * (1 + 1e-9)
+
+
 def percent_scale(
-    done: DomainResult, indicator: m.Indicator, values: np.ndarray, valid: np.ndarray
+    done: DomainResult, indicator: m.Indicator, typical: float, written: list[m.RuleValue]
 ) -> list[Diagnostic]:
     """KH315: rule values and data of one % indicator about 100x apart: one of them is
     written as percent-numbers (6.5) where the other holds fractions (0.065). Without any %
     (no 单位 %, no value written with %) the same gap in the data is a warning: the staff
     may have meant a percentage and written neither."""
-    written = _rule_values(done.domain, indicator)
     percentish = indicator.unit_of_measure == PERCENT or any(v.percent for v in written)
     given = [v for v in written if v.value != 0]
-    if not given:
+    if not given or np.isnan(typical):  # NaN: too few values (typical_magnitudes)
         return []
-    step = max(1, len(values) // SAMPLE)  # evenly spaced: a 100x mismatch needs no more
-    magnitudes = np.abs(values[::step][valid[::step]])
-    magnitudes = magnitudes[magnitudes > 0]
-    if len(magnitudes) < SCALE_MIN_VALUES:
-        return []
-    typical = _median(magnitudes)
     low, high = SCALE_WINDOW
     context = (done.domain.name, f"指标 {indicator.id}")
     # The data as percent-numbers (6.5 where the rules hold 0.065): the whole column is
@@ -221,16 +321,18 @@ def _rule_scale(indicator, rule: m.RuleValue, typical: float, apart: float, cont
     return Diagnostic("KH315", message, rule.span, hint, context)
 
 
-def _rule_values(domain: m.Domain, indicator: m.Indicator) -> list[m.RuleValue]:
-    """The indicator's rule values and those 一单位一策 gives it (调整: 指标.目标值)."""
-    prefix = f"{indicator.id}."
-    adjusted = [
-        m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
-        for variant in domain.variants
-        for v in variant.rule_values
-        if v.name.startswith(prefix) and v.name[len(prefix) :] in RULE_VALUES
-    ]
-    return [*indicator.rule_values, *adjusted]
+def adjusted_values(domain: m.Domain) -> dict[str, list[m.RuleValue]]:
+    """The rule values 一单位一策 gives (调整: 指标.目标值), by indicator id, in the order
+    the variants give them: an indicator's rule values are its own, then these."""
+    found: dict[str, list[m.RuleValue]] = {}
+    for variant in domain.variants:
+        for v in variant.rule_values:
+            # Whichever "." ends the id: 指标.目标值 is of 指标 when 目标值 is a rule value.
+            for at in (i for i, char in enumerate(v.name) if char == "."):
+                if v.name[at + 1 :] in RULE_VALUES:
+                    value = m.RuleValue(v.name.split(".", 1)[1], v.value, v.percent, v.span)
+                    found.setdefault(v.name[:at], []).append(value)
+    return found
 
 
 def bounds(indicator: m.Indicator) -> tuple[float | None, float | None, bool]:
@@ -242,26 +344,31 @@ def bounds(indicator: m.Indicator) -> tuple[float | None, float | None, bool]:
     return low, high, False
 
 
+def outside_ranges(
+    indicators: list[m.Indicator], values: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """Which valid values lie outside their indicator's range (bounds()), one row per
+    indicator; an indicator without a range has none outside."""
+    limits = [bounds(indicator)[:2] for indicator in indicators]
+    # A missing bound is NaN, which no value compares below or above.
+    low = np.array([[np.nan if lo is None else lo] for lo, _ in limits]).reshape(-1, 1)
+    high = np.array([[np.nan if hi is None else hi] for _, hi in limits]).reshape(-1, 1)
+    return valid & ((values < low) | (values > high))
+
+
 def ranges(
     done: DomainResult,
     indicator: m.Indicator,
     values: np.ndarray,
-    valid: np.ndarray,
+    outside: np.ndarray,
     data: DataSet,
-) -> tuple[list[Diagnostic], np.ndarray | None]:
+) -> list[Diagnostic]:
     """KH316: values outside the declared range (error or warning by 超出范围) or the
-    default range of the indicator's 单位 (a warning); and where they are (None: no range)."""
+    default range of the indicator's 单位 (a warning); ``outside``: where they are."""
+    if not outside.any():
+        return []
     low, high, declared = bounds(indicator)
-    if low is None and high is None:
-        return [], None
-    outside = np.zeros(len(values), dtype=bool)
-    if low is not None:
-        outside |= valid & (values < low)
-    if high is not None:
-        outside |= valid & (values > high)
     at = np.flatnonzero(outside)
-    if not len(at):
-        return [], outside
     percent = indicator.unit_of_measure == PERCENT
     allowed = allowed_range(low, high, lambda bound: _shown(bound, percent))
     allowed = f" {allowed}" if low is not None and high is not None else f"（{allowed}）"
@@ -277,7 +384,7 @@ def ranges(
     severity = Severity.ERROR if policy == "报错" else Severity.WARNING
     span = data.locate(done.units[at[0]], indicator.id)
     context = (done.domain.name, f"指标 {indicator.id}")
-    return [Diagnostic("KH316", message, span, hint, context, severity)], outside
+    return [Diagnostic("KH316", message, span, hint, context, severity)]
 
 
 def _unit_error_factors(indicator: m.Indicator) -> tuple[float, float]:
@@ -289,27 +396,23 @@ def _unit_error_factors(indicator: m.Indicator) -> tuple[float, float]:
 
 
 def median_magnitudes(
-    columns: list[tuple[np.ndarray, np.ndarray]], groups: Layout
+    values: np.ndarray, valid: np.ndarray, groups: Layout
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each (values, valid) column of a domain: each category's median magnitude by
-    code (the last entry, code -1: none), and which categories, too small for a median of
-    their own (fewer than UNIT_ERROR_MIN_GROUP valid values), took the domain's instead.
+    """For each row of a domain's values (indicators x units, with where they are valid):
+    each category's median magnitude by code (the last entry, code -1: none), and which
+    categories, too small for a median of their own (fewer than UNIT_ERROR_MIN_GROUP
+    valid values), took the domain's instead.
 
     A large category is sampled evenly (every k-th unit, at most about twice SAMPLE
     values): a median to compare with 10x needs no more, and a million units stay fast.
     The columns' samples are sorted together, one block per category, rather than one
     median per indicator and category."""
-    if not columns:
+    if not len(values):
         return []
-    size = len(columns[0][0])
-    samples = [(code, _every_kth(members)) for code, members in groups.segments()]
-    samples.append((None, _every_kth(np.arange(size))))
-    picked = np.concatenate([at for _, at in samples])
-    block = np.empty((len(columns), len(picked)))
-    for row, (values, valid) in enumerate(columns):
-        block[row] = np.where(valid[picked], np.abs(values[picked]), np.nan)
-    middle = np.full((len(columns), len(groups.names) + 1), np.nan)
-    whole = np.full(len(columns), np.nan)
+    count = len(values)
+    samples, block = _sampled(values, valid, groups)
+    middle = np.full((count, len(groups.names) + 1), np.nan)
+    whole = np.full(count, np.nan)
     start = 0
     for code, at in samples:
         found = _medians(block[:, start : start + len(at)])
@@ -319,7 +422,7 @@ def median_magnitudes(
         else:
             middle[:, code] = np.where(found > 0, found, np.nan)
     result = []
-    for row in range(len(columns)):
+    for row in range(count):
         own = middle[row]
         borrowed = np.isnan(own)
         if whole[row] > 0:  # NaN (too few values) compares False
@@ -328,13 +431,70 @@ def median_magnitudes(
     return result
 
 
+def _sampled(
+    values: np.ndarray, valid: np.ndarray, groups: Layout
+) -> tuple[list[tuple[int | None, np.ndarray]], np.ndarray]:
+    """Each category's sample of units (code None: the whole domain's), and the rows'
+    magnitudes at them one category after the other (NaN where not valid)."""
+    samples = _samples(groups, values.shape[1])
+    picked = np.concatenate([at for _, at in samples])
+    return samples, np.where(valid[:, picked], np.abs(values[:, picked]), np.nan)
+
+
+def _samples(groups: Layout, size: int) -> list[tuple[int | None, np.ndarray]]:
+    """Each category's sample of units and (code None) the whole domain's."""
+    samples = [(code, _every_kth(members)) for code, members in groups.segments()]
+    return [*samples, (None, _every_kth(np.arange(size)))]
+
+
+# Below this, a magnitude divided by a factor may lose precision (subnormal numbers).
+_TINY = 1e-290
+
+
+def without_unit_errors(
+    magnitudes: np.ndarray,
+    valid: np.ndarray,
+    groups: Layout,
+    largest: np.ndarray,
+    indicators: list[m.Indicator],
+) -> np.ndarray:
+    """Which rows (indicators) cannot have a suspected unit error (KH317), told without
+    their medians: the largest valid magnitude is under the target bound, and every
+    median unit_errors could compare it with (each category's, the domain's) is above
+    it divided by the factor. A median of c values is above a bound when at most
+    (c - 1) // 2 of them are at or below it (its middle value, or the lower of its two
+    middle ones, is above it). A row this does not clear is looked at with its medians."""
+    factors = np.array([_unit_error_factors(i)[0] for i in indicators]).reshape(-1)
+    clear = np.isfinite(largest) & ((largest == 0) | (largest >= _TINY))
+    for row, indicator in enumerate(indicators):
+        if indicator.target:
+            clear[row] &= largest[row] < _unit_error_factors(indicator)[1] * abs(indicator.target)
+    if not clear.any():
+        return clear
+    # A margin far above rounding: factor * median then exceeds the largest value.
+    bound = (largest / factors * (1 + 1e-9))[:, None]
+    samples = _samples(groups, magnitudes.shape[1])
+    if sum(len(at) for _code, at in samples) < magnitudes.shape[1]:  # many units: samples
+        picked = np.concatenate([at for _code, at in samples])
+        magnitudes, valid = magnitudes[:, picked], valid[:, picked]
+        starts = np.cumsum([0, *(len(at) for _code, at in samples)])
+        edges = zip(samples, starts[:-1], starts[1:], strict=True)
+        samples = [(code, slice(a, b)) for (code, _at), a, b in edges]
+    low = valid & (magnitudes <= bound)
+    for _code, at in samples:
+        given = np.count_nonzero(valid[:, at], axis=1)
+        below = np.count_nonzero(low[:, at], axis=1)
+        clear &= (given < UNIT_ERROR_MIN_GROUP) | (below <= (given - 1) // 2)
+    return clear
+
+
 def _every_kth(members: np.ndarray) -> np.ndarray:
     return members[:: max(1, len(members) // SAMPLE)]
 
 
-def _medians(block: np.ndarray) -> np.ndarray:
-    """Each row's median over its non-NaN entries (NaN with fewer than
-    UNIT_ERROR_MIN_GROUP of them): what _median gives each row's valid values."""
+def _medians(block: np.ndarray, fewest: int = UNIT_ERROR_MIN_GROUP) -> np.ndarray:
+    """Each row's median over its non-NaN entries (NaN with fewer than ``fewest`` of
+    them): what _median gives each row's valid values."""
     ordered = np.sort(block, axis=1)  # NaN last
     counts = np.count_nonzero(~np.isnan(block), axis=1)
     rows = np.arange(len(block))
@@ -343,7 +503,7 @@ def _medians(block: np.ndarray) -> np.ndarray:
     low = ordered[rows, np.maximum(half - 1, 0)] if block.shape[1] else half * np.nan
     with np.errstate(over="ignore"):  # two values near the float maximum: inf, as before
         found = np.where(counts % 2 == 1, high, (low + high) / 2)
-    return np.where(counts >= UNIT_ERROR_MIN_GROUP, found, np.nan)
+    return np.where(counts >= fewest, found, np.nan)
 
 
 def unit_errors(
@@ -354,18 +514,19 @@ def unit_errors(
     groups: Layout,
     data: DataSet,
     medians: tuple[np.ndarray, np.ndarray],
+    largest: float,
 ) -> list[Diagnostic]:
     """KH317: values 10x (100x for amounts and counts) their category's median magnitude,
     or 100x the target: most often a percentage typed as a percent-number, or 元 for 万元.
-    Only the larger side: a growth rate near zero is no error."""
+    Only the larger side: a growth rate near zero is no error. ``largest``: the largest
+    valid magnitude, which settles most columns (no value near any limit) at once."""
     factor, by_target = _unit_error_factors(indicator)
     middle, borrowed = medians
     limits = [factor * np.nanmin(middle)] if not np.isnan(middle).all() else []
     limits += [by_target * abs(indicator.target)] if indicator.target else []
-    magnitude = np.abs(values)
-    # Most columns have no value near any limit: one pass settles them.
-    if not limits or magnitude.max(where=valid, initial=0.0) < min(limits):
+    if not limits or largest < min(limits):
         return []
+    magnitude = np.abs(values)
     per_unit = middle[groups.codes]
     suspect = valid & (magnitude >= factor * per_unit)  # NaN thresholds compare False
     if indicator.target:

@@ -78,12 +78,20 @@ class DomainScorer:
 
     def warn(self, code: str, message: str, mask: np.ndarray, span) -> None:
         """A warning naming the first units of ``mask`` (nothing when it is empty)."""
+        found = self.warning(code, message, mask, span)
+        if found is not None:
+            self.result.warnings.append(found)
+
+    def warning(self, code: str, message: str, mask: np.ndarray, span) -> Diagnostic | None:
+        """The warning warn() records, or None when ``mask`` is empty."""
         hits = np.flatnonzero(mask)
-        if len(hits):
-            names = "、".join(self.result.units[i].name for i in hits[:5])
-            more = "等" if len(hits) > 5 else ""
-            text = f"{message}（{len(hits)} 个单位：{names}{more}）"
-            self.result.warnings.append(Diagnostic(code, text, span, severity=Severity.WARNING))
+        if not len(hits):
+            return None
+        listed = self.planned.roster.names  # the units' names, no Unit objects made
+        names = "、".join(listed[i] for i in hits[:5])
+        more = "等" if len(hits) > 5 else ""
+        text = f"{message}（{len(hits)} 个单位：{names}{more}）"
+        return Diagnostic(code, text, span, severity=Severity.WARNING)
 
     def set(self, name: str, column: np.ndarray) -> None:
         self.result.population.columns[name] = column

@@ -3,7 +3,7 @@ tier quota that reads only 人数 is worked out once per group: every number, wa
 explanation must be what scoring them one by one, unit by unit, gives.
 
 The fixture tests/scale/batch/ has a batch of each kind: one that runs (with a 剔除折算
-and a 记零分 blank), one next to a 一单位一策 indicator that must stay out, a cohort
+and a 记零分 blank, and an indicator a 一单位一策 gives one unit its own target), a cohort
 indicator that must stay out, and one that divides by zero and so falls back."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from kaohe_rules.score import batch
 from kaohe_rules.score.engine import evaluate_year, fingerprint
+from kaohe_rules.score.plan import build
 from tests.conftest import ROOT, edited_copy
 
 FIXTURE = ROOT / "tests" / "scale" / "batch"
@@ -30,6 +31,11 @@ CASES = [
     (ROOT / "rules" / "2023", ROOT / "samples" / "2023"),
     (ROOT / "rules" / "2024", ROOT / "samples" / "2024"),
 ]
+
+
+def _batches(resolved, domain) -> tuple:
+    """The domain's batches, as the rule set's plan holds them."""
+    return build(resolved).of(domain).fast.batches
 
 
 def _plain(column: np.ndarray) -> list:
@@ -72,7 +78,7 @@ def test_batched_scores_are_the_one_by_one_scores(rules, data) -> None:
     resolved = load_rules(rules).resolved
     values = read_data(data, resolved.ruleset)
     batched = evaluate_year(resolved, values)
-    assert any(batch.plan(resolved, d) for d in resolved.ruleset.scored())  # not vacuous
+    assert any(_batches(resolved, d) for d in resolved.ruleset.scored())  # not vacuous
     got, explained = _everything(batched), _explanations(batched)
     fresh = load_rules(rules).resolved
     single = evaluate_year(fresh, read_data(data, fresh.ruleset), fast=False)
@@ -83,15 +89,23 @@ def test_batched_scores_are_the_one_by_one_scores(rules, data) -> None:
 def test_what_is_batched_and_what_is_not() -> None:
     resolved = load_rules(FIXTURE / "rules").resolved
     (domain,) = resolved.ruleset.domains
-    plans = [[i.id for i in b.indicators] for b in batch.plan(resolved, domain)]
-    # R1 (排名赋分) reads its peers; L2 has a 一单位一策; each scores alone. The lower-is-
-    # better 线性 (L1, L3: 上限值) has the higher-is-better one's shape (下限值): one batch.
-    assert plans == [["A1", "A2", "A3", "L1", "L3"], ["F1", "F2"]]
-    linear, custom = batch.plan(resolved, domain)
+    plans = [[i.id for i in b.indicators] for b in _batches(resolved, domain)]
+    # R1 (排名赋分) reads its peers: it scores alone. The lower-is-better 线性 (L1, L2, L3:
+    # 上限值) has the higher-is-better one's shape (下限值): one batch. L2's 一单位一策 gives
+    # 甲三 a target of its own: that one cell is scored again with it.
+    assert plans == [["A1", "A2", "A3", "L1", "L2", "L3"], ["F1", "F2"]]
+    linear, custom = _batches(resolved, domain)
     # Each row holds its own indicator's value of the slot the first one calls 下限值.
-    assert linear.parameters["下限值"].ravel().tolist() == [0, 50, 2, 20, 50]
-    assert linear.parameters["目标值"].ravel().tolist() == [10, 100, 8, 5, 0]
-    assert linear.full.ravel().tolist() == [20, 20, 10, 10, 10]
+    assert linear.parameters["下限值"].ravel().tolist() == [0, 50, 2, 20, 3, 50]
+    assert linear.parameters["目标值"].ravel().tolist() == [10, 100, 8, 5, 1, 0]
+    assert linear.full.ravel().tolist() == [20, 20, 10, 10, 10, 10]
+    changed = linear.changed
+    assert (changed.rows.tolist(), changed.units.tolist()) == ([4], [2])
+    assert {k: v.tolist() for k, v in changed.parameters.items()} == {
+        "满分": [[10.0]],
+        "下限值": [[3.0]],
+        "目标值": [[2.0]],
+    }
     assert custom.parameters["目标值"].ravel().tolist() == [4, 0.5]
 
 
@@ -218,7 +232,7 @@ def test_scores_of_a_one_unit_domain_are_not_the_kept_parameters(tmp_path) -> No
     path.write_text(text, encoding="utf-8")
     resolved = load_rules(rules).resolved
     (domain,) = resolved.ruleset.domains
-    group = next(b for b in batch.plan(resolved, domain) if b.indicators[0].id == "F1")
+    group = next(b for b in _batches(resolved, domain) if b.indicators[0].id == "F1")
     scored = batch.score(group, np.array([[3.0], [0.8]]))
     assert scored is not None
     assert scored[0].tolist() == [[5.0], [5.0]]
@@ -229,6 +243,54 @@ def test_data_read_for_another_roster_is_refused() -> None:
     resolved = load_rules(FIXTURE / "rules").resolved
     (domain,) = resolved.ruleset.domains
     values = read_data(FIXTURE / "data", resolved.ruleset)
-    group = batch.plan(resolved, domain)[0]
+    group = _batches(resolved, domain)[0]
     with pytest.raises(IndexError):
         batch.gather(group, values, np.arange(9))
+
+
+VARIANTS = """一单位一策:
+  甲三:
+    调整:
+      L2.目标值: 2
+  甲四:
+    删除指标: [A1, L3]
+    调整:
+      A2.满分: 30
+      A3.满分: 20
+      A3.下限值: 1
+      L1.满分: 20
+  甲五:
+    调整:
+      A1.满分: 18
+      A3.满分: 12
+      L1.上限值: 30
+"""
+
+
+def test_variants_and_blanks_in_a_batch_are_the_one_by_one_scores(tmp_path) -> None:
+    """一单位一策 dropping batched indicators and changing their 满分 and bounds, on units
+    whose values are blank under 剔除折算 (A2 甲四) and 记零分 (A3 甲五): the batch keeps
+    them, and every score, table, warning and explanation is the one-by-one path's."""
+    old = "一单位一策:\n  甲三:\n    调整:\n      L2.目标值: 2\n"
+    rules = edited_copy(FIXTURE / "rules", tmp_path / "rules", "甲.yaml", old, VARIANTS)
+    resolved = load_rules(rules).resolved
+    (domain,) = resolved.ruleset.domains
+    linear = _batches(resolved, domain)[0]
+    assert [i.id for i in linear.indicators] == ["A1", "A2", "A3", "L1", "L2", "L3"]
+    assert [a is not None for a in linear.applies] == [True, False, False, False, False, True]
+    cells = zip(linear.changed.rows.tolist(), linear.changed.units.tolist(), strict=True)
+    assert sorted(cells) == [(0, 4), (1, 3), (2, 3), (2, 4), (3, 3), (3, 4), (4, 2)]
+    batched = evaluate_year(resolved, read_data(FIXTURE / "data", resolved.ruleset))
+    fresh = load_rules(rules).resolved
+    single = evaluate_year(fresh, read_data(FIXTURE / "data", fresh.ruleset), fast=False)
+    assert _everything(batched) == _everything(single)
+    assert _explanations(batched) == _explanations(single)
+    (d,) = batched.domains
+    assert np.isnan(d.scores["A2"][3]) and d.excluded["A2"][3] and d.full["A2"][3] == 30
+    assert d.scores["A3"][4] == 0.0 and d.full["A3"][4] == 12
+    assert not d.applicable["A1"][3] and np.isnan(d.scores["A1"][3])
+    told = [w.message for w in batched.warnings if w.code == "KH306"]
+    assert told[:2] == [  # then F1 and F2, scored one by one (甲七 divides by zero)
+        "指标 A2 缺少数据，剔除后折算（1 个单位：甲四）",
+        "指标 A3 缺少数据，记零分（1 个单位：甲五）",
+    ]

@@ -79,7 +79,8 @@ def test_medians_together_are_the_medians_one_by_one(case) -> None:
     labels = np.array([None if k < 0 else f"类{k}" for k in kinds.tolist()], dtype=object)
     groups = layout(labels)
     pairs = [(v, masks[i] & ~np.isnan(v)) for i, v in enumerate(columns)]
-    together = median_magnitudes(pairs, groups)
+    stacked = np.array([v for v, _ in pairs]), np.array([ok for _, ok in pairs])
+    together = median_magnitudes(*stacked, groups)
     for (values, valid), (middle, borrowed) in zip(pairs, together, strict=True):
         expected_middle, expected_borrowed = _one_by_one(values, valid, groups)
         np.testing.assert_array_equal(middle, expected_middle)
