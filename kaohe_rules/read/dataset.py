@@ -149,7 +149,8 @@ class DataSet:
             column = np.full(size, None, dtype=object) if kind == TEXT else np.full(size, np.nan)
             self.columns[name] = column
         index = self.row[unit_id]
-        column[index] = float(value) if kind != TEXT else value
+        # a number nearly always: known by identity, without a call to Type.__eq__
+        column[index] = float(value) if kind is NUMBER or kind != TEXT else value
         self.present[index] = True
 
 
