@@ -23,6 +23,7 @@ from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
 from kaohe_rules.read.data import read_data
 from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.records import record
 from kaohe_rules.rules import meaning, schema, semantics
 from kaohe_rules.rules.assemble import Assembled, assemble
 from kaohe_rules.rules.build import build, domain_documents
@@ -54,7 +55,7 @@ class ArchiveNotFound(Exception):
         self.path = path
 
 
-@dataclass(frozen=True)
+@record
 class Stage:
     """One named step: ``run`` reads what earlier stages left in the run and adds its own."""
 
