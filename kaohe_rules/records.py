@@ -1,13 +1,13 @@
-"""Frozen dataclasses whose comparison, hash and repr are shared functions.
+"""Dataclasses whose comparison, hash and repr are shared functions, not compiled code.
 
 ``dataclasses.dataclass`` compiles the source of each method it adds, for each class, when
-the module is imported: six compilations for a frozen class, about a millisecond, and the
-package's model and expression nodes are some eighty classes that every command imports
-(decision 68). ``record`` lets ``dataclass`` make what needs code of its own, ``__init__``
-and the frozen ``__setattr__``/``__delattr__``, and gives ``__eq__``, ``__hash__`` and
-``__repr__`` as functions of the class's fields that behave as the compiled ones do:
-the same tuples compared and hashed, the same text, ``...`` for a recursive repr.
-tests/unit/test_records.py holds each against ``dataclass`` itself.
+the module is imported: six compilations for a frozen class, about a millisecond, and
+``kaohe evaluate`` imports some eighty dataclasses (decision 68). ``data_record`` lets
+``dataclass`` make what needs code of its own (``__init__``, and a frozen class's
+``__setattr__`` and ``__delattr__``) and gives ``__eq__``, ``__hash__`` and ``__repr__`` as
+functions of the class's fields that behave as the compiled ones do: the same tuples
+compared and hashed, the same text, ``...`` for a recursive repr. tests/unit/test_records.py
+holds each against ``dataclass`` itself.
 
 This module imports nothing from the package.
 """
@@ -22,17 +22,18 @@ from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
 
-# What record takes from dataclass's options; the rest (order, unsafe_hash, a mutable
-# class) keep dataclass's own methods: use dataclass for those.
-_OPTIONS = frozenset({"init", "repr", "eq", "slots", "kw_only", "match_args"})
+# The options of dataclass that data_record takes; for the others (order, unsafe_hash,
+# weakref_slot) use dataclass itself.
+_OPTIONS = frozenset({"init", "repr", "eq", "frozen", "slots", "kw_only", "match_args"})
 
 
-def record(cls: T | None = None, /, **options: Any) -> T | Callable[[T], T]:
-    """``@dataclass(frozen=True, **options)``, its ``__eq__``, ``__hash__`` and ``__repr__``
-    not compiled (see the module's docstring); used as ``@record`` or ``@record(slots=True)``."""
+def data_record(cls: T | None = None, /, **options: Any) -> T | Callable[[T], T]:
+    """``@dataclass(frozen=True, **options)`` with shared ``__eq__``, ``__hash__`` and
+    ``__repr__`` (see the module's docstring): ``@data_record``, ``@data_record(slots=True)``;
+    ``@data_record(frozen=False)`` for a mutable class (unhashable, as dataclass makes it)."""
     unknown = set(options) - _OPTIONS
     if unknown:
-        raise TypeError(f"record() does not take {sorted(unknown)}: use dataclass")
+        raise TypeError(f"data_record() does not take {sorted(unknown)}: use dataclass")
 
     def wrap(cls: T) -> T:
         return _make(cls, options)
@@ -50,7 +51,8 @@ def _make(cls: T, options: dict[str, Any]) -> T:
     explicit_hash = not (
         class_hash is dataclasses.MISSING or (class_hash is None and "__eq__" in own)
     )
-    made = dataclasses.dataclass(cls, frozen=True, **{**options, "repr": False, "eq": False})
+    frozen = options.get("frozen", True)
+    made = dataclasses.dataclass(cls, **{**options, "frozen": frozen, "repr": False, "eq": False})
     fields = dataclasses.fields(made)
     if wants_repr:
         _set(made, "__repr__", _repr_fn(tuple(f.name for f in fields if f.repr)))
@@ -58,7 +60,9 @@ def _make(cls: T, options: dict[str, Any]) -> T:
         compared = _key([f.name for f in fields if f.compare])
         if wants_eq:
             _set(made, "__eq__", _eq_fn(compared))
-        if not explicit_hash:
+        if not explicit_hash and not frozen:
+            made.__hash__ = None  # a mutable object compared by value has no hash
+        elif not explicit_hash:
             hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
             _set(made, "__hash__", _hash_fn(_key(hashed)))
     return made

@@ -14,12 +14,12 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from kaohe_rules.records import record
+from kaohe_rules.records import data_record
 
 EXPR_SOURCE = "<表达式>"
 
 
-@record(slots=True)
+@data_record(slots=True)
 class Span:
     """A region of a source: 1-based line and column, end column exclusive."""
 
@@ -37,7 +37,7 @@ class Span:
         return Span(self.file, self.line, self.column, other.end_line, other.end_column)
 
 
-@record(slots=True)
+@data_record(slots=True)
 class Origin:
     """Where an expression's text starts inside a file.
 

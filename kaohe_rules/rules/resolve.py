@@ -9,7 +9,6 @@ scope. Problems come back as diagnostics located in the rule files.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -19,6 +18,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
 from kaohe_rules.dsl.functions import BUILTINS, Function, Param
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
+from kaohe_rules.records import data_record
 from kaohe_rules.rules import rosters
 from kaohe_rules.rules.rosters import Rosters, unit_symbols
 
@@ -68,7 +68,7 @@ HISTORY_FUNCTION = Function(
 FUNCTIONS = {**BUILTINS, "history": HISTORY_FUNCTION}
 
 
-@dataclass(frozen=True)
+@data_record
 class Resolved:
     """A rule set with every expression compiled, keyed by the expression as written."""
 

@@ -19,7 +19,6 @@ warnings come out exactly as they would have.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -30,6 +29,7 @@ from kaohe_rules.dsl.check import Compiled
 from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.resolve import Resolved
 
 # Builtins that compute each element from the same element of their arguments.
@@ -42,7 +42,7 @@ _ARITHMETIC = (ast.Number, ast.Missing, ast.Name, ast.Unary, ast.Binary, ast.Lis
 _BLOCK_CELLS = 1 << 20
 
 
-@dataclass(frozen=True)
+@data_record
 class Batch:
     """Indicators of one domain scored by one formula."""
 

@@ -1,6 +1,6 @@
-"""records.record behaves as dataclass(frozen=True): the same repr text, equality and hash
-(tuples of the same fields), the same frozen errors, fields and replace, on classes of
-each shape the package declares, and on every record class of the package."""
+"""records.data_record behaves as dataclass (frozen unless it says frozen=False): the same
+repr text, equality and hash (tuples of the same fields), the same frozen errors, fields and
+replace, on classes of each shape the package declares, and on each of the package's own."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kaohe_rules
-from kaohe_rules.records import record
+from kaohe_rules.records import data_record
 
 VALUES = st.one_of(
     st.none(),
@@ -71,9 +71,19 @@ def _frozen_dataclass(**kw):
     return dataclasses.dataclass(frozen=True, **kw)
 
 
+def _mutable_record(**kw):
+    return data_record(frozen=False, **kw)
+
+
+KINDS = {  # the reference dataclass, and data_record as the package writes it
+    "frozen": (_frozen_dataclass, data_record),
+    "mutable": (dataclasses.dataclass, _mutable_record),
+}
+
+
 @pytest.fixture(params=[False, True], ids=["dict", "slots"])
 def pair(request):
-    return _shapes(_frozen_dataclass, request.param), _shapes(record, request.param)
+    return _shapes(_frozen_dataclass, request.param), _shapes(data_record, request.param)
 
 
 def _build(classes, name, values):
@@ -82,7 +92,7 @@ def _build(classes, name, values):
     return cls(*values[:count])
 
 
-def _same(reference, ours, values_a, values_b) -> None:
+def _same(reference, ours, values_a, values_b, frozen: bool = True) -> None:
     for name in reference:
         ref_a, ref_b = _build(reference, name, values_a), _build(reference, name, values_b)
         our_a, our_b = _build(ours, name, values_a), _build(ours, name, values_b)
@@ -102,8 +112,9 @@ def _same(reference, ours, values_a, values_b) -> None:
             f.name for f in dataclasses.fields(ref_a)
         ]
         for fld in dataclasses.fields(our_a):
-            with pytest.raises(dataclasses.FrozenInstanceError):
-                setattr(our_a, fld.name, 1)
+            if frozen:
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    setattr(our_a, fld.name, 1)
         if dataclasses.fields(our_a):
             first = dataclasses.fields(our_a)[0].name
             assert dataclasses.replace(our_a, **{first: 5}) == dataclasses.replace(
@@ -115,17 +126,20 @@ def _same(reference, ours, values_a, values_b) -> None:
 
 
 @given(st.lists(VALUES, min_size=5, max_size=5), st.lists(VALUES, min_size=5, max_size=5))
-def test_records_behave_as_frozen_dataclasses(values_a, values_b) -> None:
-    for slotted in (False, True):
-        reference, ours = _shapes(_frozen_dataclass, slotted), _shapes(record, slotted)
-        _same(reference, ours, values_a, values_b)
-        _same(reference, ours, values_a, values_a)
+def test_records_behave_as_dataclasses(values_a, values_b) -> None:
+    for kind, (make_reference, make_ours) in KINDS.items():
+        for slotted in (False, True):
+            reference, ours = _shapes(make_reference, slotted), _shapes(make_ours, slotted)
+            _same(reference, ours, values_a, values_b, kind == "frozen")
+            _same(reference, ours, values_a, values_a, kind == "frozen")
 
 
 def test_nan_is_equal_to_itself_in_a_field(pair) -> None:
     reference, ours = pair
     nan = math.nan
-    assert (ours["One"](nan) == ours["One"](nan)) == (reference["One"](nan) == reference["One"](nan))
+    assert (ours["One"](nan) == ours["One"](nan)) == (
+        reference["One"](nan) == reference["One"](nan)
+    )
     assert ours["One"](nan) == ours["One"](nan)
     assert ours["One"](float("nan")) != ours["One"](float("nan"))
 
@@ -140,7 +154,7 @@ def test_a_recursive_repr_shows_dots(pair) -> None:
 
 def test_options_record_cannot_honour_are_refused() -> None:
     with pytest.raises(TypeError, match="order"):
-        record(order=True)
+        data_record(order=True)
 
 
 def _record_classes():
@@ -153,7 +167,6 @@ def _record_classes():
                 isinstance(value, type)
                 and value.__module__ == info.name
                 and dataclasses.is_dataclass(value)
-                and value.__dataclass_params__.frozen
                 and getattr(value.__eq__, "__module__", "") == "kaohe_rules.records"
             ):
                 yield value
@@ -166,7 +179,7 @@ def test_the_package_uses_records_for_its_frozen_model() -> None:
 
 @pytest.mark.parametrize("cls", list(_record_classes()), ids=lambda c: c.__qualname__)
 def test_each_record_compares_its_compared_fields(cls) -> None:
-    """The methods of each record class read exactly the fields dataclass would."""
+    """The methods of each data_record class read exactly the fields dataclass would."""
     fields = dataclasses.fields(cls)
     compared = tuple(f.name for f in fields if f.compare)
     shown = tuple(f.name for f in fields if f.repr)
@@ -187,8 +200,8 @@ def test_each_record_compares_its_compared_fields(cls) -> None:
         c = Probe("x")
         object.__setattr__(c, name, "other")
         assert cls.__eq__(a, c) is False
-    if cls.__hash__.__module__ == "kaohe_rules.records":
-        hashed = tuple(
-            f.name for f in fields if (f.compare if f.hash is None else f.hash)
-        )
+    if cls.__hash__ is None:
+        assert not cls.__dataclass_params__.frozen
+    elif cls.__hash__.__module__ == "kaohe_rules.records":
+        hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
         assert cls.__hash__(a) == hash(tuple(getattr(a, n) for n in hashed))
