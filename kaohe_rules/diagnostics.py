@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
+from kaohe_rules.records import data_record
 from kaohe_rules.source import SourceLines, Span, bounded, caret_excerpt, shown_controls
 
 # Stable codes: never renumber or reuse one; docs/errors.md lists each.
@@ -155,7 +156,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Diagnostic:
     """A problem found in rules or data, with a stable code and a place."""
 
@@ -203,7 +204,7 @@ class KaoheError(Exception):
         super().__init__("\n".join(f"{d.code} {d.message}" for d in self.diagnostics))
 
 
-@dataclass
+@data_record(frozen=False)
 class Collector:
     """Collects a stage's diagnostics so that all of them are reported at once."""
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+
+from kaohe_rules.records import data_record
 
 PREFIX = "KAOHE_LIMIT_"
 
@@ -26,7 +27,7 @@ class LimitSettingError(ValueError):
     """An environment variable sets a limit to something that is not a positive whole number."""
 
 
-@dataclass(frozen=True)
+@data_record
 class Limit:
     """One limit: its variable's suffix, what it bounds (Chinese), its default and unit."""
 

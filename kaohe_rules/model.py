@@ -8,17 +8,18 @@ so explanations and diagnostics can cite file and line.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from kaohe_rules.dsl.types import NUMBER, TEXT, Type
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Origin, Span
 
 # What an earlier year's result holds, for history(n) and the history files.
 HISTORY_FIELDS: dict[str, Type] = {"等次": TEXT, "总分": NUMBER, "名次": NUMBER}
 
 
-@dataclass(frozen=True)
+@data_record
 class Expr:
     """An expression as written in a rule file (or generated for a named scoring method)."""
 
@@ -40,7 +41,7 @@ class Expr:
         return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
 
-@dataclass(frozen=True, slots=True)  # a national study holds millions of them
+@data_record(slots=True)  # a national study holds millions of them
 class Unit:
     """One assessment target (考核对象) of the roster."""
 
@@ -131,7 +132,7 @@ def take_units(units: Sequence[Unit], rows: Sequence[int]) -> Sequence[Unit]:
     return [units[i] for i in rows]
 
 
-@dataclass(frozen=True)
+@data_record
 class DataItem:
     """A yearly fact the data provide besides indicator values (班子等次, 问题数…)."""
 
@@ -155,7 +156,7 @@ METHOD_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@data_record
 class RuleValue:
     """A number a rule file gives an indicator (目标值, 档位 …), where, and whether it was
     written as a percentage ("6.5%"): what the percent-scale check (KH315) compares."""
@@ -166,7 +167,7 @@ class RuleValue:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@data_record
 class Indicator:
     """A scored indicator (指标); ``formula`` is its score as an expression."""
 
@@ -219,7 +220,7 @@ class Indicator:
         }
 
 
-@dataclass(frozen=True)
+@data_record
 class Paper:
     """A paper (考卷) with its weight, scored by a formula or by its indicators."""
 
@@ -232,7 +233,7 @@ class Paper:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@data_record
 class Family:
     """An open family of bonus or deduction items: every data item whose name starts with
     ``prefix`` is a member, scored by the item's formula (每项) with 值 the member's value."""
@@ -241,7 +242,7 @@ class Family:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@data_record
 class Adjustment:
     """A bonus (加分) or deduction (扣分) item with an optional cap; for a family
     (``family``), ``formula`` is its 每项, run once per member and summed (families.py)."""
@@ -255,7 +256,7 @@ class Adjustment:
     cap_span: Span | None = field(default=None, compare=False, repr=False)  # its 上限 key
 
 
-@dataclass(frozen=True)
+@data_record
 class Adjustments:
     """Bonus and deduction items, their overall caps, and veto conditions."""
 
@@ -268,7 +269,7 @@ class Adjustments:
     caps_at: tuple[tuple[str, Span], ...] = field(default=(), compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@data_record
 class SortKey:
     """One key of the ranking order."""
 
@@ -276,7 +277,7 @@ class SortKey:
     descending: bool = True
 
 
-@dataclass(frozen=True)
+@data_record
 class Ranking:
     """What units are ranked by, and how ties are broken."""
 
@@ -285,7 +286,7 @@ class Ranking:
     scope: str = "类别"
 
 
-@dataclass(frozen=True)
+@data_record
 class TierRule:
     """One rule of the ordered tier list; the first rule that places a unit wins."""
 
@@ -302,7 +303,7 @@ class TierRule:
         return not (self.condition or self.top or self.bottom or self.unless)
 
 
-@dataclass(frozen=True)
+@data_record
 class Tiers:
     """The ordered tier rules and how vetoed units count against the bottom quota."""
 
@@ -310,7 +311,7 @@ class Tiers:
     veto_takes_bottom: bool = True
 
 
-@dataclass(frozen=True)
+@data_record
 class Label:
     """A derived label (先进单位) or value (绩效系数) per unit."""
 
@@ -319,7 +320,7 @@ class Label:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@data_record
 class Variant:
     """一单位一策: one unit's dropped, added and re-parameterised indicators."""
 
@@ -331,7 +332,7 @@ class Variant:
     rule_values: tuple[RuleValue, ...] = ()  # the changes as written, named "指标.参数"
 
 
-@dataclass(frozen=True)
+@data_record
 class ProblemRule:
     """问题清单: a problem is a score share below ``share`` of full marks, or a place
     among the last ``last`` units of the category on that indicator (0: not used)."""
@@ -340,7 +341,7 @@ class ProblemRule:
     last: int = 0
 
 
-@dataclass(frozen=True)
+@data_record
 class Category:
     """A category (类别, "track") and the condition that puts a unit in it."""
 
@@ -348,7 +349,7 @@ class Category:
     condition: Expr
 
 
-@dataclass(frozen=True)
+@data_record
 class Domain:
     """One domain (领域) of the assessment, with all its rules."""
 
@@ -384,7 +385,7 @@ class Domain:
         return tuple(i.id for i in self.all_indicators())
 
 
-@dataclass(frozen=True)
+@data_record
 class Contribution:
     """What a special assessment gives a unit of the comprehensive assessment: a bonus
     (加分) or deduction (扣分) item, a veto (一票否决), or a label (标签) named ``name``."""
@@ -396,7 +397,7 @@ class Contribution:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@data_record
 class Special:
     """A special assessment (专项考核): a small assessment over the units ``members``
     selects, scored like a domain, whose results feed the units' own domains."""
@@ -408,7 +409,7 @@ class Special:
     span: Span | None = None
 
 
-@dataclass(frozen=True)
+@data_record
 class RuleSet:
     """A year's whole assessment."""
 

@@ -16,13 +16,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
 from kaohe_rules.read.data import read_data
 from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.records import data_record
 from kaohe_rules.rules import meaning, schema, semantics
 from kaohe_rules.rules.assemble import Assembled, assemble
 from kaohe_rules.rules.build import build, domain_documents
@@ -37,7 +38,7 @@ PERIODS = ("全年", "H1")  # H1: the half-year evaluation (cycle.half_year)
 Progress = Callable[[int, int, str], None]  # (domains done, domains in all, the next one)
 
 
-@dataclass
+@data_record(frozen=False)
 class Loaded:
     """A checked rule set and the warnings found on the way."""
 
@@ -54,7 +55,7 @@ class ArchiveNotFound(Exception):
         self.path = path
 
 
-@dataclass(frozen=True)
+@data_record
 class Stage:
     """One named step: ``run`` reads what earlier stages left in the run and adds its own."""
 
@@ -65,7 +66,7 @@ class Stage:
     stops: bool = True
 
 
-@dataclass
+@data_record(frozen=False)
 class _RuleRun:
     """What the rule stages have made so far of one rule set folder."""
 
@@ -77,7 +78,7 @@ class _RuleRun:
     resolved: Resolved | None = None
 
 
-@dataclass
+@data_record(frozen=False)
 class _YearRun:
     """What the year stages have made so far of loaded rules and a data folder."""
 

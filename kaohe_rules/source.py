@@ -12,13 +12,14 @@ import re
 import stat
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+from kaohe_rules.records import data_record
 
 EXPR_SOURCE = "<表达式>"
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Span:
     """A region of a source: 1-based line and column, end column exclusive."""
 
@@ -36,7 +37,7 @@ class Span:
         return Span(self.file, self.line, self.column, other.end_line, other.end_column)
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Origin:
     """Where an expression's text starts inside a file.
 

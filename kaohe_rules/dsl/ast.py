@@ -7,8 +7,9 @@ their layout, keywords (English or Chinese) or brackets (ASCII or full-width).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 NO_SPAN = Span("<生成>", 1, 1, 1, 1)
@@ -18,12 +19,12 @@ def _span() -> Span:
     return field(default=NO_SPAN, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Node:
     """Base of every expression node."""
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Number(Node):
     """A number literal; ``percent`` records that it was written as ``10%``."""
 
@@ -32,7 +33,7 @@ class Number(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class String(Node):
     """A text literal."""
 
@@ -40,7 +41,7 @@ class String(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Bool(Node):
     """``true``/``是`` or ``false``/``否``."""
 
@@ -48,14 +49,14 @@ class Bool(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Missing(Node):
     """The ``missing``/``缺失`` literal."""
 
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Name(Node):
     """A bare identifier: a data column, a parameter or an earlier result."""
 
@@ -63,7 +64,7 @@ class Name(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Attribute(Node):
     """Dotted access, ``unit.山区县`` or ``history(1).tier``."""
 
@@ -72,7 +73,7 @@ class Attribute(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Keyword(Node):
     """A keyword argument inside a call, ``desc=true``."""
 
@@ -81,7 +82,7 @@ class Keyword(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Call(Node):
     """A function call with positional and keyword arguments."""
 
@@ -91,7 +92,7 @@ class Call(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class ListExpr(Node):
     """A bracketed list, allowed after ``in`` and as a function argument."""
 
@@ -99,7 +100,7 @@ class ListExpr(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Unary(Node):
     """``-x`` or ``not x``; ``op`` is ``-`` or ``not``."""
 
@@ -108,7 +109,7 @@ class Unary(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Binary(Node):
     """Arithmetic: ``op`` is one of ``+ - * /``."""
 
@@ -118,7 +119,7 @@ class Binary(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Compare(Node):
     """A comparison; ``op`` is one of ``== != < <= > >=`` (≥ ≤ ≠ are normalised)."""
 
@@ -128,7 +129,7 @@ class Compare(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Logic(Node):
     """``and``/``且`` or ``or``/``或`` with three-valued (Kleene) semantics."""
 
@@ -138,7 +139,7 @@ class Logic(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Member(Node):
     """``x in [a, b]``; ``negated`` for ``not in``/``不属于``."""
 
@@ -148,7 +149,7 @@ class Member(Node):
     span: Span = _span()
 
 
-@dataclass(frozen=True, slots=True)
+@data_record(slots=True)
 class Cond(Node):
     """``if test then a else b`` / ``如果 … 则 … 否则 …``."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 
 from kaohe_rules.diagnostics import Collector
@@ -17,10 +17,11 @@ from kaohe_rules.dsl import ast
 from kaohe_rules.dsl.functions import BUILTINS, REQUIRED, Function, Param
 from kaohe_rules.dsl.hints import glued_keyword, suggest
 from kaohe_rules.dsl.types import ANY, BOOL, MISSING, NUMBER, TEXT, Type, accepts, list_of, unify
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 
-@dataclass(frozen=True)
+@data_record
 class Symbol:
     """A name an expression may use: a data column, a parameter or an earlier result."""
 
@@ -58,7 +59,7 @@ class Scope:
         return [n[len(start) :] for n in self.symbols if n.startswith(start)]
 
 
-@dataclass(frozen=True)
+@data_record
 class Binding:
     """A call's arguments matched to the function's parameters, in parameter order."""
 
@@ -66,7 +67,7 @@ class Binding:
     values: tuple[object, ...]  # a Node, a tuple of Nodes (variadic), or a default
 
 
-@dataclass
+@data_record(frozen=False)
 class Compiled:
     """A checked expression, ready for either evaluator."""
 

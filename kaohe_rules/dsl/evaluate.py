@@ -10,7 +10,6 @@ formula such as ``if x == 0 then 0 else y / x`` raises none.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from kaohe_rules.dsl.columns import choose, missing_mask
 from kaohe_rules.dsl.numeric import compare_vector, near_vector
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 Active = np.ndarray | None  # the units whose value matters here; None: all of them
@@ -70,7 +70,7 @@ class Run:
         return out
 
 
-@dataclass
+@data_record(frozen=False)
 class _CallContext:
     run: Run
     span: Span
@@ -110,7 +110,7 @@ _FLAGLESS = frozenset({"min", "max"})
 Fast = Callable[[Mapping[str, object]], object]
 
 
-@dataclass(frozen=True)
+@data_record
 class Vectorized:
     """A compiled expression: ``evaluate(population)`` gives one value per unit."""
 

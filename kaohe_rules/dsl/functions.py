@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,13 +22,14 @@ from kaohe_rules.dsl import cohort, numeric
 from kaohe_rules.dsl.cohort import CallContext
 from kaohe_rules.dsl.columns import choose, missing_mask
 from kaohe_rules.dsl.types import ANY, BOOL, NUMBER, TEXT, Type, list_of
+from kaohe_rules.records import data_record
 
 REQUIRED = object()
 # What a single-unit implementation gets first: a callable recording a warning.
 Warn = Callable[..., None]
 
 
-@dataclass(frozen=True)
+@data_record
 class Param:
     """One parameter: ``const`` ones must be literals, known before any data."""
 
@@ -41,7 +41,7 @@ class Param:
     rule: Callable[[object], str | None] | None = None  # a constant's extra condition
 
 
-@dataclass(frozen=True)
+@data_record
 class Function:
     """A builtin: signature, result type and implementations."""
 

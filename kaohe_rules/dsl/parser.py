@@ -299,17 +299,23 @@ def _placed(node: object, origin: Origin) -> object:
         return tuple(_placed(child, origin) for child in node)
     if not isinstance(node, ast.Node):
         return node
-    names = _FIELDS.get(type(node))
+    kind = type(node)
+    names = _FIELDS.get(kind)
     if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
-    changed = {}
+        # every field of a node is an argument of its __init__, in order (no init=False,
+        # no keyword-only): the node is made again as dataclasses.replace would, faster
+        fields = dataclasses.fields(node)
+        assert all(f.init and not f.kw_only for f in fields), kind
+        names = _FIELDS[kind] = tuple(f.name for f in fields)
+    values = []
     for name in names:
         value = getattr(node, name)
         if isinstance(value, Span):
-            changed[name] = _place(value, origin)
+            value = _place(value, origin)
         elif isinstance(value, ast.Node | tuple):
-            changed[name] = _placed(value, origin)
-    return dataclasses.replace(node, **changed)
+            value = _placed(value, origin)
+        values.append(value)
+    return kind(*values)
 
 
 def _translate(error: UnexpectedInput, text: str, origin: Origin) -> Diagnostic:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kaohe_rules.records import data_record
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@data_record(slots=True, eq=False)
 class Type:
     """A value type; ``elem`` for lists, ``fields`` for records."""
 

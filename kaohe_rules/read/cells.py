@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 UNIT_COLUMNS = ("编号", "单位编号", "单位", "名称", "单位名称")
@@ -24,7 +24,7 @@ TRUE_TEXTS = {"true", "True", "TRUE", "是", "1"}  # how data and roster files w
 FALSE_TEXTS = {"false", "False", "FALSE", "否", "0"}
 
 
-@dataclass
+@data_record(frozen=False)
 class Sheet:
     """One sheet of cells, with the file line (or sheet row) of each row and, for CSV,
     the raw lines, so that a problem is shown at its character column."""

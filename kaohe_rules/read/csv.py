@@ -45,7 +45,7 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
                     continue  # leading "# …" lines are comments (samples say they are synthetic)
                 header, header_line = [c.strip() for c in record], line
                 _check_width(str(path), raw, header_line, len(header))
-            elif any(cell.strip() for cell in record):
+            elif "".join(record).strip():  # some cell is not blank (one C call a row)
                 rows.append(record)
                 lines.append(line)
                 if len(rows) > most_rows:

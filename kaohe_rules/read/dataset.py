@@ -6,7 +6,7 @@ columns, a domain's units at a time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +18,11 @@ from kaohe_rules.dsl.types import NUMBER, TEXT, Type
 from kaohe_rules.read import places
 from kaohe_rules.read.cells import Placed
 from kaohe_rules.read.places import FastFile
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 
-@dataclass
+@data_record(frozen=False)
 class DataSet:
     """The year's values as columns, earlier results, and their files.
 
@@ -149,7 +150,8 @@ class DataSet:
             column = np.full(size, None, dtype=object) if kind == TEXT else np.full(size, np.nan)
             self.columns[name] = column
         index = self.row[unit_id]
-        column[index] = float(value) if kind != TEXT else value
+        # a number nearly always: known by identity, without a call to Type.__eq__
+        column[index] = float(value) if kind is NUMBER or kind != TEXT else value
         self.present[index] = True
 
 

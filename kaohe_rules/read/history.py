@@ -5,13 +5,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl.types import TEXT
-from kaohe_rules.read.cells import Placed, SheetProblem, parse_number
+from kaohe_rules.read.cells import SheetProblem, parse_number
 from kaohe_rules.read.csv import read_csv
 from kaohe_rules.source import Span, not_regular, os_reason, plain_name
+
+if TYPE_CHECKING:
+    from kaohe_rules.read.rows import RowCells
 
 
 def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> None:
@@ -25,17 +29,17 @@ def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> 
             if plain == cell.text or (plain not in reader.by_id and plain not in reader.by_name):
                 continue  # a unit assessed in earlier years only: its history is not needed
         unit = reader.unit(cell)
-        year = parse_number(cells["年度"].text)
+        year_cell = cells["年度"]
+        year = parse_number(year_cell.text)
         if unit is None:
             continue
         if year is not None and year >= reader.ruleset.year:
             message = f"历史结果的年度 {int(year)} 不早于本年度 {reader.ruleset.year}"
-            reader.errors.error("KH310", message, cells["年度"].span)
+            reader.errors.error("KH310", message, year_cell.span)
             continue
         if year is None or not float(year).is_integer():
-            reader.errors.error(
-                "KH310", f"年度应为整数，这里是 '{cells['年度'].text}'", cells["年度"].span
-            )
+            message = f"年度应为整数，这里是 '{year_cell.text}'"
+            reader.errors.error("KH310", message, year_cell.span)
             continue
         record = _record(cells, reader.errors)
         key = (unit.id, int(year))
@@ -45,16 +49,17 @@ def read_rows(reader, file: str, columns: list[str], rows, unit_column: str) -> 
         reader.history[key] = record
 
 
-def _record(cells: dict[str, Placed], errors: Collector) -> dict[str, object]:
+def _record(cells: RowCells, errors: Collector) -> dict[str, object]:
     """One row's history fields that are given, as their types (KH310 where one is not)."""
     record: dict[str, object] = {}
     for name, kind in m.HISTORY_FIELDS.items():
-        text = cells[name].text if name in cells else ""
+        cell = cells.get(name)
+        text = "" if cell is None else cell.text
         if text == "":
             continue
         value = text if kind == TEXT else parse_number(text)
         if value is None:
-            errors.error("KH310", f"{name} 应为数值，这里是 '{text}'", cells[name].span)
+            errors.error("KH310", f"{name} 应为数值，这里是 '{text}'", cell.span)
             continue
         record[name] = value
     return record

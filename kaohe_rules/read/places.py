@@ -9,16 +9,16 @@ file has no lines: its rows are counted from the header as line 1.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from kaohe_rules.read.csv import field_columns
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 
-@dataclass
+@data_record(frozen=False)
 class FastFile:
     """A file read by columns: where its header is, to find a value's line again if needed."""
 

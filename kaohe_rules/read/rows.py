@@ -55,6 +55,8 @@ class RowReader:
         self.prefixes = m.family_prefixes(ruleset)
         self._header_places: list[tuple[int, int]] | None = None
         self._unit_hint = Suggestions()  # a budget of its own: unknown units, not names
+        self._columns: list[str] | None = None
+        self._column_at: dict[str, int] = {}
 
     def kind(self, name: str) -> Type | None:
         """The type of a name data may give; a family's undeclared member (families.py)
@@ -127,18 +129,23 @@ class RowReader:
         else:
             self._wide(file, columns, rows, unit_column)
 
-    def cells(self, file: str, columns: list[str], rows, row_index: int) -> dict[str, Placed]:
+    def cells(self, file: str, columns: list[str], rows, row_index: int) -> RowCells:
         """The cells of one row of the sheet being read, by column name, each at its place
-        (worked out when a cell's place is first asked for: only a problem or a warning
-        needs one, and placing every cell was most of the reader's time)."""
+        (a cell is made when it is looked up, and its place when first asked for: only a
+        problem or a warning needs one, and placing every cell was most of the reader's
+        time)."""
         line = self.table.lines[row_index]
         raw = self.table.raw
         text = raw[line - 1] if raw is not None and line - 1 < len(raw) else None
-        row = _Row(file, line, text, len(columns))
-        return {
-            name: PlacedCell(str(value).strip(), row, col)
-            for col, (name, value) in enumerate(zip(columns, rows[row_index], strict=True))
-        }
+        return RowCells(
+            self._positions(columns), rows[row_index], _Row(file, line, text, len(columns))
+        )
+
+    def _positions(self, columns: list[str]) -> dict[str, int]:
+        # once a sheet: the header's names are unique here (read() refuses a repeated one)
+        if self._columns is not columns:
+            self._columns, self._column_at = columns, {n: c for c, n in enumerate(columns)}
+        return self._column_at
 
     def _header_span(self, file: str, col: int) -> Span:
         line = self.header_line
@@ -184,20 +191,24 @@ class RowReader:
                 hint = self.unknown.hint(name, self.names)
                 given = sum(1 for row in rows if str(row[col]).strip())
                 self.unknown.seen(name, span, hint, given)
+        # the names stored, in the sheet's order (the names are all known by now: read()
+        # has asked kind() of every column)
+        stored = [name for name in columns if name in self.names]
         for index in range(len(rows)):
             cells = self.cells(file, columns, rows, index)
             unit = self.unit(cells[unit_column])
             if unit is None:
                 continue
-            for name, cell in cells.items():
-                if name in self.names and cell.text != "":
+            for name in stored:
+                cell = cells[name]
+                if cell.text != "":
                     self._store(unit, name, cell)
 
     def _long(self, file: str, columns: list[str], rows, unit_column: str) -> None:
         for index in range(len(rows)):
             cells = self.cells(file, columns, rows, index)
             unit = self.unit(cells[unit_column])
-            name_cell = cells["指标"]
+            name_cell, value_cell = cells["指标"], cells["值"]
             self.kind(name_cell.text)
             if name_cell.text not in self.names and self.lenient:
                 continue
@@ -205,11 +216,11 @@ class RowReader:
                 # one suggestion a name: a million rows may name the same unknown one
                 first = self.unknown.refused or name_cell.text not in self.unknown.found
                 hint = self.unknown.hint(name_cell.text, self.names) if first else None
-                given = int(cells["值"].text != "")
+                given = int(value_cell.text != "")
                 self.unknown.seen(name_cell.text, name_cell.span, hint, given)
                 continue
-            if unit is not None and cells["值"].text != "":
-                self._store(unit, name_cell.text, cells["值"])
+            if unit is not None and value_cell.text != "":
+                self._store(unit, name_cell.text, value_cell)
 
     def _store(self, unit: m.Unit, name: str, cell: Placed) -> None:
         key = (unit.id, name)
@@ -237,19 +248,11 @@ class RowReader:
 
     def _convert(self, name: str, cell: Placed) -> object:
         kind = self.names[name]
-        if kind == TEXT:
-            item = self.items.get(name)
-            if item is not None and item.choices and cell.text not in item.choices:
-                allowed = "、".join(item.choices)
-                message = f"{name} 不能是 '{cell.text}'；可选：{allowed}"
-                self.errors.error("KH307", message, cell.span, suggest(cell.text, item.choices))
-                return None
-            return cell.text
-        if kind == BOOL:
-            if cell.text in TRUE_TEXTS | FALSE_TEXTS:
-                return cell.text in TRUE_TEXTS
-            self.errors.error("KH304", f"{name} 应为 是/否，这里是 '{cell.text}'", cell.span)
-            return None
+        if kind is not NUMBER:  # nearly every cell is a number: no == on its type then
+            if kind == TEXT:
+                return self._text(name, cell)
+            if kind == BOOL:
+                return self._bool(name, cell)
         number = parse_number(cell.text)
         if number is None:
             message = f"{name} 应为数值，这里是 '{cell.text}'"
@@ -257,6 +260,21 @@ class RowReader:
             return None
         self._check_range(name, number, cell)
         return number
+
+    def _text(self, name: str, cell: Placed) -> str | None:
+        item = self.items.get(name)
+        if item is not None and item.choices and cell.text not in item.choices:
+            allowed = "、".join(item.choices)
+            message = f"{name} 不能是 '{cell.text}'；可选：{allowed}"
+            self.errors.error("KH307", message, cell.span, suggest(cell.text, item.choices))
+            return None
+        return cell.text
+
+    def _bool(self, name: str, cell: Placed) -> bool | None:
+        if cell.text in TRUE_TEXTS | FALSE_TEXTS:
+            return cell.text in TRUE_TEXTS
+        self.errors.error("KH304", f"{name} 应为 是/否，这里是 '{cell.text}'", cell.span)
+        return None
 
     def _check_range(self, name: str, number: float, cell: Placed) -> None:
         item = self.items.get(name)
@@ -287,6 +305,26 @@ class _Row:
             self._places = field_columns(self.raw, self.count)
         start, end = self._places[col]
         return Span(self.file, self.line, start, self.line, end)
+
+
+class RowCells:
+    """One row's cells by column name, each made when it is looked up (a row of a wide
+    sheet has a cell for every column, and most are never looked at)."""
+
+    __slots__ = ("_at", "_row", "_values")
+
+    def __init__(self, at: dict[str, int], values: list, row: _Row) -> None:
+        self._at, self._values, self._row = at, values, row
+
+    def __getitem__(self, name: str) -> PlacedCell:
+        col = self._at[name]
+        return PlacedCell(str(self._values[col]).strip(), self._row, col)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._at
+
+    def get(self, name: str) -> PlacedCell | None:
+        return self[name] if name in self._at else None
 
 
 class PlacedCell:

@@ -12,10 +12,9 @@ here, so they report the same names at the same places.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl.hints import suggest
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 POLICIES = ("报错", "警告", "忽略")
@@ -39,7 +38,7 @@ class Suggestions:
         return suggest(name, list(known))
 
 
-@dataclass
+@data_record(frozen=False)
 class Unknown:
     """One unknown name: where it was first seen, and how many values it carried."""
 

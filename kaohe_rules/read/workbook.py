@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from kaohe_rules import limits
 from kaohe_rules.read.bounds import refusal
+from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
 # Element names as expat gives them with namespace_separator="}"
@@ -42,7 +43,7 @@ class DamagedSheet(ValueError):
     reference that is no reference): the file is damaged."""
 
 
-@dataclass
+@data_record(frozen=False)
 class SheetScan:
     """What the scan of one sheet found: its title, its extent (the last row and column
     holding a value; 0, 0 when empty), its merged ranges and its first formula without a

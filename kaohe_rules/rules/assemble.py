@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.loader import YMap, load_file
 from kaohe_rules.rules.merge import merge_patch, strip_key
 from kaohe_rules.source import Span, bounded, display_path, not_regular
@@ -26,7 +27,7 @@ from kaohe_rules.source import Span, bounded, display_path, not_regular
 RULESET_FILE = "规则集.yaml"
 
 
-@dataclass
+@data_record(frozen=False)
 class Assembled:
     """The merged documents of one year, with the files they came from."""
 

@@ -9,7 +9,6 @@ scope. Problems come back as diagnostics located in the rule files.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -19,6 +18,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError
 from kaohe_rules.dsl import Compiled, Scope, Symbol, compile_expression
 from kaohe_rules.dsl.functions import BUILTINS, Function, Param
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type, record
+from kaohe_rules.records import data_record
 from kaohe_rules.rules import rosters
 from kaohe_rules.rules.rosters import Rosters, unit_symbols
 
@@ -68,7 +68,7 @@ HISTORY_FUNCTION = Function(
 FUNCTIONS = {**BUILTINS, "history": HISTORY_FUNCTION}
 
 
-@dataclass(frozen=True)
+@data_record
 class Resolved:
     """A rule set with every expression compiled, keyed by the expression as written."""
 
@@ -124,17 +124,28 @@ class _Domain:
         self.ruleset, self.domain, self.out, self.errors = ruleset, domain, out, errors
         self.kind = kind
         self.base = base_symbols(ruleset, domain)
+        self._scopes: dict[tuple, Scope] = {}
 
     def compile(self, expr: m.Expr | None, names: dict[str, Type], expect: Type, *where: str):
         if expr is None:
             return
-        scope = Scope([Symbol(n, t) for n, t in names.items()], functions=FUNCTIONS)
+        scope = self._scope(names)
         try:
             self.out[expr] = compile_expression(expr.text, scope, expr.origin, expect)
         except KaoheError as error:
             context = (f"{self.kind} {self.domain.name}", *where)
             for d in error.diagnostics:
                 self.errors.add(Diagnostic(d.code, d.message, d.span, d.hint, context, d.severity))
+
+    def _scope(self, names: dict[str, Type]) -> Scope:
+        # A domain's hundreds of formulas see a few sets of names: one Scope (read only to
+        # the checker) for each. The types are keyed by identity, kept alive by the Scope.
+        key = (tuple(names), tuple(map(id, names.values())))
+        scope = self._scopes.get(key)
+        if scope is None:
+            symbols = [Symbol(n, t) for n, t in names.items()]
+            scope = self._scopes[key] = Scope(symbols, functions=FUNCTIONS)
+        return scope
 
     def run(self) -> dict[str, Type]:
         """Compile the domain's formulas; the names its labels' stage sees, labels included."""

@@ -9,7 +9,6 @@ set and shared, read-only, by the checks, the plan and every evaluation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -19,9 +18,10 @@ from kaohe_rules.dsl import Compiled, Population
 from kaohe_rules.dsl.evaluate import Run, vectorize
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.dsl.types import TEXT, Type
+from kaohe_rules.records import data_record
 
 
-@dataclass(frozen=True)
+@data_record
 class Roster:
     """One domain's units as columns."""
 
@@ -31,7 +31,7 @@ class Roster:
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@data_record
 class Rosters:
     """The rule set's roster as columns, and each scored domain's selection of it."""
 

@@ -23,7 +23,6 @@ exactly as they would have.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -35,6 +34,7 @@ from kaohe_rules.dsl.check import Compiled
 from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.resolve import Resolved
 
 # Builtins that compute each element from the same element of their arguments.
@@ -47,7 +47,7 @@ _ARITHMETIC = (ast.Number, ast.Missing, ast.Name, ast.Unary, ast.Binary, ast.Lis
 _BLOCK_CELLS = 1 << 20
 
 
-@dataclass(frozen=True)
+@data_record
 class Changed:
     """The cells (indicator row, unit) whose constants a 一单位一策 changes, and each
     slot's value for each of them, (1, cells): scored again after the block's run."""
@@ -57,7 +57,7 @@ class Changed:
     parameters: Mapping[str, np.ndarray]
 
 
-@dataclass(frozen=True)
+@data_record
 class Batch:
     """Indicators of one domain scored by one formula."""
 

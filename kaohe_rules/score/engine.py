@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from kaohe_rules.diagnostics import Diagnostic, KaoheError, Severity
 from kaohe_rules.dsl.population import to_column
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.files import digest
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score import (
     adjustments,
@@ -47,7 +48,7 @@ STAGES = (
 )
 
 
-@dataclass
+@data_record(frozen=False)
 class Evaluation:
     """A year's results: one DomainResult per domain, warnings, and a fingerprint."""
 

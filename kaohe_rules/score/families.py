@@ -4,7 +4,6 @@ families are rules/families.py; which names are members, model.family_members.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,12 +11,13 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import NUMBER
+from kaohe_rules.records import data_record
 
 if TYPE_CHECKING:
     from kaohe_rules.score.scorer import DomainScorer
 
 
-@dataclass(frozen=True)
+@data_record
 class Part:
     """One member's share of a family for every unit: its values and the points they gave."""
 

@@ -19,7 +19,6 @@ The tests in tests/reference run both and require identical results. ``fast=Fals
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
@@ -29,6 +28,7 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import FormulaBlock, Run, Vectorized
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.score import batch
 from kaohe_rules.score.order import Groups, quota_takes, sort_value
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from kaohe_rules.score.scorer import DomainScorer
 
 
-@dataclass(frozen=True)
+@data_record
 class Quota:
     """A quota that reads only 人数, for each group that has units: the number it gives
     and how many units it takes (None when taking them warns: worked out each time)."""
@@ -48,7 +48,7 @@ class Quota:
     take: np.ndarray | None
 
 
-@dataclass(frozen=True)
+@data_record
 class Block:
     """A batch's scores, one row per indicator, with what storing them needs: each row's
     满分, owner and units (``everyone``, the mask shared by every unit, unless a 一单位一策
@@ -67,7 +67,7 @@ class Block:
     index: int  # the batch's place in the domain's plan
 
 
-@dataclass(frozen=True)
+@data_record
 class DomainFast:
     """What the speed techniques work out once per domain, before any data."""
 

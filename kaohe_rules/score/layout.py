@@ -8,14 +8,14 @@ evaluation (at 100,000 units the grouping cost more than the checks themselves).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
 from kaohe_rules.dsl.codes import factorize, first_of_each
+from kaohe_rules.records import data_record
 
 
-@dataclass(frozen=True)
+@data_record
 class Layout:
     """A domain's units grouped by category: each unit's code (-1: none), the positions
     sorted by category, and where each category's run of them starts and stops."""

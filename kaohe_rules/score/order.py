@@ -4,12 +4,12 @@ domain's groups that ranks and tiers read."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from kaohe_rules.dsl.codes import sorted_codes, sorted_order
 from kaohe_rules.dsl.numeric import round_vector
+from kaohe_rules.records import data_record
 
 
 def sort_value(column: np.ndarray, descending: bool, precision: int | None) -> np.ndarray:
@@ -55,7 +55,7 @@ def _small_codes(groups: np.ndarray) -> np.ndarray | None:
     return None
 
 
-@dataclass(frozen=True)
+@data_record
 class Groups:
     """What ranks and tiers read of a domain's groups, all fixed by the group codes."""
 

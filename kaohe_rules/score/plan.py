@@ -11,7 +11,6 @@ plan. The speed techniques' own plan (batches, blocks) is ``fast.DomainFast``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 
@@ -22,13 +21,14 @@ from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.dsl import Population
 from kaohe_rules.dsl.evaluate import Run, Vectorized, vectorize
 from kaohe_rules.dsl.types import NUMBER, Type
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.resolve import Resolved
 from kaohe_rules.rules.rosters import Roster
 from kaohe_rules.score import fast, order
 from kaohe_rules.score.layout import Layout, layout
 
 
-@dataclass(frozen=True)
+@data_record
 class Categories:
     """Each unit's category (None where no condition holds), its group code, and the
     warnings working them out gave (every evaluation reports them again)."""
@@ -38,7 +38,7 @@ class Categories:
     warnings: tuple[Diagnostic, ...]
 
 
-@dataclass(frozen=True)
+@data_record
 class IndicatorGroup:
     """Indicators of one id scored by one run of one formula: usually one indicator;
     several when 一单位一策 adds the same indicator to several units, so that its rank or
@@ -52,7 +52,7 @@ class IndicatorGroup:
     full: np.ndarray  # 满分 for every unit
 
 
-@dataclass(frozen=True)
+@data_record
 class PaperPlan:
     """A paper's indicators (ids, in file order) and its weight for every unit."""
 
@@ -62,7 +62,7 @@ class PaperPlan:
     weights: np.ndarray  # the weight for every unit, read-only
 
 
-@dataclass(frozen=True)
+@data_record
 class DomainPlan:
     """One scored domain (or special assessment), as far as the rules and roster fix it."""
 
@@ -89,7 +89,7 @@ class DomainPlan:
         return layout(self.categories.labels)
 
 
-@dataclass(frozen=True)
+@data_record
 class Plan:
     """A rule set's plan: every scored domain's, and every formula ready to run."""
 

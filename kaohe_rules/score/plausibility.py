@@ -20,6 +20,7 @@ from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic, Severity
 from kaohe_rules.dsl.types import TEXT
 from kaohe_rules.read.cells import allowed_range
+from kaohe_rules.records import data_record
 from kaohe_rules.rules.build import RULE_VALUES
 from kaohe_rules.score.batch import gather_ids
 from kaohe_rules.score.layout import Layout, layout
@@ -79,7 +80,7 @@ def check(evaluation: Evaluation) -> list[Diagnostic]:
 BLOCK_CELLS = 1 << 20
 
 
-@dataclasses.dataclass(frozen=True)
+@data_record
 class Values:
     """Indicators' values for a domain's units, one row each, and which of them the
     checks look at: given (not missing) and for a unit the indicator applies to."""

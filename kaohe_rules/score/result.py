@@ -4,16 +4,17 @@ populations explain re-evaluates a formula in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.dsl import Population
+from kaohe_rules.records import data_record
 
 
-@dataclass
+@data_record(frozen=False)
 class DomainResult:
     """Every number of one domain's evaluation, one entry per unit (roster order)."""
 

@@ -8,11 +8,10 @@ bonus or deduction (added before the domain's caps), a veto, or a label.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from kaohe_rules import model as m
+from kaohe_rules.records import data_record
 from kaohe_rules.score.result import DomainResult
 from kaohe_rules.score.scorer import DomainScorer
 
@@ -20,7 +19,7 @@ from kaohe_rules.score.scorer import DomainScorer
 _ABSENT = {"加分": 0.0, "扣分": 0.0, "一票否决": 0.0, "标签": np.nan}
 
 
-@dataclass
+@data_record(frozen=False)
 class SpecialResult:
     """One special assessment's own result and the value of each contribution per member."""
 
@@ -29,7 +28,7 @@ class SpecialResult:
     values: dict[m.Contribution, np.ndarray]
 
 
-@dataclass
+@data_record(frozen=False)
 class Input:
     """One contribution of one special assessment, as a column over a domain's units."""
 

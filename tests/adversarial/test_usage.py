@@ -8,6 +8,7 @@ the real entry point ``kaohe_rules.cli:main`` and, for the locale, as a real ``k
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -323,3 +324,25 @@ def test_commands_load_only_what_they_use(args, absent) -> None:
     )
     assert "LOADED []" in done.stdout, done.stdout[-300:] + done.stderr[-300:]
     assert "EXIT 0" in done.stdout or "EXIT None" in done.stdout, done.stdout[-300:]
+
+
+def test_only_a_command_in_its_own_process_freezes_its_imports() -> None:
+    """The installed command (cli.run) hands what its imports made to gc.freeze once the
+    command's module is loaded (decision 69); main(), which tests run in-process, does not."""
+    script = (
+        "import gc, sys\n"
+        "sys.argv = ['kaohe', 'expr', '1+1']\n"
+        "from kaohe_rules.cli import run\n"
+        "try:\n    run()\nexcept SystemExit as done:\n    print('EXIT', done.code)\n"
+        "print('FROZEN', gc.get_freeze_count() > 1000)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=root
+    )
+    assert "FROZEN True" in done.stdout, done.stdout[-300:] + done.stderr[-300:]
+    assert "EXIT 0" in done.stdout, done.stdout[-300:]
+    before = gc.get_freeze_count()
+    code, _ = _run_main(["expr", "1+1"])
+    assert code == 0
+    assert gc.get_freeze_count() == before

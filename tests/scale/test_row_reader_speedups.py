@@ -91,3 +91,10 @@ CELL_TEXT = st.one_of(
 @settings(max_examples=3000, deadline=None)
 def test_a_cell_reads_as_before(text: str) -> None:
     assert parse_number(text) == _before(text)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(" \t\u3000\u00a0\u200bx,\r\n\x0b\x1c"))))
+@settings(max_examples=1500, deadline=None)
+def test_a_row_is_blank_by_its_joined_text_as_by_each_cell(cells: list[str]) -> None:
+    """read_csv keeps a row when "".join(row).strip(): exactly when some cell is not blank."""
+    assert bool("".join(cells).strip()) == any(cell.strip() for cell in cells)
