@@ -20,10 +20,10 @@ from kaohe_rules.read.arrow_values import UnitIndex, numbers
 from kaohe_rules.read.files import release_arrow_memory
 from kaohe_rules.read.places import first_places, parquet_places
 
-# Rows looked up together: each lookup builds the roster's hash table again (~0.2 s for a
-# million ids), and two groups are what is held beyond the matrix (~60 MB each; measured
-# at 1M units: 4M-row groups +120 MB peak, 1 s less CPU).
-GROUP_ROWS = 2 << 20
+# Rows looked up together. Two groups are what is held beyond the matrix; the lookup
+# table is built once (id_keys.py), so smaller groups cost no more CPU (they did while
+# pyarrow's index_in built the roster's hash table again for each group).
+GROUP_ROWS = 1 << 20
 
 
 def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bool:
@@ -190,12 +190,25 @@ class _Filling:
             # of a few units) must not copy the whole matrix each time. Not a row for every
             # name the rules know: a lead unit's file gives a few of them, and several such
             # files would each hold rows for all.
-            grown = np.full((max(rows, len(self.matrix) + SPARE_ROWS), self.size), np.nan)
-            grown[: len(self.matrix)] = self.matrix
-            self.matrix = grown
+            self._resize(max(rows, len(self.matrix) + SPARE_ROWS))
             self.written = np.concatenate(
-                [self.written, np.zeros(len(grown) - len(self.written), dtype=np.int64)]
+                [self.written, np.zeros(len(self.matrix) - len(self.written), dtype=np.int64)]
             )
+
+    def _resize(self, rows: int) -> None:
+        """The matrix with ``rows`` rows, the new ones empty (NaN). Extended in place where
+        the allocator can (a large block is remapped, not copied): copying a million units'
+        matrix into a larger one held it twice, the peak of reading (400 + 450 MB at 1M)."""
+        old = len(self.matrix)
+        try:
+            # refcheck: refused while any view of the matrix lives (it would point at
+            # freed memory); a copy is then the safe way
+            self.matrix.resize((rows, self.size), refcheck=True)
+        except ValueError:
+            grown = np.empty((rows, self.size))
+            grown[:old] = self.matrix
+            self.matrix = grown
+        self.matrix[old:] = np.nan
 
     def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
         given = ~np.isnan(values)
