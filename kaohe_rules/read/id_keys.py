@@ -35,7 +35,6 @@ class Keys:
         long (one Arrow string array or chunked array); None when the rows are not all one
         width, one is empty, or one is not exactly a roster id."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
         chunks = [chunk for chunk in chunks if len(chunk)]
