@@ -93,7 +93,7 @@ def data_source(folder: Path, form: str, spec: Spec) -> str:
     if path.endswith(".parquet"):
         reader = f"read_parquet('{path}')"
     elif wide:
-        types = ", ".join(f"'{c}': 'DOUBLE'" for c in spec.columns)
+        types = ", ".join(f"'{c}': 'DOUBLE'" for c in spec.wide_columns)
         reader = f"read_csv('{path}', header = true, types = {{'编号': 'VARCHAR', {types}}})"
     else:
         types = "{'编号': 'VARCHAR', '指标': 'VARCHAR', '值': 'DOUBLE'}"

@@ -80,6 +80,8 @@ def read_values(folder: Path, form: str, spec: Spec, ids: np.ndarray) -> np.ndar
         return x
     rows = _positions(table["编号"], unit_labels)
     for j, name in enumerate(spec.columns):
+        if name not in table.column_names:
+            continue  # a name no rule reads: not a wide file's column (Spec.wide_columns)
         column = pc.fill_null(table[name], np.nan).cast(pa.float64())
         x[rows, j] = column.to_numpy()
     return x
@@ -95,7 +97,7 @@ def _read_table(folder: Path, spec: Spec):
         return pq.read_table(parquet[0])
     path = sorted(folder.glob("*.csv"))[0]
     kinds = {"编号": pa.string(), "指标": pa.string(), "值": pa.float64()}
-    kinds.update({name: pa.float64() for name in spec.columns})
+    kinds.update({name: pa.float64() for name in spec.wide_columns})
     return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=kinds))
 
 

@@ -106,8 +106,17 @@ class Spec:
 
     @property
     def columns(self) -> list[str]:
-        """Every name a unit may have a value for: the wide tables' column order."""
+        """Every name a unit may have a value for: the values array's column order."""
         return [*POOL, *EXTRA, *ITEMS]
+
+    @property
+    def wide_columns(self) -> list[str]:
+        """The wide files' columns: the names some rule reads, in ``columns`` order. A
+        name no rule reads (特色指标1 when no 一单位一策 adds it) is an unknown column,
+        which the engine refuses under 未知数据: 报错, as it should."""
+        read = {self.veto_item, *(v for d in self.domains for v in d.indicator_ids + d.item_ids)}
+        read |= {added.id for v in self.variants for _paper, added in v.added}
+        return [name for name in self.columns if name in read]
 
     def domain(self, name: str) -> Domain:
         return next(d for d in self.domains if d.name == name)
