@@ -51,6 +51,8 @@ def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bo
             release_arrow_memory()  # the group stored: its blocks' memory back to the system
         if pending is None or not filling.add(*pending) or filling.clashes():
             return False
+        if filling.out_of_range():
+            return False  # the row reader says where (KH305)
     filling.merge()
     if filling.unknown_names():
         _unknown(path, header_line, filling, reader)
@@ -200,6 +202,9 @@ class _Filling:
         the allocator can (a large block is remapped, not copied): copying a million units'
         matrix into a larger one held it twice, the peak of reading (400 + 450 MB at 1M)."""
         old = len(self.matrix)
+        if not old:  # the first rows: filled once (resize would write zeros, then NaN)
+            self.matrix = np.full((rows, self.size), np.nan)
+            return
         try:
             # refcheck: refused while any view of the matrix lives (it would point at
             # freed memory); a copy is then the safe way
@@ -215,8 +220,6 @@ class _Filling:
         named = np.bincount(codes, minlength=len(self.names))
         self.named += named
         self.valued += named if given.all() else np.bincount(codes[given], minlength=len(named))
-        if not self._in_range(codes, values):
-            return False  # out of an item's range: KH305 from the row reader
         row = np.asarray(self.row_of, dtype=np.int64)[codes]
         keep = given & (row >= 0)
         if not keep.all():
@@ -227,11 +230,19 @@ class _Filling:
         self.written += np.bincount(row, minlength=len(self.matrix))
         return True
 
-    def _in_range(self, codes: np.ndarray, values: np.ndarray) -> bool:
-        low, high = np.asarray(self.low), np.asarray(self.high)
-        if np.isinf(low).all() and np.isinf(high).all():
-            return True  # no name with a range: nothing to look at
-        return not ((values < low[codes]) | (values > high[codes])).any()
+    def out_of_range(self) -> bool:
+        """Whether a value is outside its item's range (KH305 from the row reader). Looked
+        at once the file is read, on the matrix rows of the few names with a range, not on
+        every row of the file: a file with no value given twice (clashes) holds each value
+        it gives there."""
+        for code, row in enumerate(self.row_of):
+            low, high = self.low[code], self.high[code]
+            if row < 0 or (np.isinf(low) and np.isinf(high)) or not self.written[row]:
+                continue
+            values = self.matrix[row]
+            if np.nanmin(values) < low or np.nanmax(values) > high:
+                return True
+        return False
 
     def clashes(self) -> bool:
         """Whether a cell was written twice, by this file or by one read before (the row

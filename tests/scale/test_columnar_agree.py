@@ -196,6 +196,44 @@ def test_a_hostile_long_file_reads_as_the_row_reader_reads_it(
     agree(ROOT / "rules" / "2024", folder, monkeypatch)
 
 
+def _long_item(folder: Path, name: str) -> Path:
+    """The wide 年度数据.csv's column ``name`` moved to a long file of its own (编号, 指标, 值)."""
+    import csv
+
+    wide = folder / "年度数据.csv"
+    with wide.open(encoding="utf-8-sig", newline="") as stream:
+        comment, *rows = stream.read().splitlines()  # a comment line, then the header
+    rows = list(csv.reader(rows))
+    col = rows[0].index(name)
+    long = folder / "事故.csv"
+    lines = ["编号,指标,值"] + [f"{row[0]},{name},{row[col]}" for row in rows[1:]]
+    long.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = [",".join(c for k, c in enumerate(row) if k != col) for row in rows]
+    wide.write_text("\n".join([comment, *kept]) + "\n", encoding="utf-8")
+    return long
+
+
+@pytest.mark.parametrize("line", [1, -1], ids=["first row", "last row"])
+@pytest.mark.parametrize("block", [None, 64], ids=["one block", "small blocks"])
+def test_a_long_value_out_of_its_items_range_is_the_row_readers_kh305(
+    line, block, tmp_path, monkeypatch
+) -> None:
+    """较大事故数 has 最小值: 0; its range is checked once the file is read, on its values."""
+    if block:
+        monkeypatch.setattr(columnar, "BLOCK_BYTES", block)
+        monkeypatch.setattr(columnar_long, "GROUP_ROWS", 5)
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLES, folder)
+    path = _long_item(folder, "较大事故数")
+    assert "事故.csv" in agree(ROOT / "rules" / "2024", folder, monkeypatch)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[line] = lines[line].rsplit(",", 1)[0] + ",-1"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    by_rows, _ = outcome(ROOT / "rules" / "2024", folder, monkeypatch, by_columns=False)
+    assert by_rows[0] == "refused" and [d[0] for d in by_rows[1]] == ["KH305"]
+    agree(ROOT / "rules" / "2024", folder, monkeypatch)
+
+
 @pytest.mark.parametrize("block", [None, 4096], ids=["one block", "small blocks"])
 def test_a_row_repeated_far_below_is_a_value_given_twice(block, tmp_path, monkeypatch) -> None:
     if block:
