@@ -6,7 +6,7 @@ DIR/rules/                 规则集.yaml, 名单.yaml (单位: 名单.csv), 名
 DIR/名单.csv               the roster again (编号,名称,领域,类型), for the hand-written ones
 DIR/data-csv/数据.csv      long form 编号,指标,值, one row a value given, shuffled
 DIR/data-parquet/数据.parquet        the same rows (编号 string, 指标 string, 值 float64)
-DIR/data-wide-parquet/数据.parquet   one row a unit, a column a name some rule reads (null: no value)
+DIR/data-wide-parquet/数据.parquet   one row a unit, a column a name a rule reads (null: none)
 DIR/data-wide-csv/数据.csv           the same as CSV (empty cell: no value)
 DIR/spec.json              the rules as data, read by the hand-written competitors
 

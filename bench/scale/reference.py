@@ -12,7 +12,6 @@ float, which a plain ``np.round`` does not reproduce at exact halves.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import Domain, Linear, Spec, domain_of_category
+from workload import Domain, Linear, Spec, competitor_main, domain_of_category
 
 from kaohe_rules.dsl.numeric import round_vector
 
@@ -301,12 +300,7 @@ def run(folder: Path, form: str, output: Path) -> Results:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("form")
-    parser.add_argument("dir", type=Path)
-    parser.add_argument("-o", "--output", type=Path, required=True)
-    args = parser.parse_args()
-    run(args.dir, args.form, args.output)
+    competitor_main(run, __doc__)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ unit's papers still summing to their weights. About 1% of indicator values are a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -315,3 +316,15 @@ def make_values(spec: Spec, cats: np.ndarray, seed: int = 8) -> np.ndarray:
             x[row, where[added.id]] = extra[k, EXTRA.index(added.id)]
     x[~applies] = np.nan
     return x
+
+
+def competitor_main(run: Callable[[Path, str, Path], object], description: str) -> None:
+    """A competitor's command line (reference.py, duck.py): ``FORM DIR -o OUT.csv``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("form")
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    run(args.dir, args.form, args.output)
