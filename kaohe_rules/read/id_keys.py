@@ -60,6 +60,8 @@ class Keys:
         """The table of the roster's ids ``width`` bytes long; None when there are none."""
         if width not in self._tables:
             ids = self.ids
+            if not hasattr(ids, "buffers"):  # ids in chunks (over 2 GB of text): strings
+                return None
             offsets = _offsets(ids)
             where = np.flatnonzero(np.diff(offsets) == width)
             data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)
