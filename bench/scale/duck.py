@@ -14,13 +14,12 @@ rescales to the weight; a unit with no value in a paper scores 0 there.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import Spec
+from workload import Spec, competitor_main
 
 
 def _values(rows: list[tuple]) -> str:
@@ -93,7 +92,7 @@ def data_source(folder: Path, form: str, spec: Spec) -> str:
     if path.endswith(".parquet"):
         reader = f"read_parquet('{path}')"
     elif wide:
-        types = ", ".join(f"'{c}': 'DOUBLE'" for c in spec.columns)
+        types = ", ".join(f"'{c}': 'DOUBLE'" for c in spec.wide_columns)
         reader = f"read_csv('{path}', header = true, types = {{'编号': 'VARCHAR', {types}}})"
     else:
         types = "{'编号': 'VARCHAR', '指标': 'VARCHAR', '值': 'DOUBLE'}"
@@ -190,12 +189,7 @@ def run(folder: Path, form: str, output: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("form")
-    parser.add_argument("dir", type=Path)
-    parser.add_argument("-o", "--output", type=Path, required=True)
-    args = parser.parse_args()
-    run(args.dir, args.form, args.output)
+    competitor_main(run, __doc__)
 
 
 if __name__ == "__main__":

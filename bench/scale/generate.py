@@ -6,7 +6,7 @@ DIR/rules/                 规则集.yaml, 名单.yaml (单位: 名单.csv), 名
 DIR/名单.csv               the roster again (编号,名称,领域,类型), for the hand-written ones
 DIR/data-csv/数据.csv      long form 编号,指标,值, one row a value given, shuffled
 DIR/data-parquet/数据.parquet        the same rows (编号 string, 指标 string, 值 float64)
-DIR/data-wide-parquet/数据.parquet   one row a unit, a column a name (null: no value)
+DIR/data-wide-parquet/数据.parquet   one row a unit, a column a name a rule reads (null: none)
 DIR/data-wide-csv/数据.csv           the same as CSV (empty cell: no value)
 DIR/spec.json              the rules as data, read by the hand-written competitors
 
@@ -156,10 +156,11 @@ def write_long_csv(path: Path, unit, name, value) -> None:
 def write_wide_csv(path: Path, spec: Spec, ids: np.ndarray, x: np.ndarray) -> None:
     """One line a unit; a value's text as in the long file, empty where none is given."""
     with path.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(",".join(["编号", *spec.columns]) + "\n")
+        out.write(",".join(["编号", *spec.wide_columns]) + "\n")
         step = 50_000
+        where = [spec.columns.index(name) for name in spec.wide_columns]
         for start in range(0, len(ids), step):
-            block = x[start : start + step]
+            block = x[start : start + step, where]
             given = ~np.isnan(block)
             text = np.full(block.shape, "", dtype=object)
             text[given] = _value_text(block[given])
@@ -189,7 +190,8 @@ def write_wide_parquet(path: Path, spec: Spec, ids: np.ndarray, x: np.ndarray) -
     import pyarrow.parquet as pq
 
     columns = {"编号": pa.array(ids.tolist(), pa.string())}
-    for j, name in enumerate(spec.columns):
+    for name in spec.wide_columns:
+        j = spec.columns.index(name)
         columns[name] = pa.array(x[:, j], pa.float64(), mask=np.isnan(x[:, j]))
     pq.write_table(pa.table(columns), path)
 

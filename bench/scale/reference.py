@@ -12,7 +12,6 @@ float, which a plain ``np.round`` does not reproduce at exact halves.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import Domain, Linear, Spec, domain_of_category
+from workload import Domain, Linear, Spec, competitor_main, domain_of_category
 
 from kaohe_rules.dsl.numeric import round_vector
 
@@ -80,6 +79,8 @@ def read_values(folder: Path, form: str, spec: Spec, ids: np.ndarray) -> np.ndar
         return x
     rows = _positions(table["编号"], unit_labels)
     for j, name in enumerate(spec.columns):
+        if name not in table.column_names:
+            continue  # a name no rule reads: not a wide file's column (Spec.wide_columns)
         column = pc.fill_null(table[name], np.nan).cast(pa.float64())
         x[rows, j] = column.to_numpy()
     return x
@@ -95,7 +96,7 @@ def _read_table(folder: Path, spec: Spec):
         return pq.read_table(parquet[0])
     path = sorted(folder.glob("*.csv"))[0]
     kinds = {"编号": pa.string(), "指标": pa.string(), "值": pa.float64()}
-    kinds.update({name: pa.float64() for name in spec.columns})
+    kinds.update({name: pa.float64() for name in spec.wide_columns})
     return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(column_types=kinds))
 
 
@@ -299,12 +300,7 @@ def run(folder: Path, form: str, output: Path) -> Results:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("form")
-    parser.add_argument("dir", type=Path)
-    parser.add_argument("-o", "--output", type=Path, required=True)
-    args = parser.parse_args()
-    run(args.dir, args.form, args.output)
+    competitor_main(run, __doc__)
 
 
 if __name__ == "__main__":

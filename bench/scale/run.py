@@ -262,12 +262,24 @@ def paired(state: State, n: int, folder: Path, args) -> None:
         "--repeat",
         str(args.paired_rounds),
     ]
+    found = _last_json(command, args, state, f"the alternating core timing at N = {n:,}")
+    if found is not None:
+        state.paired[n] = found
+        print(f"  N={n:,} cores alternating: {found}", flush=True)
+
+
+def _last_json(command: list[str], args, state: State, what: str) -> dict | None:
+    """The JSON of a measured job's last line; None, with a note saying why, when it
+    stopped (timed out, over the memory limit, failed)."""
     run, text = run_measured(command, *args.guard)
-    if run.stopped is None:
-        state.paired[n] = json.loads(text.strip().splitlines()[-1])
-        print(f"  N={n:,} cores alternating: {state.paired[n]}", flush=True)
-    else:
-        state.notes.append(f"- the alternating core timing at N = {n:,} failed: {run.stopped}")
+    if run.stopped is not None:
+        state.notes.append(f"- {what} failed: {run.stopped}")
+        return None
+    return json.loads(text.strip().splitlines()[-1])
+
+
+# `kaohe evaluate` on the bundled rules and samples, but the output file
+SMALL_EVALUATE = ("evaluate", "--rules", "rules/2024", "--data", "samples/2024", "-o")
 
 
 def small_case(state: State, folder429: Path | None, args) -> None:
@@ -275,16 +287,7 @@ def small_case(state: State, folder429: Path | None, args) -> None:
     alternating; then warm evaluate_year on rules/2024 and on the synthetic 429."""
     out = args.root / "small-out.csv"
     commands = {
-        "evaluate": [
-            KAOHE,
-            "evaluate",
-            "--rules",
-            "rules/2024",
-            "--data",
-            "samples/2024",
-            "-o",
-            str(out),
-        ],
+        "evaluate": [KAOHE, *SMALL_EVALUATE, str(out)],
         "import pandas": [PY, "-c", "import pandas"],
         "help": [KAOHE, "--help"],
     }
@@ -298,11 +301,9 @@ def small_case(state: State, folder429: Path | None, args) -> None:
         sources["synthetic 429"] = (folder429 / "rules", folder429 / "data-csv")
     for name, (rules, data) in sources.items():
         command = [PY, str(HERE / "compete.py"), "core", str(rules), str(data), "--repeat", "50"]
-        run, text = run_measured(command, *args.guard)
-        if run.stopped is None:
-            state.cores[name] = json.loads(text.strip().splitlines()[-1])["core_s"]
-        else:
-            state.notes.append(f"- evaluate_year on {name} failed: {run.stopped}")
+        found = _last_json(command, args, state, f"evaluate_year on {name}")
+        if found is not None:
+            state.cores[name] = found["core_s"]
 
 
 def profiles(state: State, args) -> None:
@@ -310,15 +311,8 @@ def profiles(state: State, args) -> None:
     jobs = {
         "whole, rules/2024 (429)": [
             *compete,
-            "profile-whole",
-            "--top",
-            "10",
-            "evaluate",
-            "--rules",
-            "rules/2024",
-            "--data",
-            "samples/2024",
-            "-o",
+            *("profile-whole", "--top", "10"),
+            *SMALL_EVALUATE,
             str(args.root / "p.csv"),
         ]
     }
@@ -333,11 +327,9 @@ def profiles(state: State, args) -> None:
         ]  # fmt: skip
     for name, command in jobs.items():
         print(f"profile: {name} …", flush=True)
-        run, text = run_measured(command, *args.guard)
-        if run.stopped is None:
-            state.profiles[name] = json.loads(text.strip().splitlines()[-1])["profile"]
-        else:
-            state.notes.append(f"- profile {name} failed: {run.stopped}")
+        found = _last_json(command, args, state, f"profile {name}")
+        if found is not None:
+            state.profiles[name] = found["profile"]
 
 
 def keep_other_sizes(old: State, args) -> State:

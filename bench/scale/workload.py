@@ -16,6 +16,7 @@ unit's papers still summing to their weights. About 1% of indicator values are a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -106,8 +107,17 @@ class Spec:
 
     @property
     def columns(self) -> list[str]:
-        """Every name a unit may have a value for: the wide tables' column order."""
+        """Every name a unit may have a value for: the values array's column order."""
         return [*POOL, *EXTRA, *ITEMS]
+
+    @property
+    def wide_columns(self) -> list[str]:
+        """The wide files' columns: the names some rule reads, in ``columns`` order. A
+        name no rule reads (特色指标1 when no 一单位一策 adds it) is an unknown column,
+        which the engine refuses under 未知数据: 报错, as it should."""
+        read = {self.veto_item, *(v for d in self.domains for v in d.indicator_ids + d.item_ids)}
+        read |= {added.id for v in self.variants for _paper, added in v.added}
+        return [name for name in self.columns if name in read]
 
     def domain(self, name: str) -> Domain:
         return next(d for d in self.domains if d.name == name)
@@ -306,3 +316,15 @@ def make_values(spec: Spec, cats: np.ndarray, seed: int = 8) -> np.ndarray:
             x[row, where[added.id]] = extra[k, EXTRA.index(added.id)]
     x[~applies] = np.nan
     return x
+
+
+def competitor_main(run: Callable[[Path, str, Path], object], description: str) -> None:
+    """A competitor's command line (reference.py, duck.py): ``FORM DIR -o OUT.csv``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("form")
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    run(args.dir, args.form, args.output)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from kaohe_rules.read.cells import FALSE_TEXTS, TRUE_TEXTS
+from kaohe_rules.read.id_keys import Keys
 
 # Beyond this magnitude the row reader refuses a number (KH304): cells.parse_number.
 LARGEST = 1e300
@@ -18,7 +19,8 @@ LARGEST = 1e300
 
 class UnitIndex:
     """The roster's ids as an Arrow array, to find each row's unit with one hash lookup
-    (pyarrow's index_in): a string is hashed once, never encoded into a dictionary first."""
+    (pyarrow's index_in): ids of one width as integer keys (id_keys.py), any others as
+    strings, each hashed once, never encoded into a dictionary first."""
 
     def __init__(self, reader) -> None:
         import pyarrow as pa
@@ -26,6 +28,7 @@ class UnitIndex:
         self.reader = reader
         row = reader.data.row
         self.ids = pa.array(list(row), type=pa.string())
+        self.keys = Keys(self.ids)
         at = np.fromiter(row.values(), dtype=np.int64, count=len(row))
         self.at = None if np.array_equal(at, np.arange(len(at))) else at
 
@@ -38,6 +41,9 @@ class UnitIndex:
         column = _as_text(column)
         if column is None:
             return None
+        index = self.keys.positions(column)
+        if index is not None:
+            return index if self.at is None else self.at[index]
         found = pc.index_in(column, value_set=self.ids)
         if found.null_count:
             found = self._by_name(column, found)

@@ -20,10 +20,10 @@ from kaohe_rules.read.arrow_values import UnitIndex, numbers
 from kaohe_rules.read.files import release_arrow_memory
 from kaohe_rules.read.places import first_places, parquet_places
 
-# Rows looked up together: each lookup builds the roster's hash table again (~0.2 s for a
-# million ids), and two groups are what is held beyond the matrix (~60 MB each; measured
-# at 1M units: 4M-row groups +120 MB peak, 1 s less CPU).
-GROUP_ROWS = 2 << 20
+# Rows looked up together. Two groups are what is held beyond the matrix; the lookup
+# table is built once (id_keys.py), so smaller groups cost no more CPU (they did while
+# pyarrow's index_in built the roster's hash table again for each group).
+GROUP_ROWS = 1 << 20
 
 
 def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bool:
@@ -51,6 +51,8 @@ def store(path: Path, header_line: int, unit_column: str, batches, reader) -> bo
             release_arrow_memory()  # the group stored: its blocks' memory back to the system
         if pending is None or not filling.add(*pending) or filling.clashes():
             return False
+        if filling.out_of_range():
+            return False  # the row reader says where (KH305)
     filling.merge()
     if filling.unknown_names():
         _unknown(path, header_line, filling, reader)
@@ -190,20 +192,34 @@ class _Filling:
             # of a few units) must not copy the whole matrix each time. Not a row for every
             # name the rules know: a lead unit's file gives a few of them, and several such
             # files would each hold rows for all.
-            grown = np.full((max(rows, len(self.matrix) + SPARE_ROWS), self.size), np.nan)
-            grown[: len(self.matrix)] = self.matrix
-            self.matrix = grown
+            self._resize(max(rows, len(self.matrix) + SPARE_ROWS))
             self.written = np.concatenate(
-                [self.written, np.zeros(len(grown) - len(self.written), dtype=np.int64)]
+                [self.written, np.zeros(len(self.matrix) - len(self.written), dtype=np.int64)]
             )
+
+    def _resize(self, rows: int) -> None:
+        """The matrix with ``rows`` rows, the new ones empty (NaN). Extended in place where
+        the allocator can (a large block is remapped, not copied): copying a million units'
+        matrix into a larger one held it twice, the peak of reading (400 + 450 MB at 1M)."""
+        old = len(self.matrix)
+        if not old:  # the first rows: filled once (resize would write zeros, then NaN)
+            self.matrix = np.full((rows, self.size), np.nan)
+            return
+        try:
+            # refcheck: refused while any view of the matrix lives (it would point at
+            # freed memory); a copy is then the safe way
+            self.matrix.resize((rows, self.size), refcheck=True)
+        except ValueError:
+            grown = np.empty((rows, self.size))
+            grown[:old] = self.matrix
+            self.matrix = grown
+        self.matrix[old:] = np.nan
 
     def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
         given = ~np.isnan(values)
         named = np.bincount(codes, minlength=len(self.names))
         self.named += named
         self.valued += named if given.all() else np.bincount(codes[given], minlength=len(named))
-        if not self._in_range(codes, values):
-            return False  # out of an item's range: KH305 from the row reader
         row = np.asarray(self.row_of, dtype=np.int64)[codes]
         keep = given & (row >= 0)
         if not keep.all():
@@ -214,11 +230,19 @@ class _Filling:
         self.written += np.bincount(row, minlength=len(self.matrix))
         return True
 
-    def _in_range(self, codes: np.ndarray, values: np.ndarray) -> bool:
-        low, high = np.asarray(self.low), np.asarray(self.high)
-        if np.isinf(low).all() and np.isinf(high).all():
-            return True  # no name with a range: nothing to look at
-        return not ((values < low[codes]) | (values > high[codes])).any()
+    def out_of_range(self) -> bool:
+        """Whether a value is outside its item's range (KH305 from the row reader). Looked
+        at once the file is read, on the matrix rows of the few names with a range, not on
+        every row of the file: a file with no value given twice (clashes) holds each value
+        it gives there."""
+        for code, row in enumerate(self.row_of):
+            low, high = self.low[code], self.high[code]
+            if row < 0 or (np.isinf(low) and np.isinf(high)) or not self.written[row]:
+                continue
+            values = self.matrix[row]
+            if np.nanmin(values) < low or np.nanmax(values) > high:
+                return True
+        return False
 
     def clashes(self) -> bool:
         """Whether a cell was written twice, by this file or by one read before (the row

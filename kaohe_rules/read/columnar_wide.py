@@ -3,9 +3,12 @@ columns: a million units' 40 values in one pass of pyarrow, each column judged w
 
 Numbers, 是/否 items and text items with or without 取值 are taken as the row reader takes
 them (arrow_values.py); a file with anything else to judge — a cell that is not clean, a
-unit given twice, an unknown column under 未知数据: 报错 — is declined, storing nothing, and
-the row reader reads it and says where. A clean file has at most one row per roster unit:
-more rows are declined before they are held, so memory is bounded by the roster.
+unit given twice — is declined, storing nothing, and the row reader reads it and says
+where. An unknown column is reported here, at its header cell as the row reader reports
+it (KH302), once the rest of the file has proved clean: declined, a wide Parquet file of a
+million units would meet the row reader's cell limit (KH330) before its column names. A
+clean file has at most one row per roster unit: more rows are declined before they are
+held, so memory is bounded by the roster.
 """
 
 from __future__ import annotations
@@ -42,8 +45,6 @@ class Wide:
     def store(self, batches_of) -> bool:
         """Check and store the file (``batches_of(columns)``: its record batches holding
         those columns); False, storing nothing, when the row reader must read it."""
-        if self.unknown and self.reader.unknown.refused:
-            return False  # KH302 at each unknown column, with its hint: the row reader's
         if any(n in UNIT_COLUMNS for n in self.stored):
             return False  # a unit column that is also a data name: the row reader decides
         table = self._table(batches_of)
@@ -59,7 +60,9 @@ class Wide:
                 return False
             fresh[name] = values
             table = table.drop_columns([name])  # its buffers go as its values are taken
-        counts = [self._given(table.column(name)) for name in self.unknown]
+        # under 报错 the count is not shown (KH302 is an error at the header): not read
+        refused = self.reader.unknown.refused
+        counts = [0 if refused else self._given(table.column(name)) for name in self.unknown]
         del table
         columns = self._placed(fresh, at)
         if columns is None:
@@ -73,7 +76,8 @@ class Wide:
         """The file's wanted columns as one table; None past one row per roster unit."""
         import pyarrow as pa
 
-        wanted = [self.unit_column, *self.stored, *self.unknown]
+        counted = [] if self.reader.unknown.refused else self.unknown
+        wanted = [self.unit_column, *self.stored, *counted]
         most = len(self.reader.data.row)
         batches, rows = [], 0
         for batch in batches_of(wanted):
@@ -134,8 +138,8 @@ class Wide:
         return sum(1 for value in column.to_pylist() if value is not None and str(value).strip())
 
     def _report(self, name: str, given: int) -> None:
-        """An unknown column (未知数据: 警告 or 忽略), at its header cell as the row reader
-        places it."""
+        """An unknown column (an error under 未知数据: 报错, else counted for a warning or
+        the summary), at its header cell as the row reader places it."""
         col = self.header.index(name)
         line = self.header_line
         if self.path.suffix.lower() == ".parquet":

@@ -57,6 +57,19 @@ def test_same_seed_same_bytes(workload: Path, tmp_path: Path) -> None:
         assert not differ and not errors, form
 
 
+def test_wide_files_hold_only_names_some_rule_reads(workload: Path) -> None:
+    """At 1,000,000 units no 一单位一策 added 特色指标1: an all-empty column no rule named,
+    which the engine refuses (KH302) under 未知数据: 报错. The wide files leave such names out."""
+    spec = Spec.from_json(workload / "spec.json")
+    header = (workload / "data-wide-csv" / "数据.csv").read_text(encoding="utf-8").split("\n")[0]
+    assert header.split(",") == ["编号", *spec.wide_columns]
+    rules = "".join(p.read_text(encoding="utf-8") for p in (workload / "rules").glob("*.yaml"))
+    assert all(name in rules for name in spec.wide_columns)
+    bare = Spec(spec.domains, [])  # no 一单位一策: no 特色指标 is read
+    assert not any(name.startswith("特色指标") for name in bare.wide_columns)
+    assert set(bare.wide_columns) < set(spec.columns)
+
+
 def test_domains_differ_and_variants_are_few(workload: Path) -> None:
     spec = Spec.from_json(workload / "spec.json")
     assert len({tuple(d.indicator_ids) for d in spec.domains}) == len(spec.domains)

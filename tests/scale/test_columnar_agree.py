@@ -196,6 +196,44 @@ def test_a_hostile_long_file_reads_as_the_row_reader_reads_it(
     agree(ROOT / "rules" / "2024", folder, monkeypatch)
 
 
+def _long_item(folder: Path, name: str) -> Path:
+    """The wide 年度数据.csv's column ``name`` moved to a long file of its own (编号, 指标, 值)."""
+    import csv
+
+    wide = folder / "年度数据.csv"
+    with wide.open(encoding="utf-8-sig", newline="") as stream:
+        comment, *rows = stream.read().splitlines()  # a comment line, then the header
+    rows = list(csv.reader(rows))
+    col = rows[0].index(name)
+    long = folder / "事故.csv"
+    lines = ["编号,指标,值"] + [f"{row[0]},{name},{row[col]}" for row in rows[1:]]
+    long.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = [",".join(c for k, c in enumerate(row) if k != col) for row in rows]
+    wide.write_text("\n".join([comment, *kept]) + "\n", encoding="utf-8")
+    return long
+
+
+@pytest.mark.parametrize("line", [1, -1], ids=["first row", "last row"])
+@pytest.mark.parametrize("block", [None, 64], ids=["one block", "small blocks"])
+def test_a_long_value_out_of_its_items_range_is_the_row_readers_kh305(
+    line, block, tmp_path, monkeypatch
+) -> None:
+    """较大事故数 has 最小值: 0; its range is checked once the file is read, on its values."""
+    if block:
+        monkeypatch.setattr(columnar, "BLOCK_BYTES", block)
+        monkeypatch.setattr(columnar_long, "GROUP_ROWS", 5)
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLES, folder)
+    path = _long_item(folder, "较大事故数")
+    assert "事故.csv" in agree(ROOT / "rules" / "2024", folder, monkeypatch)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[line] = lines[line].rsplit(",", 1)[0] + ",-1"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    by_rows, _ = outcome(ROOT / "rules" / "2024", folder, monkeypatch, by_columns=False)
+    assert by_rows[0] == "refused" and [d[0] for d in by_rows[1]] == ["KH305"]
+    agree(ROOT / "rules" / "2024", folder, monkeypatch)
+
+
 @pytest.mark.parametrize("block", [None, 4096], ids=["one block", "small blocks"])
 def test_a_row_repeated_far_below_is_a_value_given_twice(block, tmp_path, monkeypatch) -> None:
     if block:
@@ -240,6 +278,46 @@ def test_a_wide_parquet_over_the_row_readers_cell_limit_is_read_by_columns(
     with pytest.raises(KaoheError) as raised:  # by rows: the Parquet file is refused
         read_data(folder, resolved.ruleset)
     assert [d.code for d in raised.value.diagnostics] == ["KH330"]
+
+
+@pytest.mark.parametrize("values", [False, True], ids=["empty", "with values"])
+def test_an_unknown_column_of_a_wide_parquet_over_the_cell_limit_is_named(
+    values, tmp_path, monkeypatch
+) -> None:
+    """bench/scale at 1,000,000 units: under 未知数据: 报错, a column no rule reads. By columns
+    the column is named (KH302 at its header cell, as the row reader names it within its
+    limits), not the file refused for its size (KH330)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kaohe_rules import limits
+
+    folder = _parquet_copy(GOLDEN / "data", tmp_path / "data", typed=True)
+    path = folder / "数据.parquet"
+    table = pq.read_table(path)
+    column = pa.array([1.0] * table.num_rows) if values else pa.nulls(table.num_rows, pa.float64())
+    pq.write_table(table.append_column("特色指标1", column), path)
+    by_rows, _ = outcome(GOLDEN / "rules", folder, monkeypatch, by_columns=False)
+    assert by_rows[0] == "refused" and [d[0] for d in by_rows[1]] == ["KH302"]
+    monkeypatch.setenv(limits.PARQUET_CELLS.variable, "10")
+    by_columns, _ = outcome(GOLDEN / "rules", folder, monkeypatch, by_columns=True)
+    assert by_columns == by_rows
+
+
+def test_an_unknown_column_beside_a_dirty_cell_is_left_to_the_row_reader(
+    tmp_path, monkeypatch
+) -> None:
+    """The columnar reader names an unknown column only once the rest is clean: the row
+    reader reports both, in its order."""
+    folder = tmp_path / "data"
+    shutil.copytree(GOLDEN / "data", folder)
+    path = folder / "数据.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("编号,名称,基础分", "编号,名称,基础份", 1)
+    path.write_text(text.replace("J01,甲一,100,10", "J01,甲一,100,1，0", 1), encoding="utf-8")
+    by_rows, _ = outcome(GOLDEN / "rules", folder, monkeypatch, by_columns=False)
+    assert by_rows[0] == "refused" and len(by_rows[1]) == 2
+    agree(GOLDEN / "rules", folder, monkeypatch)
 
 
 def test_a_long_file_over_the_row_limit_is_refused_by_the_row_reader(tmp_path, monkeypatch) -> None:
