@@ -68,8 +68,9 @@ class Wide:
         if columns is None:
             return False
         self._merge(columns)
+        places = self._header_places()
         for index, name in enumerate(self.unknown):
-            self._report(name, counts[index])
+            self._report(name, counts[index], places[name])
         return True
 
     def _table(self, batches_of):
@@ -137,16 +138,22 @@ class Wide:
         """The non-empty cells of an unknown column, as the row reader counts them."""
         return sum(1 for value in column.to_pylist() if value is not None and str(value).strip())
 
-    def _report(self, name: str, given: int) -> None:
-        """An unknown column (an error under 未知数据: 报错, else counted for a warning or
-        the summary), at its header cell as the row reader places it."""
-        col = self.header.index(name)
+    def _header_places(self) -> dict[str, Span]:
+        """Each column name's header cell, as the row reader places it (the first, for a
+        name given twice): worked out once, not per unknown column (200,000 of them)."""
         line = self.header_line
         if self.path.suffix.lower() == ".parquet":
-            span = Span(str(self.path), line, col + 1, line, col + 2)
+            spans = [(col + 1, col + 2) for col in range(len(self.header))]
         else:
-            start, end = field_columns(_raw_line(self.path, line), len(self.header))[col]
-            span = Span(str(self.path), line, start, line, end)
+            spans = field_columns(_raw_line(self.path, line), len(self.header))
+        places: dict[str, Span] = {}
+        for name, (start, end) in zip(self.header, spans, strict=False):
+            places.setdefault(name, Span(str(self.path), line, start, line, end))
+        return places
+
+    def _report(self, name: str, given: int, span: Span) -> None:
+        """An unknown column (an error under 未知数据: 报错, else counted for a warning or
+        the summary), at its header cell."""
         hint = self.reader.unknown.hint(name, self.reader.names)
         self.reader.unknown.seen(name, span, hint, given)
 
