@@ -195,6 +195,26 @@ def test_workload_files_and_the_default_choice(workload: Path, monkeypatch) -> N
     assert calls == [1]  # the reference path asked for: by rows
 
 
+@pytest.mark.parametrize(
+    "units,suffix,loaded,expected",
+    [
+        (429, ".csv", False, False),
+        (429, ".json", False, False),
+        (3000, ".json", False, True),  # the row JSON writer runs the pure-Python encoder
+        (3000, ".csv", False, False),  # pyarrow not loaded: not loaded for this
+        (3000, ".csv", True, True),  # already loaded: by columns
+        (19_999, ".csv", False, False),
+        (20_000, ".csv", False, True),
+    ],
+)
+def test_which_writer_by_units_format_and_what_is_loaded(
+    units, suffix, loaded, expected, monkeypatch
+) -> None:
+    assert report._by_columns(units, suffix, loaded) is expected
+    monkeypatch.setenv("KAOHE_REFERENCE", "1")
+    assert report._by_columns(units, suffix, loaded) is False
+
+
 def _parquet_holds_the_csv(evaluation) -> None:
     """Each Parquet cell, as the CSV writes it, is the CSV's cell; numbers are float64,
     名次 and 排名人数 int64, the fingerprint (and sample notice) in the metadata."""
