@@ -227,8 +227,22 @@ def generate(n: int, out: Path, seed: int = 8, parquet: bool = True) -> Spec:
         write_wide_csv(out / "data-wide-csv" / "数据.csv", spec, ids, x)
     # Written last: run.py regenerates a folder without it. The count of values given
     # sizes the long values table (RESULTS.md's memory target).
-    (out / "COMPLETE").write_text(f"{n} {seed} {len(value)}\n", encoding="utf-8")
+    # The generator's version last: a workload made by another version is made again.
+    complete = f"{n} {seed} {len(value)} {generator_version()}\n"
+    (out / "COMPLETE").write_text(complete, encoding="utf-8")
     return spec
+
+
+def generator_version() -> str:
+    """A digest of the code that makes a workload (this file and workload.py): run.py makes
+    a cached workload again when it was made by other code (a changed wide file, say)."""
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("generate.py", "workload.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def main() -> None:

@@ -203,7 +203,7 @@ def write(path: Path, state) -> str:
         + " ".join(
             f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
             for k, v in args.items()
-            if k in ("sizes", "repeat", "once_above")
+            if k in ("sizes", "repeat", "once_above", "profile_sizes")
         )
         + "` on "
         + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -175,8 +176,17 @@ def _first_problem(err: str) -> str:
 
 
 def generate(n: int, root: Path) -> Path:
+    """The workload of ``n`` units under ``root``, made (again) unless one made by this
+    version of generate.py and workload.py is there."""
+    from generate import generator_version
+
     folder = root / f"n{n}"
-    if not (folder / "COMPLETE").is_file():
+    complete = folder / "COMPLETE"
+    fields = complete.read_text().split() if complete.is_file() else []
+    if fields[3:4] != [generator_version()]:
+        if folder.exists():
+            print(f"{folder}: made by another version of generate.py; made again", flush=True)
+            shutil.rmtree(folder)
         print(f"generating {n:,} units …", flush=True)
         subprocess.run(
             [PY, str(HERE / "generate.py"), str(n), "--out", str(folder)], check=True, cwd=ROOT

@@ -57,6 +57,20 @@ def test_same_seed_same_bytes(workload: Path, tmp_path: Path) -> None:
         assert not differ and not errors, form
 
 
+def test_a_workload_made_by_other_code_is_made_again(tmp_path: Path) -> None:
+    folder = run.generate(40, tmp_path)
+    fields = (folder / "COMPLETE").read_text().split()
+    assert fields[3] == generate.generator_version()
+    made = (folder / "data-csv" / "数据.csv").stat().st_mtime_ns
+    assert run.generate(40, tmp_path) == folder  # this version's: kept
+    assert (folder / "data-csv" / "数据.csv").stat().st_mtime_ns == made
+    (folder / "COMPLETE").write_text(" ".join(fields[:3]) + "\n")  # an older generator's
+    (folder / "stale.csv").write_text("left by the other version")
+    run.generate(40, tmp_path)
+    assert (folder / "COMPLETE").read_text().split() == fields
+    assert not (folder / "stale.csv").exists()
+
+
 def test_wide_files_hold_only_names_some_rule_reads(workload: Path) -> None:
     """At 1,000,000 units no 一单位一策 added 特色指标1: an all-empty column no rule named,
     which the engine refuses (KH302) under 未知数据: 报错. The wide files leave such names out."""
