@@ -54,6 +54,7 @@ def read_data(
         errors.error("KH308", f"{folder} 中没有 CSV、XLSX 或 Parquet 数据文件", span)
         errors.raise_if_errors()
     digests: dict[Path, tuple[Path, str]] = {}
+    notes: list[Diagnostic] = []  # KH526: workbook sheets skipped as not data
     for path in files:
         refused = not_regular(path)
         if refused is not None:  # before any read: a pipe or a device would never end
@@ -71,11 +72,11 @@ def read_data(
             continue
         if columnar.try_read(path, reader, encoding):
             continue  # a large clean long-format file, read by columns
-        for sheet, table in _sheets(path, encoding, errors):
+        for sheet, table in _sheets(path, encoding, errors, notes):
             reader.read(path, sheet, table)
     errors.raise_if_errors()
     data = reader.data
-    data.warnings += reader.unknown.warnings()
+    data.warnings += notes + reader.unknown.warnings()
     data.ignored = reader.unknown.ignored()
     data.history, data.files, data.where = reader.history, files, reader.seen
     data.digests = digests
@@ -95,13 +96,18 @@ def _warn_absent(data: DataSet, ruleset: m.RuleSet, folder: Path) -> None:
         data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
 
 
-def _sheets(path: Path, encoding: str | None, errors: Collector) -> list[tuple[str | None, Sheet]]:
-    """(sheet name, sheet) pairs: one for a CSV or Parquet file, one per visible sheet of a
-    workbook; none, with KH308, when the file cannot be read."""
+def _sheets(
+    path: Path, encoding: str | None, errors: Collector, notes: list[Diagnostic]
+) -> list[tuple[str | None, Sheet]]:
+    """(sheet name, sheet) pairs: one for a CSV or Parquet file, one per visible data sheet
+    of a workbook (the others noted in ``notes``); none, with KH308, when the file cannot
+    be read."""
     span = Span(str(path), 1, 1, 1, 1)
     try:
         if path.suffix.lower() == ".xlsx":
-            return read_workbook(path)
+            book = read_workbook(path)
+            notes += book.skipped
+            return book.sheets
         if path.suffix.lower() == ".parquet":
             return [(None, read_parquet(path))]
         return [(None, read_csv(path, encoding))]
