@@ -58,7 +58,7 @@ def golden_rows() -> list:
 
 def test_the_fixture_workbook_is_what_a_clerk_sends() -> None:
     """The workbook holds what the tests below rely on, read back with openpyxl."""
-    book = load_workbook(HERE / "说明和数据.xlsx")
+    book = load_workbook(HERE / "填报" / "说明和数据.xlsx")
     assert book.sheetnames == ["填报说明", "数据", "Sheet3"]
     assert str(book["填报说明"].merged_cells) == "A1:F1"
     data = book["数据"]
@@ -67,8 +67,8 @@ def test_the_fixture_workbook_is_what_a_clerk_sends() -> None:
     assert [c.value for c in data[data.max_row]] == [" "] * len(header)
 
 
-def test_an_instructions_sheet_is_skipped_with_a_note(tmp_path: Path, golden_rows) -> None:
-    folder = _folder(tmp_path, "说明和数据.xlsx")
+def test_an_instructions_sheet_is_skipped_with_a_note(golden_rows) -> None:
+    folder = HERE / "填报"
     data = read_data(folder, _ruleset())
     notes = [d for d in data.warnings if d.code == "KH526"]
     assert [(Path(d.span.file).name, d.span.line, d.severity) for d in notes] == [
@@ -80,8 +80,8 @@ def test_an_instructions_sheet_is_skipped_with_a_note(tmp_path: Path, golden_row
     assert _rows(folder) == golden_rows
 
 
-def test_a_workbook_without_a_data_sheet_is_refused(tmp_path: Path) -> None:
-    [found] = _refused(_folder(tmp_path, "只有说明.xlsx"))
+def test_a_workbook_without_a_data_sheet_is_refused() -> None:
+    [found] = _refused(HERE / "只有说明")
     assert found[:4] == ("KH308", "只有说明.xlsx[填报说明]", 1, 1)
     assert "工作簿中没有数据表：可见的工作表（填报说明）都没有单位列" in found[4]
 

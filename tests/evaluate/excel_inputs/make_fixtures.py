@@ -10,6 +10,7 @@ are what a clerk leaves when "clearing" a cell: blank, as in Excel's display.
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from openpyxl import Workbook
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "evaluate" / "data" / "数据.csv"
+HISTORY = GOLDEN.with_name("历史.csv")
 ROSTER = ROOT / "tests" / "scale" / "roster_csv" / "名单.csv"
 INSTRUCTIONS = [
     ["2024 年度综合考核数据填报说明"],
@@ -54,22 +56,27 @@ def _data_sheet(book: Workbook, rows: list[list[object]], blank_columns: int = 2
 
 
 def with_instructions() -> None:
-    """填报说明 first, then the data with blank unnamed columns, then an empty Sheet3."""
+    """填报说明 first, then the data with blank unnamed columns, then an empty Sheet3: a
+    data folder (填报/) with the golden history beside it, for docs/evaluate.md."""
     book = Workbook()
     book.remove(book.active)
     _instructions(book)
     _data_sheet(book, _golden_rows())
     book.create_sheet("Sheet3")
-    book.save(HERE / "说明和数据.xlsx")
+    (HERE / "填报").mkdir(exist_ok=True)
+    book.save(HERE / "填报" / "说明和数据.xlsx")
+    shutil.copy(HISTORY, HERE / "填报" / "历史.csv")
 
 
 def instructions_only() -> None:
-    """Only the instructions and an empty sheet: no data sheet at all."""
+    """Only the instructions and an empty sheet: no data sheet at all (a folder of its
+    own, for docs/evaluate.md)."""
     book = Workbook()
     book.remove(book.active)
     _instructions(book)
     book.create_sheet("Sheet2")
-    book.save(HERE / "只有说明.xlsx")
+    (HERE / "只有说明").mkdir(exist_ok=True)
+    book.save(HERE / "只有说明" / "只有说明.xlsx")
 
 
 def title_row() -> None:
