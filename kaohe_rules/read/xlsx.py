@@ -4,12 +4,14 @@ Cells must hold their own values: merged cells, and formulas Excel never compute
 saved, are refused with the cell they are in, never read as empty. A visible sheet whose
 header names no unit column (a 填报说明 page, an empty Sheet2) is not data: it is skipped
 with a note (KH526), as long as no cell of it names a unit column (a title row above the
-header would otherwise hide a data sheet). Columns at the header's right edge with no name
-and no value are dropped (decision 73).
+header would otherwise hide a data sheet), nor a name of the rule set or a unit (a data
+sheet whose unit column is misnamed). Columns at the header's right edge with no name and
+no value are dropped (decision 73).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from kaohe_rules.source import Span
 
 _UNIT_NAMES = "、".join(UNIT_COLUMNS[:3])
 _HEADER_HINT = "数据表的第一行是列名，其中要有 编号 或 单位 列"
+# What a cell's text is to the rule set ("指标或数据项", "单位" …), None when nothing.
+Known = Callable[[str], str | None]
 
 
 @data_record
@@ -41,12 +45,14 @@ class Workbook:
     skipped: list[Diagnostic] = field(default_factory=list)
 
 
-def read_workbook(path: Path) -> Workbook:
+def read_workbook(path: Path, known: Known = lambda _text: None) -> Workbook:
     """The visible data sheets of a workbook, and the notes of the sheets skipped. A
     damaged .xlsx makes openpyxl raise almost anything (zlib.error, KeyError…): each is the
-    file's fault, said as KH308 in a SheetProblem, never an internal error."""
+    file's fault, said as KH308 in a SheetProblem, never an internal error. ``known``
+    says what a cell's text is to the rule set (an indicator, a unit), or None: a sheet
+    holding such a cell is not skipped."""
     try:
-        return _workbook(path)
+        return _workbook(path, known)
     except (SheetProblem, OSError):
         raise
     except Exception as error:
@@ -57,7 +63,7 @@ def read_workbook(path: Path) -> Workbook:
         raise SheetProblem(Diagnostic("KH308", message, span, hint)) from None
 
 
-def _workbook(path: Path) -> Workbook:
+def _workbook(path: Path, known: Known) -> Workbook:
     """Visible sheets as tables; formulas without a saved value and merged cells refused
     in data sheets. The workbook is opened once, its size checked first (workbook.py)."""
     book, scans = open_workbook(path, str(path))
@@ -70,7 +76,7 @@ def _workbook(path: Path) -> Workbook:
             skip = _comments(cells)  # leading "# …" rows are comments, as in CSV files
             header = [str(c).strip() for c in cells[skip]] if skip < len(cells) else []
             if not any(name in UNIT_COLUMNS for name in header):
-                note = _not_data(scan, cells, skip, file)
+                note = _not_data(scan, cells, skip, file, known)
                 found.skipped.append(note)
                 if any(_filled(row) for row in cells[skip:]):
                     other.append((scan.title, note.span))
@@ -108,20 +114,20 @@ def _filled(row: list[str]) -> bool:
     return any(cell.strip() for cell in row)
 
 
-def _not_data(scan: SheetScan, cells: list[list[str]], skip: int, file: str) -> Diagnostic:
+def _not_data(
+    scan: SheetScan, cells: list[list[str]], skip: int, file: str, known: Known
+) -> Diagnostic:
     """The note for a sheet whose header names no unit column; SheetProblem when the sheet
-    cannot be set aside safely: a unit column named lower down (a title row above the
-    header) or a formula whose value was never saved (it might be that name)."""
+    cannot be set aside safely: a cell naming a unit column lower down (a title row above
+    the header), or anything else ``known`` takes for data (a name of the rule set, a unit),
+    or a formula whose value was never saved (it might be such a name)."""
     for number, row in enumerate(cells[skip:], skip + 1):
         for column, cell in enumerate(row, 1):
-            if cell.strip() in UNIT_COLUMNS:
-                message = (
-                    f"第 {number} 行有单位列 '{cell.strip()}'，而列名行（第 {skip + 1} 行）"
-                    "没有：列名须在数据表的第一行"
-                )
-                hint = "删去列名上面的标题行，或在这些行的第一格开头写 # 作为注释"
+            text = cell.strip()
+            what = "单位列" if text in UNIT_COLUMNS else known(text) if text else None
+            if what is not None:
                 span = Span(file, number, column, number, column + 1)
-                raise SheetProblem(Diagnostic("KH308", message, span, hint))
+                raise SheetProblem(_looks_like_data(what, text, number, skip + 1, span))
     _refuse_unsaved(scan, file)
     line = skip + 1
     span = Span(file, line, 1, line, 2)
@@ -130,6 +136,22 @@ def _not_data(scan: SheetScan, cells: list[list[str]], skip: int, file: str) -> 
     else:
         message = f"工作表 {scan.title} 没有单位列（{_UNIT_NAMES} 等），不是数据表，没有读入"
     return Diagnostic("KH526", message, span, _HEADER_HINT, severity=Severity.WARNING)
+
+
+def _looks_like_data(what: str, text: str, line: int, header: int, span: Span) -> Diagnostic:
+    """KH308 for a sheet without a unit column in its header that holds what data holds."""
+    if what == "单位列":
+        message = (
+            f"第 {line} 行有单位列 '{text}'，而列名行（第 {header} 行）没有：列名须在数据表的第一行"
+        )
+        hint = "删去列名上面的标题行，或在这些行的第一格开头写 # 作为注释"
+    else:
+        message = (
+            f"列名行（第 {header} 行）没有单位列（{_UNIT_NAMES} 等），而第 {line} 行有{what} "
+            f"'{text}'：像是数据表，不能跳过"
+        )
+        hint = "数据表的第一行是列名，其中要有 编号 或 单位 列；说明页不读时可把它隐藏"
+    return Diagnostic("KH308", message, span, hint)
 
 
 def _no_data_sheet(path: Path, other: list[tuple[str, Span]]) -> Diagnostic:

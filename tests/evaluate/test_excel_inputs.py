@@ -172,3 +172,80 @@ def test_a_roster_workbook_with_blank_columns_and_rows(tmp_path: Path, golden_ro
     yaml = (rules / "名单.yaml").read_text("utf-8").replace("单位: 名单.csv", "单位: 名单.xlsx")
     (rules / "名单.yaml").write_text(yaml, "utf-8")
     assert _rows(GOLDEN / "data", rules) == golden_rows
+
+
+def _workbook(tmp_path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A data folder of one workbook, its sheets given row by row (a value starting with
+    = is a formula openpyxl saves without its result, as Excel never computed it)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    book.save(folder / "填报.xlsx")
+    return folder
+
+
+DATA = [["编号", "增速"], ["J01", 10]]
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "column", "words"),
+    [
+        # a data sheet whose unit column is misnamed: 增速 is an indicator of the rules
+        ([["区县", "增速"], ["J02", 9]], 1, 2, "而第 1 行有指标或数据项 '增速'：像是数据表"),
+        # a long sheet with misnamed columns: a unit's name gives it away
+        ([["单位全称", "项目", "数"], ["甲二", "增速", 9]], 2, 1, "而第 2 行有单位 '甲二'"),
+        ([["说明"], ["下面是往年结果"], ["年度"]], 3, 1, "有数据文件的列名 '年度'"),
+    ],
+    ids=["misnamed-unit-column", "unit-name-in-a-cell", "column-name-in-a-cell"],
+)
+def test_a_sheet_holding_what_data_holds_is_not_skipped(
+    tmp_path: Path, rows, line, column, words
+) -> None:
+    [found] = _refused(_workbook(tmp_path, {"数据": DATA, "其他": rows}))
+    assert found[:4] == ("KH308", "填报.xlsx[其他]", line, column)
+    assert words in found[4]
+
+
+def test_an_unsaved_formula_in_an_instructions_sheet_is_refused(tmp_path: Path) -> None:
+    """Its value might be a unit column's name: the sheet cannot be judged, so not skipped."""
+    sheets = {"填报说明": [["说明"], ['="编"&"号"']], "数据": DATA}
+    [found] = _refused(_workbook(tmp_path, sheets))
+    assert found[:4] == ("KH308", "填报.xlsx[填报说明]", 2, 1)
+    assert "没有保存计算结果" in found[4]
+
+
+def test_a_data_sheet_is_as_strict_as_before(tmp_path: Path) -> None:
+    """Merged cells are refused in a data sheet, whatever sheets stand beside it."""
+    from openpyxl import load_workbook as load
+
+    folder = _workbook(tmp_path, {"填报说明": [["说明"]], "数据": [*DATA, ["J02", 9]]})
+    book = load(folder / "填报.xlsx")
+    book["数据"].merge_cells("B2:B3")
+    book.save(folder / "填报.xlsx")
+    [found] = _refused(folder)
+    assert found[:4] == ("KH308", "填报.xlsx[数据]", 2, 2)
+    assert "合并单元格" in found[4]
+
+
+def test_a_roster_workbook_repeating_a_column_is_refused(tmp_path: Path) -> None:
+    """As in a CSV roster (KH303), no longer pandas' renamed 名称.1 (KH232)."""
+    from openpyxl import Workbook
+
+    from kaohe_rules.diagnostics import Collector
+    from kaohe_rules.read.roster import read_units
+
+    book = Workbook()
+    book.active.append(["编号", "名称", "领域", "名称", " "])
+    book.active.append(["J01", "甲一", "甲", "甲一", " "])
+    book.save(tmp_path / "名单.xlsx")
+    errors = Collector()
+    assert read_units(tmp_path / "名单.xlsx", {}, errors) == ()
+    [found] = errors.items
+    assert (found.code, found.span.line, found.span.column) == ("KH303", 1, 4)
