@@ -32,6 +32,10 @@ from kaohe_rules.source import Span
 
 _UNIT_NAMES = "、".join(UNIT_COLUMNS[:3])
 _HEADER_HINT = "数据表的第一行是列名，其中要有 编号 或 单位 列"
+# A row's cells as text; every blank or missing row is the one empty tuple (a sparse sheet
+# of a million rows is a million references, not a million lists).
+Cells = list[str] | tuple[()]
+_BLANK: tuple[()] = ()
 # What a cell's text is to the rule set ("指标或数据项", "单位" …), None when nothing.
 Known = Callable[[str], str | None]
 
@@ -91,7 +95,7 @@ def _workbook(path: Path, known: Known) -> Workbook:
     return found
 
 
-def _sheet(header: list[str], cells: list[list[str]], skip: int, file: str) -> Sheet:
+def _sheet(header: list[str], cells: list[Cells], skip: int, file: str) -> Sheet:
     """The data sheet below its header: rows with something in them, each with its row
     number; unnamed columns at the right edge dropped when they hold nothing."""
     numbered = [(n, row) for n, row in enumerate(cells[skip + 1 :], skip + 2) if _filled(row)]
@@ -115,7 +119,7 @@ def _filled(row: list[str]) -> bool:
 
 
 def _not_data(
-    scan: SheetScan, cells: list[list[str]], skip: int, file: str, known: Known
+    scan: SheetScan, cells: list[Cells], skip: int, file: str, known: Known
 ) -> Diagnostic:
     """The note for a sheet whose header names no unit column; SheetProblem when the sheet
     cannot be set aside safely: a cell naming a unit column lower down (a title row above
@@ -185,7 +189,7 @@ def _refuse_unsaved(scan: SheetScan, file: str) -> None:
         raise SheetProblem(Diagnostic("KH308", message, span, hint))
 
 
-def _comments(cells: list[list[str]]) -> int:
+def _comments(cells: list[Cells]) -> int:
     """How many leading rows are "# …" comments."""
     skip = 0
     while skip < len(cells) and cells[skip] and str(cells[skip][0]).startswith("#"):
@@ -193,18 +197,18 @@ def _comments(cells: list[list[str]]) -> int:
     return skip
 
 
-def _cells(sheet, scan: SheetScan, file: str) -> list[list[str]]:
+def _cells(sheet, scan: SheetScan, file: str) -> list[Cells]:
     """The sheet's rows as text, from A1 to the extent the scan found (an empty sheet is
     one empty cell, as openpyxl gives it): never cut by the sheet's own <dimension>. A data
     sheet's header is checked as soon as it is read: one that repeats a name is refused
     before its rows are filled (columns without a name are judged with the rows below)."""
     rows, columns = max(scan.rows, 1), max(scan.columns, 1)
     values = sheet.iter_rows(min_row=1, max_row=rows, min_col=1, max_col=columns, values_only=True)
-    out: list[list[str]] = []
+    out: list[Cells] = []
     checked = False
     for row in values:
         if row.count(None) == len(row):  # a blank or missing row (most of a sparse sheet)
-            out.append([])
+            out.append(_BLANK)
         else:
             out.append(["" if v is None else cell_text(v) for v in row])
         if not checked and (not out[-1] or not str(out[-1][0]).startswith("#")):
