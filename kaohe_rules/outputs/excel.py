@@ -68,7 +68,9 @@ def workbook(
         ranges = _write_table(sheet, table, tiers or {}, styles)
         if ranges:
             ignored[name] = ranges
-    _write_about(book.create_sheet(ABOUT), about, styles)
+    ranges = _write_about(book.create_sheet(ABOUT), about, styles)
+    if ranges:
+        ignored[ABOUT] = ranges  # a fingerprint may be all digits
     if active is not None:
         book.active = [*sheets, ABOUT].index(active)
         for sheet in book.worksheets:
@@ -102,7 +104,7 @@ def _write_table(sheet, table: Sheet, tiers: Mapping[str, int], styles: _Styles)
     header, rows = table.header, table.rows
     percent = [_flags(table.percent.get(name, False), len(rows)) for name in header]
     widths = [display_width(str(name)) + FILTER_BUTTON for name in header]
-    numeric_text = [False] * len(header)
+    numeric_text = [bool(_NUMERIC_TEXT.match(str(name))) for name in header]
     fills = _tier_fills(tiers)
     tier_columns = {c for c, name in enumerate(header) if _TIER_COLUMN.match(str(name))}
     sheet.append(header)
@@ -125,8 +127,7 @@ def _write_table(sheet, table: Sheet, tiers: Mapping[str, int], styles: _Styles)
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
     _set_widths(sheet, widths, styles)
-    letters = [get_column_letter(c + 1) for c, found in enumerate(numeric_text) if found]
-    return " ".join(f"{letter}1:{letter}{len(rows) + 1}" for letter in letters)
+    return _ranges(numeric_text, len(rows) + 1)
 
 
 def _flags(given: bool | Sequence[bool], count: int) -> Sequence[bool]:
@@ -188,16 +189,28 @@ def _tier_fills(tiers: Mapping[str, int]) -> dict[str, tuple[int, int]]:
     return fills
 
 
-def _write_about(sheet, rows: list[list[object]], styles: _Styles) -> None:
-    """说明: one row per fact (内容, 年度, 规则集, 指纹 …), names in bold."""
+def _write_about(sheet, rows: list[list[object]], styles: _Styles) -> str:
+    """说明: one row per fact (内容, 年度, 规则集, 指纹 …), names in bold; returns the
+    ranges of text that looks like numbers."""
     widths = [0, 0]
+    numeric_text = [False, False]
     for number, row in enumerate(rows, start=1):
         sheet.append(row)
         sheet.cell(row=number, column=1).font = styles.bold
         for column, value in enumerate(row[:2]):
             cell = sheet.cell(row=number, column=column + 1)
             widths[column] = max(widths[column], _width(_shown(cell, value, False)))
+            numeric_text[column] |= isinstance(value, str) and bool(_NUMERIC_TEXT.match(value))
     _set_widths(sheet, widths, styles)
+    return _ranges(numeric_text, len(rows))
+
+
+def _ranges(numeric_text: list[bool], last_row: int) -> str:
+    """The columns holding text that looks like numbers, as ranges: A1:A430 C1:C430."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(c + 1) for c, found in enumerate(numeric_text) if found]
+    return " ".join(f"{letter}1:{letter}{last_row}" for letter in letters)
 
 
 _STAMPS = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
