@@ -264,3 +264,31 @@ def test_a_long_text_wraps_at_the_cap_and_formula_text_stays_text(tmp_path) -> N
     assert sheet["A2"].alignment.wrap_text and sheet["A3"].data_type == "s"
     assert (sheet["B2"].number_format, sheet["B3"].number_format) == ("0%", "0.000")
     assert _ignored(path) == {"表": "", ABOUT: "B1:B2"}  # an all-digit fingerprint
+
+
+def test_the_documented_about_sheet_is_the_written_one(tmp_path) -> None:
+    doc = (ROOT / "docs" / "evaluate.md").read_text("utf-8")
+    table = doc.split("这个文件的 说明 表", 1)[1].split("\n\n", 2)[1]
+    documented = [line.strip("| ").split(" | ") for line in table.splitlines()[2:]]
+    path = tmp_path / "结果.xlsx"
+    data = [
+        "--rules",
+        str(ROOT / "tests/cli_data/rules"),
+        "--data",
+        str(ROOT / "tests/cli_data/data"),
+    ]
+    result = CliRunner().invoke(cli, ["evaluate", *data, "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    written = [[str(a), str(b)] for a, b in load_workbook(path)[ABOUT].values]
+    assert written == documented
+
+
+def test_feedback_sheet_titles_stay_apart() -> None:
+    """Two domains whose names share their first 31 characters, or a domain named like a
+    sheet of the file, keep sheets of their own (a dict keyed by title merged them)."""
+    from kaohe_rules.cli.cycle import _sheet_titles
+
+    long = "省" * 40
+    titles = _sheet_titles([long, long + "甲", "说明", "a/b"], ("各单位问题数", "说明"))
+    assert titles == ["省" * 31, "省" * 28 + "（2）", "说明（2）", "a_b"]
+    assert all(len(t) <= 31 for t in titles)
