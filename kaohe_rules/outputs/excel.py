@@ -88,7 +88,8 @@ class _Styles:
     def __init__(self) -> None:
         from openpyxl.styles import Alignment, Font, PatternFill
 
-        self.bold = Font(bold=True)
+        # The default font, bold: a font without name and size is drawn smaller elsewhere.
+        self.bold = Font(name="Calibri", sz=11, family=2, scheme="minor", b=True)
         self.wrap = Alignment(wrap_text=True, vertical="top")
         self.fills = {
             (level, shade): PatternFill("solid", start_color=color, end_color=color)
