@@ -12,6 +12,7 @@ run (fixed timestamps, fixed order).
 from __future__ import annotations
 
 import io
+import numbers
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -109,8 +110,10 @@ def _write_table(sheet, table: Sheet, tiers: Mapping[str, int], styles: _Styles)
     fills = _tier_fills(tiers)
     tier_columns = {c for c, name in enumerate(header) if _TIER_COLUMN.match(str(name))}
     sheet.append(header)
-    for column in range(1, len(header) + 1):
-        sheet.cell(row=1, column=column).font = styles.bold
+    for column, name in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=column)
+        cell.font = styles.bold
+        _shown(cell, name, False)  # a column named from the rules is text, never a formula
     for number, row in enumerate(rows, start=2):
         sheet.append(row)
         # The appended row's cells by their places: sheet[sheet.max_row] scanned every
@@ -147,7 +150,7 @@ def _shown(cell, value: object, percent: bool) -> str:
             # rule or data files (a unit's name) must never run when Excel opens it.
             cell.data_type = "s"
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return "" if value is None else str(value)
     if value != value or value in (float("inf"), float("-inf")):
         return cell_text(value)
