@@ -104,6 +104,9 @@ def _write_table(sheet, table: Sheet, tiers: Mapping[str, int], styles: _Styles)
     from openpyxl.utils import get_column_letter
 
     header, rows = table.header, table.rows
+    unknown = set(table.percent) - set(header)
+    if unknown:  # a misspelt column would silently show shares as 0.0293
+        raise ValueError(f"percent columns not in the header: {sorted(unknown)}")
     percent = [_flags(table.percent.get(name, False), len(rows)) for name in header]
     widths = [display_width(str(name)) + FILTER_BUTTON for name in header]
     numeric_text = [bool(_NUMERIC_TEXT.match(str(name))) for name in header]

@@ -292,3 +292,8 @@ def test_feedback_sheet_titles_stay_apart() -> None:
     titles = _sheet_titles([long, long + "甲", "说明", "a/b"], ("各单位问题数", "说明"))
     assert titles == ["省" * 31, "省" * 28 + "（2）", "说明（2）", "a_b"]
     assert all(len(t) <= 31 for t in titles)
+
+
+def test_a_percent_column_must_be_in_the_header() -> None:
+    with pytest.raises(ValueError, match="完成比"):
+        workbook({"表": Sheet(["完成率"], [[0.5]], {"完成比": True})}, [])
