@@ -298,7 +298,7 @@ def _xlsx_bytes(evaluation: Evaluation) -> bytes:
     sheets["指标得分"] = Sheet(header, rows, {"值": percent})
     described = {name: XLSX_SHEETS[name] for name in sheets}
     about = about_rows([evaluation], RESULT_CONTENT, described)
-    # Sample data: the workbook opens on 说明, whose second row says so.
+    # Sample data: the workbook opens on 说明, whose first row says so.
     active = "说明" if sample_notice(evaluation.data) else None
     return workbook(sheets, about, tier_levels_of(evaluation), active)
 
@@ -315,7 +315,7 @@ XLSX_SHEETS = {
 def about_rows(
     evaluations: list[Evaluation], content: str, sheets: dict[str, str]
 ) -> list[list[object]]:
-    """The 说明 sheet of a workbook: what it is, the sample notice if any, then each
+    """The 说明 sheet of a workbook: the sample notice if any, what it is, then each
     year's rule set and fingerprint, and what each sheet holds."""
     notices = [n for n in (sample_notice(e.data) for e in evaluations) if n]
 
@@ -324,8 +324,9 @@ def about_rows(
             return value(evaluations[0])
         return "；".join(f"{e.resolved.ruleset.year}：{value(e)}" for e in evaluations)
 
-    rows: list[list[object]] = [["内容", content]]
-    rows += [["数据", notices[0]]] if notices else []
+    # The sample notice comes first: the workbook opens on this sheet to show it.
+    rows: list[list[object]] = [["数据", notices[0]]] if notices else []
+    rows.append(["内容", content])
     years = [e.resolved.ruleset.year for e in evaluations]
     rows.append(["年度", years[0] if len(years) == 1 else "、".join(map(str, years))])
     rows.append(["期间", per_year(lambda e: e.period)])
