@@ -36,9 +36,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _validator(folder: Path, name: str) -> Draft202012Validator:
     """A validator for ``name`` that can reach only the schemas in ``folder``."""
     schemas = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
-    registry = Registry().with_resources(
-        (s["$id"], Resource.from_contents(s)) for s in schemas
-    )
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas)
     return Draft202012Validator(json.loads((folder / name).read_text("utf-8")), registry=registry)
 
 
