@@ -73,8 +73,17 @@ def _rule_sets_in(folder: Path) -> list[Path]:
     except OSError:  # unreadable: nothing found there, as git would not list it either
         return []
     # Hidden folders (.git, .venv, .pre-commit caches) hold no rule sets of the repository.
-    visible = (c for c in children if not c.name.startswith("."))
-    return [c.resolve() for c in visible if (c / RULESET_FILE).is_file()]
+    found = (_rule_set(c) for c in children if not c.name.startswith("."))
+    return [c for c in found if c is not None]
+
+
+def _rule_set(folder: Path) -> Path | None:
+    """``folder`` resolved when it holds a 规则集.yaml; None when not, or unreadable (a
+    folder without permission, a symlink loop)."""
+    try:
+        return folder.resolve() if (folder / RULESET_FILE).is_file() else None
+    except (OSError, RuntimeError):
+        return None
 
 
 def _inherited(folder: Path) -> Path | None:
