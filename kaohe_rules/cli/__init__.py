@@ -63,6 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.report",
         "生成一个年度的考核报告：一个自包含的 HTML 文件（图表为内嵌 SVG，可离线打开、打印）。",
     ),
+    "schema": (
+        "kaohe_rules.cli.schema",
+        "写出规则文件的 JSON Schema，供单独的规则仓库在 $schema 注释中引用。",
+    ),
     "show": ("kaohe_rules.cli.show", "打印合并继承与通用设置之后的完整规则集（YAML）。"),
     "test": (
         "kaohe_rules.cli.test",

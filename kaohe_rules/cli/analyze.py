@@ -187,7 +187,7 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
     \b
     名次变化 = 首年名次 − 末年名次（正数为上升）；不带 --years 时比较全部年度：
       kaohe analyze trend --years 2023 2024
-      kaohe analyze trend --years 2022 2024 --rules-root 规则 --data-root 数据
+      kaohe analyze trend --years 2023 2024 --rules-root 规则 --data-root 数据
     """
     years = _years(years_option + more_years, rules_root)  # before the heavy imports
     from kaohe_rules.outputs.analysis import trend as trend_of
