@@ -50,5 +50,13 @@ def doc(rules: str, output: str) -> None:
 
         content = render_html(manual).encode("utf-8")
     write_output(path, content, list(ruleset.files))
-    count = sum(len(d.all_indicators()) for d in ruleset.scored())
-    click.echo(f"已写出 {path}（{len(ruleset.domains)} 个领域，{count} 个指标）")
+    click.echo(f"已写出 {path}（{_counts(ruleset)}）")
+
+
+def _counts(ruleset) -> str:
+    """What the document covers, counted as kaohe validate counts indicators."""
+    own = sum(len(d.indicators()) for d in ruleset.scored())
+    added = sum(len(d.added_indicators()) for d in ruleset.scored())
+    specials = f"、{len(ruleset.specials)} 项专项考核" if ruleset.specials else ""
+    extra = f"，另有一单位一策增设的 {added} 个" if added else ""
+    return f"{len(ruleset.domains)} 个领域{specials}，{own} 个指标{extra}"
