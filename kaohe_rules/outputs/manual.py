@@ -71,7 +71,7 @@ def _domain(domain: m.Domain) -> list[Block]:
     blocks: list[Block] = [
         Paragraph(f"总分 {points(domain.total)}；缺失数据的默认处理：{domain.missing}。"),
         Heading(2, "类别（赛道）"),
-        Paragraph("单位只在本类别内比较排名。"),
+        Paragraph(_category_note(domain)),
         Table(("类别", "条件"), tuple((c.name, _code(c.condition)) for c in domain.categories)),
         Heading(2, "考卷与权重"),
         Table(("考卷", "名称", "权重", "计分"), tuple(_paper_row(p) for p in domain.papers)),
@@ -89,6 +89,14 @@ def _domain(domain: m.Domain) -> list[Block]:
     if domain.variants:
         blocks += _variants(domain)
     return blocks
+
+
+def _category_note(domain: m.Domain) -> str:
+    # The rules may rank across the whole domain (排名 范围: 领域): say what they say.
+    scope = domain.ranking.scope if domain.ranking is not None else "类别"
+    if scope == "类别":
+        return "每个单位属于一个类别，名次和等次名额在类别内计算。"
+    return f"每个单位属于一个类别；名次和等次名额在整个{scope}内计算。"
 
 
 def _paper_row(paper: m.Paper) -> tuple[str, ...]:
@@ -144,6 +152,9 @@ def indicator_blocks(indicator: m.Indicator, applies: str = "") -> list[Block]:
     if indicator.thresholds:
         steps = "、".join(shown(indicator, "档位", v) for v in indicator.thresholds)
         rows += [("档位", steps), ("得分率", "、".join(share(v) for v in indicator.shares))]
+    if indicator.half_year_thresholds:
+        half = "、".join(shown(indicator, "半年档位", v) for v in indicator.half_year_thresholds)
+        rows.append(("半年档位", half))
     if indicator.method == "rank":
         rows += [("排名步长", points(indicator.rank_step or 0.0))]
         rows += [("最低分", points(indicator.rank_minimum or 0.0))]

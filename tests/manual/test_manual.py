@@ -295,3 +295,17 @@ def test_html_needs_no_docx_nor_openpyxl(tmp_path) -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_the_category_note_follows_the_ranking_scope() -> None:
+    """排名 范围: 领域 ranks and counts tier quotas over the whole domain: the manual must
+    not say 类别 there."""
+    from kaohe_rules.outputs.manual import Paragraph, build_manual
+    from kaohe_rules.pipeline import load_rules
+
+    notes = {}
+    for name, folder in (("类别", ROOT / "rules" / "2024"), ("领域", HOSTILE.parent / "methods")):
+        blocks = build_manual(load_rules(folder).resolved.ruleset).blocks
+        notes[name] = next(b.text for b in blocks if isinstance(b, Paragraph) and "类别" in b.text)
+    assert notes["类别"] == "每个单位属于一个类别，名次和等次名额在类别内计算。"
+    assert notes["领域"] == "每个单位属于一个类别；名次和等次名额在整个领域内计算。"

@@ -8,6 +8,7 @@ exactly those points, for every indicator of the official rule sets.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,8 @@ def _ruleset(year: str) -> m.RuleSet:
 
 
 RULESETS = {year: _ruleset(year) for year in ("2023", "2024")}
+# what the official rules do not use: lower is better for every method, 排名范围 领域, own 标杆
+RULESETS["methods"] = load_rules(Path(__file__).parent / "methods").resolved.ruleset
 INDICATORS = [
     (year, domain.name, indicator)
     for year, ruleset in RULESETS.items()
@@ -50,7 +53,25 @@ def _promised(example: Example) -> list[float | None]:
 
 
 def test_the_official_rules_use_every_named_method() -> None:
-    assert {i.method for _y, _d, i in NAMED} == set(m.METHOD_NAMES) - {"formula"}
+    official = {i.method for y, _d, i in NAMED if y != "methods"}
+    assert official == set(m.METHOD_NAMES) - {"formula"}
+
+
+def test_lower_is_better_sentences() -> None:
+    said = {i.id: describe(i).sentence for i in RULESETS["methods"].domains[0].indicators()}
+    assert said == {
+        "事故率排名": "按值在领域内排名（值低者在前，并列者名次相同）：第 1 名得满分 20 分，"
+        "每落后一名减 3 分，最低得 5 分。",
+        "能耗分档": "分档计分，取所达到的最高一档：不高于 3% 得满分的 50%（10 分）；"
+        "不高于 2% 得满分的 80%（16 分）；不高于 1% 得满分的 100%（20 分）；高于 3% 得 0 分。",
+        "倍差功效": "达到或低于目标值 1.5 倍 得满分 20 分；"
+        "不低于上限值 2.5 倍 得满分的 60%（12 分）；介于两者之间按线性插值，得满分的 60% 至 100%。",
+        "排放标杆": "以标杆值（本类别内的最低值）为满分：值不高于标杆值得满分 20 分，"
+        "否则得分 = 满分 × 标杆值 ÷ 值；"
+        "标杆值或值小于 0 时得分缺失，按缺失数据办法（记零分）处理。",
+        "收入标杆": "以标杆值（quantile(值, 50%)）为满分：得分 = 满分 20 分 × 值 ÷ 标杆值，"
+        "不超过满分、不低于 0 分；标杆值不大于 0 时得分缺失，按缺失数据办法（记零分）处理。",
+    }
 
 
 @pytest.mark.parametrize("year, domain, indicator", NAMED, ids=lambda x: getattr(x, "id", x))
@@ -111,15 +132,7 @@ def test_lower_is_better_starts_from_the_ceiling() -> None:
     )
 
 
-def test_rank_by_domain_is_said() -> None:
-    """排名范围: 领域 puts by=1 into the formula; the sentence says 领域, not 类别."""
+def test_rank_by_category_is_said() -> None:
     indicator = next(i for _y, _d, i in NAMED if i.method == "rank")
-    text = indicator.formula.text.replace("desc=true)", "desc=true, by=1)")
-    wide = m.Indicator(
-        **{
-            **indicator.__dict__,
-            "formula": m.Expr(text, indicator.formula.origin, indicator.formula.span),
-        }
-    )
-    assert "在领域内排名" in describe(wide).sentence
+    assert "by=1" not in indicator.formula.text
     assert "在类别内排名" in describe(indicator).sentence
