@@ -57,7 +57,7 @@ def build_manual(ruleset: m.RuleSet) -> Manual:
         Paragraph(
             f"本细则由 {ruleset.year} 年度规则集生成，共 {len(ruleset.domains)} 个领域"
             + (f"、{len(ruleset.specials)} 项专项考核" if ruleset.specials else "")
-            + "。计分方法的文字说明与公式一一对应；公式中的 值 是该单位该指标的数值。"
+            + "。计分方法的文字说明与公式一一对应；公式中的“值”是该单位该指标的数值。"
         )
     ]
     for domain in ruleset.domains:
