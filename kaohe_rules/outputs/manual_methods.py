@@ -11,6 +11,7 @@ free formula (计分) gets no paraphrase: the manual shows the formula itself.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from dataclasses import dataclass
 
 from kaohe_rules import model as m
@@ -115,8 +116,12 @@ def _steps(indicator: m.Indicator) -> Method:
     steps, shares, full = indicator.thresholds, indicator.shares, indicator.full
     if not steps or len(steps) != len(shares):
         return Method("")
-    # steps() compares upwards when the thresholds rise, downwards when they fall.
+    # steps() compares upwards when the thresholds rise, downwards when they fall, and
+    # keeps the last step reached in list order: "the highest step reached" only when
+    # the steps run one way. Otherwise no sentence: the formula is shown as written.
     rising = steps[0] <= steps[-1]
+    if not all((a < b) if rising else (a > b) for a, b in pairwise(steps)):
+        return Method("")
     reach = "达到" if rising else "不高于"
     parts = [
         f"{reach} {shown(indicator, '档位', limit)} 得满分的 {share(rate)}（{points(full * rate)}）"

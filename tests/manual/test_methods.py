@@ -136,3 +136,12 @@ def test_rank_by_category_is_said() -> None:
     indicator = next(i for _y, _d, i in NAMED if i.method == "rank")
     assert "by=1" not in indicator.formula.text
     assert "在类别内排名" in describe(indicator).sentence
+
+
+def test_steps_out_of_order_get_no_sentence() -> None:
+    """Thresholds not running one way make "the highest step reached" untrue for some
+    values: the manual then shows the formula alone."""
+    indicator = next(i for _y, _d, i in NAMED if i.method == "steps")
+    for thresholds in ((0.03, 0.02, 0.035, 0.04), (0.02, 0.02, 0.03, 0.035)):
+        odd = m.Indicator(**{**indicator.__dict__, "thresholds": thresholds})
+        assert describe(odd).sentence == ""
