@@ -11,8 +11,8 @@ free formula (计分) gets no paraphrase: the manual shows the formula itself.
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.printer import number_text
