@@ -309,3 +309,14 @@ def test_the_category_note_follows_the_ranking_scope() -> None:
         notes[name] = next(b.text for b in blocks if isinstance(b, Paragraph) and "类别" in b.text)
     assert notes["类别"] == "每个单位属于一个类别，名次和等次名额在类别内计算。"
     assert notes["领域"] == "每个单位属于一个类别；名次和等次名额在整个领域内计算。"
+
+
+def test_xlsx_bytes_do_not_depend_on_lxml() -> None:
+    """python-docx installs lxml, which openpyxl would otherwise switch to for XML: the
+    package keeps openpyxl on its own writer (tests/snapshot holds the bytes)."""
+    script = "import lxml, kaohe_rules, openpyxl\nprint(openpyxl.LXML)\n"
+    env = {k: v for k, v in os.environ.items() if k != "OPENPYXL_LXML"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "False", done.stdout + done.stderr
