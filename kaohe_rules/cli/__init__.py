@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.diff",
         "比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。",
     ),
+    "doc": (
+        "kaohe_rules.cli.doc",
+        "生成考核指标及评分细则：领域、类别、考卷权重、每个指标的目标与计分方法、加减分、否决、等次、标签和一单位一策。",
+    ),
     "evaluate": (
         "kaohe_rules.cli.evaluate",
         "计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。",
