@@ -248,7 +248,9 @@ def parsed(expr: m.Expr) -> ast.Node:
 
 def combine_groups(node: ast.Node) -> list[str]:
     """The group names a 合成 formula reads, in order of first use."""
-    return list(dict.fromkeys(n.name for n in ast.walk(node) if isinstance(n, ast.Name)))
+    found = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    found.sort(key=lambda n: (n.span.line, n.span.column))  # as written, not as walked
+    return list(dict.fromkeys(n.name for n in found))
 
 
 def never_true(node: ast.Node) -> bool:

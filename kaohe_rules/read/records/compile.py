@@ -127,7 +127,9 @@ def _unknown(name: str, source: Source, span, key: str) -> Diagnostic:
 
 
 def _names(node: ast.Node) -> list[ast.Name]:
-    return [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    """The names of an expression in the order they are written (walk's is not)."""
+    found = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    return sorted(found, key=lambda n: (n.span.line, n.span.column))
 
 
 def _group_names(expr: m.Expr) -> list[str]:
