@@ -104,7 +104,10 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         errors.error(problem.code, problem.message, _at(problem.file, problem.line), problem.hint)
         return
     out.files += source.files
+    found = len(errors.items)
     _check_records(source, rows, layout, compiled, errors, engine)
+    if any(d.severity is Severity.ERROR for d in errors.items[found:]):
+        return  # no values from records that are wrong: what the units lack would be noise
     keys = _match(ruleset, first, source, rows, errors)
     for index, item in enumerate(compiled):
         result = _result(item, index, rows, layout, keys, source)
