@@ -241,11 +241,6 @@ def _parsed(expr: m.Expr, errors: Collector) -> ast.Node | None:
         return None
 
 
-def parsed(expr: m.Expr) -> ast.Node:
-    """The expression of a checked declaration (it parsed when the rules were loaded)."""
-    return parse(expr.text, expr.origin or Origin())
-
-
 def combine_groups(node: ast.Node) -> list[str]:
     """The group names a 合成 formula reads, in order of first use."""
     found = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
