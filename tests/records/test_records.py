@@ -386,3 +386,10 @@ def test_running_out_of_memory_is_kh571(monkeypatch) -> None:
     found = _errors(HERE / "rules", HERE / "data")
     assert {d.code for d in found} == {"KH571"}
     assert "KAOHE_LIMIT_RECORDS_MEMORY_MB" in found[0].hint
+
+
+def test_a_damaged_parquet_file_is_kh562(tmp_path: Path) -> None:
+    rules, data = _copy(tmp_path)
+    (data / "记录" / "监测记录.parquet").write_bytes(b"not parquet")
+    [found] = _errors(rules, data)
+    assert found.code == "KH562" and found.span.file.endswith("监测记录.parquet")

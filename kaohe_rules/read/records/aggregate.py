@@ -28,7 +28,7 @@ from kaohe_rules.read.records import query as querying
 from kaohe_rules.read.records.engine import DuckDB, EngineProblem
 from kaohe_rules.read.records.source import Source, SourceProblem, csv_header, language_type, locate
 from kaohe_rules.records import data_record
-from kaohe_rules.source import Span
+from kaohe_rules.source import Span, os_reason
 
 EXAMPLES = 5  # how many unit keys or values a message names
 
@@ -90,6 +90,9 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         return
     except EngineProblem as problem:
         errors.error(problem.code, problem.message, _at(problem.file, problem.line), problem.hint)
+        return
+    except OSError as error:
+        errors.error("KH562", f"无法读取记录文件：{os_reason(error)}", _at(str(folder / declared)))
         return
     problems: list[Diagnostic] = []
     compiled = [compiling.compile_one(a, source, problems) for a in declarations]

@@ -82,7 +82,12 @@ class DuckDB:
             )
         else:
             reader = f"read_parquet({_paths(source.files)})"
-        self.connection.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT * FROM {reader}")
+        try:
+            self.connection.execute(
+                f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT * FROM {reader}"
+            )
+        except duckdb.Error as error:
+            raise _problem(error, source.files[0]) from None
 
     def run(self, query: exp.Expression, source: Source) -> list[tuple]:
         """The query's rows over the source provided last."""
@@ -125,7 +130,7 @@ def _problem(error: Exception, first: Path) -> EngineProblem:
     original = _ORIGINAL.search(text)
     if original:
         reason += f"；这一行是：{original.group(1)[:120]}"
-    hint = "每一行的列数须与表头相同；含逗号的值用双引号括起来"
+    hint = "每一行的列数须与表头相同；含逗号的值用双引号括起来" if line else None
     return EngineProblem("KH562", f"记录文件无法读取：{reason}", file, _int(line), hint)
 
 
