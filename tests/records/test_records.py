@@ -393,3 +393,11 @@ def test_a_damaged_parquet_file_is_kh562(tmp_path: Path) -> None:
     (data / "记录" / "监测记录.parquet").write_bytes(b"not parquet")
     [found] = _errors(rules, data)
     assert found.code == "KH562" and found.span.file.endswith("监测记录.parquet")
+
+
+def test_a_parquet_text_column_measured_as_a_number_is_kh564(tmp_path: Path) -> None:
+    rules, data = _copy(tmp_path)
+    _edit(rules / "规则集.yaml", "度量: 计数\n", "度量: 平均值\n    列: 等级\n")
+    [found] = _errors(rules, data)
+    assert found.code == "KH564" and "'一般'" in found.message
+    assert found.span.file.endswith("监测记录.parquet")

@@ -5,7 +5,7 @@ tree translated to SQL (dsl/sql.py, KH563). Every problem points into the rule f
 A Parquet column has the type it is stored with. A CSV column is text until the rules
 use it otherwise: compared with a number or used in arithmetic, it is a number; used as
 a condition, a truth value (是/否, true/false, 1/0). The measured column and the weights
-are numbers.
+are numbers: one stored as text is converted, and what does not convert is counted.
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def compile_one(
     if len(problems) > before:
         return None
     types = _types(source, nodes.values())
-    numbers = {name for name, kind in types.items() if kind == NUMBER and source.kind == "csv"}
+    # Columns read as numbers that are not stored as numbers: converted, and what does not
+    # convert is counted (a CSV column; a Parquet text column measured by 平均值 …).
+    numbers = {n for n, kind in types.items() if kind == NUMBER and source.type_of(n) != NUMBER}
     sql = {}
     for key, node in nodes.items():
         try:
@@ -71,7 +73,7 @@ def compile_one(
     measured = aggregation.measure != "count_distinct"
     value_type = NUMBER if measured else TEXT
     for name in (aggregation.column if measured else None, aggregation.weights):
-        if name and source.kind == "csv":
+        if name and source.type_of(name) != NUMBER:
             numbers.add(name)
     combine = aggregation.combine
     groups = () if combine is None else tuple(_group_names(combine))
@@ -94,8 +96,9 @@ def column(source: Source, name: str, kind: Type) -> exp.Expression:
     ident = exp.column(name, quoted=True)
     stored = source.type_of(name)
     if kind == NUMBER:
-        if source.kind == "csv":
-            return exp.TryCast(this=ident, to=exp.DataType.build("DOUBLE"))
+        if stored != NUMBER:  # text (every CSV cell): what does not convert is counted
+            text = exp.cast(ident, "VARCHAR")  # a date, say, converts through its text
+            return exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
         return exp.cast(ident, "DOUBLE")
     if kind == BOOL:
         if stored == BOOL:

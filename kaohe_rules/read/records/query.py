@@ -46,7 +46,7 @@ def build(source: Source, compiled: list[Compiled]) -> tuple[exp.Select, Layout]
             outputs += [count, measure]
     bad = []
     for name in sorted({n for item in compiled for n in item.number_columns}):
-        raw = exp.column(name, quoted=True)
+        raw = exp.cast(exp.column(name, quoted=True), "VARCHAR")
         converted = column(source, name, NUMBER)
         not_number = exp.and_(
             exp.Not(this=exp.Is(this=raw.copy(), expression=exp.null())),
