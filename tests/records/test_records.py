@@ -401,3 +401,13 @@ def test_a_parquet_text_column_measured_as_a_number_is_kh564(tmp_path: Path) -> 
     [found] = _errors(rules, data)
     assert found.code == "KH564" and "'一般'" in found.message
     assert found.span.file.endswith("监测记录.parquet")
+
+
+def test_explain_says_when_a_unit_has_no_records(tmp_path: Path) -> None:
+    rules, data = _copy(tmp_path)
+    _write(data, [row for row in _ratings(data) if row[0] != "330328"])
+    args = ["explain", "--rules", str(rules), "--data", str(data), "文成县"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "  · 满意度：缺失" in result.output
+    assert "记录中没有本单位的记录，值缺失，按缺失数据政策处理" in result.output

@@ -172,6 +172,8 @@ def _match(ruleset, first: m.Aggregation, source: Source, rows, errors) -> dict[
         counts: dict[str, int] = {}
         for name in names:
             counts[name] = counts.get(name, 0) + 1
+        # A name two units share (in different domains, KH240) names neither: its records
+        # are reported with the unknown ones, never given to the first unit of that name.
         lookup = {n: i for n, i in zip(names, ids, strict=True) if counts[n] == 1}
     else:
         lookup = dict(zip(ids, ids, strict=True))
@@ -202,6 +204,8 @@ def _warn_unknown(first, source, unknown, errors) -> None:
         what += f"，另有 {blank} 条记录单位列是空的"
     message = f"{records} 条记录没有汇总到任何单位：{what}"
     hint = f"检查单位列写的是否为{first.unit_by}（单位按: 编号 或 名称）"
+    if first.unit_by == "名称":
+        hint += "；名单中两个单位同名时，按名称对不上任何一个，请用编号"
     file = str(source.files[0]) if len(source.files) == 1 else str(source.path)
     errors.add(Diagnostic("KH565", message, _at(file), hint, severity=Severity.WARNING))
 
