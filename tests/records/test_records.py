@@ -411,3 +411,16 @@ def test_explain_says_when_a_unit_has_no_records(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "  · 满意度：缺失" in result.output
     assert "记录中没有本单位的记录，值缺失，按缺失数据政策处理" in result.output
+
+
+def test_the_engine_opens_no_file_outside_the_records_folders(tmp_path: Path) -> None:
+    import duckdb
+
+    from kaohe_rules.read.records.engine import DuckDB
+
+    engine = DuckDB([tmp_path])
+    try:
+        with pytest.raises(duckdb.Error, match="disabled by configuration"):
+            engine.connection.sql(f"SELECT * FROM read_csv('{HERE / 'data' / RECORDS}')")
+    finally:
+        engine.close()

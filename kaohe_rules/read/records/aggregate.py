@@ -69,7 +69,7 @@ def aggregate(ruleset: m.RuleSet, folder: Path) -> Aggregated:
     by_file: dict[str, list[m.Aggregation]] = {}
     for aggregation in ruleset.aggregations:
         by_file.setdefault(aggregation.file, []).append(aggregation)
-    engine = DuckDB()
+    engine = DuckDB(_folders(folder, by_file))
     try:
         for declared, declarations in by_file.items():
             _one_source(engine, ruleset, folder, declared, declarations, errors, out)
@@ -78,6 +78,22 @@ def aggregate(ruleset: m.RuleSet, folder: Path) -> Aggregated:
     errors.raise_if_errors()
     out.warnings += [d for d in errors.items if d.severity is Severity.WARNING]
     return out
+
+
+def _folders(folder: Path, by_file: dict[str, list]) -> list[Path]:
+    """The folders the declared record files are in, as they resolve (a record folder may
+    be a link to another disk)."""
+    found = {folder.resolve()}
+    for declared in by_file:
+        path = folder / declared
+        try:
+            resolved = path.resolve()
+            found.add(resolved if path.is_dir() else resolved.parent)
+            if path.is_dir():
+                found.update(p.resolve().parent for p in path.iterdir())
+        except OSError:
+            continue  # reported when the source is located
+    return sorted(found)
 
 
 def _one_source(engine, ruleset, folder, declared, declarations, errors, out) -> None:

@@ -45,7 +45,8 @@ class DuckDB:
 
     dialect = "duckdb"
 
-    def __init__(self) -> None:
+    def __init__(self, allowed: list[Path]) -> None:
+        """``allowed``: the folders the record files are in; DuckDB may open nothing else."""
         self.spill = tempfile.mkdtemp(prefix="kaohe-records-")
         memory = limits.RECORDS_MEMORY_MB.value()
         config = {
@@ -53,8 +54,16 @@ class DuckDB:
             "temp_directory": self.spill,
             # Nothing here depends on the order of records: let DuckDB stream them.
             "preserve_insertion_order": False,
+            # Never fetch an extension from the network.
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
         }
         self.connection = duckdb.connect(":memory:", config=config)
+        # The query reads the declared files and nothing else, whatever a bug may write:
+        # file access outside their folders is off (the language itself names no file).
+        folders = ", ".join(_string(str(folder) + "/") for folder in [*allowed, Path(self.spill)])
+        self.connection.execute(f"SET allowed_directories = [{folders}]")
+        self.connection.execute("SET enable_external_access = false")
 
     def close(self) -> None:
         """Close the database and remove its spill folder."""
