@@ -18,6 +18,7 @@ DOCS = [
     ROOT / "docs" / "archive.md",
     ROOT / "docs" / "special.md",
     ROOT / "docs" / "ci.md",
+    ROOT / "docs" / "records.md",
     ROOT / "README.md",
 ]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]
