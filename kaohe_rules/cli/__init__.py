@@ -64,6 +64,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "生成一个年度的考核报告：一个自包含的 HTML 文件（图表为内嵌 SVG，可离线打开、打印）。",
     ),
     "show": ("kaohe_rules.cli.show", "打印合并继承与通用设置之后的完整规则集（YAML）。"),
+    "template": (
+        "kaohe_rules.cli.template",
+        "生成填报表：每个评分牵头单位一个 Excel 工作簿，列出它负责的指标和要填报的单位。",
+    ),
     "test": (
         "kaohe_rules.cli.test",
         "运行规则集自带的测试用例（规则集/tests/*.yaml），可统计覆盖率。",
