@@ -146,6 +146,15 @@ CODES: dict[str, str] = {
     "KH517": "bad-assignment",
     "KH518": "conflicting-options",
     "KH519": "bad-usage",
+    # kaohe template and kaohe collect: fill-in workbooks of the lead units
+    "KH532": "not-a-template",
+    "KH533": "template-of-other-rules",
+    "KH534": "template-altered",
+    "KH535": "formula-in-template",
+    "KH536": "bad-template-value",
+    "KH537": "value-given-twice",
+    "KH538": "not-a-collection",
+    "KH539": "template-would-overwrite",
 }
 
 

@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.cycle",
         "实绩到人：每个单位的每位责任人负责哪些指标、得了多少分、完成率多少。",
     ),
+    "collect": (
+        "kaohe_rules.cli.collect",
+        "汇总交回的填报表：逐格核对后写成数据文件，列出缺报的值和与上次汇总相比的变化。",
+    ),
     "diff": (
         "kaohe_rules.cli.diff",
         "比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。",

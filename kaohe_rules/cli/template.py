@@ -60,7 +60,9 @@ def template(rules: str, output: str) -> None:
     for book, content in written:  # before any write: a filled workbook is never replaced
         path = folder / book.file_name
         if path.exists() and (not path.is_file() or path.read_bytes() != content):
-            message = f"{path} 已存在且与要写出的填报表不同（可能是已填好的工作簿），没有写出任何文件"
+            message = (
+                f"{path} 已存在且与要写出的填报表不同（可能是已填好的工作簿），没有写出任何文件"
+            )
             raise InputError("KH539", message, "换一个空文件夹，或先移走这个文件")
     for book, content in written:
         write_atomically(folder / book.file_name, content)
