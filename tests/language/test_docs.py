@@ -17,6 +17,7 @@ DOCS = [
     ROOT / "docs" / "report.md",
     ROOT / "docs" / "archive.md",
     ROOT / "docs" / "special.md",
+    ROOT / "docs" / "collect.md",
     ROOT / "README.md",
 ]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]

@@ -1,0 +1,41 @@
+"""Writes the returned workbooks docs/collect.md collects (tests/collect/returned/): two
+templates of rules/2024 filled from samples/2024 by the clerk, and two filled wrongly.
+Run again when rules/2024 change (their fingerprint is in every template):
+
+    python -m tests.collect.make_fixtures
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from tests.collect.clerk import fill, sample_values, set_cell
+from tests.collect.conftest import RULES, kaohe
+
+HERE = Path(__file__).resolve().parent
+RETURNED, WRONG = HERE / "returned", HERE / "returned_wrong"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        templates = Path(scratch) / "templates"
+        assert kaohe("template", RULES, "-o", templates).exit_code == 0
+        values = sample_values()
+        RETURNED.mkdir(exist_ok=True)
+        WRONG.mkdir(exist_ok=True)
+        for name in ("省海港委.xlsx", "省委政法委.xlsx"):
+            fill(
+                templates / name,
+                RETURNED / name,
+                values,
+                frozenset({("D021", "检察业务质效评估得分")}),
+            )
+        wrong = WRONG / "省海港委.xlsx"
+        fill(templates / "省海港委.xlsx", wrong, values)
+        set_cell(wrong, "市县", "C7", 4)  # 400%: 4% typed without the percent format
+        set_cell(wrong, "省属企业", "C6", "=0.03+0.01")
+
+
+if __name__ == "__main__":
+    main()
