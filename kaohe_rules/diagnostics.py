@@ -146,6 +146,9 @@ CODES: dict[str, str] = {
     "KH517": "bad-assignment",
     "KH518": "conflicting-options",
     "KH519": "bad-usage",
+    # KH526–KH527: data files as Excel users leave them (issue 21; documented with KH3xx)
+    "KH526": "sheet-not-data",
+    "KH527": "unnamed-column-value",
     # kaohe template and kaohe collect: fill-in workbooks of the lead units
     "KH532": "not-a-template",
     "KH533": "template-of-other-rules",

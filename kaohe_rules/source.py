@@ -396,15 +396,27 @@ def _padded(row: list[str], widths: list[int]) -> list[str]:
 
 
 def display_path(path: Path) -> str:
-    """How diagnostics name a file: relative to the working folder when inside it, and
-    the bundled rule sets as ``rules/2024/市县.yaml`` wherever kaohe is installed."""
+    """How diagnostics name a file: the bundled rule sets and samples as
+    ``rules/2024/市县.yaml`` wherever kaohe is installed, else relative to the working
+    folder when inside it, else as given."""
     from kaohe_rules.resources import data_path  # the one module below this one
 
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError):  # a symlink loop: named as given
         return str(path)
+    # The bundled folders before the working folder: run from above an installation
+    # (a venv's folder, the home holding ~/.local) a citation would otherwise name
+    # lib/python3.11/site-packages/kaohe_rules/_data/rules/….
+    for name in BUNDLED_FOLDERS:
+        folder = data_path(name).resolve()
+        if resolved.is_relative_to(folder):
+            return str(Path(name, resolved.relative_to(folder)))
+    # The checkout's top: its tests run from elsewhere name tests/rules_bad/… the same way.
     for base in (Path.cwd().resolve(), data_path("rules").resolve().parent):
         if resolved.is_relative_to(base):
             return str(resolved.relative_to(base))
     return str(path)
+
+
+BUNDLED_FOLDERS = ("rules", "samples")  # shipped folders a message may cite

@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.diff",
         "比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。",
     ),
+    "doc": (
+        "kaohe_rules.cli.doc",
+        "生成考核指标及评分细则：领域、类别、考卷权重、每个指标的目标与计分方法、加减分、否决、等次、标签和一单位一策。",
+    ),
     "evaluate": (
         "kaohe_rules.cli.evaluate",
         "计算一个年度：每个单位的考卷得分、总分、名次、等次和标签。",
@@ -66,6 +70,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": (
         "kaohe_rules.cli.report",
         "生成一个年度的考核报告：一个自包含的 HTML 文件（图表为内嵌 SVG，可离线打开、打印）。",
+    ),
+    "schema": (
+        "kaohe_rules.cli.schema",
+        "写出规则文件的 JSON Schema，供单独的规则仓库在 $schema 注释中引用。",
     ),
     "show": ("kaohe_rules.cli.show", "打印合并继承与通用设置之后的完整规则集（YAML）。"),
     "template": (

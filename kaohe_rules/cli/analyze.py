@@ -38,19 +38,16 @@ def _year_options(function):
 
 
 def _emit(
-    table,
-    fmt: str | None,
-    output: str | None,
-    text: str | None = None,
-    inputs: list = (),
-    notice: str | None = None,
+    table, fmt: str | None, output: str | None, evaluations: list, text: str | None = None
 ) -> None:
     """Print or write ``table`` in the chosen format, the file written atomically; with
-    ``notice`` (sample data) a note under the text, a last column 数据 in a file."""
+    sample data a note under the text, a last column 数据 in a file; a workbook says
+    what it is, from which rules and data, on its 说明 sheet."""
     from dataclasses import replace
 
     from kaohe_rules.outputs.analysis import render
 
+    notice = _notice(*evaluations)
     path = Path(output) if output else None
     if fmt is None:
         fmt = _SUFFIXES.get(path.suffix.lower(), "text") if path else "text"
@@ -66,8 +63,22 @@ def _emit(
             raise BadValue("KH518", "--format", "xlsx 须用 -o 写到文件", hint)
         click.echo(render(table, fmt, text).decode("utf-8-sig"), nl=False)
         return
-    write_output(output_path(output), render(table, fmt, text), inputs)
+    about = tiers = None
+    if fmt == "xlsx":
+        from kaohe_rules.outputs.report import about_rows, tier_levels_of
+
+        about = about_rows(evaluations, _ABOUT[table.title], {table.title: _ABOUT[table.title]})
+        tiers = tier_levels_of(*evaluations)
+    inputs = [path for done in evaluations for path in inputs_of(done)]
+    write_output(output_path(output), render(table, fmt, text, about, tiers), inputs)
     click.echo(f"已写出 {path}（{len(table.rows)} 行）")
+
+
+_ABOUT = {  # what each analysis workbook is, for its 说明 sheet
+    "指标分析": "指标分析：每个领域、类别、指标的得分分布，权重和占比显示为百分数",
+    "领域分析": "领域分析：每个领域、类别的单位数、各等次人数、总分分布和各考卷的平均贡献",
+    "年度趋势": "年度趋势：各单位（按编号对应）历年的总分、名次、等次和名次变化",
+}
 
 
 def _warn(evaluation, year: int | None = None) -> None:
@@ -101,7 +112,7 @@ def indicators(year, rules, data, sample, encoding, fmt, output) -> None:
 
     evaluation = evaluate_options(year, rules, data, encoding, sample=sample)
     table = indicator_table(evaluation)
-    _emit(table, fmt, output, inputs=inputs_of(evaluation), notice=_notice(evaluation))
+    _emit(table, fmt, output, [evaluation])
     _warn(evaluation)
 
 
@@ -119,7 +130,7 @@ def domains(year, rules, data, sample, encoding, fmt, output) -> None:
 
     evaluation = evaluate_options(year, rules, data, encoding, sample=sample)
     table = domain_table(evaluation)
-    _emit(table, fmt, output, inputs=inputs_of(evaluation), notice=_notice(evaluation))
+    _emit(table, fmt, output, [evaluation])
     _warn(evaluation)
 
 
@@ -176,7 +187,7 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
     \b
     名次变化 = 首年名次 − 末年名次（正数为上升）；不带 --years 时比较全部年度：
       kaohe analyze trend --years 2023 2024
-      kaohe analyze trend --years 2022 2024 --rules-root 规则 --data-root 数据
+      kaohe analyze trend --years 2023 2024 --rules-root 规则 --data-root 数据
     """
     years = _years(years_option + more_years, rules_root)  # before the heavy imports
     from kaohe_rules.outputs.analysis import trend as trend_of
@@ -197,6 +208,4 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
         _warn(evaluation, year)
         evaluations.append((year, evaluation))
     result = trend_of(evaluations, top)
-    inputs = [path for _year, done in evaluations for path in inputs_of(done)]
-    notice = _notice(*(done for _year, done in evaluations))
-    _emit(result.table, fmt, output, trend_text(result), inputs, notice)
+    _emit(result.table, fmt, output, [done for _year, done in evaluations], trend_text(result))

@@ -79,10 +79,27 @@ def _impact(before, after, data: str):
     folder = Path(data)
     if not folder.is_dir():
         raise BadValue("KH513", "--data", f"找不到文件夹 {data}")
-    results = [run_loaded(loaded, folder, lenient=True) for loaded in (before, after)]
+    results = [
+        run_loaded(loaded, folder, lenient=True) for loaded in (_as_of(before, after), after)
+    ]
     digits = (before.resolved.ruleset.precision, after.resolved.ruleset.precision)
     moves = [_as_shown(move, *digits) for move in impact(*results)]
     return moves, sample_notice(results[-1].data)
+
+
+def _as_of(before, after):
+    """The old rules applied to the new rules' year: the data is that year's, so its
+    history (历史.csv, history(1)) counts back from it, not from the old rules' year."""
+    from dataclasses import replace
+
+    from kaohe_rules.pipeline import Loaded
+    from kaohe_rules.rules.resolve import Resolved
+
+    old, year = before.resolved, after.resolved.ruleset.year
+    if old.ruleset.year == year:
+        return before
+    ruleset = replace(old.ruleset, year=year)
+    return Loaded(Resolved(ruleset, old.programs), before.warnings)
 
 
 def _as_shown(move, old_digits: int, new_digits: int):

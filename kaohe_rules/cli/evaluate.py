@@ -215,7 +215,7 @@ def explain(unit, year, rules, data, sample, encoding, period, fmt, special) -> 
     单位 可以是编号或名称：
       kaohe explain 淳安县
       kaohe explain 330127 --format json
-      kaohe explain 杭州市 --special 亚运会筹办
+      kaohe explain 杭州市 --special 营商环境
     """
     import json
 

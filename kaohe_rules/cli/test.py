@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kaohe_rules.cli.usage import NUMBER, Command
-from kaohe_rules.cli.validate import rules_folders
+from kaohe_rules.cli.validate import INHERITORS_HELP, rules_folders, with_inheritors
 from kaohe_rules.diagnostics import KaoheError, render_text
 from kaohe_rules.source import display_path
 
@@ -19,7 +19,10 @@ from kaohe_rules.source import display_path
     metavar="百分数",
     help="覆盖率低于这个百分数时失败，如 --threshold 90",
 )
-def test(rules: tuple[str, ...], show_coverage: bool, threshold: float | None) -> None:
+@click.option("--inheritors", is_flag=True, help=INHERITORS_HELP)
+def test(
+    rules: tuple[str, ...], show_coverage: bool, threshold: float | None, inheritors: bool
+) -> None:
     """运行规则集自带的测试用例（规则集/tests/*.yaml），可统计覆盖率。
 
     \b
@@ -28,7 +31,8 @@ def test(rules: tuple[str, ...], show_coverage: bool, threshold: float | None) -
     2 用法错误。
     """
     context = click.get_current_context()
-    failed = sum(_run_folder(folder, show_coverage, threshold) for folder in rules_folders(rules))
+    folders = with_inheritors(rules_folders(rules), inheritors)
+    failed = sum(_run_folder(folder, show_coverage, threshold) for folder in folders)
     context.exit(1 if failed else 0)
 
 

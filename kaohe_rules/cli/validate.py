@@ -40,6 +40,26 @@ def rules_folders(paths: tuple[str, ...]) -> list[Path]:
     return list(dict.fromkeys(rules_folder(p).resolve() for p in paths))
 
 
+INHERITORS_HELP = (
+    "也检查继承（直接或间接）这些规则集的规则集，在所在的 Git 仓库中查找（pre-commit 钩子用）"
+)
+
+
+def with_inheritors(folders: list[Path], wanted: bool, say: bool = True) -> list[Path]:
+    """``folders``, then (when ``wanted``) the rule sets that inherit from them; ``say``
+    names those on standard error, since the user changed none of their files."""
+    if not wanted:
+        return folders
+    from kaohe_rules.rules.inheritors import inheritors
+    from kaohe_rules.source import display_path
+
+    found = inheritors(folders)
+    if found and say:
+        names = "、".join(display_path(f) for f in found)
+        click.echo(f"一并检查继承它们的规则集：{names}", err=True)
+    return folders + found
+
+
 @click.command("validate", cls=Command)
 @click.argument("rules", nargs=-1, required=True, metavar="规则集...")
 @click.option(
@@ -49,14 +69,17 @@ def rules_folders(paths: tuple[str, ...]) -> list[Path]:
     default="text",
     help="text：给人看；json：给程序；github：GitHub Actions 注释行",
 )
-def validate(rules: tuple[str, ...], fmt: str) -> None:
+@click.option("--inheritors", is_flag=True, help=INHERITORS_HELP)
+def validate(rules: tuple[str, ...], fmt: str, inheritors: bool) -> None:
     """检查规则集：格式、名称、类型、权重、名单、等次……一次列出全部问题。
 
     \b
     例：kaohe validate rules/2024
+        kaohe validate --inheritors rules/2023/市县.yaml
     退出码：0 没有错误；1 有错误；2 用法或文件夹错误。
     """
     folders = rules_folders(rules)  # a missing folder is refused before the rules load
+    folders = with_inheritors(folders, inheritors, say=fmt == "text")
     from kaohe_rules.pipeline import load_rules
     from kaohe_rules.source import display_path
 
@@ -71,6 +94,8 @@ def validate(rules: tuple[str, ...], fmt: str) -> None:
             continue
         found += loaded.warnings
         summaries.append(_summary(path, loaded))
+    # A problem in a file that several of the folders share (inherited) is one problem.
+    found = list({(d.code, d.span, d.message): d for d in found}.values())
     failed = any(d.severity is Severity.ERROR for d in found)
     if fmt == "json":
         click.echo(render_json(found))

@@ -21,7 +21,7 @@ import numpy as np
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.numeric import round_scalar
-from kaohe_rules.outputs.report import plain, workbook
+from kaohe_rules.outputs.report import plain
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.ranking import tier_order
 from kaohe_rules.score.result import DomainResult
@@ -40,6 +40,7 @@ class Table:
     header: list[str]
     rows: list[list[object]]
     notes: list[str] = field(default_factory=list)
+    percent: tuple[str, ...] = ()  # columns of shares (0.25), shown as 25% in a workbook
 
     def records(self) -> list[dict[str, object]]:
         return [dict(zip(self.header, row, strict=True)) for row in self.rows]
@@ -164,7 +165,8 @@ def indicator_table(evaluation: Evaluation) -> Table:
                     rows.append(
                         _indicator_row(d.domain, category, paper.id, key, scores, full, excluded)
                     )
-    return Table("指标分析", list(INDICATOR_HEADER), rows, [_footer(evaluation)])
+    notes = [_footer(evaluation)]
+    return Table("指标分析", list(INDICATOR_HEADER), rows, notes, ("权重", "满分占比", "零分占比"))
 
 
 # -- analyze domains -------------------------------------------------------------------------
@@ -198,7 +200,8 @@ def domain_table(evaluation: Evaluation) -> Table:
                 row += [number(mean), _share(mean, mean_total)]
             row += [number(d.bonus[members].mean()), number(d.deduction[members].mean())]
             rows.append(row)
-    return Table("领域分析", header, rows, [_footer(evaluation)])
+    shares = tuple(f"{paper}占比" for paper in papers)
+    return Table("领域分析", header, rows, [_footer(evaluation)], shares)
 
 
 def _footer(evaluation: Evaluation) -> str:
@@ -335,16 +338,29 @@ def json_bytes(table: Table) -> bytes:
     return (json.dumps(table.records(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def xlsx_bytes(table: Table) -> bytes:
-    """The table as a workbook of one sheet, byte-for-byte reproducible."""
-    return workbook({table.title: [table.header, *table.rows]}, frozen=(table.title,))
+def xlsx_bytes(table: Table, about: list[list[object]], tiers: dict[str, int]) -> bytes:
+    """The table as a workbook of one sheet and its 说明, byte-for-byte reproducible; it
+    opens on 说明 when that says the data are the bundled sample."""
+    from kaohe_rules.outputs.excel import ABOUT, Sheet, workbook
+
+    percent = dict.fromkeys(table.percent, True)
+    sheets = {table.title: Sheet(table.header, table.rows, percent)}
+    active = ABOUT if any(row[0] == "数据" for row in about) else None
+    return workbook(sheets, about, tiers, active)
 
 
 FORMATS = ("text", "json", "csv", "xlsx")
 
 
-def render(table: Table, fmt: str, text: str | None = None) -> bytes:
-    """The bytes of ``table`` in one of FORMATS; ``text`` overrides the text rendering."""
+def render(
+    table: Table,
+    fmt: str,
+    text: str | None = None,
+    about: list[list[object]] | None = None,
+    tiers: dict[str, int] | None = None,
+) -> bytes:
+    """The bytes of ``table`` in one of FORMATS; ``text`` overrides the text rendering;
+    ``about`` (the 说明 sheet's rows) and ``tiers`` (tier levels) are for xlsx."""
     if fmt == "text":
         return ((text if text is not None else text_table(table)) + "\n").encode("utf-8")
     if fmt == "csv":
@@ -352,5 +368,5 @@ def render(table: Table, fmt: str, text: str | None = None) -> bytes:
     if fmt == "json":
         return json_bytes(table)
     if fmt == "xlsx":
-        return xlsx_bytes(table)
+        return xlsx_bytes(table, about or [], tiers or {})
     raise ValueError(fmt)

@@ -15,10 +15,8 @@ import csv
 import io
 import json
 import os
-import re
 import sys
 import tempfile
-import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -101,9 +99,16 @@ def _numbers(column: np.ndarray, digits: int) -> list[float | None]:
 
 def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
     """The 指标得分 table: one row per unit and indicator that applies to it."""
+    header, rows, _percent = indicator_table(evaluation)
+    return header, rows
+
+
+def indicator_table(evaluation: Evaluation) -> tuple[list[str], list[list[object]], list[bool]]:
+    """indicator_rows, and for each row whether its 值 is a share (the unit's indicator has
+    单位 %: 0.0293 is 2.93%), which a workbook shows as a percent."""
     digits = evaluation.resolved.ruleset.precision
     header = ["编号", "名称", "领域", "考卷", "指标", "值", "满分", "得分", "说明"]
-    rows = []
+    rows, percent = [], []
     for d in evaluation.domains:
         values = d.population.columns
         indicators = list(dict.fromkeys((i.paper, i.id) for i in d.indicators))
@@ -126,7 +131,8 @@ def indicator_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]
                         note,
                     ]
                 )
-    return header, rows
+                percent.append(d.owner[key][i].unit_of_measure == "%")
+    return header, rows, percent
 
 
 def category_rows(evaluation: Evaluation) -> tuple[list[str], list[list[object]]]:
@@ -285,73 +291,64 @@ def _portable(warning: dict, evaluation: Evaluation) -> dict:
 
 
 def _xlsx_bytes(evaluation: Evaluation) -> bytes:
-    tables = _tables(evaluation)
-    sheets = {name: [header, *rows] for name, (header, rows) in tables.items()}
-    ruleset = evaluation.resolved.ruleset
-    notice = sample_notice(evaluation.data)
-    sheets["说明"] = [
-        *([["数据", notice]] if notice else []),
-        ["年度", ruleset.year],
-        ["规则集", ruleset.name],
-        ["指纹", evaluation.fingerprint],
-        ["期间", evaluation.period],
-        ["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"],
-    ]
+    from kaohe_rules.outputs.excel import Sheet, workbook
+
+    sheets = {name: Sheet(header, rows) for name, (header, rows) in _tables(evaluation).items()}
+    header, rows, percent = indicator_table(evaluation)
+    sheets["指标得分"] = Sheet(header, rows, {"值": percent})
+    described = {name: XLSX_SHEETS[name] for name in sheets}
+    about = about_rows([evaluation], RESULT_CONTENT, described)
     # Sample data: the workbook opens on 说明, whose first row says so.
-    return workbook(sheets, frozen=tuple(tables), active="说明" if notice else None)
+    active = "说明" if sample_notice(evaluation.data) else None
+    return workbook(sheets, about, tier_levels_of(evaluation), active)
 
 
-def workbook(
-    sheets: dict[str, list[list[object]]], frozen: tuple[str, ...] = (), active: str | None = None
-) -> bytes:
-    """A workbook of the given sheets (rows of cells), byte-for-byte reproducible; the
-    sheets named in ``frozen`` keep their first (header) row in view; ``active`` is the
-    sheet shown on opening (else the first)."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for number, row in enumerate(rows, start=1):
-            sheet.append(row)
-            # The appended row's cells by their places: sheet[sheet.max_row] scanned every
-            # cell of the sheet for each row (6.5 s for the 429-unit sample's workbook).
-            for column in range(1, len(row) + 1):
-                cell = sheet.cell(row=number, column=column)
-                if cell.data_type == "f":
-                    # openpyxl reads any text starting with = as a formula; text taken from
-                    # rule or data files (a unit's name) must never run when Excel opens it.
-                    cell.data_type = "s"
-        if name in frozen:
-            sheet.freeze_panes = "A2"
-    if active is not None:
-        book.active = list(sheets).index(active)
-        for sheet in book.worksheets:
-            sheet.sheet_view.tabSelected = sheet.title == active
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return stable_workbook(buffer.getvalue())
+RESULT_CONTENT = "计算结果：每个考核对象的考卷得分、总分、名次、等次和标签"
+XLSX_SHEETS = {
+    "结果": "每个考核对象一行：各考卷得分、加分、扣分、一票否决、总分、名次、等次和标签",
+    "指标得分": "每个考核对象的每个适用指标一行：值、满分、得分（单位为 % 的指标，值显示为百分数）",
+    "分类统计": "每个领域、类别的单位数、各等次人数和总分分布",
+    "专项考核": "每项专项考核的单位、结果和计入综合考核的内容",
+}
 
 
-_STAMPS = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-_FIXED = b"2000-01-01T00:00:00Z"
+def about_rows(
+    evaluations: list[Evaluation], content: str, sheets: dict[str, str]
+) -> list[list[object]]:
+    """The 说明 sheet of a workbook: the sample notice if any, what it is, then each
+    year's rule set and fingerprint, and what each sheet holds."""
+    notices = [n for n in (sample_notice(e.data) for e in evaluations) if n]
+
+    def per_year(value) -> object:
+        if len(evaluations) == 1:
+            return value(evaluations[0])
+        return "；".join(f"{e.resolved.ruleset.year}：{value(e)}" for e in evaluations)
+
+    # The sample notice comes first: the workbook opens on this sheet to show it.
+    rows: list[list[object]] = [["数据", notices[0]]] if notices else []
+    rows.append(["内容", content])
+    years = [e.resolved.ruleset.year for e in evaluations]
+    rows.append(["年度", years[0] if len(years) == 1 else "、".join(map(str, years))])
+    rows.append(["期间", per_year(lambda e: e.period)])
+    rows.append(["规则集", per_year(lambda e: e.resolved.ruleset.name)])
+    rows.append(["指纹", per_year(lambda e: e.fingerprint)])
+    rows.append(["说明", "指纹是规则文件与数据文件内容的哈希，用于复现和审计"])
+    rows += [[f"工作表 {name}", text] for name, text in sheets.items()]
+    return rows
 
 
-def stable_workbook(data: bytes) -> bytes:
-    """The same archive with fixed entry timestamps, so equal workbooks are equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            content = source.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                # openpyxl stamps the creation and save times here; equal books need neither.
-                content = _STAMPS.sub(lambda m: m.group(1) + _FIXED + m.group(3), content)
-            target.writestr(info, content)
-    return out.getvalue()
+def tier_levels_of(*evaluations: Evaluation) -> dict[str, int]:
+    """Each tier name's level (score.ranking.tier_levels) over the domains and special
+    assessments of ``evaluations``: what colours a 等次 cell in a workbook."""
+    from kaohe_rules.score.ranking import tier_levels
+
+    levels: dict[str, int] = {}
+    for evaluation in evaluations:
+        domains = [d.domain for d in evaluation.domains]
+        domains += [s.result.domain for s in evaluation.specials]
+        for name, level in tier_levels(domains).items():
+            levels.setdefault(name, level)
+    return levels
 
 
 # Units from which the 结果 and 指标得分 tables are written by columns (columns_out.py);

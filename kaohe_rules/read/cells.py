@@ -63,6 +63,35 @@ def repeated_name(names: list[str]) -> int | None:
     return None
 
 
+def named_width(header: list[str]) -> int:
+    """How many columns the header keeps once the columns at its right edge without a name
+    are dropped: Excel leaves empty or formatted cells there, and a CSV export of them ends
+    each line with commas."""
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    return width
+
+
+def unnamed_value(row: list, width: int, full: int) -> int | None:
+    """The index of the first cell of ``row`` that holds something in a column dropped by
+    named_width (``width`` to ``full``), or None: such a value would be lost, so it is an
+    error (KH527) where it stands, not a column quietly dropped."""
+    for index in range(width, min(len(row), full)):
+        if str(row[index]).strip():
+            return index
+    return None
+
+
+def unnamed_problem(index: int, text: str, span: Span) -> SheetProblem:
+    """KH527 for a value in a column without a name."""
+    shown = text.strip()
+    shown = shown if len(shown) <= 20 else shown[:20] + "…"
+    message = f"第 {index + 1} 列没有列名，而这一格有值 '{shown}'，这个值不会被读入"
+    hint = "给这一列写上列名，或删去这个值；只有列名和下面各格都空的列才被忽略"
+    return SheetProblem(Diagnostic("KH527", message, span, hint))
+
+
 def cell_text(value: object) -> str:
     """A spreadsheet or Parquet value as the text a CSV file would hold (12, not 12.0)."""
     if isinstance(value, float) and value.is_integer():

@@ -89,10 +89,11 @@ def _store(path: Path, reader) -> FastFile | None:
 def _plain_header(header: list[str]) -> bool:
     """A header the columnar readers can take: not wider than the limit (the row reader
     refuses it, naming the limit), no padded or repeated name (the row reader trims and
-    checks them)."""
+    checks them), no column without a name (the row reader drops the blank ones at the
+    right edge and refuses one holding a value)."""
     if len(header) > limits.CSV_COLUMNS.value():
         return False
-    if any(not isinstance(name, str) or name != name.strip() for name in header):
+    if any(not isinstance(name, str) or not name or name != name.strip() for name in header):
         return False
     return len(set(header)) == len(header)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kaohe_rules import limits
 from kaohe_rules.read import bounds
-from kaohe_rules.read.cells import Sheet
+from kaohe_rules.read.cells import Sheet, named_width, unnamed_problem, unnamed_value
 from kaohe_rules.read.files import ENCODINGS, decode
 from kaohe_rules.source import Span
 
@@ -57,7 +57,28 @@ def read_csv(path: Path, encoding: str | None) -> Sheet:
         ) from None
     if header is None:
         raise ValueError("文件是空的，第一行应是列名")
-    return Sheet(header, rows, lines, header_line, raw)
+    sheet = Sheet(header, rows, lines, header_line, raw)
+    _drop_unnamed(sheet, str(path))
+    return sheet
+
+
+def _drop_unnamed(sheet: Sheet, file: str) -> None:
+    """Drop the columns at the header's right edge that have no name and no value ("编号,值,,"
+    from Excel); SheetProblem (KH527) at the first value such a column holds. A row wider
+    than the header keeps its width: the row reader says it is ragged."""
+    full = len(sheet.header)
+    width = named_width(sheet.header)
+    if width == full:
+        return
+    for at, row in enumerate(sheet.rows):
+        if len(row) <= full:
+            index = unnamed_value(row, width, full)
+            if index is not None:
+                line = sheet.lines[at]
+                start, end = field_columns(sheet.raw[line - 1], index + 1)[index]
+                raise unnamed_problem(index, row[index], Span(file, line, start, line, end))
+            del row[width:]
+    del sheet.header[width:]
 
 
 def _check_width(file: str, raw: list[str], line: int, count: int) -> None:

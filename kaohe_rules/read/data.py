@@ -54,6 +54,7 @@ def read_data(
         errors.error("KH308", f"{folder} 中没有 CSV、XLSX 或 Parquet 数据文件", span)
         errors.raise_if_errors()
     digests: dict[Path, tuple[Path, str]] = {}
+    notes: list[Diagnostic] = []  # KH526: workbook sheets skipped as not data
     for path in files:
         refused = not_regular(path)
         if refused is not None:  # before any read: a pipe or a device would never end
@@ -71,11 +72,11 @@ def read_data(
             continue
         if columnar.try_read(path, reader, encoding):
             continue  # a large clean long-format file, read by columns
-        for sheet, table in _sheets(path, encoding, errors):
+        for sheet, table in _sheets(path, encoding, errors, notes, reader):
             reader.read(path, sheet, table)
     errors.raise_if_errors()
     data = reader.data
-    data.warnings += reader.unknown.warnings()
+    data.warnings += notes + reader.unknown.warnings()
     data.ignored = reader.unknown.ignored()
     data.history, data.files, data.where = reader.history, files, reader.seen
     data.digests = digests
@@ -95,13 +96,31 @@ def _warn_absent(data: DataSet, ruleset: m.RuleSet, folder: Path) -> None:
         data.warnings.append(Diagnostic("KH306", message, span, severity=Severity.WARNING))
 
 
-def _sheets(path: Path, encoding: str | None, errors: Collector) -> list[tuple[str | None, Sheet]]:
-    """(sheet name, sheet) pairs: one for a CSV or Parquet file, one per visible sheet of a
-    workbook; none, with KH308, when the file cannot be read."""
+def _known(reader: RowReader, text: str) -> str | None:
+    """What a cell of a workbook sheet without a unit column is to the rule set: such a sheet
+    is skipped as instructions only when no cell is a name or a unit that data would hold
+    (a data sheet with a misnamed unit column must not be dropped)."""
+    if text in ("指标", "值", "年度", "等次"):
+        return "数据文件的列名"
+    if text in reader.names or (reader.prefixes and text.startswith(reader.prefixes)):
+        return "指标或数据项"
+    if text in reader.by_id or text in reader.by_name:
+        return "单位"
+    return None
+
+
+def _sheets(
+    path: Path, encoding: str | None, errors: Collector, notes: list[Diagnostic], reader
+) -> list[tuple[str | None, Sheet]]:
+    """(sheet name, sheet) pairs: one for a CSV or Parquet file, one per visible data sheet
+    of a workbook (the others noted in ``notes``); none, with KH308, when the file cannot
+    be read."""
     span = Span(str(path), 1, 1, 1, 1)
     try:
         if path.suffix.lower() == ".xlsx":
-            return read_workbook(path)
+            book = read_workbook(path, lambda text: _known(reader, text))
+            notes += book.skipped
+            return book.sheets
         if path.suffix.lower() == ".parquet":
             return [(None, read_parquet(path))]
         return [(None, read_csv(path, encoding))]

@@ -20,7 +20,14 @@ import numpy as np
 from kaohe_rules import limits
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.read import bounds
-from kaohe_rules.read.cells import SheetProblem, repeated_name
+from kaohe_rules.read.cells import (
+    SheetProblem,
+    named_width,
+    repeated_name,
+    unnamed_problem,
+    unnamed_value,
+)
+from kaohe_rules.read.files import decode
 from kaohe_rules.read.workbook import open_workbook
 from kaohe_rules.source import Span
 
@@ -78,11 +85,14 @@ def _problem(message: str, span: Span, hint: str | None = None) -> SheetProblem:
 
 
 def _decoded(data: bytes, file: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    """The file's text in the encodings of a data file when none is named: UTF-8 (with or
+    without BOM), else GB18030, what Excel on a Chinese Windows saves (decision 74)."""
+    text = decode(data)
+    if text is None:
         span = Span(file, 1, 1, 1, 2)
-        raise _problem("无法读取名单文件：文件不是 UTF-8 编码", span, _SAVE_HINT) from None
+        message = "无法读取名单文件：编码不是 UTF-8 或 GB18030"
+        raise _problem(message, span, _SAVE_HINT)
+    return text
 
 
 def _by_rows(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | None:
@@ -103,18 +113,20 @@ def _by_rows(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | Non
             if header is None:
                 if not record or record[0].startswith("#"):
                     continue
-                header, header_line = [c.strip() for c in record], line
-                _check_header(header, file, line)
+                full, header_line = [c.strip() for c in record], line
+                _check_header(full, file, line)
+                header = full[: named_width(full)]  # "编号,名称,领域,," from Excel
                 if not header_ok(header, line):
                     return None
             elif any(cell.strip() for cell in record):
-                if len(record) != len(header):
+                if not len(header) <= len(record) <= len(full):
                     _check_quotes(text, file, line, ended == last)
                     message = (
                         f"无法读取名单文件：第 {line} 行有 {len(record)} 个值，"
                         f"而列名有 {len(header)} 个"
                     )
                     raise _problem(message, Span(file, line, 1, line, 2), _FIELDS_HINT)
+                _drop_unnamed(record, len(header), len(full), Span(file, line, 1, line, 2))
                 rows.append(record)
                 lines.append(line)
     except csv.Error:  # a field over the csv module's limit: no name or value is that long
@@ -149,14 +161,25 @@ def _check_quotes(text: str, file: str, line: int, at_end: bool) -> None:
             raise _problem(message, Span(file, line, 1, line, 2), _FIELDS_HINT) from None
 
 
+def _drop_unnamed(record: list, width: int, full: int, row: Span) -> None:
+    """Cut a row to the named columns; KH527 at a value in a column without a name (the
+    row's character column is not kept: the cell is said by its column number)."""
+    index = unnamed_value(record, width, full)
+    if index is not None:
+        span = Span(row.file, row.line, index + 1, row.line, index + 2)
+        raise unnamed_problem(index, record[index], span)
+    del record[width:]
+
+
 def _check_header(header: list[str], file: str, line: int) -> None:
-    """The header's width against the limit, and a name given twice (KH303, as in data files)."""
+    """The header's width against the limit, and a name given twice (KH303, as in data
+    files); the columns without a name at its right edge are dropped, not repeated names."""
 
     def first_over(index: int) -> Span:
         return Span(file, line, index + 1, line, index + 2)
 
     bounds.check_columns(len(header), first_over)
-    twice = repeated_name(header)
+    twice = repeated_name(header[: named_width(header)])
     if twice is not None:
         span = Span(file, line, twice + 1, line, twice + 2)
         message = f"名单文件的列名 '{header[twice]}' 重复（第 {twice + 1} 列）"
@@ -171,15 +194,30 @@ def _workbook(path: Path, file: str) -> RosterText:
     # pandas reads the first sheet of the workbook it is given.
     book, _scans = open_workbook(path, file, sheets="first")
     try:
-        frame = pd.read_excel(book, dtype=str, keep_default_na=False, engine="openpyxl")
+        # header=None: the header row as cells, so that an empty name stays empty (pandas
+        # would name it "Unnamed: 3") and the columns without a name can be dropped
+        frame = pd.read_excel(
+            book, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
+        )
     finally:
         book.close()
-    header = [str(c).strip() for c in frame.columns]
-    raw = {
-        name: frame[c].to_numpy(dtype=object) for name, c in zip(header, frame.columns, strict=True)
-    }
-    lines = np.arange(2, 2 + len(frame), dtype=np.int64)
-    return RosterText(header, raw, _trimmed(raw), 1, lines)
+    cells = frame.to_numpy(dtype=object).tolist()
+    if not cells:
+        return RosterText([], {}, {}, 1, np.array([], dtype=np.int64))
+    full = [str(c).strip() for c in cells[0]]
+    _check_header(full, file, 1)
+    header = full[: named_width(full)]
+    rows, lines = [], []
+    for line, row in enumerate(cells[1:], 2):
+        if any(str(cell).strip() for cell in row):  # a row of blanks is skipped, as in CSV
+            _drop_unnamed(row, len(header), len(full), Span(file, line, 1, line, 2))
+            rows.append(row)
+            lines.append(line)
+    raw = {}
+    for index, name in enumerate(header):
+        raw[name] = np.empty(len(rows), dtype=object)
+        raw[name][:] = [str(row[index]) for row in rows]
+    return RosterText(header, raw, _trimmed(raw), 1, np.array(lines, dtype=np.int64))
 
 
 def _trimmed(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -266,8 +304,8 @@ def _objects(column) -> tuple[np.ndarray, bool]:
 def _plain_parts(data: bytes) -> tuple[list[str], int, int, int] | None:
     """The header's names, its line, how many lines follow it (trailing line breaks
     aside) and where they start, for a file whose header is plain: after leading "# …"
-    and blank lines, UTF-8, no quotes, names distinct once trimmed and within the width
-    limit. None otherwise."""
+    and blank lines, UTF-8, no quotes, names present, distinct once trimmed and within the
+    width limit. None otherwise."""
     at, line = (3 if data.startswith(b"\xef\xbb\xbf") else 0), 1
     while True:
         end = data.find(b"\n", at)
@@ -283,8 +321,10 @@ def _plain_parts(data: bytes) -> tuple[list[str], int, int, int] | None:
     try:
         names = [name.strip() for name in current.decode("utf-8").rstrip("\r").split(",")]
     except UnicodeDecodeError:
-        return None
+        return None  # GB18030 (Excel on a Chinese Windows): the row reader decodes it
     if len(names) > limits.CSV_COLUMNS.value() or repeated_name(names) is not None:
         return None
+    if "" in names:
+        return None  # columns without a name: the row reader drops or refuses them
     body = data[end + 1 :].rstrip(b"\r\n")
     return names, line, (body.count(b"\n") + 1 if body else 0), end + 1

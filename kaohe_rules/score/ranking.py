@@ -146,6 +146,14 @@ def labels(scorer: DomainScorer) -> None:
 def tier_order(domains: list[m.Domain]) -> list[str]:
     """Tier names best first: those given by 前列 rules, then the default (no condition),
     then those given by 末位 or a condition; within each, in the order the rules name them."""
+    rank = tier_levels(domains)
+    first = list(rank)
+    return sorted(first, key=lambda t: (rank[t], first.index(t)))
+
+
+def tier_levels(domains: list[m.Domain]) -> dict[str, int]:
+    """Each tier name's level, in the order the rules name them: 0 given by a 前列 rule,
+    1 the default (no condition), 2 given by 末位 or a condition (the best level wins)."""
     rank: dict[str, int] = {}
     for domain in domains:
         for rule in domain.tiers.rules if domain.tiers else ():
@@ -156,5 +164,4 @@ def tier_order(domains: list[m.Domain]) -> list[str]:
             else:
                 level = 2
             rank[rule.tier] = min(level, rank.get(rule.tier, level))
-    first = list(rank)
-    return sorted(first, key=lambda t: (rank[t], first.index(t)))
+    return rank

@@ -158,7 +158,7 @@ def test_the_cell_limit_counts_every_sheet_of_a_workbook(tmp_path, monkeypatch) 
     assert (found.code, found.span.file, found.span.line) == ("KH326", f"{path}[表2]", 2)
     assert "前面的工作表有 8 个单元格" in found.message
     monkeypatch.setenv(limits.XLSX_CELLS.variable, "12")
-    assert len(read_workbook(path)) == 3
+    assert len(read_workbook(path).sheets) == 3
 
 
 @pytest.mark.parametrize("name", sorted(INPUTS))

@@ -212,7 +212,7 @@ def test_domains_as_csv_and_xlsx(tmp_path: Path) -> None:
     result = _invoke("domains", *GOLDEN_ARGS, "-o", str(path))
     assert result.exit_code == 0 and "已写出" in result.stdout
     book = load_workbook(path)
-    assert book.sheetnames == ["领域分析"]
+    assert book.sheetnames == ["领域分析", "说明"]
     sheet = book["领域分析"]
     rows = list(sheet.values)
     assert rows[0][:3] == ("领域", "类别", "单位数") and len(rows) == 5

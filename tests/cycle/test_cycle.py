@@ -54,7 +54,7 @@ def test_feedback_workbook_has_a_sheet_per_domain(tmp_path: Path) -> None:
 
     out = tmp_path / "问题.xlsx"
     CliRunner().invoke(cli, ["feedback", *ARGS, "-o", str(out)])
-    assert load_workbook(out).sheetnames == ["甲", "乙", "各单位问题数"]
+    assert load_workbook(out).sheetnames == ["甲", "乙", "各单位问题数", "说明"]
 
 
 def test_results_to_the_person(tmp_path: Path) -> None:

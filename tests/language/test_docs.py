@@ -17,6 +17,7 @@ DOCS = [
     ROOT / "docs" / "report.md",
     ROOT / "docs" / "archive.md",
     ROOT / "docs" / "special.md",
+    ROOT / "docs" / "ci.md",
     ROOT / "docs" / "collect.md",
     ROOT / "README.md",
 ]

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
@@ -89,3 +90,45 @@ def test_a_declared_range_is_a_rule_change() -> None:
     changes = _changes(cases / "clean" / "rules", cases / "range_indicator_policy" / "rules")
     assert ("修改", "考卷 发展 › 指标 新增企业数 › 最大值", "（无）", "400") in changes
     assert ("修改", "考卷 发展 › 指标 新增企业数 › 超出范围", "（无）", "警告") in changes
+
+
+def test_last_years_rules_on_this_years_data_count_history_from_this_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kaohe diff rules/2023 rules/2024 --data samples/2024: the 2024 data's 历史.csv holds
+    2023's results, which the 2023 rules, read as of their own year, refused (KH310). They
+    are applied as of 2024: the same as a copy of them whose 年度 says 2024, so
+    history(1) in 重点关注 is 2023 and history(2) is 2022."""
+    from kaohe_rules.pipeline import run_year
+
+    relabelled = tmp_path / "2023"
+    shutil.copytree(ROOT / "rules" / "2023", relabelled)
+    ruleset = relabelled / "规则集.yaml"
+    ruleset.write_text(
+        ruleset.read_text(encoding="utf-8").replace("年度: 2023", "年度: 2024", 1), "utf-8"
+    )
+    data = ROOT / "samples" / "2024"
+    expected = run_year(relabelled, data, lenient=True)
+    totals = {u.id: float(d.total[i]) for d in expected.domains for i, u in enumerate(d.units)}
+    labels = {
+        u.id: d.labels["重点关注"][i] == 1.0
+        for d in expected.domains
+        for i, u in enumerate(d.units)
+        if "重点关注" in d.labels
+    }
+    assert sum(labels.values()) > 0  # the label that reads two years back is given
+
+    monkeypatch.chdir(ROOT)
+    args = ["diff", "rules/2023", "rules/2024", "--data", "samples/2024", "--format", "json"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    moved = body["影响"] + body["名次变化最大"]
+    assert len(moved) > 20
+    watched = 0
+    for move in moved:
+        assert move["原总分"] == pytest.approx(totals[move["编号"]], abs=1e-4), move
+        if "重点关注" in move["标签变化"]:
+            watched += 1
+            assert (move["标签变化"]["重点关注"][0] == "是") == labels[move["编号"]], move
+    assert watched > 0

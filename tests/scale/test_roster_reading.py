@@ -92,7 +92,7 @@ def test_the_space_set_is_what_str_strip_removes() -> None:
         ("引号未闭合.csv", "KH308", 3, 1, "第 3 行起的引号没有闭合"),
         ("少一列.csv", "KH308", 3, 1, "第 3 行有 4 个值，而列名有 5 个"),
         ("列名重复.csv", "KH303", 1, 5, "列名 '类型' 重复（第 5 列）"),
-        ("不是UTF8.csv", "KH308", 1, 1, "不是 UTF-8 编码"),
+        ("UTF16.csv", "KH308", 1, 1, "编码不是 UTF-8 或 GB18030"),
     ],
 )
 def test_problems_are_said_the_same_by_both(
@@ -134,3 +134,13 @@ def test_typed_attributes(columnar, monkeypatch, tmp_path: Path) -> None:
     [found] = errors.items
     assert (found.code, found.span.line, found.span.column) == ("KH232", 3, 4)
     assert "'12x'" in found.message
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_a_gb18030_roster_reads_like_a_data_file(columnar, monkeypatch) -> None:
+    """Excel on a Chinese Windows saves 名单.csv in GB18030: read as a data CSV is, by
+    rows (the columnar reader takes UTF-8 only and hands it over)."""
+    found = _text(HERE / "GB18030.csv", monkeypatch, columnar)
+    assert found.header == ["编号", "名称", "领域", "类型", "规模"]
+    assert [found.text[name][0] for name in found.header] == ["J01", "甲一", "甲", "甲", "大"]
+    assert found.lines.tolist() == [2]

@@ -56,6 +56,8 @@ COMMANDS: dict[str, tuple[list[str], str | None]] = {
         None,
     ),
     "test_rules": (["test", "rules/2023", "rules/2024", "--coverage"], None),
+    "doc_2023": (["doc", "rules/2023"], ".html"),
+    "doc_2024": (["doc", "rules/2024"], ".html"),
 }
 for year, options, units in (
     ("2023", Y23, ["330100", "D001", "E01", "U001", "Z001"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+from kaohe_rules.outputs.excel import stable_workbook
 from kaohe_rules.outputs.fill.layout import (
     FIRST_COLUMN,
     FIRST_ROW,
@@ -21,7 +22,6 @@ from kaohe_rules.outputs.fill.layout import (
     Column,
     Page,
 )
-from kaohe_rules.outputs.report import stable_workbook
 
 # Excel's own bounds for a "decimal" rule with no declared bound: any number passes, text
 # does not.
