@@ -16,6 +16,7 @@ from kaohe_rules.diagnostics import Collector
 from kaohe_rules.outputs.fill.layout import (
     FIRST_COLUMN,
     FIRST_ROW,
+    GUIDE_SHEET,
     INFO_SHEET,
     TEMPLATE_VERSION,
     Book,
@@ -24,7 +25,7 @@ from kaohe_rules.outputs.fill.layout import (
 )
 from kaohe_rules.read.cells import SheetProblem, parse_number
 from kaohe_rules.records import data_record
-from kaohe_rules.source import Span, bounded
+from kaohe_rules.source import Span, bounded, not_regular, os_reason
 
 
 @data_record
@@ -82,20 +83,24 @@ def cell_name(row: int, column: int) -> str:
 
 
 def _workbook(run: Collection, by_lead: dict[str, Book], fingerprint: str, path: Path) -> None:
-    from openpyxl import load_workbook
-
+    from kaohe_rules.read.bounds import check_file_bytes
     from kaohe_rules.read.workbook import open_workbook
 
     file = str(path)
+    reason = not_regular(path)  # a named pipe would block the read, a device never end
+    if reason is not None:
+        run.errors.error("KH532", f"无法读取填报表：{reason}", _at(file))
+        return
     try:
-        scanned, scans = open_workbook(path, file, sheets="all")  # limits, true extents
-        scanned.close()
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        check_file_bytes(path, file)
+        # The data reader's guards (zip directory, true sheet extents, cell limits) before
+        # any cell is parsed; formulas kept as their text, to be refused (KH535).
+        workbook, scans = open_workbook(path, file, sheets="all", formulas=True)
     except SheetProblem as problem:
         run.errors.add(problem.diagnostic)
         return
     except OSError as error:
-        run.errors.error("KH532", f"无法读取填报表：{error.strerror or error}", _at(file))
+        run.errors.error("KH532", f"无法读取填报表：{os_reason(error)}", _at(file))
         return
     except Exception as error:  # openpyxl raises almost anything on a damaged file
         message = f"不是 Excel 工作簿或文件已损坏（{type(error).__name__}）"
@@ -105,10 +110,22 @@ def _workbook(run: Collection, by_lead: dict[str, Book], fingerprint: str, path:
         book = _book(run, by_lead, fingerprint, workbook, file)
         if book is not None:
             extents = {s.title: (s.rows, s.columns) for s in scans}
+            _extra_sheets(run, book, extents, file)
             for page in book.pages:
                 _page(run, book, workbook, page, path, extents)
     finally:
         workbook.close()
+
+
+def _extra_sheets(run: Collection, book: Book, extents, file: str) -> None:
+    """A sheet the template did not have is refused when it holds anything: values typed
+    there would otherwise be silently left out of the collection."""
+    known = {GUIDE_SHEET, INFO_SHEET, *(p.title for p in book.pages)}
+    for title, (rows, columns) in extents.items():
+        if title not in known and rows and columns:
+            message = f"填报表中多了有内容的工作表 '{bounded(title, 31)}'，其中的值不会汇总"
+            hint = "把值填到原有工作表的黄色单元格中，删去这张工作表"
+            run.errors.error("KH534", message, _at(f"{file}[{title}]", rows, columns), hint)
 
 
 def _at(file: str, row: int = 1, column: int = 1) -> Span:

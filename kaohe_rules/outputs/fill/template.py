@@ -2,15 +2,17 @@
 sheet, one protected sheet per domain whose only unlocked cells are the values asked for,
 each with Excel data validation from the rules, and a hidden sheet naming the rule set.
 
-Styling is kept small and local on purpose: the engine's result workbooks get their
-look from one shared module, and a template only needs to show where to type.
+The input area's look (yellow cells to type in, grey ones not asked for) is the
+template's own; the bold header font, the CJK-aware column widths and the switched-off
+"number stored as text" warning on the 编号 column come from outputs/excel.py, as in
+every workbook the engine writes.
 """
 
 from __future__ import annotations
 
 import io
 
-from kaohe_rules.outputs.excel import stable_workbook
+from kaohe_rules.outputs.excel import bold_font, fitted_width, stable_workbook
 from kaohe_rules.outputs.fill.layout import (
     FIRST_COLUMN,
     FIRST_ROW,
@@ -27,6 +29,9 @@ from kaohe_rules.outputs.fill.layout import (
 # does not.
 _ANY = 1e15
 _INPUT_FILL, _CLOSED_FILL = "FFF2CC", "D9D9D9"
+# An indicator's column is at most this wide; a longer header (a list of units' own
+# targets) wraps within it rather than push the next indicators off the screen.
+_COLUMN_WIDTH = 24
 
 
 def info_rows(book: Book, year: int, rules_name: str, fingerprint: str) -> list[tuple[str, str]]:
@@ -57,11 +62,19 @@ def render(book: Book, year: int, rules_name: str, fingerprint: str) -> bytes:
     info.protection.sheet = True
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return stable_workbook(buffer.getvalue())
+    # 编号 (330100) and the hidden sheet's version, year and fingerprint are text that
+    # looks like numbers: Excel's green triangle there would invite "convert to number".
+    ignored = {workbook[p.title].path.lstrip("/"): _id_range(p) for p in book.pages}
+    ignored[info.path.lstrip("/")] = f"B1:B{info.max_row}"
+    return stable_workbook(buffer.getvalue(), ignored)
+
+
+def _id_range(page: Page) -> str:
+    return f"A{FIRST_ROW}:A{FIRST_ROW + max(len(page.units), 1) - 1}"
 
 
 def _guide(sheet, book: Book, year: int, rules_name: str, fingerprint: str) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     lines = [
         f"{year} 年度综合考核指标数据填报表：{book.lead}",
@@ -82,7 +95,7 @@ def _guide(sheet, book: Book, year: int, rules_name: str, fingerprint: str) -> N
     ]
     for text in lines:
         sheet.append([text])
-    sheet["A1"].font = Font(bold=True)
+    sheet["A1"].font = bold_font()
     sheet.column_dimensions["A"].width = 90
     for row in sheet.iter_rows():
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
@@ -90,7 +103,7 @@ def _guide(sheet, book: Book, year: int, rules_name: str, fingerprint: str) -> N
 
 
 def _page(sheet, page: Page) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, PatternFill, Protection
     from openpyxl.utils import get_column_letter
 
     header = [
@@ -104,7 +117,7 @@ def _page(sheet, page: Page) -> None:
         sheet.append(row)
     for unit_id, name in page.units:
         sheet.append([unit_id, name])
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    bold, wrap = bold_font(), Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows(min_row=1, max_row=FIRST_ROW - 1):
         for cell in row:
             cell.font, cell.alignment = bold, wrap
@@ -116,7 +129,8 @@ def _page(sheet, page: Page) -> None:
     for offset, column in enumerate(page.columns):
         index = FIRST_COLUMN + offset
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 18
+        texts = [column.id, column.name, column.target, column.range_text]
+        sheet.column_dimensions[letter].width = fitted_width(texts, _COLUMN_WIDTH)
         rows = []
         for row, applies in enumerate(column.applies, FIRST_ROW):
             cell = sheet.cell(row=row, column=index)
@@ -128,8 +142,9 @@ def _page(sheet, page: Page) -> None:
                 cell.fill = closed
         if rows:
             sheet.add_data_validation(_validation(column, letter, rows))
-    sheet.column_dimensions["A"].width = 12
-    sheet.column_dimensions["B"].width = 28
+    sheet.column_dimensions["A"].width = fitted_width(["编号", *(u for u, _ in page.units)])
+    names = [*HEADER_LABELS, *(n for _, n in page.units)]
+    sheet.column_dimensions["B"].width = fitted_width(names)  # long company names in full
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_COLUMN)
     sheet.protection.sheet = True
 
