@@ -4,10 +4,12 @@ reading the values from a long-form sample data file, and may leave cells empty.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from kaohe_rules.outputs.excel import stable_workbook
 from kaohe_rules.outputs.fill.layout import FIRST_COLUMN, FIRST_ROW, GUIDE_SHEET, INFO_SHEET
 
 SAMPLE_VALUES = Path(__file__).resolve().parents[2] / "samples" / "2024" / "指标值.csv"
@@ -43,12 +45,20 @@ def fill(
                     continue
                 cell.value = float(values[key])  # what a clerk types, as Excel stores it
                 filled.append(key)
-    book.save(target)
+    save(book, target)
     return filled
+
+
+def save(book, target: Path) -> None:
+    """Save with fixed timestamps: fixture files made again differ only where their
+    cells do (test_fixtures_are_current compares the cells)."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    target.write_bytes(stable_workbook(buffer.getvalue()))
 
 
 def set_cell(path: Path, sheet: str, cell: str, value: object) -> None:
     """Type ``value`` into one cell, over any protection or validation (as a paste does)."""
     book = load_workbook(path)
     book[sheet][cell] = value
-    book.save(path)
+    save(book, path)

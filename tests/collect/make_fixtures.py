@@ -17,21 +17,23 @@ HERE = Path(__file__).resolve().parent
 RETURNED, WRONG = HERE / "returned", HERE / "returned_wrong"
 
 
-def main() -> None:
+def main(returned: Path = RETURNED, wrong_folder: Path = WRONG) -> None:
+    """Write the fixtures into ``returned`` and ``wrong_folder`` (the test makes them again
+    elsewhere and compares the bytes)."""
     with tempfile.TemporaryDirectory() as scratch:
         templates = Path(scratch) / "templates"
         assert kaohe("template", RULES, "-o", templates).exit_code == 0
         values = sample_values()
-        RETURNED.mkdir(exist_ok=True)
-        WRONG.mkdir(exist_ok=True)
+        returned.mkdir(exist_ok=True)
+        wrong_folder.mkdir(exist_ok=True)
         for name in ("省海港委.xlsx", "省委政法委.xlsx"):
             fill(
                 templates / name,
-                RETURNED / name,
+                returned / name,
                 values,
                 frozenset({("D021", "检察业务质效评估得分")}),
             )
-        wrong = WRONG / "省海港委.xlsx"
+        wrong = wrong_folder / "省海港委.xlsx"
         fill(templates / "省海港委.xlsx", wrong, values)
         set_cell(wrong, "市县", "C7", 4)  # 400%: 4% typed without the percent format
         set_cell(wrong, "省属企业", "C6", "=0.03+0.01")
