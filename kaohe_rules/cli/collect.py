@@ -19,7 +19,9 @@ def workbook_paths(values: tuple[str, ...]) -> list[Path]:
         path = Path(value)
         if path.is_dir():
             found = sorted(p for p in path.glob("*.xlsx") if not p.name.startswith("~$"))
-            paths += [p for p in found if p.is_file()]
+            if not found:  # most likely the wrong folder: say so rather than collect nothing
+                raise BadValue("KH513", "填报表", f"文件夹 {value} 中没有 .xlsx 文件")
+            paths += found
         elif path.exists():
             paths.append(path)
         else:
@@ -40,13 +42,16 @@ def collect(rules: str, workbooks: tuple[str, ...], output: str) -> None:
     同一个值两份都填）时不写出任何文件。数据写到 文件夹/填报指标值.csv，
     每个值注明来自哪个工作簿的哪个单元格；再次汇总到同一个文件夹时，
     报告每个有变化的值，没有再交的值保留。
-    例：kaohe collect rules/2024 交回/ -o 数据/2024
+    例：kaohe collect rules/2024 交回/ -o 填报数据
     """
     plan = load_planned(rules)
     paths = workbook_paths(workbooks)
     folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise BadValue("KH514", "-o/--output", f"{output} 不是文件夹，这里要数据文件夹")
+    if not folder.parent.resolve().is_dir():  # said before the workbooks are read
+        message = f"输出文件夹的上级 {folder.parent} 不存在"
+        raise BadValue("KH513", "-o/--output", message, "先建好上级文件夹")
     from kaohe_rules.outputs.fill import collect as reading
     from kaohe_rules.outputs.fill import store
     from kaohe_rules.outputs.fill.layout import books, rules_fingerprint
@@ -63,10 +68,10 @@ def collect(rules: str, workbooks: tuple[str, ...], output: str) -> None:
         click.get_current_context().exit(1)
     merged = store.merge(old, run, reading.layout_order(layout))
     folder = output_folder(output)
-    from kaohe_rules.outputs.report import write_atomically
+    from kaohe_rules.cli.output import write_output
 
     path = folder / store.DATA_FILE
-    write_atomically(path, store.render(merged.values, fingerprint))
+    write_output(path, store.render(merged.values, fingerprint))
     for line in _report(layout, run, merged):
         click.echo(line)
     click.echo(f"已写出 {path}（{len(merged.values)} 个值，规则集指纹 {fingerprint}）")

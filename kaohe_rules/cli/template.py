@@ -50,9 +50,9 @@ def template(rules: str, output: str) -> None:
     """
     plan = load_planned(rules)
     folder = output_folder(output)
+    from kaohe_rules.cli.output import write_output
     from kaohe_rules.outputs.fill.layout import books, rules_fingerprint
     from kaohe_rules.outputs.fill.template import render
-    from kaohe_rules.outputs.report import write_atomically
 
     ruleset = plan.resolved.ruleset
     fingerprint = rules_fingerprint(ruleset)
@@ -65,6 +65,6 @@ def template(rules: str, output: str) -> None:
             )
             raise InputError("KH539", message, "换一个空文件夹，或先移走这个文件")
     for book, content in written:
-        write_atomically(folder / book.file_name, content)
+        write_output(folder / book.file_name, content)
         click.echo(f"{book.file_name}：{len(book.pages)} 个工作表，{book.asked()} 个值待填")
     click.echo(f"已写出 {len(written)} 个填报表到 {folder}（规则集指纹 {fingerprint}）")

@@ -246,3 +246,14 @@ def test_an_earlier_collection_of_other_rules_is_kept(templates: Path, tmp_path:
 def test_missing_workbook_path(tmp_path: Path) -> None:
     result = kaohe("collect", RULES, tmp_path / "无.xlsx", "-o", tmp_path / "data")
     assert result.exit_code == 2 and "KH513" in result.output
+
+
+def test_folder_without_workbooks(tmp_path: Path) -> None:
+    (tmp_path / "交回").mkdir()
+    result = kaohe("collect", RULES, tmp_path / "交回", "-o", tmp_path / "data")
+    assert result.exit_code == 2 and "KH513" in result.output and "没有 .xlsx 文件" in result.output
+
+
+def test_output_parent_missing_is_said_first(tmp_path: Path) -> None:
+    result = kaohe("collect", RULES, ROOT / "tests/collect/returned", "-o", tmp_path / "a" / "b")
+    assert result.exit_code == 2 and "KH513" in result.output and "上级" in result.output
