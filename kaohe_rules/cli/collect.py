@@ -84,7 +84,7 @@ def _report(layout, run, merged) -> list[str]:
     lines = [
         f"读入 {len(run.returned)} 份填报表（应交 {len(layout)} 份），收到 {len(run.values)} 个值"
     ]
-    missing = missing_lines(layout, run)
+    missing = missing_lines(layout, run, {v.key for v in merged.values})
     if missing:
         lines.append(f"缺报（{len(missing)} 个牵头单位）：")
         lines += [f"  {line}" for line in missing]
@@ -96,11 +96,11 @@ def _report(layout, run, merged) -> list[str]:
                 f"  {c.new.unit_name} {c.new.indicator}：{old} → {new}"
                 f"（{c.new.source}；上次 {c.old.source}）"
             )
-    for v in merged.emptied:
-        lines.append(
-            f"  注意：{v.unit_name} {v.indicator} 本次为空，保留上次汇总的值 "
-            f"{number_text(v.value)}（{v.source}）"
-        )
+    if merged.emptied:
+        # an empty cell more often means "not typed again" than "withdrawn" (decision 83)
+        lines.append(f"本次留空、保留上次汇总的值（{len(merged.emptied)} 个）：")
+        for v in merged.emptied:
+            lines.append(f"  {v.unit_name} {v.indicator}：{number_text(v.value)}（{v.source}）")
     if merged.kept:
         lines.append(f"保留上次汇总中本次没有再交的 {len(merged.kept)} 个值")
     return lines

@@ -215,8 +215,13 @@ def test_collecting_again_reports_changes_and_keeps_values(templates: Path, tmp_
     result = kaohe("collect", RULES, second, other, "-o", target)
     assert result.exit_code == 0, result.output
     old = sample_values()[("330200", "港口货物吞吐量增速")]
+    kept = sample_values()[("330900", "港口货物吞吐量增速")]
     assert f"宁波市 港口货物吞吐量增速：{old} → 0.05（省海港委.xlsx[市县]!C6" in result.output
-    assert "舟山市 港口货物吞吐量增速 本次为空，保留上次汇总的值" in result.output
+    assert (
+        f"本次留空、保留上次汇总的值（1 个）：\n  舟山市 港口货物吞吐量增速：{kept}（"
+        in result.output
+    )
+    assert "舟山市" not in result.output.split("缺报")[1].split("与上次")[0]  # held, not missing
     text = (target / DATA).read_text(encoding="utf-8")
     assert "330200,宁波市,港口货物吞吐量增速,0.05," in text
     assert "330900,舟山市,港口货物吞吐量增速," in text  # kept, not dropped

@@ -56,3 +56,20 @@ def test_explain_cites_the_cell_as_shown(collected: Path) -> None:
     lines = result.output.splitlines()
     for line in shown.splitlines():
         assert line in lines, line
+
+
+def test_collecting_again_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second collection's report: every line shown, in order; the lines the page
+    leaves out (…) are the 21 lead units that returned nothing."""
+    shown = next(b for b in _blocks() if b.startswith("$ kaohe collect"))
+    command, *expected = shown.splitlines()
+    monkeypatch.chdir(tmp_path)
+    for folder in ("rules", "tests"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    assert kaohe("collect", "rules/2024", "tests/collect/returned", "-o", "数据").exit_code == 0
+    result = kaohe(*command.split()[2:])
+    assert result.exit_code == 0, result.output
+    real = result.output.splitlines()
+    left_out = [line for line in real if line not in expected]
+    assert len(left_out) == 21 and all("未交回填报表" in line for line in left_out)
+    assert [line for line in real if line in expected] == [e for e in expected if e != "  …"]

@@ -132,9 +132,10 @@ def test_fixtures_are_current(tmp_path: Path) -> None:
     """tests/collect/returned*/ hold what make_fixtures.py writes from today's rules and
     samples: the same sheets and cell values (openpyxl's XML differs byte-wise between
     its lxml and plain writers, so values are compared, not bytes)."""
-    made = tmp_path / "returned", tmp_path / "returned_wrong"
+    names = ("returned", "returned_wrong", "returned_again")
+    made = tuple(tmp_path / n for n in names)
     make_fixtures.main(*made)
-    for folder, committed in zip(made, (HERE / "returned", HERE / "returned_wrong"), strict=True):
+    for folder, committed in zip(made, (HERE / n for n in names), strict=True):
         names = sorted(p.name for p in committed.iterdir())
         assert sorted(p.name for p in folder.iterdir()) == names
         for name in names:

@@ -288,32 +288,42 @@ def _within(column: Column, number: float) -> bool:
     return (low is None or number >= low) and (high is None or number <= high)
 
 
-def missing_lines(layout: tuple[Book, ...], run: Collection, shown: int = 5) -> list[str]:
-    """What is missing and by whom, a line per lead unit: a workbook not returned, or the
-    values left empty in it (the first ``shown`` named with their cells)."""
+def asked(book: Book) -> list[Gap]:
+    """Every value ``book`` asks for, each as the gap it is until given, in sheet order."""
+    return [
+        Gap(book.lead, page.title, unit_id, unit_name, column.id, _ref(row, index))
+        for page in book.pages
+        for row, (unit_id, unit_name) in enumerate(page.units)
+        for index, column in enumerate(page.columns)
+        if column.applies[row]
+    ]
+
+
+def _ref(row: int, index: int) -> str:
+    return cell_name(FIRST_ROW + row, FIRST_COLUMN + index)
+
+
+def missing_lines(
+    layout: tuple[Book, ...], run: Collection, held: set[tuple[str, str]], shown: int = 5
+) -> list[str]:
+    """What is still missing and by whom, a line per lead unit: the values ``held``
+    neither from this run nor from an earlier collection (the first ``shown`` named with
+    their cells). A lead none of whose values is held has not returned its workbook."""
     lines = []
     for book in layout:
-        if book.lead not in run.returned:
-            lines.append(f"{book.lead}：未交回填报表（应填 {book.asked()} 个值）")
+        gaps = [g for g in asked(book) if (g.unit, g.indicator) not in held]
+        if not gaps:
             continue
-        gaps = [g for g in run.gaps if g.lead == book.lead]
-        if gaps:
-            named = "、".join(
-                f"{g.unit_name} {g.indicator}（{g.page}!{g.cell}）" for g in gaps[:shown]
-            )
-            more = f" 等 {len(gaps)} 个" if len(gaps) > shown else ""
-            file = run.returned[book.lead].name
-            lines.append(f"{book.lead}（{file}）：缺 {len(gaps)} 个值：{named}{more}")
+        if len(gaps) == book.asked() and book.lead not in run.returned:
+            lines.append(f"{book.lead}：未交回填报表（应填 {len(gaps)} 个值）")
+            continue
+        named = "、".join(f"{g.unit_name} {g.indicator}（{g.page}!{g.cell}）" for g in gaps[:shown])
+        more = f" 等 {len(gaps)} 个" if len(gaps) > shown else ""
+        file = f"（{run.returned[book.lead].name}）" if book.lead in run.returned else ""
+        lines.append(f"{book.lead}{file}：缺 {len(gaps)} 个值：{named}{more}")
     return lines
 
 
 def layout_order(layout: tuple[Book, ...]) -> list[tuple[str, str]]:
     """Every (编号, 指标) the layout asks for, in the workbooks' order."""
-    return [
-        (unit_id, column.id)
-        for book in layout
-        for page in book.pages
-        for row, (unit_id, _name) in enumerate(page.units)
-        for column in page.columns
-        if column.applies[row]
-    ]
+    return [(g.unit, g.indicator) for book in layout for g in asked(book)]
