@@ -65,10 +65,7 @@ class Page:
     domain: str
     units: tuple[tuple[str, str], ...]
     columns: tuple[Column, ...]
-
-    @property
-    def title(self) -> str:
-        return sheet_title(self.domain)
+    title: str = ""  # the sheet's title: the domain's name as Excel allows, unique in the book
 
 
 @data_record
@@ -99,9 +96,25 @@ def books(plan: Plan) -> tuple[Book, ...]:
     leads = sorted({i.lead for d in ruleset.scored() for i in d.all_indicators() if i.lead})
     found = []
     for lead in leads:
-        pages = [_page(plan, d, lead) for d in ruleset.scored()]
-        found.append(Book(lead, tuple(p for p in pages if p is not None)))
+        pages = [p for d in ruleset.scored() if (p := _page(plan, d, lead)) is not None]
+        found.append(Book(lead, _titled(pages)))
     return tuple(found)
+
+
+def _titled(pages: list[Page]) -> tuple[Page, ...]:
+    """Each page with a sheet title of its own: two domain names alike in their first 31
+    characters (or once []:*?/\\ are replaced) would otherwise share a sheet."""
+    taken = {GUIDE_SHEET, INFO_SHEET}
+    titled = []
+    for page in pages:
+        title, number = sheet_title(page.domain), 1
+        while title.casefold() in {t.casefold() for t in taken}:  # Excel ignores case
+            number += 1
+            suffix = f"（{number}）"
+            title = sheet_title(page.domain)[: 31 - len(suffix)] + suffix
+        taken.add(title)
+        titled.append(replace(page, title=title))
+    return tuple(titled)
 
 
 def _page(plan: Plan, domain: m.Domain, lead: str) -> Page | None:

@@ -123,7 +123,10 @@ def sources(path: Path) -> dict[tuple[str, str], str]:
     first, _, body = text.partition("\n")
     if not first.startswith(_MARK):
         return {}
-    return {(r["编号"], r["指标"]): r["来源"] for r in csv.DictReader(io.StringIO(body))}
+    reader = csv.DictReader(io.StringIO(body))
+    if not set(COLUMNS) <= set(reader.fieldnames or ()):
+        return {}  # edited by hand: explain shows the values without their cells
+    return {(r["编号"], r["指标"]): r["来源"] or "" for r in reader}
 
 
 def collected_sources(files) -> dict[tuple[str, str], str]:
