@@ -74,10 +74,7 @@ class Book:
 
     lead: str
     pages: tuple[Page, ...]
-
-    @property
-    def file_name(self) -> str:
-        return _NOT_IN_NAMES.sub("_", self.lead) + ".xlsx"
+    file_name: str = ""  # the lead's name as a file may be named, unique in the folder
 
     def asked(self) -> int:
         """How many values the workbook asks for."""
@@ -94,10 +91,17 @@ def books(plan: Plan) -> tuple[Book, ...]:
     nobody (the data files give them as before)."""
     ruleset = plan.resolved.ruleset
     leads = sorted({i.lead for d in ruleset.scored() for i in d.all_indicators() if i.lead})
-    found = []
+    found, taken = [], set()
     for lead in leads:
         pages = [p for d in ruleset.scored() if (p := _page(plan, d, lead)) is not None]
-        found.append(Book(lead, _titled(pages)))
+        # two leads alike once /\:*?"<>| are replaced must not write one file
+        stem, number = _NOT_IN_NAMES.sub("_", lead), 1
+        name = stem
+        while name.casefold() in taken:
+            number += 1
+            name = f"{stem}（{number}）"
+        taken.add(name.casefold())
+        found.append(Book(lead, _titled(pages), name + ".xlsx"))
     return tuple(found)
 
 
