@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kaohe_rules.cli.usage import BadValue, Command, InputError
 from kaohe_rules.cli.validate import rules_folder
 from kaohe_rules.diagnostics import KaoheError, render_text
+
+if TYPE_CHECKING:  # the plan's modules load with the rules, not with the command line
+    from kaohe_rules.score.plan import Plan
 
 
 def output_folder(value: str, option: str = "-o/--output") -> Path:
@@ -24,7 +28,7 @@ def output_folder(value: str, option: str = "-o/--output") -> Path:
     return folder
 
 
-def load_planned(rules: str):
+def load_planned(rules: str) -> Plan:
     """The rule set loaded and planned; rule errors printed, exit 1."""
     folder = rules_folder(rules)
     from kaohe_rules.pipeline import load_rules, plan_rules
