@@ -158,6 +158,26 @@ CODES: dict[str, str] = {
     "KH537": "value-given-twice",
     "KH538": "not-a-collection",
     "KH539": "template-would-overwrite",
+    # KH550–KH579: aggregations over record files (记录汇总, issue 22; docs/records.md)
+    "KH550": "aggregation-target",
+    "KH551": "unknown-measure",
+    "KH552": "percentile-out-of-range",
+    "KH553": "aggregation-keys",
+    "KH554": "records-path",
+    "KH555": "filter-never-true",
+    "KH556": "one-unit-column-per-file",
+    "KH560": "records-not-found",
+    "KH561": "records-unknown-column",
+    "KH562": "records-unreadable",
+    "KH563": "not-over-records",
+    "KH564": "records-not-a-number",
+    "KH565": "records-unknown-unit",
+    "KH566": "records-empty",
+    "KH567": "unit-without-records",
+    "KH568": "records-and-data",
+    "KH569": "records-no-group",
+    "KH570": "records-negative-weight",
+    "KH571": "records-memory",
 }
 
 

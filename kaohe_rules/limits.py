@@ -96,6 +96,10 @@ PARQUET_CELLS = Limit(
     "PARQUET_CELLS", "逐格检查的 Parquet 文件的单元格数（行数 × 列数）", 5_000_000, "个"
 )
 INTEGER_DIGITS = Limit("INTEGER_DIGITS", "规则中整数的位数", 20, "位")
+# DuckDB's memory while it aggregates record files (记录汇总): it streams the records and
+# spills what a GROUP BY holds beyond this to a temporary folder, so the files may be
+# many times larger than the limit.
+RECORDS_MEMORY_MB = Limit("RECORDS_MEMORY_MB", "汇总记录时 DuckDB 可用的内存", 1024, "MB")
 
 ALL = (
     RULE_FILE_BYTES,
@@ -109,6 +113,7 @@ ALL = (
     DATA_ROWS,
     PARQUET_CELLS,
     INTEGER_DIGITS,
+    RECORDS_MEMORY_MB,
 )
 
 

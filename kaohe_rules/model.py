@@ -144,6 +144,55 @@ class DataItem:
     span: Span | None = None
 
 
+# The measures of an aggregation over records (记录汇总), Chinese name → model name; the
+# English names are accepted too (docs/records.md).
+MEASURES = {
+    "计数": "count",
+    "去重计数": "count_distinct",
+    "求和": "sum",
+    "平均值": "mean",
+    "占比": "share",
+    "加权平均": "weighted_mean",
+    "最小值": "min",
+    "最大值": "max",
+    "中位数": "median",
+    "分位数": "percentile",
+}
+
+
+@data_record
+class Aggregation:
+    """A data item or indicator whose values are aggregated from a record file (记录汇总):
+    grouped by the unit a column names, after an optional filter, by one measure; with
+    ``group_column``, one value per group of records, which ``combine`` makes one."""
+
+    name: str
+    file: str  # as written: relative to the data folder
+    unit_column: str
+    unit_by: str  # 编号 or 名称: what the unit column holds
+    measure: str  # a model name of MEASURES
+    column: str | None = None  # the measured column (not for count)
+    filter: Expr | None = None
+    condition: Expr | None = None  # share: the records that count as meeting it
+    weights: str | None = None  # weighted mean: the weights column
+    percentile: float | None = None  # 0..1
+    group_column: str | None = None
+    combine: Expr | None = None
+    # Where each key was written (键 → span), for messages about a column or a value.
+    spans: tuple[tuple[str, Span], ...] = ()
+    span: Span | None = None
+
+    def span_of(self, key: str) -> Span | None:
+        """Where ``key`` of the declaration was written (its value), else the declaration."""
+        return dict(self.spans).get(key, self.span)
+
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(key, column) for every column the declaration names, in declaration order."""
+        keys = (("单位列", self.unit_column), ("列", self.column), ("权重", self.weights))
+        found = [*keys, ("分组", self.group_column)]
+        return tuple((key, name) for key, name in found if name)
+
+
 # Scoring methods by their model name, with the Chinese name rule files and reports use;
 # "formula" is an indicator scored by its own 计分 expression, not a named method.
 METHOD_NAMES = {
@@ -424,6 +473,7 @@ class RuleSet:
     files: tuple[Path, ...] = ()
     specials: tuple[Special, ...] = ()
     unknown_data: str = "报错"  # 未知数据: data naming what the rules do not know (unknown_data.py)
+    aggregations: tuple[Aggregation, ...] = ()  # 记录汇总: values aggregated from records
     # Each of ``files`` -> (resolved path, SHA-256) as loaded, for the fingerprint.
     digests: tuple[tuple[Path, tuple[Path, str]], ...] = field(
         default=(), compare=False, repr=False

@@ -24,7 +24,7 @@ from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
 from kaohe_rules.read.data import read_data
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.records import data_record
-from kaohe_rules.rules import meaning, schema, semantics
+from kaohe_rules.rules import aggregations, meaning, schema, semantics
 from kaohe_rules.rules.assemble import Assembled, assemble
 from kaohe_rules.rules.build import build, domain_documents
 from kaohe_rules.rules.half_year import half_year
@@ -142,6 +142,7 @@ def _resolve(run: _RuleRun) -> None:
 def _check(run: _RuleRun) -> None:
     """The rule set consistent with itself and its roster, then what the rules mean."""
     semantics.check(run.resolved, run.errors)
+    aggregations.check(run.resolved.ruleset, run.errors)  # 记录汇总, before any records
     # What the rules mean (a comparison no unit can satisfy, a parameter nothing reads …):
     # after the consistency checks, whose errors would make these findings noise.
     meaning.check(run.resolved, run.errors)
@@ -184,6 +185,17 @@ def _read_data(run: _YearRun) -> None:
     # carry indicators that have no half-year target.
     ruleset = run.loaded.resolved.ruleset
     run.dataset = read_data(run.data_folder, ruleset, run.encoding, lenient=run.lenient)
+
+
+def _records(run: _YearRun) -> None:
+    """The values the rules aggregate from record files (记录汇总), joined to the data.
+    DuckDB and sqlglot are imported here, and only for a rule set that declares some."""
+    ruleset = run.loaded.resolved.ruleset
+    if not ruleset.aggregations:
+        return
+    from kaohe_rules.read.records.aggregate import aggregate, join
+
+    join(run.dataset, aggregate(ruleset, run.data_folder), ruleset)
 
 
 def _history(run: _YearRun) -> None:
@@ -252,6 +264,8 @@ YEAR_STAGES = (
     Stage("half year", _half_year),
     Stage("plan", _plan),
     Stage("read data", _read_data),
+    # After the data files: a value given both ways is an error (KH568), not overwritten.
+    Stage("records", _records),
     Stage("history", _history),
     Stage("score and rank", _score),
     Stage("fingerprint", _fingerprint),

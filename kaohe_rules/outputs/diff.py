@@ -94,6 +94,7 @@ class _Differ:
         if old.precision != new.precision:
             self.add("全部", "修改", "精度", old.precision, new.precision)
         self._items("全部", "数据项", _named(old.data_items), _named(new.data_items))
+        self._aggregations(old.aggregations, new.aggregations)
         olds, news = {d.name: d for d in old.domains}, {d.name: d for d in new.domains}
         for name in olds.keys() - news.keys():
             self.add(name, "删除", "领域", name, None, olds[name].span)
@@ -124,6 +125,19 @@ class _Differ:
                 {f"{c.kind} {c.name}": c.expr for c in before.contributions},
                 {f"{c.kind} {c.name}": c.expr for c in after.contributions},
             )
+
+    def _aggregations(self, old: tuple, new: tuple) -> None:
+        """记录汇总 added or removed, and each key of a kept one that changed."""
+        olds, news = {a.name: a for a in old}, {a.name: a for a in new}
+        self._items("全部", "记录汇总", _named(old), _named(new))
+        for name in [n for n in news if n in olds]:
+            before, after = olds[name], news[name]
+            for key, attribute in AGGREGATION_FIELDS.items():
+                was, now = getattr(before, attribute), getattr(after, attribute)
+                if _comparable(was) != _comparable(now):
+                    what = f"记录汇总 {name} 的 {key}"
+                    spans = (before.span_of(key), after.span_of(key))
+                    self.add("全部", "修改", what, _shown(key, was), _shown(key, now), *spans)
 
     def _items(self, domain: str, kind: str, old: dict, new: dict) -> None:
         for name in old.keys() - new.keys():
@@ -326,6 +340,34 @@ _PERCENT_FIELDS = {
     "minimum",
     "maximum",
 }
+
+
+AGGREGATION_FIELDS = {
+    "文件": "file",
+    "单位列": "unit_column",
+    "单位按": "unit_by",
+    "筛选": "filter",
+    "度量": "measure",
+    "列": "column",
+    "条件": "condition",
+    "权重": "weights",
+    "分位": "percentile",
+    "分组": "group_column",
+    "合成": "combine",
+}
+
+
+def _comparable(value: object) -> object:
+    return _expr_text(value) if isinstance(value, m.Expr) else value
+
+
+def _shown(key: str, value: object) -> object:
+    """A declaration's value as the rules write it: measures in Chinese, 分位 in %."""
+    if key == "度量" and isinstance(value, str):
+        return next((zh for zh, en in m.MEASURES.items() if en == value), value)
+    if key == "分位" and value is not None:
+        return _percent(value)
+    return value
 
 
 def _percent(value: float | None) -> str | None:

@@ -19,6 +19,7 @@ from kaohe_rules.dsl.numeric import round_scalar
 from kaohe_rules.dsl.population import value_at
 from kaohe_rules.dsl.printer import to_source
 from kaohe_rules.dsl.scalar import evaluate_one
+from kaohe_rules.outputs.explain_records import records_entries, records_lines
 from kaohe_rules.outputs.fill.store import collected_sources
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.result import DomainResult
@@ -152,7 +153,9 @@ class _Explainer:
         d, i = self.d, self.i
         unit = d.units[i]
         ruleset = self.resolved.ruleset
+        records = records_entries(self.evaluation, unit, show, cite)  # 记录汇总, if declared
         return {
+            **({"记录汇总": records} if records else {}),
             "单位": unit.name,
             "编号": unit.id,
             "年度": ruleset.year,
@@ -446,6 +449,7 @@ def render_text(entry: dict) -> str:
         lines += _paper_lines(paper)
     lines += _special_lines(entry)
     lines += _adjustment_lines(entry["加减分"])
+    lines += records_lines(entry.get("记录汇总", []))
     lines += _result_lines(entry)
     lines += _label_lines(entry["标签"])
     return "\n".join(lines)

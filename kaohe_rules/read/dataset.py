@@ -43,6 +43,8 @@ class DataSet:
     where: dict[tuple[str, str], Placed] = field(default_factory=dict)  # (unit id, name) → cell
     fast_files: list[FastFile] = field(default_factory=list)  # files read by columns
     ignored: dict[str, int] = field(default_factory=dict)  # 未知数据: 忽略 — name → values
+    # 记录汇总: name → what each aggregation took for each unit (read/records/aggregate.py)
+    records: dict[str, object] = field(default_factory=dict)
     # Each of ``files`` with its resolved path and SHA-256 as read (recorded_digest).
     digests: dict[Path, tuple[Path, str]] = field(default_factory=dict, repr=False)
     # The number columns as rows of one array (consolidate), and each one's row.

@@ -15,6 +15,7 @@ from kaohe_rules.diagnostics import Collector
 from kaohe_rules.dsl.printer import number_text
 from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
 from kaohe_rules.read.files import recorded_digest
+from kaohe_rules.rules import aggregations
 from kaohe_rules.rules.assemble import Assembled
 from kaohe_rules.rules.loader import YList, YMap
 from kaohe_rules.rules.merge import merge_patch
@@ -97,6 +98,7 @@ def build(assembled: Assembled, errors: Collector) -> m.RuleSet:
         files=tuple(assembled.files),
         specials=specials,
         unknown_data=str(doc.get("未知数据", "报错")),
+        aggregations=aggregations.build(doc),
         digests=_digests(assembled.files),
     )
 

@@ -288,7 +288,8 @@ def test_kaohe_help_imports_no_command() -> None:
         "sys.argv = ['kaohe', '-h']\n"
         "from kaohe_rules.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ['pandas', 'pyarrow', 'numpy', 'lark', 'yaml', 'kaohe_rules.cli.evaluate']\n"
+        "heavy = ['pandas', 'pyarrow', 'numpy', 'lark', 'yaml', 'kaohe_rules.cli.evaluate',"
+        " 'duckdb', 'sqlglot']\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
     done = subprocess.run(
@@ -301,16 +302,19 @@ def test_kaohe_help_imports_no_command() -> None:
 @pytest.mark.parametrize(
     ("args", "absent"),
     [
-        (["expr", "1+1"], ["pandas", "pyarrow"]),
-        (["validate", "rules/2024"], ["pandas", "pyarrow"]),
-        (["evaluate"], ["pandas", "pyarrow"]),
+        (["expr", "1+1"], ["pandas", "pyarrow", "duckdb", "sqlglot"]),
+        (["validate", "rules/2024"], ["pandas", "pyarrow", "duckdb", "sqlglot"]),
+        (["evaluate"], ["pandas", "pyarrow", "duckdb", "sqlglot"]),
+        # 记录汇总 are checked without the records: validate needs no database
+        (["validate", "tests/records/rules"], ["duckdb", "sqlglot"]),
     ],
     ids=" ".join,
 )
 def test_commands_load_only_what_they_use(args, absent) -> None:
     """`kaohe expr`, `kaohe validate` and `kaohe evaluate` on the bundled rules and data need
     neither pandas nor pyarrow (dsl/codes.py does their grouping in numpy): importing them
-    would cost more than the whole run."""
+    would cost more than the whole run. DuckDB and sqlglot load only for rules that
+    aggregate records, and only to read them."""
     script = (
         "import sys\n"
         f"sys.argv = ['kaohe', *{args!r}]\n"

@@ -32,6 +32,7 @@ def test_the_stages_run_in_this_order() -> None:
         "half year",
         "plan",
         "read data",
+        "records",
         "history",
         "score and rank",
         "fingerprint",

@@ -19,6 +19,7 @@ DOCS = [
     ROOT / "docs" / "special.md",
     ROOT / "docs" / "ci.md",
     ROOT / "docs" / "collect.md",
+    ROOT / "docs" / "records.md",
     ROOT / "README.md",
 ]
 EXAMPLES = [e for path in DOCS if path.exists() for e in examples(path)]

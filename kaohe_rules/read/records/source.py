@@ -1,0 +1,105 @@
+"""One record source: the files a 记录汇总 names, their columns, and how a column reads.
+
+A source is a CSV or Parquet file, or a folder of them (all of one format, read as one
+table in name order). Its header is known before any record is read: a CSV file's first
+line (parsed here, so that a malformed row cannot be taken for the header, as DuckDB's
+sniffer would), a Parquet file's schema (from its footer, by the engine). CSV cells are
+all read as text and a column becomes a number where the rules use it as one
+(``TRY_CAST``; what does not convert is counted and reported, never dropped unseen).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from kaohe_rules.dsl.types import BOOL, NUMBER, TEXT, Type
+from kaohe_rules.records import data_record
+from kaohe_rules.source import not_regular
+
+FORMATS = (".csv", ".parquet")
+
+
+class SourceProblem(Exception):
+    """The files of a source cannot be used: missing, empty of records files, unreadable."""
+
+    def __init__(self, code: str, message: str, file: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.file, self.hint = code, message, file, hint
+
+
+@data_record
+class Source:
+    """The files of one declared 文件, their format and header (column → type)."""
+
+    declared: str  # as written in the rules
+    path: Path  # the file or folder
+    files: tuple[Path, ...]
+    kind: str  # "csv" or "parquet"
+    columns: tuple[tuple[str, Type], ...]  # Parquet's real types; CSV: all text
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names, in header order."""
+        return tuple(name for name, _ in self.columns)
+
+    def type_of(self, name: str) -> Type | None:
+        """A column's type as stored (CSV: text), or None when there is no such column."""
+        return dict(self.columns).get(name)
+
+
+def locate(folder: Path, declared: str) -> tuple[Path, tuple[Path, ...], str]:
+    """The path a 文件 names inside the data folder, its files, and their format."""
+    path = folder / declared
+    if not path.exists():
+        raise SourceProblem(
+            "KH560", f"找不到记录文件 {declared}（在数据文件夹 {folder} 中）", str(path)
+        )
+    if path.is_dir():
+        files = tuple(sorted(p for p in path.iterdir() if p.suffix.lower() in FORMATS))
+        if not files:
+            message = f"记录文件夹 {declared} 中没有 CSV 或 Parquet 文件"
+            raise SourceProblem("KH560", message, str(path))
+    else:
+        files = (path,)
+    kinds = {p.suffix.lower() for p in files}
+    if len(kinds) > 1 or not kinds <= set(FORMATS):
+        message = f"记录 {declared} 须是 CSV 或 Parquet 文件，一个文件夹中只用一种"
+        raise SourceProblem("KH560", message, str(path), "把记录存为 .csv（UTF-8）或 .parquet")
+    for file in files:
+        refused = not_regular(file)
+        if refused is not None:
+            raise SourceProblem("KH562", f"无法读取记录文件：{refused}", str(file))
+    return path, files, kinds.pop().lstrip(".")
+
+
+def csv_header(path: Path) -> tuple[str, ...]:
+    """The column names on a CSV file's first line (UTF-8, with or without BOM)."""
+    with open(path, "rb") as stream:
+        first = stream.readline(1 << 20)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        hint = "记录文件须是 UTF-8 编码；在 Excel 中另存为“CSV UTF-8”"
+        raise SourceProblem("KH562", "记录文件不是 UTF-8 编码", str(path), hint) from None
+    names = next(csv.reader(io.StringIO(text)), [])
+    names = [name.strip() for name in names]
+    if not any(names):
+        raise SourceProblem("KH562", "记录文件没有表头（第一行是列名）", str(path))
+    if len(set(names)) < len(names) or "" in names:
+        message = "记录文件的表头有重复或空的列名：" + "、".join(names)
+        raise SourceProblem("KH562", message, str(path))
+    return tuple(names)
+
+
+# Parquet's stored types (DuckDB's names) as the language's.
+def language_type(stored: str) -> Type:
+    """The language type of a column stored as ``stored`` (DuckDB's type name)."""
+    upper = stored.upper()
+    if upper == "BOOLEAN":
+        return BOOL
+    numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")
+    if any(word in upper for word in numeric) and "[]" not in upper:
+        return NUMBER
+    return TEXT
