@@ -149,6 +149,15 @@ CODES: dict[str, str] = {
     # KH526–KH527: data files as Excel users leave them (issue 21; documented with KH3xx)
     "KH526": "sheet-not-data",
     "KH527": "unnamed-column-value",
+    # kaohe template and kaohe collect: fill-in workbooks of the lead units
+    "KH532": "not-a-template",
+    "KH533": "template-of-other-rules",
+    "KH534": "template-altered",
+    "KH535": "formula-in-template",
+    "KH536": "bad-template-value",
+    "KH537": "value-given-twice",
+    "KH538": "not-a-collection",
+    "KH539": "template-would-overwrite",
     # KH550–KH579: aggregations over record files (记录汇总, issue 22; docs/records.md)
     "KH550": "aggregation-target",
     "KH551": "unknown-measure",

@@ -290,6 +290,13 @@ def load_rules(folder: Path, root: Path | None = None) -> Loaded:
     return Loaded(run.resolved, warnings)
 
 
+def plan_rules(loaded: Loaded) -> Plan:
+    """The plan stage alone, for commands that need what the rules and roster fix but no
+    data (``kaohe template``, ``kaohe collect``): each domain's units, and which of them
+    each indicator applies to with which parameters."""
+    return build_plan(loaded.resolved)
+
+
 @contextmanager
 def _no_gc_pauses():
     """Loading builds many small objects and few cycles: the cycle collector's passes

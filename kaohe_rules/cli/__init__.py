@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.cycle",
         "实绩到人：每个单位的每位责任人负责哪些指标、得了多少分、完成率多少。",
     ),
+    "collect": (
+        "kaohe_rules.cli.collect",
+        "汇总交回的填报表：逐格核对后写成数据文件，列出缺报的值和与上次汇总相比的变化。",
+    ),
     "diff": (
         "kaohe_rules.cli.diff",
         "比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。",
@@ -72,6 +76,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "写出规则文件的 JSON Schema，供单独的规则仓库在 $schema 注释中引用。",
     ),
     "show": ("kaohe_rules.cli.show", "打印合并继承与通用设置之后的完整规则集（YAML）。"),
+    "template": (
+        "kaohe_rules.cli.template",
+        "生成填报表：每个评分牵头单位一个 Excel 工作簿，列出它负责的指标和要填报的单位。",
+    ),
     "test": (
         "kaohe_rules.cli.test",
         "运行规则集自带的测试用例（规则集/tests/*.yaml），可统计覆盖率。",

@@ -184,6 +184,10 @@ class Command(_Framed, click.Command):
             raise _extra_arguments(ctx, rest)
         return rest
 
+    def get_help(self, ctx: click.Context) -> str:
+        # click marks a required option in English, through gettext we do not set up
+        return super().get_help(ctx).replace("[required]", "[必须给出]")
+
 
 class Group(_Framed, click.Group):
     """A kaohe command group: its commands listed under 命令, an unknown one suggested."""

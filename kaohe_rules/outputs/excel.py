@@ -15,7 +15,7 @@ import io
 import numbers
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kaohe_rules.source import cell_text, display_width
@@ -83,14 +83,27 @@ def workbook(
     return stable_workbook(buffer.getvalue(), extra)
 
 
+def bold_font():
+    """The default font, bold: a font without name and size is drawn smaller elsewhere."""
+    from openpyxl.styles import Font
+
+    return Font(name="Calibri", sz=11, family=2, scheme="minor", b=True)
+
+
+def fitted_width(texts: Iterable[str], most: int = MAX_WIDTH) -> int:
+    """A column's width for its texts as shown (a CJK character counts as two Latin ones,
+    each line of a text apart), within MIN_WIDTH and ``most``."""
+    widest = max((_width(text) for text in texts), default=0)
+    return max(MIN_WIDTH, min(most, widest + 2))
+
+
 class _Styles:
     """The few style objects every sheet shares (openpyxl keeps one entry per distinct style)."""
 
     def __init__(self) -> None:
-        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.styles import Alignment, PatternFill
 
-        # The default font, bold: a font without name and size is drawn smaller elsewhere.
-        self.bold = Font(name="Calibri", sz=11, family=2, scheme="minor", b=True)
+        self.bold = bold_font()
         self.wrap = Alignment(wrap_text=True, vertical="top")
         self.fills = {
             (level, shade): PatternFill("solid", start_color=color, end_color=color)

@@ -20,6 +20,7 @@ from kaohe_rules.dsl.population import value_at
 from kaohe_rules.dsl.printer import to_source
 from kaohe_rules.dsl.scalar import evaluate_one
 from kaohe_rules.outputs.explain_records import records_entries, records_lines
+from kaohe_rules.outputs.fill.store import collected_sources
 from kaohe_rules.score.engine import Evaluation
 from kaohe_rules.score.result import DomainResult
 from kaohe_rules.source import Span
@@ -116,6 +117,7 @@ class _Explainer:
     def __init__(self, evaluation: Evaluation, domain: DomainResult, index: int) -> None:
         self.evaluation, self.d, self.i = evaluation, domain, index
         self.resolved = evaluation.resolved
+        self.collected = collected_sources(evaluation.data.files)
 
     def step(self, expr: m.Expr, percent: frozenset[str] = frozenset(), population=None) -> _Step:
         """One formula for this unit: as written, with the unit's values, and its value.
@@ -254,6 +256,7 @@ class _Explainer:
             "指标": key,
             "名称": indicator.name,
             "值": as_text(context.columns["值"][i]),
+            **({"来源": src} if (src := self.collected.get((d.units[i].id, key))) else {}),
             "单位": "" if percent else indicator.unit_of_measure,
             "方向": indicator.direction,
             "计分方法": m.METHOD_NAMES.get(indicator.method, indicator.method),
@@ -481,7 +484,8 @@ def _indicator_lines(ind: dict) -> list[str]:
     params = "，".join(f"{k} {ind[k]}" for k in ("目标值", "下限值", "上限值", "满分") if k in ind)
     unit = ind["单位"] if ind["值"] != "缺失" else ""
     how = f"{ind['方向']}，{ind['计分方法']}，{params}"
-    lines = [f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}"]
+    source = f"    〔填报 {ind['来源']}〕" if "来源" in ind else ""
+    lines = [f"  · {ind['名称']}：值 {ind['值']}{unit}，{how}{source}"]
     if "半年参数" in ind:
         lines.append(f"      半年参数：{ind['半年参数']}")
     lines += _step_lines(ind["计分"], "      ")

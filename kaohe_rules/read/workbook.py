@@ -56,13 +56,15 @@ class SheetScan:
     unsaved: tuple[int, int, str] | None = None
 
 
-def open_workbook(path: Path, file: str, sheets: str = "visible"):
+def open_workbook(path: Path, file: str, sheets: str = "visible", formulas: bool = False):
     """The workbook (read-only; the caller closes it) and a SheetScan for each sheet that
-    will be read: ``visible`` ones in order, or the ``first`` (what pandas reads, whatever
-    its state). SheetProblem for a limit; anything else raised means a damaged file."""
+    will be read: ``visible`` ones in order, the ``first`` (what pandas reads, whatever
+    its state), or ``all``. ``formulas``: a formula cell's value is its text ("=A1*2"),
+    not the value Excel saved, for a reader that refuses formulas (kaohe collect).
+    SheetProblem for a limit; anything else raised means a damaged file."""
     from openpyxl.reader.excel import ExcelReader
 
-    reader = ExcelReader(path, read_only=True, data_only=True)
+    reader = ExcelReader(path, read_only=True, data_only=not formulas)
     try:
         check_members(reader.archive, file)
         reader.read()

@@ -18,6 +18,7 @@ DOCS = [
     ROOT / "docs" / "archive.md",
     ROOT / "docs" / "special.md",
     ROOT / "docs" / "ci.md",
+    ROOT / "docs" / "collect.md",
     ROOT / "docs" / "records.md",
     ROOT / "README.md",
 ]

@@ -72,6 +72,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(ROOT / "samples" / year, folder / data / year)
     shutil.copytree(ROOT / "samples" / "2024", folder / "我的数据" / "2024")
     shutil.copy(ROOT / "samples" / "2024" / "历史.csv", folder / "历史.csv")
+    # kaohe collect's: two templates of rules/2024 filled and returned
+    shutil.copytree(ROOT / "tests" / "collect" / "returned", folder / "交回")
     return folder
 
 
