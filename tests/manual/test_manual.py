@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from kaohe_rules.cli import cli
+from tests.chromium import console, png_size, run_chromium
 from tests.conftest import ROOT
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -203,6 +204,26 @@ def test_html_has_the_same_content(written) -> None:
     row = texts[start : start + 40]
     assert row[row.index("计分规则") + 1].startswith("达到或高于目标值 5.5% 得满分 6 分")
     assert row[row.index("公式") + 1] == "满分 * linear(值, 下限值, 目标值)"
+
+
+def test_html_renders_in_chromium(written, tmp_path) -> None:
+    """The page as a browser builds it holds every text of the file, in order, with no
+    console message, and its picture is not blank."""
+    page = written["2024.html"]
+    dom = run_chromium(page, "--dump-dom")
+    assert console(dom.stderr) == []
+    rendered = _Reader()
+    rendered.feed(dom.stdout)
+    rendered.close()
+    assert rendered.texts == _read_html(page).texts
+    shot = tmp_path / "manual.png"
+    result = run_chromium(
+        page, "--hide-scrollbars", "--window-size=900,1700", f"--screenshot={shot}"
+    )
+    assert console(result.stderr) == []
+    data = shot.read_bytes()
+    assert png_size(data) == (900, 1700)
+    assert len(data) > 50_000  # text and tables, not a blank page
 
 
 def test_hostile_names_stay_text(tmp_path) -> None:

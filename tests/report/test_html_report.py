@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import struct
-import subprocess
-import tempfile
 import zlib
 from collections import Counter
 from html.parser import HTMLParser
@@ -21,6 +19,7 @@ from kaohe_rules.outputs.html_report import build_report
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
+from tests.chromium import console, png_size, run_chromium
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
@@ -275,49 +274,6 @@ def test_cli_defaults_and_errors(tmp_path, monkeypatch) -> None:
 # -- in a browser ----------------------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _run_chromium(page: Path, *arguments: str) -> subprocess.CompletedProcess:
-    binary = _chromium()
-    if binary is None:
-        pytest.skip("no chromium binary (apt-get install -y chromium)")
-    with tempfile.TemporaryDirectory() as profile:
-        command = [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            *arguments,
-            page.resolve().as_uri(),
-        ]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
-
-
-def _console(stderr: str) -> list[str]:
-    """Lines the page's console wrote (any level: Chromium logs console.error as INFO)."""
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
 def _png_pixels(data: bytes) -> bytes:
     chunks, position = [], 8
     while position < len(data):
@@ -333,16 +289,16 @@ def test_console_check_catches_errors(tmp_path) -> None:
     """The check below would see a script error: it is not vacuous."""
     bad = tmp_path / "bad.html"
     bad.write_text("<!DOCTYPE html><p>x</p><script>missing();</script>", encoding="utf-8")
-    result = _run_chromium(bad, "--dump-dom")
-    assert any("Uncaught ReferenceError" in line for line in _console(result.stderr))
+    result = run_chromium(bad, "--dump-dom")
+    assert any("Uncaught ReferenceError" in line for line in console(result.stderr))
 
 
 def test_renders_in_chromium(golden, tmp_path) -> None:
     path = tmp_path / "考核报告.html"
     path.write_bytes(build_report(golden).encode("utf-8"))
 
-    dom = _run_chromium(path, "--dump-dom")
-    assert _console(dom.stderr) == []
+    dom = run_chromium(path, "--dump-dom")
+    assert console(dom.stderr) == []
     rendered = Page(dom.stdout)
     assert rendered.charts == CHARTS
     assert len(rendered.marks("tiers", "seg")) == 10
@@ -353,12 +309,12 @@ def test_renders_in_chromium(golden, tmp_path) -> None:
     assert len(rendered.marks("problems", "bar")) == 3
 
     shot = tmp_path / "report.png"
-    result = _run_chromium(
+    result = run_chromium(
         path, "--hide-scrollbars", "--window-size=900,2500", f"--screenshot={shot}"
     )
-    assert _console(result.stderr) == []
+    assert console(result.stderr) == []
     data = shot.read_bytes()
-    assert _png_size(data) == (900, 2500)
+    assert png_size(data) == (900, 2500)
     assert len(data) > 50_000  # text and charts, not a blank page
     pixels = _png_pixels(data)
     assert len(set(pixels[: len(pixels) // 2])) > 100  # many colours in the upper half (charts)
