@@ -174,6 +174,7 @@ CODES: dict[str, str] = {
     "KH573": "spark-no-java",
     "KH574": "spark-not-started",
     "KH575": "spark-failed",
+    "KH576": "quantile-not-on-spark",
 }
 
 

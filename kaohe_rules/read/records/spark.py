@@ -1,12 +1,13 @@
 """The Spark engine (``--engine spark``): the same compiled query as DuckDB runs, rendered
 as Spark SQL and run through pyspark over a temporary view named ``records``.
 
-Only what the two engines would do differently is changed in the tree, so that every
-measure gives DuckDB's number to the last bit: a quantile is DuckDB's ``quantile_cont``
-written out (Spark's ``percentile`` interpolates as ``(h - p) * lo + (p - l) * hi``,
-DuckDB as ``lo + (hi - lo) * d``, which differ in the last binary digit). Text becomes a
-number by one pattern for both engines (compile.NUMBER_PATTERN). CSV is read with the
-header's columns as text and malformed rows as errors, as DuckDB reads it.
+Every measure gives DuckDB's number to the last bit (tests/spark): text becomes a number
+by one pattern for both engines (compile.NUMBER_PATTERN), CSV is read with the header's
+columns as text and malformed rows as errors, as DuckDB reads it. The exception is the
+quantiles (中位数, 分位数), which are refused on Spark before it starts (KH576,
+aggregate.py): DuckDB interpolates as ``lo * (1 - d) + hi * d`` in compiled code, fused
+into one multiply-add where the CPU has one, Spark as ``(h - p) * lo + (p - l) * hi``;
+the last binary digit differs, and no Spark SQL reproduces a fused multiply-add.
 
 One SparkSession serves the process (starting one takes tens of seconds); ``close``
 drops the view, the session ends with the process. pyspark is imported here, and only
@@ -84,7 +85,7 @@ class Spark:
 
     def run(self, query: exp.Expression, source: Source) -> list[tuple]:
         """The query's rows over the source provided last."""
-        sql = spark_query(query).sql(dialect=self.dialect)
+        sql = query.sql(dialect=self.dialect)
         try:
             return [tuple(row) for row in self.session.sql(sql).collect()]
         except self.errors as error:
@@ -116,52 +117,6 @@ _CSV = {
     "encoding": "UTF-8",
     "enforceSchema": True,
 }
-
-
-def spark_query(query: exp.Expression) -> exp.Expression:
-    """The query with each quantile written out as DuckDB computes it (a copy)."""
-    return query.transform(_quantile)
-
-
-def _quantile(node: exp.Expression) -> exp.Expression:
-    if not (isinstance(node, exp.Filter) and isinstance(node.this, exp.PercentileCont)):
-        return node
-    value, fraction = node.this.this, node.this.expression
-    where = node.expression.this
-    # The unit's values that the filter keeps, in order (NULLs are not collected; NaN sorts
-    # last, as in DuckDB); the position and interpolation of DuckDB's quantile_cont:
-    # RN = (n - 1) * q, lo = v[floor(RN)], hi = v[ceil(RN)], lo + (hi - lo) * (RN - floor(RN)).
-    template = (
-        "CASE WHEN SIZE(v) = 0 THEN NULL WHEN FLOOR(rn) = CEIL(rn) THEN lo "
-        "ELSE lo + (hi - lo) * (rn - FLOOR(rn)) END"
-    )
-    values = exp.func(
-        "SORT_ARRAY",
-        exp.Filter(
-            this=exp.func("COLLECT_LIST", value.copy()), expression=exp.Where(this=where.copy())
-        ),
-    )
-    rn = exp.Mul(
-        this=exp.cast(exp.Sub(this=exp.func("SIZE", values), expression=_one()), "DOUBLE"),
-        expression=exp.cast(fraction.copy(), "DOUBLE"),
-    )
-    low, high = (
-        exp.func(
-            "ELEMENT_AT",
-            values.copy(),
-            exp.Add(this=exp.cast(exp.func(f, exp.paren(rn.copy())), "INT"), expression=_one()),
-        )
-        for f in ("FLOOR", "CEIL")
-    )
-    parts = {"v": values, "rn": exp.paren(rn), "lo": low, "hi": high}
-    tree = exp.maybe_parse(template, dialect="spark")
-    return tree.transform(
-        lambda n: parts[n.name].copy() if isinstance(n, exp.Column) and n.name in parts else n
-    )
-
-
-def _one() -> exp.Expression:
-    return exp.Literal.number(1)
 
 
 def _kind(data_type) -> str:
@@ -261,8 +216,11 @@ def _problem(error: Exception, first: Path, source: Source | None = None) -> Eng
     text = str(error)
     if "MALFORMED_RECORD" in text or "Malformed records" in text:
         found = _malformed(source) if source is not None else None
-        file, line, row = found or (str(first), None, "")
-        reason = "有一行的列数与表头不同" + (f"；这一行是：{row[:120]}" if row else "")
+        file, line, row = found or (str(first), None, [])
+        reason = "有一行的列数与表头不同"
+        if row:
+            width = len(source.names)
+            reason += f"（表头 {width} 列，这一行 {len(row)} 列）；这一行是：{','.join(row)[:120]}"
         hint = "每一行的列数须与表头相同；含逗号的值用双引号括起来"
         return EngineProblem("KH562", f"记录文件无法读取：{reason}", file, line, hint)
     message = f"Spark 执行汇总时出错：{_reason(text)}"
@@ -270,7 +228,7 @@ def _problem(error: Exception, first: Path, source: Source | None = None) -> Eng
     return EngineProblem("KH575", message, str(first), None, hint)
 
 
-def _malformed(source: Source) -> tuple[str, int, str] | None:
+def _malformed(source: Source) -> tuple[str, int, list[str]] | None:
     """The first row of a CSV source whose width is not the header's: (file, line, text)."""
     if source.kind != "csv":
         return None
@@ -281,7 +239,7 @@ def _malformed(source: Source) -> tuple[str, int, str] | None:
             next(reader, None)
             for row in reader:
                 if len(row) != width:
-                    return str(file), reader.line_num, ",".join(row)
+                    return str(file), reader.line_num, row
     return None
 
 
