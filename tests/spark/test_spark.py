@@ -23,6 +23,7 @@ from kaohe_rules.read.records.aggregate import _source, aggregate
 from kaohe_rules.read.records.choice import EngineChoice
 from kaohe_rules.read.records.engine import DuckDB
 from tests.conftest import ROOT
+from tests.doc_examples import examples, run
 from tests.records import test_properties as props
 from tests.spark.conftest import MASTER, needs_spark
 
@@ -194,3 +195,16 @@ def test_quantiles_are_kh576_on_spark_before_it_starts(tmp_path: Path) -> None:
     with pytest.raises(KaoheError) as raised:
         aggregate(ruleset, tmp_path, SPARK)
     assert [d.code for d in raised.value.diagnostics] == ["KH576"]
+
+
+RECORDS_DOC = ROOT / "docs" / "records.md"
+SPARK_EXAMPLES = [e for e in examples(RECORDS_DOC) if "--engine spark" in e.command]
+
+
+def test_the_documented_spark_examples() -> None:
+    assert SPARK_EXAMPLES
+    for example in SPARK_EXAMPLES:
+        _code, output = run(example)
+        assert output.rstrip("\n") == example.expected.rstrip("\n"), (
+            f"{example.file}:{example.line}: `{example.command}` printed:\n{output}"
+        )
