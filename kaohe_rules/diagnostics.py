@@ -178,6 +178,12 @@ CODES: dict[str, str] = {
     "KH569": "records-no-group",
     "KH570": "records-negative-weight",
     "KH571": "records-memory",
+    # KH572–KH579: the Spark engine (--engine spark)
+    "KH572": "spark-not-installed",
+    "KH573": "spark-no-java",
+    "KH574": "spark-not-started",
+    "KH575": "spark-failed",
+    "KH576": "quantile-not-on-spark",
 }
 
 

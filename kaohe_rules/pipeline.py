@@ -23,6 +23,7 @@ from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
 from kaohe_rules.read.data import read_data
 from kaohe_rules.read.dataset import DataSet
+from kaohe_rules.read.records.choice import DUCKDB, EngineChoice
 from kaohe_rules.records import data_record
 from kaohe_rules.rules import aggregations, meaning, schema, semantics
 from kaohe_rules.rules.assemble import Assembled, assemble
@@ -90,6 +91,7 @@ class _YearRun:
     lenient: bool
     progress: Progress | None
     fast: bool | None = None  # None: KAOHE_REFERENCE decides (score/engine.py)
+    engine: EngineChoice = DUCKDB  # what runs the 记录汇总 queries
     rules: Resolved | None = None  # the rules as the period applies them
     plan: Plan | None = None  # what those rules and the roster fix before any data
     dataset: DataSet | None = None
@@ -189,13 +191,14 @@ def _read_data(run: _YearRun) -> None:
 
 def _records(run: _YearRun) -> None:
     """The values the rules aggregate from record files (记录汇总), joined to the data.
-    DuckDB and sqlglot are imported here, and only for a rule set that declares some."""
+    The engine (DuckDB, or Spark) and sqlglot are imported here, and only for a rule set
+    that declares some."""
     ruleset = run.loaded.resolved.ruleset
     if not ruleset.aggregations:
         return
     from kaohe_rules.read.records.aggregate import aggregate, join
 
-    join(run.dataset, aggregate(ruleset, run.data_folder), ruleset)
+    join(run.dataset, aggregate(ruleset, run.data_folder, run.engine), ruleset)
 
 
 def _history(run: _YearRun) -> None:
@@ -320,6 +323,7 @@ def run_year(
     lenient: bool = False,
     progress: Progress | None = None,
     fast: bool | None = None,
+    engine: EngineChoice = DUCKDB,
 ) -> Evaluation:
     """Every stage: the rule set of ``rules_folder`` applied to the data of ``data_folder``.
 
@@ -335,6 +339,7 @@ def run_year(
         lenient=lenient,
         progress=progress,
         fast=fast,
+        engine=engine,
     )
 
 
@@ -348,6 +353,7 @@ def run_loaded(
     lenient: bool = False,
     progress: Progress | None = None,
     fast: bool | None = None,
+    engine: EngineChoice = DUCKDB,
 ) -> Evaluation:
     """The year stages on rules already loaded.
 
@@ -357,11 +363,14 @@ def run_loaded(
     years join 历史.csv; ``lenient`` ignores data names the rules do not know (for one data
     set under two years' rules); ``progress(done, total, domain)`` is told as each domain
     starts; ``fast=False`` runs the reference path (score/fast.py; None: the environment
-    variable KAOHE_REFERENCE decides).
+    variable KAOHE_REFERENCE decides); ``engine`` runs the 记录汇总 queries (DuckDB by
+    default, or Spark: read/records/choice.py).
     """
     if period not in PERIODS:
         raise ValueError(f"period is one of {PERIODS}, not {period!r}")
-    run = _YearRun(loaded, data_folder, encoding, period, history_archive, lenient, progress, fast)
+    run = _YearRun(
+        loaded, data_folder, encoding, period, history_archive, lenient, progress, fast, engine
+    )
     for stage in YEAR_STAGES:
         stage.run(run)
     return run.evaluation

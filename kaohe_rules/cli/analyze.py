@@ -8,6 +8,7 @@ import click
 
 from kaohe_rules.cli.evaluate import (
     ENCODING_OPTION,
+    ENGINE_OPTIONS,
     HISTORY_ARCHIVE_OPTION,
     INPUT_OPTIONS,
     evaluate_options,
@@ -32,7 +33,7 @@ def _format_options(function):
 
 
 def _year_options(function):
-    for option in reversed([*INPUT_OPTIONS, HISTORY_ARCHIVE_OPTION]):
+    for option in reversed([*INPUT_OPTIONS, HISTORY_ARCHIVE_OPTION, *ENGINE_OPTIONS]):
         function = option(function)
     return function
 
@@ -179,6 +180,8 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
 @click.option("--data-root", metavar="文件夹", help="每年一个子文件夹（以年度命名）的数据根文件夹")
 @ENCODING_OPTION
 @HISTORY_ARCHIVE_OPTION
+@ENGINE_OPTIONS[0]
+@ENGINE_OPTIONS[1]
 @click.option("--top", type=COUNT, default=5, metavar="个数", help="每组列出几名（默认 5）")
 @_format_options
 def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, output) -> None:

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from kaohe_rules.cli.evaluate import ENGINE_OPTIONS, engine_choice
 from kaohe_rules.cli.usage import BadValue, Choice, Command, WholeNumber
 from kaohe_rules.cli.validate import rules_folder
 from kaohe_rules.diagnostics import KaoheError, render_text
@@ -28,6 +29,8 @@ from kaohe_rules.diagnostics import KaoheError, render_text
     metavar="个数",
     help="每个类别列出名次变化最大的前几个单位（默认 5）",
 )
+@ENGINE_OPTIONS[0]
+@ENGINE_OPTIONS[1]
 def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     """比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。
 
@@ -79,8 +82,10 @@ def _impact(before, after, data: str):
     folder = Path(data)
     if not folder.is_dir():
         raise BadValue("KH513", "--data", f"找不到文件夹 {data}")
+    engine = engine_choice()
     results = [
-        run_loaded(loaded, folder, lenient=True) for loaded in (_as_of(before, after), after)
+        run_loaded(loaded, folder, lenient=True, engine=engine)
+        for loaded in (_as_of(before, after), after)
     ]
     digits = (before.resolved.ruleset.precision, after.resolved.ruleset.precision)
     moves = [_as_shown(move, *digits) for move in impact(*results)]

@@ -68,6 +68,7 @@ def evaluate_options(
             period=period or "全年",
             history_archive=_history_archive(),
             progress=progress,
+            engine=engine_choice(),
         )
     except pipeline.ArchiveNotFound as error:
         raise BadValue("KH513", "--history-archive", str(error)) from None
@@ -87,11 +88,55 @@ def _history_archive() -> Path | None:
 
 
 _HISTORY_ARCHIVE = "kaohe.history_archive"
+_ENGINE = "kaohe.engine"
+_SPARK_MASTER = "kaohe.spark_master"
+
+
+def engine_choice():
+    """The engine ``--engine`` and ``--spark-master`` choose for 记录汇总 (DuckDB unless
+    told); --spark-master without --engine spark is refused, not ignored."""
+    from kaohe_rules.read.records.choice import EngineChoice
+
+    context = click.get_current_context(silent=True)
+    meta = context.meta if context else {}
+    name, master = meta.get(_ENGINE) or "duckdb", meta.get(_SPARK_MASTER)
+    if master and name != "spark":
+        message = "--spark-master 只在 --engine spark 时有用"
+        hint = "加上 --engine spark，或删去 --spark-master"
+        raise BadValue("KH518", "--spark-master", message, hint)
+    return EngineChoice(name, master)
 
 
 def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     ctx.meta[_HISTORY_ARCHIVE] = value
 
+
+def _keep(key: str):
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        ctx.meta[key] = value
+
+    return remember
+
+
+# Which engine runs the 记录汇总 queries (docs/records.md); kept out of every command's
+# signature like --history-archive: only evaluate_options reads them.
+ENGINE_OPTIONS = [
+    click.option(
+        "--engine",
+        type=Choice(["duckdb", "spark"]),
+        expose_value=False,
+        callback=_keep(_ENGINE),
+        help="记录汇总的执行引擎：duckdb（默认，本机进程内）或 spark"
+        "（需 pip install 'kaohe-rules[spark]' 和 Java 17）",
+    ),
+    click.option(
+        "--spark-master",
+        expose_value=False,
+        callback=_keep(_SPARK_MASTER),
+        metavar="地址",
+        help="--engine spark 时 Spark 的 master，如 spark://主机:7077（默认 local[*]，本机）",
+    ),
+]
 
 # Kept out of every command's signature: only evaluate_options reads it.
 HISTORY_ARCHIVE_OPTION = click.option(
@@ -146,6 +191,7 @@ _COMMON = [
         help="H1：半年评估，按半年目标值计分，没有半年目标的指标不计、考卷折算",
     ),
     HISTORY_ARCHIVE_OPTION,
+    *ENGINE_OPTIONS,
 ]
 
 

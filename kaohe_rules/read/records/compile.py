@@ -5,7 +5,8 @@ tree translated to SQL (dsl/sql.py, KH563). Every problem points into the rule f
 A Parquet column has the type it is stored with. A CSV column is text until the rules
 use it otherwise: compared with a number or used in arithmetic, it is a number; used as
 a condition, a truth value (是/否, true/false, 1/0). The measured column and the weights
-are numbers: one stored as text is converted, and what does not convert is counted.
+are numbers: one stored as text is converted where it is written as a number
+(NUMBER_PATTERN, the same for every engine), and what does not convert is counted.
 """
 
 from __future__ import annotations
@@ -91,14 +92,14 @@ def compile_one(
 
 
 def column(source: Source, name: str, kind: Type) -> exp.Expression:
-    """A column of the source read as ``kind``: CSV text converted (TRY_CAST: a cell that
-    is not a number becomes NULL, and is counted by the query), Parquet as stored."""
+    """A column of the source read as ``kind``: CSV text converted (a cell that is not
+    written as a number becomes NULL, and is counted by the query), Parquet as stored."""
     ident = exp.column(name, quoted=True)
     stored = source.type_of(name)
     if kind == NUMBER:
         if stored != NUMBER:  # text (every CSV cell): what does not convert is counted
             text = exp.cast(ident, "VARCHAR")  # a date, say, converts through its text
-            return exp.TryCast(this=text, to=exp.DataType.build("DOUBLE"))
+            return number_from_text(text)
         return exp.cast(ident, "DOUBLE")
     if kind == BOOL:
         if stored == BOOL:
@@ -107,6 +108,23 @@ def column(source: Source, name: str, kind: Type) -> exp.Expression:
         case = exp.Case().when(exp.In(this=text, expressions=_strings(_TRUE)), exp.true())
         return case.when(exp.In(this=text.copy(), expressions=_strings(_FALSE)), exp.false())
     return exp.Trim(this=exp.cast(ident, "VARCHAR"))
+
+
+# What a text cell must look like to be a number: decimal digits with an optional sign,
+# point and exponent, between spaces. Written out rather than left to an engine's cast,
+# whose ideas differ (DuckDB takes '+-1', '1_000', 'inf' and 'nan'; Spark takes '1.5d'),
+# so that every engine reads the same cells as numbers (decision 97). No backslash but
+# one: ``\z`` is the end of the text in RE2 and Java alike (``$`` also matches before a
+# final newline in Java).
+NUMBER_PATTERN = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\z"
+
+
+def number_from_text(text: exp.Expression) -> exp.Expression:
+    """``text`` as a number where it is written as one (spaces around it allowed), NULL
+    elsewhere (the query counts those cells: KH564)."""
+    trimmed = exp.Trim(this=text)
+    written = exp.RegexpLike(this=trimmed, expression=exp.Literal.string(NUMBER_PATTERN))
+    return exp.Case().when(written, exp.cast(trimmed.copy(), "DOUBLE"))
 
 
 def _strings(values: tuple[str, ...]) -> list[exp.Expression]:

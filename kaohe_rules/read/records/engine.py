@@ -3,8 +3,8 @@
 The query (query.py) is a sqlglot tree over one table named ``records``; an engine
 provides that table from a source's files, renders the tree in its dialect, and returns
 the rows (one per unit key, never one per record). This is the seam for another engine:
-Spark would make ``records`` a temporary view of the same files and render the same
-tree with ``dialect="spark"`` (not yet built; docs/records.md).
+spark.py makes ``records`` a temporary view of the same files and renders the same tree
+with ``dialect="spark"`` (``--engine spark``; docs/records.md).
 
 DuckDB streams the files through the aggregation; its memory is bounded by
 ``KAOHE_LIMIT_RECORDS_MEMORY_MB`` and it spills to a temporary folder of its own,

@@ -5,7 +5,8 @@ table in name order). Its header is known before any record is read: a CSV file'
 line (parsed here, so that a malformed row cannot be taken for the header, as DuckDB's
 sniffer would), a Parquet file's schema (from its footer, by the engine). CSV cells are
 all read as text and a column becomes a number where the rules use it as one
-(``TRY_CAST``; what does not convert is counted and reported, never dropped unseen).
+(compile.NUMBER_PATTERN; what does not convert is counted and reported, never dropped
+unseen).
 """
 
 from __future__ import annotations
