@@ -154,6 +154,25 @@ def test_hostile_records_give_the_same_codes_and_values(tmp_path: Path, edit) ->
     _same_outcome(RULESET, _with_ratings(tmp_path, edit))
 
 
+def test_a_group_no_record_has_is_named_alike_with_the_columns_values(tmp_path: Path) -> None:
+    """KH569's hint lists the group column's values: one query tree, rendered per engine."""
+    rules = tmp_path / "rules"
+    shutil.copytree(HERE / "rules", rules)
+    path = rules / "规则集.yaml"
+    text = path.read_text(encoding="utf-8").replace("下评上 * 0.6", "下平上 * 0.6")
+    path.write_text(text, encoding="utf-8")
+    ruleset = load_rules(rules).resolved.ruleset
+    found = []
+    for choice in (None, SPARK):
+        with pytest.raises(KaoheError) as raised:
+            aggregate(ruleset, HERE / "data", *([choice] if choice else []))
+        found.append([(d.code, d.message, d.hint) for d in raised.value.diagnostics])
+    assert found[1] == found[0]
+    assert [(code, hint) for code, _m, hint in found[0]] == [
+        ("KH569", "该列的值有：上评下、下评上")
+    ]
+
+
 def _all_measures() -> tuple:
     """Every measure, plain and filtered-and-grouped, over one file: one query."""
     out = []

@@ -107,15 +107,20 @@ class DuckDB:
 
     def group_values(self, name: str, most: int = 20) -> list[str]:
         """Some values of a column of the source provided last (to name them in a hint)."""
-        ident = exp.column(name, quoted=True).sql(dialect=self.dialect)
-        sql = (
-            f"SELECT DISTINCT TRIM(CAST({ident} AS VARCHAR)) AS v FROM {TABLE} "
-            f"WHERE {ident} IS NOT NULL ORDER BY v LIMIT {most}"
-        )
+        sql = distinct_values(name, most).sql(dialect=self.dialect)
         try:
             return [row[0] for row in self.connection.sql(sql).fetchall()]
         except duckdb.Error:
             return []
+
+
+def distinct_values(name: str, most: int) -> exp.Select:
+    """Up to ``most`` values of column ``name`` (trimmed text, sorted), to name them in a
+    hint: like the main query, one tree that each engine renders in its own dialect."""
+    value = exp.Trim(this=exp.cast(exp.column(name, quoted=True), exp.DataType.build("VARCHAR")))
+    present = exp.Not(this=exp.Is(this=exp.column(name, quoted=True), expression=exp.null()))
+    select = exp.select(exp.alias_(value, "v")).distinct().from_(TABLE).where(present)
+    return select.order_by("v").limit(most)
 
 
 def _string(text: str) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlglot.expressions as exp
 
-from kaohe_rules.read.records.engine import TABLE, EngineProblem
+from kaohe_rules.read.records.engine import TABLE, EngineProblem, distinct_values
 from kaohe_rules.read.records.source import Source
 
 LOCAL = "local[*]"
@@ -93,11 +93,7 @@ class Spark:
 
     def group_values(self, name: str, most: int = 20) -> list[str]:
         """Some values of a column of the source provided last (to name them in a hint)."""
-        ident = exp.column(name, quoted=True).sql(dialect=self.dialect)
-        sql = (
-            f"SELECT DISTINCT TRIM(CAST({ident} AS STRING)) AS v FROM {TABLE} "
-            f"WHERE {ident} IS NOT NULL ORDER BY v LIMIT {most}"
-        )
+        sql = distinct_values(name, most).sql(dialect=self.dialect)
         try:
             return [row[0] for row in self.session.sql(sql).collect()]
         except self.errors:
