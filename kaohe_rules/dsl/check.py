@@ -435,16 +435,16 @@ def constant_value(node: ast.Node) -> object:
         return node.value
     if isinstance(node, ast.Unary) and node.op == "-" and isinstance(node.operand, ast.Number):
         return -node.operand.value
-    return _NOT_CONSTANT
+    return NOT_CONSTANT
 
 
-_NOT_CONSTANT = object()
+NOT_CONSTANT = object()  # what constant_value gives for a node that is not a literal
 
 
 def _check_constant(function: Function, param: Param, arg: ast.Node, errors: Collector) -> None:
     value = constant_value(arg)
     where = f"{function.name} 的参数 {param.name}"
-    if value is _NOT_CONSTANT:
+    if value is NOT_CONSTANT:
         errors.error("KH150", f"{where} 须是常量", arg.span)
     elif param.choices and value not in param.choices:
         errors.error(
@@ -467,7 +467,7 @@ def _check_aligned_lists(function: Function, binding: Binding, errors: Collector
         errors.error("KH150", message, shares.span)
         return
     known = [constant_value(item) for item in thresholds.items]
-    if all(v is not _NOT_CONSTANT for v in known) and len(known) > 1:
+    if all(v is not NOT_CONSTANT for v in known) and len(known) > 1:
         rising = all(a < b for a, b in itertools.pairwise(known))
         falling = all(a > b for a, b in itertools.pairwise(known))
         if not (rising or falling):

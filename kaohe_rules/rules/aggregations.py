@@ -16,7 +16,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, KaoheError
 from kaohe_rules.dsl import ast
-from kaohe_rules.dsl.check import Scope
+from kaohe_rules.dsl.check import NOT_CONSTANT, Scope, constant_value
 from kaohe_rules.dsl.check import check as check_expression
 from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
@@ -300,11 +300,9 @@ def _fact(node: ast.Node) -> tuple[str, str, object] | None:
 
 
 def _literal(node: ast.Node) -> object:
-    if isinstance(node, ast.Number | ast.String | ast.Bool):
-        return node.value
-    if isinstance(node, ast.Unary) and node.op == "-" and isinstance(node.operand, ast.Number):
-        return -node.operand.value
-    return None
+    """The literal's value, else None (no literal of the language has the value None)."""
+    value = constant_value(node)
+    return None if value is NOT_CONSTANT else value
 
 
 def _excluding(facts: list[tuple[str, object]]) -> bool:
