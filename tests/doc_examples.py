@@ -75,3 +75,15 @@ def update(path: Path) -> None:
         return f"{indent}```console\n{indent}{body}\n{indent}```"
 
     path.write_text(_BLOCK.sub(refill, text), encoding="utf-8")
+
+
+def enter_scratch_checkout(tmp_path: Path, monkeypatch) -> None:
+    """Make ``tmp_path`` a folder that links every top-level entry of the checkout, and go
+    there: examples name checkout paths (tests/…, rules/…) and may write files, and nothing
+    they write may land in the working tree."""
+    from tests.conftest import ROOT
+
+    for entry in ROOT.iterdir():
+        if not entry.name.startswith("."):
+            (tmp_path / entry.name).symlink_to(entry)
+    monkeypatch.chdir(tmp_path)

@@ -18,7 +18,7 @@ from kaohe_rules.outputs import archive
 from kaohe_rules.pipeline import load_rules
 from kaohe_rules.read.data import read_data
 from tests.conftest import ROOT
-from tests.doc_examples import examples
+from tests.doc_examples import enter_scratch_checkout, examples
 
 GOLDEN = ROOT / "tests" / "golden" / "evaluate"
 HERE = Path(__file__).parent
@@ -336,12 +336,8 @@ DOC = ROOT / "docs" / "archive.md"
 
 @pytest.mark.parametrize("example", examples(DOC), ids=lambda e: f"{e.file.name}:{e.line}")
 def test_documented_output(example, monkeypatch, tmp_path: Path) -> None:
-    # As tests/language/test_docs.py: each example alone, in a scratch folder linked to
-    # the checkout (the archive examples that need earlier versions read FIXTURE).
-    for entry in ROOT.iterdir():
-        if not entry.name.startswith("."):
-            (tmp_path / entry.name).symlink_to(entry)
-    monkeypatch.chdir(tmp_path)
+    # Each example alone (the archive examples that need earlier versions read FIXTURE).
+    enter_scratch_checkout(tmp_path, monkeypatch)
     monkeypatch.delenv("KAOHE_ARCHIVE", raising=False)
     before = FIXTURE.read_bytes()
     import shlex

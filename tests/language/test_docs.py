@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ROOT
-from tests.doc_examples import examples, run, update
+from tests.doc_examples import enter_scratch_checkout, examples, run, update
 
 DOCS = [
     ROOT / "docs" / "language.md",
@@ -34,12 +34,7 @@ def test_the_reference_has_examples() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: f"{e.file.name}:{e.line}")
 def test_documented_output(example, update_golden: bool, monkeypatch, tmp_path) -> None:
-    # Examples name checkout paths (tests/…, rules/…) and may write files: run them in a
-    # scratch folder that links to the checkout, so nothing lands in the working tree.
-    for entry in ROOT.iterdir():
-        if not entry.name.startswith("."):
-            (tmp_path / entry.name).symlink_to(entry)
-    monkeypatch.chdir(tmp_path)
+    enter_scratch_checkout(tmp_path, monkeypatch)
     if update_golden:
         update(example.file)
     _code, output = run(example)

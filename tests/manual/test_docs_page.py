@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import ROOT
-from tests.doc_examples import examples, run, update
+from tests.doc_examples import enter_scratch_checkout, examples, run, update
 
 PAGE = ROOT / "docs" / "doc.md"
 EXAMPLES = examples(PAGE)
@@ -27,11 +27,7 @@ def test_the_page_has_examples() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: f"doc.md:{e.line}")
 def test_documented_output(example, update_golden: bool, monkeypatch, tmp_path) -> None:
-    # as tests/language/test_docs.py: a scratch folder linked to the checkout
-    for entry in ROOT.iterdir():
-        if not entry.name.startswith("."):
-            (tmp_path / entry.name).symlink_to(entry)
-    monkeypatch.chdir(tmp_path)
+    enter_scratch_checkout(tmp_path, monkeypatch)
     if update_golden:
         update(example.file)
     _code, output = run(example)
