@@ -22,11 +22,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_sample_records  # noqa: E402
 
 from kaohe_rules import model as m  # noqa: E402
 from kaohe_rules.diagnostics import KaoheError  # noqa: E402
 from kaohe_rules.pipeline import load_rules  # noqa: E402
 from kaohe_rules.read.data import read_data  # noqa: E402
+from kaohe_rules.read.dataset import DataSet  # noqa: E402
+from kaohe_rules.read.records.aggregate import aggregate, join  # noqa: E402
+from kaohe_rules.read.records.choice import DUCKDB  # noqa: E402
 from kaohe_rules.rules.half_year import half_year  # noqa: E402
 from kaohe_rules.score import plausibility  # noqa: E402
 from kaohe_rules.score.engine import evaluate_year  # noqa: E402
@@ -193,6 +199,7 @@ def generate(
     values = [row[:4] for row in values if row[4]]
     values += _special_values(ruleset, resolved, year)
     header = ["编号", "名称", *(i.name for i in items)]
+    header, facts = _records(ruleset, folder, header, facts, SEED + year + (207 if half else 200))
     _write(folder / "指标值.csv", ["编号", "名称", "指标", "值"], values)
     _write(folder / "年度数据.csv", header, facts)
     if half:
@@ -202,6 +209,32 @@ def generate(
     if year in PUBLISHED:
         _advanced_as_published(rng, folder, header, facts, PUBLISHED[year]["先进单位"])
     return history + _results(ruleset, folder)
+
+
+def _records(
+    ruleset: m.RuleSet, folder: Path, header: list[str], facts: list[list], seed: int
+) -> tuple[list[str], list[list]]:
+    """Where the rules aggregate 上评下 and 下评上 from records (2024 on), the values drawn
+    for them become a file of responses whose aggregates they are, and leave the data file
+    (a value given both ways is KH568). A generator of its own keeps every other value put."""
+    declared = {a.name: a for a in ruleset.aggregations}
+    if not declared:
+        return header, facts
+    if (
+        set(declared) != set(make_sample_records.DIRECTIONS)
+        or len({a.file for a in declared.values()}) != 1
+    ):
+        raise SystemExit(
+            f"示例数据只能为 上评下、下评上 生成评价记录，规则汇总的是 {sorted(declared)}"
+        )
+    columns = {d: header.index(d) for d in make_sample_records.DIRECTIONS}
+    values = [(row[0], {d: float(row[c]) for d, c in columns.items()}) for row in facts]
+    table = make_sample_records.responses(
+        np.random.default_rng(seed), values, scale=0.25 if folder.name.endswith("半年") else 1.0
+    )
+    make_sample_records.write(table, folder / declared["上评下"].file)
+    keep = [i for i in range(len(header)) if i not in columns.values()]
+    return [header[i] for i in keep], [[row[i] for i in keep] for row in facts]
 
 
 def _advanced_as_published(
@@ -226,7 +259,15 @@ def _advanced_as_published(
 
 def _evaluate(year: int, folder: Path):
     loaded = load_rules(ROOT / "rules" / str(year))
-    return evaluate_year(loaded.resolved, read_data(folder, loaded.resolved.ruleset))
+    return evaluate_year(loaded.resolved, _dataset(folder, loaded.resolved.ruleset))
+
+
+def _dataset(folder: Path, ruleset: m.RuleSet) -> DataSet:
+    """The data of a sample folder with what its records give (记录汇总)."""
+    data = read_data(folder, ruleset)
+    if ruleset.aggregations:
+        join(data, aggregate(ruleset, folder, DUCKDB), ruleset)
+    return data
 
 
 def _special_values(ruleset: m.RuleSet, resolved, year: int) -> list[list]:
@@ -259,7 +300,7 @@ def check(year: int, out: Path = SAMPLES, half: bool = False) -> list[str]:
     folder = out / (f"{year}半年" if half else str(year))
     loaded = load_rules(ROOT / "rules" / str(year))
     resolved = half_year(loaded.resolved) if half else loaded.resolved
-    data = read_data(folder, loaded.resolved.ruleset)
+    data = _dataset(folder, loaded.resolved.ruleset)
     try:
         evaluation = evaluate_year(resolved, data)
     except KaoheError as error:  # a value outside a declared range (KH316) is an error

@@ -150,12 +150,21 @@ def _move_dict(move) -> dict:
         "新等次": move.new_tier,
         "原总分": move.old_total,
         "新总分": move.new_total,
-        "标签变化": {
-            k: [move.old_labels.get(k), v]
-            for k, v in move.new_labels.items()
-            if move.old_labels.get(k) != v
-        },
+        "标签变化": {name: [old, new] for name, old, new in _label_changes(move)},
     }
+
+
+def _label_changes(move) -> list[tuple[str, object, object]]:
+    """(label, old value, new value) for each label whose value differs, a label only one
+    of the rule sets has included (None on the side without it): a label the new rules
+    drop is a change too."""
+    names = [*move.new_labels, *(k for k in move.old_labels if k not in move.new_labels)]
+    found = [(k, move.old_labels.get(k), move.new_labels.get(k)) for k in names]
+    return [(k, old, new) for k, old, new in found if old != new]
+
+
+def _label_text(value: object) -> str:
+    return "（无此标签）" if value is None else str(value)
 
 
 def _cite(span) -> str:
@@ -179,9 +188,7 @@ def _text(changes, changed, moves, top: int) -> str:
         lines.append(f"等次或标签变化的单位 {len(changed)} 个：")
         for m in changed:
             labels = "，".join(
-                f"{k} {m.old_labels.get(k)}→{v}"
-                for k, v in m.new_labels.items()
-                if m.old_labels.get(k) != v
+                f"{k} {_label_text(old)}→{_label_text(new)}" for k, old, new in _label_changes(m)
             )
             tier = f"{m.old_tier} → {m.new_tier}" if m.old_tier != m.new_tier else m.new_tier
             lines.append(

@@ -36,6 +36,7 @@ def _expected_data(target: Path) -> Path:
     target.mkdir()
     for name in ("年度数据.csv", "历史.csv"):
         shutil.copy(SAMPLES / name, target / name)
+    shutil.copytree(SAMPLES / "记录", target / "记录")  # 上评下, 下评上 (记录汇总)
     dropped = {"一般公共预算收入增速", "预算执行率"}
     lines = (SAMPLES / "指标值.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [
@@ -55,6 +56,7 @@ def _collected(returned: Path, target: Path) -> Path:
     target.mkdir()
     for name in ("年度数据.csv", "历史.csv"):
         shutil.copy(SAMPLES / name, target / name)
+    shutil.copytree(SAMPLES / "记录", target / "记录")  # 上评下, 下评上 (记录汇总)
     result = kaohe("collect", RULES, returned, "-o", target)
     assert result.exit_code == 0, result.output
     return target
@@ -98,6 +100,7 @@ def test_every_value_remembers_its_cell(returned: Path, tmp_path: Path) -> None:
     assert lines[1] == "编号,名称,指标,值,来源"
     assert "330200,宁波市,地区生产总值增速,0.0416,省发展改革委.xlsx[市县]!C7" in lines
     shutil.copy(SAMPLES / "年度数据.csv", target)
+    shutil.copytree(SAMPLES / "记录", target / "记录")
     result = kaohe("explain", "--rules", RULES, "--data", target, "330200")
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "地区生产总值增速：值 4.16%" in x)

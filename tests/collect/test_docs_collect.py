@@ -29,6 +29,7 @@ def collected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert result.exit_code == 0, result.output
     for name in ("年度数据.csv", "历史.csv"):
         shutil.copy(SAMPLES / name, data / name)
+    shutil.copytree(SAMPLES / "记录", data / "记录")  # 上评下, 下评上 (记录汇总)
     given = {tuple(line.split(",")[0:3:2]) for line in _lines(data / "填报指标值.csv")[2:]}
     rest = [
         line

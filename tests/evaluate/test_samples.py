@@ -8,9 +8,11 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from kaohe_rules.pipeline import load_rules
+from kaohe_rules.pipeline import load_rules, run_year
 from kaohe_rules.read.data import read_data
 from kaohe_rules.score.engine import evaluate_year
 
@@ -54,6 +56,37 @@ def test_the_samples_are_what_the_generator_writes(generator, tmp_path: Path) ->
     for written in sorted(tmp_path.rglob("*.csv")):
         shipped = ROOT / "samples" / written.relative_to(tmp_path)
         assert written.read_bytes() == shipped.read_bytes(), shipped
+    # Parquet's bytes name the pyarrow that wrote them: the records are compared as tables.
+    records = sorted(tmp_path.rglob("*.parquet"))
+    assert [p.relative_to(tmp_path).as_posix() for p in records] == [
+        "2024/记录/满意度评价.parquet",
+        "2024半年/记录/满意度评价.parquet",
+    ]
+    for written in records:
+        shipped = ROOT / "samples" / written.relative_to(tmp_path)
+        assert pq.read_table(written).equals(pq.read_table(shipped)), shipped
+
+
+@pytest.mark.parametrize("folder", ["2024", "2024半年"])
+def test_the_satisfaction_values_are_the_mean_of_the_valid_responses(folder: str) -> None:
+    """The 2024 rules aggregate 上评下 and 下评上 from the sample's responses (记录汇总): a
+    million of them for the year, each unit's valid ratings averaging to one decimal; the
+    engine's values equal a pandas groupby of the same file."""
+    responses = pd.read_parquet(ROOT / "samples" / folder / "记录" / "满意度评价.parquet")
+    if folder == "2024":
+        assert len(responses) >= 1_000_000
+    valid = responses[responses["有效"]]
+    expected = valid.groupby(["评价方向", "被评单位"], observed=True)["评分"].mean()
+    assert not valid.empty and (~responses["有效"]).any()
+    assert (expected.round(1) == expected).all()  # one decimal, as the values used to be
+    evaluation = run_year(ROOT / "rules" / "2024", ROOT / "samples" / folder)
+    data = evaluation.data
+    for direction in ("上评下", "下评上"):
+        column = data.columns[direction]
+        mine = {unit: float(column[data.row[unit]]) for unit in data.row}
+        theirs = expected[direction].to_dict()
+        assert mine == pytest.approx(theirs, rel=0, abs=1e-12)
+        assert len(mine) == 429
 
 
 def test_the_check_finds_an_implausible_value(generator, tmp_path: Path) -> None:

@@ -344,6 +344,10 @@ def test_all_aggregations_over_one_file_are_one_query(monkeypatch) -> None:
     run_year(HERE / "rules", HERE / "data")
     assert [declared for declared, _ in queries] == [RECORDS, "记录/监测记录.parquet"]
     assert queries[0][1].count("FILTER(WHERE") >= 6  # 满意度's two groups and 好评率
+    # What a record contributes is computed in the inner select, once per record: the
+    # aggregates' FILTER clauses name it and trim nothing themselves.
+    outer, inner = queries[0][1].split(" FROM (", 1)
+    assert "TRIM" not in outer and """TRIM(CAST("有效" AS TEXT))""" in inner
 
 
 def test_the_same_query_renders_as_spark_sql() -> None:
@@ -361,7 +365,8 @@ def test_the_same_query_renders_as_spark_sql() -> None:
     built, _layout = query.build(source, compiled)
     spark = built.sql(dialect="spark")
     assert problems == [] and "`评分`" in spark and "PERCENTILE" not in spark
-    assert "GROUP BY TRIM(CAST(`被评单位` AS STRING))" in spark
+    # Each record's unit key, filters and values once, in an inner select (decision 110).
+    assert "TRIM(CAST(`被评单位` AS STRING)) AS r0" in spark and spark.endswith("GROUP BY r0")
 
 
 def test_a_folder_of_files_is_one_table(tmp_path: Path) -> None:

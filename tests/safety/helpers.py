@@ -101,6 +101,17 @@ def shuffle_csv_rows(path: Path, seed: int) -> None:
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + out.encode("utf-8"))
 
 
+def shuffle_parquet_rows(path: Path, seed: int) -> None:
+    """Shuffle the rows of a Parquet file of records in place (记录汇总 reads every row;
+    which row comes first must not matter)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    order = np.random.default_rng(seed).permutation(table.num_rows)
+    pq.write_table(table.take(order), path, compression="zstd")
+
+
 def zip_members(data: bytes) -> list[tuple[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return [(info.filename, archive.read(info.filename)) for info in archive.infolist()]

@@ -23,6 +23,7 @@ from tests.safety.helpers import (
     process_env,
     run_kaohe,
     shuffle_csv_rows,
+    shuffle_parquet_rows,
 )
 
 OUTPUTS = {
@@ -115,13 +116,14 @@ def test_same_bytes_from_separate_processes_with_other_hash_seeds(reference, tmp
 
 
 def test_same_results_whatever_the_order_of_data_rows(reference, tmp_path):
-    """Every data CSV (指标值, 年度数据, 历史) with its rows shuffled (fixed seeds; comment and
-    header lines kept first), in two different orders. The shuffled files have other bytes,
-    so the fingerprint (a hash of the input files' contents) differs by design: each output
-    is compared with that fingerprint replaced by the other one, everything else byte for
-    byte (XLSX member by member, uncompressed). Two shuffles are compared with each other,
-    not with the reference: shuffled files are no longer the bundled sample's bytes, so
-    their outputs rightly carry no sample notice (docs/evaluate.md, 用哪份数据)."""
+    """Every data CSV (指标值, 年度数据, 历史) and the satisfaction responses (记录汇总)
+    with their rows shuffled (fixed seeds; comment and header lines kept first), in two
+    orders. The shuffled files have other bytes, so the fingerprint (a hash of the input
+    files' contents) differs by design: each output is compared with that fingerprint
+    replaced by the other one, everything else byte for byte (XLSX member by member,
+    uncompressed). Two shuffles are compared with each other, not with the reference:
+    shuffled files are no longer the bundled sample's bytes, so their outputs rightly
+    carry no sample notice (docs/evaluate.md, 用哪份数据)."""
     _outputs, fingerprint = reference
     produced = []
     for run, seed in (("a", 7), ("b", 107)):
@@ -130,6 +132,9 @@ def test_same_results_whatever_the_order_of_data_rows(reference, tmp_path):
         assert len(csvs) == 3
         for number, path in enumerate(csvs):
             shuffle_csv_rows(path, seed=seed + number)
+        records = sorted(data.rglob("*.parquet"))
+        assert [p.name for p in records] == ["满意度评价.parquet"]  # 上评下, 下评上 (记录汇总)
+        shuffle_parquet_rows(records[0], seed=seed)
         produced.append(_produce_in_process(RULES_2024, data, tmp_path / f"out_{run}"))
     (first, first_print), (second, second_print) = produced
     assert len({fingerprint, first_print, second_print}) == 3  # other bytes, other prints

@@ -153,7 +153,7 @@ COMMANDS = {
         ["analyze", "trend", *TREND, "--format", "json"],
         (),
     ),
-    "diff with data": (["diff", "rules/2023", "rules/2024", "--data", "samples/2023"], ()),
+    "diff with data": (["diff", "rules/2023", "rules/2024", "--data", "samples/2024"], ()),
     "diff json": (["diff", "rules/2023", "rules/2024", "--format", "json"], ()),
     "test --coverage": (["test", "rules/2024", "--coverage"], ()),
     "validate": (["validate", "rules/2024"], ()),

@@ -50,9 +50,11 @@ COMMANDS: dict[str, tuple[list[str], str | None]] = {
         None,
     ),
     "diff_2023_2024": (["diff", "rules/2023", "rules/2024"], None),
-    "diff_data": (["diff", "rules/2023", "rules/2024", "--data", "samples/2023"], None),
+    # On 2024's data: rules/2024 aggregate 上评下 and 下评上 from the responses in
+    # samples/2024/记录 (samples/2023 has none: there the 2024 rules stop with KH560).
+    "diff_data": (["diff", "rules/2023", "rules/2024", "--data", "samples/2024"], None),
     "diff_data_json": (
-        ["diff", "rules/2023", "rules/2024", "--data", "samples/2023", "--format", "json"],
+        ["diff", "rules/2023", "rules/2024", "--data", "samples/2024", "--format", "json"],
         None,
     ),
     "test_rules": (["test", "rules/2023", "rules/2024", "--coverage"], None),
