@@ -152,6 +152,13 @@ class _Translator:
 def _near(left: exp.Expression, right: exp.Expression) -> exp.Expression:
     """``|a - b| <= TOLERANCE * max(|a|, |b|)``: numeric.near_scalar in SQL."""
     difference = exp.Abs(this=exp.Sub(this=left.copy(), expression=right.copy()))
-    scale = exp.Greatest(this=exp.Abs(this=left.copy()), expressions=[exp.Abs(this=right.copy())])
+    # Where a side is NULL the difference is NULL, and so the comparison, whatever the
+    # scale: GREATEST may skip NULLs (both engines' own GREATEST does), and sqlglot then
+    # writes it as itself instead of guarding every record with a CASE.
+    scale = exp.Greatest(
+        this=exp.Abs(this=left.copy()),
+        expressions=[exp.Abs(this=right.copy())],
+        ignore_nulls=True,
+    )
     bound = exp.Mul(this=exp.Literal.number(repr(TOLERANCE)), expression=scale)
     return exp.paren(exp.LTE(this=difference, expression=bound))
