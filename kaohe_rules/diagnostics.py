@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "KH248": "invisible-character",
     "KH249": "fullwidth-in-id",
     "KH250": "space-around-name",
+    "KH251": "quota-is-a-share",
     # KH3xx: data files and evaluation
     "KH301": "unknown-unit",
     "KH302": "unknown-column",

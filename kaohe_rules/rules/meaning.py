@@ -66,6 +66,7 @@ def check(resolved: Resolved, errors: Collector) -> None:
         _unread_parameters(domain, resolved, errors)
         _caps(domain, resolved, errors)
         _category_sizes(domain, resolved, errors)
+        _share_quotas(domain, resolved, errors)
     _unit_names(ruleset, errors)
 
 
@@ -297,8 +298,9 @@ def _unit_names(ruleset: m.RuleSet, errors: Collector) -> None:
             shared.discard(name)  # once per name
 
 
-# KH241, KH242, KH246: categories too small to rank, quotas that round to nothing, a
-# domain with no unit at all (a category with none is KH233, semantics.py)
+# KH241, KH242, KH246, KH251: categories too small to rank, quotas that round to nothing
+# or are written as a share, a domain with no unit at all (a category with none is KH233,
+# semantics.py)
 
 
 def _category_sizes(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
@@ -328,6 +330,22 @@ def _category_sizes(domain: m.Domain, resolved: Resolved, errors: Collector) -> 
         groups = {f"领域 {domain.name}": sum(counts.values())}
     for rule, expr, kind in quotas:
         _zero_quota(rule, expr, kind, groups, resolved, errors)
+
+
+def _share_quotas(domain: m.Domain, resolved: Resolved, errors: Collector) -> None:
+    """KH251: a quota written as a percentage (前列: 10%). A quota is a number of units, so
+    10% would be a tenth of one unit, no unit at all, where the staff plainly meant a tenth
+    of the units: an error, never a number silently rounded down."""
+    for rule in domain.tiers.rules if domain.tiers else ():
+        for expr, kind in ((rule.top, "前列"), (rule.bottom, "末位")):
+            program = resolved.programs.get(expr) if expr else None
+            node = program.node if program else None
+            if not (isinstance(node, ast.Number) and node.percent):
+                continue
+            share = expr.text.strip()
+            message = f"{rule.tier} 的{kind}名额写成了比例 {share}：名额是单位个数，不是比例"
+            hint = f"按人数的比例写：{kind}: floor(人数 * {share})（人数：所在类别或领域的单位数）"
+            errors.error("KH251", message, expr.span, hint)
 
 
 def _empty(domain: m.Domain, resolved: Resolved, errors: Collector) -> bool:
@@ -383,6 +401,8 @@ def _zero_quota(
     program = resolved.programs.get(expr)
     if program is None or not program.names <= {"人数"}:
         return
+    if isinstance(program.node, ast.Number) and program.node.percent:
+        return  # a share, not a count: KH251 says so
     named = [(name, count) for name, count in groups.items() if count > 0]
     if not named:
         return
