@@ -43,11 +43,6 @@ def to_sql(compiled: Compiled, column: Column) -> exp.Expression:
     return found
 
 
-def null_of(condition: exp.Expression) -> exp.Expression:
-    """A condition as a filter takes it: a missing result is not true."""
-    return exp.Coalesce(this=exp.paren(condition), expressions=[exp.false()])
-
-
 class _Translator:
     def __init__(self, compiled: Compiled, column: Column) -> None:
         self.compiled = compiled

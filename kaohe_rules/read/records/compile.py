@@ -33,7 +33,9 @@ class Compiled:
     """One aggregation ready to become a query's columns."""
 
     aggregation: m.Aggregation
-    filter: exp.Expression | None  # the 筛选, a missing result already read as not true
+    # The 筛选. Its result may be NULL (missing): query.py uses it only where NULL keeps
+    # the record out as FALSE does (a FILTER clause, a conjunct), never under a NOT.
+    filter: exp.Expression | None
     condition: exp.Expression | None  # 占比's 条件, NULL where it cannot be decided
     value: exp.Expression | None  # the measured column (a number; text for 去重计数)
     weights: exp.Expression | None
@@ -78,10 +80,9 @@ def compile_one(
             numbers.add(name)
     combine = aggregation.combine
     groups = () if combine is None else tuple(_group_names(combine))
-    found_filter = sql.get("筛选")
     return Compiled(
         aggregation=aggregation,
-        filter=None if found_filter is None else _true(found_filter),
+        filter=sql.get("筛选"),
         condition=sql.get("条件"),
         value=_optional(source, aggregation.column, value_type),
         weights=_optional(source, aggregation.weights, NUMBER),
@@ -133,11 +134,6 @@ def _strings(values: tuple[str, ...]) -> list[exp.Expression]:
 
 def _optional(source: Source, name: str | None, kind: Type) -> exp.Expression | None:
     return None if name is None else column(source, name, kind)
-
-
-def _true(condition: exp.Expression) -> exp.Expression:
-    """A filter keeps the records for which it is true: missing is not true."""
-    return exp.Coalesce(this=exp.paren(condition), expressions=[exp.false()])
 
 
 def _unknown(name: str, source: Source, span, key: str) -> Diagnostic:

@@ -104,6 +104,9 @@ def build(source: Source, compiled: list[Compiled]) -> tuple[exp.Select, Layout]
 
 
 def _where(item: Compiled, group: str) -> exp.Expression:
+    """The records an aggregate reads: those passing the 筛选 and in ``group``. NULL where
+    the filter's result is missing, so it stands only where NULL excludes as FALSE does:
+    as a FILTER clause or a conjunct of one, never under a NOT."""
     conditions = []
     if item.filter is not None:
         conditions.append(item.filter.copy())
