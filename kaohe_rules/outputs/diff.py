@@ -96,9 +96,9 @@ class _Differ:
         self._items("全部", "数据项", _named(old.data_items), _named(new.data_items))
         self._aggregations(old.aggregations, new.aggregations)
         olds, news = {d.name: d for d in old.domains}, {d.name: d for d in new.domains}
-        for name in olds.keys() - news.keys():
+        for name in _only(olds, news):
             self.add(name, "删除", "领域", name, None, olds[name].span)
-        for name in news.keys() - olds.keys():
+        for name in _only(news, olds):
             self.add(name, "新增", "领域", None, name, None, news[name].span)
         for name in [n for n in news if n in olds]:
             self._domain(olds[name], news[name])
@@ -110,9 +110,9 @@ class _Differ:
         """专项考核 added or removed; a kept one is compared as a domain, with who takes part
         and what it feeds into the comprehensive assessment."""
         olds, news = {s.name: s for s in old.specials}, {s.name: s for s in new.specials}
-        for name in olds.keys() - news.keys():
+        for name in _only(olds, news):
             self.add(f"专项考核 {name}", "删除", "专项考核", name, None, olds[name].span)
-        for name in news.keys() - olds.keys():
+        for name in _only(news, olds):
             self.add(f"专项考核 {name}", "新增", "专项考核", None, name, None, news[name].span)
         for name in [n for n in news if n in olds]:
             before, after = olds[name], news[name]
@@ -140,9 +140,9 @@ class _Differ:
                     self.add("全部", "修改", what, _shown(key, was), _shown(key, now), *spans)
 
     def _items(self, domain: str, kind: str, old: dict, new: dict) -> None:
-        for name in old.keys() - new.keys():
+        for name in _only(old, new):
             self.add(domain, "删除", f"{kind} {name}", name, None, old[name])
-        for name in new.keys() - old.keys():
+        for name in _only(new, old):
             self.add(domain, "新增", f"{kind} {name}", None, name, None, new[name])
 
     def _domain(self, old: m.Domain, new: m.Domain, d: str | None = None) -> None:
@@ -380,6 +380,13 @@ def _ranking_text(ranking: m.Ranking | None) -> str:
     keys = (ranking.key, *ranking.tiebreak)
     text = "，".join(f"{k.expr.text.strip()} {'降序' if k.descending else '升序'}" for k in keys)
     return text if ranking.scope == "类别" else f"{text}（范围 {ranking.scope}）"
+
+
+def _only(these: dict, others: dict) -> list:
+    """The names of ``these`` that ``others`` lacks, in the order the rules wrote them: a
+    set difference would list them in an order that changes from run to run (str hashes
+    are salted), and the output of kaohe diff must be the same every time."""
+    return [name for name in these if name not in others]
 
 
 def _named(items) -> dict[str, Span | None]:

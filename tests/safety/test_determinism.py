@@ -15,6 +15,7 @@ import pytest
 
 from tests.safety.helpers import (
     FINGERPRINT,
+    ROOT,
     RULES_2024,
     SAMPLES_2024,
     cli_command,
@@ -22,6 +23,7 @@ from tests.safety.helpers import (
     masked,
     process_env,
     run_kaohe,
+    run_process,
     shuffle_csv_rows,
     shuffle_parquet_rows,
 )
@@ -222,3 +224,18 @@ def test_the_fingerprint_is_of_the_files_as_they_were_read(tmp_path):
     fresh = load_rules(rules).resolved
     after = evaluate_year(fresh, read_data(data, fresh.ruleset)).fingerprint
     assert after != before
+
+
+def test_kaohe_diff_lists_changes_in_one_order_whatever_the_hash_seed(tmp_path):
+    """`kaohe diff rules/2023 rules/2024` from processes with different
+    PYTHONHASHSEED: the same bytes. Names added or removed (two 记录汇总 in 2024) were
+    listed in the order of a set difference, which the salted str hash changed per run."""
+    outputs = set()
+    for seed in ("1", "5"):  # with these two, a set difference lists them in two orders
+        done = run_process(
+            "diff", ROOT / "rules/2023", ROOT / "rules/2024", cwd=tmp_path, hash_seed=seed
+        )
+        assert done.returncode == 0, done.stderr
+        assert "新增 记录汇总 上评下" in done.stdout
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
