@@ -60,7 +60,7 @@ def _keys(cx: Context) -> list[Completion]:
 def _names(cx: Context, scope) -> list[Completion]:
     resolved = cx.checked.resolved
     domain = domain_at(cx)
-    known = names_of(resolved.ruleset, cx.checked.assembled, domain) if domain else {}
+    known = names_of(resolved.ruleset, cx.checked.assembled, domain, cx.root) if domain else {}
     out = []
     for name, symbol in scope.symbols.items():
         named = known.get(name) or Named(name, "名称", symbol.type.label)

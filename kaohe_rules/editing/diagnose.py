@@ -25,10 +25,10 @@ def diagnose(root: Path, rules: Path, overrides: Mapping[Path, str]) -> list[Dia
     warnings), with each span's ``file`` the absolute path of the file it is in, so a
     problem found in another file (an inherited year's, the roster) stays there.
 
-    ``root`` is the rules root: a problem in a file that cannot be found under it keeps
-    its display name."""
+    ``root`` is the rules root: a display name that could be two files (a bundled rule
+    set's and one of the same name in the working folder) means the one under it."""
     found = checked(rules, overrides).diagnostics
-    return [_absolute(d) for d in found]
+    return [_absolute(d, root) for d in found]
 
 
 def affected_rule_sets(root: Path, path: Path, overrides: Mapping[Path, str]) -> list[Path]:
@@ -42,11 +42,11 @@ def affected_rule_sets(root: Path, path: Path, overrides: Mapping[Path, str]) ->
     return [own, *(f for f in found if f.is_relative_to(root.resolve()))]
 
 
-def _absolute(diagnostic: Diagnostic) -> Diagnostic:
+def _absolute(diagnostic: Diagnostic, root: Path) -> Diagnostic:
     span = diagnostic.span
     if span is None:
         return diagnostic
-    path = real_path(span.file)
+    path = real_path(span.file, root)
     if path is None:
         return diagnostic
     moved = type(span)(str(path), span.line, span.column, span.end_line, span.end_column)

@@ -23,9 +23,11 @@ def rule_set_of(path: Path, root: Path) -> Path | None:
     return None
 
 
-def real_path(file: str) -> Path | None:
-    """The file a span's ``file`` names (``source.display_path`` undone): tried in the
-    order display_path chose, the bundled folders, the working folder, the checkout."""
+def real_path(file: str, root: Path | None = None) -> Path | None:
+    """The file a span's ``file`` names (``source.display_path`` undone). A relative name
+    may be a bundled rule set's (``rules/2024/…``), or relative to the working folder or
+    the checkout; when several such files exist, the one under ``root`` (the rules root
+    being edited) is meant, else the first in the order display_path tries them."""
     written = Path(file)
     if written.is_absolute():
         return written
@@ -33,7 +35,8 @@ def real_path(file: str) -> Path | None:
     if written.parts and written.parts[0] in BUNDLED_FOLDERS:
         candidates.append(data_path(written.parts[0]).joinpath(*written.parts[1:]))
     candidates += [Path.cwd() / written, data_path("rules").parent / written]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate.resolve()
-    return None
+    found = [c.resolve() for c in candidates if c.exists()]
+    if root is not None:
+        inside = [c for c in found if c.is_relative_to(root.resolve())]
+        found = inside or found
+    return found[0] if found else None

@@ -55,7 +55,7 @@ def hover(
 def _named(cx: Context, name: str, start: int) -> Named | None:
     domain = domain_at(cx)
     resolved = cx.checked.resolved
-    known = names_of(resolved.ruleset, cx.checked.assembled, domain) if domain else {}
+    known = names_of(resolved.ruleset, cx.checked.assembled, domain, cx.root) if domain else {}
     for candidate in (name, name.rsplit(".", 1)[0]):
         if candidate in known:
             return known[candidate]

@@ -162,3 +162,26 @@ def test_hover_on_a_function_and_on_a_schema_key() -> None:
     line, column = _at(text, "计分方法", 1)
     key = hover(ROOT, Y2023, {}, DOMAIN_2023, line, column)
     assert key is not None and "（键）" in key.text
+
+
+def test_a_display_name_that_two_files_share_means_the_one_under_the_root(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A rules repository with rules/2024/市县.yaml, worked on from its top: kaohe names
+    the file rules/2024/市县.yaml, as it names the bundled one; the edited root decides."""
+    from kaohe_rules.editing.files import real_path
+    from kaohe_rules.resources import data_path
+
+    shutil.copytree(ROOT, tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)
+    edited = tmp_path / "rules" / "2024" / "市县.yaml"
+    broken = _edited(edited, "    权重: 75\n", "    权重: 80\n")
+    found = diagnose(tmp_path / "rules", tmp_path / "rules" / "2024", {edited: broken})
+    assert {d.span.file for d in found if d.code == "KH225"} <= {
+        str(edited.resolve()),
+        str((tmp_path / "rules" / "2023" / "市县.yaml").resolve()),
+    }
+    assert any(d.code == "KH225" for d in found)
+    bundled = data_path("rules", "2024", "市县.yaml").resolve()
+    assert real_path("rules/2024/市县.yaml") == bundled  # display_path's own order
+    assert real_path("rules/2024/市县.yaml", tmp_path) == edited.resolve()
