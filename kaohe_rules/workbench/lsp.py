@@ -118,10 +118,13 @@ class KaoheServer(LanguageServer):
         return lines_of(text)
 
     def encoding(self) -> str:
+        """The position encoding agreed at initialization ("utf-16" unless the client
+        offered another first)."""
         try:
-            return str(self.workspace.position_encoding or "utf-16")
-        except RuntimeError:
-            return "utf-16"
+            agreed = self.workspace.position_encoding
+        except RuntimeError:  # before initialize
+            agreed = None
+        return str(getattr(agreed, "value", agreed) or "utf-16")
 
     # --- checks, debounced
 
@@ -144,7 +147,10 @@ class KaoheServer(LanguageServer):
                 paths, self.dirty = self.dirty, set()
                 buffers = self.buffers()
                 found = await loop.run_in_executor(self.worker, self._check, paths, buffers)
-                self._publish(found, paths, buffers)
+                try:
+                    self._publish(found, paths, buffers)
+                except Exception as error:  # a bug: one line in the log, the next edit retries
+                    self.report_server_error(error, None)
         finally:
             self.running = None
 
