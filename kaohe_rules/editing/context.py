@@ -99,6 +99,11 @@ def word_at(lines: list[str], line: int, column: int) -> tuple[int, int, str] | 
     return None
 
 
+def inside(cx: Context, span: Span) -> bool:
+    """Whether the position lies within ``span`` (its end included: typing goes there)."""
+    return (span.line, span.column) <= (cx.line, cx.column) <= (span.end_line, span.end_column)
+
+
 def _in_file(span: Span | None, cx: Context) -> bool:
     if span is None:
         return False

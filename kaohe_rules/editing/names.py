@@ -33,6 +33,38 @@ class Named:
     definition: Span | None = None
 
 
+# What the names a stage gives its formulas mean (rules/resolve.py decides which formula
+# sees which; docs/rules.md describes them).
+STAGE_NAMES = {
+    "值": "这个指标（或每项加减分）本单位的值",
+    "满分": "指标的满分（一单位一策可改）",
+    "目标值": "指标的目标值",
+    "下限值": "指标的下限值",
+    "上限值": "指标的上限值",
+    "排名步长": "排名赋分每差一名扣的分",
+    "最低分": "排名赋分的最低分",
+    "半年目标值": "半年评估用的目标值",
+    "半年下限值": "半年评估用的下限值",
+    "半年上限值": "半年评估用的上限值",
+    "标杆": "标杆值公式算出的本单位标杆",
+    "权重": "考卷的权重",
+    "总分": "考卷得分与加减分合计",
+    "加分": "加分合计（已按上限截断）",
+    "扣分": "扣分合计（已按上限截断）",
+    "否决": "是否被一票否决",
+    "名次": "类别（或排名范围）内的名次",
+    "人数": "类别（或排名范围）内的单位数",
+    "类别": "单位所在的类别（赛道）",
+    "等次": "单位的等次",
+}
+
+
+def stage_name(name: str, type_label: str) -> Named:
+    """A name the stage gives (满分, 权重, 总分 …), or another name of the scope."""
+    note = STAGE_NAMES.get(name)
+    return Named(name, "名称", type_label, (note,) if note else ())
+
+
 def signature(function: Function) -> str:
     """``linear(x: 数值, low: 数值, high: 数值) → 数值``: how a call is written."""
     params = []

@@ -185,3 +185,19 @@ def test_a_display_name_that_two_files_share_means_the_one_under_the_root(
     bundled = data_path("rules", "2024", "市县.yaml").resolve()
     assert real_path("rules/2024/市县.yaml") == bundled  # display_path's own order
     assert real_path("rules/2024/市县.yaml", tmp_path) == edited.resolve()
+
+
+def test_hover_on_a_name_the_stage_gives() -> None:
+    text = DOMAIN_2023.read_text(encoding="utf-8")
+    line, column = _at(text, "/ 100 * 权重", len("/ 100 * ") + 1)
+    found = hover(ROOT, Y2023, {}, DOMAIN_2023, line, column)
+    assert found is not None and "（名称）数值" in found.text and "考卷的权重" in found.text
+
+
+def test_no_names_are_offered_in_a_record_filter() -> None:
+    """A 记录汇总 筛选 reads the record file's columns, which no rule names: offering the
+    names of another formula there would mislead."""
+    rules = ROOT.parent.parent / "records" / "rules"
+    path = rules / "规则集.yaml"
+    line, column = _at(path.read_text(encoding="utf-8"), '筛选: 有效 == "是"', len("筛选: 有"))
+    assert complete(rules.parent, rules, {}, path, line, column) == []
