@@ -34,7 +34,7 @@ from kaohe_rules.source import Span, bounded
 T = TypeVar("T")
 
 # A check starts this long after the last keystroke: typing a word costs one check.
-DEBOUNCE_SECONDS = 0.15
+DEBOUNCE_SECONDS = 0.1
 BUG_HINT = "这是 kaohe 的缺陷，不是规则的问题；请把这个文件和这条消息报告给维护者"
 
 _KINDS = {
