@@ -45,6 +45,7 @@ def context(
     being typed fails the schema), the rule set is checked as saved instead: its formulas
     and their scopes are the best guess of what the user is writing."""
     path = path.resolve()
+    overrides = {p.resolve(): t for p, t in overrides.items()}
     text = overrides.get(path)
     if text is None:
         text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
