@@ -132,7 +132,28 @@ def test_a_broken_weights_sum_is_published_at_its_line_and_cleared_when_fixed() 
         assert weights.range.start.line == _line_of(text, "党建:")  # the papers' first key
         assert weights.severity == types.DiagnosticSeverity.Error
         assert "各考卷权重之和为 110" in weights.message and weights.source == "kaohe"
-        editor.replace(uri, line, "35", "25", text)
+        # the fix as a client with full sync sends it: the whole text
+        editor.versions[uri] += 1
+        fixed = text.replace("权重: 35", "权重: 25", 1)
+        editor.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=uri, version=editor.versions[uri]),
+                [types.TextDocumentContentChangeWholeDocument(fixed)],
+            )
+        )
+        await editor.until(uri, lambda found: "KH225" not in _codes(found))
+
+    run(scenario)
+
+
+def test_closing_an_unsaved_buffer_checks_the_file_as_saved() -> None:
+    async def scenario(editor: Editor) -> None:
+        text = DOMAIN_2024.read_text(encoding="utf-8").replace("权重: 25", "权重: 35", 1)
+        uri = editor.open(DOMAIN_2024, text)
+        await editor.until(uri, lambda found: "KH225" in _codes(found))
+        editor.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
         await editor.until(uri, lambda found: "KH225" not in _codes(found))
 
     run(scenario)
