@@ -330,7 +330,7 @@ def build(root: Path | None) -> KaoheServer:
     def did_close(ls: KaoheServer, params: types.DidCloseTextDocumentParams) -> None:
         _edited(ls, params.text_document.uri)  # checked again as saved on disk
 
-    options = types.CompletionOptions(trigger_characters=[".", ":", " ", "("])
+    options = types.CompletionOptions(trigger_characters=[".", ":", "("])
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, options)
     async def completion(

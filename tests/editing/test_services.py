@@ -201,3 +201,23 @@ def test_no_names_are_offered_in_a_record_filter() -> None:
     path = rules / "规则集.yaml"
     line, column = _at(path.read_text(encoding="utf-8"), '筛选: 有效 == "是"', len("筛选: 有"))
     assert complete(rules.parent, rules, {}, path, line, column) == []
+
+
+def test_a_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    """Checks are kept for the next request with the same buffers, but never past a
+    change on disk: a file saved, or one added to a rule set's folder."""
+    shutil.copytree(ROOT, tmp_path / "rules")
+    root, year = tmp_path / "rules", tmp_path / "rules" / "2024"
+    assert not [d for d in diagnose(root, year, {}) if d.code == "KH225"]
+    domain = year / "市县.yaml"
+    domain.write_text(_edited(domain, "    权重: 75\n", "    权重: 80\n"), encoding="utf-8")
+    assert [d for d in diagnose(root, year, {}) if d.code == "KH225"]
+    (year / "规则集.yaml").write_text(
+        (year / "规则集.yaml")
+        .read_text(encoding="utf-8")
+        .replace("市县: 市县.yaml", "市县: 新.yaml"),
+        encoding="utf-8",
+    )
+    assert "KH208" in {d.code for d in diagnose(root, year, {})}  # 新.yaml is not there
+    (year / "新.yaml").write_text(_edited(DOMAIN_2024, "", ""), encoding="utf-8")
+    assert "KH208" not in {d.code for d in diagnose(root, year, {})}
