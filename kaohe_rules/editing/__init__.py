@@ -1,0 +1,1 @@
+"""Editing rule files: diagnostics, completion, hover and impact over unsaved buffers."""
