@@ -5,7 +5,7 @@ import { basicSetup } from "codemirror";
 import { EditorState } from "@codemirror/state";
 import { EditorView, hoverTooltip, keymap } from "@codemirror/view";
 import { yaml } from "@codemirror/lang-yaml";
-import { linter, lintGutter, forceLinting } from "@codemirror/lint";
+import { linter, lintGutter, forceLinting, forEachDiagnostic } from "@codemirror/lint";
 import { autocompletion } from "@codemirror/autocomplete";
 import { indentWithTab } from "@codemirror/commands";
 
@@ -71,4 +71,17 @@ export function goTo(view, line) {
 
 export function relint(view) {
   forceLinting(view);
+}
+
+// The lint markers the editor shows, by line: [{line, severity, message}] (for the page's
+// tests and for debugging from the console).
+export function markers(dom) {
+  const view = EditorView.findFromDOM(dom);
+  const found = [];
+  if (!view) return found;
+  forEachDiagnostic(view.state, (diagnostic, from) => {
+    const line = view.state.doc.lineAt(from).number;
+    found.push({ line, severity: diagnostic.severity, message: diagnostic.message });
+  });
+  return found;
 }
