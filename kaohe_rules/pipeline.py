@@ -283,14 +283,37 @@ def load_rules(folder: Path, root: Path | None = None) -> Loaded:
 
     Raises KaoheError with every problem of the first stage that found errors.
     """
+    checked = check_rules(folder, root)
+    if checked.failed:
+        raise KaoheError(checked.diagnostics)
+    return Loaded(checked.resolved, checked.diagnostics)
+
+
+@data_record
+class Checked:
+    """The rule stages run as far as they went: what ``kaohe validate`` reports, and what
+    was made on the way (an editor completes names from a rule set that has errors)."""
+
+    diagnostics: list[Diagnostic]  # the failing stage's problems, or the warnings
+    failed: bool
+    assembled: Assembled | None = None
+    resolved: Resolved | None = None  # compiled, if the stages got that far
+
+
+def check_rules(folder: Path, root: Path | None = None) -> Checked:
+    """``load_rules`` without raising: the problems it would raise or return, and the
+    documents and compiled rules made before it stopped (kaohe_rules.editing)."""
     run = _RuleRun(folder, root)
-    with _no_gc_pauses():
-        for stage in RULE_STAGES:
-            stage.run(run)
-            if stage.stops:
-                run.errors.raise_if_errors()
+    try:
+        with _no_gc_pauses():
+            for stage in RULE_STAGES:
+                stage.run(run)
+                if stage.stops:
+                    run.errors.raise_if_errors()
+    except KaoheError as error:
+        return Checked(error.diagnostics, True, run.assembled, run.resolved)
     warnings = [d for d in run.errors.items if d.severity is Severity.WARNING]
-    return Loaded(run.resolved, warnings)
+    return Checked(warnings, False, run.assembled, run.resolved)
 
 
 def plan_rules(loaded: Loaded) -> Plan:

@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kaohe_rules.diagnostics import Diagnostic, KaoheError
 from kaohe_rules.limits import INTEGER_DIGITS, RULE_FILE_BYTES
+from kaohe_rules.rules.buffers import buffered
 from kaohe_rules.rules.names import NAME_KEYS, duplicate_key, name_problem
 from kaohe_rules.source import Origin, Span, bounded, name_key, os_reason
 
@@ -320,12 +321,14 @@ def _failure(code: str, message: str, span: Span, hint: str | None = None) -> Ka
 def _read_text(path: Path, file: str) -> str:
     start = Span(file, 1, 1, 1, 2)
     try:
-        size = path.stat().st_size
+        data = buffered(path)
+        size = path.stat().st_size if data is None else len(data)
         limit = RULE_FILE_BYTES.value()
         if size > limit:
             message = f"文件过大：{size:,} 字节，上限 {limit:,} 字节"
             raise _failure("KH205", message, start, RULE_FILE_BYTES.hint())
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except OSError as error:
         raise _failure("KH208", f"无法读取文件：{os_reason(error)}", start) from None
     if b"\x00" in data:

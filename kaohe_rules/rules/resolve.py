@@ -9,6 +9,7 @@ scope. Problems come back as diagnostics located in the rule files.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import field
 from functools import cached_property
 
 import numpy as np
@@ -74,6 +75,9 @@ class Resolved:
 
     ruleset: m.RuleSet
     programs: Mapping[m.Expr, Compiled]
+    # The names each expression was checked against, compiled or not: what an editor
+    # offers inside that formula (kaohe_rules.editing). Scopes are shared, not copied.
+    scopes: Mapping[m.Expr, Scope] = field(default_factory=dict, compare=False, repr=False)
 
     def program(self, expr: m.Expr) -> Compiled:
         """The compiled form of one expression of the rule set."""
@@ -99,17 +103,18 @@ def base_symbols(ruleset: m.RuleSet, domain: m.Domain) -> dict[str, Type]:
 def resolve(ruleset: m.RuleSet, errors: Collector) -> Resolved:
     """Compile every expression; problems go to ``errors``."""
     programs: dict[m.Expr, Compiled] = {}
+    scopes: dict[m.Expr, Scope] = {}
     for domain in ruleset.domains:
-        _Domain(ruleset, domain, programs, errors).run()
+        _Domain(ruleset, domain, programs, errors, scopes=scopes).run()
     for special in ruleset.specials:
-        compiler = _Domain(ruleset, special.domain, programs, errors, "专项考核")
+        compiler = _Domain(ruleset, special.domain, programs, errors, "专项考核", scopes)
         compiler.compile(special.members, unit_symbols(ruleset), BOOL, "对象")
         names = compiler.run()
         for item in special.contributions:
             expect = {"加分": NUMBER, "扣分": NUMBER, "一票否决": BOOL}.get(item.kind)
             where = ("计入综合考核", item.kind) + ((item.name,) if item.kind == "标签" else ())
             compiler.compile(item.expr, names, expect, *where)
-    return Resolved(ruleset, programs)
+    return Resolved(ruleset, programs, scopes)
 
 
 class _Domain:
@@ -120,16 +125,18 @@ class _Domain:
         out: dict[m.Expr, Compiled],
         errors: Collector,
         kind: str = "领域",
+        scopes: dict[m.Expr, Scope] | None = None,
     ) -> None:
         self.ruleset, self.domain, self.out, self.errors = ruleset, domain, out, errors
         self.kind = kind
+        self.scopes = {} if scopes is None else scopes
         self.base = base_symbols(ruleset, domain)
         self._scopes: dict[tuple, Scope] = {}
 
     def compile(self, expr: m.Expr | None, names: dict[str, Type], expect: Type, *where: str):
         if expr is None:
             return
-        scope = self._scope(names)
+        scope = self.scopes[expr] = self._scope(names)
         try:
             self.out[expr] = compile_expression(expr.text, scope, expr.origin, expect)
         except KaoheError as error:

@@ -1,3 +1,2 @@
-"""The browser workbench (``kaohe serve``) and what it shares with editors: a layer between
-the command line and ``kaohe_rules.editing``; it calls the pipeline and the editing
-functions and adds no check of its own."""
+"""The editor-facing servers on the editing services: ``kaohe lsp`` (lsp.py) and
+``kaohe serve`` (the browser workbench). Protocols only; every check is kaohe_rules.editing's."""

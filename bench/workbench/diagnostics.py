@@ -1,0 +1,83 @@
+"""Keystroke-to-diagnostics latency of the editing services (kaohe_rules.editing).
+
+    python bench/workbench/diagnostics.py [--repeat 15]
+
+The edit: rules/2024/市县.yaml given 发展's weight (权重: 60) in an unsaved buffer, which
+breaks the paper weights' sum (KH225) in 2024. Prints the median milliseconds of:
+
+- overlay: ``editing.diagnose`` (the loader reads the buffer instead of the file);
+- copy: the alternative, a temporary copy of the rules root with the buffer written,
+  then the same ``pipeline.check_rules`` on the copy;
+- keystroke: what the language server does on a change: the rule sets the edit
+  affects (``editing.affected_rule_sets``), then ``diagnose`` for each of them;
+- 2023 keystroke: the same for an edit of rules/2023/市县.yaml, which 2024 inherits.
+
+Target: under 300 ms median for the keystroke on rules/2024 (docs/decisions.md, 100).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from timing import median_seconds  # noqa: E402  (bench/ holds the shared timer)
+
+from kaohe_rules.editing import affected_rule_sets, diagnose  # noqa: E402
+from kaohe_rules.pipeline import check_rules  # noqa: E402
+
+RULES = ROOT / "rules"
+EDITED = RULES / "2024" / "市县.yaml"
+BEFORE = "  发展:\n    指标:\n"
+AFTER = "  发展:\n    权重: 60\n    指标:\n"
+
+
+def _buffer() -> str:
+    text = EDITED.read_text(encoding="utf-8")
+    assert BEFORE in text, "rules/2024/市县.yaml changed: update the benchmark's edit"
+    return text.replace(BEFORE, AFTER, 1)
+
+
+def _copy_and_check(buffer: str) -> list:
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "rules"
+        shutil.copytree(RULES, copy, ignore=shutil.ignore_patterns("tests"))
+        (copy / "2024" / "市县.yaml").write_text(buffer, encoding="utf-8")
+        return check_rules(copy / "2024").diagnostics
+
+
+def _keystroke(path: Path, buffer: str) -> list:
+    overrides = {path: buffer}
+    found = []
+    for folder in affected_rule_sets(RULES, path, overrides):
+        found += diagnose(RULES, folder, overrides)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    repeat = parser.parse_args().repeat
+    buffer = _buffer()
+    codes = {d.code for d in diagnose(RULES, RULES / "2024", {EDITED: buffer})}
+    assert "KH225" in codes, codes
+    older = RULES / "2023" / "市县.yaml"
+    older_buffer = older.read_text(encoding="utf-8").replace("权重: 55", "权重: 60", 1)
+    runs = {
+        "overlay (diagnose, rules/2024)": lambda: diagnose(RULES, RULES / "2024", {EDITED: buffer}),
+        "copy (temporary root, rules/2024)": lambda: _copy_and_check(buffer),
+        "keystroke (2024/市县.yaml: 2024)": lambda: _keystroke(EDITED, buffer),
+        "keystroke (2023/市县.yaml: 2023, 2024)": lambda: _keystroke(older, older_buffer),
+    }
+    for name, run in runs.items():
+        print(f"{name:42} {median_seconds(run, repeat) * 1000:7.1f} ms median of {repeat}")
+
+
+if __name__ == "__main__":
+    main()
