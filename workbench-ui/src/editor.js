@@ -85,3 +85,9 @@ export function markers(dom) {
   });
   return found;
 }
+
+// The document the editor holds (for the page's tests).
+export function text(dom) {
+  const view = EditorView.findFromDOM(dom);
+  return view ? view.state.doc.toString() : null;
+}

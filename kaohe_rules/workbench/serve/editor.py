@@ -22,8 +22,8 @@ def diagnose(workspace: Workspace, path: str, text: str) -> list[dict]:
     """What ``kaohe validate`` says of the rule sets the buffer belongs to or is inherited
     by, as if it were saved; each problem with its range (1-based lines, columns in
     characters) and its file relative to the root."""
-    from kaohe_rules.editing.diagnose import affected_rule_sets
-    from kaohe_rules.editing.diagnose import diagnose as editing_diagnose
+    from kaohe_rules.editing import affected_rule_sets
+    from kaohe_rules.editing import diagnose as editing_diagnose
 
     overrides = _overrides(workspace, path, text)
     file = next(iter(overrides))
@@ -47,30 +47,35 @@ def _with_range(diagnostic: Diagnostic, workspace: Workspace) -> dict:
 
 def complete(workspace: Workspace, path: str, text: str, offset: int) -> dict:
     """Completions at ``offset`` (characters into ``text``): schema keys, names in formulas."""
-    from kaohe_rules.editing.complete import complete as editing_complete
+    from kaohe_rules.editing import complete as editing_complete
 
-    overrides = _overrides(workspace, path, text)
+    file, overrides, rules = _asked(workspace, path, text)
+    if rules is None:
+        return {"候选": []}
     line, column = _line_column(text, offset)
-    items = editing_complete(workspace.root, next(iter(overrides)), overrides, line, column)
-    return {"候选": [_item(item) for item in items]}
-
-
-def _item(item) -> dict:
-    return {
-        "标签": item.label,
-        "类别": getattr(item, "kind", ""),
-        "说明": getattr(item, "detail", "") or "",
-    }
+    items = editing_complete(workspace.root, rules, overrides, file, line, column)
+    return {"候选": [{"标签": i.label, "类别": i.kind, "说明": i.detail} for i in items]}
 
 
 def hover(workspace: Workspace, path: str, text: str, offset: int) -> str | None:
     """What the name at ``offset`` is: its definition, as the language server shows it."""
-    from kaohe_rules.editing.hover import hover as editing_hover
+    from kaohe_rules.editing import hover as editing_hover
+
+    file, overrides, rules = _asked(workspace, path, text)
+    if rules is None:
+        return None
+    line, column = _line_column(text, offset)
+    found = editing_hover(workspace.root, rules, overrides, file, line, column)
+    return None if found is None else found.text
+
+
+def _asked(workspace: Workspace, path: str, text: str):
+    """The buffer's file, the overrides, and the rule set it belongs to (None: none)."""
+    from kaohe_rules.editing.files import rule_set_of
 
     overrides = _overrides(workspace, path, text)
-    line, column = _line_column(text, offset)
-    found = editing_hover(workspace.root, next(iter(overrides)), overrides, line, column)
-    return getattr(found, "text", found)
+    file = next(iter(overrides))
+    return file, overrides, rule_set_of(file, workspace.root)
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
