@@ -54,7 +54,11 @@ def complete(workspace: Workspace, path: str, text: str, offset: int) -> dict:
         return {"候选": []}
     line, column = _line_column(text, offset)
     items = editing_complete(workspace.root, rules, overrides, file, line, column)
-    return {"候选": [{"标签": i.label, "类别": i.kind, "说明": i.detail} for i in items]}
+    return {"候选": [_proposal(item) for item in items]}
+
+
+def _proposal(item) -> dict:
+    return {"标签": item.label, "类别": item.kind, "说明": item.detail, "文档": item.documentation}
 
 
 def hover(workspace: Workspace, path: str, text: str, offset: int) -> str | None:

@@ -242,7 +242,11 @@ async function complete(text, pos) {
   if (!state.file) return [];
   try {
     const found = await api("POST", "/api/complete", { 路径: state.file.path, 文本: text, 位置: codePoints(text.slice(0, pos)) });
-    return found.候选.map((c) => ({ label: c.标签, type: c.类别 || undefined, detail: c.说明 || undefined }));
+    return found.候选.map((c) => ({
+      label: c.标签,
+      detail: [c.类别, c.说明].filter(Boolean).join(" "),
+      info: c.文档 || undefined,
+    }));
   } catch (error) {
     return [];
   }
