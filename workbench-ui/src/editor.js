@@ -9,7 +9,8 @@ import { linter, lintGutter, forceLinting, forEachDiagnostic } from "@codemirror
 import { autocompletion } from "@codemirror/autocomplete";
 import { indentWithTab } from "@codemirror/commands";
 
-const NAME_BEFORE = /[\p{L}\p{N}_.]*$/u;
+// A name being typed: starts with a letter (Chinese included) or _, never a number alone.
+const NAME_BEFORE = /[\p{L}_][\p{L}\p{N}_.]*$/u;
 
 function state(doc, options) {
   const extensions = [
