@@ -105,7 +105,7 @@ def _browser_figures(address: str, saved: str, repeat: int) -> None:
         # the polling predicates below are strings Playwright evaluates: allowed here only
         page = browser.new_page(viewport={"width": 1600, "height": 1000}, bypass_csp=True)
         page.goto(address)
-        page.wait_for_function("document.querySelector('#ruleset').value !== ''")
+        page.wait_for_function("() => document.querySelector('#ruleset').value !== ''")
         page.click('.tab[data-view="edit"]')
         page.click(f'#files a[data-path="{FILE}"]')
         page.wait_for_selector(".cm-content")

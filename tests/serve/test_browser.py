@@ -39,7 +39,9 @@ def _wait(condition, what: str, timeout: float = 20.0):
 
 def _ready(page) -> None:
     """The page has asked the server for the rule sets and shows them."""
-    page.wait_for_function("document.querySelector('#ruleset').value !== ''")
+    # Functions, not expressions: Playwright polls an expression with eval, which the
+    # workbench's Content-Security-Policy forbids (as it should).
+    page.wait_for_function("() => document.querySelector('#ruleset').value !== ''")
 
 
 def _open(page, path: str) -> None:
@@ -117,7 +119,9 @@ def test_edit_check_impact_save_and_follow_a_citation(tmp_path: Path) -> None:
 
         # Saved, then reloaded from disk.
         page.click("#save")
-        page.wait_for_function("document.querySelector('#save-status').textContent === '已保存'")
+        page.wait_for_function(
+            "() => document.querySelector('#save-status').textContent === '已保存'"
+        )
         assert (root / FILE).read_text(encoding="utf-8") == edited
         page.reload()
         _ready(page)

@@ -109,16 +109,31 @@ async function loadRules() {
   }
 }
 
+// A place in a rule file: a link that opens it in the editor (the text when it lies outside
+// the root).
 function citeLink(link, shown) {
   if (!link || !link.文件) return shown || "";
-  return el("a", { class: "cite", onclick: () => openFile(link.文件, link.行) }, shown || `${link.文件}:${link.行}`);
+  const where = `${link.文件}:${link.行}`;
+  return el("a", { class: "cite", "data-file": link.文件, "data-line": link.行, onclick: () => openFile(link.文件, link.行) }, where);
+}
+
+function changeCite(c) {
+  return citeLink(c.新出处链接, c.新出处) || citeLink(c.原出处链接, c.原出处);
+}
+
+// As kaohe diff prints a change: [领域] 类型 对象：原 → 新 〔出处〕
+function changesList(changes) {
+  return el("ul", { class: "change-list" }, changes.map((c) => {
+    const arrow = c.类型 === "修改" || c.类型 === "改名" ? `${c.原} → ${c.新}` : c.类型 === "新增" ? c.新 : c.原;
+    return el("li", {}, `[${c.领域}] ${c.类型} ${c.对象}：${arrow} `, el("span", { class: "muted" }, "〔", changeCite(c), "〕"));
+  }));
 }
 
 function changesTable(changes) {
   const head = el("tr", {}, ["领域", "类型", "对象", "原", "新", "出处"].map((h) => el("th", {}, h)));
   const rows = changes.map((c) =>
     el("tr", {}, el("td", {}, c.领域), el("td", {}, c.类型), el("td", {}, c.对象), el("td", {}, c.原),
-      el("td", {}, c.新), el("td", {}, citeLink(c.新出处链接, c.新出处) || citeLink(c.原出处链接, c.原出处))));
+      el("td", {}, c.新), el("td", {}, changeCite(c))));
   return el("table", { class: "changes" }, el("thead", {}, head), el("tbody", {}, rows));
 }
 
@@ -222,7 +237,7 @@ function problemList(problems) {
 }
 
 function problemItem(p) {
-  const where = p.位置 ? `${p.位置.显示}:${p.位置.行}:${p.位置.列}` : "";
+  const where = p.位置 ? `${p.位置.文件 || p.位置.显示}:${p.位置.行}:${p.位置.列}` : "";
   const item = el(
     "li",
     { class: p.级别, "data-code": p.代码, "data-file": p.位置 && p.位置.文件, "data-line": p.位置 && p.位置.行 },
@@ -256,7 +271,8 @@ async function hover(text, pos) {
   if (!state.file) return null;
   try {
     const found = await api("POST", "/api/hover", { 路径: state.file.path, 文本: text, 位置: codePoints(text.slice(0, pos)) });
-    return found.说明;
+    // The editing services write Markdown; the tooltip shows text, so drop its marks.
+    return found.说明 && found.说明.replace(/\*\*(.+?)\*\*/g, "$1").replace(/`([^`]+)`/g, "$1");
   } catch (error) {
     return null;
   }
@@ -326,7 +342,7 @@ function renderImpact(found) {
     box.replaceChildren(el("p", { class: "error-text" }, "修改后的规则有错误，先改正（见“问题”）。"));
     return;
   }
-  const parts = [el("h4", {}, `规则变化 ${found.变化.length} 处`), changesTable(found.变化)];
+  const parts = [el("h4", {}, `规则变化 ${found.变化.length} 处`), changesList(found.变化)];
   if (!found.有数据) {
     parts.push(el("p", { class: "muted" }, "没有数据文件夹（kaohe serve --data），不计算对单位的影响。"));
   } else {
