@@ -17,7 +17,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 @click.command("serve", cls=Command)
-@click.argument("root", metavar="规则目录", required=False)
+@click.argument("root", metavar="[规则目录]", required=False)
 @click.option("--data", "data", metavar="文件夹", help="数据文件夹：显示结果、解释和修改的影响")
 @click.option(
     "--port",
@@ -45,7 +45,8 @@ def serve(
     不给规则目录时打开内置规则（只读）。编辑前先复制一份：
       cp -r rules 我的规则
       kaohe serve 我的规则 --data samples/2024
-    默认只监听 127.0.0.1；--host 为其他地址时，每个请求都要带启动时打印的访问令牌。
+    默认只监听 127.0.0.1；--host 为其他地址时，每个请求都要带启动时
+    打印的访问令牌。
     """
     workspace = _workspace(root, data)
     guard = _guard(host, port, token)
