@@ -342,7 +342,8 @@ function renderImpact(found) {
     box.replaceChildren(el("p", { class: "error-text" }, "修改后的规则有错误，先改正（见“问题”）。"));
     return;
   }
-  const parts = [el("h4", {}, `规则变化 ${found.变化.length} 处`), changesList(found.变化)];
+  const scope = el("p", { class: "muted" }, `规则集 ${state.ruleset}：修改后与已保存的相比（在页头换规则集）`);
+  const parts = [scope, el("h4", {}, `规则变化 ${found.变化.length} 处`), changesList(found.变化)];
   if (!found.有数据) {
     parts.push(el("p", { class: "muted" }, "没有数据文件夹（kaohe serve --data），不计算对单位的影响。"));
   } else {
@@ -439,7 +440,9 @@ function linked(text, links) {
     if (!path) continue;
     nodes.push(text.slice(last, match.index));
     const line = Number(match[2]);
-    nodes.push(el("a", { class: "cite", "data-file": path, "data-line": line, onclick: () => openFile(path, line) }, match[0]));
+    // Named by its place in the root (the text names it as kaohe explain does).
+    const link = el("a", { class: "cite", "data-file": path, "data-line": line, title: match[0], onclick: () => openFile(path, line) }, `${path}:${line}`);
+    nodes.push(link);
     last = match.index + match[0].length;
   }
   nodes.push(text.slice(last));
