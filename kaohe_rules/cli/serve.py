@@ -36,17 +36,28 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
     "--token", metavar="令牌", help="访问令牌（16 个以上的字母、数字、- 或 _；默认随机生成）"
 )
 @click.option("--open", "open_browser", is_flag=True, help="启动后在默认浏览器中打开")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="只检查：读入规则（有数据时计算一次），确认端口可用，打印地址后退出，不启动服务",
+)
 def serve(
-    root: str | None, data: str | None, port: int, host: str, token: str | None, open_browser: bool
+    root: str | None,
+    data: str | None,
+    port: int,
+    host: str,
+    token: str | None,
+    open_browser: bool,
+    check: bool,
 ) -> None:
     """在浏览器中查看和编辑规则：规则页面、带实时检查的编辑器、修改的影响、结果与解释。
 
     \b
-    不给规则目录时打开内置规则（只读）。编辑前先复制一份：
-      cp -r rules 我的规则
-      kaohe serve 我的规则 --data samples/2024
+    不给规则目录时打开内置规则（只读）。编辑前先复制一份规则目录，
+    打开副本：cp -r rules 我的规则，然后 kaohe serve 我的规则 --data 数据/2024。
     默认只监听 127.0.0.1；--host 为其他地址时，每个请求都要带启动时
-    打印的访问令牌。
+    打印的访问令牌。先检查能否启动（不启动服务）：
+      kaohe serve 我的规则 --data 数据/2024 --check
     """
     workspace = _workspace(root, data)
     guard = _guard(host, port, token)
@@ -60,6 +71,10 @@ def serve(
     listener = _listen(host, port)
     guard.port = listener.getsockname()[1]
     address = _address(host, guard.port, guard.token)
+    if check:
+        listener.close()
+        _check(workspace, address)
+        return
     click.echo(f"kaohe 工作台：{address}")
     if workspace.read_only:
         click.echo("打开的是内置规则，只读；要编辑请复制规则目录后打开副本。")
@@ -70,6 +85,25 @@ def serve(
         webbrowser.open(address)
     config = uvicorn.Config(create_app(workspace, guard), log_level="warning", lifespan="off")
     uvicorn.Server(config).run(sockets=[listener])
+
+
+def _check(workspace, address: str) -> None:
+    """What the workbench would open, each rule set loaded as it loads them: the rule
+    problems as kaohe validate prints them (exit 1), else the address."""
+    from kaohe_rules.diagnostics import KaoheError, render_text
+
+    folders = workspace.rulesets()
+    try:
+        for folder in folders:
+            workspace.loaded(folder)
+        if workspace.data is not None:
+            workspace.evaluation(folders[-1])
+    except KaoheError as error:
+        click.echo(render_text(error.diagnostics), err=True)
+        click.get_current_context().exit(1)
+    names = "、".join(workspace.name_of(folder) for folder in folders)
+    data = f"，数据 {workspace.data}" if workspace.data is not None else ""
+    click.echo(f"可以启动：规则集 {names}{data}；地址 {address}")
 
 
 def _workspace(root: str | None, data: str | None):
