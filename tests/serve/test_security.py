@@ -223,3 +223,17 @@ def test_the_bundled_rules_are_read_only(root: Path) -> None:
     body = {"路径": FILE, "文本": opened["文本"] + "# x\n", "版本": opened["版本"]}
     response = http.put("/api/file", json=body, headers=_csrf(guard))
     assert (response.status_code, _code(response)) == (403, "KH590")
+
+
+def test_a_bug_is_said_without_a_traceback(client, monkeypatch) -> None:
+    http, _guard = client
+
+    def broken(self, folder):
+        raise RuntimeError("坏了")
+
+    monkeypatch.delenv("KAOHE_DEBUG", raising=False)
+    monkeypatch.setattr(Workspace, "inheritance", broken)
+    response = http.get("/api/inheritance?ruleset=2024")
+    assert response.status_code == 500
+    assert response.json()["消息"] == "kaohe 内部错误（请报告此问题）：RuntimeError: 坏了"
+    assert "Traceback" not in response.text

@@ -5,6 +5,7 @@ impact). JSON answers; the page and its scripts are files in ``static/``."""
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
 
@@ -47,6 +48,11 @@ def _handler(work):
         except KaoheError as error:
             found = problems(error, request.app.state.workspace)
             return _Json({"代码": "KH596", "消息": "规则或数据有错误", "问题": found}, 422)
+        except Exception as error:  # a bug: said as the command line says it, no traceback
+            if os.environ.get("KAOHE_DEBUG"):
+                raise
+            message = f"kaohe 内部错误（请报告此问题）：{type(error).__name__}: {error}"
+            return _Json({"代码": "", "消息": message, "提示": ""}, 500)
         return result if isinstance(result, Response) else _Json(result)
 
     return endpoint
