@@ -124,11 +124,15 @@ class Workspace:
         return {"上一级": self.name_of(parent), "变化": changes}
 
     def parent_of(self, folder: Path) -> Path | None:
-        """The folder a rule set's 继承 names, as the assemble stage followed it."""
-        from kaohe_rules.rules.assemble import assemble
+        """The folder a rule set's 继承 names, as the pipeline's assemble stage followed it."""
+        from kaohe_rules.pipeline import check_rules
 
-        chain = assemble(folder, self.root).chain
-        return chain[-2] if len(chain) > 1 else None
+        def chain() -> list[Path]:
+            assembled = check_rules(folder, self.root).assembled
+            return assembled.chain if assembled is not None else []
+
+        found = self.cached(("chain", folder), chain)
+        return found[-2] if len(found) > 1 else None
 
     def results(self, folder: Path) -> dict:
         """The 结果 table of ``kaohe evaluate``: one row per unit."""
@@ -165,22 +169,18 @@ class Workspace:
         return found
 
     def cited_path(self, cited: str) -> str | None:
-        """The root-relative path of a file as diagnostics name it (display_path: relative
-        to the working folder, the bundled ``rules/…``, or absolute)."""
-        from kaohe_rules.resources import data_path
+        """The root-relative path of a file as a citation or a diagnostic names it (the
+        editing services undo display_path), None when it lies outside the root."""
+        from kaohe_rules.editing.files import real_path
 
-        given = Path(cited)
-        candidates = [given] if given.is_absolute() else [Path.cwd() / given]
-        if not given.is_absolute() and given.parts[:1] == ("rules",):
-            candidates.append(data_path("rules").parent / given)
-        for candidate in candidates:
-            try:
-                path = candidate.resolve()
-            except (OSError, RuntimeError):
-                continue
-            if path.is_file() and path.is_relative_to(self.root):
-                return self.relative(path)
-        return None
+        path = real_path(cited)
+        if path is None:
+            return None
+        try:
+            path = path.resolve()
+        except (OSError, RuntimeError):
+            return None
+        return self.relative(path) if path.is_file() and path.is_relative_to(self.root) else None
 
     def linked_change(self, change: dict) -> dict:
         for key in ("原出处", "新出处"):
