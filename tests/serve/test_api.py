@@ -113,3 +113,26 @@ def test_completion_and_hover_come_from_the_editing_services(served) -> None:
     where = text.index("新质生产力发展指数") + 2
     shown = http.post("/api/hover", json={"路径": FILE, "文本": text, "位置": where}).json()
     assert shown["说明"] and "新质生产力发展指数" in shown["说明"]
+
+
+def test_a_rule_set_folder_as_the_root_reads_its_parent_and_writes_only_itself(
+    tmp_path: Path,
+) -> None:
+    """kaohe serve rules/2024: 2024 inherits ../2023, which is read (as kaohe validate
+    rules/2024 reads it) but neither listed nor opened nor written."""
+    whole = scratch_root(tmp_path)
+    guard = Guard("127.0.0.1", 8765, None)
+    workspace = Workspace(whole / "2024", SAMPLES)
+    http = TestClient(create_app(workspace, guard), base_url="http://127.0.0.1:8765")
+    http.headers["X-Kaohe-CSRF"] = guard.csrf
+    tree = http.get("/api/tree").json()
+    assert [r["名称"] for r in tree["规则集"]] == ["2024"]
+    assert {"路径": "市县.yaml", "名称": "市县.yaml"} in tree["规则集"][0]["文件"]
+    saved = (whole / FILE).read_text(encoding="utf-8")
+    text = saved.replace("  发展:\n", "  发展:\n    权重: 50\n")
+    found = http.post("/api/diagnose", json={"路径": "市县.yaml", "文本": text}).json()["问题"]
+    places = {(p["代码"], p["位置"]["文件"], p["位置"]["行"]) for p in found}
+    assert ("KH225", "市县.yaml", 43) in places
+    assert ("KH225", None, 15) in places  # in 2023/市县.yaml: shown, not linked
+    assert http.get("/api/file", params={"path": "../2023/市县.yaml"}).status_code == 403
+    assert len(http.get("/api/results?ruleset=2024").json()["行"]) == 429

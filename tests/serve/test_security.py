@@ -84,7 +84,7 @@ def test_a_symlink_out_of_the_root_is_refused(tmp_path: Path, root: Path) -> Non
         saved = http.put("/api/file", json=body, headers=_csrf(guard))
         assert (saved.status_code, _code(saved)) == (403, "KH585"), path
     assert outside.read_text(encoding="utf-8") == "秘密: 1\n"
-    listed = [f for r in http.get("/api/tree").json()["规则集"] for f in r["文件"]]
+    listed = [f["路径"] for r in http.get("/api/tree").json()["规则集"] for f in r["文件"]]
     assert "2024/链接.yaml" not in listed
 
 

@@ -28,8 +28,8 @@ def diagnose(workspace: Workspace, path: str, text: str) -> list[dict]:
     overrides = _overrides(workspace, path, text)
     file = next(iter(overrides))
     seen, found = set(), []
-    for folder in affected_rule_sets(workspace.root, file, overrides) or []:
-        for diagnostic in editing_diagnose(workspace.root, folder, overrides):
+    for folder in affected_rule_sets(workspace.load_root, file, overrides) or []:
+        for diagnostic in editing_diagnose(workspace.load_root, folder, overrides):
             key = (diagnostic.code, diagnostic.span, diagnostic.message)
             if key not in seen:
                 seen.add(key)
@@ -53,7 +53,7 @@ def complete(workspace: Workspace, path: str, text: str, offset: int) -> dict:
     if rules is None:
         return {"候选": []}
     line, column = _line_column(text, offset)
-    items = editing_complete(workspace.root, rules, overrides, file, line, column)
+    items = editing_complete(workspace.load_root, rules, overrides, file, line, column)
     return {"候选": [_proposal(item) for item in items]}
 
 
@@ -69,7 +69,7 @@ def hover(workspace: Workspace, path: str, text: str, offset: int) -> str | None
     if rules is None:
         return None
     line, column = _line_column(text, offset)
-    found = editing_hover(workspace.root, rules, overrides, file, line, column)
+    found = editing_hover(workspace.load_root, rules, overrides, file, line, column)
     return None if found is None else found.text
 
 
@@ -79,7 +79,7 @@ def _asked(workspace: Workspace, path: str, text: str):
 
     overrides = _overrides(workspace, path, text)
     file = next(iter(overrides))
-    return file, overrides, rule_set_of(file, workspace.root)
+    return file, overrides, rule_set_of(file, workspace.load_root)
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
@@ -97,7 +97,7 @@ def impact(workspace: Workspace, folder: Path, path: str, text: str) -> dict:
 
     before = workspace.loaded(folder)
     try:
-        after = load_edited(folder, workspace.root, _overrides(workspace, path, text))
+        after = load_edited(folder, workspace.load_root, _overrides(workspace, path, text))
     except KaoheError as error:
         problems = [_with_range(d, workspace) for d in error.diagnostics]
         return {"有错误": True, "问题": problems}

@@ -33,6 +33,13 @@ class Workspace:
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
 
+    @property
+    def load_root(self) -> Path:
+        """The folder 继承 may reach into when loading: the root, or, when the root is one
+        rule set folder (rules/2024), its parent, as kaohe validate rules/2024 loads it.
+        Files outside the root are read for that, never listed, opened or written."""
+        return self.root.parent if (self.root / RULESET_FILE).is_file() else self.root
+
     # --- the rule sets of the root -------------------------------------------------------
 
     def rulesets(self) -> list[Path]:
@@ -50,14 +57,26 @@ class Workspace:
         raise Refused("KH593", f"规则目录中没有规则集 {name!r}", 404)
 
     def name_of(self, folder: Path) -> str:
-        return folder.relative_to(self.root).as_posix() if folder != self.root else "."
+        """A rule set's name on the page: its folder relative to the root (the folder's own
+        name when the root is that rule set)."""
+        return folder.relative_to(self.root).as_posix() if folder != self.root else folder.name
 
     def tree(self) -> list[dict]:
         """Each rule set with its files, for the side panel."""
         return [
-            {"名称": self.name_of(folder), "文件": rule_files(self.root, folder)}
+            {
+                "名称": self.name_of(folder),
+                "文件": [
+                    {"路径": path, "名称": self.in_ruleset(path, folder)}
+                    for path in rule_files(self.root, folder)
+                ],
+            }
             for folder in self.rulesets()
         ]
+
+    def in_ruleset(self, path: str, folder: Path) -> str:
+        """A file's name within its rule set folder (the side panel shows that)."""
+        return (self.root / path).relative_to(folder).as_posix()
 
     def relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.root).as_posix()
@@ -91,7 +110,7 @@ class Workspace:
         """The rule set as ``kaohe validate`` loads it (KaoheError when it has errors)."""
         from kaohe_rules.pipeline import load_rules
 
-        return self.cached(("loaded", folder), lambda: load_rules(folder, self.root))
+        return self.cached(("loaded", folder), lambda: load_rules(folder, self.load_root))
 
     def evaluation(self, folder: Path):
         """The rule set on the data, as ``kaohe evaluate --rules … --data …`` runs it."""
@@ -128,7 +147,7 @@ class Workspace:
         from kaohe_rules.pipeline import check_rules
 
         def chain() -> list[Path]:
-            assembled = check_rules(folder, self.root).assembled
+            assembled = check_rules(folder, self.load_root).assembled
             return assembled.chain if assembled is not None else []
 
         found = self.cached(("chain", folder), chain)

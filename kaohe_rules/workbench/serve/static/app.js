@@ -144,9 +144,8 @@ function renderFiles(rulesets) {
   box.replaceChildren();
   for (const ruleset of rulesets) {
     box.append(el("h4", {}, ruleset.名称));
-    for (const path of ruleset.文件) {
-      const name = ruleset.名称 === "." ? path : path.slice(ruleset.名称.length + 1);
-      box.append(el("a", { "data-path": path, onclick: () => openFile(path) }, name));
+    for (const file of ruleset.文件) {
+      box.append(el("a", { "data-path": file.路径, onclick: () => openFile(file.路径) }, file.名称));
     }
   }
 }
