@@ -136,3 +136,9 @@ def test_a_rule_set_folder_as_the_root_reads_its_parent_and_writes_only_itself(
     assert ("KH225", None, 15) in places  # in 2023/市县.yaml: shown, not linked
     assert http.get("/api/file", params={"path": "../2023/市县.yaml"}).status_code == 403
     assert len(http.get("/api/results?ruleset=2024").json()["行"]) == 429
+    # A change of the inherited year on disk is seen, though it lies outside the root.
+    older = whole / "2023" / "市县.yaml"
+    older.write_text(older.read_text(encoding="utf-8").replace("    权重: 30\n", "    权重: 35\n"))
+    failed = http.get("/api/results?ruleset=2024")
+    assert failed.status_code == 422
+    assert "KH225" in {p["代码"] for p in failed.json()["问题"]}

@@ -28,6 +28,7 @@ class Workspace:
     data: Path | None = None
     read_only: bool = False  # the bundled rules: shown, never written
     _cache: dict = field(default_factory=dict)
+    _read_outside: set = field(default_factory=set)  # rule files loaded from above the root
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -84,9 +85,15 @@ class Workspace:
     # --- loading, cached by the files' state on disk ---------------------------------------
 
     def _state(self) -> tuple:
-        """What loading depends on: every YAML file's name, size and change time."""
+        """What loading and scoring depend on: the name, size and change time of every file
+        under the root and the data folder, and of the files loaded from outside the root
+        (the inherited year of a rule set folder opened as the root)."""
+        paths = set(self._read_outside)
+        for folder in (self.root, self.data):
+            if folder is not None:
+                paths.update(p for p in folder.rglob("*") if not p.is_dir())
         state = []
-        for path in sorted(self.root.rglob("*.y*ml")):
+        for path in sorted(paths):
             try:
                 status = path.stat()
             except OSError:
@@ -102,6 +109,8 @@ class Workspace:
             if hit is not None and hit[0] == state:
                 return hit[1]
         value = make()
+        # Taken again: loading may have named files outside the root to watch from now on.
+        state = self._state()
         with self._lock:
             self._cache[key] = (state, value)
         return value
@@ -110,7 +119,13 @@ class Workspace:
         """The rule set as ``kaohe validate`` loads it (KaoheError when it has errors)."""
         from kaohe_rules.pipeline import load_rules
 
-        return self.cached(("loaded", folder), lambda: load_rules(folder, self.load_root))
+        def load():
+            loaded = load_rules(folder, self.load_root)
+            outside = [p for p in loaded.resolved.ruleset.files if not p.is_relative_to(self.root)]
+            self._read_outside.update(outside)
+            return loaded
+
+        return self.cached(("loaded", folder), load)
 
     def evaluation(self, folder: Path):
         """The rule set on the data, as ``kaohe evaluate --rules … --data …`` runs it."""
