@@ -142,3 +142,6 @@ def test_a_rule_set_folder_as_the_root_reads_its_parent_and_writes_only_itself(
     failed = http.get("/api/results?ruleset=2024")
     assert failed.status_code == 422
     assert "KH225" in {p["代码"] for p in failed.json()["问题"]}
+    page = http.get("/api/manual?ruleset=2024")
+    assert page.status_code == 422
+    assert "规则有错误" in page.text and "KH225" in page.text

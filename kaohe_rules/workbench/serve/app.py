@@ -117,7 +117,16 @@ def tree(workspace: Workspace, request: Request, body: dict) -> dict:
 
 
 def manual(workspace: Workspace, request: Request, body: dict) -> Response:
-    return HTMLResponse(workspace.manual_html(_ruleset(workspace, request)))
+    """The manual's page, shown in a frame: the rules' problems as a page too."""
+    try:
+        return HTMLResponse(workspace.manual_html(_ruleset(workspace, request)))
+    except KaoheError as error:
+        items = "".join(
+            f"<li>{escape(p['代码'])} {escape(p['消息'])}</li>" for p in problems(error, workspace)
+        )
+        head = '<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8">'
+        page = f"{head}<p>规则有错误，生成不了细则：</p><ul>{items}</ul>"
+        return HTMLResponse(page, status_code=422)
 
 
 def inheritance(workspace: Workspace, request: Request, body: dict) -> dict:

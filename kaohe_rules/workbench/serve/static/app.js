@@ -79,6 +79,15 @@ async function start() {
   $("#reload").addEventListener("click", () => state.file && openFile(state.file.path));
   $("#filter").addEventListener("input", renderResults);
   if (settings.readOnly) say("内置规则，只读");
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+      event.preventDefault(); // the browser's "save page" would save the workbench itself
+      if (state.file && !settings.readOnly) save();
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (state.file && state.file.text !== state.file.saved) event.preventDefault();
+  });
   loadRules();
   const wanted = new URLSearchParams(location.search);
   if (wanted.get("file")) {
