@@ -200,6 +200,10 @@ CODES: dict[str, str] = {
     "KH574": "spark-not-started",
     "KH575": "spark-failed",
     "KH576": "quantile-not-on-spark",
+    "KH580": "check-failed-in-editor",
+    "KH581": "editor-request-failed",
+    "KH582": "lsp-root-not-a-folder",
+    "KH583": "lsp-not-installed",
 }
 
 

@@ -63,6 +63,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.archive",
         "一个单位历年的等次和名次：归档中每年的最新版本，加上历史文件中归档之前的年度。",
     ),
+    "lsp": (
+        "kaohe_rules.cli.lsp",
+        "语言服务器：编辑规则文件时即时检查、补全键和公式中的名称、悬停显示定义。",
+    ),
     "publish": (
         "kaohe_rules.cli.archive",
         "计算一个年度并把最终结果封存到归档：已发布的版本永不覆盖，更正另存为新版本。",

@@ -20,6 +20,7 @@ DOCS = [
     ROOT / "docs" / "ci.md",
     ROOT / "docs" / "collect.md",
     ROOT / "docs" / "records.md",
+    ROOT / "docs" / "editors.md",
     ROOT / "README.md",
 ]
 # Examples on the Spark engine need pyspark and Java: tests/spark runs them.
