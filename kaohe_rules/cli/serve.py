@@ -39,7 +39,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 @click.option(
     "--check",
     is_flag=True,
-    help="只检查：读入规则（有数据时计算一次），确认端口可用，打印地址后退出，不启动服务",
+    help="只检查：读入规则（有数据时计算一次），打印地址后退出，不启动服务",
 )
 def serve(
     root: str | None,
@@ -68,13 +68,12 @@ def serve(
     except ImportError as error:
         hint = "pip install 'starlette>=0.40' 'uvicorn>=0.30'（kaohe-rules 的依赖，可能被卸载了）"
         raise InputError("KH598", f"缺少 kaohe serve 需要的库：{error.name}", hint) from None
+    if check:  # the port is not taken: a check must not fail because a server runs
+        _check(workspace, _address(host, port, guard.token))
+        return
     listener = _listen(host, port)
     guard.port = listener.getsockname()[1]
     address = _address(host, guard.port, guard.token)
-    if check:
-        listener.close()
-        _check(workspace, address)
-        return
     click.echo(f"kaohe 工作台：{address}")
     if workspace.read_only:
         click.echo("打开的是内置规则，只读；要编辑请复制规则目录后打开副本。")

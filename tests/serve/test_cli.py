@@ -82,9 +82,13 @@ def test_on_the_loopback_no_token_is_asked(tmp_path: Path) -> None:
 
 def test_check_loads_everything_and_starts_nothing(tmp_path: Path) -> None:
     root = scratch_root(tmp_path)
-    done = _kaohe("serve", str(root), "--port", "0", "--check")
+    with socket.socket() as taken:  # a server already on the port does not fail a check
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        done = _kaohe("serve", str(root), "--port", port, "--check")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("可以启动：规则集 2023、2024；地址 http://127.0.0.1:")
+    assert done.stdout == f"可以启动：规则集 2023、2024；地址 http://127.0.0.1:{port}/\n"
     text = (root / "2024" / "市县.yaml").read_text(encoding="utf-8")
     (root / "2024" / "市县.yaml").write_text(text.replace("  发展:\n", "  发展:\n    权重: 50\n"))
     done = _kaohe("serve", str(root), "--port", "0", "--check")
