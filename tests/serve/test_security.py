@@ -5,6 +5,7 @@ header, and saving (atomic, refused when the file changed on disk since it was o
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,18 @@ def test_a_symlink_out_of_the_root_is_refused(tmp_path: Path, root: Path) -> Non
     assert outside.read_text(encoding="utf-8") == "秘密: 1\n"
     listed = [f["路径"] for r in http.get("/api/tree").json()["规则集"] for f in r["文件"]]
     assert "2024/链接.yaml" not in listed
+
+
+def test_a_year_folder_linked_from_outside_is_not_a_rule_set_of_the_root(
+    tmp_path: Path, root: Path
+) -> None:
+    elsewhere = tmp_path / "别处"
+    shutil.copytree(root / "2023", elsewhere / "2025")
+    (root / "2025").symlink_to(elsewhere / "2025", target_is_directory=True)
+    http, _guard = _client(root)
+    assert [r["名称"] for r in http.get("/api/tree").json()["规则集"]] == ["2023", "2024"]
+    response = http.get("/api/results?ruleset=2025")
+    assert (response.status_code, _code(response)) == (404, "KH593")
 
 
 def test_only_rule_files_are_written(client, root: Path) -> None:

@@ -48,7 +48,11 @@ class Workspace:
         are (a rules root holds one folder a year)."""
         if (self.root / RULESET_FILE).is_file():
             return [self.root]
-        return sorted(p for p in self.root.iterdir() if (p / RULESET_FILE).is_file())
+        return sorted(
+            p
+            for p in self.root.iterdir()
+            if (p / RULESET_FILE).is_file() and p.resolve().is_relative_to(self.root)
+        )
 
     def ruleset(self, name: str) -> Path:
         """A rule set folder by its name relative to the root (``2024``; ``.`` for the root)."""
