@@ -45,7 +45,10 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     try:
         before = load_rules(rules_folder(old))
         after = load_rules(rules_folder(new))
-        found = compare(before, after, _data_folder(data), engine=engine_choice())
+        folder = _data_folder(data)
+        # the engine is asked for only with data, as before: without, nothing is run
+        options = {"engine": engine_choice()} if folder is not None else {}
+        found = compare(before, after, folder, **options)
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
         context.exit(1)
