@@ -162,3 +162,41 @@ def test_a_request_without_the_token_is_refused_off_the_loopback(tmp_path: Path)
         # the token became a cookie: the page and its requests work
         _ready(page)
         assert page.url == plain
+
+
+def _units(page) -> list[str]:
+    """The unit ids of the results table's rows, in the order shown."""
+    return page.eval_on_selector_all("#results tbody tr", "rows => rows.map(r => r.dataset.unit)")
+
+
+def test_the_results_table_sorts_and_filters(tmp_path: Path) -> None:
+    """The table holds evaluate's 结果 rows; a header click sorts, the box filters."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.serve.workbench import REPO, SAMPLES
+
+    root = scratch_root(tmp_path)
+    command = [sys.executable, str(REPO / "cli.py"), "evaluate", "--rules", str(root / "2024")]
+    told = subprocess.run(
+        [*command, "--data", str(SAMPLES), "-o", str(tmp_path / "结果.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert told.returncode == 0, told.stderr
+    rows = json.loads((tmp_path / "结果.json").read_text(encoding="utf-8"))["结果"]
+    with served(root) as address, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(address)
+        _ready(page)
+        page.click('.tab[data-view="results"]')
+        page.wait_for_selector('#results tr[data-unit="330100"]', timeout=30_000)
+        assert _units(page) == [row["编号"] for row in rows]
+        page.fill("#filter", "山区县")
+        kept = [r for r in rows if any("山区县" in str(v) for v in r.values())]
+        assert _units(page) == [r["编号"] for r in kept]
+        total = page.locator("#results th", has_text="总分")
+        total.click()
+        total.click()  # twice: highest first (ties keep the roster's order)
+        assert _units(page) == [r["编号"] for r in sorted(kept, key=lambda r: -r["总分"])]
