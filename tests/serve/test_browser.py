@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import time
+from html import unescape
 from pathlib import Path
 
 from tests.serve.workbench import (
+    REPO,
     browser,
     diff_json,
     editor_text,
@@ -172,10 +176,8 @@ def _units(page) -> list[str]:
 def test_the_results_table_sorts_and_filters(tmp_path: Path) -> None:
     """The table holds evaluate's 结果 rows; a header click sorts, the box filters."""
     import json
-    import subprocess
-    import sys
 
-    from tests.serve.workbench import REPO, SAMPLES
+    from tests.serve.workbench import SAMPLES
 
     root = scratch_root(tmp_path)
     command = [sys.executable, str(REPO / "cli.py"), "evaluate", "--rules", str(root / "2024")]
@@ -200,3 +202,33 @@ def test_the_results_table_sorts_and_filters(tmp_path: Path) -> None:
         total.click()
         total.click()  # twice: highest first (ties keep the roster's order)
         assert _units(page) == [r["编号"] for r in sorted(kept, key=lambda r: -r["总分"])]
+
+
+def test_the_rules_page_shows_the_manual_and_what_the_year_changes(tmp_path: Path) -> None:
+    root = scratch_root(tmp_path)
+    told = diff_json(root / "2023", root / "2024")["变化"]
+    with served(root) as address, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(address)
+        _ready(page)
+        page.wait_for_selector("#inheritance table tbody tr")
+        rows = page.locator("#inheritance tbody tr")
+        assert rows.count() == len(told)
+        assert rows.first.locator("td").nth(2).inner_text() == told[0]["对象"]
+        manual = page.frame_locator("#manual")
+        manual.locator("h1.title").wait_for()
+        assert manual.locator("h2").first.inner_text() == "市县领域"
+        written = tmp_path / "细则.html"
+        command = [sys.executable, str(REPO / "cli.py"), "doc", str(root / "2024")]
+        subprocess.run([*command, "-o", str(written)], check=True, capture_output=True)
+        headings = re.findall(r"<h[23]>(.*?)</h[23]>", written.read_text(encoding="utf-8"))
+        assert manual.locator("h2, h3").all_inner_texts() == [unescape(h) for h in headings]
+        # a change's citation opens its file at its line
+        rows.first.locator("a.cite").click()
+        file, line = told[0]["新出处"].rsplit(":", 1)
+        page.wait_for_function(
+            "path => document.querySelector('#file-name').textContent === path",
+            arg=Path(file).relative_to(root).as_posix(),
+        )
+        cited = Path(file).read_text(encoding="utf-8").split("\n")[int(line) - 1]
+        assert page.locator(".cm-activeLine").inner_text() == cited
