@@ -232,3 +232,32 @@ def test_the_rules_page_shows_the_manual_and_what_the_year_changes(tmp_path: Pat
         )
         cited = Path(file).read_text(encoding="utf-8").split("\n")[int(line) - 1]
         assert page.locator(".cm-activeLine").inner_text() == cited
+
+
+def test_completion_and_hover_in_the_editor(tmp_path: Path) -> None:
+    root = scratch_root(tmp_path)
+    with served(root) as address, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(address)
+        _ready(page)
+        page.click('.tab[data-view="edit"]')
+        _open(page, FILE)
+        # A new key under 研发投入强度 (which writes only 满分): the schema's keys.
+        _cursor_to_end_of(page, "        满分: 6")
+        page.keyboard.press("Enter")
+        page.keyboard.type("目")
+        page.wait_for_selector(".cm-tooltip-autocomplete li")
+        offered = page.locator(".cm-tooltip-autocomplete li").all_inner_texts()
+        assert any(item.startswith("目标值") for item in offered), offered
+        page.keyboard.press("Escape")
+        saved = (root / FILE).read_text(encoding="utf-8")
+        for _ in range(5):  # the half-written key taken back
+            if editor_text(page) == saved:
+                break
+            page.keyboard.press("Control+z")
+        assert editor_text(page) == saved
+        # Hovering an indicator's name shows its definition, with where it is defined.
+        name = page.locator(".cm-line", has_text=re.compile(r"^\s+新质生产力发展指数:$")).first
+        name.locator("span", has_text="新质生产力发展指数").first.hover()
+        shown = page.locator(".kh-hover").inner_text(timeout=10_000)
+        assert "新质生产力发展指数" in shown and "2024/市县.yaml:18" in shown
