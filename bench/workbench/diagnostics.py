@@ -10,7 +10,10 @@ breaks the paper weights' sum (KH225) in 2024. Prints the median milliseconds of
   then the same ``pipeline.check_rules`` on the copy;
 - keystroke: what the language server does on a change: the rule sets the edit
   affects (``editing.affected_rule_sets``), then ``diagnose`` for each of them;
-- 2023 keystroke: the same for an edit of rules/2023/市县.yaml, which 2024 inherits.
+- 2023 keystroke: the same for an edit of rules/2023/市县.yaml, which 2024 inherits;
+- kaohe lsp: the server as an editor runs it, from didChange (the whole text, broken and
+  fixed in turn) to the publishDiagnostics that shows or clears KH225, its pause of
+  0.1 s after a change included.
 
 Target: under 300 ms median for the keystroke on rules/2024 (docs/decisions.md, 100).
 """
@@ -18,9 +21,12 @@ Target: under 300 ms median for the keystroke on rules/2024 (docs/decisions.md, 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -60,6 +66,43 @@ def _keystroke(path: Path, buffer: str) -> list:
     return found
 
 
+async def _server_medians(buffer: str, repeat: int) -> float:
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+    from pygls.uris import from_fs_path
+
+    client = LanguageClient("bench", "1")
+    uri = from_fs_path(str(EDITED))
+    seen: asyncio.Queue = asyncio.Queue()
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def published(params: types.PublishDiagnosticsParams) -> None:
+        if params.uri == uri:
+            seen.put_nowait({d.code for d in params.diagnostics})
+
+    await client.start_io(sys.executable, str(ROOT / "cli.py"), "lsp", "--root", str(RULES))
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    client.initialized(types.InitializedParams())
+    saved = EDITED.read_text(encoding="utf-8")
+    item = types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=saved)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(item))
+    await seen.get()
+    samples = []
+    for version in range(2, repeat + 2):
+        broken = version % 2 == 0
+        change = types.TextDocumentContentChangeWholeDocument(buffer if broken else saved)
+        document = types.VersionedTextDocumentIdentifier(uri=uri, version=version)
+        start = time.perf_counter()
+        client.text_document_did_change(types.DidChangeTextDocumentParams(document, [change]))
+        while ("KH225" in await seen.get()) != broken:
+            pass
+        samples.append(time.perf_counter() - start)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return statistics.median(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
@@ -77,6 +120,9 @@ def main() -> None:
     }
     for name, run in runs.items():
         print(f"{name:42} {median_seconds(run, repeat) * 1000:7.1f} ms median of {repeat}")
+    served = asyncio.run(_server_medians(buffer, repeat))
+    name = "kaohe lsp (didChange → publishDiagnostics)"
+    print(f"{name:42} {served * 1000:7.1f} ms median of {repeat}")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from kaohe_rules.editing.context import Context, context, domain_at, formula_at
+from kaohe_rules.editing.context import Context, context, domain_at, formula_at, inside
 from kaohe_rules.editing.keys import allowed_keys, value_kind
-from kaohe_rules.editing.names import Named, function_named, names_of
+from kaohe_rules.editing.names import Named, function_named, names_of, stage_name
 from kaohe_rules.records import data_record
 
 
@@ -39,8 +39,10 @@ def complete(
     formula, choices = value_kind(cx.kind, cx.place.path) if cx.kind else (False, ())
     if choices:
         return [Completion(value, "取值") for value in choices]
+    if cx.place.path[:1] == ("记录汇总",):
+        return []  # a record filter reads the records' columns, which only the data know
     found = formula_at(cx)
-    if found is None or not (formula or _inside(cx, found[0].span)):
+    if found is None or not (formula or inside(cx, found[0].span)):
         return []
     return _names(cx, found[1])
 
@@ -60,10 +62,10 @@ def _keys(cx: Context) -> list[Completion]:
 def _names(cx: Context, scope) -> list[Completion]:
     resolved = cx.checked.resolved
     domain = domain_at(cx)
-    known = names_of(resolved.ruleset, cx.checked.assembled, domain) if domain else {}
+    known = names_of(resolved.ruleset, cx.checked.assembled, domain, cx.root) if domain else {}
     out = []
     for name, symbol in scope.symbols.items():
-        named = known.get(name) or Named(name, "名称", symbol.type.label)
+        named = known.get(name) or stage_name(name, symbol.type.label)
         out.append(_proposal(named))
     for name in scope.functions:
         out.append(_proposal(function_named(name)))
@@ -72,7 +74,3 @@ def _names(cx: Context, scope) -> list[Completion]:
 
 def _proposal(named: Named) -> Completion:
     return Completion(named.name, named.kind, named.detail, "\n\n".join(named.lines))
-
-
-def _inside(cx: Context, span) -> bool:
-    return (span.line, span.column) <= (cx.line, cx.column) <= (span.end_line, span.end_column)

@@ -26,6 +26,7 @@ _NAME = re.compile(r"[\w.]+")  # \w: letters of any script (Chinese names), digi
 class Context:
     """A position of a rule file, with what was made of its rule set."""
 
+    root: Path
     path: Path
     lines: list[str]
     line: int
@@ -44,6 +45,7 @@ def context(
     being typed fails the schema), the rule set is checked as saved instead: its formulas
     and their scopes are the best guess of what the user is writing."""
     path = path.resolve()
+    overrides = {p.resolve(): t for p, t in overrides.items()}
     text = overrides.get(path)
     if text is None:
         text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
@@ -56,7 +58,8 @@ def context(
             found = fallback
     with buffers(overrides):
         kind = kind_of(path, lines, rule_set_of(path, root))
-    return Context(path, lines, line, column, place(lines, line, column), kind, found)
+    where = place(lines, line, column)
+    return Context(root.resolve(), path, lines, line, column, where, kind, found)
 
 
 def formula_at(cx: Context) -> tuple[m.Expr, Scope] | None:
@@ -67,7 +70,7 @@ def formula_at(cx: Context) -> tuple[m.Expr, Scope] | None:
         return None
     best: tuple[tuple[int, int], m.Expr, Scope] | None = None
     for expr, scope in resolved.scopes.items():
-        if not _in_file(expr.span, cx.path):
+        if not _in_file(expr.span, cx):
             continue
         distance = _distance(expr.span, cx.line, cx.column)
         if best is None or distance < best[0]:
@@ -83,7 +86,7 @@ def domain_at(cx: Context) -> m.Domain | None:
     scored = resolved.ruleset.scored()
     for domain in scored:
         spans = (domain.span, *(i.span for i in domain.all_indicators()))
-        if any(_in_file(span, cx.path) for span in spans):
+        if any(_in_file(span, cx) for span in spans):
             return domain
     return scored[0] if scored else None
 
@@ -97,10 +100,15 @@ def word_at(lines: list[str], line: int, column: int) -> tuple[int, int, str] | 
     return None
 
 
-def _in_file(span: Span | None, path: Path) -> bool:
+def inside(cx: Context, span: Span) -> bool:
+    """Whether the position lies within ``span`` (its end included: typing goes there)."""
+    return (span.line, span.column) <= (cx.line, cx.column) <= (span.end_line, span.end_column)
+
+
+def _in_file(span: Span | None, cx: Context) -> bool:
     if span is None:
         return False
-    return real_path(span.file) == path
+    return real_path(span.file, cx.root) == cx.path
 
 
 def _distance(span: Span, line: int, column: int) -> tuple[int, int]:

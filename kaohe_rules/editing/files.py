@@ -23,17 +23,37 @@ def rule_set_of(path: Path, root: Path) -> Path | None:
     return None
 
 
-def real_path(file: str) -> Path | None:
-    """The file a span's ``file`` names (``source.display_path`` undone): tried in the
-    order display_path chose, the bundled folders, the working folder, the checkout."""
+def real_path(file: str, root: Path | None = None) -> Path | None:
+    """The file a span's ``file`` names (``source.display_path`` undone). A relative name
+    may be a bundled rule set's (``rules/2024/…``), or relative to the working folder or
+    the checkout; when several such files exist, the one under ``root`` (the rules root
+    being edited) is meant, else the first in the order display_path tries them."""
     written = Path(file)
     if written.is_absolute():
         return written
+    key = (file, root.resolve() if root is not None else None, Path.cwd())
+    found = _FOUND.get(key)
+    if found is None:
+        found = _relative(*key)
+        if found is not None and len(_FOUND) < 4096:
+            _FOUND[key] = found
+    return found
+
+
+# A few files are named by every span of a rule set: each name found is looked for once.
+# (Which of two files a name means could change only if one of them appeared or went
+# away; a name not found is looked for again.)
+_FOUND: dict[tuple[str, Path | None, Path], Path] = {}
+
+
+def _relative(file: str, root: Path | None, cwd: Path) -> Path | None:
+    written = Path(file)
     candidates = []
     if written.parts and written.parts[0] in BUNDLED_FOLDERS:
         candidates.append(data_path(written.parts[0]).joinpath(*written.parts[1:]))
-    candidates += [Path.cwd() / written, data_path("rules").parent / written]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate.resolve()
-    return None
+    candidates += [cwd / written, data_path("rules").parent / written]
+    found = [c.resolve() for c in candidates if c.exists()]
+    if root is not None:
+        inside = [c for c in found if c.is_relative_to(root)]
+        found = inside or found
+    return found[0] if found else None

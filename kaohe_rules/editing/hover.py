@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from kaohe_rules.editing.context import Context, context, domain_at, word_at
+from kaohe_rules.editing.context import Context, context, domain_at, formula_at, inside, word_at
 from kaohe_rules.editing.keys import describe, place, schema_at
-from kaohe_rules.editing.names import Named, function_named, names_of
+from kaohe_rules.editing.names import Named, function_named, names_of, stage_name
 from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
 
@@ -55,13 +55,18 @@ def hover(
 def _named(cx: Context, name: str, start: int) -> Named | None:
     domain = domain_at(cx)
     resolved = cx.checked.resolved
-    known = names_of(resolved.ruleset, cx.checked.assembled, domain) if domain else {}
+    known = names_of(resolved.ruleset, cx.checked.assembled, domain, cx.root) if domain else {}
     for candidate in (name, name.rsplit(".", 1)[0]):
         if candidate in known:
             return known[candidate]
     function = function_named(name)
     if function is not None:
         return function
+    formula = formula_at(cx)
+    if formula is not None and inside(cx, formula[0].span):
+        symbol = formula[1].symbols.get(name)
+        if symbol is not None:
+            return stage_name(name, symbol.type.label)
     return _schema_key(cx, name, start)
 
 

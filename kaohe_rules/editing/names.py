@@ -6,6 +6,7 @@ and its documents (the 说明 the model does not keep)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.dsl.functions import REQUIRED, Function
@@ -32,6 +33,38 @@ class Named:
     definition: Span | None = None
 
 
+# What the names a stage gives its formulas mean (rules/resolve.py decides which formula
+# sees which; docs/rules.md describes them).
+STAGE_NAMES = {
+    "值": "这个指标（或每项加减分）本单位的值",
+    "满分": "指标的满分（一单位一策可改）",
+    "目标值": "指标的目标值",
+    "下限值": "指标的下限值",
+    "上限值": "指标的上限值",
+    "排名步长": "排名赋分每差一名扣的分",
+    "最低分": "排名赋分的最低分",
+    "半年目标值": "半年评估用的目标值",
+    "半年下限值": "半年评估用的下限值",
+    "半年上限值": "半年评估用的上限值",
+    "标杆": "标杆值公式算出的本单位标杆",
+    "权重": "考卷的权重",
+    "总分": "考卷得分与加减分合计",
+    "加分": "加分合计（已按上限截断）",
+    "扣分": "扣分合计（已按上限截断）",
+    "否决": "是否被一票否决",
+    "名次": "类别（或排名范围）内的名次",
+    "人数": "类别（或排名范围）内的单位数",
+    "类别": "单位所在的类别（赛道）",
+    "等次": "单位的等次",
+}
+
+
+def stage_name(name: str, type_label: str) -> Named:
+    """A name the stage gives (满分, 权重, 总分 …), or another name of the scope."""
+    note = STAGE_NAMES.get(name)
+    return Named(name, "名称", type_label, (note,) if note else ())
+
+
 def signature(function: Function) -> str:
     """``linear(x: 数值, low: 数值, high: 数值) → 数值``: how a call is written."""
     params = []
@@ -54,7 +87,9 @@ def function_named(name: str) -> Named | None:
     return Named(name, "函数", signature(function), (function.summary,) if function.summary else ())
 
 
-def names_of(ruleset: m.RuleSet, assembled: Assembled | None, domain: m.Domain) -> dict[str, Named]:
+def names_of(
+    ruleset: m.RuleSet, assembled: Assembled | None, domain: m.Domain, root: Path | None = None
+) -> dict[str, Named]:
     """Every name defined in ``domain`` (and the rule set's data items, unit attributes)."""
     documents = domain_documents(assembled) if assembled is not None else {}
     document = documents.get(domain.name) or (
@@ -68,12 +103,14 @@ def names_of(ruleset: m.RuleSet, assembled: Assembled | None, domain: m.Domain) 
         lines = (f"类型：{item.type.label}", *notes)
         if item.choices:
             lines += (f"取值：{'、'.join(item.choices)}",)
-        out[item.name] = Named(item.name, "数据项", item.type.label, lines, _absolute(item.span))
+        out[item.name] = Named(
+            item.name, "数据项", item.type.label, lines, _absolute(item.span, root)
+        )
     for paper in domain.papers:
         lines = (f"**{paper.name}**", f"权重：{_number(paper.weight)}")
-        out[paper.id] = Named(paper.id, "考卷", paper.name, lines, _absolute(paper.span))
+        out[paper.id] = Named(paper.id, "考卷", paper.name, lines, _absolute(paper.span, root))
     for indicator in domain.all_indicators():
-        named = _indicator(indicator, _indicator_doc(document, indicator))
+        named = _indicator(indicator, _indicator_doc(document, indicator), root)
         out[indicator.id] = named
         out[f"{indicator.id}.得分"] = Named(
             f"{indicator.id}.得分",
@@ -85,7 +122,7 @@ def names_of(ruleset: m.RuleSet, assembled: Assembled | None, domain: m.Domain) 
     return out
 
 
-def _indicator(indicator: m.Indicator, document: YMap | None) -> Named:
+def _indicator(indicator: m.Indicator, document: YMap | None, root: Path | None) -> Named:
     lines = [f"**{indicator.name}**（考卷 {indicator.paper}）"]
     if indicator.unit_of_measure:
         lines.append(f"单位：{indicator.unit_of_measure}")
@@ -110,7 +147,9 @@ def _indicator(indicator: m.Indicator, document: YMap | None) -> Named:
         lines.append("；".join(targets))
     if indicator.lead:
         lines.append(f"牵头单位：{indicator.lead}")
-    return Named(indicator.id, "指标", indicator.name, tuple(lines), _absolute(indicator.span))
+    return Named(
+        indicator.id, "指标", indicator.name, tuple(lines), _absolute(indicator.span, root)
+    )
 
 
 def _indicator_doc(document: YMap | None, indicator: m.Indicator) -> YMap | None:
@@ -152,10 +191,10 @@ def _percent(value: float) -> str:
     return f"{round(value * 100, 10):g}%"  # 0.055 → 5.5%, as the rule file writes it
 
 
-def _absolute(span: Span | None) -> Span | None:
+def _absolute(span: Span | None, root: Path | None) -> Span | None:
     if span is None:
         return None
-    path = real_path(span.file)
+    path = real_path(span.file, root)
     if path is None:
         return span
     return Span(str(path), span.line, span.column, span.end_line, span.end_column)

@@ -34,7 +34,7 @@ from kaohe_rules.source import Span, bounded
 T = TypeVar("T")
 
 # A check starts this long after the last keystroke: typing a word costs one check.
-DEBOUNCE_SECONDS = 0.15
+DEBOUNCE_SECONDS = 0.1
 BUG_HINT = "这是 kaohe 的缺陷，不是规则的问题；请把这个文件和这条消息报告给维护者"
 
 _KINDS = {
@@ -118,10 +118,13 @@ class KaoheServer(LanguageServer):
         return lines_of(text)
 
     def encoding(self) -> str:
+        """The position encoding agreed at initialization ("utf-16" unless the client
+        offered another first)."""
         try:
-            return str(self.workspace.position_encoding or "utf-16")
-        except RuntimeError:
-            return "utf-16"
+            agreed = self.workspace.position_encoding
+        except RuntimeError:  # before initialize
+            agreed = None
+        return str(getattr(agreed, "value", agreed) or "utf-16")
 
     # --- checks, debounced
 
@@ -144,7 +147,10 @@ class KaoheServer(LanguageServer):
                 paths, self.dirty = self.dirty, set()
                 buffers = self.buffers()
                 found = await loop.run_in_executor(self.worker, self._check, paths, buffers)
-                self._publish(found, paths, buffers)
+                try:
+                    self._publish(found, paths, buffers)
+                except Exception as error:  # a bug: one line in the log, the next edit retries
+                    self.report_server_error(error, None)
         finally:
             self.running = None
 
@@ -324,7 +330,7 @@ def build(root: Path | None) -> KaoheServer:
     def did_close(ls: KaoheServer, params: types.DidCloseTextDocumentParams) -> None:
         _edited(ls, params.text_document.uri)  # checked again as saved on disk
 
-    options = types.CompletionOptions(trigger_characters=[".", ":", " ", "("])
+    options = types.CompletionOptions(trigger_characters=[".", ":", "("])
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, options)
     async def completion(

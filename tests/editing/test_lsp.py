@@ -43,11 +43,12 @@ class Editor:
         def shown(params: types.ShowMessageParams) -> None:
             self.logged.append(params.message)
 
-    async def start(self, *args: str) -> None:
+    async def start(self, *args: str, encodings: list[str] | None = None) -> None:
         await self.client.start_io(sys.executable, str(CHECKOUT / "cli.py"), "lsp", *args)
+        general = types.GeneralClientCapabilities(position_encodings=encodings)
         await self.client.initialize_async(
             types.InitializeParams(
-                capabilities=types.ClientCapabilities(),
+                capabilities=types.ClientCapabilities(general=general),
                 root_uri=from_fs_path(str(ROOT)),
                 workspace_folders=[types.WorkspaceFolder(from_fs_path(str(ROOT)), "rules")],
             )
@@ -106,10 +107,10 @@ def _codes(diagnostics: list[types.Diagnostic]) -> list[str]:
     return [d.code for d in diagnostics]
 
 
-def run(scenario: Callable[[Editor], object], *args: str) -> None:
+def run(scenario: Callable[[Editor], object], *args: str, encodings=None) -> None:
     async def main() -> None:
         editor = Editor()
-        await editor.start(*args)
+        await editor.start(*args, encodings=encodings)
         try:
             await scenario(editor)
         finally:
@@ -131,7 +132,28 @@ def test_a_broken_weights_sum_is_published_at_its_line_and_cleared_when_fixed() 
         assert weights.range.start.line == _line_of(text, "党建:")  # the papers' first key
         assert weights.severity == types.DiagnosticSeverity.Error
         assert "各考卷权重之和为 110" in weights.message and weights.source == "kaohe"
-        editor.replace(uri, line, "35", "25", text)
+        # the fix as a client with full sync sends it: the whole text
+        editor.versions[uri] += 1
+        fixed = text.replace("权重: 35", "权重: 25", 1)
+        editor.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=uri, version=editor.versions[uri]),
+                [types.TextDocumentContentChangeWholeDocument(fixed)],
+            )
+        )
+        await editor.until(uri, lambda found: "KH225" not in _codes(found))
+
+    run(scenario)
+
+
+def test_closing_an_unsaved_buffer_checks_the_file_as_saved() -> None:
+    async def scenario(editor: Editor) -> None:
+        text = DOMAIN_2024.read_text(encoding="utf-8").replace("权重: 25", "权重: 35", 1)
+        uri = editor.open(DOMAIN_2024, text)
+        await editor.until(uri, lambda found: "KH225" in _codes(found))
+        editor.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
         await editor.until(uri, lambda found: "KH225" not in _codes(found))
 
     run(scenario)
@@ -199,7 +221,10 @@ def test_hover_on_an_indicator_name() -> None:
     run(scenario)
 
 
-def test_positions_after_an_astral_character_are_utf16() -> None:
+@pytest.mark.parametrize(("encodings", "units"), [(None, 2), (["utf-32", "utf-16"], 1)])
+def test_positions_after_an_astral_character_are_utf16(encodings, units) -> None:
+    """🏅 is two UTF-16 code units, and one code point when the client asks for UTF-32."""
+
     async def scenario(editor: Editor) -> None:
         text = DOMAIN_2024.read_text(encoding="utf-8")
         text = text.replace(
@@ -210,10 +235,10 @@ def test_positions_after_an_astral_character_are_utf16() -> None:
         unknown = next(d for d in found if d.code == "KH110")
         line = _line_of(text, "问题数x")
         characters = text.split("\n")[line].index("问题数x")
-        assert unknown.range.start == types.Position(line, characters + 1)  # 🏅 is 2 units
-        assert unknown.range.end == types.Position(line, characters + 1 + len("问题数x"))
+        assert unknown.range.start == types.Position(line, characters + units - 1)
+        assert unknown.range.end == types.Position(line, characters + units - 1 + len("问题数x"))
 
-    run(scenario)
+    run(scenario, encodings=encodings)
 
 
 def test_no_crash_outside_a_rule_set_on_bad_yaml_and_on_a_bad_request(tmp_path: Path) -> None:

@@ -162,3 +162,62 @@ def test_hover_on_a_function_and_on_a_schema_key() -> None:
     line, column = _at(text, "计分方法", 1)
     key = hover(ROOT, Y2023, {}, DOMAIN_2023, line, column)
     assert key is not None and "（键）" in key.text
+
+
+def test_a_display_name_that_two_files_share_means_the_one_under_the_root(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A rules repository with rules/2024/市县.yaml, worked on from its top: kaohe names
+    the file rules/2024/市县.yaml, as it names the bundled one; the edited root decides."""
+    from kaohe_rules.editing.files import real_path
+    from kaohe_rules.resources import data_path
+
+    shutil.copytree(ROOT, tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)
+    edited = tmp_path / "rules" / "2024" / "市县.yaml"
+    broken = _edited(edited, "    权重: 75\n", "    权重: 80\n")
+    found = diagnose(tmp_path / "rules", tmp_path / "rules" / "2024", {edited: broken})
+    assert {d.span.file for d in found if d.code == "KH225"} <= {
+        str(edited.resolve()),
+        str((tmp_path / "rules" / "2023" / "市县.yaml").resolve()),
+    }
+    assert any(d.code == "KH225" for d in found)
+    bundled = data_path("rules", "2024", "市县.yaml").resolve()
+    assert real_path("rules/2024/市县.yaml") == bundled  # display_path's own order
+    assert real_path("rules/2024/市县.yaml", tmp_path) == edited.resolve()
+
+
+def test_hover_on_a_name_the_stage_gives() -> None:
+    text = DOMAIN_2023.read_text(encoding="utf-8")
+    line, column = _at(text, "/ 100 * 权重", len("/ 100 * ") + 1)
+    found = hover(ROOT, Y2023, {}, DOMAIN_2023, line, column)
+    assert found is not None and "（名称）数值" in found.text and "考卷的权重" in found.text
+
+
+def test_no_names_are_offered_in_a_record_filter() -> None:
+    """A 记录汇总 筛选 reads the record file's columns, which no rule names: offering the
+    names of another formula there would mislead."""
+    rules = ROOT.parent.parent / "records" / "rules"
+    path = rules / "规则集.yaml"
+    line, column = _at(path.read_text(encoding="utf-8"), '筛选: 有效 == "是"', len("筛选: 有"))
+    assert complete(rules.parent, rules, {}, path, line, column) == []
+
+
+def test_a_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    """Checks are kept for the next request with the same buffers, but never past a
+    change on disk: a file saved, or one added to a rule set's folder."""
+    shutil.copytree(ROOT, tmp_path / "rules")
+    root, year = tmp_path / "rules", tmp_path / "rules" / "2024"
+    assert not [d for d in diagnose(root, year, {}) if d.code == "KH225"]
+    domain = year / "市县.yaml"
+    domain.write_text(_edited(domain, "    权重: 75\n", "    权重: 80\n"), encoding="utf-8")
+    assert [d for d in diagnose(root, year, {}) if d.code == "KH225"]
+    (year / "规则集.yaml").write_text(
+        (year / "规则集.yaml")
+        .read_text(encoding="utf-8")
+        .replace("市县: 市县.yaml", "市县: 新.yaml"),
+        encoding="utf-8",
+    )
+    assert "KH208" in {d.code for d in diagnose(root, year, {})}  # 新.yaml is not there
+    (year / "新.yaml").write_text(_edited(DOMAIN_2024, "", ""), encoding="utf-8")
+    assert "KH208" not in {d.code for d in diagnose(root, year, {})}
