@@ -3,11 +3,13 @@ on a scratch copy of rules/ with samples/2024. Not a test: figures to read.
 
     python bench/workbench/serve.py [--repeat 15] [--no-browser]
 
-A real ``kaohe serve`` process (uvicorn, loopback). Each round sends the edited buffer of
-rules/2024/市县.yaml, alternating two edits so no answer is the previous one:
+A real ``kaohe serve`` process (uvicorn, loopback). Each round sends an edited buffer of
+rules/2024/市县.yaml, never the same text twice (the editing services keep their last
+checks, which a repeated text would hit):
 
-- diagnostics: POST /api/diagnose, the paper weight that breaks the sum (KH225) and its fix;
-- impact: POST /api/impact, 地区生产总值增速's 目标值 5.5% → 9% and → 7% (the saved side is
+- diagnostics: POST /api/diagnose, a weight for 发展 that breaks the papers' sum (KH225),
+  and the saved text with a comment, in turns;
+- impact: POST /api/impact, 地区生产总值增速's 目标值 5.5% → 8.0%…8.9% (the saved side is
   loaded and run once and kept, as the server keeps it between keystrokes).
 
 Both are the server's answer, request to response. With Chromium and Playwright, the same
@@ -34,7 +36,6 @@ sys.path.insert(0, str(ROOT))
 
 FILE = "2024/市县.yaml"
 WEIGHT = ("  发展:\n    指标:\n", "  发展:\n    权重: 50\n    指标:\n")
-TARGETS = ("目标值: 9%", "目标值: 7%")
 
 
 def _start(root: Path) -> tuple[subprocess.Popen, str]:
@@ -64,27 +65,40 @@ def _median_ms(samples: list[float]) -> str:
 
 
 def _server_figures(address: str, saved: str, repeat: int) -> None:
+    """Every buffer sent is new (a round's number in a comment, another weight or target):
+    the editing services keep their last checks, and a repeated text would be answered
+    from there."""
     csrf = _csrf(address)
-    broken = saved.replace(*WEIGHT, 1)
-    edits = [saved.replace("目标值: 5.5%", target, 1) for target in TARGETS]
     first = time.perf_counter()
-    _post(address, csrf, "api/impact?ruleset=2024", edits[0])
+    _post(address, csrf, "api/impact?ruleset=2024", _target(saved, 0))
     cold = _median_ms([time.perf_counter() - first])
     print(f"impact, first request (loads and runs the saved rules): {cold}")
     diagnostics, impact = [], []
     for round_ in range(repeat):
-        text = broken if round_ % 2 == 0 else saved
+        broken = round_ % 2 == 0
+        text = _weight(saved, round_) if broken else saved + f"# {round_}\n"
         start = time.perf_counter()
         found = _post(address, csrf, "api/diagnose", text)
         diagnostics.append(time.perf_counter() - start)
-        assert ("KH225" in {p["代码"] for p in found["问题"]}) == (text is broken)
+        assert ("KH225" in {p["代码"] for p in found["问题"]}) == broken
     for round_ in range(repeat):
         start = time.perf_counter()
-        found = _post(address, csrf, "api/impact?ruleset=2024", edits[round_ % 2])
+        found = _post(address, csrf, "api/impact?ruleset=2024", _target(saved, round_ + 1))
         impact.append(time.perf_counter() - start)
         assert found["影响"]
     print(f"server, keystroke to diagnostics: median {_median_ms(diagnostics)} (target < 300 ms)")
     print(f"server, keystroke to impact:      median {_median_ms(impact)} (target < 1 s)")
+
+
+def _weight(saved: str, round_: int) -> str:
+    """发展 given a weight of its own: the papers no longer add up to 100."""
+    return saved.replace(WEIGHT[0], WEIGHT[1].replace("50", str(40 + round_ % 50)), 1)
+
+
+def _target(saved: str, round_: int) -> str:
+    """地区生产总值增速's target raised to 8.0%–8.9%, the round in a comment."""
+    target = f"目标值: {8 + round_ % 10 / 10:.1f}%"
+    return saved.replace("目标值: 5.5%", target, 1) + f"# {round_}\n"
 
 
 def _browser_figures(address: str, saved: str, repeat: int) -> None:
@@ -116,7 +130,7 @@ def _browser_figures(address: str, saved: str, repeat: int) -> None:
             page.keyboard.press("End")
             time.sleep(1)
             page.evaluate(_WATCH, "document.querySelector('.cm-lintRange-error')")
-            page.keyboard.insert_text("\n    权重: 50")
+            page.keyboard.insert_text(f"\n    权重: {40 + len(to_marker)}")  # a new text
             to_marker.append(page.evaluate("window.watched") / 1000)
             _reload(page, saved)
             # The target's line cut to "目标值: %", then the keystroke that makes it 9%.
