@@ -188,6 +188,9 @@ async function openFile(path, line = 1) {
   $("#reload").disabled = false;
   $("#save-status").textContent = "";
   markDirty();
+  // An answer still on its way was asked for the text this editor held before: drop it.
+  clearTimeout(state.impactTimer);
+  state.impactAsked++;
   renderImpact(null);
   requestAnimationFrame(() => KaoheEditor.goTo(state.editor, line));
 }
@@ -316,11 +319,11 @@ function scheduleImpact() {
 
 async function askImpact() {
   const file = state.file;
+  const asked = ++state.impactAsked;
   if (file.text === file.saved) {
     renderImpact(null);
     return;
   }
-  const asked = ++state.impactAsked;
   let found;
   try {
     found = await api("POST", `/api/impact?ruleset=${encodeURIComponent(state.ruleset)}`, { 路径: file.path, 文本: file.text });
