@@ -79,6 +79,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kaohe_rules.cli.schema",
         "写出规则文件的 JSON Schema，供单独的规则仓库在 $schema 注释中引用。",
     ),
+    "serve": (
+        "kaohe_rules.cli.serve",
+        "在浏览器中查看和编辑规则：规则页面、带实时检查的编辑器、修改的影响、结果与解释。",
+    ),
     "show": ("kaohe_rules.cli.show", "打印合并继承与通用设置之后的完整规则集（YAML）。"),
     "template": (
         "kaohe_rules.cli.template",

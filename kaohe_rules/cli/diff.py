@@ -38,129 +38,52 @@ def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     例：kaohe diff rules/2023 rules/2024
         kaohe diff rules/2023 rules/2024 --data samples/2024 --format markdown
     """
-    from kaohe_rules.outputs.diff import changed_units, diff_rules
+    from kaohe_rules.editing.impact import compare, move_dict
     from kaohe_rules.pipeline import load_rules
 
     context = click.get_current_context()
     try:
         before = load_rules(rules_folder(old))
         after = load_rules(rules_folder(new))
-        changes = diff_rules(before.resolved.ruleset, after.resolved.ruleset)
-        moves, notice = _impact(before, after, data) if data else (None, None)
+        folder = _data_folder(data)
+        # the engine is asked for only with data, as before: without, nothing is run
+        options = {"engine": engine_choice()} if folder is not None else {}
+        found = compare(before, after, folder, **options)
     except KaoheError as error:
         click.echo(render_text(error.diagnostics), err=True)
         context.exit(1)
-    changed = list(changed_units(moves)) if moves is not None else None
+    changes, moves, notice = found.changes, found.moves, found.notice
+    changed = found.changed() if moves is not None else None
+    largest = found.largest(top)
     if fmt == "json":
         body = {"变化": [c.to_dict() for c in changes]}
         if moves is not None:
             body["示例数据"] = notice is not None
             if notice:
                 body["数据说明"] = notice
-            body["影响"] = [_move_dict(m) for m in changed]
-            body["名次变化最大"] = [_move_dict(m) for m in _largest(moves, top)]
+            body["影响"] = [move_dict(m) for m in changed]
+            body["名次变化最大"] = [move_dict(m) for m in largest]
         click.echo(json.dumps(body, ensure_ascii=False, indent=1))
     elif fmt == "markdown":
-        click.echo(_markdown(old, new, changes, changed, moves, top))
+        click.echo(_markdown(old, new, changes, changed, moves, largest))
         if notice:
             click.echo(f"\n> **{notice}**")
     else:
-        click.echo(_text(changes, changed, moves, top))
+        click.echo(_text(changes, changed, moves, largest))
         if notice:
             click.echo(notice)
 
 
-def _impact(before, after, data: str):
-    """Both years' results on one data set, each rule set ignoring the other's names, and
-    the units whose results differ (totals and labels as evaluate writes them)."""
+def _data_folder(data: str | None):
+    """The --data folder (KH513 when there is none), or None without the option."""
     from pathlib import Path
 
-    from kaohe_rules.outputs.diff import impact
-    from kaohe_rules.pipeline import run_loaded
-    from kaohe_rules.read.bundled import sample_notice
-
+    if not data:
+        return None
     folder = Path(data)
     if not folder.is_dir():
         raise BadValue("KH513", "--data", f"找不到文件夹 {data}")
-    engine = engine_choice()
-    results = [
-        run_loaded(loaded, folder, lenient=True, engine=engine)
-        for loaded in (_as_of(before, after), after)
-    ]
-    digits = (before.resolved.ruleset.precision, after.resolved.ruleset.precision)
-    moves = [_as_shown(move, *digits) for move in impact(*results)]
-    return moves, sample_notice(results[-1].data)
-
-
-def _as_of(before, after):
-    """The old rules applied to the new rules' year: the data is that year's, so its
-    history (历史.csv, history(1)) counts back from it, not from the old rules' year."""
-    from dataclasses import replace
-
-    from kaohe_rules.pipeline import Loaded
-    from kaohe_rules.rules.resolve import Resolved
-
-    old, year = before.resolved, after.resolved.ruleset.year
-    if old.ruleset.year == year:
-        return before
-    ruleset = replace(old.ruleset, year=year)
-    return Loaded(Resolved(ruleset, old.programs), before.warnings)
-
-
-def _as_shown(move, old_digits: int, new_digits: int):
-    """A move with totals and numeric labels as evaluate writes them (each year's 精度,
-    whole numbers as ints), so no label "changes" by binary noise alone."""
-    from dataclasses import replace
-
-    from kaohe_rules.outputs.report import number_as_shown
-
-    def labels(found: dict, digits: int) -> dict:
-        return {k: number_as_shown(v, digits) for k, v in found.items()}
-
-    return replace(
-        move,
-        old_total=number_as_shown(move.old_total, old_digits),
-        new_total=number_as_shown(move.new_total, new_digits),
-        old_labels=labels(move.old_labels, old_digits),
-        new_labels=labels(move.new_labels, new_digits),
-    )
-
-
-def _largest(moves, top: int):
-    """Per domain and category, the units whose rank moved most."""
-    groups: dict[tuple[str, str], list] = {}
-    for move in moves:
-        groups.setdefault((move.domain, move.category), []).append(move)
-    out = []
-    for key in sorted(groups, key=lambda k: (k[0], str(k[1]))):
-        ranked = sorted(groups[key], key=lambda m: (-abs(m.new_rank - m.old_rank), m.unit.id))
-        out += [m for m in ranked[:top] if m.new_rank != m.old_rank]
-    return out
-
-
-def _move_dict(move) -> dict:
-    return {
-        "编号": move.unit.id,
-        "名称": move.unit.name,
-        "领域": move.domain,
-        "类别": move.category,
-        "原名次": move.old_rank,
-        "新名次": move.new_rank,
-        "原等次": move.old_tier,
-        "新等次": move.new_tier,
-        "原总分": move.old_total,
-        "新总分": move.new_total,
-        "标签变化": {name: [old, new] for name, old, new in _label_changes(move)},
-    }
-
-
-def _label_changes(move) -> list[tuple[str, object, object]]:
-    """(label, old value, new value) for each label whose value differs, a label only one
-    of the rule sets has included (None on the side without it): a label the new rules
-    drop is a change too."""
-    names = [*move.new_labels, *(k for k in move.old_labels if k not in move.new_labels)]
-    found = [(k, move.old_labels.get(k), move.new_labels.get(k)) for k in names]
-    return [(k, old, new) for k, old, new in found if old != new]
+    return folder
 
 
 def _label_text(value: object) -> str:
@@ -171,7 +94,7 @@ def _cite(span) -> str:
     return f"{span.file}:{span.line}" if span else ""
 
 
-def _text(changes, changed, moves, top: int) -> str:
+def _text(changes, changed, moves, largest) -> str:
     lines = [f"规则变化 {len(changes)} 处："]
     for c in changes:
         arrow = (
@@ -184,11 +107,13 @@ def _text(changes, changed, moves, top: int) -> str:
             f"  [{c.domain}] {c.kind} {c.what}：{arrow}" + (f"    〔{where}〕" if where else "")
         )
     if moves is not None:
+        from kaohe_rules.editing.impact import label_changes
+
         lines.append("")
         lines.append(f"等次或标签变化的单位 {len(changed)} 个：")
         for m in changed:
             labels = "，".join(
-                f"{k} {_label_text(old)}→{_label_text(new)}" for k, old, new in _label_changes(m)
+                f"{k} {_label_text(old)}→{_label_text(new)}" for k, old, new in label_changes(m)
             )
             tier = f"{m.old_tier} → {m.new_tier}" if m.old_tier != m.new_tier else m.new_tier
             lines.append(
@@ -197,13 +122,13 @@ def _text(changes, changed, moves, top: int) -> str:
             )
         lines.append("")
         lines.append("名次变化最大的单位（每个类别前几名）：")
-        for m in _largest(moves, top):
+        for m in largest:
             place = f"第 {m.old_rank} 名 → 第 {m.new_rank} 名"
             lines.append(f"  {m.unit.name}（{m.domain} · {m.category}）：{place}")
     return "\n".join(lines)
 
 
-def _markdown(old: str, new: str, changes, changed, moves, top: int) -> str:
+def _markdown(old: str, new: str, changes, changed, moves, largest) -> str:
     lines = [f"## 规则修订：`{old}` → `{new}`", "", f"共 {len(changes)} 处变化。", ""]
     lines += ["| 领域 | 类型 | 对象 | 原 | 新 | 出处 |", "|---|---|---|---|---|---|"]
     for c in changes:
@@ -230,7 +155,7 @@ def _markdown(old: str, new: str, changes, changed, moves, top: int) -> str:
             "| 单位 | 领域 | 类别 | 原名次 | 新名次 |",
             "|---|---|---|---|---|",
         ]
-        for m in _largest(moves, top):
+        for m in largest:
             lines.append(
                 f"| {m.unit.name} | {m.domain} | {m.category} | {m.old_rank} | {m.new_rank} |"
             )

@@ -289,7 +289,7 @@ def test_kaohe_help_imports_no_command() -> None:
         "from kaohe_rules.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ['pandas', 'pyarrow', 'numpy', 'lark', 'yaml', 'kaohe_rules.cli.evaluate',"
-        " 'duckdb', 'sqlglot']\n"
+        " 'duckdb', 'sqlglot', 'starlette', 'uvicorn']\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
     done = subprocess.run(

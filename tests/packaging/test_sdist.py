@@ -95,6 +95,20 @@ def test_the_sdist_has_no_stray_files(built) -> None:
     assert not tops & {".git", ".venv", ".ci", "build", "dist"}
 
 
+def test_the_wheel_carries_the_workbench_and_the_sdist_its_sources(built) -> None:
+    """kaohe serve works offline: its page and the built CodeMirror bundle are package
+    files; the sdist has workbench-ui/ to rebuild the bundle, without node_modules."""
+    import tarfile
+
+    names = _contents(built["from sdist"])
+    for name in ("index.html", "app.js", "app.css", "editor.js", "editor.LICENSES.txt"):
+        assert f"kaohe_rules/workbench/serve/static/{name}" in names, name
+    with tarfile.open(built["sdist"]) as archive:
+        ui = {"/".join(Path(n).parts[2:]) for n in archive.getnames() if "/workbench-ui/" in n}
+    assert {"package.json", "package-lock.json", "src/editor.js"} <= ui
+    assert not any(n.startswith("node_modules") for n in ui)
+
+
 def test_the_installed_wheel_runs_the_readme_command(installed: Path, tmp_path: Path) -> None:
     where = subprocess.run(
         [sys.executable, "-c", "import kaohe_rules; print(kaohe_rules.__file__)"],
