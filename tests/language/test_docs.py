@@ -21,6 +21,7 @@ DOCS = [
     ROOT / "docs" / "collect.md",
     ROOT / "docs" / "records.md",
     ROOT / "docs" / "editors.md",
+    ROOT / "docs" / "errors.md",
     ROOT / "README.md",
 ]
 # Examples on the Spark engine need pyspark and Java: tests/spark runs them.
