@@ -14,8 +14,8 @@ checks, which a repeated text would hit):
 
 Both are the server's answer, request to response. With Chromium and Playwright, the same
 in the page: from the keystroke (an inserted text) to the KH225 marker in the editor, and to
-the impact list, which include the pause the page waits for (300 ms before diagnostics,
-500 ms before the impact). Targets: diagnostics under 300 ms, impact under 1 s (medians).
+the impact list, which include the pause the page waits for (100 ms before diagnostics,
+300 ms before the impact). Targets: diagnostics under 300 ms, impact under 1 s (medians).
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ def _browser_figures(address: str, saved: str, repeat: int) -> None:
             _reload(page, saved)
         browser.close()
     marker, listed = _median_ms(to_marker), _median_ms(to_impact)
-    print(f"browser, keystroke to KH225 marker: median {marker} (of which 300 ms the pause)")
-    print(f"browser, keystroke to impact list:  median {listed} (of which 500 ms the pause)")
+    print(f"browser, keystroke to KH225 marker: median {marker} (of which 100 ms the pause)")
+    print(f"browser, keystroke to impact list:  median {listed} (of which 300 ms the pause)")
 
 
 # In the page: the milliseconds from now until ``found`` (an expression) gives an element,
