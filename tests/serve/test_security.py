@@ -191,6 +191,14 @@ def test_the_printed_address_turns_the_token_into_a_cookie(root: Path) -> None:
     assert http.get("/api/tree").status_code == 200
 
 
+def test_the_token_redirect_stays_on_this_server(root: Path) -> None:
+    """//evil.example in a Location header would be another site."""
+    http, _guard = _client(root, host="0.0.0.0", token=TOKEN)
+    response = http.get(f"http://testserver//evil.example/x?token={TOKEN}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/evil.example/x"
+
+
 def test_a_foreign_host_header_is_refused_on_the_loopback(client) -> None:
     """A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its
     own name as Host."""

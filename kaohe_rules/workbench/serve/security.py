@@ -181,6 +181,9 @@ async def _refuse(send, status: int, code: str, message: str, hint: str) -> None
 async def _redirect_with_cookie(send, scope, query: dict, token: str) -> None:
     rest = {k: v for k, v in query.items() if k != "token"}
     path = scope.get("raw_path") or scope.get("path", "/").encode("utf-8")
+    # "//host/…" in a Location header is another site (a protocol-relative address): the
+    # redirect stays on this server whatever the request's path looked like.
+    path = b"/" + path.lstrip(b"/")
     target = path + ((b"?" + urlencode(rest, doseq=True).encode()) if rest else b"")
     cookie = f"{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
     headers = [(b"location", target), (b"set-cookie", cookie.encode())]
