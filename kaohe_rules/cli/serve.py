@@ -21,7 +21,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 @click.option("--data", "data", metavar="文件夹", help="数据文件夹：显示结果、解释和修改的影响")
 @click.option(
     "--port",
-    type=WholeNumber(minimum=0),
+    type=WholeNumber(minimum=0, maximum=65535),
     default=DEFAULT_PORT,
     metavar="端口",
     help=f"监听的端口（默认 {DEFAULT_PORT}；0 为任选一个空闲端口）",
@@ -33,7 +33,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
     help="监听的地址（默认 127.0.0.1，只有本机可以访问；其他地址必须用访问令牌）",
 )
 @click.option(
-    "--token", metavar="令牌", help="访问令牌（16 个以上的字母、数字、- 或 _；默认随机生成）"
+    "--token",
+    metavar="令牌",
+    help="访问令牌（16 到 128 个字母、数字、- 或 _；监听其他地址而不给时随机生成）",
 )
 @click.option("--open", "open_browser", is_flag=True, help="启动后在默认浏览器中打开")
 @click.option(

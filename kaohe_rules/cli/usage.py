@@ -252,8 +252,8 @@ class WholeNumber(click.ParamType):
 
     name = "整数"
 
-    def __init__(self, minimum: int | None = None) -> None:
-        self.minimum = minimum
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
 
     def convert(self, value, param, ctx) -> int:
         text = str(value).strip().translate(FULL_WIDTH_DIGITS)
@@ -267,6 +267,9 @@ class WholeNumber(click.ParamType):
         number = int(text)
         if self.minimum is not None and number < self.minimum:
             message = f"应不小于 {self.minimum}，得到 {number}"
+            raise BadValue("KH512", option_name(param), message)
+        if self.maximum is not None and number > self.maximum:
+            message = f"应不大于 {self.maximum}，得到 {number}"
             raise BadValue("KH512", option_name(param), message)
         return number
 

@@ -44,6 +44,13 @@ def test_a_short_token_is_refused(tmp_path: Path) -> None:
     assert "KH592" in done.stderr
 
 
+def test_a_port_past_65535_is_refused_not_wrapped(tmp_path: Path) -> None:
+    """The system would take 99999 as 99999 - 65536 = 34463."""
+    done = _kaohe("serve", str(scratch_root(tmp_path)), "--port", "99999", "--check")
+    assert done.returncode == 2
+    assert "KH512" in done.stderr and "应不大于 65535" in done.stderr
+
+
 def test_a_port_in_use_is_said(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

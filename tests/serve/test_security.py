@@ -109,6 +109,48 @@ def test_only_rule_files_are_written(client, root: Path) -> None:
     assert not (root / "2024" / "脚本.py").exists()
 
 
+def test_no_new_file_is_made(client, root: Path) -> None:
+    """Saving edits the rule files there are: a new name (hidden or not, in a folder that
+    exists or not) with the empty file's public version is refused, nothing written."""
+    http, guard = client
+    empty = "e3b0c44298fc1c149afb"  # the version of no bytes
+    for path in (".hidden.yaml", "2024/新领域.yaml", "newdir/x.yaml"):
+        body = {"路径": path, "文本": "a: 1\n", "版本": empty}
+        response = http.put("/api/file", json=body, headers=_csrf(guard))
+        assert (response.status_code, _code(response)) == (404, "KH591"), path
+        assert not (root / path).exists()
+
+
+def test_names_the_system_cannot_open_are_refused_not_crashed(client, root: Path) -> None:
+    """A name too long for the file system, a symlink loop, a lone surrogate, JSON nested
+    deeper than Python reads: coded refusals, never a 500."""
+    http, guard = client
+    (root / "2024" / "loop.yaml").symlink_to("loop.yaml")
+    for path in ("x" * 5000 + ".yaml", "a/" * 3000 + "b.yaml", "2024/loop.yaml"):
+        response = http.get("/api/file", params={"path": path})
+        assert (response.status_code, _code(response)) == (403, "KH585"), path[:20]
+        body = {"路径": path, "文本": "a: 1\n", "版本": ""}
+        saved = http.put("/api/file", json=body, headers=_csrf(guard))
+        assert (saved.status_code, _code(saved)) == (403, "KH585"), path[:20]
+    # A JSON escape for a lone surrogate: valid JSON, a str Python cannot encode.
+    lone = '{"路径": "2024/\\ud800.yaml", "文本": "", "版本": ""}'.encode()
+    headers = {**_csrf(guard), "content-type": "application/json"}
+    response = http.put("/api/file", content=lone, headers=headers)
+    assert (response.status_code, _code(response)) == (400, "KH595")
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    response = http.post("/api/diagnose?ruleset=2024", content=deep, headers=headers)
+    assert (response.status_code, _code(response)) == (400, "KH595")
+
+
+def test_unknown_addresses_and_methods_are_said_in_chinese(client) -> None:
+    http, _guard = client
+    response = http.get("/nope")
+    assert (response.status_code, _code(response)) == (404, "KH595")
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    response = http.delete("/api/file", headers=_csrf(_guard))
+    assert (response.status_code, _code(response)) == (405, "KH595")
+
+
 # --- sizes ---------------------------------------------------------------------------------------
 
 
@@ -194,9 +236,19 @@ def test_the_printed_address_turns_the_token_into_a_cookie(root: Path) -> None:
 def test_the_token_redirect_stays_on_this_server(root: Path) -> None:
     """//evil.example in a Location header would be another site."""
     http, _guard = _client(root, host="0.0.0.0", token=TOKEN)
-    response = http.get(f"http://testserver//evil.example/x?token={TOKEN}", follow_redirects=False)
-    assert response.status_code == 303
-    assert response.headers["location"] == "/evil.example/x"
+    for path in ("//evil.example/x", "/\\evil.example/x"):
+        response = http.get(f"http://testserver{path}?token={TOKEN}", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/evil.example/x"
+        assert "content-security-policy" in response.headers
+
+
+def test_refusals_carry_the_security_headers(root: Path) -> None:
+    http, _guard = _client(root, host="0.0.0.0", token=TOKEN)
+    response = http.get("/api/tree")
+    assert (response.status_code, _code(response)) == (401, "KH587")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
 
 
 def test_a_foreign_host_header_is_refused_on_the_loopback(client) -> None:
@@ -258,3 +310,15 @@ def test_a_bug_is_said_without_a_traceback(client, monkeypatch) -> None:
     assert response.status_code == 500
     assert response.json()["消息"] == "kaohe 内部错误（请报告此问题）：RuntimeError: 坏了"
     assert "Traceback" not in response.text
+
+
+def test_citations_link_into_a_root_named_like_the_bundled_rules(tmp_path, monkeypatch) -> None:
+    """`kaohe serve rules` on a copy called rules/: a citation rules/2024/市县.yaml:9 names
+    the served copy (the bundled rules/ has the same display name)."""
+    root = tmp_path / "rules"
+    shutil.copytree(scratch_root(tmp_path), root)
+    monkeypatch.chdir(tmp_path)
+    http, _guard = _client(Path("rules"))
+    found = http.get("/api/explain?ruleset=2024&unit=淳安县").json()
+    assert found["链接"]["rules/2024/市县.yaml"] == "2024/市县.yaml"
+    assert found["链接"]["rules/2023/市县.yaml"] == "2023/市县.yaml"

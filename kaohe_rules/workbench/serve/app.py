@@ -65,8 +65,8 @@ async def _body(request: Request) -> dict:
         raise Refused("KH589", str(error), 413) from None
     try:
         body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise Refused("KH595", "请求不是有效的 JSON", 400) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper
+        raise Refused("KH595", "请求不是有效的 JSON", 400) from None  # than Python can read
     if not isinstance(body, dict):
         raise Refused("KH595", "请求应是一个 JSON 对象", 400)
     return body
@@ -76,7 +76,17 @@ def _text_field(body: dict, key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str):
         raise Refused("KH595", f"请求缺少文本字段 {key}", 400)
+    if key != "文本" and not _encodable(value):  # a path: a lone surrogate names no file
+        raise Refused("KH595", f"字段 {key} 中有无法编码的字符", 400)
     return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _int_field(body: dict, key: str) -> int:
@@ -175,6 +185,16 @@ def explanation(workspace: Workspace, request: Request, body: dict) -> dict:
     return workspace.explanation(_ruleset(workspace, request), _query(request, "unit"))
 
 
+async def _not_found(request: Request, _error: Exception) -> Response:
+    """An address the workbench does not have, said as its other refusals are."""
+    return _Json({"代码": "KH595", "消息": "工作台没有这个地址", "提示": ""}, 404)
+
+
+async def _not_allowed(request: Request, _error: Exception) -> Response:
+    message = f"这个地址不接受 {request.method} 请求"
+    return _Json({"代码": "KH595", "消息": message, "提示": ""}, 405)
+
+
 def create_app(workspace: Workspace, guard: Guard) -> GuardMiddleware:
     """The application behind its guard (security.py)."""
     routes = [
@@ -192,7 +212,7 @@ def create_app(workspace: Workspace, guard: Guard) -> GuardMiddleware:
         Route("/api/explain", _handler(explanation)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.workspace = workspace
     app.state.guard = guard
     return GuardMiddleware(app, guard)

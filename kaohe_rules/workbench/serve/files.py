@@ -44,7 +44,10 @@ def contained(root: Path, relative: str) -> Path:
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts:
         raise _outside(relative)
-    resolved = (root / pure).resolve()
+    try:
+        resolved = (root / pure).resolve()
+    except (OSError, RuntimeError):  # a name too long for the system, a symlink loop
+        raise _outside(relative) from None
     if not resolved.is_relative_to(root.resolve()):
         raise _outside(relative)
     return resolved
@@ -58,6 +61,12 @@ def _outside(relative: str) -> Refused:
 def editable(root: Path, relative: str) -> Path:
     """A rule file (YAML, a regular file) inside the root; KH585/KH590 otherwise."""
     path = contained(root, relative)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        pass
+    except (OSError, RuntimeError):
+        raise _outside(relative) from None
     if path.suffix.lower() not in EDITABLE_SUFFIXES:
         raise Refused("KH590", f"{relative} 不是规则文件（.yaml）", 403)
     if path.exists() and not path.is_file():
@@ -86,7 +95,9 @@ def save(root: Path, relative: str, text: str, version: str) -> FileText:
     """Write ``text`` over the file atomically, when its bytes on disk are still those of
     ``version``; KH586 when someone changed it since. Returns the new version."""
     path = editable(root, relative)
-    current = path.read_bytes() if path.is_file() else b""
+    if not path.is_file():  # the workbench edits the rule files there are; it makes none
+        raise Refused("KH591", f"找不到文件 {relative}：工作台只保存已有的规则文件", 404)
+    current = path.read_bytes()
     if version_of(current) != version:
         raise Refused(
             "KH586",
@@ -94,7 +105,10 @@ def save(root: Path, relative: str, text: str, version: str) -> FileText:
             409,
             "重新载入文件（你的修改会丢失，可先复制下来），再改一次",
         )
-    data = text.encode("utf-8")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no file can hold it as UTF-8
+        raise Refused("KH595", "文本中有无法写成 UTF-8 的字符（孤立的代理项）", 400) from None
     _write_atomically(path, data)
     return FileText(relative, text, version_of(data))
 

@@ -173,7 +173,7 @@ def _secured(send):
 
 async def _refuse(send, status: int, code: str, message: str, hint: str) -> None:
     body = json.dumps({"代码": code, "消息": message, "提示": hint}, ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json; charset=utf-8")]
+    headers = [(b"content-type", b"application/json; charset=utf-8"), *SECURITY_HEADERS]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -183,9 +183,10 @@ async def _redirect_with_cookie(send, scope, query: dict, token: str) -> None:
     path = scope.get("raw_path") or scope.get("path", "/").encode("utf-8")
     # "//host/…" in a Location header is another site (a protocol-relative address): the
     # redirect stays on this server whatever the request's path looked like.
-    path = b"/" + path.lstrip(b"/")
+    # Backslashes too: browsers take a backslash after the first slash for a slash.
+    path = b"/" + path.lstrip(b"/\\")
     target = path + ((b"?" + urlencode(rest, doseq=True).encode()) if rest else b"")
     cookie = f"{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"
-    headers = [(b"location", target), (b"set-cookie", cookie.encode())]
+    headers = [(b"location", target), (b"set-cookie", cookie.encode()), *SECURITY_HEADERS]
     await send({"type": "http.response.start", "status": 303, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

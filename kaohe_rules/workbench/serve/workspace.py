@@ -211,7 +211,7 @@ class Workspace:
         editing services undo display_path), None when it lies outside the root."""
         from kaohe_rules.editing.files import real_path
 
-        path = real_path(cited)
+        path = real_path(cited, self.root)  # rules/…: the served copy, not the bundled
         if path is None:
             return None
         try:
