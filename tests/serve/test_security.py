@@ -322,3 +322,11 @@ def test_citations_link_into_a_root_named_like_the_bundled_rules(tmp_path, monke
     found = http.get("/api/explain?ruleset=2024&unit=淳安县").json()
     assert found["链接"]["rules/2024/市县.yaml"] == "2024/市县.yaml"
     assert found["链接"]["rules/2023/市县.yaml"] == "2023/市县.yaml"
+
+
+def test_a_path_is_answered_in_its_canonical_form(client) -> None:
+    """The page matches diagnostics to the open file by path: ./2024/市县.yaml is
+    2024/市县.yaml."""
+    http, _guard = client
+    for written in ("./2024/市县.yaml", "2024//市县.yaml", "2024/./市县.yaml"):
+        assert http.get("/api/file", params={"path": written}).json()["路径"] == "2024/市县.yaml"

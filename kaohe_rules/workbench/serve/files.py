@@ -88,7 +88,13 @@ def read(root: Path, relative: str) -> FileText:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused("KH590", f"{relative} 不是 UTF-8 编码的文本", 415) from None
-    return FileText(relative, text, version_of(data))
+    # The path as the tree and the diagnostics name it (./2024/x.yaml and 2024//x.yaml are
+    # 2024/x.yaml), so the page matches problems to the open file.
+    return FileText(_canonical(root, path), text, version_of(data))
+
+
+def _canonical(root: Path, path: Path) -> str:
+    return path.relative_to(root.resolve()).as_posix()
 
 
 def save(root: Path, relative: str, text: str, version: str) -> FileText:
@@ -110,7 +116,7 @@ def save(root: Path, relative: str, text: str, version: str) -> FileText:
     except UnicodeEncodeError:  # a lone surrogate: no file can hold it as UTF-8
         raise Refused("KH595", "文本中有无法写成 UTF-8 的字符（孤立的代理项）", 400) from None
     _write_atomically(path, data)
-    return FileText(relative, text, version_of(data))
+    return FileText(_canonical(root, path), text, version_of(data))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -55,6 +55,13 @@ function problemText(error) {
   return body.提示 ? `${parts}（${body.提示}）` : parts;
 }
 
+// The refusal with the rule or data problems behind it (KH596 says only that there are some),
+// for the views that have no room for the list.
+function problemTextWithCauses(error) {
+  const causes = ((error.body || {}).问题 || []).slice(0, 3).map((p) => `${p.代码} ${p.消息}`);
+  return causes.length ? `${problemText(error)}：${causes.join("；")}` : problemText(error);
+}
+
 // --- views ---------------------------------------------------------------------------------
 
 function show(view) {
@@ -393,7 +400,7 @@ async function loadResults() {
     $("#results-notice").textContent = found.数据说明 || "";
     renderResults();
   } catch (error) {
-    $("#results-count").textContent = problemText(error);
+    $("#results-count").textContent = problemTextWithCauses(error);
   }
 }
 
@@ -444,7 +451,7 @@ async function explainUnit(unit, row) {
     box.replaceChildren(...linked(found.文本, found.链接));
   } catch (error) {
     box.className = "error-text";
-    box.textContent = problemText(error);
+    box.textContent = problemTextWithCauses(error);
   }
 }
 
