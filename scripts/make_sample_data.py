@@ -28,14 +28,9 @@ import make_sample_records  # noqa: E402
 
 from kaohe_rules import model as m  # noqa: E402
 from kaohe_rules.diagnostics import KaoheError  # noqa: E402
-from kaohe_rules.pipeline import load_rules  # noqa: E402
-from kaohe_rules.read.data import read_data  # noqa: E402
-from kaohe_rules.read.dataset import DataSet  # noqa: E402
-from kaohe_rules.read.records.aggregate import aggregate, join  # noqa: E402
-from kaohe_rules.read.records.choice import DUCKDB  # noqa: E402
+from kaohe_rules.pipeline import load_rules, run_year  # noqa: E402
 from kaohe_rules.rules.half_year import half_year  # noqa: E402
 from kaohe_rules.score import plausibility  # noqa: E402
-from kaohe_rules.score.engine import evaluate_year  # noqa: E402
 
 SEED = 20240425  # the day the 2023 indicators were published, as a fixed seed
 NOTE = (
@@ -257,17 +252,9 @@ def _advanced_as_published(
     _write(folder / "年度数据.csv", header, facts)
 
 
-def _evaluate(year: int, folder: Path):
-    loaded = load_rules(ROOT / "rules" / str(year))
-    return evaluate_year(loaded.resolved, _dataset(folder, loaded.resolved.ruleset))
-
-
-def _dataset(folder: Path, ruleset: m.RuleSet) -> DataSet:
-    """The data of a sample folder with what its records give (记录汇总)."""
-    data = read_data(folder, ruleset)
-    if ruleset.aggregations:
-        join(data, aggregate(ruleset, folder, DUCKDB), ruleset)
-    return data
+def _evaluate(year: int, folder: Path, period: str = "全年"):
+    """The engine's evaluation of a sample folder: every year stage, 记录汇总 included."""
+    return run_year(ROOT / "rules" / str(year), folder, period=period)
 
 
 def _special_values(ruleset: m.RuleSet, resolved, year: int) -> list[list]:
@@ -298,15 +285,13 @@ def check(year: int, out: Path = SAMPLES, half: bool = False) -> list[str]:
     range, plausibility or result warnings the engine gives, and (for a year with published
     figures) counts that differ from them. Empty when the samples are fit to ship."""
     folder = out / (f"{year}半年" if half else str(year))
-    loaded = load_rules(ROOT / "rules" / str(year))
-    resolved = half_year(loaded.resolved) if half else loaded.resolved
-    data = _dataset(folder, loaded.resolved.ruleset)
     try:
-        evaluation = evaluate_year(resolved, data)
+        evaluation = _evaluate(year, folder, "H1" if half else "全年")
     except KaoheError as error:  # a value outside a declared range (KH316) is an error
         return [f"{folder.name}: {d.code} {d.message}" for d in error.diagnostics]
+    data = evaluation.data
     problems = []
-    for scored in resolved.ruleset.scored():
+    for scored in evaluation.resolved.ruleset.scored():
         for indicator in scored.all_indicators():
             column = data.columns.get(indicator.id)
             if column is None or column.dtype != np.float64:
