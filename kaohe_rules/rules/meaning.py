@@ -338,14 +338,17 @@ def _share_quotas(domain: m.Domain, resolved: Resolved, errors: Collector) -> No
     of the units: an error, never a number silently rounded down."""
     for rule in domain.tiers.rules if domain.tiers else ():
         for expr, kind in ((rule.top, "前列"), (rule.bottom, "末位")):
-            program = resolved.programs.get(expr) if expr else None
-            node = program.node if program else None
-            if not (isinstance(node, ast.Number) and node.percent):
+            if not (expr and _is_share(resolved.programs.get(expr))):
                 continue
             share = expr.text.strip()
             message = f"{rule.tier} 的{kind}名额写成了比例 {share}：名额是单位个数，不是比例"
             hint = f"按人数的比例写：{kind}: floor(人数 * {share})（人数：所在类别或领域的单位数）"
             errors.error("KH251", message, expr.span, hint)
+
+
+def _is_share(program) -> bool:
+    """A quota written as one percentage, such as 10%."""
+    return program is not None and isinstance(program.node, ast.Number) and program.node.percent
 
 
 def _empty(domain: m.Domain, resolved: Resolved, errors: Collector) -> bool:
@@ -401,7 +404,7 @@ def _zero_quota(
     program = resolved.programs.get(expr)
     if program is None or not program.names <= {"人数"}:
         return
-    if isinstance(program.node, ast.Number) and program.node.percent:
+    if _is_share(program):
         return  # a share, not a count: KH251 says so
     named = [(name, count) for name, count in groups.items() if count > 0]
     if not named:
