@@ -344,14 +344,74 @@ def test_all_aggregations_over_one_file_are_one_query(monkeypatch) -> None:
     run_year(HERE / "rules", HERE / "data")
     assert [declared for declared, _ in queries] == [RECORDS, "记录/监测记录.parquet"]
     assert queries[0][1].count("FILTER(WHERE") >= 6  # 满意度's two groups and 好评率
-    # What a record contributes is computed in the inner select, once per record: the
-    # aggregates' FILTER clauses name it and trim nothing themselves.
+    # Two levels (decision 112): the records are first grouped by the raw categories the
+    # conditions compare (有效, 评价方向, the unit column) and by the truth of 评分 >= 80;
+    # the conditions on categories are evaluated on those groups, not on each record.
     outer, inner = queries[0][1].split(" FROM (", 1)
-    assert "TRIM" not in outer and """TRIM(CAST("有效" AS TEXT))""" in inner
+    grouped = inner[inner.index("GROUP BY") :]
+    assert all(f'"{name}"' in grouped for name in ("有效", "评价方向", "被评单位"))
+    assert """TRIM(CAST("有效" AS TEXT))""" in outer and '"有效" AS TEXT' not in inner
+    assert "80" in grouped and "80" not in outer
+
+
+def test_a_distinct_count_or_a_quantile_reads_the_records_themselves(tmp_path: Path) -> None:
+    """A median cannot be summed up from groups: the file's query aggregates the records,
+    each expression of a record computed once in an inner select (decision 110)."""
+    from kaohe_rules.read.records import query
+
+    rules, data = _copy(tmp_path)
+    _edit(rules / "规则集.yaml", "度量: 平均值", "度量: 中位数")
+    ruleset = load_rules(rules).resolved.ruleset
+    built = _built(query, ruleset, data)
+    outer, inner = built.split(" FROM (", 1)
+    per_record = inner.split(") AS per_record", 1)[0]
+    assert "QUANTILE_CONT" in outer and "TRIM" not in outer and "GROUP BY" not in per_record
+
+
+def _built(query, ruleset, data: Path) -> str:
+    from kaohe_rules.read.records import compile as compiling
+    from kaohe_rules.read.records.source import Source, csv_header, language_type
+
+    path = data / RECORDS
+    columns = tuple((name, language_type("VARCHAR")) for name in csv_header(path))
+    source = Source(RECORDS, path, (path,), "csv", columns)
+    problems: list = []
+    compiled = [compiling.compile_one(a, source, problems) for a in ruleset.aggregations[:2]]
+    assert problems == []
+    return query.build(source, compiled)[0].sql(dialect="duckdb")
+
+
+@pytest.mark.parametrize(
+    ("condition", "categories"),
+    [
+        ('有效 == "是"', {"有效"}),
+        ('有效 in ["是", "待定"] and 评分 >= 80', {"有效"}),
+        ('not (有效 != "否")', {"有效"}),
+        ('(if 有效 == "是" then 评价方向 else "无") == "上评下"', {"有效"}),
+        ("评分 == 100", set()),
+    ],
+)
+def test_the_columns_grouped_as_categories(tmp_path: Path, condition, categories) -> None:
+    """Only columns compared as text for equality or membership group the records: a
+    column chosen per record (if … then), or read as a number, is tested per record."""
+    from kaohe_rules.read.records import compile as compiling
+    from kaohe_rules.read.records.levels import categories as found
+    from kaohe_rules.read.records.source import Source, csv_header, language_type
+
+    rules, data = _copy(tmp_path)
+    share = "\n    度量: 占比"
+    _edit(rules / "规则集.yaml", '筛选: 有效 == "是"' + share, f"筛选: '{condition}'" + share)
+    ruleset = load_rules(rules).resolved.ruleset
+    path = data / RECORDS
+    columns = tuple((name, language_type("VARCHAR")) for name in csv_header(path))
+    source = Source(RECORDS, path, (path,), "csv", columns)
+    problems: list = []
+    compiled = compiling.compile_one(ruleset.aggregations[1], source, problems)
+    assert problems == [] and found([compiled.filter]) == categories
 
 
 def test_the_same_query_renders_as_spark_sql() -> None:
-    """The seam for Spark (not built yet): the query is a tree, not DuckDB text."""
+    """The seam for Spark: the query is a tree, not DuckDB text."""
     from kaohe_rules.read.records import compile as compiling
     from kaohe_rules.read.records import query
     from kaohe_rules.read.records.source import Source, csv_header, language_type
@@ -365,8 +425,8 @@ def test_the_same_query_renders_as_spark_sql() -> None:
     built, _layout = query.build(source, compiled)
     spark = built.sql(dialect="spark")
     assert problems == [] and "`评分`" in spark and "PERCENTILE" not in spark
-    # Each record's unit key, filters and values once, in an inner select (decision 110).
-    assert "TRIM(CAST(`被评单位` AS STRING)) AS r0" in spark and spark.endswith("GROUP BY r0")
+    # Grouped by the unit key on the first level's rows (decision 112).
+    assert spark.endswith("AS per_category GROUP BY TRIM(CAST(`被评单位` AS STRING))")
 
 
 def test_a_folder_of_files_is_one_table(tmp_path: Path) -> None:

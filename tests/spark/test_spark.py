@@ -174,12 +174,13 @@ def test_a_group_no_record_has_is_named_alike_with_the_columns_values(tmp_path: 
 
 
 def _all_measures() -> tuple:
-    """Every measure, plain and filtered-and-grouped, over one file: one query."""
+    """Every measure, plain and filtered (on a category and a number: both levels of the
+    query, decision 112) and grouped, over one file: one query."""
     out = []
     for measure in props.MEASURES:
         if measure in QUANTILES:
             continue
-        for filtered, grouped in ((False, False), (True, True)):
+        for filtered, grouped in (("none", False), ("category and number", True)):
             declaration = props._declaration(measure, filtered, grouped, 0.9)
             name = f"{measure}-{filtered}"
             out.append(dataclasses.replace(declaration, name=name, file="记录/r.csv"))
@@ -209,7 +210,7 @@ def test_random_records_give_duckdbs_rows_exactly(spark, tmp_path_factory, kind,
 
 
 def test_quantiles_are_kh576_on_spark_before_it_starts(tmp_path: Path) -> None:
-    median = dataclasses.replace(props._declaration("median", False, False, 0.5), name="满意度")
+    median = dataclasses.replace(props._declaration("median", "none", False, 0.5), name="满意度")
     ruleset = dataclasses.replace(props.RULESET, aggregations=(median,))
     with pytest.raises(KaoheError) as raised:
         aggregate(ruleset, tmp_path, SPARK)

@@ -8,13 +8,10 @@ records that pass its filter and the measure over them, each an aggregate with a
 the records themselves (non-numbers in a number column, negative weights, the records of
 each group). The output has one row per unit key, never one per record.
 
-What each record contributes (its unit key, each filter, each measured value) is computed
-once per record in an inner select and named there; the aggregates only refer to those
-names. Aggregations over one file share their filters and columns (上评下 and 下评上 both
-test 有效, a count and a mean of one group test the same condition), and an engine
-evaluates each FILTER clause on its own: written inline, the trimming, the number rule
-and the tolerant comparisons ran once per aggregate instead of once per record
-(decision 110).
+How the aggregates become SQL is levels.py's: over the records, each with its FILTER
+clause (what a record contributes computed once, decision 110), or in two levels, the
+records first summed up per combination of the categories the conditions test (decision
+112). The meaning of each measure is here, once, for both.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ import sqlglot.expressions as exp
 
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.records.compile import Compiled, column
-from kaohe_rules.read.records.engine import TABLE
+from kaohe_rules.read.records.levels import NOT_ADDITIVE, PerRecord, TwoLevels, categories, ratio
 from kaohe_rules.read.records.source import Source
 from kaohe_rules.records import data_record
 
@@ -39,34 +36,17 @@ class Layout:
     group_totals: tuple[tuple[str, str, int], ...]  # (group column, group, count)
 
 
-class _Rows:
-    """The expressions of one record that the aggregates use, each named once (r0, r1 …)
-    however many aggregates use it; structurally equal trees are one expression."""
-
-    def __init__(self) -> None:
-        self.named: dict[exp.Expression, str] = {}
-
-    def __call__(self, expression: exp.Expression) -> exp.Column:
-        name = self.named.setdefault(expression, f"r{len(self.named)}")
-        return exp.column(name)
-
-    def select(self) -> exp.Select:
-        columns = [exp.alias_(e.copy(), name) for e, name in self.named.items()]
-        return exp.select(*columns).from_(TABLE)
-
-
 def build(source: Source, compiled: list[Compiled]) -> tuple[exp.Select, Layout]:
     """The one query over ``source`` for ``compiled``, and what its columns hold."""
-    rows = _Rows()
-    unit_column = compiled[0].aggregation.unit_column
-    unit = rows(column(source, unit_column, TEXT))
-    outputs: list[exp.Expression] = [unit, exp.Count(this=exp.Star())]
+    unit = column(source, compiled[0].aggregation.unit_column, TEXT)
+    per_unit = _per_unit(compiled, unit)
+    outputs: list[exp.Expression] = [unit, per_unit.count(exp.true())]
     parts = []
     for index, item in enumerate(compiled):
         for group in item.groups or ("",):
             where = _where(item, group)
-            count = _filtered(exp.Count(this=exp.Star()), rows(where))
-            measure = _measure(item, where, count, rows)
+            count = per_unit.count(where)
+            measure = _measure(item, where, count, per_unit)
             parts.append((index, group, len(outputs), len(outputs) + 1))
             outputs += [count, measure]
     bad = []
@@ -79,15 +59,12 @@ def build(source: Source, compiled: list[Compiled]) -> tuple[exp.Select, Layout]
             exp.NEQ(this=exp.Trim(this=raw.copy()), expression=exp.Literal.string("")),
         )
         bad.append((name, len(outputs), len(outputs) + 1))
-        outputs += [
-            _filtered(exp.Count(this=exp.Star()), rows(not_number)),
-            _filtered(exp.Min(this=rows(raw)), rows(not_number)),
-        ]
+        outputs += [per_unit.count(not_number), per_unit.least(raw, not_number)]
     negative = []
     for name in sorted({i.aggregation.weights for i in compiled if i.weights is not None}):
         below = exp.LT(this=column(source, name, NUMBER), expression=exp.Literal.number(0))
         negative.append((name, len(outputs)))
-        outputs.append(_filtered(exp.Count(this=exp.Star()), rows(below)))
+        outputs.append(per_unit.count(below))
     totals = []
     for item in compiled:
         for group in item.groups:
@@ -95,12 +72,23 @@ def build(source: Source, compiled: list[Compiled]) -> tuple[exp.Select, Layout]
             if key not in [t[:2] for t in totals]:
                 totals.append((*key, len(outputs)))
                 equal = exp.EQ(this=item.group.copy(), expression=exp.Literal.string(group))
-                outputs.append(_filtered(exp.Count(this=exp.Star()), rows(equal)))
-    aliased = [exp.alias_(o, f"c{i}") for i, o in enumerate(outputs)]
-    inner = rows.select().subquery("per_record")
-    query = exp.select(*aliased).from_(inner).group_by(unit.copy())
+                outputs.append(per_unit.count(equal))
     layout = Layout(1, tuple(parts), tuple(bad), tuple(negative), tuple(totals))
-    return query, layout
+    return per_unit.query(outputs), layout
+
+
+def _per_unit(compiled: list[Compiled], unit: exp.Expression) -> PerRecord | TwoLevels:
+    """Two levels where every measure can be summed up from parts (levels.py), with the
+    unit column, the 分组 column and the columns the conditions compare as categories as
+    the first level's keys; else straight from the records."""
+    if any(item.aggregation.measure in NOT_ADDITIVE for item in compiled):
+        return PerRecord(unit)
+    keys = {c.name for c in unit.find_all(exp.Column)}
+    for item in compiled:
+        if item.group is not None:
+            keys |= {c.name for c in item.group.find_all(exp.Column)}
+    tested = [e for item in compiled for e in (item.filter, item.condition) if e is not None]
+    return TwoLevels(unit, keys | categories(tested))
 
 
 def _where(item: Compiled, group: str) -> exp.Expression:
@@ -115,20 +103,16 @@ def _where(item: Compiled, group: str) -> exp.Expression:
     return exp.and_(*conditions) if conditions else exp.true()
 
 
-def _filtered(aggregate: exp.Expression, where: exp.Expression) -> exp.Expression:
-    return exp.Filter(this=aggregate, expression=exp.Where(this=where))
-
-
 def _measure(
-    item: Compiled, where: exp.Expression, count: exp.Expression, rows: _Rows
+    item: Compiled, where: exp.Expression, count: exp.Expression, per_unit: PerRecord | TwoLevels
 ) -> exp.Expression:
     """The measure over the records ``where`` selects (NULL where it has no value)."""
     measure = item.aggregation.measure
     if measure == "count":
         return count.copy()
-    value = rows(item.value) if item.value is not None else None
+    value = item.value
     if measure == "count_distinct":
-        return _filtered(exp.Count(this=exp.Distinct(expressions=[value])), rows(where))
+        return per_unit.distinct(value, where)
     if measure == "share":
         met = exp.and_(
             where.copy(),
@@ -138,10 +122,7 @@ def _measure(
             where.copy(),
             exp.Not(this=exp.Is(this=exp.paren(item.condition.copy()), expression=exp.null())),
         )
-        return _ratio(
-            _filtered(exp.Count(this=exp.Star()), rows(met)),
-            _filtered(exp.Count(this=exp.Star()), rows(known)),
-        )
+        return ratio(per_unit.count(met), per_unit.count(known))
     if measure == "weighted_mean":
         both = exp.and_(
             where.copy(),
@@ -149,23 +130,14 @@ def _measure(
             exp.Not(this=exp.Is(this=item.weights.copy(), expression=exp.null())),
         )
         product = exp.Mul(this=item.value.copy(), expression=item.weights.copy())
-        return _ratio(
-            _filtered(exp.Sum(this=rows(product)), rows(both)),
-            _filtered(exp.Sum(this=rows(item.weights)), rows(both)),
-        )
+        return ratio(per_unit.total(product, both), per_unit.total(item.weights, both))
     if measure == "sum":
         # A unit whose records hold no value to add sums to 0, as counting gives 0; a unit
         # without records in the file gets no row at all, and so is missing.
-        summed = _filtered(exp.Sum(this=value), rows(where))
+        summed = per_unit.total(value, where)
         return exp.Coalesce(this=summed, expressions=[exp.Literal.number(0)])
-    simple = {"mean": exp.Avg, "min": exp.Min, "max": exp.Max}
+    simple = {"mean": per_unit.mean, "min": per_unit.least, "max": per_unit.most}
     if measure in simple:
-        return _filtered(simple[measure](this=value), rows(where))
+        return simple[measure](value, where)
     quantile = 0.5 if measure == "median" else item.aggregation.percentile
-    cont = exp.PercentileCont(this=value, expression=exp.Literal.number(repr(quantile)))
-    return _filtered(cont, rows(where))
-
-
-def _ratio(numerator: exp.Expression, denominator: exp.Expression) -> exp.Expression:
-    divisor = exp.Nullif(this=denominator, expression=exp.Literal.number(0))
-    return exp.Div(this=exp.cast(numerator, "DOUBLE"), expression=divisor)
+    return per_unit.quantile(value, quantile, where)
