@@ -54,7 +54,8 @@ def _rows(engine, ruleset, folder: Path) -> dict[str, list[str]]:
         assert not problems, problems
         query, _layout = querying.build(source, compiled)
         engine.provide(source)
-        out[declared] = sorted(repr(row) for row in engine.run(query, source))
+        rows = engine.run(query.sql(dialect=engine.dialect), source)
+        out[declared] = sorted(repr(row) for row in rows)
     return out
 
 

@@ -23,10 +23,9 @@ from kaohe_rules.dsl.population import Population
 from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.files import recorded_digest
-from kaohe_rules.read.records import compile as compiling
-from kaohe_rules.read.records import query as querying
 from kaohe_rules.read.records.choice import DUCKDB, EngineChoice
 from kaohe_rules.read.records.engine import DuckDB, EngineProblem
+from kaohe_rules.read.records.plan import plan
 from kaohe_rules.read.records.source import Source, SourceProblem, csv_header, language_type, locate
 from kaohe_rules.records import data_record
 from kaohe_rules.source import Span, os_reason
@@ -148,14 +147,14 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         errors.error("KH562", f"无法读取记录文件：{os_reason(error)}", _at(str(folder / declared)))
         return
     problems: list[Diagnostic] = []
-    compiled = [compiling.compile_one(a, source, problems) for a in declarations]
-    if problems:
+    planned = plan(declarations, source, engine.dialect, problems)
+    if planned is None:
         errors.items += problems
         return
-    query, layout = querying.build(source, compiled)
+    compiled, layout = planned.items, planned.layout
     try:
         engine.provide(source)
-        rows = engine.run(query, source)
+        rows = engine.run(planned.sql, source)
     except EngineProblem as problem:
         errors.error(problem.code, problem.message, _at(problem.file, problem.line), problem.hint)
         return

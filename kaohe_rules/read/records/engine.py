@@ -18,12 +18,15 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import sqlglot.expressions as exp
 
 from kaohe_rules import limits
 from kaohe_rules.read.records.source import Source, SourceProblem
+
+if TYPE_CHECKING:
+    import sqlglot.expressions as exp
 
 TABLE = "records"
 _LINE = re.compile(r"Line: (\d+)")
@@ -98,10 +101,11 @@ class DuckDB:
         except duckdb.Error as error:
             raise _problem(error, source.files[0]) from None
 
-    def run(self, query: exp.Expression, source: Source) -> list[tuple]:
-        """The query's rows over the source provided last."""
+    def run(self, sql: str, source: Source) -> list[tuple]:
+        """The rows of ``sql`` (a query in this engine's dialect, plan.py) over the source
+        provided last."""
         try:
-            return self.connection.sql(query.sql(dialect=self.dialect)).fetchall()
+            return self.connection.sql(sql).fetchall()
         except duckdb.Error as error:
             raise _problem(error, source.files[0]) from None
 
@@ -117,6 +121,8 @@ class DuckDB:
 def distinct_values(name: str, most: int) -> exp.Select:
     """Up to ``most`` values of column ``name`` (trimmed text, sorted), to name them in a
     hint: like the main query, one tree that each engine renders in its own dialect."""
+    import sqlglot.expressions as exp  # only when a hint needs it: a run from the cache has none
+
     value = exp.Trim(this=exp.cast(exp.column(name, quoted=True), exp.DataType.build("VARCHAR")))
     present = exp.Not(this=exp.Is(this=exp.column(name, quoted=True), expression=exp.null()))
     select = exp.select(exp.alias_(value, "v")).distinct().from_(TABLE).where(present)
@@ -124,7 +130,8 @@ def distinct_values(name: str, most: int) -> exp.Select:
 
 
 def _string(text: str) -> str:
-    return exp.Literal.string(text).sql(dialect="duckdb")
+    """``text`` as a DuckDB string literal (a quote doubled; no other character escapes)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _paths(files: tuple[Path, ...]) -> str:

@@ -21,19 +21,8 @@ import sqlglot.expressions as exp
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.records.compile import Compiled, column
 from kaohe_rules.read.records.levels import NOT_ADDITIVE, PerRecord, TwoLevels, categories, ratio
+from kaohe_rules.read.records.plan import Layout
 from kaohe_rules.read.records.source import Source
-from kaohe_rules.records import data_record
-
-
-@data_record
-class Layout:
-    """What each output column of the query holds, by position (0 is the unit key)."""
-
-    total: int  # all records of the unit key
-    parts: tuple[tuple[int, str, int, int], ...]  # (aggregation, group or "", count, value)
-    bad_numbers: tuple[tuple[str, int, int], ...]  # (column, count, example)
-    negative_weights: tuple[tuple[str, int], ...]  # (column, count)
-    group_totals: tuple[tuple[str, str, int], ...]  # (group column, group, count)
 
 
 def build(source: Source, compiled: list[Compiled]) -> tuple[exp.Select, Layout]:

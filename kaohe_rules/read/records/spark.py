@@ -24,8 +24,6 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import sqlglot.expressions as exp
-
 from kaohe_rules.read.records.engine import TABLE, EngineProblem, distinct_values
 from kaohe_rules.read.records.source import Source
 
@@ -83,9 +81,9 @@ class Spark:
         except self.errors as error:
             raise _problem(error, source.files[0]) from None
 
-    def run(self, query: exp.Expression, source: Source) -> list[tuple]:
-        """The query's rows over the source provided last."""
-        sql = query.sql(dialect=self.dialect)
+    def run(self, sql: str, source: Source) -> list[tuple]:
+        """The rows of ``sql`` (a query in Spark's dialect, plan.py) over the source
+        provided last."""
         try:
             return [tuple(row) for row in self.session.sql(sql).collect()]
         except self.errors as error:
