@@ -23,6 +23,7 @@ from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.read.records.layout import Layout
 from kaohe_rules.read.records.source import Source
 from kaohe_rules.records import data_record
 from kaohe_rules.resources import data_path
@@ -44,17 +45,6 @@ _CODE = (
     "dsl/sql.py",
     "dsl/types.py",
 )
-
-
-@data_record
-class Layout:
-    """What each output column of the query holds, by position (0 is the unit key)."""
-
-    total: int  # all records of the unit key
-    parts: tuple[tuple[int, str, int, int], ...]  # (aggregation, group or "", count, value)
-    bad_numbers: tuple[tuple[str, int, int], ...]  # (column, count, example)
-    negative_weights: tuple[tuple[str, int], ...]  # (column, count)
-    group_totals: tuple[tuple[str, str, int], ...]  # (group column, group, count)
 
 
 @data_record

@@ -20,8 +20,8 @@ import sqlglot.expressions as exp
 
 from kaohe_rules.dsl.types import NUMBER, TEXT
 from kaohe_rules.read.records.compile import Compiled, column
+from kaohe_rules.read.records.layout import Layout
 from kaohe_rules.read.records.levels import NOT_ADDITIVE, PerRecord, TwoLevels, categories, ratio
-from kaohe_rules.read.records.plan import Layout
 from kaohe_rules.read.records.source import Source
 
 
