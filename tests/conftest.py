@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The records stage reuses compiled queries and DuckDB's answers from the user's cache
+# folder (docs/records.md): off for the suite, so that a test that watches the engine
+# sees it run whatever ran before; tests/records/test_caches.py turns it on in a folder
+# of its own.
+os.environ["KAOHE_RECORDS_CACHE"] = "off"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -24,9 +24,16 @@ from kaohe_rules.dsl.types import NUMBER
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.files import recorded_digest
 from kaohe_rules.read.records.choice import DUCKDB, EngineChoice
-from kaohe_rules.read.records.engine import DuckDB, EngineProblem
+from kaohe_rules.read.records.kept import KeptDuckDB
 from kaohe_rules.read.records.plan import plan
-from kaohe_rules.read.records.source import Source, SourceProblem, csv_header, language_type, locate
+from kaohe_rules.read.records.source import (
+    EngineProblem,
+    Source,
+    SourceProblem,
+    csv_header,
+    language_type,
+    locate,
+)
 from kaohe_rules.records import data_record
 from kaohe_rules.source import Span, os_reason
 
@@ -86,7 +93,7 @@ def aggregate(ruleset: m.RuleSet, folder: Path, choice: EngineChoice = DUCKDB) -
 def _engine(choice: EngineChoice, folders: list[Path]):
     """The engine ``choice`` names; one that cannot start is an error, never DuckDB instead."""
     if choice.name == "duckdb":
-        return DuckDB(folders)
+        return KeptDuckDB(lambda: _duckdb(folders))
     from kaohe_rules.read.records.spark import Spark
 
     try:
@@ -94,6 +101,12 @@ def _engine(choice: EngineChoice, folders: list[Path]):
     except EngineProblem as problem:
         # Not a problem of the rules or the records: no place to point at.
         raise KaoheError([Diagnostic(problem.code, problem.message, None, problem.hint)]) from None
+
+
+def _duckdb(folders: list[Path]):
+    from kaohe_rules.read.records.engine import DuckDB  # imports duckdb: only when it runs
+
+    return DuckDB(folders)
 
 
 def _refuse_quantiles(aggregations) -> None:

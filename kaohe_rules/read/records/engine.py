@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from kaohe_rules import limits
-from kaohe_rules.read.records.source import Source, SourceProblem
+from kaohe_rules.read.records.source import EngineProblem, Source, SourceProblem
 
 if TYPE_CHECKING:
     import sqlglot.expressions as exp
@@ -32,15 +32,6 @@ TABLE = "records"
 _LINE = re.compile(r"Line: (\d+)")
 _FILE = re.compile(r"^\s*file = (.+)$", re.MULTILINE)
 _ORIGINAL = re.compile(r"Original Line: (.*)$", re.MULTILINE)
-
-
-class EngineProblem(Exception):
-    """The engine could not read the records or run the query: a coded problem with the
-    file and, where the engine names it, the line."""
-
-    def __init__(self, code: str, message: str, file: str, line: int | None, hint: str | None):
-        super().__init__(message)
-        self.code, self.message, self.file, self.line, self.hint = code, message, file, line, hint
 
 
 class DuckDB:

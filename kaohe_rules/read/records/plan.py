@@ -9,42 +9,19 @@ column's type, the dialect, and the bytes of the modules that compile and build 
 query (and sqlglot's version). It holds JSON, checked field by field on load; anything
 else (a broken, foreign or truncated file) is a miss, and the query is compiled again.
 Only a query that compiled without a problem is kept: a rule or column error is found
-again on every run. Decision 116.
+again on every run. cache.py keeps the files. Decision 116.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
-import os
-import tempfile
-from pathlib import Path
-
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Diagnostic
+from kaohe_rules.read.records import cache
 from kaohe_rules.read.records.layout import Layout
 from kaohe_rules.read.records.source import Source
 from kaohe_rules.records import data_record
-from kaohe_rules.resources import data_path
 
-KEEP = 256  # cached queries kept; the oldest go first
 _MOST_BYTES = 4 << 20  # a larger cache file is not ours
-# The code a query depends on: a change to any of these compiles again.
-_CODE = (
-    "read/records/compile.py",
-    "read/records/engine.py",
-    "read/records/levels.py",
-    "read/records/plan.py",
-    "read/records/query.py",
-    "read/records/source.py",
-    "dsl/ast.py",
-    "dsl/check.py",
-    "dsl/functions.py",
-    "dsl/parser.py",
-    "dsl/sql.py",
-    "dsl/types.py",
-)
 
 
 @data_record
@@ -69,14 +46,13 @@ def plan(
 ) -> Plan | None:
     """The query for ``declarations`` over ``source``: from the cache, else compiled (and
     kept); None with the problems added to ``problems`` when they do not compile."""
-    key = _key(declarations, source, dialect)
-    folder = _folder()
-    found = _load(folder, key, declarations) if folder else None
+    entry = _key(declarations, source, dialect)
+    found = _checked(cache.load("query", entry, _MOST_BYTES), declarations)
     if found is not None:
         return found
     compiled = _compile(declarations, source, dialect, problems)
-    if compiled is not None and folder:
-        _store(folder, key, compiled)
+    if compiled is not None:
+        _store(entry, compiled)
     return compiled
 
 
@@ -111,58 +87,21 @@ def _key(declarations: list[m.Aggregation], source: Source, dialect: str) -> str
         for a in declarations
     ]
     columns = [[name, repr(kind)] for name, kind in source.columns]
-    material = [_code_digest(), dialect, source.kind, columns, declared]
-    text = json.dumps(material, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return cache.key([dialect, source.kind, columns, declared])
 
 
-_DIGEST: list[str] = []
-
-
-def _code_digest() -> str:
-    if not _DIGEST:
-        package = Path(__file__).resolve().parents[2]
-        sha = hashlib.sha256()
-        for path in [*(package / name for name in _CODE), data_path("grammar", "kaohe.lark")]:
-            sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        spec = importlib.util.find_spec("sqlglot")  # finds it without importing it
-        origin = Path(spec.origin).parent if spec and spec.origin else None
-        version = origin / "_version.py" if origin else None
-        sha.update(version.read_bytes() if version and version.is_file() else b"?")
-        _DIGEST.append(sha.hexdigest())
-    return _DIGEST[0]
-
-
-def _folder() -> Path | None:
-    """The user's cache folder (as the parser's, decision 8), None where it cannot be."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "kaohe-rules"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder
-
-
-def _file(folder: Path, key: str) -> Path:
-    return folder / f"records-{key[:32]}.json"
-
-
-def _load(folder: Path, key: str, declarations: list[m.Aggregation]) -> Plan | None:
-    try:
-        with open(_file(folder, key), "rb") as stream:
-            data = json.loads(stream.read(_MOST_BYTES + 1)[:_MOST_BYTES])
-        return _checked(data, key, declarations)
-    except (OSError, ValueError, TypeError, KeyError):
-        return None  # absent, broken or not ours: compiled again
-
-
-def _checked(data: dict, key: str, declarations: list[m.Aggregation]) -> Plan | None:
+def _checked(data: dict | None, declarations: list[m.Aggregation]) -> Plan | None:
     """The plan ``data`` holds if every field has its shape, else None."""
+    try:
+        return _shaped(data, declarations) if data is not None else None
+    except (KeyError, TypeError):
+        return None  # not a plan: compiled again
+
+
+def _shaped(data: dict, declarations: list[m.Aggregation]) -> Plan | None:
     layout = data["layout"]
     groups = data["groups"]
     shapes = (
-        data["key"] == key,
         isinstance(data["sql"], str),
         isinstance(layout["total"], int),
         _rows(layout["parts"], (int, str, int, int)),
@@ -194,11 +133,9 @@ def _rows(rows: object, kinds: tuple[type, ...]) -> bool:
     )
 
 
-def _store(folder: Path, key: str, found: Plan) -> None:
-    """Keep ``found`` (atomically: a reader sees the old file or the new one)."""
+def _store(entry: str, found: Plan) -> None:
     layout = found.layout
     data = {
-        "key": key,
         "sql": found.sql,
         "layout": {
             "total": layout.total,
@@ -209,20 +146,4 @@ def _store(folder: Path, key: str, found: Plan) -> None:
         },
         "groups": [list(item.groups) for item in found.items],
     }
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".records-", suffix=".tmp")
-    except OSError:
-        return  # a cache that cannot be written costs the next run a compile, no more
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False)
-        os.replace(temporary, _file(folder, key))
-        _prune(folder)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-
-
-def _prune(folder: Path) -> None:
-    kept = sorted(folder.glob("records-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[KEEP:]:
-        old.unlink(missing_ok=True)
+    cache.store("query", entry, data)

@@ -30,6 +30,15 @@ class SourceProblem(Exception):
         self.code, self.message, self.file, self.hint = code, message, file, hint
 
 
+class EngineProblem(Exception):
+    """The engine could not read the records or run the query: a coded problem with the
+    file and, where the engine names it, the line."""
+
+    def __init__(self, code: str, message: str, file: str, line: int | None, hint: str | None):
+        super().__init__(message)
+        self.code, self.message, self.file, self.line, self.hint = code, message, file, line, hint
+
+
 @data_record
 class Source:
     """The files of one declared 文件, their format and header (column → type)."""

@@ -1,0 +1,133 @@
+"""The user's cache folder for what the records stage can reuse between runs: compiled
+queries (plan.py) and what DuckDB answered for unchanged files (kept.py). JSON only,
+written atomically, read back with a size limit; a file that cannot be read or parsed is
+no entry. Deleting the folder is always safe (docs/records.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from kaohe_rules.resources import data_path
+
+KEEP = 256  # entries of each kind kept; the oldest go first
+# The code a cached query or answer depends on: a change to any of these is a miss.
+_CODE = (
+    "read/records/compile.py",
+    "read/records/engine.py",
+    "read/records/kept.py",
+    "read/records/levels.py",
+    "read/records/plan.py",
+    "read/records/query.py",
+    "read/records/source.py",
+    "dsl/ast.py",
+    "dsl/check.py",
+    "dsl/functions.py",
+    "dsl/parser.py",
+    "dsl/sql.py",
+    "dsl/types.py",
+)
+_DIGEST: list[str] = []
+
+
+# What may be reused (docs/records.md): "all" (the default), "queries" (compiled queries
+# only: the records are aggregated on every run, as the benchmarks time them), "off".
+# Any other value is taken as "off": reusing nothing is never wrong, only slower.
+SETTING = "KAOHE_RECORDS_CACHE"
+
+
+def enabled(kind: str) -> bool:
+    """Whether entries of ``kind`` ("query" or "answer") are read and kept."""
+    setting = os.environ.get(SETTING, "all")
+    return setting == "all" or (setting == "queries" and kind == "query")
+
+
+def folder() -> Path | None:
+    """The user's cache folder (as the parser's, decision 8), None where it cannot be."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    found = Path(base) / "kaohe-rules"
+    try:
+        found.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return found if found.is_dir() else None
+
+
+def key(material: object) -> str:
+    """The SHA-256 of ``material`` (JSON) and of the code it depends on."""
+    text = json.dumps([code_digest(), material], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_digest() -> str:
+    """The modules that compile and run a query, and the versions of sqlglot and duckdb
+    (found without importing them)."""
+    if not _DIGEST:
+        package = Path(__file__).resolve().parents[2]
+        sha = hashlib.sha256()
+        for path in [*(package / name for name in _CODE), data_path("grammar", "kaohe.lark")]:
+            sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for name in ("sqlglot", "duckdb"):
+            sha.update(name.encode() + b"\0" + _installed(name).encode() + b"\0")
+        _DIGEST.append(sha.hexdigest())
+    return _DIGEST[0]
+
+
+def _installed(name: str) -> str:
+    """The names of the package's .dist-info folders beside it (they carry its version)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin:
+        return "?"
+    site = Path(spec.origin).resolve().parents[1]
+    return ",".join(sorted(p.name for p in site.glob(f"{name}-*.dist-info"))) or "?"
+
+
+def load(kind: str, entry: str, most_bytes: int) -> object | None:
+    """The JSON of an entry; None when absent, too large, broken or for another key."""
+    path = _file(kind, entry)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read(most_bytes + 1)
+        if len(text) > most_bytes:
+            return None
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != entry:
+        return None
+    return data
+
+
+def store(kind: str, entry: str, data: dict) -> None:
+    """Keep ``data`` under ``entry`` (atomically: a reader sees the old file or the new)."""
+    path = _file(kind, entry)
+    if path is None:
+        return  # a cache that cannot be written costs the next run the work, no more
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump({**data, "key": entry}, stream, ensure_ascii=False)
+        os.replace(temporary, path)
+        _prune(path.parent, kind)
+    except (OSError, ValueError, TypeError):
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _file(kind: str, entry: str) -> Path | None:
+    found = folder() if enabled(kind) else None
+    return None if found is None else found / f"{kind}-{entry[:32]}.json"
+
+
+def _prune(where: Path, kind: str) -> None:
+    kept = sorted(where.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEEP:]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,102 @@
+"""DuckDB as aggregate.py uses it, with what it answered for unchanged record files kept
+between runs: a Parquet source's columns, and a query's rows (one per unit key).
+
+Both are functions of the files' bytes (their SHA-256, which the evaluation's
+fingerprint hashes anyway, read/files.digest), the query's SQL, how the view reads the
+files (format, CSV header) and the code and DuckDB version (cache.code_digest). Running
+the same rules on the same records again (an analyst's `kaohe explain` after `kaohe
+evaluate`, the workbench's impact of an edit) then neither imports DuckDB nor reads the
+records. DuckDB starts only on a miss, or when a hint needs the records themselves
+(group_values). Only small answers are kept: a file of a million units' rows would cost
+more to read than DuckDB takes to compute it. Decision 117.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from kaohe_rules.read.files import digest
+from kaohe_rules.read.records import cache
+from kaohe_rules.read.records.source import EngineProblem, Source
+
+MOST_ROWS = 20_000  # answers with more unit keys are not kept
+_MOST_BYTES = 16 << 20
+_CELLS = (str, int, float, bool, type(None))
+
+
+class KeptDuckDB:
+    """The DuckDB engine's interface, answering from the cache where it can; ``start``
+    makes the real engine when it is first needed."""
+
+    dialect = "duckdb"
+
+    def __init__(self, start: Callable[[], object]) -> None:
+        self.start = start
+        self.engine = None
+        self.source: Source | None = None  # provided, not yet given to the real engine
+        self.given: Source | None = None  # provided to the real engine
+
+    def _real(self):
+        if self.engine is None:
+            self.engine = self.start()
+        return self.engine
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+
+    def parquet_columns(self, files: tuple[Path, ...]) -> list[tuple[str, str]]:
+        """A Parquet source's columns and stored types: kept by the files' digests."""
+        entry = cache.key(["columns", _digests(files)])
+        data = cache.load("answer", entry, _MOST_BYTES)
+        columns = data.get("columns") if data else None
+        if _table(columns, 2) and all(isinstance(c, str) for row in columns for c in row):
+            return [(name, kind) for name, kind in columns]
+        found = self._real().parquet_columns(files)
+        cache.store("answer", entry, {"columns": [list(c) for c in found]})
+        return found
+
+    def provide(self, source: Source) -> None:
+        self.source = source
+
+    def run(self, sql: str, source: Source) -> list[tuple]:
+        """The query's rows: kept by the SQL and the files' digests, else DuckDB's."""
+        entry = cache.key(["rows", sql, source.kind, list(source.names), _digests(source.files)])
+        data = cache.load("answer", entry, _MOST_BYTES)
+        rows = data.get("rows") if data else None
+        if _table(rows, None) and len({len(r) for r in rows}) <= 1 and _cells(rows):
+            return [tuple(row) for row in rows]
+        found = self._given(source).run(sql, source)
+        if len(found) <= MOST_ROWS and _cells(found):
+            cache.store("answer", entry, {"rows": [list(row) for row in found]})
+        return found
+
+    def group_values(self, name: str, most: int = 20) -> list[str]:
+        """Some values of a column (for a hint): from the records themselves."""
+        try:
+            return self._given(self.source).group_values(name, most)
+        except EngineProblem:
+            return []  # the hint goes without the values; the error itself stands
+
+    def _given(self, source: Source):
+        engine = self._real()
+        if self.given is not source:
+            engine.provide(source)
+            self.given = source
+        return engine
+
+
+def _cells(rows) -> bool:
+    return all(type(v) in _CELLS for row in rows for v in row)
+
+
+def _digests(files: tuple[Path, ...]) -> list[str]:
+    return [digest(f) for f in files]
+
+
+def _table(rows: object, width: int | None) -> bool:
+    """A list of lists (of ``width`` cells where given)."""
+    return isinstance(rows, list) and all(
+        isinstance(row, list) and (width is None or len(row) == width) for row in rows
+    )

@@ -1,0 +1,203 @@
+"""What the records stage keeps between runs in the user's cache folder (read/records/
+cache.py, plan.py, kept.py; decisions 116 and 117): compiled queries, a Parquet file's
+columns and DuckDB's answers for unchanged files. A second run on the same rules and
+records imports neither sqlglot nor duckdb and gives the same bytes; a changed
+declaration or record file is computed again; a broken or foreign file is never trusted;
+KAOHE_RECORDS_CACHE says what may be reused."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kaohe_rules.pipeline import run_year
+from kaohe_rules.read.records import cache as caching
+from tests.conftest import ROOT
+
+HERE = ROOT / "tests" / "records"
+RECORDS = "记录/满意度评价.csv"
+
+# `kaohe evaluate` on the fixture in a fresh process, then which engines it imported.
+SCRIPT = """
+import sys
+from kaohe_rules.cli import run
+sys.argv = ["kaohe", "evaluate", "--rules", sys.argv[1], "--data", sys.argv[2], "-o", sys.argv[3]]
+try:
+    run()
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(sorted(m for m in ("sqlglot", "duckdb") if m in sys.modules))
+"""
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", "all")
+    return tmp_path / "cache" / "kaohe-rules"
+
+
+def _copy(tmp_path: Path) -> tuple[Path, Path]:
+    rules, data = tmp_path / "rules", tmp_path / "data"
+    shutil.copytree(HERE / "rules", rules)
+    shutil.copytree(HERE / "data", data)
+    return rules, data
+
+
+def _evaluate(rules: Path, data: Path, out: Path) -> list[str]:
+    """Run the command in a fresh process; the engines it imported."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(rules), str(data), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def _values(rules: Path, data: Path, name: str) -> dict:
+    return {u: i.value for u, i in run_year(rules, data).data.records[name].units.items()}
+
+
+def _entries(cache: Path, kind: str) -> list[Path]:
+    return sorted(cache.glob(f"{kind}-*.json"))
+
+
+def test_a_second_run_neither_compiles_nor_runs_duckdb(tmp_path: Path, cache: Path) -> None:
+    rules, data = _copy(tmp_path)
+    first, second = tmp_path / "一.csv", tmp_path / "二.csv"
+    assert _evaluate(rules, data, first) == ["duckdb", "sqlglot"]
+    assert len(_entries(cache, "query")) == 2  # one query per record file
+    # each file's rows, and the Parquet file's columns
+    assert len(_entries(cache, "answer")) == 3
+    assert _evaluate(rules, data, second) == []
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_only_queries_are_reused_when_told(tmp_path: Path, cache: Path, monkeypatch) -> None:
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", "queries")
+    rules, data = _copy(tmp_path)
+    _evaluate(rules, data, tmp_path / "一.csv")
+    assert _evaluate(rules, data, tmp_path / "二.csv") == ["duckdb"]  # aggregated again
+    assert _entries(cache, "answer") == []
+
+
+@pytest.mark.parametrize("setting", ["off", "no"])  # an unknown value reuses nothing
+def test_nothing_is_reused_when_off(tmp_path: Path, cache: Path, monkeypatch, setting) -> None:
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", setting)
+    rules, data = _copy(tmp_path)
+    _evaluate(rules, data, tmp_path / "一.csv")
+    assert _evaluate(rules, data, tmp_path / "二.csv") == ["duckdb", "sqlglot"]
+    assert not cache.exists() or not list(cache.glob("*.json"))
+
+
+def test_a_changed_declaration_is_compiled_again(tmp_path: Path, cache: Path) -> None:
+    rules, data = _copy(tmp_path)
+    before = _values(rules, data, "好评率")
+    path = rules / "规则集.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("条件: 评分 >= 80", "条件: 评分 >= 90"), encoding="utf-8")
+    after = _values(rules, data, "好评率")
+    assert [u for u in before if before[u] != after[u]]  # not a stale query or answer
+    assert len(_entries(cache, "query")) == 3
+
+
+def test_a_changed_record_file_is_aggregated_again(tmp_path: Path, cache: Path) -> None:
+    rules, data = _copy(tmp_path)
+    before = _values(rules, data, "满意度")
+    path = data / RECORDS
+    with open(path, encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    unit = rows[1][0]
+    for row in rows[1:]:
+        if row[0] == unit and row[3] == "是":
+            row[2] = "0"  # every valid rating of one unit: its satisfaction falls
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream, lineterminator="\n").writerows(rows)
+    after = _values(rules, data, "满意度")
+    assert after[unit] < before[unit]
+    assert {u: v for u, v in after.items() if u != unit} == {
+        u: v for u, v in before.items() if u != unit
+    }
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "{not json",
+        json.dumps({"key": "someone else's", "sql": "SELECT 1"}),
+        json.dumps({"key": None, "sql": 1, "layout": {}, "groups": []}),
+        "",
+        "[1, 2]",
+    ],
+)
+def test_a_broken_or_foreign_cache_file_is_done_again(
+    tmp_path: Path, cache: Path, broken: str
+) -> None:
+    rules, data = _copy(tmp_path)
+    want = _values(rules, data, "满意度")
+    files = sorted(cache.glob("*.json"))
+    for file in files:
+        file.write_text(broken, encoding="utf-8")
+    assert _values(rules, data, "满意度") == want
+    for file in files:  # done again and kept again, whole
+        assert json.loads(file.read_text(encoding="utf-8"))["key"]
+
+
+def test_an_entry_for_another_key_is_not_taken(tmp_path: Path, cache: Path) -> None:
+    """A file under the right name holding another key (a truncated name's collision, a
+    copy from elsewhere) is not read as this query or answer."""
+    rules, data = _copy(tmp_path)
+    want = _values(rules, data, "满意度")
+    for file in cache.glob("*.json"):
+        kept = json.loads(file.read_text(encoding="utf-8"))
+        kept["key"] = "0" * 64
+        kept.update(sql="SELECT 'wrong'", rows=[["330101", 1, 1, 0.0]], columns=[["x", "y"]])
+        file.write_text(json.dumps(kept), encoding="utf-8")
+    assert _values(rules, data, "满意度") == want
+
+
+def test_an_unwritable_cache_folder_costs_only_the_work(tmp_path: Path, monkeypatch) -> None:
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", "all")
+    rules, data = _copy(tmp_path)
+    assert _values(rules, data, "满意度")
+
+
+def test_old_entries_are_pruned(tmp_path: Path, cache: Path, monkeypatch) -> None:
+    monkeypatch.setattr(caching, "KEEP", 2)
+    rules, data = _copy(tmp_path)
+    path = rules / "规则集.yaml"
+    text = path.read_text(encoding="utf-8")
+    for bound in (70, 80, 90):
+        path.write_text(text.replace("评分 >= 80", f"评分 >= {bound}"), encoding="utf-8")
+        run_year(rules, data)
+    assert len(_entries(cache, "query")) == 2 and len(_entries(cache, "answer")) == 2
+
+
+def test_a_hint_from_the_records_still_comes_from_them(tmp_path: Path, cache: Path) -> None:
+    """KH569's hint names the values the records hold: on a run whose rows come from the
+    cache, DuckDB is started to read them."""
+    from kaohe_rules.diagnostics import KaoheError
+
+    rules, data = _copy(tmp_path)
+    path = rules / "规则集.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("上评下 * 0.4", "上级 * 0.4"), encoding="utf-8")
+    hints = []
+    for _ in range(2):
+        with pytest.raises(KaoheError) as raised:
+            run_year(rules, data)
+        hints.append([d.hint for d in raised.value.diagnostics if d.code == "KH569"])
+    assert hints[0] == hints[1] == ["该列的值有：上评下、下评上"]
