@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from kaohe_rules.outputs.number_text import number_texts
 from kaohe_rules.outputs.numbers import plain
 from kaohe_rules.outputs.table_columns import CELLS, NUMBER, TEXT, WHOLE, Chunk, Column
+from kaohe_rules.read.arrow_numpy import numbers_array, text_array, text_scalar, truth_scalar
 
 # Characters csv.writer may quote a field for (its delimiter, quote character and line
 # ends), and json.dumps escapes (with DEL, which it does not, for good measure): text
@@ -33,6 +34,10 @@ _CSV_BYTES = np.isin(np.arange(256), list(b',"\r\n'))
 _JSON_BYTES = np.isin(np.arange(256), [*range(32), *b'"\\\x7f'])
 
 
+# Compute functions' string arguments made once, not from Python str (arrow_numpy.py).
+_NEWLINE, _COMMA, _QUOTE, _EMPTY = (text_scalar(s) for s in ("\n", ",", '"', ""))
+
+
 def csv_rows(chunks: Iterable[Chunk]) -> Iterator[memoryview]:
     """The CSV rows of each chunk (fields joined by ',', each row ended by '\\n')."""
     for chunk in chunks:
@@ -41,10 +46,10 @@ def csv_rows(chunks: Iterable[Chunk]) -> Iterator[memoryview]:
         # not every row again): the chunk is then '\n' row '\n' row ... less its first
         # byte, plus a last '\n'.
         fields[0] = pc.binary_join_element_wise(
-            "\n", fields[0], "", null_handling="replace", null_replacement=""
+            _NEWLINE, fields[0], _EMPTY, null_handling="replace", null_replacement=""
         )
         rows = pc.binary_join_element_wise(
-            *fields, ",", null_handling="replace", null_replacement=""
+            *fields, _COMMA, null_handling="replace", null_replacement=""
         )
         if len(rows):
             yield _data(rows)[1:]
@@ -65,10 +70,11 @@ def json_rows(header: list[str], chunks: Iterable[Chunk]) -> Iterator[memoryview
             value, bare = _json_texts(column)
             # Text with nothing to escape and no null takes its quotes from the pieces
             # around it: one pass over the column fewer.
-            parts += [before + piece + ('"' if bare else ""), value]
+            parts += [text_scalar(before + piece + ('"' if bare else "")), value]
             before = '"' if bare else ""
+        end = text_scalar(before + "\n  },\n")
         rows = pc.binary_join_element_wise(
-            *parts, before + "\n  },\n", "", null_handling="replace", null_replacement="null"
+            *parts, end, _EMPTY, null_handling="replace", null_replacement="null"
         )
         yield b"[\n" if held is None else held
         held = _data(rows)
@@ -86,7 +92,7 @@ def _csv_texts(column: Column) -> pa.Array:
     if column.kind == NUMBER:
         return number_texts(column.values, _csv_number, column.places)
     if column.kind == WHOLE:
-        return pc.cast(pa.array(column.values), pa.string())
+        return pc.cast(numbers_array(column.values), pa.string())
     return _cells(column.values, _csv_field)
 
 
@@ -97,7 +103,7 @@ def _json_texts(column: Column) -> tuple[pa.Array, bool]:
         plain_text = not _may_hold(column.values, _JSON_BYTES)
         if plain_text and column.values.null_count == 0:
             return column.values, True
-        quoted = pc.binary_join_element_wise('"', column.values, '"', "")
+        quoted = pc.binary_join_element_wise(_QUOTE, column.values, _QUOTE, _EMPTY)
         if plain_text:
             return quoted, False
         special = pc.match_substring_regex(column.values, _JSON_SPECIAL)
@@ -105,7 +111,7 @@ def _json_texts(column: Column) -> tuple[pa.Array, bool]:
     if column.kind == NUMBER:
         return number_texts(column.values, _json_number, column.places), False
     if column.kind == WHOLE:
-        return pc.cast(pa.array(column.values), pa.string()), False
+        return pc.cast(numbers_array(column.values), pa.string()), False
     return _cells(column.values, _json_value), False
 
 
@@ -123,15 +129,15 @@ def _may_hold(text: pa.Array, table: np.ndarray) -> bool:
 
 def _replaced(done: pa.Array, text: pa.Array, special: pa.Array, write) -> pa.Array:
     """``done``, with each text matching ``special`` written by ``write`` instead."""
-    special = pc.fill_null(special, False)
+    special = pc.fill_null(special, truth_scalar(False))
     if not pc.any(special).as_py():
         return done
     chosen = text.filter(special).to_pylist()
-    return pc.replace_with_mask(done, special, pa.array([write(v) for v in chosen], pa.string()))
+    return pc.replace_with_mask(done, special, text_array([write(v) for v in chosen]))
 
 
 def _cells(values: np.ndarray, write) -> pa.Array:
-    return pa.array([None if v is None else write(v) for v in values], pa.string())
+    return text_array([None if v is None else write(v) for v in values])
 
 
 def _csv_field(value: object) -> str:
@@ -216,9 +222,9 @@ def _typed(index: int, column: Column, kind: pa.DataType) -> pa.Array:
     if kind == pa.string():
         return column.values if column.kind == TEXT else _csv_plain(column)
     if column.kind == NUMBER and kind == pa.float64():
-        return pa.array(column.values, mask=np.isnan(column.values))
+        return numbers_array(column.values, np.isnan(column.values))
     if column.kind == WHOLE and kind == pa.int64():
-        return pa.array(column.values)
+        return numbers_array(column.values)
     if column.kind == CELLS and all(v is None for v in column.values):
         return pa.nulls(len(column), kind)
     raise Mistyped(index)
@@ -229,5 +235,5 @@ def _csv_plain(column: Column) -> pa.Array:
     if column.kind == NUMBER:
         return number_texts(column.values, _csv_number, column.places)
     if column.kind == WHOLE:
-        return pc.cast(pa.array(column.values), pa.string())
+        return pc.cast(numbers_array(column.values), pa.string())
     return _cells(column.values, str)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kaohe_rules.dsl.numeric import as_decimal
+from kaohe_rules.read.arrow_numpy import numbers_array, text_array
 
 _SIGNIFICANT = 15  # DBL_DIG: decimals of this many digits are distinct doubles
 _POWERS = np.array([10**i for i in range(19)], dtype=np.int64)  # exact
@@ -88,8 +89,8 @@ def number_texts(
     text = _fixed(k, d, values < 0, ~proved)
     rest = ~missing & ~proved
     if rest.any():
-        given = pa.array([reference(float(v)) for v in values[rest]], type=pa.string())
-        text = pc.replace_with_mask(text, pa.array(rest), given)
+        given = text_array([reference(float(v)) for v in values[rest]])
+        text = pc.replace_with_mask(text, numbers_array(rest), given)
     return text
 
 

@@ -20,6 +20,7 @@ from kaohe_rules.dsl.numeric import round_vector
 from kaohe_rules.model import roster_column
 from kaohe_rules.outputs.number_text import readings
 from kaohe_rules.outputs.numbers import as_read, label_value
+from kaohe_rules.read.arrow_numpy import numbers_array, text_array
 from kaohe_rules.score.engine import Evaluation
 
 TEXT, NUMBER, WHOLE, CELLS = "text", "number", "whole", "cells"
@@ -180,13 +181,17 @@ def text(values: np.ndarray) -> Column:
 
 def _strings(values: np.ndarray) -> pa.Array | None:
     """``values`` as a string array when every one is a str or None, else None."""
+    values = np.asarray(values)
+    if values.dtype.kind == "U":
+        cells = values.tolist()
+    elif values.dtype == object and all(v is None or isinstance(v, str) for v in values):
+        cells = values
+    else:
+        return None  # numbers, or cells of several kinds: each written as the row writer does
     try:
-        found = pa.array(values)  # inferred: string only when all are str (or None)
-    except (pa.ArrowException, UnicodeError):
-        return None
-    if found.type == pa.null():
-        return pa.nulls(len(values), pa.string())
-    return found if found.type == pa.string() else None
+        return text_array(cells)
+    except UnicodeError:
+        return None  # a lone surrogate: the row writer says what it makes of it
 
 
 def _truth(values: np.ndarray) -> np.ndarray:
@@ -196,7 +201,7 @@ def _truth(values: np.ndarray) -> np.ndarray:
 
 def choice(codes: np.ndarray, names: list[str], absent: np.ndarray | None = None) -> Column:
     """Text from a few names: ``names[code]`` in each row, missing where ``absent``."""
-    taken = pa.array(names, type=pa.string()).take(pa.array(codes, mask=absent))
+    taken = text_array(names).take(numbers_array(np.asarray(codes), absent))
     return Column(TEXT, taken)
 
 

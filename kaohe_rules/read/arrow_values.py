@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaohe_rules.read.arrow_numpy import text_array, text_scalar, to_numpy, truth_scalar
 from kaohe_rules.read.cells import FALSE_TEXTS, TRUE_TEXTS
 from kaohe_rules.read.id_keys import Keys
 
@@ -23,11 +24,10 @@ class UnitIndex:
     strings, each hashed once, never encoded into a dictionary first."""
 
     def __init__(self, reader) -> None:
-        import pyarrow as pa
 
         self.reader = reader
         row = reader.data.row
-        self.ids = pa.array(list(row), type=pa.string())
+        self.ids = text_array(row)
         self.keys = Keys(self.ids)
         at = np.fromiter(row.values(), dtype=np.int64, count=len(row))
         self.at = None if np.array_equal(at, np.arange(len(at))) else at
@@ -51,13 +51,12 @@ class UnitIndex:
                 return None
         if isinstance(found, pa.ChunkedArray):
             found = found.combine_chunks()
-        index = found.to_numpy(zero_copy_only=False)  # int32: half the memory of int64
+        index = to_numpy(found)  # int32: half the memory of int64
         return index if self.at is None else self.at[index]
 
     def _by_name(self, column, found):
         """Rows that name their unit (most files give ids): each distinct name must be one
         unit's, as the row reader requires (KH309 otherwise)."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         missing = pc.unique(pc.filter(column, pc.is_null(found)))
@@ -71,7 +70,7 @@ class UnitIndex:
                 return None
             ids.append(named[0].id)
         # rows with an id keep it; the others take their name's unit (coalesce)
-        named_at = pc.index_in(pa.array(ids, type=pa.string()), value_set=self.ids)
+        named_at = pc.index_in(text_array(ids), value_set=self.ids)
         code = pc.fill_null(pc.index_in(column, value_set=missing), 0)
         return pc.coalesce(found, pc.take(named_at, code))
 
@@ -110,7 +109,7 @@ def numbers(chunk) -> np.ndarray | None:
             chunk = pc.cast(chunk, pa.float64())
         elif not (pa.types.is_floating(chunk.type) or pa.types.is_integer(chunk.type)):
             return None
-        values = chunk.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        values = to_numpy(chunk).astype(np.float64, copy=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # "12.5%", "1,234" or a typo: the row reader reads or reports it
     if np.count_nonzero(np.isnan(values)) != chunk.null_count:
@@ -130,7 +129,7 @@ def _plain_text(chunk):
     stripped = pc.utf8_trim_whitespace(chunk)
     if pc.any(pc.not_equal(stripped, chunk)).as_py():
         return None
-    return pc.if_else(pc.equal(chunk, ""), None, chunk)
+    return pc.if_else(pc.equal(chunk, text_scalar("")), text_scalar(None), chunk)
 
 
 def truths(chunk) -> np.ndarray | None:
@@ -142,21 +141,21 @@ def truths(chunk) -> np.ndarray | None:
     if pa.types.is_dictionary(chunk.type):
         chunk = pc.cast(chunk, chunk.type.value_type)
     if pa.types.is_boolean(chunk.type):  # the row reader reads True/False as 是/否
-        empty = pc.is_null(chunk).to_numpy(zero_copy_only=False)
-        values = pc.fill_null(chunk, False).to_numpy(zero_copy_only=False)
+        empty = to_numpy(pc.is_null(chunk))
+        values = to_numpy(pc.fill_null(chunk, truth_scalar(False)))
         return np.where(empty, np.nan, values.astype(np.float64))
     if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
         return None
     text = _plain_text(chunk)
     if text is None:
         return None
-    yes = pc.is_in(text, value_set=pa.array(sorted(TRUE_TEXTS)))
-    no = pc.is_in(text, value_set=pa.array(sorted(FALSE_TEXTS)))
+    yes = pc.is_in(text, value_set=text_array(sorted(TRUE_TEXTS)))
+    no = pc.is_in(text, value_set=text_array(sorted(FALSE_TEXTS)))
     given = pc.is_valid(text)
     if not pc.all(pc.or_(pc.invert(given), pc.or_(yes, no))).as_py():
         return None  # a cell that is neither: KH304 from the row reader
-    values = np.where(yes.to_numpy(zero_copy_only=False), 1.0, 0.0)
-    return np.where(given.to_numpy(zero_copy_only=False), values, np.nan)
+    values = np.where(to_numpy(yes), 1.0, 0.0)
+    return np.where(to_numpy(given), values, np.nan)
 
 
 def choices(chunk, allowed: tuple[str, ...] | None) -> np.ndarray | None:
@@ -173,7 +172,7 @@ def choices(chunk, allowed: tuple[str, ...] | None) -> np.ndarray | None:
     if text is None:
         return None
     if allowed:
-        inside = pc.is_in(text, value_set=pa.array(list(allowed), type=pa.string()))
+        inside = pc.is_in(text, value_set=text_array(allowed))
         if not pc.all(pc.or_(pc.is_null(text), inside)).as_py():
             return None
     cells = text.to_pylist()

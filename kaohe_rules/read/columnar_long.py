@@ -16,6 +16,7 @@ import numpy as np
 
 from kaohe_rules import limits
 from kaohe_rules.dsl.types import NUMBER
+from kaohe_rules.read.arrow_numpy import to_numpy
 from kaohe_rules.read.arrow_values import UnitIndex, numbers
 from kaohe_rules.read.files import release_arrow_memory
 from kaohe_rules.read.places import first_places, parquet_places
@@ -151,7 +152,7 @@ class _Filling:
             mapping = [self._name_code(s) for s in chunk.dictionary.to_pylist()]
             if any(code is None for code in mapping):
                 return None
-            indices = chunk.indices.to_numpy(zero_copy_only=False)
+            indices = to_numpy(chunk.indices)
             out.append(np.asarray(mapping, dtype=np.int32)[indices])
         self._grow()
         return np.concatenate(out) if len(out) > 1 else out[0]

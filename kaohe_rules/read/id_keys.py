@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaohe_rules.read.arrow_numpy import numbers_array
+
 # Multiplier of the fold and of the table's hash (a 64-bit odd constant with well-mixed
 # bits, from splitmix64).
 MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -156,4 +158,4 @@ def _same(ids, at: np.ndarray, chunks) -> bool:
     import pyarrow.compute as pc
 
     given = pa.chunked_array(chunks)
-    return bool(pc.all(pc.equal(pc.take(ids, pa.array(at)), given)).as_py())
+    return bool(pc.all(pc.equal(pc.take(ids, numbers_array(at)), given)).as_py())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules.read.arrow_numpy import text_array, text_scalar, to_numpy
 from kaohe_rules.read.csv import field_columns
 from kaohe_rules.records import data_record
 from kaohe_rules.source import Span
@@ -63,8 +64,8 @@ def _wide_cell(fast: FastFile, unit_id: str, unit_name: str, name: str) -> Span 
 
         names = pq.read_schema(fast.path).names
         units = pq.read_table(fast.path, columns=[fast.unit_column]).column(0).cast(pa.string())
-        hit = pc.is_in(units, value_set=pa.array([unit_id, unit_name], type=pa.string()))
-        found = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        hit = pc.is_in(units, value_set=text_array([unit_id, unit_name]))
+        found = np.flatnonzero(to_numpy(hit))
         if not len(found) or name not in names:
             return None
         line, col = fast.header_line + 1 + int(found[0]), names.index(name) + 1
@@ -95,10 +96,10 @@ def _parquet_row(fast: FastFile, unit_id: str, unit_name: str, name: str) -> Spa
     table = pq.read_table(fast.path, columns=[fast.unit_column, "指标"])
     units = table.column(fast.unit_column).cast(pa.string())
     hit = pc.and_(
-        pc.is_in(units, value_set=pa.array([unit_id, unit_name], type=pa.string())),
-        pc.equal(table.column("指标").cast(pa.string()), name),
+        pc.is_in(units, value_set=text_array([unit_id, unit_name])),
+        pc.equal(table.column("指标").cast(pa.string()), text_scalar(name)),
     )
-    found = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    found = np.flatnonzero(to_numpy(hit))
     if not len(found):
         return None
     line = fast.header_line + 1 + int(found[0])

@@ -20,6 +20,7 @@ import numpy as np
 from kaohe_rules import limits
 from kaohe_rules.diagnostics import Diagnostic
 from kaohe_rules.read import bounds
+from kaohe_rules.read.arrow_numpy import texts, to_numpy
 from kaohe_rules.read.cells import (
     SheetProblem,
     named_width,
@@ -297,8 +298,8 @@ def _objects(column) -> tuple[np.ndarray, bool]:
         if len(distinct) <= _REPEATS * len(column):
             values = np.empty(len(distinct), dtype=object)
             values[:] = distinct.to_pylist()
-            return values[encoded.indices.to_numpy(zero_copy_only=False)], True
-    return column.to_numpy(zero_copy_only=False), False
+            return values[to_numpy(encoded.indices)], True
+    return texts(column), False
 
 
 def _plain_parts(data: bytes) -> tuple[list[str], int, int, int] | None:

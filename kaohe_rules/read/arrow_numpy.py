@@ -1,0 +1,108 @@
+"""Arrow arrays to numpy and back through their buffers, never through pyarrow's
+conversions: ``Array.to_numpy``, ``pa.array`` and ``pa.scalar`` import pandas on first
+use (about 0.25 s, a third of `kaohe evaluate` at 10,000 units), though nothing here
+needs it. pyarrow's compute functions, its readers and ``from_buffers`` do not.
+
+Only what the readers and writers use: numbers and truth values to numpy (a null as NaN,
+as ``to_numpy(zero_copy_only=False)`` gives it), text to an object array of str, and
+numpy numbers or Python strings to Arrow. tests/unit/test_arrow_numpy.py holds each equal
+to pyarrow's own conversion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def to_numpy(array) -> np.ndarray:
+    """A numeric or boolean Arrow array (or chunked array) as numpy: integers and floats
+    as their own dtype, booleans as bool; where a value is null NaN, integers then as
+    float64 (bool arrays with nulls are refused: no caller has them)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    kind = array.type
+    size, offset = len(array), array.offset
+    validity, data = array.buffers()[:2]
+    if pa.types.is_boolean(kind):
+        if array.null_count:
+            raise ValueError("a boolean array with nulls")
+        bits = np.frombuffer(data, dtype=np.uint8) if size else np.zeros(0, np.uint8)
+        return np.unpackbits(bits, bitorder="little", count=offset + size)[offset:].astype(bool)
+    dtype = np.dtype(kind.to_pandas_dtype()) if _primitive(kind) else None
+    if dtype is None:
+        raise TypeError(f"not a number array: {kind}")
+    values = np.frombuffer(data, dtype=dtype, count=offset + size)[offset:] if size else None
+    values = np.zeros(0, dtype=dtype) if values is None else values
+    if not array.null_count:
+        return values
+    present = _bits(validity, offset, size)
+    # a copy (the buffer is Arrow's, read-only); integers become float64 to hold NaN
+    out = values.astype(values.dtype if values.dtype.kind == "f" else np.float64)
+    out[~present] = np.nan
+    return out
+
+
+def _primitive(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
+
+
+def _bits(buffer, offset: int, size: int) -> np.ndarray:
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little", count=offset + size)[offset:].astype(bool)
+
+
+def texts(array) -> np.ndarray:
+    """An Arrow text array (or chunked array) as an object array of str (None: null)."""
+    out = np.empty(len(array), dtype=object)
+    out[:] = array.to_pylist()
+    return out
+
+
+def numbers_array(values: np.ndarray, missing: np.ndarray | None = None):
+    """A numpy array of numbers (or booleans) as an Arrow array; ``missing`` (bool) marks
+    the nulls."""
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    if values.dtype == bool:
+        data = pa.py_buffer(np.packbits(values, bitorder="little"))
+        kind = pa.bool_()
+    else:
+        data = pa.py_buffer(values)
+        kind = pa.from_numpy_dtype(values.dtype)
+    validity = None
+    if missing is not None and missing.any():
+        validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(kind, len(values), [validity, data])
+
+
+def text_array(strings) -> object:
+    """Python strings (None: null) as an Arrow string array."""
+    import pyarrow as pa
+
+    strings = list(strings)
+    encoded = [b"" if s is None else s.encode("utf-8") for s in strings]
+    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+    ends = np.cumsum(lengths)
+    large = bool(len(ends)) and ends[-1] >= 2**31
+    offsets = np.concatenate([[0], ends]).astype(np.int64 if large else np.int32)
+    missing = np.fromiter((s is None for s in strings), dtype=bool, count=len(strings))
+    validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if missing.any() else None
+    kind = pa.large_string() if large else pa.string()
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(kind, len(strings), buffers)
+
+
+def text_scalar(text: str | None):
+    """A string scalar for a compute function (a Python str there would be converted by
+    pa.scalar, which imports pandas); None: a null string."""
+    return text_array([text])[0]
+
+
+def truth_scalar(value: bool):
+    """A boolean scalar for a compute function (as text_scalar)."""
+    return numbers_array(np.array([value]))[0]
