@@ -46,14 +46,21 @@ _SETTINGS = {
 
 
 class Spark:
-    """A SparkSession on ``master`` (default ``local[*]``) for one evaluation's sources."""
+    """A SparkSession on ``master`` (default ``local[*]``) for one evaluation's sources;
+    with ``records_root``, the declared record files are found under that URI through
+    Spark's own file systems (remote.Root), not in the data folder."""
 
     dialect = "spark"
 
-    def __init__(self, master: str | None) -> None:
+    def __init__(self, master: str | None, records_root: str | None = None) -> None:
         self.master = master or LOCAL
         self.session = _session(self.master)
         self.errors = _errors()
+        self.root = None
+        if records_root is not None:
+            from kaohe_rules.read.records.remote import Root
+
+            self.root = Root(self.session, records_root)
 
     def close(self) -> None:
         """Drop the view; the session stays for the process (it is slow to start)."""
@@ -218,6 +225,7 @@ def _problem(error: Exception, first: Path, source: Source | None = None) -> Eng
             width = len(source.names)
             reason += f"（表头 {width} 列，这一行 {len(row)} 列）；这一行是：{','.join(row)[:120]}"
         hint = "每一行的列数须与表头相同；含逗号的值用双引号括起来"
+        file = file if source is None or not source.remote else str(source.path)
         return EngineProblem("KH562", f"记录文件无法读取：{reason}", file, line, hint)
     message = f"Spark 执行汇总时出错：{_reason(text)}"
     hint = "Spark 的完整信息见上面的输出；在集群上运行时，各节点须能以同一路径读到记录文件"
@@ -225,8 +233,9 @@ def _problem(error: Exception, first: Path, source: Source | None = None) -> Eng
 
 
 def _malformed(source: Source) -> tuple[str, int, list[str]] | None:
-    """The first row of a CSV source whose width is not the header's: (file, line, text)."""
-    if source.kind != "csv":
+    """The first row of a CSV source whose width is not the header's: (file, line, text);
+    not searched for under a --records-root (that would read the records a second time)."""
+    if source.kind != "csv" or source.remote:
         return None
     width = len(source.names)
     for file in source.files:
