@@ -17,6 +17,8 @@ KH578 a file that cannot be read); pyspark is only touched through the session g
 
 from __future__ import annotations
 
+import re
+
 from kaohe_rules.read.records.engine import EngineProblem
 from kaohe_rules.read.records.source import (
     HEADER_BYTES,
@@ -219,7 +221,10 @@ def _root_problem(error: Exception, uri: str) -> EngineProblem:
         "unreachable": f"连不上记录根 {uri}：{reason}",
         "other": f"记录根 {uri} 无法使用：{reason}",
     }[kind]
-    return EngineProblem("KH577", message, "", None, _ROOT_HINTS[kind])
+    hint = _ROOT_HINTS[kind]
+    if kind == "missing" and re.search(r"%[0-9A-Fa-f]{2}", uri):
+        hint = "地址照原样写，不要百分号编码（如 %20 写成空格）：Spark 按原样读取"
+    return EngineProblem("KH577", message, "", None, hint)
 
 
 def _file_problem(error: Exception, uri: str, what: str) -> SourceProblem:
