@@ -112,11 +112,11 @@ def engine_choice():
         hint = "加上 --engine spark，或删去 --spark-master"
         raise BadValue("KH518", "--spark-master", message, hint)
     if root is not None and name != "spark":
-        message = "--records-root 只在 --engine spark 时可用：记录由 Spark 从那里读取"
+        message = "只在 --engine spark 时可用（记录由 Spark 从那里读取）"
         hint = "加上 --engine spark；用 DuckDB 时，记录放在数据文件夹（--data）的子文件夹中"
         raise BadValue("KH579", "--records-root", message, hint)
     if root is not None and not _URI.match(root):
-        message = f"--records-root 须是带协议的绝对地址，得到 {root}"
+        message = f"须是带协议的绝对地址，得到 {root}"
         hint = "如 hdfs://主机:8020/记录、s3a://桶/记录 或 file:///mnt/共享/记录"
         raise BadValue("KH579", "--records-root", message, hint)
     return EngineChoice(name, master, root)
