@@ -71,6 +71,18 @@ def test_a_file_root_outside_the_data_folder_gives_duckdbs_results(tmp_path: Pat
     assert listed == sorted(f"file:{root / declared}" for declared in (RATINGS, CHECKS))
     assert remote.fingerprint != local.fingerprint
     assert [f.name for f in remote.data.files] == ["数据.csv"]  # no local record file
+    # kaohe explain says where the records were found, and otherwise what it says locally.
+    where = f"（记录根 file://{root}）"
+    said = _explained(remote)
+    assert said.count(where) == 3  # 满意度, 好评率, 重大问题数
+    assert said.replace(where, "") == _explained(local)
+
+
+def _explained(evaluation) -> str:
+    from kaohe_rules.outputs.explain import explain, render_text
+
+    text = render_text(explain(evaluation, "淳安县"))
+    return text.replace(evaluation.fingerprint, "<fingerprint>")
 
 
 def _split(target: Path, source: Path, parts: int) -> None:

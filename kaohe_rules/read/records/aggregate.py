@@ -56,8 +56,9 @@ class Result:
     """One aggregation's outcome: its declaration, files, and each unit's inputs."""
 
     aggregation: m.Aggregation
-    files: tuple[Path, ...]
+    files: tuple[Path | str, ...]  # URIs under a --records-root
     units: dict[str, UnitInputs] = field(default_factory=dict)  # roster id → inputs
+    root: str | None = None  # the --records-root the files were found under
 
 
 @data_record(frozen=False)
@@ -182,7 +183,8 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         return  # no values from records that are wrong: what the units lack would be noise
     keys = _match(ruleset, first, source, rows, errors)
     for index, item in enumerate(compiled):
-        result = _result(item, index, rows, layout, keys, source)
+        root = engine.root.uri if source.remote else None  # as given on the command line
+        result = _result(item, index, rows, layout, keys, source, root)
         out.results[item.aggregation.name] = result
         _warn_without(ruleset, result, source, errors, empty=not rows)
 
@@ -300,9 +302,9 @@ def _warn_unknown(first, source, unknown, errors) -> None:
     errors.add(Diagnostic("KH565", message, _at(file), hint, severity=Severity.WARNING))
 
 
-def _result(item, index, rows, layout, keys, source) -> Result:
+def _result(item, index, rows, layout, keys, source, root: str | None) -> Result:
     parts = [p for p in layout.parts if p[0] == index]
-    result = Result(item.aggregation, source.files)
+    result = Result(item.aggregation, source.files, root=root)
     units = [(keys[row[0]], row) for row in rows if row[0] in keys]
     values = _values(item, parts, [row for _, row in units])
     for (unit_id, row), value in zip(units, values, strict=True):
