@@ -134,6 +134,24 @@ def test_folders_of_csv_and_parquet_files_give_duckdbs_results(tmp_path: Path) -
     assert _without_fingerprint(local, ".csv") == _without_fingerprint(whole, ".csv")
 
 
+def test_file_names_with_glob_characters_are_read_as_named(tmp_path: Path) -> None:
+    """Spark takes a path as a Hadoop glob: 评价[1].csv would read 评价1.csv (a character
+    class) and never itself. Each file is read once, as named: the values of the whole."""
+    root = _root(tmp_path)
+    whole = root / RATINGS
+    with open(whole, encoding="utf-8", newline="") as stream:
+        header, *rows = list(csv.reader(stream))
+    whole.unlink()
+    whole.mkdir()
+    half = len(rows) // 2
+    for name, body in (("评价[1].csv", rows[:half]), ("评价1.csv", rows[half:])):
+        with open(whole / name, "w", encoding="utf-8", newline="") as stream:
+            csv.writer(stream, lineterminator="\n").writerows([header, *body])
+    remote = run_year(RULES, _data_without_records(tmp_path), engine=_spark(root))
+    local = run_year(RULES, HERE / "data")
+    assert _without_fingerprint(remote, ".csv") == _without_fingerprint(local, ".csv")
+
+
 def _errors(root, data: Path = HERE / "data") -> list[tuple[str, str, int | None]]:
     """(code, message and hint, line) of each error aggregating from ``root`` gives."""
     with pytest.raises(KaoheError) as raised:

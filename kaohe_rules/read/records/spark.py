@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -70,7 +71,7 @@ class Spark:
     def parquet_columns(self, files: tuple[Path, ...]) -> list[tuple[str, str]]:
         """A Parquet source's columns, each with the DuckDB type name of its kind."""
         try:
-            schema = self.session.read.parquet(*[str(f) for f in files]).schema
+            schema = self.session.read.parquet(*_literal(files)).schema
         except self.errors as error:
             raise _problem(error, files[0]) from None
         return [(f.name, _kind(f.dataType)) for f in schema.fields]
@@ -79,7 +80,7 @@ class Spark:
         """The view ``records`` of the source's files."""
         from pyspark.sql.types import StringType, StructField, StructType
 
-        paths = [str(f) for f in source.files]
+        paths = _literal(source.files)
         try:
             if source.kind == "csv":
                 schema = StructType([StructField(n, StringType()) for n in source.names])
@@ -120,6 +121,13 @@ _CSV = {
     "encoding": "UTF-8",
     "enforceSchema": True,
 }
+
+
+def _literal(files) -> list[str]:
+    """The files' paths as Spark reads a path literally: it takes each as a Hadoop glob, so
+    ``评价[1].csv`` would read ``评价1.csv`` (a bracket is a character class); a backslash
+    before each glob character makes it itself."""
+    return [re.sub(r"([\\\[\]{}*?])", r"\\\1", str(f)) for f in files]
 
 
 def _kind(data_type) -> str:
