@@ -18,6 +18,7 @@ KH578 a file that cannot be read); pyspark is only touched through the session g
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from kaohe_rules.read.records.engine import EngineProblem
 from kaohe_rules.read.records.source import (
@@ -79,9 +80,10 @@ class Root:
     def locate(self, declared: str) -> tuple[str, tuple[RemoteFile, ...], str]:
         """The URI a 文件 names under the root, its files as listed (with checksums where
         the file system keeps them), and their format; as source.locate does locally."""
-        uri, statuses, folder = self._list(declared)
-        kind = kind_of(declared, [s.getPath().getName() for s in statuses], uri, folder)
-        return uri, tuple(self._file(s, checksum=True) for s in statuses), kind
+        uri, listed, folder = self._list(declared)
+        kind = kind_of(declared, [entry.name for entry in listed], uri, folder)
+        files = (RemoteFile(e.uri, e.length, e.modified, self._checksum(e.path)) for e in listed)
+        return uri, tuple(files), kind
 
     def csv_header(self, uri: str) -> tuple[str, ...]:
         """The column names on a CSV file's first line, read from the file system."""
@@ -98,8 +100,8 @@ class Root:
     def unchanged(self, source: Source) -> None:
         """KH578 when the source's files, listed again now, are not those the query was
         given (a file changed, added or removed while the records were read)."""
-        _uri, statuses, _folder = self._list(source.declared)
-        now = {s.getPath().toString(): (s.getLen(), s.getModificationTime()) for s in statuses}
+        _uri, listed, _folder = self._list(source.declared)
+        now = {e.uri: (e.length, e.modified) for e in listed}
         before = {f.uri: (f.length, f.modified) for f in source.remote}
         if now == before:
             return
@@ -112,37 +114,29 @@ class Root:
         hint = "等写入记录的任务结束后再计算；指纹按计算开始时的文件清单得出"
         raise SourceProblem("KH578", message, changed[0], hint)
 
-    def _list(self, declared: str) -> tuple[str, list, bool]:
-        """The declared path's URI, its record files' statuses (itself, or a folder's
-        files by name), and whether it is a folder."""
+    def _list(self, declared: str) -> tuple[str, list[_Listed], bool]:
+        """The declared path's URI, its record files (itself, or a folder's files by
+        name), and whether it is a folder. Each status is asked for its fields once:
+        every question is a round trip to the JVM (a few milliseconds a file)."""
         path = self._path_class(self.path, declared)
         uri = path.toString()
         try:
             status = self.fs.getFileStatus(path)
             if not status.isDirectory():
-                return uri, [status], False
-            found = [s for s in self.fs.listStatus(path) if recordable(s.getPath().getName())]
+                return uri, [_listed(status)], False
+            found = [_listed(s) for s in self.fs.listStatus(path)]
         except self.errors as error:
             if _kind(error)[0] == "missing":
                 message = f"找不到记录文件 {declared}（在记录根 {self.uri} 中）"
                 raise SourceProblem("KH560", message, uri) from None
             raise _file_problem(error, uri, "无法读取记录") from None
-        for status in found:
-            if status.isDirectory():
-                name = status.getPath().getName()
-                message = f"记录文件夹 {declared} 中的 {name} 是文件夹，不是记录文件"
+        found = sorted((e for e in found if recordable(e.name)), key=lambda e: e.name)
+        for entry in found:
+            if entry.folder:
+                message = f"记录文件夹 {declared} 中的 {entry.name} 是文件夹，不是记录文件"
                 hint = "记录文件夹中只放同一种格式的记录文件，不再分子文件夹"
-                raise SourceProblem("KH562", message, status.getPath().toString(), hint)
-        return uri, sorted(found, key=lambda s: s.getPath().getName()), True
-
-    def _file(self, status, checksum: bool) -> RemoteFile:
-        path = status.getPath()
-        return RemoteFile(
-            path.toString(),
-            status.getLen(),
-            status.getModificationTime(),
-            self._checksum(path) if checksum else None,
-        )
+                raise SourceProblem("KH562", message, entry.uri, hint)
+        return uri, found, True
 
     def _checksum(self, path) -> str | None:
         """The file system's own checksum of a file (HDFS: an MD5 of its blocks' CRCs, from
@@ -155,6 +149,29 @@ class Root:
         if found is None:
             return None
         return f"{found.getAlgorithmName()}:{bytes(found.getBytes()).hex()}"
+
+
+class _Listed(NamedTuple):
+    """What a listing says of one entry, asked once."""
+
+    path: object  # Hadoop's Path, for the checksum
+    uri: str
+    name: str
+    folder: bool
+    length: int
+    modified: int
+
+
+def _listed(status) -> _Listed:
+    path = status.getPath()
+    return _Listed(
+        path,
+        path.toString(),
+        path.getName(),
+        status.isDirectory(),
+        status.getLen(),
+        status.getModificationTime(),
+    )
 
 
 def _first_line(stream) -> bytes:
