@@ -111,3 +111,25 @@ def test_the_number_pattern(text: str, number: bool) -> None:
     sql = number_from_text(exp.Literal.string(text)).sql(dialect="duckdb")
     found = duckdb.connect().execute(f"SELECT {sql}").fetchone()[0]
     assert (found is not None) is number
+
+
+def test_analyze_trend_reads_each_years_records_under_root_slash_year(monkeypatch) -> None:
+    """Like --data-root: one folder a year, named by the year (decision 113)."""
+    from kaohe_rules.cli import analyze
+    from kaohe_rules.cli.evaluate import engine_choice
+
+    seen = []
+
+    def evaluate_options(*_args, **_kwargs):
+        seen.append(engine_choice())
+        if len(seen) == 2:
+            raise RuntimeError("stop: the choices are all this test needs")
+
+    monkeypatch.setattr(analyze, "evaluate_options", evaluate_options)
+    monkeypatch.setattr(analyze, "_warn", lambda *_args: None)
+    words = ["analyze", "trend", "--years", "2023", "2024", "--engine", "spark"]
+    CliRunner().invoke(cli, [*words, "--records-root", "hdfs://nn:8020/考核/"])
+    assert [(c.name, c.records_root) for c in seen] == [
+        ("spark", "hdfs://nn:8020/考核/2023"),
+        ("spark", "hdfs://nn:8020/考核/2024"),
+    ]

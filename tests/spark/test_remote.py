@@ -269,3 +269,21 @@ def test_records_changed_while_read_are_kh578(tmp_path: Path, monkeypatch) -> No
     found = _errors(root)
     assert [code for code, _m, _l in found] == ["KH578"]
     assert "在汇总期间被改动" in found[0][1]
+
+
+def test_the_command_line_option_end_to_end(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kaohe_rules.cli import cli
+
+    root, data = _root(tmp_path), _data_without_records(tmp_path)
+    words = ["evaluate", "--rules", str(RULES), "--engine", "spark", "--spark-master", MASTER]
+    remote = CliRunner().invoke(
+        cli, [*words, "--data", str(data), "--records-root", f"file://{root}"]
+    )
+    local = CliRunner().invoke(
+        cli, ["evaluate", "--rules", str(RULES), "--data", str(HERE / "data")]
+    )
+    assert remote.exit_code == local.exit_code == 0, remote.output
+    assert remote.output.splitlines()[:-1] == local.output.splitlines()[:-1]  # but 指纹
+    assert "指纹" in remote.output.splitlines()[-1]
