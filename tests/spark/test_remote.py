@@ -231,6 +231,16 @@ def test_files_under_the_root_are_checked_as_local_ones(tmp_path, edit, code, sa
     assert code in [c for c, _m, _l in found] and any(says in m for _c, m, _l in found)
 
 
+def test_a_malformed_row_under_the_root_is_kh562_at_the_file(tmp_path: Path) -> None:
+    """Not searched for line by line: that would read the records a second time."""
+    root = _root(tmp_path)
+    with open(root / RATINGS, "a", encoding="utf-8") as stream:
+        stream.write("330100,上评下,90\n")
+    found = _errors(root)
+    assert [(code, line) for code, _m, line in found] == [("KH562", 1)]
+    assert "列数与表头不同" in found[0][1]
+
+
 def test_the_fingerprint_changes_with_a_record_file_and_says_what_it_is_of(tmp_path) -> None:
     root = _root(tmp_path)
     data = _data_without_records(tmp_path)
