@@ -85,6 +85,22 @@ def _explained(evaluation) -> str:
     return text.replace(evaluation.fingerprint, "<fingerprint>")
 
 
+def test_warnings_name_a_remote_file_as_a_local_one(tmp_path: Path) -> None:
+    """Records for units the roster does not know (KH565): the warning in the results names
+    the file by its name, not by the cluster's address, as a local file is named."""
+    local_data = tmp_path / "local"
+    shutil.copytree(HERE / "data", local_data)
+    root = _root(tmp_path)
+    for folder in (local_data, root):
+        with open(folder / RATINGS, "a", encoding="utf-8") as stream:
+            stream.write("999999,上评下,90,是\n")
+    local = run_year(RULES, local_data)
+    remote = run_year(RULES, _data_without_records(tmp_path), engine=_spark(root))
+    assert "KH565" in [w.code for w in remote.warnings]
+    _same_results(local, remote)
+    assert str(root).encode() not in _without_fingerprint(remote, ".json")
+
+
 def _split(target: Path, source: Path, parts: int) -> None:
     """``source`` (CSV or Parquet) written again as a folder ``target`` of ``parts`` files
     (each CSV with the header), beside a _SUCCESS marker as Spark's writers leave one."""
