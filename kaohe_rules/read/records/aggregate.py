@@ -182,8 +182,8 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
     if any(d.severity is Severity.ERROR for d in errors.items[found:]):
         return  # no values from records that are wrong: what the units lack would be noise
     keys = _match(ruleset, first, source, rows, errors)
+    root = engine.root.uri if source.remote else None  # as given on the command line
     for index, item in enumerate(compiled):
-        root = engine.root.uri if source.remote else None  # as given on the command line
         result = _result(item, index, rows, layout, keys, source, root)
         out.results[item.aggregation.name] = result
         _warn_without(ruleset, result, source, errors, empty=not rows)
