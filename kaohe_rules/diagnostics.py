@@ -201,6 +201,10 @@ CODES: dict[str, str] = {
     "KH574": "spark-not-started",
     "KH575": "spark-failed",
     "KH576": "quantile-not-on-spark",
+    # KH577–KH579: records under a --records-root (read through Spark's file systems)
+    "KH577": "records-root-unusable",
+    "KH578": "records-remote-unreadable",
+    "KH579": "records-root-option",
     "KH580": "check-failed-in-editor",
     "KH581": "editor-request-failed",
     "KH582": "lsp-root-not-a-folder",

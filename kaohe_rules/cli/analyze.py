@@ -11,6 +11,8 @@ from kaohe_rules.cli.evaluate import (
     ENGINE_OPTIONS,
     HISTORY_ARCHIVE_OPTION,
     INPUT_OPTIONS,
+    RECORDS_ROOT,
+    engine_choice,
     evaluate_options,
 )
 from kaohe_rules.cli.inputs import bundled_years
@@ -182,6 +184,7 @@ def _years(given: tuple[str, ...], rules_root: str | None) -> list[int]:
 @HISTORY_ARCHIVE_OPTION
 @ENGINE_OPTIONS[0]
 @ENGINE_OPTIONS[1]
+@ENGINE_OPTIONS[2]
 @click.option("--top", type=COUNT, default=5, metavar="个数", help="每组列出几名（默认 5）")
 @_format_options
 def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, output) -> None:
@@ -203,9 +206,14 @@ def trend(years_option, more_years, rules_root, data_root, encoding, top, fmt, o
             "用 --data-root 数据根文件夹 指定数据（每年一个以年度命名的子文件夹）",
         )
     evaluations = []
+    meta = click.get_current_context().meta
+    records_root = meta.get(RECORDS_ROOT)
+    engine_choice()  # a misused option refused as given, before a year is evaluated
     for year in years:
         rules = str(Path(rules_root) / str(year)) if rules_root else None
         data = str(Path(data_root) / str(year)) if data_root else None
+        if records_root:  # like --data-root: one folder a year, named by the year
+            meta[RECORDS_ROOT] = f"{records_root.rstrip('/')}/{year}"
         # With a rules root the folder is the year: --year only picks bundled rule sets.
         evaluation = evaluate_options(None if rules else year, rules, data, encoding)
         _warn(evaluation, year)

@@ -31,6 +31,7 @@ from kaohe_rules.diagnostics import KaoheError, render_text
 )
 @ENGINE_OPTIONS[0]
 @ENGINE_OPTIONS[1]
+@ENGINE_OPTIONS[2]
 def diff(old: str, new: str, data: str | None, fmt: str, top: int) -> None:
     """比较两个规则集：指标、权重、目标、方法、等次、标签、一单位一策的变化（不是文本 diff）。
 

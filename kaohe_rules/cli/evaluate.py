@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -90,21 +91,35 @@ def _history_archive() -> Path | None:
 _HISTORY_ARCHIVE = "kaohe.history_archive"
 _ENGINE = "kaohe.engine"
 _SPARK_MASTER = "kaohe.spark_master"
+RECORDS_ROOT = "kaohe.records_root"
+# A URI with a scheme and an absolute path (hdfs://主机/路径, s3a://桶/路径, file:///路径):
+# a bare path would be read on whichever file system the cluster calls its default.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
 
 
 def engine_choice():
-    """The engine ``--engine`` and ``--spark-master`` choose for 记录汇总 (DuckDB unless
-    told); --spark-master without --engine spark is refused, not ignored."""
+    """The engine ``--engine``, ``--spark-master`` and ``--records-root`` choose for
+    记录汇总 (DuckDB unless told); the Spark options without --engine spark are refused,
+    not ignored (KH518, KH579), as is a records root that is not a URI (KH579)."""
     from kaohe_rules.read.records.choice import EngineChoice
 
     context = click.get_current_context(silent=True)
     meta = context.meta if context else {}
     name, master = meta.get(_ENGINE) or "duckdb", meta.get(_SPARK_MASTER)
+    root = meta.get(RECORDS_ROOT)
     if master and name != "spark":
         message = "--spark-master 只在 --engine spark 时有用"
         hint = "加上 --engine spark，或删去 --spark-master"
         raise BadValue("KH518", "--spark-master", message, hint)
-    return EngineChoice(name, master)
+    if root is not None and name != "spark":
+        message = "只在 --engine spark 时可用（记录由 Spark 从那里读取）"
+        hint = "加上 --engine spark；用 DuckDB 时，记录放在数据文件夹（--data）的子文件夹中"
+        raise BadValue("KH579", "--records-root", message, hint)
+    if root is not None and not _URI.match(root):
+        message = f"须是带协议的绝对地址，得到 {root}"
+        hint = "如 hdfs://主机:8020/记录、s3a://桶/记录 或 file:///mnt/共享/记录"
+        raise BadValue("KH579", "--records-root", message, hint)
+    return EngineChoice(name, master, root)
 
 
 def _remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -135,6 +150,14 @@ ENGINE_OPTIONS = [
         callback=_keep(_SPARK_MASTER),
         metavar="地址",
         help="--engine spark 时 Spark 的 master，如 spark://主机:7077（默认 local[*]，本机）",
+    ),
+    click.option(
+        "--records-root",
+        expose_value=False,
+        callback=_keep(RECORDS_ROOT),
+        metavar="地址",
+        help="--engine spark 时，记录汇总的 文件 在这个文件夹下找，而不是在 --data 中，"
+        "如 hdfs://主机:8020/考核/2024、s3a://桶/记录、file:///mnt/共享/记录",
     ),
 ]
 

@@ -60,6 +60,8 @@ def _entry(result, unit: m.Unit, show: Show, cite) -> dict:
         "结果": "缺失" if inputs is None or inputs.value is None else show(inputs.value),
         "出处": cite(aggregation.span),
     }
+    if getattr(result, "root", None):  # found under a --records-root, not in the data folder
+        entry["记录根"] = result.root
     if aggregation.group_column:
         entry["分组"] = aggregation.group_column
         entry["合成"] = aggregation.combine.text
@@ -80,8 +82,10 @@ def records_lines(entries: list[dict]) -> list[str]:
     lines = ["", "【记录汇总】"]
     for entry in entries:
         lines.append(f"  · {entry['名称']}：{entry['结果']}    〔{entry['出处']}〕")
+        where = f"（记录根 {entry['记录根']}）" if "记录根" in entry else ""
         lines.append(
-            f"      记录 {entry['文件']}，单位列 {entry['单位列']}，本单位 {entry['记录数']} 条"
+            f"      记录 {entry['文件']}{where}，单位列 {entry['单位列']}，"
+            f"本单位 {entry['记录数']} 条"
         )
         lines.append(f"      筛选 {entry['筛选']}；度量 {entry['度量']}")
         for part in entry["各组"]:

@@ -285,6 +285,8 @@ def _portable(warning: dict, evaluation: Evaluation) -> dict:
     ]:
         portable = os.path.relpath(path.resolve(), folder).replace(os.sep, "/")
         names[display_path(path)] = names[str(path)] = portable
+    for remote in evaluation.data.remote_files:  # under a --records-root: by name, as above
+        names[remote.uri] = remote.name
     if warning["file"] in names:
         warning["file"] = names[warning["file"]]
     return warning

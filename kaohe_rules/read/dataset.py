@@ -47,6 +47,9 @@ class DataSet:
     records: dict[str, object] = field(default_factory=dict)
     # Each of ``files`` with its resolved path and SHA-256 as read (recorded_digest).
     digests: dict[Path, tuple[Path, str]] = field(default_factory=dict, repr=False)
+    # Record files read under a --records-root (records/source.RemoteFile): fingerprinted
+    # by their listing (length, modification time, checksum), not by a SHA-256.
+    remote_files: list = field(default_factory=list)
     # The number columns as rows of one array (consolidate), and each one's row.
     matrix: np.ndarray | None = field(default=None, repr=False)
     matrix_row: dict[str, int] = field(default_factory=dict, repr=False)

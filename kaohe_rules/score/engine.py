@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import field
 from pathlib import Path
 
@@ -68,16 +68,20 @@ class Evaluation:
         return f"{year} 年度" + ("（半年）" if self.period == "H1" else "")
 
 
-def fingerprint(paths: list[Path], known: dict | None = None) -> str:
+def fingerprint(paths: list[Path], known: dict | None = None, listed: Sequence = ()) -> str:
     """A short hash of the rule and data files: their names and contents, not where they
     are, so the same inputs copied elsewhere or named by another path give the same.
     ``known``: path -> (resolved path, SHA-256) recorded when the file was read; other
-    files are hashed as they are now."""
+    files are hashed as they are now. ``listed``: record files under a --records-root
+    (records/source.RemoteFile: uri, name, digest), taken by their listing, not their
+    content (decision 114)."""
     known = known or {}
-    parts = {}
+    parts: dict[object, tuple[str, str]] = {}
     for path in paths:
         resolved, content = known.get(path) or (path.resolve(), digest(path))
         parts[resolved] = (resolved.name, content)
+    for file in listed:
+        parts[file.uri] = (file.name, file.digest)
     combined = hashlib.sha256()
     for name, content in sorted(parts.values()):
         combined.update(f"{name}\0{content}\n".encode())
@@ -161,7 +165,7 @@ def evaluate_year(
     # Of the files as they were read, not as they are now: a long-running process
     # may evaluate again after a file changed on disk without being read again.
     known = {**dict(ruleset.digests), **data.digests}
-    result.fingerprint = fingerprint([*ruleset.files, *data.files], known)
+    result.fingerprint = fingerprint([*ruleset.files, *data.files], known, data.remote_files)
     return result
 
 

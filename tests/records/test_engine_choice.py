@@ -1,6 +1,7 @@
-"""--engine and --spark-master without Spark itself: the options are refused or reported
-with their codes (KH518, KH572, KH573, KH576), never run on DuckDB instead, and the
-number pattern both engines share (decision 97). tests/spark runs Spark itself."""
+"""--engine, --spark-master and --records-root without Spark itself: the options are
+refused or reported with their codes (KH518, KH572, KH573, KH576, KH579), never run on
+DuckDB instead, and the number pattern both engines share (decision 97). tests/spark runs
+Spark itself."""
 
 from __future__ import annotations
 
@@ -28,6 +29,30 @@ def test_spark_master_without_engine_spark_is_refused() -> None:
     result = _run("--spark-master", "spark://host:7077")
     assert result.exit_code == 2
     assert "KH518" in result.output and "--engine spark" in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["explain", "淳安县"]], ids=["evaluate", "explain"])
+def test_records_root_without_engine_spark_is_kh579(command) -> None:
+    words = [*(command or ["evaluate"]), *ARGS[1:], "--records-root", "hdfs://nn:8020/记录"]
+    result = CliRunner().invoke(cli, words)
+    assert result.exit_code == 2
+    assert "KH579" in result.output and "--engine spark" in result.output
+    assert "杭州市" not in result.output  # not run on DuckDB with the data folder's records
+
+
+def test_records_root_on_diff_with_data_without_engine_spark_is_kh579() -> None:
+    rules = str(HERE / "rules")
+    words = ["diff", rules, rules, "--data", str(HERE / "data"), "--records-root", "file:///x"]
+    result = CliRunner().invoke(cli, words)
+    assert result.exit_code == 2 and "KH579" in result.output
+
+
+@pytest.mark.parametrize("root", ["/mnt/记录", "记录", "file:记录", "hdfs:"])
+def test_a_records_root_that_is_not_an_absolute_uri_is_kh579(root: str, monkeypatch) -> None:
+    monkeypatch.setattr(spark, "_session", lambda master: pytest.fail("Spark was started"))
+    result = _run("--engine", "spark", "--records-root", root)
+    assert result.exit_code == 2
+    assert "KH579" in result.output and "hdfs://主机:8020/记录" in result.output
 
 
 def test_an_unknown_engine_is_kh510() -> None:
@@ -86,3 +111,25 @@ def test_the_number_pattern(text: str, number: bool) -> None:
     sql = number_from_text(exp.Literal.string(text)).sql(dialect="duckdb")
     found = duckdb.connect().execute(f"SELECT {sql}").fetchone()[0]
     assert (found is not None) is number
+
+
+def test_analyze_trend_reads_each_years_records_under_root_slash_year(monkeypatch) -> None:
+    """Like --data-root: one folder a year, named by the year (decision 113)."""
+    from kaohe_rules.cli import analyze
+    from kaohe_rules.cli.evaluate import engine_choice
+
+    seen = []
+
+    def evaluate_options(*_args, **_kwargs):
+        seen.append(engine_choice())
+        if len(seen) == 2:
+            raise RuntimeError("stop: the choices are all this test needs")
+
+    monkeypatch.setattr(analyze, "evaluate_options", evaluate_options)
+    monkeypatch.setattr(analyze, "_warn", lambda *_args: None)
+    words = ["analyze", "trend", "--years", "2023", "2024", "--engine", "spark"]
+    CliRunner().invoke(cli, [*words, "--records-root", "hdfs://nn:8020/考核/"])
+    assert [(c.name, c.records_root) for c in seen] == [
+        ("spark", "hdfs://nn:8020/考核/2023"),
+        ("spark", "hdfs://nn:8020/考核/2024"),
+    ]

@@ -28,6 +28,7 @@ from kaohe_rules.read.records.kept import KeptDuckDB
 from kaohe_rules.read.records.plan import plan
 from kaohe_rules.read.records.source import (
     EngineProblem,
+    RemoteFile,
     Source,
     SourceProblem,
     csv_header,
@@ -55,8 +56,9 @@ class Result:
     """One aggregation's outcome: its declaration, files, and each unit's inputs."""
 
     aggregation: m.Aggregation
-    files: tuple[Path, ...]
+    files: tuple[Path | str, ...]  # URIs under a --records-root
     units: dict[str, UnitInputs] = field(default_factory=dict)  # roster id → inputs
+    root: str | None = None  # the --records-root the files were found under
 
 
 @data_record(frozen=False)
@@ -66,6 +68,7 @@ class Aggregated:
     results: dict[str, Result] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    remote: list[RemoteFile] = field(default_factory=list)  # under a --records-root
 
 
 def aggregate(ruleset: m.RuleSet, folder: Path, choice: EngineChoice = DUCKDB) -> Aggregated:
@@ -79,7 +82,8 @@ def aggregate(ruleset: m.RuleSet, folder: Path, choice: EngineChoice = DUCKDB) -
         by_file.setdefault(aggregation.file, []).append(aggregation)
     if choice.name == "spark":
         _refuse_quantiles(ruleset.aggregations)
-    engine = _engine(choice, _folders(folder, by_file))
+    local = choice.records_root is None
+    engine = _engine(choice, _folders(folder, by_file) if local else [])
     try:
         for declared, declarations in by_file.items():
             _one_source(engine, ruleset, folder, declared, declarations, errors, out)
@@ -97,7 +101,7 @@ def _engine(choice: EngineChoice, folders: list[Path]):
     from kaohe_rules.read.records.spark import Spark
 
     try:
-        return Spark(choice.master)
+        return Spark(choice.master, choice.records_root)
     except EngineProblem as problem:
         # Not a problem of the rules or the records: no place to point at.
         raise KaoheError([Diagnostic(problem.code, problem.message, None, problem.hint)]) from None
@@ -169,24 +173,53 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         engine.provide(source)
         rows = engine.run(planned.sql, source)
     except EngineProblem as problem:
-        errors.error(problem.code, problem.message, _at(problem.file, problem.line), problem.hint)
+        if not _changed(engine, source, errors):  # a file gone midway says why it failed
+            span = _at(problem.file, problem.line)
+            errors.error(problem.code, problem.message, span, problem.hint)
         return
-    out.files += source.files
+    if _changed(engine, source, errors):
+        return
+    if source.remote:
+        out.remote += source.remote
+    else:
+        out.files += source.files
     found = len(errors.items)
     _check_records(source, rows, layout, compiled, errors, engine)
     if any(d.severity is Severity.ERROR for d in errors.items[found:]):
         return  # no values from records that are wrong: what the units lack would be noise
     keys = _match(ruleset, first, source, rows, errors)
+    root = engine.root.uri if source.remote else None  # as given on the command line
     for index, item in enumerate(compiled):
-        result = _result(item, index, rows, layout, keys, source)
+        result = _result(item, index, rows, layout, keys, source, root)
         out.results[item.aggregation.name] = result
         _warn_without(ruleset, result, source, errors, empty=not rows)
 
 
+def _changed(engine, source: Source, errors: Collector) -> bool:
+    """Whether the records under a --records-root changed while they were read (KH578,
+    said): their listing is the fingerprint, so it must be of what the query read."""
+    if not source.remote:
+        return False  # local files are hashed as read (join): their digest is what was read
+    try:
+        engine.root.unchanged(source)
+    except SourceProblem as problem:
+        errors.error(problem.code, problem.message, _at(problem.file), problem.hint)
+        return True
+    return False
+
+
 def _source(engine, folder: Path, declared: str) -> Source:
-    path, files, kind = locate(folder, declared)
+    """The files a 文件 names, their format and columns: in the data folder, or under
+    the engine's --records-root (remote.Root: the same rules through Spark's file systems)."""
+    root, remote = engine.root, ()
+    if root is None:
+        path, files, kind = locate(folder, declared)
+        header = csv_header
+    else:
+        path, remote, kind = root.locate(declared)
+        files, header = tuple(f.uri for f in remote), root.csv_header
     if kind == "csv":
-        headers = {csv_header(f) for f in files}
+        headers = {header(f) for f in files}
         if len(headers) > 1:
             message = f"记录文件夹 {declared} 中各文件的表头不同，不能作为一张表读"
             raise SourceProblem("KH562", message, str(path))
@@ -194,7 +227,7 @@ def _source(engine, folder: Path, declared: str) -> Source:
     else:
         stored = engine.parquet_columns(files)
         columns = tuple((name, language_type(kind_)) for name, kind_ in stored)
-    return Source(declared, path, files, kind, columns)
+    return Source(declared, path, files, kind, columns, remote)
 
 
 def _at(file: str, line: int | None = None) -> Span:
@@ -275,9 +308,9 @@ def _warn_unknown(first, source, unknown, errors) -> None:
     errors.add(Diagnostic("KH565", message, _at(file), hint, severity=Severity.WARNING))
 
 
-def _result(item, index, rows, layout, keys, source) -> Result:
+def _result(item, index, rows, layout, keys, source, root: str | None) -> Result:
     parts = [p for p in layout.parts if p[0] == index]
-    result = Result(item.aggregation, source.files)
+    result = Result(item.aggregation, source.files, root=root)
     units = [(keys[row[0]], row) for row in rows if row[0] in keys]
     values = _values(item, parts, [row for _, row in units])
     for (unit_id, row), value in zip(units, values, strict=True):
@@ -366,6 +399,7 @@ def join(data: DataSet, aggregated: Aggregated, ruleset: m.RuleSet) -> None:
     data.records = aggregated.results
     data.warnings += aggregated.warnings
     data.files += aggregated.files
+    data.remote_files += aggregated.remote
     for path in aggregated.files:
         data.digests[path] = recorded_digest(path)
     data.consolidate(ruleset)

@@ -38,6 +38,7 @@ class DuckDB:
     """An in-process DuckDB with bounded memory, for one evaluation's record sources."""
 
     dialect = "duckdb"
+    root = None  # records are always in the data folder (--records-root is Spark's)
 
     def __init__(self, allowed: list[Path]) -> None:
         """``allowed``: the folders the record files are in; DuckDB may open nothing else."""

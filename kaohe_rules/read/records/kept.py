@@ -30,6 +30,7 @@ class KeptDuckDB:
     makes the real engine when it is first needed."""
 
     dialect = "duckdb"
+    root = None  # records are always in the data folder (--records-root is Spark's)
 
     def __init__(self, start: Callable[[], object]) -> None:
         self.start = start

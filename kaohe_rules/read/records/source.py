@@ -40,14 +40,38 @@ class EngineProblem(Exception):
 
 
 @data_record
+class RemoteFile:
+    """A record file under a --records-root, as the file system's listing gives it: what
+    the evaluation's fingerprint takes of it instead of its content's SHA-256 (reading a
+    cluster's records twice, once to hash them, is what Spark is there to avoid)."""
+
+    uri: str
+    length: int  # bytes
+    modified: int  # milliseconds since 1970, as Hadoop's FileStatus gives it
+    checksum: str | None = None  # "algorithm:hex" where the file system keeps one (HDFS)
+
+    @property
+    def name(self) -> str:
+        """The file's name (the fingerprint's, as for a local file: not where it is)."""
+        return self.uri.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def digest(self) -> str:
+        """What the fingerprint takes: length, modification time and checksum, marked as
+        such so that it is never mistaken for (nor equal to) a content SHA-256."""
+        return f"listed:{self.length}:{self.modified}:{self.checksum or '-'}"
+
+
+@data_record
 class Source:
     """The files of one declared 文件, their format and header (column → type)."""
 
     declared: str  # as written in the rules
-    path: Path  # the file or folder
-    files: tuple[Path, ...]
+    path: Path | str  # the file or folder; a URI under a --records-root
+    files: tuple[Path | str, ...]  # URIs under a --records-root
     kind: str  # "csv" or "parquet"
     columns: tuple[tuple[str, Type], ...]  # Parquet's real types; CSV: all text
+    remote: tuple[RemoteFile, ...] = ()  # the files as listed, under a --records-root
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -66,40 +90,65 @@ def locate(folder: Path, declared: str) -> tuple[Path, tuple[Path, ...], str]:
         raise SourceProblem(
             "KH560", f"找不到记录文件 {declared}（在数据文件夹 {folder} 中）", str(path)
         )
-    if path.is_dir():
-        files = tuple(sorted(p for p in path.iterdir() if p.suffix.lower() in FORMATS))
-        if not files:
-            message = f"记录文件夹 {declared} 中没有 CSV 或 Parquet 文件"
-            raise SourceProblem("KH560", message, str(path))
-    else:
-        files = (path,)
-    kinds = {p.suffix.lower() for p in files}
-    if len(kinds) > 1 or not kinds <= set(FORMATS):
-        message = f"记录 {declared} 须是 CSV 或 Parquet 文件，一个文件夹中只用一种"
-        raise SourceProblem("KH560", message, str(path), "把记录存为 .csv（UTF-8）或 .parquet")
+    files = (
+        tuple(sorted(p for p in path.iterdir() if recordable(p.name))) if path.is_dir() else (path,)
+    )
+    kind = kind_of(declared, [p.name for p in files], str(path), path.is_dir())
     for file in files:
         refused = not_regular(file)
         if refused is not None:
             raise SourceProblem("KH562", f"无法读取记录文件：{refused}", str(file))
-    return path, files, kinds.pop().lstrip(".")
+    return path, files, kind
+
+
+def recordable(name: str) -> bool:
+    """Whether a file of a records folder is read (by its name's extension)."""
+    return _suffix(name) in FORMATS
+
+
+def kind_of(declared: str, names: list[str], where: str, folder: bool) -> str:
+    """The one format ("csv" or "parquet") of a source's files, by their names; the same
+    rules wherever the files are (locate here, remote.Root.locate for a --records-root):
+    a folder without records files, or files of two formats, are refused."""
+    if folder and not names:
+        message = f"记录文件夹 {declared} 中没有 CSV 或 Parquet 文件"
+        raise SourceProblem("KH560", message, where)
+    kinds = {_suffix(name) for name in names}
+    if len(kinds) > 1 or not kinds <= set(FORMATS):
+        message = f"记录 {declared} 须是 CSV 或 Parquet 文件，一个文件夹中只用一种"
+        raise SourceProblem("KH560", message, where, "把记录存为 .csv（UTF-8）或 .parquet")
+    return kinds.pop().lstrip(".")
+
+
+def _suffix(name: str) -> str:
+    return Path(name).suffix.lower()
 
 
 def csv_header(path: Path) -> tuple[str, ...]:
     """The column names on a CSV file's first line (UTF-8, with or without BOM)."""
     with open(path, "rb") as stream:
-        first = stream.readline(1 << 20)
+        first = stream.readline(HEADER_BYTES)
+    return header_names(first, str(path))
+
+
+HEADER_BYTES = 1 << 20  # a header line longer than this is not one
+
+
+def header_names(first: bytes, file: str) -> tuple[str, ...]:
+    """The column names on ``first``, a CSV file's first line as bytes (read here, or
+    through Spark's file system for a --records-root): UTF-8, names present and unique."""
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         hint = "记录文件须是 UTF-8 编码；在 Excel 中另存为“CSV UTF-8”"
-        raise SourceProblem("KH562", "记录文件不是 UTF-8 编码", str(path), hint) from None
+        raise SourceProblem("KH562", "记录文件不是 UTF-8 编码", file, hint) from None
     names = next(csv.reader(io.StringIO(text)), [])
     names = [name.strip() for name in names]
     if not any(names):
-        raise SourceProblem("KH562", "记录文件没有表头（第一行是列名）", str(path))
+        raise SourceProblem("KH562", "记录文件没有表头（第一行是列名）", file)
     if len(set(names)) < len(names) or "" in names:
         message = "记录文件的表头有重复或空的列名：" + "、".join(names)
-        raise SourceProblem("KH562", message, str(path))
+        raise SourceProblem("KH562", message, file)
     return tuple(names)
 
 

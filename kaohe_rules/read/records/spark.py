@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -44,14 +45,21 @@ _SETTINGS = {
 
 
 class Spark:
-    """A SparkSession on ``master`` (default ``local[*]``) for one evaluation's sources."""
+    """A SparkSession on ``master`` (default ``local[*]``) for one evaluation's sources;
+    with ``records_root``, the declared record files are found under that URI through
+    Spark's own file systems (remote.Root), not in the data folder."""
 
     dialect = "spark"
 
-    def __init__(self, master: str | None) -> None:
+    def __init__(self, master: str | None, records_root: str | None = None) -> None:
         self.master = master or LOCAL
         self.session = _session(self.master)
         self.errors = _errors()
+        self.root = None
+        if records_root is not None:
+            from kaohe_rules.read.records.remote import Root
+
+            self.root = Root(self.session, records_root)
 
     def close(self) -> None:
         """Drop the view; the session stays for the process (it is slow to start)."""
@@ -61,7 +69,7 @@ class Spark:
     def parquet_columns(self, files: tuple[Path, ...]) -> list[tuple[str, str]]:
         """A Parquet source's columns, each with the DuckDB type name of its kind."""
         try:
-            schema = self.session.read.parquet(*[str(f) for f in files]).schema
+            schema = self.session.read.parquet(*_literal(files)).schema
         except self.errors as error:
             raise _problem(error, files[0]) from None
         return [(f.name, _kind(f.dataType)) for f in schema.fields]
@@ -70,7 +78,7 @@ class Spark:
         """The view ``records`` of the source's files."""
         from pyspark.sql.types import StringType, StructField, StructType
 
-        paths = [str(f) for f in source.files]
+        paths = _literal(source.files)
         try:
             if source.kind == "csv":
                 schema = StructType([StructField(n, StringType()) for n in source.names])
@@ -111,6 +119,13 @@ _CSV = {
     "encoding": "UTF-8",
     "enforceSchema": True,
 }
+
+
+def _literal(files) -> list[str]:
+    """The files' paths as Spark reads a path literally: it takes each as a Hadoop glob, so
+    ``评价[1].csv`` would read ``评价1.csv`` (a bracket is a character class); a backslash
+    before each glob character makes it itself."""
+    return [re.sub(r"([\\\[\]{}*?])", r"\\\1", str(f)) for f in files]
 
 
 def _kind(data_type) -> str:
@@ -216,6 +231,7 @@ def _problem(error: Exception, first: Path, source: Source | None = None) -> Eng
             width = len(source.names)
             reason += f"（表头 {width} 列，这一行 {len(row)} 列）；这一行是：{','.join(row)[:120]}"
         hint = "每一行的列数须与表头相同；含逗号的值用双引号括起来"
+        file = file if source is None or not source.remote else str(source.path)
         return EngineProblem("KH562", f"记录文件无法读取：{reason}", file, line, hint)
     message = f"Spark 执行汇总时出错：{_reason(text)}"
     hint = "Spark 的完整信息见上面的输出；在集群上运行时，各节点须能以同一路径读到记录文件"
@@ -223,8 +239,9 @@ def _problem(error: Exception, first: Path, source: Source | None = None) -> Eng
 
 
 def _malformed(source: Source) -> tuple[str, int, list[str]] | None:
-    """The first row of a CSV source whose width is not the header's: (file, line, text)."""
-    if source.kind != "csv":
+    """The first row of a CSV source whose width is not the header's: (file, line, text);
+    not searched for under a --records-root (that would read the records a second time)."""
+    if source.kind != "csv" or source.remote:
         return None
     width = len(source.names)
     for file in source.files:
