@@ -446,6 +446,28 @@ def test_a_folder_of_files_is_one_table(tmp_path: Path) -> None:
     assert _values(run_year(rules, data), "满意度") == pytest.approx(before)
 
 
+@pytest.mark.parametrize(
+    ("name", "decoy"),
+    [("评价[1].csv", "评价1.csv"), ("评价*.csv", "评价2.csv"), ("评价?.csv", "评价3.csv")],
+)
+def test_a_file_name_is_never_read_as_a_pattern(tmp_path: Path, name: str, decoy: str) -> None:
+    """DuckDB reads a path as a glob: 评价[1].csv would read 评价1.csv, 评价*.csv every
+    file it matches. The declared file, and only it, is read."""
+    rules, data = _copy(tmp_path)
+    before = _values(run_year(rules, data), "满意度")
+    folder = data / "记录"
+    (folder / RECORDS.split("/")[1]).rename(folder / name)
+    with open(folder / name, encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    with open(folder / decoy, "w", encoding="utf-8", newline="") as stream:
+        header, *body = rows
+        csv.writer(stream, lineterminator="\n").writerows(
+            [header, *[[*r[:2], "0", r[3]] for r in body]]
+        )
+    _edit(rules / "规则集.yaml", f"文件: {RECORDS}", f"文件: 记录/{name}")
+    assert _values(run_year(rules, data), "满意度") == before
+
+
 def test_running_out_of_memory_is_kh571(monkeypatch) -> None:
     monkeypatch.setenv("KAOHE_LIMIT_RECORDS_MEMORY_MB", "1")
     found = _errors(HERE / "rules", HERE / "data")

@@ -127,14 +127,31 @@ def _string(text: str) -> str:
 
 
 def _paths(files: tuple[Path, ...]) -> str:
-    return "[" + ", ".join(_string(str(p)) for p in files) + "]"
+    return "[" + ", ".join(_string(_literal(str(p))) for p in files) + "]"
+
+
+# DuckDB reads every path it is given as a glob pattern: 评价[1].csv would read 评价1.csv
+# and y*.csv every file it matches, silently. Each pattern character stands alone in a
+# character class, which matches exactly it.
+_GLOB = {"[": "[[]", "*": "[*]", "?": "[?]"}
+
+
+def _literal(path: str) -> str:
+    return "".join(_GLOB.get(c, c) for c in path)
+
+
+def _unglobbed(path: str) -> str:
+    """A path as DuckDB names it in a message, without the escapes of _literal."""
+    for char, escaped in _GLOB.items():
+        path = path.replace(escaped, char)
+    return path
 
 
 def _problem(error: Exception, first: Path) -> EngineProblem:
     """An engine error as a coded problem: the file and line DuckDB names, its reason."""
     text = str(error)
     found = _FILE.search(text)
-    file = found.group(1).strip() if found else str(first)
+    file = _unglobbed(found.group(1).strip()) if found else str(first)
     line = _LINE.search(text)
     if isinstance(error, duckdb.OutOfMemoryException):
         limit = limits.RECORDS_MEMORY_MB
