@@ -182,10 +182,10 @@ def text(values: np.ndarray) -> Column:
 def _strings(values: np.ndarray) -> pa.Array | None:
     """``values`` as a string array when every one is a str or None, else None."""
     values = np.asarray(values)
-    if values.dtype.kind == "U":
+    if values.dtype.kind == "U" or (
+        values.dtype == object and set(map(type, values)) <= {str, type(None)}
+    ):
         cells = values.tolist()
-    elif values.dtype == object and all(v is None or isinstance(v, str) for v in values):
-        cells = values
     else:
         return None  # numbers, or cells of several kinds: each written as the row writer does
     try:
