@@ -299,8 +299,12 @@ def small_case(state: State, folder429: Path | None, args) -> None:
     """rules/2024 at 429 units: `kaohe evaluate -o`, `import pandas`, `kaohe --help`,
     alternating; then warm evaluate_year on rules/2024 and on the synthetic 429."""
     out = args.root / "small-out.csv"
+    # The records aggregated on every run (this process's KAOHE_RECORDS_CACHE=queries),
+    # and a repeated run that finds DuckDB's answers kept (docs/records.md).
+    kept = ["env", "KAOHE_RECORDS_CACHE=all", KAOHE, *SMALL_EVALUATE, str(out)]
     commands = {
         "evaluate": [KAOHE, *SMALL_EVALUATE, str(out)],
+        "evaluate, answers kept": kept,
         "import pandas": [PY, "-c", "import pandas"],
         "help": [KAOHE, "--help"],
     }
