@@ -17,7 +17,7 @@ import numpy as np
 def to_numpy(array) -> np.ndarray:
     """A numeric or boolean Arrow array (or chunked array) as numpy: integers and floats
     as their own dtype, booleans as bool; where a value is null NaN, integers then as
-    float64 (bool arrays with nulls are refused: no caller has them)."""
+    float64, and booleans an object array with None (as pyarrow gives each)."""
     import pyarrow as pa
 
     if isinstance(array, pa.ChunkedArray):
@@ -26,10 +26,13 @@ def to_numpy(array) -> np.ndarray:
     size, offset = len(array), array.offset
     validity, data = array.buffers()[:2]
     if pa.types.is_boolean(kind):
-        if array.null_count:
-            raise ValueError("a boolean array with nulls")
         bits = np.frombuffer(data, dtype=np.uint8) if size else np.zeros(0, np.uint8)
-        return np.unpackbits(bits, bitorder="little", count=offset + size)[offset:].astype(bool)
+        truth = np.unpackbits(bits, bitorder="little", count=offset + size)[offset:].astype(bool)
+        if not array.null_count:
+            return truth
+        out = truth.astype(object)  # as pyarrow gives it: True, False or None
+        out[~_bits(validity, offset, size)] = None
+        return out
     dtype = np.dtype(kind.to_pandas_dtype()) if _primitive(kind) else None
     if dtype is None:
         raise TypeError(f"not a number array: {kind}")

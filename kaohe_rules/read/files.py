@@ -73,13 +73,15 @@ def recorded_digest(path: Path) -> tuple[Path, str]:
     return path.resolve(), digest(path)
 
 
-def digest(path: Path) -> str:
+def digest(path: Path, fresh: bool = False) -> str:
     """The SHA-256 of a file, kept while the file is unchanged: readers hash what they read,
-    so evaluating (and evaluating again) does not read the inputs a second time."""
+    so evaluating (and evaluating again) does not read the inputs a second time. ``fresh``:
+    hashed again whatever is kept (where the digest keys other results, read/records/
+    kept.py: a file rewritten with its size and times put back must not look unchanged)."""
     path = path.resolve()
     stat = path.stat()
     key = (path, stat.st_size, stat.st_mtime_ns)
-    found = _DIGESTS.get(key)
+    found = None if fresh else _DIGESTS.get(key)
     if found is None:
         sha = hashlib.sha256()
         with open(path, "rb") as stream:

@@ -150,7 +150,7 @@ def test_a_broken_or_foreign_cache_file_is_done_again(
         file.write_text(broken, encoding="utf-8")
     assert _values(rules, data, "满意度") == want
     for file in files:  # done again and kept again, whole
-        assert json.loads(file.read_text(encoding="utf-8"))["key"]
+        assert json.loads(file.read_text(encoding="utf-8"))["data"]
 
 
 def test_an_entry_for_another_key_is_not_taken(tmp_path: Path, cache: Path) -> None:
@@ -161,7 +161,8 @@ def test_an_entry_for_another_key_is_not_taken(tmp_path: Path, cache: Path) -> N
     for file in cache.glob("*.json"):
         kept = json.loads(file.read_text(encoding="utf-8"))
         kept["key"] = "0" * 64
-        kept.update(sql="SELECT 'wrong'", rows=[["330101", 1, 1, 0.0]], columns=[["x", "y"]])
+        kept["data"] = {"sql": "SELECT 'wrong'", "rows": [["330101", 1, 1, 0.0]]}
+        kept["sum"] = caching._sum(kept["data"])
         file.write_text(json.dumps(kept), encoding="utf-8")
     assert _values(rules, data, "满意度") == want
 
@@ -201,3 +202,94 @@ def test_a_hint_from_the_records_still_comes_from_them(tmp_path: Path, cache: Pa
             run_year(rules, data)
         hints.append([d.hint for d in raised.value.diagnostics if d.code == "KH569"])
     assert hints[0] == hints[1] == ["该列的值有：上评下、下评上"]
+
+
+def test_a_file_rewritten_with_its_size_and_times_put_back_is_read_again(
+    tmp_path: Path, cache: Path
+) -> None:
+    """One process (the workbench) aggregates, the records change but keep their size and
+    modification time (cp -p, rsync -t, touch -r): the answer is not the old one."""
+    rules, data = _copy(tmp_path)
+    before = _values(rules, data, "满意度")
+    path = data / RECORDS
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    unit = lines[1].split(",")[0]
+    changed = [
+        line.replace(",9", ",1", 1) if line.startswith(unit + ",") and ",是" in line else line
+        for line in lines
+    ]
+    assert changed != lines
+    path.write_text("".join(changed), encoding="utf-8")
+    assert path.stat().st_size == stat.st_size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    after = _values(rules, data, "满意度")
+    assert after[unit] != before[unit]
+
+
+def test_an_answer_too_large_to_read_back_is_not_written(
+    tmp_path: Path, cache: Path, monkeypatch
+) -> None:
+    from kaohe_rules.read.records import kept
+
+    monkeypatch.setattr(kept, "_MOST_BYTES", 64)
+    rules, data = _copy(tmp_path)
+    want = _values(rules, data, "满意度")
+    assert _entries(cache, "answer") == [] and _values(rules, data, "满意度") == want
+
+
+def _rewrite(file: Path, change) -> None:
+    """Change a kept entry's data and write it back with a checksum that matches (as only
+    someone deliberately editing the cache would)."""
+    kept = json.loads(file.read_text(encoding="utf-8"))
+    change(kept["data"])
+    kept["sum"] = caching._sum(kept["data"])
+    file.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+
+
+def test_an_entry_changed_without_its_checksum_is_not_taken(tmp_path: Path, cache: Path) -> None:
+    rules, data = _copy(tmp_path)
+    want = _values(rules, data, "满意度")
+    for file in _entries(cache, "answer"):
+        kept = json.loads(file.read_text(encoding="utf-8"))
+        for row in kept["data"].get("rows", []):
+            row[3] = 1.0  # a value changed, the checksum left
+        file.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    assert _values(rules, data, "满意度") == want
+
+
+def test_a_deeply_nested_cache_file_is_no_entry(tmp_path: Path, cache: Path) -> None:
+    rules, data = _copy(tmp_path)
+    want = _values(rules, data, "满意度")
+    for file in cache.glob("*.json"):
+        file.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert _values(rules, data, "满意度") == want
+
+
+def test_a_kept_query_the_engine_refuses_is_compiled_again(tmp_path: Path, cache: Path) -> None:
+    rules, data = _copy(tmp_path)
+    want = _values(rules, data, "满意度")
+    for file in _entries(cache, "answer"):
+        file.unlink()
+    for file in _entries(cache, "query"):
+        _rewrite(file, lambda d: d.update(sql="SELEKT broken"))
+    assert _values(rules, data, "满意度") == want
+    for file in _entries(cache, "query"):  # kept again, compiled
+        assert json.loads(file.read_text(encoding="utf-8"))["data"]["sql"].startswith("SELECT")
+
+
+def test_a_cache_folder_others_may_write_is_not_used(tmp_path: Path, cache: Path) -> None:
+    cache.mkdir(parents=True)
+    cache.chmod(0o777)
+    rules, data = _copy(tmp_path)
+    assert _values(rules, data, "满意度")
+    assert list(cache.glob("*.json")) == []
+
+
+def test_a_relative_cache_home_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", "all")
+    monkeypatch.chdir(tmp_path)
+    assert caching.folder() == tmp_path / "home" / ".cache" / "kaohe-rules"

@@ -468,6 +468,24 @@ def test_a_file_name_is_never_read_as_a_pattern(tmp_path: Path, name: str, decoy
     assert _values(run_year(rules, data), "满意度") == before
 
 
+@pytest.mark.parametrize(("folder", "decoy"), [("数据[1]", "数据1"), ("数据*", "数据2")])
+def test_a_data_folder_named_like_a_pattern_is_read(tmp_path: Path, folder: str, decoy: str):
+    """The folder's name is escaped too, and DuckDB still may open it (its allowed
+    folders are compared with the escaped path)."""
+    rules, data = _copy(tmp_path)
+    before = _values(run_year(rules, data), "满意度")
+    named = data.rename(tmp_path / folder)
+    shutil.copytree(named, tmp_path / decoy)
+    path = tmp_path / decoy / RECORDS
+    with open(path, encoding="utf-8", newline="") as stream:
+        header, *body = list(csv.reader(stream))
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream, lineterminator="\n").writerows(
+            [header, *[[*r[:2], "0", r[3]] for r in body]]
+        )
+    assert _values(run_year(rules, named), "满意度") == before
+
+
 def test_running_out_of_memory_is_kh571(monkeypatch) -> None:
     monkeypatch.setenv("KAOHE_LIMIT_RECORDS_MEMORY_MB", "1")
     found = _errors(HERE / "rules", HERE / "data")

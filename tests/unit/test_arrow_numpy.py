@@ -45,6 +45,15 @@ def test_truth_values_to_numpy_as_pyarrow_does(values, start, length) -> None:
 
 
 @settings(deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.booleans()), max_size=30), start=st.integers(0, 9))
+def test_truth_values_with_nulls_as_pyarrow_gives_them(values, start) -> None:
+    array = pa.array(values, type=pa.bool_()).slice(start)
+    want = array.to_numpy(zero_copy_only=False)
+    got = to_numpy(array)
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@settings(deadline=None)
 @given(chunks=st.lists(st.lists(st.one_of(st.none(), floats), max_size=10), min_size=1, max_size=4))
 def test_chunked_arrays_are_joined(chunks) -> None:
     array = pa.chunked_array([pa.array(c, type=pa.float64()) for c in chunks])

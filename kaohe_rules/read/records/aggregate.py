@@ -168,10 +168,8 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
     if planned is None:
         errors.items += problems
         return
-    compiled, layout = planned.items, planned.layout
     try:
-        engine.provide(source)
-        rows = engine.run(planned.sql, source)
+        planned, rows = _run(engine, source, planned, declarations)
     except EngineProblem as problem:
         if not _changed(engine, source, errors):  # a file gone midway says why it failed
             span = _at(problem.file, problem.line)
@@ -179,6 +177,7 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         return
     if _changed(engine, source, errors):
         return
+    compiled, layout = planned.items, planned.layout
     if source.remote:
         out.remote += source.remote
     else:
@@ -193,6 +192,20 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
         result = _result(item, index, rows, layout, keys, source, root)
         out.results[item.aggregation.name] = result
         _warn_without(ruleset, result, source, errors, empty=not rows)
+
+
+def _run(engine, source: Source, planned, declarations) -> tuple:
+    """The plan and its rows. A query from the cache that the engine refuses is compiled
+    again and run once more: a cache never stands between the user and a result."""
+    try:
+        engine.provide(source)
+        return planned, engine.run(planned.sql, source)
+    except EngineProblem:
+        if not planned.cached:
+            raise
+    again = plan(declarations, source, engine.dialect, [], fresh=True)
+    engine.provide(source)
+    return again, engine.run(again.sql, source)
 
 
 def _changed(engine, source: Source, errors: Collector) -> bool:

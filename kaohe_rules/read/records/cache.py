@@ -15,22 +15,9 @@ from pathlib import Path
 from kaohe_rules.resources import data_path
 
 KEEP = 256  # entries of each kind kept; the oldest go first
-# The code a cached query or answer depends on: a change to any of these is a miss.
-_CODE = (
-    "read/records/compile.py",
-    "read/records/engine.py",
-    "read/records/kept.py",
-    "read/records/levels.py",
-    "read/records/plan.py",
-    "read/records/query.py",
-    "read/records/source.py",
-    "dsl/ast.py",
-    "dsl/check.py",
-    "dsl/functions.py",
-    "dsl/parser.py",
-    "dsl/sql.py",
-    "dsl/types.py",
-)
+# The code a cached query or answer depends on (every module of these packages, the
+# grammar, the package's version): a change to any of it is a miss.
+_CODE = ("dsl", "read/records")
 _DIGEST: list[str] = []
 
 
@@ -48,13 +35,20 @@ def enabled(kind: str) -> bool:
 
 def folder() -> Path | None:
     """The user's cache folder (as the parser's, decision 8), None where it cannot be."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG specification: a relative one is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     found = Path(base) / "kaohe-rules"
     try:
         found.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stat = found.stat()
     except OSError:
         return None
-    return found if found.is_dir() else None
+    # Only a folder of the user's own that no one else may write: what is read back from
+    # it becomes a query and its answer.
+    if not found.is_dir() or stat.st_uid != os.getuid() or stat.st_mode & 0o022:
+        return None
+    return found
 
 
 def key(material: object) -> str:
@@ -68,8 +62,9 @@ def code_digest() -> str:
     (found without importing them)."""
     if not _DIGEST:
         package = Path(__file__).resolve().parents[2]
+        modules = sorted(p for name in _CODE for p in (package / name).glob("*.py"))
         sha = hashlib.sha256()
-        for path in [*(package / name for name in _CODE), data_path("grammar", "kaohe.lark")]:
+        for path in [package / "__init__.py", *modules, data_path("grammar", "kaohe.lark")]:
             sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         for name in ("sqlglot", "duckdb"):
             sha.update(name.encode() + b"\0" + _installed(name).encode() + b"\0")
@@ -86,8 +81,9 @@ def _installed(name: str) -> str:
     return ",".join(sorted(p.name for p in site.glob(f"{name}-*.dist-info"))) or "?"
 
 
-def load(kind: str, entry: str, most_bytes: int) -> object | None:
-    """The JSON of an entry; None when absent, too large, broken or for another key."""
+def load(kind: str, entry: str, most_bytes: int) -> dict | None:
+    """The entry's data; None when absent, too large, broken, for another key or not as
+    it was written (its checksum: a truncated or damaged file is never taken)."""
     path = _file(kind, entry)
     if path is None:
         return None
@@ -96,26 +92,39 @@ def load(kind: str, entry: str, most_bytes: int) -> object | None:
             text = stream.read(most_bytes + 1)
         if len(text) > most_bytes:
             return None
-        data = json.loads(text)
-    except (OSError, ValueError):
+        kept = json.loads(text)
+        data = kept["data"]
+        if kept["key"] != entry or kept["sum"] != _sum(data):
+            return None
+    except (OSError, ValueError, RecursionError, TypeError, KeyError):
         return None
-    if not isinstance(data, dict) or data.get("key") != entry:
-        return None
-    return data
+    return data if isinstance(data, dict) else None
 
 
-def store(kind: str, entry: str, data: dict) -> None:
-    """Keep ``data`` under ``entry`` (atomically: a reader sees the old file or the new)."""
+def _sum(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def store(kind: str, entry: str, data: dict, most_bytes: int) -> None:
+    """Keep ``data`` under ``entry`` (atomically: a reader sees the old file or the new);
+    not when it is larger than ``load`` would read."""
     path = _file(kind, entry)
     if path is None:
         return  # a cache that cannot be written costs the next run the work, no more
+    try:
+        text = json.dumps({"key": entry, "sum": _sum(data), "data": data}, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return
+    if len(text.encode("utf-8")) > most_bytes:
+        return
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}-", suffix=".tmp")
     except OSError:
         return
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump({**data, "key": entry}, stream, ensure_ascii=False)
+            stream.write(text)
         os.replace(temporary, path)
         _prune(path.parent, kind)
     except (OSError, ValueError, TypeError):

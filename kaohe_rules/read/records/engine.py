@@ -56,7 +56,10 @@ class DuckDB:
         self.connection = duckdb.connect(":memory:", config=config)
         # The query reads the declared files and nothing else, whatever a bug may write:
         # file access outside their folders is off (the language itself names no file).
-        folders = ", ".join(_string(str(folder) + "/") for folder in [*allowed, Path(self.spill)])
+        # Each as written and as _literal writes it in a path DuckDB is given (a folder
+        # named 第[1]批 is read as 第[[]1]批/…, and the check compares those texts).
+        named = [str(folder) + "/" for folder in [*allowed, Path(self.spill)]]
+        folders = ", ".join(_string(f) for f in dict.fromkeys([*named, *map(_literal, named)]))
         self.connection.execute(f"SET allowed_directories = [{folders}]")
         self.connection.execute("SET enable_external_access = false")
 

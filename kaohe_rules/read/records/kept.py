@@ -35,6 +35,7 @@ class KeptDuckDB:
     def __init__(self, start: Callable[[], object]) -> None:
         self.start = start
         self.engine = None
+        self.hashed: dict[Path, tuple[tuple, str]] = {}  # file → (its stat, its digest)
         self.source: Source | None = None  # provided, not yet given to the real engine
         self.given: Source | None = None  # provided to the real engine
 
@@ -49,13 +50,14 @@ class KeptDuckDB:
 
     def parquet_columns(self, files: tuple[Path, ...]) -> list[tuple[str, str]]:
         """A Parquet source's columns and stored types: kept by the files' digests."""
-        entry = cache.key(["columns", _digests(files)])
+        entry = cache.key(["columns", self._digests(files)])
         data = cache.load("answer", entry, _MOST_BYTES)
         columns = data.get("columns") if data else None
         if _table(columns, 2) and all(isinstance(c, str) for row in columns for c in row):
             return [(name, kind) for name, kind in columns]
         found = self._real().parquet_columns(files)
-        cache.store("answer", entry, {"columns": [list(c) for c in found]})
+        if self._unchanged(files):
+            cache.store("answer", entry, {"columns": [list(c) for c in found]}, _MOST_BYTES)
         return found
 
     def provide(self, source: Source) -> None:
@@ -63,14 +65,15 @@ class KeptDuckDB:
 
     def run(self, sql: str, source: Source) -> list[tuple]:
         """The query's rows: kept by the SQL and the files' digests, else DuckDB's."""
-        entry = cache.key(["rows", sql, source.kind, list(source.names), _digests(source.files)])
+        digests = self._digests(source.files)
+        entry = cache.key(["rows", sql, source.kind, list(source.names), digests])
         data = cache.load("answer", entry, _MOST_BYTES)
         rows = data.get("rows") if data else None
         if _table(rows, None) and len({len(r) for r in rows}) <= 1 and _cells(rows):
             return [tuple(row) for row in rows]
         found = self._given(source).run(sql, source)
-        if len(found) <= MOST_ROWS and _cells(found):
-            cache.store("answer", entry, {"rows": [list(row) for row in found]})
+        if len(found) <= MOST_ROWS and _cells(found) and self._unchanged(source.files):
+            cache.store("answer", entry, {"rows": [list(row) for row in found]}, _MOST_BYTES)
         return found
 
     def group_values(self, name: str, most: int = 20) -> list[str]:
@@ -87,13 +90,31 @@ class KeptDuckDB:
             self.given = source
         return engine
 
+    def _digests(self, files: tuple[Path, ...]) -> list[str]:
+        """Each file's SHA-256, hashed afresh once per evaluation (files.digest keeps one
+        for the process by size and time, which a long-running workbench must not trust
+        here), with the file's stat as it was before hashing."""
+        out = []
+        for file in files:
+            if file not in self.hashed:
+                before = _stat(file)
+                self.hashed[file] = (before, digest(file, fresh=True))
+            out.append(self.hashed[file][1])
+        return out
+
+    def _unchanged(self, files: tuple[Path, ...]) -> bool:
+        """Whether every file is as it was when hashed: an answer read from a file that
+        changed since is not kept under the old digest."""
+        return all(file in self.hashed and self.hashed[file][0] == _stat(file) for file in files)
+
+
+def _stat(file: Path) -> tuple:
+    found = file.stat()
+    return (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+
 
 def _cells(rows) -> bool:
     return all(type(v) in _CELLS for row in rows for v in row)
-
-
-def _digests(files: tuple[Path, ...]) -> list[str]:
-    return [digest(f) for f in files]
 
 
 def _table(rows: object, width: int | None) -> bool:

@@ -39,15 +39,21 @@ class Plan:
     sql: str
     layout: Layout
     items: tuple[Planned, ...]
+    cached: bool = False  # read from the cache, not compiled by this run
 
 
 def plan(
-    declarations: list[m.Aggregation], source: Source, dialect: str, problems: list[Diagnostic]
+    declarations: list[m.Aggregation],
+    source: Source,
+    dialect: str,
+    problems: list[Diagnostic],
+    fresh: bool = False,
 ) -> Plan | None:
-    """The query for ``declarations`` over ``source``: from the cache, else compiled (and
-    kept); None with the problems added to ``problems`` when they do not compile."""
+    """The query for ``declarations`` over ``source``: from the cache (unless ``fresh``),
+    else compiled (and kept); None with the problems added to ``problems`` when they do
+    not compile."""
     entry = _key(declarations, source, dialect)
-    found = _checked(cache.load("query", entry, _MOST_BYTES), declarations)
+    found = None if fresh else _checked(cache.load("query", entry, _MOST_BYTES), declarations)
     if found is not None:
         return found
     compiled = _compile(declarations, source, dialect, problems)
@@ -121,7 +127,7 @@ def _shaped(data: dict, declarations: list[m.Aggregation]) -> Plan | None:
         tuple(tuple(p) for p in layout["group_totals"]),
     )
     items = tuple(Planned(a, tuple(g)) for a, g in zip(declarations, groups, strict=True))
-    return Plan(data["sql"], built, items)
+    return Plan(data["sql"], built, items, cached=True)
 
 
 def _rows(rows: object, kinds: tuple[type, ...]) -> bool:
@@ -146,4 +152,4 @@ def _store(entry: str, found: Plan) -> None:
         },
         "groups": [list(item.groups) for item in found.items],
     }
-    cache.store("query", entry, data)
+    cache.store("query", entry, data, _MOST_BYTES)
