@@ -19,6 +19,7 @@ from pathlib import Path
 from kaohe_rules.read.files import digest
 from kaohe_rules.read.records import cache
 from kaohe_rules.read.records.source import EngineProblem, Source
+from kaohe_rules.source import os_reason
 
 MOST_ROWS = 20_000  # answers with more unit keys are not kept
 _MOST_BYTES = 16 << 20
@@ -50,6 +51,8 @@ class KeptDuckDB:
 
     def parquet_columns(self, files: tuple[Path, ...]) -> list[tuple[str, str]]:
         """A Parquet source's columns and stored types: kept by the files' digests."""
+        if not cache.enabled("answer"):
+            return self._real().parquet_columns(files)
         entry = cache.key(["columns", self._digests(files)])
         data = cache.load("answer", entry, _MOST_BYTES)
         columns = data.get("columns") if data else None
@@ -65,6 +68,8 @@ class KeptDuckDB:
 
     def run(self, sql: str, source: Source) -> list[tuple]:
         """The query's rows: kept by the SQL and the files' digests, else DuckDB's."""
+        if not cache.enabled("answer"):
+            return self._given(source).run(sql, source)
         digests = self._digests(source.files)
         entry = cache.key(["rows", sql, source.kind, list(source.names), digests])
         data = cache.load("answer", entry, _MOST_BYTES)
@@ -97,15 +102,22 @@ class KeptDuckDB:
         out = []
         for file in files:
             if file not in self.hashed:
-                before = _stat(file)
-                self.hashed[file] = (before, digest(file, fresh=True))
+                try:
+                    before = _stat(file)
+                    self.hashed[file] = (before, digest(file, fresh=True))
+                except OSError as error:
+                    message = f"无法读取记录文件：{os_reason(error)}"
+                    raise EngineProblem("KH562", message, str(file), None, None) from None
             out.append(self.hashed[file][1])
         return out
 
     def _unchanged(self, files: tuple[Path, ...]) -> bool:
         """Whether every file is as it was when hashed: an answer read from a file that
         changed since is not kept under the old digest."""
-        return all(file in self.hashed and self.hashed[file][0] == _stat(file) for file in files)
+        try:
+            return all(f in self.hashed and self.hashed[f][0] == _stat(f) for f in files)
+        except OSError:
+            return False  # gone since: nothing is kept
 
 
 def _stat(file: Path) -> tuple:
