@@ -117,9 +117,19 @@ ALL = (
 )
 
 
+# What the records stage may reuse from the user's cache folder (read/records/cache.py,
+# docs/records.md): checked here with the limits, so that a typo is said, not ignored.
+RECORDS_CACHE = "KAOHE_RECORDS_CACHE"
+RECORDS_CACHE_VALUES = ("all", "queries", "off")
+
+
 def check_environment() -> None:
     """Raise LimitSettingError for the first limit variable that is set wrongly, and for a
     ``KAOHE_LIMIT_*`` variable that names no limit (a typo would otherwise change nothing)."""
+    reuse = os.environ.get(RECORDS_CACHE)
+    if reuse is not None and reuse not in RECORDS_CACHE_VALUES:
+        shown = "、".join(RECORDS_CACHE_VALUES)
+        raise LimitSettingError(f"{RECORDS_CACHE} 的值 {reuse[:30]!r} 不对：可写 {shown}")
     known = {limit.variable for limit in ALL}
     for variable in sorted(os.environ):
         if variable.startswith(PREFIX) and variable not in known:

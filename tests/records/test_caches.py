@@ -91,9 +91,8 @@ def test_only_queries_are_reused_when_told(tmp_path: Path, cache: Path, monkeypa
     assert _entries(cache, "answer") == []
 
 
-@pytest.mark.parametrize("setting", ["off", "no"])  # an unknown value reuses nothing
-def test_nothing_is_reused_when_off(tmp_path: Path, cache: Path, monkeypatch, setting) -> None:
-    monkeypatch.setenv("KAOHE_RECORDS_CACHE", setting)
+def test_nothing_is_reused_when_off(tmp_path: Path, cache: Path, monkeypatch) -> None:
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", "off")
     rules, data = _copy(tmp_path)
     _evaluate(rules, data, tmp_path / "一.csv")
     assert _evaluate(rules, data, tmp_path / "二.csv") == ["duckdb", "sqlglot"]
@@ -293,3 +292,19 @@ def test_a_relative_cache_home_is_ignored(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("KAOHE_RECORDS_CACHE", "all")
     monkeypatch.chdir(tmp_path)
     assert caching.folder() == tmp_path / "home" / ".cache" / "kaohe-rules"
+
+
+def test_a_misspelt_setting_is_kh503(tmp_path: Path, cache: Path, monkeypatch) -> None:
+    """A typo would otherwise change nothing, silently: the command refuses to start."""
+    monkeypatch.setenv("KAOHE_RECORDS_CACHE", "Queries")
+    rules, data = _copy(tmp_path)
+    command = "from kaohe_rules.cli import run; run()"
+    args = ["evaluate", "--rules", str(rules), "--data", str(data), "-o", str(tmp_path / "x.csv")]
+    done = subprocess.run(
+        [sys.executable, "-c", command, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 2 and "KH503" in done.stderr and "KAOHE_RECORDS_CACHE" in done.stderr
+    assert not (tmp_path / "x.csv").exists()

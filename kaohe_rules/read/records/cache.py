@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from kaohe_rules.limits import RECORDS_CACHE
 from kaohe_rules.resources import data_path
 
 KEEP = 256  # entries of each kind kept; the oldest go first
@@ -21,15 +22,12 @@ _CODE = ("dsl", "read/records")
 _DIGEST: list[str] = []
 
 
-# What may be reused (docs/records.md): "all" (the default), "queries" (compiled queries
-# only: the records are aggregated on every run, as the benchmarks time them), "off".
-# Any other value is taken as "off": reusing nothing is never wrong, only slower.
-SETTING = "KAOHE_RECORDS_CACHE"
-
-
 def enabled(kind: str) -> bool:
-    """Whether entries of ``kind`` ("query" or "answer") are read and kept."""
-    setting = os.environ.get(SETTING, "all")
+    """Whether entries of ``kind`` ("query" or "answer") are read and kept: "all" (the
+    default), "queries" (compiled queries only: the records are aggregated on every run,
+    as the benchmarks time them), "off". The command line refuses any other value (KH503,
+    limits.check_environment); called otherwise, it reuses nothing, which is never wrong."""
+    setting = os.environ.get(RECORDS_CACHE, "all")
     return setting == "all" or (setting == "queries" and kind == "query")
 
 
