@@ -43,8 +43,9 @@ def folder() -> Path | None:
     except OSError:
         return None
     # Only a folder of the user's own that no one else may write: what is read back from
-    # it becomes a query and its answer.
-    if not found.is_dir() or stat.st_uid != os.getuid() or stat.st_mode & 0o022:
+    # it becomes a query and its answer. (POSIX only: Windows has neither uid nor bits.)
+    uid = getattr(os, "getuid", None)
+    if not found.is_dir() or (uid and (stat.st_uid != uid() or stat.st_mode & 0o022)):
         return None
     return found
 
