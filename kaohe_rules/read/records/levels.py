@@ -2,7 +2,8 @@
 levels, the records first summed up per combination of the values the conditions test.
 
 query.py says what each output is (a count of the records passing a condition, a sum, a
-mean …); the classes here say how it becomes SQL. Both give the same numbers:
+mean …); the classes here say how it becomes SQL. Both give the same numbers, a mean or
+a sum to its last binary digits (the two add in another order; decision 112):
 
 - ``PerRecord``: an inner select computes what each record contributes once (its unit
   key, each condition, each measured value; decision 110) and every aggregate reads those
