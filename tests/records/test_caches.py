@@ -308,3 +308,29 @@ def test_a_misspelt_setting_is_kh503(tmp_path: Path, cache: Path, monkeypatch) -
     )
     assert done.returncode == 2 and "KH503" in done.stderr and "KAOHE_RECORDS_CACHE" in done.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_bad_record_row_under_a_kept_query_is_reported_once(
+    tmp_path: Path, cache: Path, monkeypatch
+) -> None:
+    """The kept query is the one this code compiles: a malformed row is the records'
+    fault, reported without running the query a second time."""
+    from kaohe_rules.diagnostics import KaoheError
+    from kaohe_rules.read.records import engine
+
+    rules, data = _copy(tmp_path)
+    run_year(rules, data)  # the queries kept
+    with open(data / RECORDS, "a", encoding="utf-8") as stream:
+        stream.write("330101,上评下\n")  # two fields of four
+    calls = []
+    run = engine.DuckDB.run
+
+    def counted(self, sql, source):
+        calls.append(source.declared)
+        return run(self, sql, source)
+
+    monkeypatch.setattr(engine.DuckDB, "run", counted)
+    with pytest.raises(KaoheError) as raised:
+        run_year(rules, data)
+    assert [d.code for d in raised.value.diagnostics] == ["KH562"]
+    assert calls.count(RECORDS) == 1

@@ -196,14 +196,17 @@ def _one_source(engine, ruleset, folder, declared, declarations, errors, out) ->
 
 def _run(engine, source: Source, planned, declarations) -> tuple:
     """The plan and its rows. A query from the cache that the engine refuses is compiled
-    again and run once more: a cache never stands between the user and a result."""
+    again, and run once more only when it was not that query (a cache never stands
+    between the user and a result; a bad record row is not read twice to be told)."""
     try:
         engine.provide(source)
         return planned, engine.run(planned.sql, source)
     except EngineProblem:
         if not planned.cached:
             raise
-    again = plan(declarations, source, engine.dialect, [], fresh=True)
+        again = plan(declarations, source, engine.dialect, [], fresh=True)
+        if again is None or again.sql == planned.sql:
+            raise
     engine.provide(source)
     return again, engine.run(again.sql, source)
 
