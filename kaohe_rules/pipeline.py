@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
-from kaohe_rules.read.data import read_data
+from kaohe_rules.read.data import hash_ahead, read_data
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.records.choice import DUCKDB, EngineChoice
 from kaohe_rules.records import data_record
@@ -353,6 +353,8 @@ def run_year(
     See :func:`run_loaded` for the options. Raises KaoheError for problems in the rules
     or the data, ArchiveNotFound for a ``history_archive`` that does not exist.
     """
+    if isinstance(data_folder, Path):
+        hash_ahead(data_folder)  # the data's digest taken while the rules load
     return run_loaded(
         load_rules(rules_folder),
         data_folder,
@@ -406,6 +408,7 @@ __all__ = [
     "KaoheError",
     "Loaded",
     "Stage",
+    "hash_ahead",
     "load_rules",
     "run_loaded",
     "run_year",

@@ -60,6 +60,8 @@ def evaluate_options(
             raise BadValue("KH518", "--year", message, hint)
         return data_folder or sample_data(ruleset.year, period)
 
+    if data_folder is not None:
+        pipeline.hash_ahead(data_folder)  # the data's digest taken while the rules load
     progress = _Progress()
     try:
         evaluation = pipeline.run_year(

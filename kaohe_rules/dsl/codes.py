@@ -44,8 +44,13 @@ def factorize(keys: np.ndarray) -> np.ndarray:
 def first_of_each(codes: np.ndarray) -> np.ndarray:
     """Where each code of ``factorize`` first appears, in code order (its uniques are
     ``keys[first_of_each(codes)]``)."""
-    found, first = np.unique(codes, return_index=True)
-    return first[found >= 0]
+    codes = np.asarray(codes)
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    # Codes are numbered as they first appear: a code is new where it passes every
+    # code before it (one pass, not a sort of a million codes).
+    before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    return np.flatnonzero(codes > before)
 
 
 def sorted_codes(keys: np.ndarray) -> np.ndarray:

@@ -137,7 +137,13 @@ def _replaced(done: pa.Array, text: pa.Array, special: pa.Array, write) -> pa.Ar
 
 
 def _cells(values: np.ndarray, write) -> pa.Array:
+    if _all_missing(values):  # a paper of another domain: a run of empty cells
+        return pa.nulls(len(values), pa.string())
     return text_array([None if v is None else write(v) for v in values])
+
+
+def _all_missing(values: np.ndarray) -> bool:
+    return bool(np.equal(values, None).all())
 
 
 def _csv_field(value: object) -> str:
@@ -225,7 +231,7 @@ def _typed(index: int, column: Column, kind: pa.DataType) -> pa.Array:
         return numbers_array(column.values, np.isnan(column.values))
     if column.kind == WHOLE and kind == pa.int64():
         return numbers_array(column.values)
-    if column.kind == CELLS and all(v is None for v in column.values):
+    if column.kind == CELLS and _all_missing(column.values):
         return pa.nulls(len(column), kind)
     raise Mistyped(index)
 

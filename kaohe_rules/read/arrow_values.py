@@ -18,6 +18,10 @@ from kaohe_rules.read.id_keys import Keys
 LARGEST = 1e300
 
 
+def _as_list(values) -> list:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
 class UnitIndex:
     """The roster's ids as an Arrow array, to find each row's unit with one hash lookup
     (pyarrow's index_in): ids of one width as integer keys (id_keys.py), any others as
@@ -27,10 +31,11 @@ class UnitIndex:
 
         self.reader = reader
         row = reader.data.row
-        self.ids = text_array(row)
+        placed = getattr(row, "placed", None)  # UnitRows: ids in column order
+        self.ids = text_array(list(row) if placed is None else _as_list(placed))
         self.keys = Keys(self.ids)
-        at = np.fromiter(row.values(), dtype=np.int64, count=len(row))
-        self.at = None if np.array_equal(at, np.arange(len(at))) else at
+        at = None if placed is not None else np.fromiter(row.values(), np.int64, len(row))
+        self.at = None if at is None or np.array_equal(at, np.arange(len(at))) else at
 
     def positions(self, column) -> np.ndarray | None:
         """Each row's column position (DataSet.row) for a column of ids or unique unit

@@ -51,7 +51,10 @@ class Wide:
         if table is None:
             return False
         at = UnitIndex(self.reader).positions(table.column(self.unit_column))
-        if at is None or len(np.unique(at)) != len(at):
+        # positions into the roster: a count per position finds a repeat in one pass
+        if at is None or (
+            len(at) and np.bincount(at, minlength=len(self.reader.data.row)).max() > 1
+        ):
             return False  # an unknown or repeated unit: the row reader says which and where
         fresh = {}
         for name in self.stored:

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kaohe_rules import limits
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.read import bounds, columnar
 from kaohe_rules.read.cells import Sheet, SheetProblem
 from kaohe_rules.read.csv import read_csv
 from kaohe_rules.read.dataset import DataSet
-from kaohe_rules.read.files import data_files, recorded_digest, unsupported_files
+from kaohe_rules.read.files import data_files, hash_files_ahead, recorded_digest, unsupported_files
 from kaohe_rules.read.parquet import read_parquet
 from kaohe_rules.read.rows import RowReader
 from kaohe_rules.read.xlsx import read_workbook
@@ -83,6 +84,17 @@ def read_data(
     data.consolidate(ruleset)
     _warn_absent(data, ruleset, folder)
     return data
+
+
+def hash_ahead(folder: Path) -> None:
+    """Start hashing the data files of ``folder`` that read_data will hash (files.
+    hash_files_ahead), while the caller loads the rules: those within the size limit."""
+    try:
+        files = data_files(folder)
+        most = limits.DATA_FILE_BYTES.value()
+        hash_files_ahead([p for p in files if p.stat().st_size <= most])
+    except OSError:
+        return  # read_data says what is wrong with the folder
 
 
 def _warn_absent(data: DataSet, ruleset: m.RuleSet, folder: Path) -> None:

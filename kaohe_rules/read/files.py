@@ -7,6 +7,8 @@ This is the bottom of the reader package: it imports nothing from kaohe_rules.
 from __future__ import annotations
 
 import hashlib
+import stat
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,6 +67,9 @@ def leading_comments(path: Path, limit: int | None = 1000) -> tuple[int, bytes |
 
 
 _DIGESTS: dict[tuple[Path, int, int], str] = {}
+# Files being hashed ahead (hash_files_ahead), by the key their digest will be kept under: set
+# once the background thread is done with them.
+_PENDING: dict[tuple[Path, int, int], threading.Event] = {}
 
 
 def recorded_digest(path: Path) -> tuple[Path, str]:
@@ -78,17 +83,64 @@ def digest(path: Path, fresh: bool = False) -> str:
     so evaluating (and evaluating again) does not read the inputs a second time. ``fresh``:
     hashed again whatever is kept (where the digest keys other results, read/records/
     kept.py: a file rewritten with its size and times put back must not look unchanged)."""
-    path = path.resolve()
-    stat = path.stat()
-    key = (path, stat.st_size, stat.st_mtime_ns)
-    found = None if fresh else _DIGESTS.get(key)
+    key = _key(path)
+    if fresh:
+        return _sha256(key[0])
+    pending = _PENDING.get(key)
+    if pending is not None:
+        pending.wait()  # hashed ahead: done, or given up (then hashed here)
+    found = _DIGESTS.get(key)
     if found is None:
-        sha = hashlib.sha256()
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1 << 24):
-                sha.update(chunk)
-        found = _DIGESTS[key] = sha.hexdigest()
+        found = _DIGESTS[key] = _sha256(key[0])
     return found
+
+
+def hash_files_ahead(paths: Sequence[Path]) -> None:
+    """Start hashing ``paths`` on a background thread, for :func:`digest` to find done: a
+    large data file's SHA-256 (half a second for 600 MB) is then taken while the rules
+    load, on the core their loading leaves idle. A file that cannot be hashed is left to
+    :func:`digest`, which reports it when the file is read; one changed while hashed is
+    not kept (its size or times no longer match the key)."""
+    keys = []
+    for path in paths:
+        try:
+            key = _key(path)
+            regular = stat.S_ISREG(path.stat().st_mode)
+        except OSError:
+            continue
+        if regular and key not in _DIGESTS and key not in _PENDING:  # a pipe never ends
+            keys.append(key)
+    if not keys:
+        return
+    events = [_PENDING.setdefault(key, threading.Event()) for key in keys]
+
+    def work() -> None:
+        for key, event in zip(keys, events, strict=True):
+            try:
+                found = _sha256(key[0])
+                if _key(key[0]) == key:
+                    _DIGESTS[key] = found
+            except OSError:
+                pass
+            finally:
+                del _PENDING[key]
+                event.set()
+
+    # A daemon: an evaluation that stops early (an error in the rules) does not wait
+    # for the hash of data it will never read.
+    threading.Thread(target=work, name="kaohe-hash-ahead", daemon=True).start()
+
+
+def _key(path: Path) -> tuple[Path, int, int]:
+    path = path.resolve()
+    found = path.stat()
+    return path, found.st_size, found.st_mtime_ns
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as stream:
+        # file_digest reads into one reused buffer, letting go of the GIL while it hashes
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def release_arrow_memory() -> None:
