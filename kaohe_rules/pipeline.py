@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
-from kaohe_rules.read.data import hash_ahead, read_data
+from kaohe_rules.read.data import read_ahead, read_data
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.records.choice import DUCKDB, EngineChoice
 from kaohe_rules.records import data_record
@@ -354,7 +354,7 @@ def run_year(
     or the data, ArchiveNotFound for a ``history_archive`` that does not exist.
     """
     if isinstance(data_folder, Path):
-        hash_ahead(data_folder)  # the data's digest taken while the rules load
+        read_ahead(data_folder, encoding)  # digests and a parse taken while the rules load
     return run_loaded(
         load_rules(rules_folder),
         data_folder,
@@ -408,8 +408,8 @@ __all__ = [
     "KaoheError",
     "Loaded",
     "Stage",
-    "hash_ahead",
     "load_rules",
+    "read_ahead",
     "run_loaded",
     "run_year",
     "score_and_rank",

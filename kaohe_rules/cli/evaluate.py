@@ -61,7 +61,8 @@ def evaluate_options(
         return data_folder or sample_data(ruleset.year, period)
 
     if data_folder is not None:
-        pipeline.hash_ahead(data_folder)  # the data's digest taken while the rules load
+        # the data's digests and a long file's parse taken while the rules load
+        pipeline.read_ahead(data_folder, encoding)
     progress = _Progress()
     try:
         evaluation = pipeline.run_year(

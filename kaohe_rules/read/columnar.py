@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from kaohe_rules import limits
-from kaohe_rules.read import columnar_long, columnar_wide
+from kaohe_rules.read import ahead, columnar_long, columnar_wide
 from kaohe_rules.read.cells import UNIT_COLUMNS
 from kaohe_rules.read.files import leading_comments, release_arrow_memory
 from kaohe_rules.read.places import FastFile
@@ -133,8 +133,6 @@ def _batches(path: Path, header_line: int, header: list[str], columns: list[str]
     """The file's record batches holding ``columns``: a CSV file parsed a block at a time
     on pyarrow's threads (values typed by the caller's checks, not here: every column as
     text but 值, parsed as numbers while reading), a Parquet file a row group at a time."""
-    import pyarrow as pa
-
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
@@ -142,6 +140,18 @@ def _batches(path: Path, header_line: int, header: list[str], columns: list[str]
         source = pq.ParquetFile(path, read_dictionary=names)
         yield from source.iter_batches(batch_size=1 << 20, columns=columns, use_threads=True)
         return
+    key = _ahead_key(path, header_line, header, columns)
+    parsed = None if key is None else ahead.take(key)
+    if parsed is not None:
+        yield from parsed  # parsed while the rules loaded (read_ahead)
+        return
+    with _csv_stream(path, header_line, columns) as stream:
+        yield from stream
+
+
+def _csv_stream(path: Path, header_line: int, columns: list[str]):
+    """pyarrow's stream of the CSV file's blocks holding ``columns``."""
+    import pyarrow as pa
     import pyarrow.csv as pcsv
 
     options = pcsv.ReadOptions(skip_rows=header_line - 1, block_size=BLOCK_BYTES, use_threads=True)
@@ -159,5 +169,35 @@ def _batches(path: Path, header_line: int, header: list[str], columns: list[str]
         quoted_strings_can_be_null=True,
     )
     parse = pcsv.ParseOptions(newlines_in_values=False)
-    with pcsv.open_csv(path, options, parse, convert) as stream:
-        yield from stream
+    return pcsv.open_csv(path, options, parse, convert)
+
+
+def read_ahead(path: Path, encoding: str | None) -> None:
+    """Start parsing a long-format CSV file that try_read will read by columns (ahead.py),
+    so that the parse runs while the rules load. Nothing for any other file: a wide
+    file's columns depend on the rules, and the rest is quick to read."""
+    if path.suffix.lower() != ".csv" or encoding not in (None, "utf-8", "utf-8-sig", "utf8"):
+        return
+    if path.stat().st_size < MIN_BYTES:
+        return
+    header, header_line = _csv_header(path)
+    if header is None or not _plain_header(header) or not set(VALUE_COLUMNS) <= set(header):
+        return
+    unit_column = next((c for c in UNIT_COLUMNS if c in header), None)
+    if unit_column is None:
+        return
+    columns = [unit_column, *VALUE_COLUMNS]
+    key = _ahead_key(path, header_line, header, columns)
+    if key is not None:
+        ahead.start(key, lambda: _csv_stream(path, header_line, columns), BLOCK_BYTES)
+
+
+def _ahead_key(path: Path, header_line: int, header: list[str], columns: list[str]):
+    """What makes a file's stream: the file as it is now (path, size, time) and what is
+    read of it. None when the file cannot be looked at (the reader then says why)."""
+    try:
+        found = path.resolve().stat()
+    except OSError:
+        return None
+    where = (str(path.resolve()), found.st_size, found.st_mtime_ns)
+    return (*where, header_line, tuple(header), tuple(columns))

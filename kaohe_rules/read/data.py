@@ -23,7 +23,7 @@ import numpy as np
 from kaohe_rules import limits
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
-from kaohe_rules.read import bounds, columnar
+from kaohe_rules.read import ahead, bounds, columnar
 from kaohe_rules.read.cells import Sheet, SheetProblem
 from kaohe_rules.read.csv import read_csv
 from kaohe_rules.read.dataset import DataSet
@@ -54,6 +54,13 @@ def read_data(
         span = Span(str(folder), 1, 1, 1, 1)
         errors.error("KH308", f"{folder} 中没有 CSV、XLSX 或 Parquet 数据文件", span)
         errors.raise_if_errors()
+    try:
+        return _read(folder, ruleset, encoding, errors, reader, files)
+    finally:
+        ahead.drop_all()  # a parse started ahead for a file read otherwise
+
+
+def _read(folder, ruleset, encoding, errors: Collector, reader: RowReader, files) -> DataSet:
     digests: dict[Path, tuple[Path, str]] = {}
     notes: list[Diagnostic] = []  # KH526: workbook sheets skipped as not data
     for path in files:
@@ -86,13 +93,17 @@ def read_data(
     return data
 
 
-def hash_ahead(folder: Path) -> None:
-    """Start hashing the data files of ``folder`` that read_data will hash (files.
-    hash_files_ahead), while the caller loads the rules: those within the size limit."""
+def read_ahead(folder: Path, encoding: str | None = None) -> None:
+    """Start on the data of ``folder`` while the caller loads the rules: the files' digests
+    (files.hash_files_ahead) and the parse of a large long-format CSV file (columnar.
+    read_ahead). read_data takes what is done, and stops what it does not take."""
     try:
         files = data_files(folder)
         most = limits.DATA_FILE_BYTES.value()
-        hash_files_ahead([p for p in files if p.stat().st_size <= most])
+        within = [p for p in files if p.stat().st_size <= most and not_regular(p) is None]
+        hash_files_ahead(within)
+        for path in within:
+            columnar.read_ahead(path, encoding)
     except OSError:
         return  # read_data says what is wrong with the folder
 
