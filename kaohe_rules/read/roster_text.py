@@ -236,7 +236,6 @@ def _by_columns(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | 
     if parts is None:
         return False
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
     names, header_line, rows, start = parts
@@ -259,7 +258,7 @@ def _by_columns(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | 
         return False  # a quoted line break or a blank line: lines are not rows one to one
     columns = [table.column(key).combine_chunks() for key in keys]
     del table
-    padded = any(pc.any(pc.match_substring_regex(c, _EDGE_SPACE)).as_py() for c in columns)
+    padded = any(_edge_spaced(column) for column in columns)
     raw, shared = {}, set()
     for name, column in zip(names, columns, strict=True):
         raw[name], repeats = _objects(column)
@@ -281,6 +280,64 @@ _SPACES = (
     r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 )
 _EDGE_SPACE = f"^[{_SPACES}]|[{_SPACES}]$"
+# The same characters, each as its UTF-8 bytes read as one number (1 to 3 bytes long).
+_SPACE_TEXT = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
+    [*map(chr, range(0x2000, 0x200B)), "\u2028\u2029\u202f\u205f\u3000"]
+)
+_SPACE_CODES = {
+    width: np.array(
+        [int.from_bytes(c.encode(), "big") for c in _SPACE_TEXT if len(c.encode()) == width]
+    )
+    for width in (1, 2, 3)
+}
+
+_FIRST = np.zeros(256, dtype=bool)  # the first byte of a space character
+_LAST = np.zeros(256, dtype=bool)  # its last byte
+for _space in _SPACE_TEXT:
+    _FIRST[_space.encode()[0]] = _LAST[_space.encode()[-1]] = True
+
+
+def _edge_spaced(column) -> bool:
+    """Whether a cell of a string array starts or ends with a space (_SPACE_TEXT: what
+    str.strip() removes; a test holds it equal to str.isspace()). A regular expression
+    over each cell took four times as long at a million units."""
+    return bool(len(column)) and bool(_edge_spaces(column).any())
+
+
+def _edge_spaces(column) -> np.ndarray:
+    """For each cell, whether it starts or ends with a space: looked up in the UTF-8 bytes
+    at its ends, read as one, two and three byte numbers. A byte sequence that is a whole
+    character's there is that character, since UTF-8's lead bytes are never continuation
+    bytes."""
+    import pyarrow as pa
+
+    found = np.zeros(len(column), dtype=bool)
+    _, held_offsets, data = column.buffers()
+    if data is None or not len(column):
+        return found
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    count, skip = len(column) + 1, column.offset * np.dtype(kind).itemsize
+    offsets = np.frombuffer(held_offsets, kind, count, skip).astype(np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    # Only cells whose first or last byte may belong to a space are looked at closely.
+    some = ends > starts
+    maybe = np.zeros(len(column), dtype=bool)
+    maybe[some] = _FIRST[raw[starts[some]]] | _LAST[raw[ends[some] - 1]]
+    close = np.flatnonzero(maybe)
+    starts, ends = starts[close], ends[close]
+    for width, codes in _SPACE_CODES.items():
+        held = np.flatnonzero(ends - starts >= width)
+        first, last = starts[held], ends[held] - width
+        head = np.zeros(len(held), dtype=np.int64)
+        tail = np.zeros(len(held), dtype=np.int64)
+        for k in range(width):
+            head = (head << 8) | raw[first + k]
+            tail = (tail << 8) | raw[last + k]
+        found[close[held]] |= np.isin(head, codes) | np.isin(tail, codes)
+    return found
+
+
 # A column with fewer distinct cells than this share of a sample is made from its distinct
 # cells (a domain, a type: a few strings for a million units) instead of a str a cell.
 _REPEATS = 0.5

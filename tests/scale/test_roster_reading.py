@@ -83,6 +83,17 @@ def test_the_space_set_is_what_str_strip_removes() -> None:
     found |= pc.match_substring_regex(ends, roster_text._EDGE_SPACE).to_numpy(False)
     expected = np.array([chr(c).isspace() for c in points])
     assert (found == expected).all(), [hex(c) for c in np.array(points)[found != expected]]
+    # the reader's own check, on the UTF-8 bytes at each end of a cell, agrees
+    for cells in (starts, ends, pa.array([chr(c) for c in points]).slice(1)):
+        edge = roster_text._edge_spaces(cells)
+        wanted = np.array(
+            [s.isspace() or s[:1].isspace() or s[-1:].isspace() for s in cells.to_pylist()]
+        )
+        assert (edge == wanted).all(), [
+            c for c, e, w in zip(cells.to_pylist(), edge, wanted) if e != w
+        ][:5]
+    assert roster_text._edge_spaced(pa.array(["甲", "乙\u3000"]))
+    assert not roster_text._edge_spaced(pa.array(["甲", "", "乙丙"]))
 
 
 @pytest.mark.parametrize("columnar", [False, True])
