@@ -104,6 +104,7 @@ class _Filling:
         self.high: list[float] = []
         self.row_of: list[int] = []  # each name's matrix row; -1: not stored
         self.matrix = np.empty((0, self.size))
+        self.ready = 0  # the matrix's rows in use: each one a name's values or NaN
         self.present = np.zeros(self.size, dtype=bool)
         self.written = np.zeros(0, dtype=np.int64)  # values written per matrix row
         # rows naming each name and the values given (as the row reader counts them)
@@ -190,21 +191,25 @@ class _Filling:
         rows = 1 + max(self.row_of, default=-1)
         if len(self.matrix) < rows:
             # A few spare rows: a name first met late in the file (a 一单位一策 indicator
-            # of a few units) must not copy the whole matrix each time. Not a row for every
-            # name the rules know: a lead unit's file gives a few of them, and several such
-            # files would each hold rows for all.
-            self._resize(max(rows, len(self.matrix) + SPARE_ROWS))
+            # of a few units) must not copy the whole matrix. Not a row for every name the
+            # rules know: a lead unit's file gives a few of them, and several such files
+            # would each hold rows for all.
+            self._resize(rows + SPARE_ROWS)
             self.written = np.concatenate(
                 [self.written, np.zeros(len(self.matrix) - len(self.written), dtype=np.int64)]
             )
+        if self.ready < rows:  # rows taken now become empty (NaN); the spare ones wait
+            self.matrix[self.ready : rows] = np.nan
+            self.ready = rows
 
     def _resize(self, rows: int) -> None:
-        """The matrix with ``rows`` rows, the new ones empty (NaN). Extended in place where
-        the allocator can (a large block is remapped, not copied): copying a million units'
-        matrix into a larger one held it twice, the peak of reading (400 + 450 MB at 1M)."""
-        old = len(self.matrix)
-        if not old:  # the first rows: filled once (resize would write zeros, then NaN)
-            self.matrix = np.full((rows, self.size), np.nan)
+        """Room for ``rows`` rows; only those taken (``ready``) hold values or NaN, the rest
+        are memory never touched, which the system does not back until a row is taken.
+        Extended in place where the allocator can (a large block is remapped, not copied):
+        copying a million units' matrix into a larger one held it twice, the peak of
+        reading (400 + 450 MB at 1M)."""
+        if not len(self.matrix):
+            self.matrix = np.empty((rows, self.size))
             return
         try:
             # refcheck: refused while any view of the matrix lives (it would point at
@@ -212,9 +217,8 @@ class _Filling:
             self.matrix.resize((rows, self.size), refcheck=True)
         except ValueError:
             grown = np.empty((rows, self.size))
-            grown[:old] = self.matrix
+            grown[: self.ready] = self.matrix[: self.ready]
             self.matrix = grown
-        self.matrix[old:] = np.nan
 
     def _take(self, at: np.ndarray, codes: np.ndarray, values: np.ndarray) -> bool:
         given = ~np.isnan(values)
