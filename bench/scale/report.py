@@ -167,6 +167,22 @@ def targets(state) -> list[str]:
             f"{spread:.2f} — target ≤ 1.5 from 10,000 to 1,000,000: "
             + (_verdict(spread <= 1.5) if complete else "— (1,000,000 not measured)")
         )
+    base = whole(429, "engine") if 429 in sizes else None
+    marginal = {
+        n: (whole(n, "engine") - base) / (n - 429) * 1e6
+        for n in sizes
+        if n >= 10_000 and whole(n, "engine") and base
+    }
+    if len(marginal) >= 2:
+        spread = max(marginal.values()) / min(marginal.values())
+        shown = ", ".join(f"{n:,}: {v:.1f}" for n, v in marginal.items())
+        complete = 1_000_000 in marginal and 10_000 in marginal
+        lines.append(
+            f"- The same beyond the fixed cost (what N adds to the 429-unit run of the same "
+            f"workload: (wall(N) − wall(429)) / (N − 429), µs): {shown}; max / min "
+            f"{spread:.2f} — within 1.5: "
+            + (_verdict(spread <= 1.5) if complete else "— (1,000,000 not measured)")
+        )
     if 1_000_000 in state.rows:
         peak = state.cell(1_000_000, "engine", "data-csv", "whole").peak()
         table_mb = long_mb(1_000_000, state.rows[1_000_000])

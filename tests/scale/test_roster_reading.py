@@ -90,7 +90,7 @@ def test_the_space_set_is_what_str_strip_removes() -> None:
             [s.isspace() or s[:1].isspace() or s[-1:].isspace() for s in cells.to_pylist()]
         )
         assert (edge == wanted).all(), [
-            c for c, e, w in zip(cells.to_pylist(), edge, wanted) if e != w
+            c for c, e, w in zip(cells.to_pylist(), edge, wanted, strict=True) if e != w
         ][:5]
     assert roster_text._edge_spaced(pa.array(["甲", "乙\u3000"]))
     assert not roster_text._edge_spaced(pa.array(["甲", "", "乙丙"]))
