@@ -22,7 +22,7 @@ from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
 from kaohe_rules.dsl.population import Population
 from kaohe_rules.rules.resolve import FUNCTIONS, Resolved
-from kaohe_rules.source import Span, name_keys
+from kaohe_rules.source import Span
 
 # Fewer units than this in a category that is ranked or has tier quotas: first and last
 # are next to each other, and a share of the category is 0 or 1 unit (docs/decisions.md).
@@ -67,7 +67,7 @@ def check(resolved: Resolved, errors: Collector) -> None:
         _caps(domain, resolved, errors)
         _category_sizes(domain, resolved, errors)
         _share_quotas(domain, resolved, errors)
-    _unit_names(ruleset, errors)
+    _unit_names(resolved, errors)
 
 
 def _warn(errors: Collector, code: str, message: str, span: Span | None, hint: str) -> None:
@@ -269,11 +269,11 @@ def _bounded(node: ast.Node) -> bool:
 # KH240: one name for units of different domains
 
 
-def _unit_names(ruleset: m.RuleSet, errors: Collector) -> None:
-    units = ruleset.units
+def _unit_names(resolved: Resolved, errors: Collector) -> None:
+    units = resolved.ruleset.units
     # Compared as a reader sees them: 瑞安市 and 瑞安市 with a full-width letter are one name.
-    names = name_keys(m.roster_column(units, "名称"))
-    if len(set(names)) == len(names):
+    names, distinct = resolved.unit_name_keys
+    if distinct:
         return  # every name once (a national roster's million names): none is shared
     domains = m.roster_column(units, "领域")
     pairs = set(zip(names, domains, strict=True))
@@ -363,16 +363,12 @@ def _empty(domain: m.Domain, resolved: Resolved, errors: Collector) -> bool:
 
 def _counts(domain: m.Domain, resolved: Resolved) -> dict[str, int] | None:
     """Each category's number of units in the roster, or None when unknown."""
-    programs = [resolved.programs.get(c.condition) for c in domain.categories]
-    if None in programs:
+    hits = resolved.category_hits(domain)
+    if hits is None:
         return None
-    listed = resolved.rosters.of(domain)
-    if not listed.units:
-        return None
-    population = Population(listed.columns, size=len(listed.units), unit_ids=listed.names)
     return {
-        category.name: int(np.count_nonzero(evaluate(program, population)[0] == 1.0))
-        for category, program in zip(domain.categories, programs, strict=True)
+        category.name: int(np.count_nonzero(hit))
+        for category, hit in zip(domain.categories, hits, strict=True)
     }
 
 

@@ -16,18 +16,16 @@ import numpy as np
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.dsl import ast
-from kaohe_rules.dsl.evaluate import evaluate
 from kaohe_rules.dsl.hints import suggest
-from kaohe_rules.dsl.population import Population
 from kaohe_rules.rules import families
 from kaohe_rules.rules.resolve import PARAMETERS, RESERVED, Resolved
-from kaohe_rules.source import Span, compatibility_difference, name_key, name_keys
+from kaohe_rules.source import Span, compatibility_difference, name_key
 
 
 def check(resolved: Resolved, errors: Collector) -> None:
     """Run every semantic check; problems go to ``errors``."""
     ruleset = resolved.ruleset
-    _roster(ruleset, errors)
+    _roster(resolved, errors)
     named = _named_units(ruleset)
     for domain in ruleset.domains:
         _names(ruleset, domain, errors)
@@ -44,8 +42,9 @@ def check(resolved: Resolved, errors: Collector) -> None:
         _unused_data(ruleset, resolved, errors)
 
 
-def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
+def _roster(resolved: Resolved, errors: Collector) -> None:
     # Whole columns first; a Unit (for its span) only where there is a problem.
+    ruleset = resolved.ruleset
     units = ruleset.units
     ids = m.roster_column(units, "编号")
     names = m.roster_column(units, "名称")
@@ -64,8 +63,8 @@ def _roster(ruleset: m.RuleSet, errors: Collector) -> None:
                 message = f"单位编号 {unit_id} 重复出现 {count} 次"
                 errors.error("KH220", message, units[repeats[1]].span)
     # Names as a reader sees them (NFKC: 甲（一） is 甲(一)), so look-alikes are one name.
-    keys = name_keys(names)
-    if len(set(keys)) == len(keys):
+    keys, distinct = resolved.unit_name_keys
+    if distinct:
         return  # no name twice, in any domain
     pairs = list(zip(in_domain, keys, strict=True))
     for (domain, _form), count in Counter(pairs).items():
@@ -157,16 +156,10 @@ def _special(
 def _categories(
     ruleset: m.RuleSet, domain: m.Domain, resolved: Resolved, errors: Collector
 ) -> None:
-    programs = [resolved.programs.get(c.condition) for c in domain.categories]
-    if None in programs:
-        return
-    # The domain's (or special's) roster columns, which scoring will reuse.
-    listed = resolved.rosters.of(domain)
-    units = listed.units
-    if not units:
-        return
-    population = Population(listed.columns, size=len(units), unit_ids=listed.names)
-    hits = [evaluate(program, population)[0] == 1.0 for program in programs]
+    hits = resolved.category_hits(domain)
+    if hits is None:
+        return  # a condition that did not compile, or a domain without units
+    units = resolved.rosters.of(domain).units
     for category, hit in zip(domain.categories, hits, strict=True):
         if not hit.any():
             message = f"类别 {category.name} 没有任何单位"
