@@ -211,6 +211,10 @@ input form, then round 2 …; medians of the rounds):
   called in-process (so whatever it calls is timed: load_rules, read_data, evaluate_year,
   render, write); numpy read (pyarrow) + prepare + score + write; DuckDB connect + rule
   tables + one query + COPY. Wall and CPU (process_time, all threads) of that call.
+- Before any run, the package's and the benchmark's Python files are compiled to bytecode,
+  as an installed package has them (run.compile_bytecode): otherwise a module edited since
+  its .pyc was written, or every module under PYTHONDONTWRITEBYTECODE, is compiled again by
+  each process.
 - *× DuckDB*: the competitor's whole-process median over DuckDB's on the same input form.
 - *µs/unit*: whole-process wall / N.
 - Every competitor reads the same files and writes a result file; every result file is

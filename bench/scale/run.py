@@ -400,6 +400,20 @@ def parse() -> argparse.Namespace:
     return args
 
 
+def compile_bytecode() -> None:
+    """Every competitor's Python compiled to bytecode first, as an installed package has it
+    (pip compiles on install): with PYTHONDONTWRITEBYTECODE set, or a source file edited
+    since its .pyc was written, each run would compile those modules again (0.15 s of a
+    0.65 s `kaohe evaluate` once, for the modules edited in a session)."""
+    import compileall
+
+    import kaohe_rules
+
+    for folder in (Path(kaohe_rules.__file__).parent, HERE):
+        if not compileall.compile_dir(folder, quiet=1):
+            raise SystemExit(f"could not compile the Python files under {folder}")
+
+
 def main() -> None:
     args = parse()
     args.root.mkdir(parents=True, exist_ok=True)
@@ -409,6 +423,7 @@ def main() -> None:
         report.write(args.out, state)
         print(f"written to {args.out}")
         return
+    compile_bytecode()
     state = State(args={k: v for k, v in vars(args).items() if k not in ("root", "out", "guard")})
     if args.keep_other_sizes and path.is_file():
         state = keep_other_sizes(State.load(path), args)
