@@ -1,8 +1,9 @@
-"""Parsing ahead: a large CSV file's blocks parsed on a background thread while the rules
-load, for the columnar reader to take when it asks for the very same blocks.
+"""Parsing ahead: a large long-format file's blocks (CSV or Parquet) read on a background
+thread while the rules load, for the columnar reader to take when it asks for the very
+same blocks.
 
 Loading the rules and planning them is Python on one core (5 s at 1,000,000 units); the
-CSV parse of a long file (3 s) needs only the file. So the parse starts first, and
+parse of a long file (3 s for its CSV) needs only the file. So the parse starts first, and
 holds at most AHEAD_BYTES of parsed blocks until the reader takes them. What the reader
 gets is exactly what it would have parsed itself: the same stream, the same blocks in
 order, and any error raised where the stream raised it. A parse started for a file the
@@ -13,24 +14,28 @@ This module imports nothing from kaohe_rules: columnar.py starts and takes the p
 
 from __future__ import annotations
 
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 
-# Parsed blocks held ahead of the reader, in bytes of the file: a whole file of 100,000
-# units (57 MB), half of one of a million (570 MB). Arrow holds about a block's bytes.
-AHEAD_BYTES = 256 << 20
+# Parsed batches held ahead of the reader, in the bytes Arrow holds for them (about 1.4x
+# the CSV's): a whole long file of 100,000 units (57 MB of CSV), under half of one of a
+# million (570 MB). Unbounded, a million units' run peaked 260 MB higher.
+AHEAD_BYTES = 384 << 20
 
 _AHEAD: dict[tuple, _Ahead] = {}
 _LOCK = threading.Lock()
 
 
 class _Ahead:
-    """One file's stream read on a daemon thread into a bounded queue."""
+    """One file's stream read on a daemon thread, the batches waiting for the reader
+    holding at most AHEAD_BYTES (always at least one batch)."""
 
-    def __init__(self, open_stream: Callable, blocks: int) -> None:
-        self.queue: queue.Queue = queue.Queue(maxsize=max(1, blocks))
-        self.stop = threading.Event()
+    def __init__(self, open_stream: Callable) -> None:
+        self.items: deque = deque()
+        self.held = 0  # bytes of the batches waiting
+        self.stopped = False
+        self.changed = threading.Condition()
         self.thread = threading.Thread(
             target=self._run, args=(open_stream,), name="kaohe-parse-ahead", daemon=True
         )
@@ -40,27 +45,34 @@ class _Ahead:
         try:
             with open_stream() as stream:
                 for batch in stream:
-                    if not self._put(("batch", batch)):
+                    if not self._put("batch", batch, batch.nbytes):
                         return  # dropped: the reader went another way
         except Exception as error:  # handed to the reader, raised where it reads
-            self._put(("error", error))
+            self._put("error", error, 0)
             return
-        self._put(("end", None))
+        self._put("end", None, 0)
 
-    def _put(self, item: tuple) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _put(self, kind: str, item: object, size: int) -> bool:
+        with self.changed:
+            while self.held and self.held + size > AHEAD_BYTES and not self.stopped:
+                self.changed.wait()
+            if self.stopped:
+                return False
+            self.items.append((kind, item, size))
+            self.held += size
+            self.changed.notify_all()
+            return True
 
     def batches(self) -> Iterator:
         """The stream's batches in order; its error, if it raised one, where it did."""
         try:
             while True:
-                kind, item = self.queue.get()
+                with self.changed:
+                    while not self.items:
+                        self.changed.wait()
+                    kind, item, size = self.items.popleft()
+                    self.held -= size
+                    self.changed.notify_all()
                 if kind == "end":
                     return
                 if kind == "error":
@@ -70,23 +82,21 @@ class _Ahead:
             self.cancel()
 
     def cancel(self) -> None:
-        """Stop the thread (it may wait on a full queue) and let go of what it parsed."""
-        self.stop.set()
-        while True:
-            try:
-                self.queue.get_nowait()
-            except queue.Empty:
-                break
+        """Stop the thread (it may be waiting for room) and let go of what it parsed."""
+        with self.changed:
+            self.stopped = True
+            self.items.clear()
+            self.held = 0
+            self.changed.notify_all()
 
 
-def start(key: tuple, open_stream: Callable, block_bytes: int) -> None:
+def start(key: tuple, open_stream: Callable) -> None:
     """Parse ahead the stream ``open_stream()`` opens (a context manager iterating record
     batches), for :func:`take` with the same ``key`` (which must name everything that
     makes the stream: the file, its size and time, the options)."""
     with _LOCK:
-        if key in _AHEAD:
-            return
-        _AHEAD[key] = _Ahead(open_stream, AHEAD_BYTES // block_bytes)
+        if key not in _AHEAD:
+            _AHEAD[key] = _Ahead(open_stream)
 
 
 def take(key: tuple) -> Iterator | None:

@@ -15,6 +15,7 @@ its policy for unknown ones; this module does not import it, the row reader is a
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from kaohe_rules import limits
@@ -133,20 +134,29 @@ def _batches(path: Path, header_line: int, header: list[str], columns: list[str]
     """The file's record batches holding ``columns``: a CSV file parsed a block at a time
     on pyarrow's threads (values typed by the caller's checks, not here: every column as
     text but 值, parsed as numbers while reading), a Parquet file a row group at a time."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        names = [c for c in ("指标",) if c in columns]  # a few dozen strings: dictionaries
-        source = pq.ParquetFile(path, read_dictionary=names)
-        yield from source.iter_batches(batch_size=1 << 20, columns=columns, use_threads=True)
-        return
     key = _ahead_key(path, header_line, header, columns)
     parsed = None if key is None else ahead.take(key)
     if parsed is not None:
         yield from parsed  # parsed while the rules loaded (read_ahead)
         return
-    with _csv_stream(path, header_line, columns) as stream:
+    with _stream(path, header_line, columns) as stream:
         yield from stream
+
+
+def _stream(path: Path, header_line: int, columns: list[str]):
+    if path.suffix.lower() == ".parquet":
+        return _parquet_stream(path, columns)
+    return _csv_stream(path, header_line, columns)
+
+
+@contextmanager
+def _parquet_stream(path: Path, columns: list[str]):
+    """A Parquet file's row groups holding ``columns``, a million rows a batch."""
+    import pyarrow.parquet as pq
+
+    names = [c for c in ("指标",) if c in columns]  # a few dozen strings: dictionaries
+    with pq.ParquetFile(path, read_dictionary=names) as source:
+        yield source.iter_batches(batch_size=1 << 20, columns=columns, use_threads=True)
 
 
 def _csv_stream(path: Path, header_line: int, columns: list[str]):
@@ -173,14 +183,17 @@ def _csv_stream(path: Path, header_line: int, columns: list[str]):
 
 
 def read_ahead(path: Path, encoding: str | None) -> None:
-    """Start parsing a long-format CSV file that try_read will read by columns (ahead.py),
-    so that the parse runs while the rules load. Nothing for any other file: a wide
-    file's columns depend on the rules, and the rest is quick to read."""
-    if path.suffix.lower() != ".csv" or encoding not in (None, "utf-8", "utf-8-sig", "utf8"):
+    """Start parsing a long-format file that try_read will read by columns (ahead.py), so
+    that the parse runs while the rules load: a CSV file of MIN_BYTES or more (in UTF-8),
+    any Parquet file. Nothing for a wide file (its columns depend on the rules)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        plain = encoding in (None, "utf-8", "utf-8-sig", "utf8")
+        if not plain or path.stat().st_size < MIN_BYTES:
+            return
+    elif suffix != ".parquet":
         return
-    if path.stat().st_size < MIN_BYTES:
-        return
-    header, header_line = _csv_header(path)
+    header, header_line = _header(path)
     if header is None or not _plain_header(header) or not set(VALUE_COLUMNS) <= set(header):
         return
     unit_column = next((c for c in UNIT_COLUMNS if c in header), None)
@@ -189,7 +202,7 @@ def read_ahead(path: Path, encoding: str | None) -> None:
     columns = [unit_column, *VALUE_COLUMNS]
     key = _ahead_key(path, header_line, header, columns)
     if key is not None:
-        ahead.start(key, lambda: _csv_stream(path, header_line, columns), BLOCK_BYTES)
+        ahead.start(key, lambda: _stream(path, header_line, columns))
 
 
 def _ahead_key(path: Path, header_line: int, header: list[str], columns: list[str]):

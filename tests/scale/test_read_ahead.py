@@ -4,6 +4,7 @@ a parse the reader does not take is stopped, and a file changed since is parsed 
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -120,3 +121,33 @@ def test_nothing_is_parsed_ahead_for_another_encoding_or_a_small_file(monkeypatc
     read_ahead(SAMPLES, "gb18030")
     read_ahead(SAMPLES)  # 指标值.csv is under MIN_BYTES: the row reader takes it
     assert opened == [] and not _parse_threads()
+
+
+def test_a_long_parquet_file_is_read_ahead_too(ruleset, tmp_path, monkeypatch) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLES, folder)
+    long = folder / "指标值.csv"
+    table = pcsv.read_csv(long, read_options=pcsv.ReadOptions(skip_rows=1))
+    # row groups of 500 rows: several batches, of which the reader may hold one ahead
+    pq.write_table(table, folder / "指标值.parquet", row_group_size=500)
+    long.unlink()
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 1)
+    opened = []
+    stream = columnar._parquet_stream
+
+    def counted(path, columns):
+        opened.append(Path(path).name)
+        return stream(path, columns)
+
+    monkeypatch.setattr(columnar, "_parquet_stream", counted)
+    plain = read_data(folder, ruleset)
+    read_ahead(folder)
+    time.sleep(0.2)
+    parsed_ahead = read_data(folder, ruleset)
+    assert opened == ["指标值.parquet"] * 2  # once for each read: the second, ahead
+    assert "指标值.parquet" in [f.path.name for f in parsed_ahead.fast_files]
+    _same(plain, parsed_ahead)
+    assert _ended()
