@@ -69,7 +69,10 @@ class _Ahead:
             while True:
                 with self.changed:
                     while not self.items:
-                        self.changed.wait()
+                        if not self.thread.is_alive() and not self.items:
+                            # gone without a word (it always leaves one): never wait on it
+                            raise OSError("读入数据文件的后台线程意外结束")
+                        self.changed.wait(timeout=0.1)
                     kind, item, size = self.items.popleft()
                     self.held -= size
                     self.changed.notify_all()

@@ -151,3 +151,13 @@ def test_a_long_parquet_file_is_read_ahead_too(ruleset, tmp_path, monkeypatch) -
     assert "指标值.parquet" in [f.path.name for f in parsed_ahead.fast_files]
     _same(plain, parsed_ahead)
     assert _ended()
+
+
+def test_a_parse_that_ends_without_a_word_is_never_waited_on(ruleset, monkeypatch) -> None:
+    monkeypatch.setattr(columnar, "MIN_BYTES", 0)
+    monkeypatch.setattr(ahead._Ahead, "_run", lambda self, open_stream: None)  # leaves nothing
+    plain = read_data(SAMPLES, ruleset)
+    read_ahead(SAMPLES)
+    found = read_data(SAMPLES, ruleset)  # the reader gives up on it: read by rows instead
+    assert "指标值.csv" not in [f.path.name for f in found.fast_files]
+    _same(plain, found)
