@@ -103,6 +103,17 @@ def _small(state, name: str, what: str) -> float | None:
     return statistics.median(runs) if runs else None
 
 
+def _flat(per_unit: dict[int, float], what: str, target: str) -> list[str]:
+    """The line saying how far from flat a time per unit is, from 10,000 units up."""
+    if len(per_unit) < 2:
+        return []
+    spread = max(per_unit.values()) / min(per_unit.values())
+    shown = ", ".join(f"{n:,}: {v:.1f}" for n, v in per_unit.items())
+    complete = 1_000_000 in per_unit and 10_000 in per_unit
+    verdict = _verdict(spread <= 1.5) if complete else "— (1,000,000 not measured)"
+    return [f"- {what}: {shown}; max / min {spread:.2f} — {target}: {verdict}"]
+
+
 def targets(state) -> list[str]:
     sizes = sorted(state.rows)
     lines = []
@@ -158,31 +169,21 @@ def targets(state) -> list[str]:
     per_unit = {
         n: whole(n, "engine") / n * 1e6 for n in sizes if n >= 10_000 and whole(n, "engine")
     }
-    if len(per_unit) >= 2:
-        spread = max(per_unit.values()) / min(per_unit.values())
-        shown = ", ".join(f"{n:,}: {v:.1f}" for n, v in per_unit.items())
-        complete = 1_000_000 in per_unit and 10_000 in per_unit
-        lines.append(
-            f"- Time per unit end to end (engine, long CSV, wall µs): {shown}; max / min "
-            f"{spread:.2f} — target ≤ 1.5 from 10,000 to 1,000,000: "
-            + (_verdict(spread <= 1.5) if complete else "— (1,000,000 not measured)")
-        )
+    lines += _flat(
+        per_unit,
+        "Time per unit end to end (engine, long CSV, wall µs)",
+        "target ≤ 1.5 from 10,000 to 1,000,000",
+    )
     base = whole(429, "engine") if 429 in sizes else None
     marginal = {
         n: (whole(n, "engine") - base) / (n - 429) * 1e6
         for n in sizes
         if n >= 10_000 and whole(n, "engine") and base
     }
-    if len(marginal) >= 2:
-        spread = max(marginal.values()) / min(marginal.values())
-        shown = ", ".join(f"{n:,}: {v:.1f}" for n, v in marginal.items())
-        complete = 1_000_000 in marginal and 10_000 in marginal
-        lines.append(
-            f"- The same beyond the fixed cost (what N adds to the 429-unit run of the same "
-            f"workload: (wall(N) − wall(429)) / (N − 429), µs): {shown}; max / min "
-            f"{spread:.2f} — within 1.5: "
-            + (_verdict(spread <= 1.5) if complete else "— (1,000,000 not measured)")
-        )
+    what = "what N adds to the 429-unit run of the same workload: (wall(N) − wall(429))"
+    lines += _flat(
+        marginal, f"The same beyond the fixed cost ({what} / (N − 429), µs)", "within 1.5"
+    )
     if 1_000_000 in state.rows:
         peak = state.cell(1_000_000, "engine", "data-csv", "whole").peak()
         table_mb = long_mb(1_000_000, state.rows[1_000_000])
