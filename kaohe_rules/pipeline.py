@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, KaoheError, Severity
+from kaohe_rules.read.ahead import drop_all as drop_ahead
 from kaohe_rules.read.data import read_ahead, read_data
 from kaohe_rules.read.dataset import DataSet
 from kaohe_rules.read.records.choice import DUCKDB, EngineChoice
@@ -355,17 +356,20 @@ def run_year(
     """
     if isinstance(data_folder, Path):
         read_ahead(data_folder, encoding)  # digests and a parse taken while the rules load
-    return run_loaded(
-        load_rules(rules_folder),
-        data_folder,
-        encoding=encoding,
-        period=period,
-        history_archive=history_archive,
-        lenient=lenient,
-        progress=progress,
-        fast=fast,
-        engine=engine,
-    )
+    try:
+        return run_loaded(
+            load_rules(rules_folder),
+            data_folder,
+            encoding=encoding,
+            period=period,
+            history_archive=history_archive,
+            lenient=lenient,
+            progress=progress,
+            fast=fast,
+            engine=engine,
+        )
+    finally:
+        drop_ahead()  # read_data drops what it does not take; this, when it never ran
 
 
 def run_loaded(

@@ -14,6 +14,7 @@ This module imports nothing from kaohe_rules: columnar.py starts and takes the p
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -97,9 +98,20 @@ def start(key: tuple, open_stream: Callable) -> None:
     """Parse ahead the stream ``open_stream()`` opens (a context manager iterating record
     batches), for :func:`take` with the same ``key`` (which must name everything that
     makes the stream: the file, its size and time, the options)."""
+    global _EXIT_HOOKED
     with _LOCK:
         if key not in _AHEAD:
             _AHEAD[key] = _Ahead(open_stream)
+        if not _EXIT_HOOKED:
+            # A parse still running when the interpreter shuts down (the rules had an
+            # error, so the data was never read) crashed it inside pyarrow: stopped first.
+            atexit.register(drop_all)
+            _EXIT_HOOKED = True
+
+
+_EXIT_HOOKED = False
+# How long drop_all waits for a parse to stop (it finishes the block in hand first).
+STOP_SECONDS = 30.0
 
 
 def take(key: tuple) -> Iterator | None:
@@ -110,9 +122,12 @@ def take(key: tuple) -> Iterator | None:
 
 
 def drop_all() -> None:
-    """Stop and drop every parse not taken (the reader is done with the folder)."""
+    """Stop and drop every parse not taken (the reader is done with the folder, or the
+    evaluation ended before reading it), and wait for their threads to end."""
     with _LOCK:
         left = list(_AHEAD.values())
         _AHEAD.clear()
     for ahead in left:
         ahead.cancel()
+    for ahead in left:
+        ahead.thread.join(STOP_SECONDS)

@@ -108,22 +108,28 @@ def hash_files_ahead(paths: Sequence[Path]) -> None:
             regular = stat.S_ISREG(path.stat().st_mode)
         except OSError:
             continue
-        if regular and key not in _DIGESTS and key not in _PENDING:  # a pipe never ends
+        # a pipe never ends; two names of one file (a link) are one key, hashed once
+        if regular and key not in _DIGESTS and key not in _PENDING and key not in keys:
             keys.append(key)
     if not keys:
         return
-    events = [_PENDING.setdefault(key, threading.Event()) for key in keys]
+    events = {key: _PENDING.setdefault(key, threading.Event()) for key in keys}
 
     def work() -> None:
-        for key, event in zip(keys, events, strict=True):
-            try:
-                found = _sha256(key[0])
-                if _key(key[0]) == key:
-                    _DIGESTS[key] = found
-            except OSError:
-                pass
-            finally:
-                del _PENDING[key]
+        try:
+            for key in keys:
+                try:
+                    found = _sha256(key[0])
+                    if _key(key[0]) == key:
+                        _DIGESTS[key] = found
+                except OSError:
+                    pass
+                finally:
+                    _PENDING.pop(key, None)
+                    events[key].set()
+        finally:  # whatever stopped the thread, no reader waits on it for ever
+            for key, event in events.items():
+                _PENDING.pop(key, None)
                 event.set()
 
     # A daemon: an evaluation that stops early (an error in the rules) does not wait

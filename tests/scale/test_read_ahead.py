@@ -5,6 +5,8 @@ a parse the reader does not take is stopped, and a file changed since is parsed 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -161,3 +163,37 @@ def test_a_parse_that_ends_without_a_word_is_never_waited_on(ruleset, monkeypatc
     found = read_data(SAMPLES, ruleset)  # the reader gives up on it: read by rows instead
     assert "指标值.csv" not in [f.path.name for f in found.fast_files]
     _same(plain, found)
+
+
+def test_rules_that_fail_to_load_leave_no_parse_running(tmp_path, small_blocks) -> None:
+    # The data are never read, so read_data never drops the parse: run_year does (a parse
+    # still inside pyarrow when the interpreter shut down crashed it, exit 139).
+    from kaohe_rules import pipeline
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    with (rules / "规则集.yaml").open("a", encoding="utf-8") as stream:
+        stream.write("垃圾: [\n")
+    with pytest.raises(KaoheError):
+        pipeline.run_year(rules, SAMPLES)
+    assert small_blocks == ["指标值.csv"]  # it had been started
+    assert not ahead._AHEAD and not _parse_threads()  # dropped, and its thread ended
+
+
+def test_two_names_of_one_file_are_hashed_once_and_nothing_waits(tmp_path) -> None:
+    # A link beside the file it names: one key for both; the hash thread once raised on
+    # the second and every later file's digest waited for ever.
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLES, folder)
+    (folder / "z年度数据副本.csv").symlink_to("年度数据.csv")
+    script = (
+        "import sys; from kaohe_rules.cli import run; "
+        f"sys.argv = ['kaohe', 'evaluate', '--rules', {str(RULES)!r}, '--data', {str(folder)!r}]; "
+        "run()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "KH303" in done.stdout + done.stderr  # each value given twice, as without the hash
+    assert "Exception in thread" not in done.stderr
