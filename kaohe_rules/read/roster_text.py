@@ -274,13 +274,7 @@ def _by_columns(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | 
 
 
 # Every character Python's str.strip() removes (str.isspace(); a test holds the two equal),
-# at either end of a cell, in RE2's syntax.
-_SPACES = (
-    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200a}"
-    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-)
-_EDGE_SPACE = f"^[{_SPACES}]|[{_SPACES}]$"
-# The same characters, each as its UTF-8 bytes read as one number (1 to 3 bytes long).
+# and each one's UTF-8 bytes read as one number (1 to 3 bytes long).
 _SPACE_TEXT = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
     [*map(chr, range(0x2000, 0x200B)), "\u2028\u2029\u202f\u205f\u3000"]
 )
