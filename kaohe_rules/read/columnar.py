@@ -35,6 +35,7 @@ LOADED_MIN_BYTES = 64 * 1024
 # 64 MB: the smallest parsed fastest).
 BLOCK_BYTES = 4 << 20
 VALUE_COLUMNS = ("指标", "值")
+UTF8 = (None, "utf-8", "utf-8-sig", "utf8")  # the --encoding values pyarrow's parse reads
 
 
 def _least_bytes() -> int:
@@ -46,7 +47,7 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
     """Read ``path`` into ``reader.data`` if it is a clean long or wide file; False (nothing
     stored) when the row reader should read it instead."""
     suffix = path.suffix.lower()
-    if suffix == ".csv" and (encoding not in (None, "utf-8", "utf-8-sig", "utf8")):
+    if suffix == ".csv" and encoding not in UTF8:
         return False
     if suffix == ".csv" and path.stat().st_size < _least_bytes():
         return False
@@ -65,12 +66,10 @@ def try_read(path: Path, reader, encoding: str | None) -> bool:
 def _store(path: Path, reader) -> FastFile | None:
     import pyarrow as pa
 
-    header, header_line = _header(path)
-    if header is None or not _plain_header(header):
+    framed = _framed(path)
+    if framed is None:
         return None
-    unit_column = next((c for c in UNIT_COLUMNS if c in header), None)
-    if unit_column is None:
-        return None  # the row reader says the unit column is missing (KH308)
+    header, header_line, unit_column = framed
     try:
         if set(VALUE_COLUMNS) <= set(header):
             batches = _batches(path, header_line, header, [unit_column, *VALUE_COLUMNS])
@@ -85,6 +84,17 @@ def _store(path: Path, reader) -> FastFile | None:
         return FastFile(path, header_line, unit_column, wide=True)
     except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError):
         return None  # pyarrow cannot read it plainly: the row reader says why
+
+
+def _framed(path: Path) -> tuple[list[str], int, str] | None:
+    """The file's header, the line it is on and its unit column, when the columnar readers
+    can take that header; None otherwise (the row reader says what is wrong: a missing unit
+    column is KH308)."""
+    header, header_line = _header(path)
+    if header is None or not _plain_header(header):
+        return None
+    unit_column = next((c for c in UNIT_COLUMNS if c in header), None)
+    return None if unit_column is None else (header, header_line, unit_column)
 
 
 def _plain_header(header: list[str]) -> bool:
@@ -188,17 +198,14 @@ def read_ahead(path: Path, encoding: str | None) -> None:
     any Parquet file. Nothing for a wide file (its columns depend on the rules)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        plain = encoding in (None, "utf-8", "utf-8-sig", "utf8")
-        if not plain or path.stat().st_size < MIN_BYTES:
+        if encoding not in UTF8 or path.stat().st_size < MIN_BYTES:
             return
     elif suffix != ".parquet":
         return
-    header, header_line = _header(path)
-    if header is None or not _plain_header(header) or not set(VALUE_COLUMNS) <= set(header):
+    framed = _framed(path)
+    if framed is None or not set(VALUE_COLUMNS) <= set(framed[0]):
         return
-    unit_column = next((c for c in UNIT_COLUMNS if c in header), None)
-    if unit_column is None:
-        return
+    header, header_line, unit_column = framed
     columns = [unit_column, *VALUE_COLUMNS]
     key = _ahead_key(path, header_line, header, columns)
     if key is not None:
@@ -209,8 +216,9 @@ def _ahead_key(path: Path, header_line: int, header: list[str], columns: list[st
     """What makes a file's stream: the file as it is now (path, size, time) and what is
     read of it. None when the file cannot be looked at (the reader then says why)."""
     try:
-        found = path.resolve().stat()
+        resolved = path.resolve()
+        found = resolved.stat()
     except OSError:
         return None
-    where = (str(path.resolve()), found.st_size, found.st_mtime_ns)
+    where = (str(resolved), found.st_size, found.st_mtime_ns)
     return (*where, header_line, tuple(header), tuple(columns))

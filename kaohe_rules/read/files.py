@@ -104,10 +104,10 @@ def hash_files_ahead(paths: Sequence[Path]) -> None:
     keys = []
     for path in paths:
         try:
-            key = _key(path)
-            regular = stat.S_ISREG(path.stat().st_mode)
+            key, found = _looked(path)
         except OSError:
             continue
+        regular = stat.S_ISREG(found.st_mode)
         # a pipe never ends; two names of one file (a link) are one key, hashed once
         if regular and key not in _DIGESTS and key not in _PENDING and key not in keys:
             keys.append(key)
@@ -138,9 +138,15 @@ def hash_files_ahead(paths: Sequence[Path]) -> None:
 
 
 def _key(path: Path) -> tuple[Path, int, int]:
+    return _looked(path)[0]
+
+
+def _looked(path: Path):
+    """The key a file's digest is kept under (its resolved path, size and time), and its
+    stat."""
     path = path.resolve()
     found = path.stat()
-    return path, found.st_size, found.st_mtime_ns
+    return (path, found.st_size, found.st_mtime_ns), found
 
 
 def _sha256(path: Path) -> str:
