@@ -91,7 +91,8 @@ def text_array(strings) -> object:
     and each one's end is where a NUL byte stands, less the NULs before it."""
     import pyarrow as pa
 
-    strings = strings if isinstance(strings, list) else list(strings)
+    if not isinstance(strings, list):  # a numpy array's own tolist is the quick way
+        strings = strings.tolist() if isinstance(strings, np.ndarray) else list(strings)
     size = len(strings)
     validity = None
     try:

@@ -18,10 +18,6 @@ from kaohe_rules.read.id_keys import Keys
 LARGEST = 1e300
 
 
-def _as_list(values) -> list:
-    return values.tolist() if isinstance(values, np.ndarray) else list(values)
-
-
 class UnitIndex:
     """The roster's ids as an Arrow array, to find each row's unit with one hash lookup
     (pyarrow's index_in): ids of one width as integer keys (id_keys.py), any others as
@@ -32,7 +28,7 @@ class UnitIndex:
         self.reader = reader
         row = reader.data.row
         placed = getattr(row, "placed", None)  # UnitRows: ids in column order
-        self.ids = text_array(list(row) if placed is None else _as_list(placed))
+        self.ids = text_array(list(row) if placed is None else placed)
         self.keys = Keys(self.ids)
         at = None if placed is not None else np.fromiter(row.values(), np.int64, len(row))
         self.at = None if at is None or np.array_equal(at, np.arange(len(at))) else at
