@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from kaohe_rules import limits
 from kaohe_rules import model as m
 from kaohe_rules.diagnostics import Collector, Diagnostic, Severity
 from kaohe_rules.read import ahead, bounds, columnar
@@ -95,17 +94,26 @@ def _read(folder, ruleset, encoding, errors: Collector, reader: RowReader, files
 
 def read_ahead(folder: Path, encoding: str | None = None) -> None:
     """Start on the data of ``folder`` while the caller loads the rules: the files' digests
-    (files.hash_files_ahead) and the parse of a large long-format CSV file (columnar.
-    read_ahead). read_data takes what is done, and stops what it does not take."""
+    (files.hash_files_ahead) and the parse of a long-format file (columnar.read_ahead).
+    read_data takes what is done, and stops what it does not take. Only files read_data
+    will read: regular ones within the size limit (it says what is wrong with the rest)."""
     try:
-        files = data_files(folder)
-        most = limits.DATA_FILE_BYTES.value()
-        within = [p for p in files if p.stat().st_size <= most and not_regular(p) is None]
+        within = [p for p in data_files(folder) if _may_read(p)]
         hash_files_ahead(within)
         for path in within:
             columnar.read_ahead(path, encoding)
     except OSError:
         return  # read_data says what is wrong with the folder
+
+
+def _may_read(path: Path) -> bool:
+    if not_regular(path) is not None:
+        return False
+    try:
+        bounds.check_file_bytes(path)
+    except SheetProblem:
+        return False
+    return True
 
 
 def _warn_absent(data: DataSet, ruleset: m.RuleSet, folder: Path) -> None:
