@@ -1,8 +1,10 @@
-"""Result files compared: every competitor's 编号,总分,名次,等次 against the reference's.
+"""Result files compared: every competitor's whole result table against the reference's.
 
-The engine's CSV starts with a ``# 指纹`` line (after a BOM) and has more columns; the
-others write just the four. Totals agree within 1e-9 (all round to 精度 the engine's
-way, see README "Rounding"); ranks and tiers are identical.
+Every competitor writes the engine's columns (编号, 名称, 领域, 类别, the papers, 加分,
+扣分, 一票否决, 总分, 名次, 排名人数, 等次); the engine's CSV also starts with a
+``# 指纹`` line (after a BOM) and lists the units domain by domain. Rows are matched by
+unit id. Numbers agree within 1e-9 (all round to 精度 the engine's way, see README
+"Rounding"; an empty cell only with an empty cell), every other cell exactly.
 """
 
 from __future__ import annotations
@@ -13,16 +15,27 @@ from pathlib import Path
 import numpy as np
 
 TIER_CODES = {"第一等次": 1, "第二等次": 2, "第三等次": 3}
+INTEGERS = ("名次", "排名人数")
+TEXTS = ("编号", "名称", "领域", "类别", "一票否决", "等次")  # every other column is a number
 
 
 @dataclass
 class Table:
-    """A result file's four columns, sorted by unit id."""
+    """A result file's columns, its rows sorted by unit id: numbers as float64 (NaN:
+    empty), 名次 and 排名人数 as int64, the rest as str."""
 
-    ids: np.ndarray
-    total: np.ndarray
-    rank: np.ndarray
-    tier: np.ndarray
+    columns: dict[str, np.ndarray]
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.columns["编号"]
+
+    @property
+    def tier(self) -> np.ndarray:
+        return np.array([TIER_CODES.get(t, 0) for t in self.columns["等次"].tolist()], np.int8)
+
+    def copy(self) -> Table:
+        return Table({name: values.copy() for name, values in self.columns.items()})
 
 
 def read_result(path: Path) -> Table:
@@ -32,24 +45,29 @@ def read_result(path: Path) -> Table:
     with path.open("rb") as f:
         first = f.readline().decode("utf-8-sig")
     skip = 1 if first.startswith("#") else 0
-    kinds = {"编号": pa.string(), "总分": pa.float64(), "名次": pa.int64(), "等次": pa.string()}
+    with path.open("rb") as f:
+        f.readline() if skip else None
+        header = f.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
+    kinds = {
+        name: pa.string() if name in TEXTS else pa.int64() if name in INTEGERS else pa.float64()
+        for name in header
+    }
     table = pcsv.read_csv(
         path,
-        read_options=pcsv.ReadOptions(skip_rows=skip),
-        convert_options=pcsv.ConvertOptions(column_types=kinds, include_columns=list(kinds)),
+        read_options=pcsv.ReadOptions(skip_rows=skip + 1, column_names=header),
+        convert_options=pcsv.ConvertOptions(column_types=kinds, strings_can_be_null=False),
     )
-    ids = table["编号"].to_numpy(zero_copy_only=False).astype(str)
-    if ids.size and ids[0].startswith("\ufeff"):  # pragma: no cover - a BOM on the header
-        ids[0] = ids[0][1:]
-    order = np.argsort(ids, kind="stable")
-    tiers = table["等次"].to_numpy(zero_copy_only=False)
-    tier = np.array([TIER_CODES.get(t, 0) for t in tiers.tolist()], dtype=np.int8)
-    return Table(
-        ids[order],
-        table["总分"].to_numpy(zero_copy_only=False)[order],
-        table["名次"].to_numpy(zero_copy_only=False)[order],
-        tier[order],
-    )
+    columns = {}
+    for name in header:
+        values = table[name]
+        if name in TEXTS:
+            columns[name] = values.to_numpy(zero_copy_only=False).astype(str)
+        elif name in INTEGERS:
+            columns[name] = values.to_numpy()
+        else:
+            columns[name] = values.fill_null(np.nan).to_numpy()
+    order = np.argsort(columns["编号"], kind="stable")
+    return Table({name: values[order] for name, values in columns.items()})
 
 
 def compare(base: Table, other: Table, name: str, limit: int = 5) -> list[str]:
@@ -57,20 +75,19 @@ def compare(base: Table, other: Table, name: str, limit: int = 5) -> list[str]:
     if len(other.ids) != len(base.ids) or not (other.ids == base.ids).all():
         missing = sorted(set(base.ids.tolist()) ^ set(other.ids.tolist()))[:limit]
         return [f"{name}: different units ({len(other.ids)} vs {len(base.ids)}; e.g. {missing})"]
+    if list(other.columns) != list(base.columns):
+        return [f"{name}: other columns ({', '.join(other.columns)})"]
     problems = []
-    gap = np.abs(other.total - base.total)
-    bad = np.flatnonzero(~(gap <= 1e-9))
-    if bad.size:
-        shown = ", ".join(
-            f"{base.ids[k]} {other.total[k]!r} vs {base.total[k]!r}" for k in bad[:limit]
-        )
-        problems.append(f"{name}: {bad.size} totals differ ({shown})")
-    for field in ("rank", "tier"):
-        mine, theirs = getattr(other, field), getattr(base, field)
-        bad = np.flatnonzero(mine != theirs)
+    for column, theirs in base.columns.items():
+        mine = other.columns[column]
+        if theirs.dtype == np.float64:
+            same = (np.abs(mine - theirs) <= 1e-9) | (np.isnan(mine) & np.isnan(theirs))
+        else:
+            same = mine == theirs
+        bad = np.flatnonzero(~same)
         if bad.size:
-            shown = ", ".join(f"{base.ids[k]} {mine[k]} vs {theirs[k]}" for k in bad[:limit])
-            problems.append(f"{name}: {bad.size} {field}s differ ({shown})")
+            shown = ", ".join(f"{base.ids[k]} {mine[k]!r} vs {theirs[k]!r}" for k in bad[:limit])
+            problems.append(f"{name}: {bad.size} cells of {column} differ ({shown})")
     return problems
 
 
@@ -86,7 +103,8 @@ def main() -> None:
     for pair in sys.argv[2:]:
         name, path = pair.split("=", 1)
         problems += compare(base, read_result(Path(path)), name)
-    tiers = [int((base.tier == t).sum()) for t in (1, 2, 3)]
+    tier = base.tier
+    tiers = [int((tier == t).sum()) for t in (1, 2, 3)]
     print(json.dumps({"problems": problems, "tiers": tiers}, ensure_ascii=False))
 
 

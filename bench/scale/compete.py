@@ -108,9 +108,10 @@ def paired(folder: Path, rounds: int) -> dict:
     data = read_data(folder / "data-csv", resolved.ruleset)
     plan = build_plan(resolved)
     spec = Spec.from_json(folder / "spec.json")
-    ids, cats = reference.read_roster(folder / "名单.csv")
+    roster = reference.read_roster(folder / "名单.csv")
+    ids = roster.ids
     x = reference.read_values(folder, "data-csv", spec, ids)
-    prepared = reference.prepare(spec, ids, cats)
+    prepared = reference.prepare(spec, ids, roster.kinds)
     samples: dict[str, list[float]] = {"engine": [], "numpy": []}
     runs = {
         "engine": lambda: evaluate_year(resolved, data, plan=plan),

@@ -10,6 +10,12 @@ per unit, items, papers, and one row a domain (policy, caps, tier percentages).
 Two facts of the rules the query leans on, as a person writing it would: every unit's
 papers sum their 满分 to the paper's weight (kaohe validate checks it), so 剔除折算
 rescales to the weight; a unit with no value in a paper scores 0 there.
+
+Sums are taken in the rules' order (``list_sum(list(x ORDER BY pos))``, which adds left to
+right), as the engine adds: ``SUM`` adds in whatever order its threads meet the rows, and
+a last-bit difference shows after rounding to 精度 where a score lies on a half
+(7 × (74.4 − 78) / (14 − 78) = 0.39375). Rounding reads the double at 15 significant
+digits first, as the engine does (``engine_round``).
 """
 
 from __future__ import annotations
@@ -43,10 +49,15 @@ def parameter_tables(spec: Spec) -> list[str]:
             (d.name, d.missing == "剔除折算", d.bonus_cap, d.deduction_cap, d.top_pct, d.bottom_pct)
         )
         for k, p in enumerate(d.papers):
-            papers.append((d.name, k, p.weight))
-            ind += [(d.name, i.id, k, i.marks, i.floor, i.target) for i in p.indicators]
-        items += [(d.name, i.id, "bonus", i.per, i.cap) for i in d.bonus]
-        items += [(d.name, i.id, "deduction", i.per, i.cap) for i in d.deduction]
+            papers.append((d.name, k, p.weight, p.name))
+            ind += [
+                (d.name, i.id, k, pos, i.marks, i.floor, i.target)
+                for pos, i in enumerate(p.indicators)
+            ]
+        items += [(d.name, i.id, "bonus", pos, i.per, i.cap) for pos, i in enumerate(d.bonus)]
+        items += [
+            (d.name, i.id, "deduction", pos, i.per, i.cap) for pos, i in enumerate(d.deduction)
+        ]
     overrides: dict[tuple[str, str], dict] = {}
     for v in spec.variants:
         d = spec.domain(v.domain)
@@ -65,13 +76,13 @@ def parameter_tables(spec: Spec) -> list[str]:
         for (unit, name), o in overrides.items()
     ]
     tables = [
-        ("ind(domain, name, paper, marks, floor, target)", ind),
-        ("papers(domain, paper, weight)", papers),
-        ("items(domain, name, kind, per, cap)", items),
+        ("ind(domain, name, paper, pos, marks, floor, target)", ind),
+        ("papers(domain, paper, weight, pname)", papers),
+        ("items(domain, name, kind, pos, per, cap)", items),
         ("doms(domain, drop_missing, bonus_cap, deduction_cap, top_pct, bottom_pct)", doms),
         ("ovr(id, name, paper, marks, floor, target, deleted, added)", ovr),
     ]
-    out = []
+    out = [rounding_macro()]
     for head, rows in tables:
         name, columns = head.split("(", 1)
         if not rows:  # no 一单位一策 (tiny N): an empty table of the same shape
@@ -105,11 +116,54 @@ def data_source(folder: Path, form: str, spec: Spec) -> str:
     return f"(SELECT 编号 AS id, 指标 AS name, 值 AS x FROM {reader})"
 
 
+# An indicator added by 一单位一策 is summed after its paper's own (as numpy and the engine do).
+ADDED_POSITION = 1000
+
+
+def _rounded(expression: str, spec: Spec) -> str:
+    """``expression`` rounded half up to 精度 as the engine rounds, as a DOUBLE."""
+    return f"engine_round({expression}, {spec.precision})"
+
+
+def rounding_macro() -> str:
+    """``engine_round(x, k)``: half up on the double's 15-significant-digit decimal reading,
+    the engine's rule (README "Rounding"; kaohe_rules.dsl.numeric.round_vector). A score
+    lying on a half in decimals is often just below it as a double: 7 × (69.76 − 78) /
+    (14 − 78) is 0.90125 in decimals, 0.9012499999999994 as a double, whose 15-digit
+    reading 0.901249999999999 rounds down. The reading is the correctly rounded
+    ``printf('%.15g')`` (a cast to DECIMAL multiplies in double first and can land on the
+    other side of the half); like the engine, only values within 1e-12 of a half take
+    that slow path, the rest round in doubles."""
+    scaled = "abs(x * 10 ** k)"
+    near = f"abs({scaled} - floor({scaled}) - 0.5) <= {scaled} * 1e-12 + 1e-12"
+    exact = "CAST(ROUND(CAST(printf('%.15g', x) AS DECIMAL(38, 18)), k) AS DOUBLE)"
+    fast = f"sign(x) * floor({scaled} + 0.5) / 10 ** k"
+    return f"CREATE MACRO engine_round(x, k) AS CASE WHEN {near} THEN {exact} ELSE {fast} END"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def query(folder: Path, form: str, spec: Spec) -> str:
+    """The result table: the engine's columns (see reference.py), one row a unit."""
     roster = str(folder / "名单.csv").replace("'", "''")
+    names = list(dict.fromkeys(p.name for d in spec.domains for p in d.papers))
+    pivot = ",\n    ".join(
+        f"MAX(score) FILTER (WHERE pname = '{name}') AS {_quoted('p_' + name)}" for name in names
+    )
+    # a paper of the unit's domain with no value left scores 0; another domain's is empty
+    owners = {
+        name: [d.name for d in spec.domains if name in {p.name for p in d.papers}] for name in names
+    }
+    shown = ", ".join(
+        f"CASE WHEN domain IN ({', '.join(repr(d) for d in owners[name])}) THEN "
+        f"{_rounded('coalesce(' + _quoted('p_' + name) + ', 0)', spec)} END AS {_quoted(name)}"
+        for name in names
+    )
     return f"""
 WITH u AS (
-  SELECT 编号 AS id, 领域 AS domain, 类型 AS cat
+  SELECT 编号 AS id, 名称 AS uname, 领域 AS domain, 类型 AS cat
   FROM read_csv('{roster}', header = true, all_varchar = true)
 ),
 v AS (SELECT v.id, v.name, v.x, u.domain, u.cat FROM {data_source(folder, form, spec)} v
@@ -117,6 +171,7 @@ v AS (SELECT v.id, v.name, v.x, u.domain, u.cat FROM {data_source(folder, form, 
 scored AS (
   SELECT v.id, v.domain,
     coalesce(o.paper, i.paper) AS paper,
+    CASE WHEN coalesce(o.added, FALSE) THEN {ADDED_POSITION} ELSE i.pos END AS pos,
     coalesce(o.marks, i.marks) AS marks,
     coalesce(o.marks, i.marks) * LEAST(GREATEST(
       (v.x - coalesce(o.floor, i.floor))
@@ -130,14 +185,18 @@ per_paper AS (
   SELECT s.id, s.domain, s.paper, SUM(s.s) AS total, SUM(s.marks) AS counted
   FROM scored s GROUP BY s.id, s.domain, s.paper
 ),
-paper_scores AS (
-  SELECT pp.id,
-    SUM(CASE WHEN d.drop_missing AND pp.counted < p.weight
-             THEN pp.total / pp.counted * p.weight ELSE pp.total END) AS papers
+unit_papers AS (
+  SELECT pp.id, p.pname, pp.paper,
+    CASE WHEN d.drop_missing AND pp.counted < p.weight
+         THEN pp.total / pp.counted * p.weight ELSE pp.total END AS score
   FROM per_paper pp
   JOIN papers p ON p.domain = pp.domain AND p.paper = pp.paper
   JOIN doms d ON d.domain = pp.domain
-  GROUP BY pp.id
+),
+paper_scores AS (
+  SELECT id, SUM(score) AS papers,
+    {pivot}
+  FROM unit_papers GROUP BY id
 ),
 adjust AS (
   SELECT v.id,
@@ -148,30 +207,40 @@ adjust AS (
   GROUP BY v.id
 ),
 totals AS (
-  SELECT u.id, u.domain, u.cat, d.top_pct, d.bottom_pct, coalesce(a.veto, FALSE) AS veto,
-    CAST(ROUND(CAST(coalesce(ps.papers, 0) + LEAST(coalesce(a.bonus, 0), d.bonus_cap)
-      - LEAST(coalesce(a.ded, 0), d.deduction_cap) AS DECIMAL(38, 12)), {spec.precision})
-      AS DOUBLE) AS total
+  SELECT u.id, u.uname, u.domain, u.cat, d.top_pct, d.bottom_pct,
+    coalesce(a.veto, FALSE) AS veto, ps.* EXCLUDE (id, papers),
+    LEAST(coalesce(a.bonus, 0), d.bonus_cap) AS bonus,
+    LEAST(coalesce(a.ded, 0), d.deduction_cap) AS ded,
+    {
+        _rounded(
+            "coalesce(ps.papers, 0) + LEAST(coalesce(a.bonus, 0), d.bonus_cap) "
+            "- LEAST(coalesce(a.ded, 0), d.deduction_cap)",
+            spec,
+        )
+    } AS total
   FROM u JOIN doms d ON d.domain = u.domain
   LEFT JOIN paper_scores ps ON ps.id = u.id
   LEFT JOIN adjust a ON a.id = u.id
 ),
-ranked AS (
-  SELECT *,
+ranked AS (  -- the window functions over the few columns they need
+  SELECT id, top_pct, bottom_pct,
     ROW_NUMBER() OVER (PARTITION BY domain, cat ORDER BY total DESC, id) AS rank,
     COUNT(*) OVER (PARTITION BY domain, cat) AS size,
     SUM(CAST(veto AS INTEGER)) OVER (PARTITION BY domain, cat) AS vetoed,
     ROW_NUMBER() OVER (PARTITION BY domain, cat, veto ORDER BY total DESC, id) AS from_top,
     COUNT(*) OVER (PARTITION BY domain, cat, veto) AS kept
-  FROM totals
+  FROM (SELECT id, domain, cat, top_pct, bottom_pct, veto, total FROM totals)
 )
-SELECT id AS 编号, total AS 总分, rank AS 名次,
+SELECT t.id AS 编号, uname AS 名称, domain AS 领域, '类' || cat AS 类别, {shown},
+  {_rounded("bonus", spec)} AS 加分, {_rounded("ded", spec)} AS 扣分,
+  CASE WHEN veto THEN '是' ELSE '否' END AS 一票否决,
+  total AS 总分, rank AS 名次, size AS 排名人数,
   CASE WHEN veto THEN '第三等次'
-       WHEN kept - from_top + 1 <= GREATEST((size * bottom_pct + 50) // 100 - vetoed, 0)
+       WHEN kept - from_top + 1 <= GREATEST((size * r.bottom_pct + 50) // 100 - vetoed, 0)
          THEN '第三等次'
-       WHEN from_top <= size * top_pct // 100 THEN '第一等次'
+       WHEN from_top <= size * r.top_pct // 100 THEN '第一等次'
        ELSE '第二等次' END AS 等次
-FROM ranked ORDER BY id
+FROM totals t JOIN ranked r ON r.id = t.id ORDER BY t.id
 """
 
 

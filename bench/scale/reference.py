@@ -3,11 +3,14 @@
     python bench/scale/reference.py FORM DIR -o OUT.csv     # FORM: data-csv, data-parquet, …
 
 Reads DIR/spec.json, DIR/名单.csv and DIR/FORM with pyarrow (a runtime dependency of
-kaohe-rules, so the CI test runs it), scores every unit and writes 编号,总分,名次,等次
-in roster order. The scoring works on a units x ``spec.columns`` float64 array (NaN: no
-value). Rounding to 精度 uses kaohe_rules' ``round_vector``: ranks depend on the rounded
-total, and the engine rounds half up on the 15-significant-digit decimal reading of a
-float, which a plain ``np.round`` does not reproduce at exact halves.
+kaohe-rules, so the CI test runs it), scores every unit and writes the engine's result
+table in roster order: 编号, 名称, 领域, 类别, each paper's score (empty outside the
+unit's domain), 加分, 扣分, 一票否决, 总分, 名次, 排名人数, 等次 — the same columns the
+engine writes, so that no timing compares a four-column file with a twenty-column one.
+The scoring works on a units x ``spec.columns`` float64 array (NaN: no value).
+Rounding to 精度 uses kaohe_rules' ``round_vector``: ranks depend on the rounded total,
+and the engine rounds half up on the 15-significant-digit decimal reading of a float,
+which a plain ``np.round`` does not reproduce at exact halves.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from workload import Domain, Linear, Spec, competitor_main, domain_of_category
 from kaohe_rules.dsl.numeric import round_vector
 
 TIER_NAMES = np.array(["", "第一等次", "第二等次", "第三等次"], dtype=object)
+CATEGORY_PREFIX = "类"  # generate.py names category 类A the units of 类型 A
 
 
 @dataclass
@@ -35,21 +39,34 @@ class Results:
     total: np.ndarray  # rounded to 精度
     rank: np.ndarray  # int64, 1 = best in its category
     tier: np.ndarray  # int8: 1 第一等次, 2 第二等次, 3 第三等次
+    roster: Roster | None = None
+    papers: dict[str, np.ndarray] | None = None  # paper name → rounded score (NaN: not its)
+    bonus: np.ndarray | None = None  # rounded, after the domain's cap
+    deduction: np.ndarray | None = None
+    veto: np.ndarray | None = None  # bool
+    size: np.ndarray | None = None  # int64: 排名人数, the units ranked in its category
+
+
+@dataclass
+class Roster:
+    """名单.csv's columns, roster order (as object arrays of str)."""
+
+    ids: np.ndarray
+    names: np.ndarray
+    domains: np.ndarray
+    kinds: np.ndarray  # unit.类型, the category letter
 
 
 # -- reading ------------------------------------------------------------------------------
-def read_roster(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Unit ids and category letters from 名单.csv, roster order."""
+def read_roster(path: Path) -> Roster:
+    """名单.csv: ids, names, domains and category letters, roster order."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    kinds = {"编号": pa.string(), "类型": pa.string()}
-    options = pcsv.ConvertOptions(column_types=kinds, include_columns=["编号", "类型"])
+    columns = ("编号", "名称", "领域", "类型")
+    options = pcsv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()))
     table = pcsv.read_csv(path, convert_options=options)
-    return (
-        table["编号"].to_numpy(zero_copy_only=False).astype(object),
-        table["类型"].to_numpy(zero_copy_only=False).astype(object),
-    )
+    return Roster(*(table[c].to_numpy(zero_copy_only=False).astype(object) for c in columns))
 
 
 def _positions(column, labels) -> np.ndarray:
@@ -209,11 +226,25 @@ def paper_score(p: Prepared, x: np.ndarray, members: list[Member]) -> np.ndarray
     return np.where(nothing, 0.0, result)
 
 
-def score_domain(p: Prepared, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Raw total (before rounding) and veto of the domain's units; ``x`` is their rows."""
+@dataclass
+class Scored:
+    """One domain's units before rounding: each paper's score, 加分 and 扣分 after their
+    caps, the raw total and the veto."""
+
+    papers: list[np.ndarray]
+    bonus: np.ndarray
+    deduction: np.ndarray
+    total: np.ndarray
+    veto: np.ndarray
+
+
+def score_domain(p: Prepared, x: np.ndarray) -> Scored:
+    """The domain's units scored; ``x`` is their rows."""
     total = np.zeros(len(p.rows))
+    papers = []
     for _weight, members in p.papers:
-        total = total + paper_score(p, x, members)
+        papers.append(paper_score(p, x, members))
+        total = total + papers[-1]
     (bonus, bonus_cap), (deduction, deduction_cap) = p.items
     adjust = []
     for items, cap in ((bonus, bonus_cap), (deduction, deduction_cap)):
@@ -221,12 +252,13 @@ def score_domain(p: Prepared, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         for column, per, item_cap in items:
             value = value + np.minimum(x[:, column] * per, item_cap)
         adjust.append(np.minimum(value, cap))
-    return total + adjust[0] - adjust[1], x[:, p.veto] > 0
+    raw = total + adjust[0] - adjust[1]
+    return Scored(papers, adjust[0], adjust[1], raw, x[:, p.veto] > 0)
 
 
 def rank_and_tier(
     total: np.ndarray, category: np.ndarray, veto: np.ndarray, top_pct: int, bottom_pct: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rank within category (total desc, roster order = unit id asc) and tiers:
     vetoed -> third; bottom round_half_up(人数 x bottom%) less the category's vetoed units
     among the others -> third; top floor(人数 x top%) of the others -> first."""
@@ -253,48 +285,70 @@ def rank_and_tier(
     tier[kept[third]] = 3
     first = ~third & (from_top < top[kept_cat])
     tier[kept[first]] = 1
-    return rank, tier
+    return rank, tier, sizes[category]
+
+
+def paper_names(spec: Spec) -> list[str]:
+    """The result table's paper columns: every domain's papers, first met first."""
+    return list(dict.fromkeys(p.name for d in spec.domains for p in d.papers))
 
 
 def evaluate(spec: Spec, prepared: list[Prepared], ids: np.ndarray, x: np.ndarray) -> Results:
     """The whole year from the units x columns array."""
     n = len(ids)
     total, rank, tier = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int8)
+    papers = {name: np.full(n, np.nan) for name in paper_names(spec)}
+    bonus, deduction, veto, size = np.zeros(n), np.zeros(n), np.zeros(n, bool), np.zeros(n, int)
     for p in prepared:
-        raw, veto = score_domain(p, x[p.rows])
-        rounded = round_vector(raw, spec.precision)
+        scored = score_domain(p, x[p.rows])
+        rounded = round_vector(scored.total, spec.precision)
         d = p.domain
-        r, t = rank_and_tier(rounded, p.category, veto, d.top_pct, d.bottom_pct)
-        total[p.rows], rank[p.rows], tier[p.rows] = rounded, r, t
-    return Results(ids, total, rank, tier)
+        r, t, s = rank_and_tier(rounded, p.category, scored.veto, d.top_pct, d.bottom_pct)
+        total[p.rows], rank[p.rows], tier[p.rows], size[p.rows] = rounded, r, t, s
+        for paper, score in zip(d.papers, scored.papers, strict=True):
+            papers[paper.name][p.rows] = round_vector(score, spec.precision)
+        bonus[p.rows] = round_vector(scored.bonus, spec.precision)
+        deduction[p.rows] = round_vector(scored.deduction, spec.precision)
+        veto[p.rows] = scored.veto
+    return Results(ids, total, rank, tier, None, papers, bonus, deduction, veto, size)
 
 
 def write_csv(results: Results, path: Path) -> None:
-    """编号,总分,名次,等次 in roster order (totals in their shortest round-trip text), by
-    pyarrow's CSV writer."""
+    """The result table in roster order (numbers in their shortest round-trip text, a
+    paper outside the unit's domain empty), by pyarrow's CSV writer."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    table = pa.table(
-        {
-            "编号": pa.array(results.ids.tolist(), pa.string()),
-            "总分": pa.array(results.total, pa.float64()),
-            "名次": pa.array(results.rank, pa.int64()),
-            "等次": pa.array(TIER_NAMES[results.tier].tolist(), pa.string()),
-        }
-    )
+    roster = results.roster
+
+    def text(values: np.ndarray):
+        return pa.array(values.tolist(), pa.string())
+
+    def number(values: np.ndarray):
+        return pa.array(values, pa.float64(), mask=np.isnan(values))
+
+    columns = {"编号": text(results.ids), "名称": text(roster.names), "领域": text(roster.domains)}
+    columns["类别"] = text(CATEGORY_PREFIX + roster.kinds)
+    columns.update({name: number(score) for name, score in results.papers.items()})
+    columns["加分"], columns["扣分"] = number(results.bonus), number(results.deduction)
+    columns["一票否决"] = text(np.where(results.veto, "是", "否").astype(object))
+    columns["总分"] = number(results.total)
+    columns["名次"] = pa.array(results.rank, pa.int64())
+    columns["排名人数"] = pa.array(results.size, pa.int64())
+    columns["等次"] = text(TIER_NAMES[results.tier])
     with path.open("wb") as out:
-        out.write("编号,总分,名次,等次\n".encode())
+        out.write((",".join(columns) + "\n").encode())
         options = pcsv.WriteOptions(include_header=False, quoting_style="none")
-        pcsv.write_csv(table, out, options)
+        pcsv.write_csv(pa.table(columns), out, options)
 
 
 def run(folder: Path, form: str, output: Path) -> Results:
     """Files to result file: what the whole process and the in-process timing run."""
     spec = Spec.from_json(folder / "spec.json")
-    ids, cats = read_roster(folder / "名单.csv")
-    x = read_values(folder, form, spec, ids)
-    results = evaluate(spec, prepare(spec, ids, cats), ids, x)
+    roster = read_roster(folder / "名单.csv")
+    x = read_values(folder, form, spec, roster.ids)
+    results = evaluate(spec, prepare(spec, roster.ids, roster.kinds), roster.ids, x)
+    results.roster = roster
     write_csv(results, output)
     return results
 

@@ -218,8 +218,10 @@ input form, then round 2 …; medians of the rounds):
   each process.
 - *× DuckDB*: the competitor's whole-process median over DuckDB's on the same input form.
 - *µs/unit*: whole-process wall / N.
-- Every competitor reads the same files and writes a result file; every result file is
-  compared with numpy's from the long CSV (*Cross-check*).
+- Every competitor reads the same files and writes the same result table (the engine's 20
+  columns: 编号, 名称, 领域, 类别, the papers, 加分, 扣分, 一票否决, 总分, 名次, 排名人数,
+  等次); every result file is compared with numpy's from the long CSV, cell by cell
+  (*Cross-check*).
 """
 
 

@@ -141,18 +141,37 @@ def test_duckdb_agrees_from_every_form(
     assert check.compare(numpy_result, check.read_result(out), "duckdb") == []
 
 
+def test_every_competitor_writes_the_engines_whole_table(
+    workload: Path, numpy_result: check.Table, tmp_path: Path
+) -> None:
+    """Same work for every timing: numpy writes the engine's rows byte for byte (in roster
+    order, without the 指纹 line)."""
+    out = tmp_path / "engine.csv"
+    args = ["evaluate", "--rules", str(workload / "rules"), "--data", str(workload / "data-csv")]
+    assert CliRunner().invoke(cli, [*args, "-o", str(out)]).exit_code == 0
+    engine = out.read_text(encoding="utf-8-sig").splitlines()
+    mine = tmp_path / "numpy.csv"
+    reference.run(workload, "data-csv", mine)
+    numpy_rows = mine.read_text(encoding="utf-8").splitlines()
+    assert engine[0].startswith("# 指纹") and numpy_rows[0] == engine[1]
+    assert sorted(numpy_rows[1:]) == sorted(engine[2:])
+    assert len(numpy_result.columns) == 20 and "排名人数" in numpy_result.columns
+
+
 def test_cross_check_names_the_units_that_differ(numpy_result: check.Table) -> None:
-    other = check.Table(
-        numpy_result.ids.copy(),
-        numpy_result.total.copy(),
-        numpy_result.rank.copy(),
-        numpy_result.tier.copy(),
-    )
-    other.total[5] += 1e-4
-    other.tier[7] = 3 if other.tier[7] != 3 else 1
+    other = numpy_result.copy()
+    other.columns["总分"][5] += 1e-4
+    other.columns["等次"][7] = "第三等次" if other.tier[7] != 3 else "第一等次"
+    other.columns["党建"][9] = np.nan if not np.isnan(other.columns["党建"][9]) else 1.0
     problems = check.compare(numpy_result, other, "x")
-    assert len(problems) == 2
-    assert numpy_result.ids[5] in problems[0] and numpy_result.ids[7] in problems[1]
+    assert len(problems) == 3
+    assert "党建" in problems[0] and numpy_result.ids[9] in problems[0]
+    assert "总分" in problems[1] and numpy_result.ids[5] in problems[1]
+    assert "等次" in problems[2] and numpy_result.ids[7] in problems[2]
+    del other.columns["加分"]
+    assert check.compare(numpy_result, other, "x") == [
+        "x: other columns (" + ", ".join(other.columns) + ")"
+    ]
 
 
 def test_in_process_and_paired_timings_run(workload: Path, tmp_path: Path) -> None:
