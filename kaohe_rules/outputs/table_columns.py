@@ -182,11 +182,10 @@ def text(values: np.ndarray) -> Column:
 def _strings(values: np.ndarray) -> pa.Array | None:
     """``values`` as a string array when every one is a str or None, else None."""
     values = np.asarray(values)
-    if values.dtype.kind == "U" or (
-        values.dtype == object and set(map(type, values)) <= {str, type(None)}
-    ):
-        cells = values.tolist()
-    else:
+    if values.dtype.kind not in "UO":
+        return None
+    cells = values.tolist()  # a list's cells are met at twice the speed of an array's
+    if values.dtype == object and not set(map(type, cells)) <= {str, type(None)}:
         return None  # numbers, or cells of several kinds: each written as the row writer does
     try:
         return text_array(cells)

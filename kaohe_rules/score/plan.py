@@ -178,16 +178,31 @@ def categories_of(
     """Each unit's category: the first whose condition holds. Category conditions read
     unit attributes only (resolve.py), so the roster decides them."""
     population = Population.trusted(dict(roster.columns), len(roster.units), roster.names)
-    labels = np.empty(population.size, dtype=object)
+    first = np.full(population.size, -1, dtype=np.int64)  # the first category that holds
     warnings: list[Diagnostic] = []
-    for category in domain.categories:
+    for k, category in enumerate(domain.categories):
         run = Run(population, branches)
         hit = vectors[category.condition].evaluate(population, run) == 1.0
         warnings += run.warnings()
-        labels[hit & (labels == None)] = category.name  # noqa: E711 - elementwise
-    codes = population.factorize(labels)
+        first[hit & (first < 0)] = k
+    names = np.array([*(c.name for c in domain.categories), None], dtype=object)
+    labels = names[first]  # -1: the None after the names
+    codes = _first_seen_codes(first, len(domain.categories))
     labels.flags.writeable = codes.flags.writeable = False
     return Categories(labels, codes, tuple(warnings))
+
+
+def _first_seen_codes(first: np.ndarray, count: int) -> np.ndarray:
+    """The codes population.factorize gives the labels, from each unit's category number
+    (-1: none): categories numbered in the order a unit first has them, -1 kept. The
+    category names of a domain are distinct (keys of 类别), so numbers and names group
+    alike; factorizing a million label objects took 0.2 s."""
+    seen, at = np.unique(first, return_index=True)
+    held = seen >= 0
+    seen, at = seen[held], at[held]
+    code_of = np.full(count + 1, -1, dtype=np.int64)  # the last: -1 for -1
+    code_of[seen[np.argsort(at, kind="stable")]] = np.arange(len(seen))
+    return code_of[first]
 
 
 def _by_id(indicators: tuple[m.Indicator, ...]) -> dict[str, list[m.Indicator]]:
