@@ -55,7 +55,10 @@ def read_result(path: Path) -> Table:
     table = pcsv.read_csv(
         path,
         read_options=pcsv.ReadOptions(skip_rows=skip + 1, column_names=header),
-        convert_options=pcsv.ConvertOptions(column_types=kinds, strings_can_be_null=False),
+        # only an empty cell is empty: "NULL" or "nan" in a number column is a difference
+        convert_options=pcsv.ConvertOptions(
+            column_types=kinds, null_values=[""], strings_can_be_null=False
+        ),
     )
     columns = {}
     for name in header:

@@ -11,11 +11,11 @@ Two facts of the rules the query leans on, as a person writing it would: every u
 papers sum their 满分 to the paper's weight (kaohe validate checks it), so 剔除折算
 rescales to the weight; a unit with no value in a paper scores 0 there.
 
-Sums are taken in the rules' order (``list_sum(list(x ORDER BY pos))``, which adds left to
-right), as the engine adds: ``SUM`` adds in whatever order its threads meet the rows, and
-a last-bit difference shows after rounding to 精度 where a score lies on a half
-(7 × (74.4 − 78) / (14 − 78) = 0.39375). Rounding reads the double at 15 significant
-digits first, as the engine does (``engine_round``).
+Rounding reads the double at its 15 significant digits first, as the engine does
+(``engine_round``): a score lying on a decimal half is often just below it as a double.
+``SUM`` adds in whatever order its threads meet the rows, not in the rules' order as the
+engine does; that moves the last bits of a paper in about one cell in five, which the
+15-digit reading absorbs (no rounded cell differs at any N; check.py would say so).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _values(rows: list[tuple]) -> str:
         if isinstance(v, bool):
             return "TRUE" if v else "FALSE"
         if isinstance(v, str):
-            return "'" + v.replace("'", "''") + "'"
+            return _text(v)
         return repr(float(v))
 
     return ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
@@ -50,14 +50,9 @@ def parameter_tables(spec: Spec) -> list[str]:
         )
         for k, p in enumerate(d.papers):
             papers.append((d.name, k, p.weight, p.name))
-            ind += [
-                (d.name, i.id, k, pos, i.marks, i.floor, i.target)
-                for pos, i in enumerate(p.indicators)
-            ]
-        items += [(d.name, i.id, "bonus", pos, i.per, i.cap) for pos, i in enumerate(d.bonus)]
-        items += [
-            (d.name, i.id, "deduction", pos, i.per, i.cap) for pos, i in enumerate(d.deduction)
-        ]
+            ind += [(d.name, i.id, k, i.marks, i.floor, i.target) for i in p.indicators]
+        items += [(d.name, i.id, "bonus", i.per, i.cap) for i in d.bonus]
+        items += [(d.name, i.id, "deduction", i.per, i.cap) for i in d.deduction]
     overrides: dict[tuple[str, str], dict] = {}
     for v in spec.variants:
         d = spec.domain(v.domain)
@@ -76,9 +71,9 @@ def parameter_tables(spec: Spec) -> list[str]:
         for (unit, name), o in overrides.items()
     ]
     tables = [
-        ("ind(domain, name, paper, pos, marks, floor, target)", ind),
+        ("ind(domain, name, paper, marks, floor, target)", ind),
         ("papers(domain, paper, weight, pname)", papers),
-        ("items(domain, name, kind, pos, per, cap)", items),
+        ("items(domain, name, kind, per, cap)", items),
         ("doms(domain, drop_missing, bonus_cap, deduction_cap, top_pct, bottom_pct)", doms),
         ("ovr(id, name, paper, marks, floor, target, deleted, added)", ovr),
     ]
@@ -116,10 +111,6 @@ def data_source(folder: Path, form: str, spec: Spec) -> str:
     return f"(SELECT 编号 AS id, 指标 AS name, 值 AS x FROM {reader})"
 
 
-# An indicator added by 一单位一策 is summed after its paper's own (as numpy and the engine do).
-ADDED_POSITION = 1000
-
-
 def _rounded(expression: str, spec: Spec) -> str:
     """``expression`` rounded half up to 精度 as the engine rounds, as a DOUBLE."""
     return f"engine_round({expression}, {spec.precision})"
@@ -141,6 +132,11 @@ def rounding_macro() -> str:
     return f"CREATE MACRO engine_round(x, k) AS CASE WHEN {near} THEN {exact} ELSE {fast} END"
 
 
+def _text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -150,14 +146,15 @@ def query(folder: Path, form: str, spec: Spec) -> str:
     roster = str(folder / "名单.csv").replace("'", "''")
     names = list(dict.fromkeys(p.name for d in spec.domains for p in d.papers))
     pivot = ",\n    ".join(
-        f"MAX(score) FILTER (WHERE pname = '{name}') AS {_quoted('p_' + name)}" for name in names
+        f"MAX(score) FILTER (WHERE pname = {_text(name)}) AS {_quoted('p_' + name)}"
+        for name in names
     )
     # a paper of the unit's domain with no value left scores 0; another domain's is empty
     owners = {
         name: [d.name for d in spec.domains if name in {p.name for p in d.papers}] for name in names
     }
     shown = ", ".join(
-        f"CASE WHEN domain IN ({', '.join(repr(d) for d in owners[name])}) THEN "
+        f"CASE WHEN domain IN ({', '.join(map(_text, owners[name]))}) THEN "
         f"{_rounded('coalesce(' + _quoted('p_' + name) + ', 0)', spec)} END AS {_quoted(name)}"
         for name in names
     )
@@ -171,7 +168,6 @@ v AS (SELECT v.id, v.name, v.x, u.domain, u.cat FROM {data_source(folder, form, 
 scored AS (
   SELECT v.id, v.domain,
     coalesce(o.paper, i.paper) AS paper,
-    CASE WHEN coalesce(o.added, FALSE) THEN {ADDED_POSITION} ELSE i.pos END AS pos,
     coalesce(o.marks, i.marks) AS marks,
     coalesce(o.marks, i.marks) * LEAST(GREATEST(
       (v.x - coalesce(o.floor, i.floor))
@@ -202,7 +198,7 @@ adjust AS (
   SELECT v.id,
     coalesce(SUM(LEAST(v.x * it.per, it.cap)) FILTER (WHERE it.kind = 'bonus'), 0) AS bonus,
     coalesce(SUM(LEAST(v.x * it.per, it.cap)) FILTER (WHERE it.kind = 'deduction'), 0) AS ded,
-    coalesce(MAX(v.x) FILTER (WHERE v.name = '{spec.veto_item}'), 0) > 0 AS veto
+    coalesce(MAX(v.x) FILTER (WHERE v.name = {_text(spec.veto_item)}), 0) > 0 AS veto
   FROM v JOIN items it ON it.domain = v.domain AND it.name = v.name
   GROUP BY v.id
 ),

@@ -250,7 +250,9 @@ def score_domain(p: Prepared, x: np.ndarray) -> Scored:
     for items, cap in ((bonus, bonus_cap), (deduction, deduction_cap)):
         value = np.zeros(len(p.rows))
         for column, per, item_cap in items:
-            value = value + np.minimum(x[:, column] * per, item_cap)
+            # an item without a value adds 0, as in the engine (and DuckDB: no row, nothing summed)
+            given = np.nan_to_num(x[:, column], nan=0.0)
+            value = value + np.minimum(given * per, item_cap)
         adjust.append(np.minimum(value, cap))
     raw = total + adjust[0] - adjust[1]
     return Scored(papers, adjust[0], adjust[1], raw, x[:, p.veto] > 0)

@@ -141,11 +141,12 @@ def test_duckdb_agrees_from_every_form(
     assert check.compare(numpy_result, check.read_result(out), "duckdb") == []
 
 
-def test_every_competitor_writes_the_engines_whole_table(
+def test_numpy_writes_the_engines_whole_table(
     workload: Path, numpy_result: check.Table, tmp_path: Path
 ) -> None:
     """Same work for every timing: numpy writes the engine's rows byte for byte (in roster
-    order, without the 指纹 line)."""
+    order, without the 指纹 line). DuckDB writes the same table in its own number text
+    (test_duckdb_agrees_from_every_form)."""
     out = tmp_path / "engine.csv"
     args = ["evaluate", "--rules", str(workload / "rules"), "--data", str(workload / "data-csv")]
     assert CliRunner().invoke(cli, [*args, "-o", str(out)]).exit_code == 0
@@ -156,6 +157,82 @@ def test_every_competitor_writes_the_engines_whole_table(
     assert engine[0].startswith("# 指纹") and numpy_rows[0] == engine[1]
     assert sorted(numpy_rows[1:]) == sorted(engine[2:])
     assert len(numpy_result.columns) == 20 and "排名人数" in numpy_result.columns
+
+
+def test_an_item_without_a_value_adds_nothing_for_every_competitor(
+    workload: Path, tmp_path: Path
+) -> None:
+    """The generator gives every item for every unit; a real data file may not. numpy
+    counted a missing 加分项 as no 加分 at all (an empty total), the engine as 0."""
+    import shutil
+
+    folder = tmp_path / "w"
+    shutil.copytree(workload, folder, ignore=shutil.ignore_patterns("data-*"))
+    (folder / "data-csv").mkdir()
+    lines = (workload / "data-csv" / "数据.csv").read_text(encoding="utf-8").splitlines()
+    item = next(k for k, line in enumerate(lines) if ",加分项" in line)
+    unit = lines[item].split(",")[0]
+    kept = lines[:item] + lines[item + 1 :]
+    (folder / "data-csv" / "数据.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    out = tmp_path / "engine.csv"
+    args = ["evaluate", "--rules", str(folder / "rules"), "--data", str(folder / "data-csv")]
+    assert CliRunner().invoke(cli, [*args, "-o", str(out)]).exit_code == 0
+    mine = tmp_path / "numpy.csv"
+    reference.run(folder, "data-csv", mine)
+    engine = check.read_result(out)
+    assert check.compare(engine, check.read_result(mine), "numpy") == []
+    at = int(np.flatnonzero(engine.ids == unit)[0])
+    assert not np.isnan(engine.columns["总分"][at]) and not np.isnan(engine.columns["加分"][at])
+
+
+def test_an_empty_cell_is_the_only_empty_number(numpy_result: check.Table, tmp_path: Path) -> None:
+    """pyarrow reads "NULL", "nan" or "N/A" as null by default: a competitor writing one
+    where the engine leaves a cell empty would pass unseen."""
+    path = tmp_path / "numpy.csv"
+    header = list(numpy_result.columns)
+    rows = [",".join(header)]
+    for k in range(len(numpy_result.ids)):
+        cells = []
+        for name in header:
+            value = numpy_result.columns[name][k]
+            text = "NULL" if isinstance(value, float) and np.isnan(value) else str(value)
+            cells.append(text)
+        rows.append(",".join(cells))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(Exception, match="NULL"):
+        check.read_result(path)
+
+
+def test_duckdb_rounds_as_the_engine_does() -> None:
+    """engine_round against round_vector: exact decimal halves and the doubles either side
+    of them (computed as a 线性 score computes them), small, negative and plain values."""
+    duckdb = pytest.importorskip("duckdb")
+    import duck
+
+    from kaohe_rules.dsl.numeric import round_vector
+
+    rng = np.random.default_rng(4)
+    halves = (rng.integers(-(10**7), 10**7, 3000) * 2 + 1) / 2e4  # x.xxxx5
+    scores = 7 * ((rng.integers(0, 10**4, 3000) / 100 - 78) / (14 - 78))
+    values = np.concatenate(
+        [
+            halves,
+            np.nextafter(halves, np.inf),
+            np.nextafter(halves, -np.inf),
+            scores,
+            rng.uniform(-100, 100, 3000),
+            [0.0, -0.0, 5e-05, 4.9999999999999996e-05, 2.675, 1.00005, 0.90124999999999944],
+        ]
+    )
+    connection = duckdb.connect()
+    connection.execute(duck.rounding_macro())
+    for digits in (0, 2, 4):
+        found = connection.execute(
+            f"SELECT engine_round(x, {digits}) FROM (SELECT UNNEST(?::DOUBLE[]) AS x)",
+            [values.tolist()],
+        ).fetchnumpy()
+        rounded = np.asarray(next(iter(found.values())), dtype=np.float64)
+        assert (rounded == round_vector(values, digits)).all(), digits
 
 
 def test_cross_check_names_the_units_that_differ(numpy_result: check.Table) -> None:
