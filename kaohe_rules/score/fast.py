@@ -247,7 +247,12 @@ def _start(
         return None, 0
     order = ids_sorted  # sorted once per domain, by the plan
     precision = resolved.ruleset.precision
+    ids = columns.get("unit.编号")
     for column, descending in trailing:  # last key first, as lexsort does
+        if column is ids and not descending and order is ids_sorted:
+            # 并列时 unit.编号 升序 (the usual last tie-break): ``order`` is sorted by it
+            # already, and a stable sort by it again changes nothing (0.3 s a million ids)
+            continue
         values = sort_value(column, descending, precision)
         order = order[np.argsort(values[order], kind="stable")]
     order.flags.writeable = False

@@ -240,3 +240,40 @@ def test_the_plan_cannot_be_changed_by_an_evaluation(rules) -> None:
         assert not mutable, (domain.domain.name, [type(v).__name__ for v in mutable])
         assert len(found) > 5  # not vacuous: rosters, masks, categories, orders …
         assert not any(a.flags.writeable for a in found), domain.domain.name
+
+
+TIEBREAKS = [
+    "[{依据: unit.编号, 顺序: 升序}]",  # the planned id order as it is (no sort)
+    "[{依据: unit.编号, 顺序: 降序}]",
+    "[{依据: unit.类型, 顺序: 降序}, {依据: unit.编号, 顺序: 升序}]",
+    "[{依据: unit.编号, 顺序: 升序}, {依据: unit.名称, 顺序: 降序}]",
+]
+
+
+@pytest.mark.parametrize("tiebreak", TIEBREAKS)
+def test_roster_tiebreaks_sorted_once_rank_as_the_plain_path(tiebreak, tmp_path) -> None:
+    """Every unit of 市县 given the same values, so every rank is decided by the 并列时
+    keys: the fast path's start order (sorted once per rule set, the id key left as the
+    plan's id order where it is the last one, ascending) ranks as the plain path does."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench" / "scale"))
+    import generate
+
+    generate.generate(120, tmp_path, parquet=False)
+    path = tmp_path / "rules" / "市县.yaml"
+    text = path.read_text(encoding="utf-8")
+    planned = "并列时: [{依据: unit.编号, 顺序: 升序}]"
+    assert planned in text
+    path.write_text(text.replace(planned, f"并列时: {tiebreak}"), encoding="utf-8")
+    data = tmp_path / "data-csv" / "数据.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    same = [lines[0], *(",".join([*line.split(",")[:2], "1"]) for line in lines[1:])]
+    data.write_text("\n".join(same) + "\n", encoding="utf-8")
+    resolved = load_rules(tmp_path / "rules").resolved
+    values = read_data(tmp_path / "data-csv", resolved.ruleset)
+    fast = evaluate_year(resolved, values)
+    plain = evaluate_year(resolved, values, plan=fast.plan, fast=False)
+    assert _summary(fast) == _summary(plain)
+    ranked = next(d for d in fast.domains if d.domain.name == "市县")
+    assert len(set(ranked.total.tolist())) < len(ranked.total) / 4  # ties: the keys decide
