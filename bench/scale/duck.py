@@ -158,6 +158,11 @@ def query(folder: Path, form: str, spec: Spec) -> str:
         f"{_rounded('coalesce(' + _quoted('p_' + name) + ', 0)', spec)} END AS {_quoted(name)}"
         for name in names
     )
+    total = _rounded(
+        "coalesce(ps.papers, 0) + LEAST(coalesce(a.bonus, 0), d.bonus_cap) "
+        "- LEAST(coalesce(a.ded, 0), d.deduction_cap)",
+        spec,
+    )
     return f"""
 WITH u AS (
   SELECT 编号 AS id, 名称 AS uname, 领域 AS domain, 类型 AS cat
@@ -182,7 +187,7 @@ per_paper AS (
   FROM scored s GROUP BY s.id, s.domain, s.paper
 ),
 unit_papers AS (
-  SELECT pp.id, p.pname, pp.paper,
+  SELECT pp.id, p.pname,
     CASE WHEN d.drop_missing AND pp.counted < p.weight
          THEN pp.total / pp.counted * p.weight ELSE pp.total END AS score
   FROM per_paper pp
@@ -207,13 +212,7 @@ totals AS (
     coalesce(a.veto, FALSE) AS veto, ps.* EXCLUDE (id, papers),
     LEAST(coalesce(a.bonus, 0), d.bonus_cap) AS bonus,
     LEAST(coalesce(a.ded, 0), d.deduction_cap) AS ded,
-    {
-        _rounded(
-            "coalesce(ps.papers, 0) + LEAST(coalesce(a.bonus, 0), d.bonus_cap) "
-            "- LEAST(coalesce(a.ded, 0), d.deduction_cap)",
-            spec,
-        )
-    } AS total
+    {total} AS total
   FROM u JOIN doms d ON d.domain = u.domain
   LEFT JOIN paper_scores ps ON ps.id = u.id
   LEFT JOIN adjust a ON a.id = u.id
