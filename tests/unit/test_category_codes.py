@@ -1,6 +1,7 @@
 """score/plan.py numbers each unit's category from the first condition that holds and
-makes the group codes from those numbers: the same codes factorizing the category labels
-gives (first seen first, -1 for a unit in no category), for any layout."""
+makes the group codes by factorizing those numbers (NaN for no category): the same codes
+factorizing the category labels gives (first seen first, -1 for a unit in no category),
+for any layout."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def test_codes_from_numbers_are_the_labels_factorized(case):
     count, numbers = case
     first = np.array(numbers, dtype=np.int64)
     names = np.array([*(f"类{k}" for k in range(count)), None], dtype=object)
-    assert plan._first_seen_codes(first, count).tolist() == factorize(names[first]).tolist()
+    numbers = np.where(first < 0, np.nan, first)
+    assert factorize(numbers).tolist() == factorize(names[first]).tolist()
 
 
 def test_bundled_rules_categories_match_their_labels() -> None:
