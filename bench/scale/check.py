@@ -43,11 +43,11 @@ def read_result(path: Path) -> Table:
     import pyarrow.csv as pcsv
 
     with path.open("rb") as f:
-        first = f.readline().decode("utf-8-sig")
-    skip = 1 if first.startswith("#") else 0
-    with path.open("rb") as f:
-        f.readline() if skip else None
-        header = f.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
+        line = f.readline().decode("utf-8-sig")
+        skip = 1 if line.startswith("#") else 0  # the engine's 指纹 line
+        if skip:
+            line = f.readline().decode("utf-8-sig")
+    header = line.rstrip("\r\n").split(",")
     kinds = {
         name: pa.string() if name in TEXTS else pa.int64() if name in INTEGERS else pa.float64()
         for name in header
