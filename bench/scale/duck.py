@@ -144,7 +144,7 @@ def _quoted(name: str) -> str:
 def query(folder: Path, form: str, spec: Spec) -> str:
     """The result table: the engine's columns (see reference.py), one row a unit."""
     roster = str(folder / "名单.csv").replace("'", "''")
-    names = list(dict.fromkeys(p.name for d in spec.domains for p in d.papers))
+    names = spec.paper_names
     pivot = ",\n    ".join(
         f"MAX(score) FILTER (WHERE pname = {_text(name)}) AS {_quoted('p_' + name)}"
         for name in names

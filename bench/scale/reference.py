@@ -290,16 +290,11 @@ def rank_and_tier(
     return rank, tier, sizes[category]
 
 
-def paper_names(spec: Spec) -> list[str]:
-    """The result table's paper columns: every domain's papers, first met first."""
-    return list(dict.fromkeys(p.name for d in spec.domains for p in d.papers))
-
-
 def evaluate(spec: Spec, prepared: list[Prepared], ids: np.ndarray, x: np.ndarray) -> Results:
     """The whole year from the units x columns array."""
     n = len(ids)
     total, rank, tier = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int8)
-    papers = {name: np.full(n, np.nan) for name in paper_names(spec)}
+    papers = {name: np.full(n, np.nan) for name in spec.paper_names}
     bonus, deduction, veto, size = np.zeros(n), np.zeros(n), np.zeros(n, bool), np.zeros(n, int)
     for p in prepared:
         scored = score_domain(p, x[p.rows])

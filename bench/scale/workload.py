@@ -119,6 +119,11 @@ class Spec:
         read |= {added.id for v in self.variants for _paper, added in v.added}
         return [name for name in self.columns if name in read]
 
+    @property
+    def paper_names(self) -> list[str]:
+        """The result table's paper columns: every domain's papers, first met first."""
+        return list(dict.fromkeys(p.name for d in self.domains for p in d.papers))
+
     def domain(self, name: str) -> Domain:
         return next(d for d in self.domains if d.name == name)
 
