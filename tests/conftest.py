@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # sees it run whatever ran before; tests/records/test_caches.py turns it on in a folder
 # of its own.
 os.environ["KAOHE_RECORDS_CACHE"] = "off"
+# Parsed formulas (dsl/kept_trees.py) and Lark's tables are kept in the user's cache
+# folder: the suite's own, so no run of it reads what another left or leaves anything.
+_CACHE_HOME = tempfile.mkdtemp(prefix="kaohe-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+atexit.register(shutil.rmtree, _CACHE_HOME, True)  # runs after the formulas are kept
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,0 +1,204 @@
+"""Parsed formulas kept between runs in the user's cache folder, so that a run whose
+formulas were all parsed before neither imports Lark nor parses (decision 123).
+
+One file, ``trees.json``: each formula text with its tree in the text's own coordinates
+(parser.py places it in the file), as JSON (no pickle), most recently used first. It is
+keyed by the code that makes a tree (the grammar, the parser, the node classes, this
+module, Lark's version): after any change to these every entry is a miss. A tree read back
+is checked against the node classes field by field before it is used; anything else in the
+file makes the whole file no entry. A refused text is never kept: its diagnostic always
+comes from Lark. The file is rewritten once, when the process ends, only if it parsed a
+text the file did not hold.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import json
+import math
+import threading
+from pathlib import Path
+
+from kaohe_rules import user_cache
+from kaohe_rules.dsl import ast
+from kaohe_rules.resources import data_path
+from kaohe_rules.source import Span
+
+MOST_TREES = 2_000
+_MOST_BYTES = 4 << 20
+_NAME = "trees.json"
+# The modules whose code decides a tree, beside this one.
+_CODE = ("ast.py", "brackets.py", "kept_trees.py", "lark_parse.py", "parser.py")
+
+
+class _Invalid(Exception):
+    """A kept tree that is not one the node classes could hold."""
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loaded: dict[str, object] | None = None  # text → its JSON tree, as read
+        self.used: dict[str, object] = {}  # this process's texts, in order of first use
+        self.added = False  # a text the file did not hold was parsed
+        self.registered = False
+
+
+_STORE = _Store()
+_KEY: list[str] = []
+
+
+def tree(text: str, file: str) -> ast.Node | None:
+    """The kept tree of ``text`` (its places in ``file``, the text's own coordinates), or
+    None when none is kept or it is not a valid tree."""
+    with _STORE.lock:
+        raw = _loaded().get(text)
+    if raw is None:
+        return None
+    try:
+        node = _node(raw, file, 0)
+    except (_Invalid, TypeError, ValueError, IndexError, KeyError):
+        return None
+    with _STORE.lock:
+        _STORE.used.setdefault(text, raw)
+    return node
+
+
+def keep(text: str, node: ast.Node, file: str) -> None:
+    """Keep ``node``, the tree Lark gave for ``text``, for later runs (not one deeper than
+    any the parser takes: it refuses those, and from Lark)."""
+    if ast.depth(node)[0] > _MOST_LEVELS:
+        return
+    try:
+        raw = _encode(node, file)
+    except _Invalid:
+        return  # a place outside the text's own coordinates: never the case, never kept
+    with _STORE.lock:
+        if len(_STORE.used) >= MOST_TREES:
+            return
+        _STORE.used[text] = raw
+        _STORE.added = True
+        if not _STORE.registered:
+            _STORE.registered = True
+            atexit.register(save)
+
+
+def save() -> None:
+    """Write the file again: this process's trees first, then the others it held, within
+    MOST_TREES and the size limit. Only when this process parsed a text it did not hold."""
+    with _STORE.lock:
+        if not _STORE.added:
+            return
+        folder = user_cache.folder()
+        if folder is None:
+            return
+        trees = list(_STORE.used.items())
+        trees += [(t, raw) for t, raw in _loaded().items() if t not in _STORE.used]
+        budget, kept = _MOST_BYTES // 2, []
+        for text, raw in trees[:MOST_TREES]:
+            budget -= len(text.encode("utf-8")) + len(json.dumps(raw, ensure_ascii=False)) + 8
+            if budget < 0:
+                break
+            kept.append([text, raw])
+        if user_cache.write(folder / _NAME, _key(), {"trees": kept}, _MOST_BYTES):
+            _STORE.added = False
+
+
+def _loaded() -> dict[str, object]:
+    if _STORE.loaded is None:
+        _STORE.loaded = {}
+        folder = user_cache.folder()
+        data = user_cache.read(folder / _NAME, _key(), _MOST_BYTES) if folder else None
+        trees = data.get("trees") if data else None
+        if isinstance(trees, list) and all(_entry(e) for e in trees):
+            _STORE.loaded = {text: raw for text, raw in trees}
+    return _STORE.loaded
+
+
+def _entry(entry: object) -> bool:
+    return isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+
+
+def _key() -> str:
+    if not _KEY:
+        here = Path(__file__).resolve().parent
+        files = [data_path("grammar", "kaohe.lark"), *(here / name for name in _CODE)]
+        _KEY.append(user_cache.code_digest(files, ("lark",)))
+    return _KEY[0]
+
+
+# How each field of each node class is written: a JSON value of one kind, read back only
+# as that kind. The classes' annotations decide, so a new node class or field is covered
+# (an annotation not listed here fails at import, and the round-trip tests cover the rest).
+_KINDS = {
+    "str": ("str", None),
+    "float": ("float", None),
+    "bool": ("bool", None),
+    "Node": ("node", None),
+    "ListExpr": ("node", "ListExpr"),
+    "tuple[Node, ...]": ("nodes", None),
+    "tuple[Keyword, ...]": ("nodes", "Keyword"),
+    "Span": ("span", None),
+}
+_CLASSES = {
+    cls.__name__: cls
+    for cls in vars(ast).values()
+    if isinstance(cls, type) and issubclass(cls, ast.Node) and cls is not ast.Node
+}
+_FIELDS = {
+    name: tuple((f.name, _KINDS[f.type]) for f in dataclasses.fields(cls))
+    for name, cls in _CLASSES.items()
+}
+_MOST_LEVELS = 200  # the parser takes trees up to its MAX_DEPTH (100) deep
+
+
+def _encode(node: object, file: str) -> list:
+    name = type(node).__name__
+    out: list = [name]
+    for field, (kind, _) in _FIELDS[name]:
+        value = getattr(node, field)
+        if kind == "node":
+            out.append(_encode(value, file))
+        elif kind == "nodes":
+            out.append([_encode(child, file) for child in value])
+        elif kind == "span":
+            if value.file != file:
+                raise _Invalid(name)
+            out.append([value.line, value.column, value.end_line, value.end_column])
+        else:
+            out.append(value)
+    return out
+
+
+def _node(raw: object, file: str, level: int, only: str | None = None) -> ast.Node:
+    if level > _MOST_LEVELS or not isinstance(raw, list) or not raw:
+        raise _Invalid(raw)
+    name = raw[0]
+    fields = _FIELDS.get(name) if isinstance(name, str) else None
+    if fields is None or len(raw) != len(fields) + 1 or only not in (None, name):
+        raise _Invalid(name)
+    values = [
+        _value(kind, item, file, level) for (_, kind), item in zip(fields, raw[1:], strict=True)
+    ]
+    return _CLASSES[name](*values)
+
+
+def _value(kind: tuple[str, str | None], item: object, file: str, level: int) -> object:
+    shape, only = kind
+    if shape == "node":
+        return _node(item, file, level + 1, only)
+    if shape == "nodes":
+        if not isinstance(item, list):
+            raise _Invalid(item)
+        return tuple(_node(child, file, level + 1, only) for child in item)
+    if shape == "span":
+        if not (isinstance(item, list) and len(item) == 4):
+            raise _Invalid(item)
+        if not all(type(n) is int and 0 < n < 1 << 31 for n in item):
+            raise _Invalid(item)
+        return Span(file, *item)
+    expected = {"str": str, "float": float, "bool": bool}[shape]
+    if type(item) is not expected or (shape == "float" and not math.isfinite(item)):
+        raise _Invalid(item)
+    return item
