@@ -2,13 +2,16 @@
 formulas were all parsed before neither imports Lark nor parses (decision 123).
 
 One file, ``trees.json``: each formula text with its tree in the text's own coordinates
-(parser.py places it in the file), as JSON (no pickle), most recently used first. It is
-keyed by the code that makes a tree (the grammar, the parser, the node classes, this
-module, Lark's version): after any change to these every entry is a miss. A tree read back
-is checked against the node classes field by field before it is used; anything else in the
-file makes the whole file no entry. A refused text is never kept: its diagnostic always
-comes from Lark. The file is rewritten once, when the process ends, only if it parsed a
-text the file did not hold.
+(parser.py places it in the file), as JSON (no pickle): the texts of the last run that
+parsed something new first (those it parsed, then those it read), then older ones. It is
+keyed by the code that makes or places a tree (the grammar, the parser, the node classes,
+places, this module, Lark's version): after any change to these every entry is a miss. A
+tree read back is checked against the node classes field by field (and operators against
+the grammar's) before it is used, else that text is parsed again; a file not of that form
+is no entry. A refused text is never kept: its diagnostic always comes from Lark. The file
+is rewritten once, when the process ends, only if it parsed a text the file did not hold.
+Like the records' cache it trusts the user's own folder: the checks catch damage and older
+code, not a tree hand-edited into another valid one.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from kaohe_rules.source import Span
 MOST_TREES = 2_000
 _MOST_BYTES = 4 << 20
 _NAME = "trees.json"
-# The modules whose code decides a tree, beside this one.
+# The modules whose code decides a tree or its places, beside this one and in the package.
 _CODE = ("ast.py", "brackets.py", "kept_trees.py", "lark_parse.py", "parser.py")
+_PACKAGE_CODE = ("records.py", "source.py")
 
 
 class _Invalid(Exception):
@@ -41,7 +45,7 @@ class _Store:
         self.lock = threading.Lock()
         self.loaded: dict[str, object] | None = None  # text → its JSON tree, as read
         self.used: dict[str, object] = {}  # this process's texts, in order of first use
-        self.added = False  # a text the file did not hold was parsed
+        self.new: set[str] = set()  # texts the file did not hold, parsed by this process
         self.registered = False
 
 
@@ -68,17 +72,17 @@ def tree(text: str, file: str) -> ast.Node | None:
 def keep(text: str, node: ast.Node, file: str) -> None:
     """Keep ``node``, the tree Lark gave for ``text``, for later runs (not one deeper than
     any the parser takes: it refuses those, and from Lark)."""
-    if ast.depth(node)[0] > _MOST_LEVELS:
+    if ast.depth(node)[0] > _MOST_LEVELS or not _utf8(text):
         return
     try:
         raw = _encode(node, file)
     except _Invalid:
         return  # a place outside the text's own coordinates: never the case, never kept
     with _STORE.lock:
-        if len(_STORE.used) >= MOST_TREES:
-            return
+        if len(_STORE.new) >= MOST_TREES:
+            return  # a long-running editor's process: what it keeps stays bounded
         _STORE.used[text] = raw
-        _STORE.added = True
+        _STORE.new.add(text)
         if not _STORE.registered:
             _STORE.registered = True
             atexit.register(save)
@@ -88,21 +92,24 @@ def save() -> None:
     """Write the file again: this process's trees first, then the others it held, within
     MOST_TREES and the size limit. Only when this process parsed a text it did not hold."""
     with _STORE.lock:
-        if not _STORE.added:
+        if not _STORE.new:
             return
         folder = user_cache.folder()
         if folder is None:
             return
-        trees = list(_STORE.used.items())
+        # New texts first: were the file full of ones this run read, it would keep none.
+        trees = [(t, raw) for t, raw in _STORE.used.items() if t in _STORE.new]
+        trees += [(t, raw) for t, raw in _STORE.used.items() if t not in _STORE.new]
         trees += [(t, raw) for t, raw in _loaded().items() if t not in _STORE.used]
         budget, kept = _MOST_BYTES // 2, []
         for text, raw in trees[:MOST_TREES]:
-            budget -= len(text.encode("utf-8")) + len(json.dumps(raw, ensure_ascii=False)) + 8
+            # as written: a control character in a text takes six bytes (\u001c)
+            budget -= len(json.dumps([text, raw], ensure_ascii=False).encode("utf-8"))
             if budget < 0:
                 break
             kept.append([text, raw])
         if user_cache.write(folder / _NAME, _key(), {"trees": kept}, _MOST_BYTES):
-            _STORE.added = False
+            _STORE.new.clear()
 
 
 def _loaded() -> dict[str, object]:
@@ -116,6 +123,16 @@ def _loaded() -> dict[str, object]:
     return _STORE.loaded
 
 
+def _utf8(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: a command-line argument's invalid bytes
+    come as lone surrogates, which the file cannot hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _entry(entry: object) -> bool:
     return isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
 
@@ -123,7 +140,11 @@ def _entry(entry: object) -> bool:
 def _key() -> str:
     if not _KEY:
         here = Path(__file__).resolve().parent
-        files = [data_path("grammar", "kaohe.lark"), *(here / name for name in _CODE)]
+        files = [
+            data_path("grammar", "kaohe.lark"),
+            *(here / name for name in _CODE),
+            *(here.parent / name for name in _PACKAGE_CODE),
+        ]
         _KEY.append(user_cache.code_digest(files, ("lark",)))
     return _KEY[0]
 
@@ -149,6 +170,13 @@ _CLASSES = {
 _FIELDS = {
     name: tuple((f.name, _KINDS[f.type]) for f in dataclasses.fields(cls))
     for name, cls in _CLASSES.items()
+}
+# The operators the grammar writes into each node (lark_parse.py): any other is no tree.
+_OPERATORS = {
+    "Unary": frozenset({"-", "not"}),
+    "Binary": frozenset({"+", "-", "*", "/"}),
+    "Compare": frozenset({"==", "!=", "<", "<=", ">", ">="}),
+    "Logic": frozenset({"and", "or"}),
 }
 _MOST_LEVELS = 200  # the parser takes trees up to its MAX_DEPTH (100) deep
 
@@ -181,6 +209,8 @@ def _node(raw: object, file: str, level: int, only: str | None = None) -> ast.No
     values = [
         _value(kind, item, file, level) for (_, kind), item in zip(fields, raw[1:], strict=True)
     ]
+    if name in _OPERATORS and values[0] not in _OPERATORS[name]:
+        raise _Invalid(values[0])
     return _CLASSES[name](*values)
 
 

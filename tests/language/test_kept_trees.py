@@ -1,6 +1,7 @@
 """Formulas parsed in one run are kept for the next (dsl/kept_trees.py, decision 123): a
 kept tree is the tree Lark gives, places included; a run whose formulas were all kept
-neither imports Lark nor parses; a damaged, foreign or hand-made file is never trusted."""
+neither imports Lark nor parses; a damaged or foreign file, or a tree no parse could give
+(a wrong class, field, type, operator or depth), is parsed again."""
 
 from __future__ import annotations
 
@@ -222,7 +223,7 @@ def test_the_file_keeps_this_runs_formulas_first_and_at_most_so_many(
     kept_trees.save()
     path = tmp_path / "kaohe-rules" / "trees.json"
     data = user_cache.read(path, kept_trees._key(), 1 << 20)
-    assert [text for text, _ in data["trees"]] == ["a + 3", "b * 2", "a + 0", "a + 1"]
+    assert [text for text, _ in data["trees"]] == ["b * 2", "a + 3", "a + 0", "a + 1"]
 
 
 def test_an_unwritable_cache_folder_costs_only_the_parse(tmp_path: Path, monkeypatch) -> None:
@@ -232,3 +233,62 @@ def test_an_unwritable_cache_folder_costs_only_the_parse(tmp_path: Path, monkeyp
     node = parser.parse("a + b")
     kept_trees.save()
     assert node == parser._parse("a + b", Origin())
+
+
+def test_an_operator_the_grammar_never_writes_is_parsed_again(tmp_path, monkeypatch) -> None:
+    path = _kept_file(tmp_path, monkeypatch, "2 + 3")
+    _rewrite(path, _set((1,), "%"))
+    assert kept_trees.tree("2 + 3", OWN) is None
+    assert parser.parse("2 + 3") == parser._parse("2 + 3", Origin())
+
+
+def test_a_bad_tree_costs_only_its_own_text(tmp_path: Path, monkeypatch) -> None:
+    _fresh_store(monkeypatch, tmp_path)
+    parser.parse("a * b")
+    parser.parse("2 + 3")
+    kept_trees.save()
+    _fresh_store(monkeypatch, tmp_path)
+    _rewrite(
+        tmp_path / "kaohe-rules" / "trees.json", lambda trees: trees[1].__setitem__(1, ["Nope"])
+    )
+    assert kept_trees.tree("2 + 3", OWN) is None
+    assert kept_trees.tree("a * b", OWN) == parser._parse("a * b", Origin(file=OWN))
+
+
+def test_a_text_utf8_cannot_hold_is_parsed_but_not_kept(tmp_path: Path, monkeypatch) -> None:
+    """A command-line argument's invalid bytes come as lone surrogates (`kaohe expr`)."""
+    _fresh_store(monkeypatch, tmp_path)
+    parser.parse('"\udcff" == "a"')
+    parser.parse("a - 1")
+    kept_trees.save()
+    path = tmp_path / "kaohe-rules" / "trees.json"
+    data = user_cache.read(path, kept_trees._key(), 1 << 20)
+    assert [text for text, _ in data["trees"]] == ["a - 1"]
+
+
+def test_a_process_that_read_many_kept_texts_still_keeps_new_ones(tmp_path, monkeypatch) -> None:
+    _fresh_store(monkeypatch, tmp_path)
+    for k in range(4):
+        parser.parse(f"a + {k}")
+    kept_trees.save()
+    _fresh_store(monkeypatch, tmp_path)
+    monkeypatch.setattr(kept_trees, "MOST_TREES", 4)
+    for k in range(4):
+        parser.parse(f"a + {k}")  # all read from the file
+    parser.parse("b * 2")
+    kept_trees.save()
+    data = user_cache.read(tmp_path / "kaohe-rules" / "trees.json", kept_trees._key(), 1 << 20)
+    assert "b * 2" in [text for text, _ in data["trees"]]
+
+
+def test_the_size_limit_counts_texts_as_written(tmp_path: Path, monkeypatch) -> None:
+    """Control characters are spaces to the grammar and six bytes each in JSON: the file is
+    kept within its limit by dropping old texts, never left unwritten."""
+    _fresh_store(monkeypatch, tmp_path)
+    monkeypatch.setattr(kept_trees, "_MOST_BYTES", 40_000)
+    parser.parse("b + 1")
+    for k in range(30):
+        parser.parse("\x1c" * 2_000 + f"a{k}")
+    kept_trees.save()
+    data = user_cache.read(tmp_path / "kaohe-rules" / "trees.json", kept_trees._key(), 40_000)
+    assert data is not None and data["trees"][0][0] == "b + 1"
