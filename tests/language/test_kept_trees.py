@@ -101,6 +101,21 @@ def _fresh_store(monkeypatch, home: Path) -> None:
     parser._PARSED.clear()
 
 
+def _kept_texts(home: Path) -> list[str]:
+    """The texts the store in ``home`` holds, in its order."""
+    data = user_cache.read(home / "kaohe-rules" / "trees.json", kept_trees._key(), 1 << 20)
+    return [text for text, _ in data["trees"]]
+
+
+def _kept_then_fresh(monkeypatch, home: Path, texts: list[str]) -> None:
+    """A run that parsed ``texts`` and kept them; then a new process's store."""
+    _fresh_store(monkeypatch, home)
+    for text in texts:
+        parser.parse(text)
+    kept_trees.save()
+    _fresh_store(monkeypatch, home)
+
+
 def test_a_second_process_neither_imports_lark_nor_changes_a_word(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path)}
     runs = [
@@ -126,16 +141,12 @@ def test_a_refused_text_is_never_kept(tmp_path: Path, monkeypatch) -> None:
         parser.parse("值 +", Origin("a.yaml", 3, 5))
     parser.parse("值 + 1", Origin("a.yaml", 3, 5))
     kept_trees.save()
-    data = user_cache.read(tmp_path / "kaohe-rules" / "trees.json", kept_trees._key(), 1 << 20)
-    assert [text for text, _ in data["trees"]] == ["值 + 1"]
+    assert _kept_texts(tmp_path) == ["值 + 1"]
 
 
 def _kept_file(tmp_path: Path, monkeypatch, text: str) -> Path:
     """A store holding ``text``'s tree, written as a run leaves it."""
-    _fresh_store(monkeypatch, tmp_path)
-    parser.parse(text)
-    kept_trees.save()
-    _fresh_store(monkeypatch, tmp_path)
+    _kept_then_fresh(monkeypatch, tmp_path, [text])
     return tmp_path / "kaohe-rules" / "trees.json"
 
 
@@ -212,18 +223,12 @@ def test_a_deep_hand_made_tree_is_no_entry(tmp_path: Path, monkeypatch) -> None:
 def test_the_file_keeps_this_runs_formulas_first_and_at_most_so_many(
     tmp_path: Path, monkeypatch
 ) -> None:
-    _fresh_store(monkeypatch, tmp_path)
-    for k in range(5):
-        parser.parse(f"a + {k}")
-    kept_trees.save()
-    _fresh_store(monkeypatch, tmp_path)
+    _kept_then_fresh(monkeypatch, tmp_path, [f"a + {k}" for k in range(5)])
     monkeypatch.setattr(kept_trees, "MOST_TREES", 4)
     parser.parse("a + 3")  # kept: used again
     parser.parse("b * 2")  # new
     kept_trees.save()
-    path = tmp_path / "kaohe-rules" / "trees.json"
-    data = user_cache.read(path, kept_trees._key(), 1 << 20)
-    assert [text for text, _ in data["trees"]] == ["b * 2", "a + 3", "a + 0", "a + 1"]
+    assert _kept_texts(tmp_path) == ["b * 2", "a + 3", "a + 0", "a + 1"]
 
 
 def test_an_unwritable_cache_folder_costs_only_the_parse(tmp_path: Path, monkeypatch) -> None:
@@ -243,11 +248,7 @@ def test_an_operator_the_grammar_never_writes_is_parsed_again(tmp_path, monkeypa
 
 
 def test_a_bad_tree_costs_only_its_own_text(tmp_path: Path, monkeypatch) -> None:
-    _fresh_store(monkeypatch, tmp_path)
-    parser.parse("a * b")
-    parser.parse("2 + 3")
-    kept_trees.save()
-    _fresh_store(monkeypatch, tmp_path)
+    _kept_then_fresh(monkeypatch, tmp_path, ["a * b", "2 + 3"])
     _rewrite(
         tmp_path / "kaohe-rules" / "trees.json", lambda trees: trees[1].__setitem__(1, ["Nope"])
     )
@@ -261,24 +262,17 @@ def test_a_text_utf8_cannot_hold_is_parsed_but_not_kept(tmp_path: Path, monkeypa
     parser.parse('"\udcff" == "a"')
     parser.parse("a - 1")
     kept_trees.save()
-    path = tmp_path / "kaohe-rules" / "trees.json"
-    data = user_cache.read(path, kept_trees._key(), 1 << 20)
-    assert [text for text, _ in data["trees"]] == ["a - 1"]
+    assert _kept_texts(tmp_path) == ["a - 1"]
 
 
 def test_a_process_that_read_many_kept_texts_still_keeps_new_ones(tmp_path, monkeypatch) -> None:
-    _fresh_store(monkeypatch, tmp_path)
-    for k in range(4):
-        parser.parse(f"a + {k}")
-    kept_trees.save()
-    _fresh_store(monkeypatch, tmp_path)
+    _kept_then_fresh(monkeypatch, tmp_path, [f"a + {k}" for k in range(4)])
     monkeypatch.setattr(kept_trees, "MOST_TREES", 4)
     for k in range(4):
         parser.parse(f"a + {k}")  # all read from the file
     parser.parse("b * 2")
     kept_trees.save()
-    data = user_cache.read(tmp_path / "kaohe-rules" / "trees.json", kept_trees._key(), 1 << 20)
-    assert "b * 2" in [text for text, _ in data["trees"]]
+    assert "b * 2" in _kept_texts(tmp_path)
 
 
 def test_the_size_limit_counts_texts_as_written(tmp_path: Path, monkeypatch) -> None:
