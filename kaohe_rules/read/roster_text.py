@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,12 @@ _FIELDS_HINT = "检查多余的逗号，或含逗号的值是否加了引号"
 # the csv module. Importing pyarrow's csv and compute takes about 75 ms, the csv module
 # 60 ms a MB to pyarrow's 20; and a roster this large comes with data files that are read
 # by columns anyway. Measured whole (`kaohe evaluate`, 100,000 units, alternating, medians
-# of 5): 1.85 s from 4 MB, 1.63 s from 1 MB; 10,000 units unchanged.
+# of 5): 1.85 s from 4 MB, 1.63 s from 1 MB; 10,000 units unchanged. Once pyarrow is
+# loaded (the data's parse began while the rules load: read/columnar.py's read_ahead) its
+# import is paid, and from LOADED_COLUMNAR_BYTES pyarrow is the quicker: 10,000 units
+# (350 KB) with a long CSV, the whole `kaohe evaluate` 0.58 → 0.54 s (medians of 5).
 COLUMNAR_BYTES = 1024 * 1024
+LOADED_COLUMNAR_BYTES = 64 * 1024
 
 
 HeaderCheck = Callable[[list[str], int], bool]
@@ -74,7 +79,10 @@ def read_text(path: Path, file: str, header_ok: HeaderCheck) -> RosterText | Non
         from kaohe_rules.source import os_reason
 
         raise _problem(f"无法读取名单文件：{os_reason(error)}", start) from None
-    if len(data) >= COLUMNAR_BYTES:
+    least = COLUMNAR_BYTES
+    if "pyarrow" in sys.modules:
+        least = min(least, LOADED_COLUMNAR_BYTES)
+    if len(data) >= least:
         found = _by_columns(data, file, header_ok)
         if found is not False:
             return found

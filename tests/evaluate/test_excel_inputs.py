@@ -131,6 +131,7 @@ def test_a_gb18030_roster_from_excel_reads_like_a_data_csv(
     from kaohe_rules.read import roster_text
 
     monkeypatch.setattr(roster_text, "COLUMNAR_BYTES", 0 if columnar else 1 << 40)
+    monkeypatch.setattr(roster_text, "LOADED_COLUMNAR_BYTES", 0 if columnar else 1 << 40)
     raw = (HERE / "名单_GB18030.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")

@@ -23,6 +23,7 @@ ATTRIBUTES = {"类型": TEXT, "规模": TEXT}
 
 def _text(path: Path, monkeypatch, columnar: bool) -> roster_text.RosterText:
     monkeypatch.setattr(roster_text, "COLUMNAR_BYTES", 0 if columnar else 1 << 40)
+    monkeypatch.setattr(roster_text, "LOADED_COLUMNAR_BYTES", 0 if columnar else 1 << 40)
     found = roster_text.read_text(path, path.name, lambda header, line: True)
     assert found is not None
     return found
@@ -108,6 +109,7 @@ def test_problems_are_said_the_same_by_both(
     name, code, line, column, words, columnar, monkeypatch
 ) -> None:
     monkeypatch.setattr(roster_text, "COLUMNAR_BYTES", 0 if columnar else 1 << 40)
+    monkeypatch.setattr(roster_text, "LOADED_COLUMNAR_BYTES", 0 if columnar else 1 << 40)
     with pytest.raises(SheetProblem) as raised:
         roster_text.read_text(HERE / name, name, lambda header, line: True)
     found = raised.value.diagnostic
@@ -118,6 +120,7 @@ def test_problems_are_said_the_same_by_both(
 @pytest.mark.parametrize("columnar", [False, True])
 def test_a_unit_after_blank_lines_is_placed_at_its_own_line(columnar, monkeypatch) -> None:
     monkeypatch.setattr(roster_text, "COLUMNAR_BYTES", 0 if columnar else 1 << 40)
+    monkeypatch.setattr(roster_text, "LOADED_COLUMNAR_BYTES", 0 if columnar else 1 << 40)
     errors = Collector()
     assert read_units(HERE / "空编号在空行后.csv", ATTRIBUTES, errors) == ()
     [found] = errors.items
@@ -127,6 +130,7 @@ def test_a_unit_after_blank_lines_is_placed_at_its_own_line(columnar, monkeypatc
 @pytest.mark.parametrize("columnar", [False, True])
 def test_typed_attributes(columnar, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(roster_text, "COLUMNAR_BYTES", 0 if columnar else 1 << 40)
+    monkeypatch.setattr(roster_text, "LOADED_COLUMNAR_BYTES", 0 if columnar else 1 << 40)
     path = tmp_path / "名单.csv"
     rows = ["J01,甲一,甲,１２,是", "J02,甲二,甲,3.5,否", "J03,甲三,乙,,", "J04,甲四,乙,12,是"]
     path.write_text("编号,名称,领域,规模,达标\n" + "\n".join(rows) + "\n", "utf-8")
