@@ -30,8 +30,18 @@ from kaohe_rules.read.arrow_numpy import numbers_array, text_array, text_scalar,
 # holding one is written by those writers themselves.
 _CSV_SPECIAL = '[,"\r\n]'
 _JSON_SPECIAL = '[\\x00-\\x1f"\\\\\\x7f]'
-_CSV_BYTES = np.isin(np.arange(256), list(b',"\r\n'))
-_JSON_BYTES = np.isin(np.arange(256), [*range(32), *b'"\\\x7f'])
+
+
+def _byte_table(special: bytes) -> np.ndarray:
+    """Which of the 256 byte values are in ``special`` (np.isin would load numpy.ma,
+    about 10 ms at start-up, for this)."""
+    table = np.zeros(256, dtype=bool)
+    table[list(special)] = True
+    return table
+
+
+_CSV_BYTES = _byte_table(b',"\r\n')
+_JSON_BYTES = _byte_table(bytes(range(32)) + b'"\\\x7f')
 
 
 # Compute functions' string arguments made once, not from Python str (arrow_numpy.py).

@@ -286,9 +286,9 @@ def _by_columns(data: bytes, file: str, header_ok: HeaderCheck) -> RosterText | 
 _SPACE_TEXT = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
     [*map(chr, range(0x2000, 0x200B)), "\u2028\u2029\u202f\u205f\u3000"]
 )
-_SPACE_CODES = {
+_SPACE_CODES = {  # sorted, for _among
     width: np.array(
-        [int.from_bytes(c.encode(), "big") for c in _SPACE_TEXT if len(c.encode()) == width]
+        sorted(int.from_bytes(c.encode(), "big") for c in _SPACE_TEXT if len(c.encode()) == width)
     )
     for width in (1, 2, 3)
 }
@@ -336,8 +336,15 @@ def _edge_spaces(column) -> np.ndarray:
         for k in range(width):
             head = (head << 8) | raw[first + k]
             tail = (tail << 8) | raw[last + k]
-        found[close[held]] |= np.isin(head, codes) | np.isin(tail, codes)
+        found[close[held]] |= _among(head, codes) | _among(tail, codes)
     return found
+
+
+def _among(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Whether each value is one of the sorted ``codes`` (np.isin's answer, without its
+    np.unique, which loads numpy.ma: about 10 ms at start-up)."""
+    at = np.minimum(np.searchsorted(codes, values), len(codes) - 1)
+    return codes[at] == values
 
 
 # A column with fewer distinct cells than this share of a sample is made from its distinct

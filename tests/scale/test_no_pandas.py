@@ -1,8 +1,9 @@
 """Reading and writing by columns imports pyarrow, never pandas (read/arrow_numpy.py):
 pyarrow's own conversions (to_numpy, pa.array, a Python scalar given to a compute
-function) import it on first use, about 0.25 s of a run of 10,000 units. Each input form
-of the benchmark workload, read by columns, and each output written by columns, in a
-fresh process."""
+function) import it on first use, about 0.25 s of a run of 10,000 units. Nor numpy.ma,
+which np.isin and np.unique without indices load (about 10 ms). Each input form of the
+benchmark workload, read by columns (the roster too), and each output written by columns,
+in a fresh process."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ import generate  # bench/scale is not a package
 # units; both are lowered here so that a small workload goes through them.
 SCRIPT = """
 import sys
-from kaohe_rules.read import columnar
+from kaohe_rules.read import columnar, roster_text
 from kaohe_rules.outputs import report
 columnar.MIN_BYTES = columnar.LOADED_MIN_BYTES = 0
+roster_text.COLUMNAR_BYTES = roster_text.LOADED_COLUMNAR_BYTES = 0
 report.COLUMNAR_FROM = report.LOADED_COLUMNAR_FROM = report.JSON_COLUMNAR_FROM = 0
 from kaohe_rules.cli import run
 sys.argv = ["kaohe", "evaluate", "--rules", sys.argv[1], "--data", sys.argv[2], "-o", sys.argv[3]]
@@ -32,7 +34,7 @@ try:
     run()
 except SystemExit as stop:
     assert not stop.code, stop.code
-print(sorted(m for m in ("pyarrow", "pandas") if m in sys.modules))
+print(sorted(m for m in ("pyarrow", "pandas", "numpy.ma") if m in sys.modules))
 """
 
 
