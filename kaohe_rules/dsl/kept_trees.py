@@ -92,7 +92,7 @@ def save() -> None:
     """Write the file again: this process's trees first, then the others it held, within
     MOST_TREES and the size limit. Only when this process parsed a text it did not hold."""
     with _STORE.lock:
-        if not _STORE.new:
+        if not _STORE.new or not _key():
             return
         folder = user_cache.folder()
         if folder is None:
@@ -115,7 +115,7 @@ def save() -> None:
 def _loaded() -> dict[str, object]:
     if _STORE.loaded is None:
         _STORE.loaded = {}
-        folder = user_cache.folder()
+        folder = user_cache.folder() if _key() else None
         data = user_cache.read(folder / _NAME, _key(), _MOST_BYTES) if folder else None
         trees = data.get("trees") if data else None
         if isinstance(trees, list) and all(_entry(e) for e in trees):
@@ -138,6 +138,8 @@ def _entry(entry: object) -> bool:
 
 
 def _key() -> str:
+    """The key of the code that makes a tree; "" when that code cannot be read (a package
+    without its .py files): then nothing is kept or read."""
     if not _KEY:
         here = Path(__file__).resolve().parent
         files = [
@@ -145,7 +147,10 @@ def _key() -> str:
             *(here / name for name in _CODE),
             *(here.parent / name for name in _PACKAGE_CODE),
         ]
-        _KEY.append(user_cache.code_digest(files, ("lark",)))
+        try:
+            _KEY.append(user_cache.code_digest(files, ("lark",)))
+        except OSError:
+            _KEY.append("")
     return _KEY[0]
 
 

@@ -286,3 +286,14 @@ def test_the_size_limit_counts_texts_as_written(tmp_path: Path, monkeypatch) -> 
     kept_trees.save()
     data = user_cache.read(tmp_path / "kaohe-rules" / "trees.json", kept_trees._key(), 40_000)
     assert data is not None and data["trees"][0][0] == "b + 1"
+
+
+def test_code_that_cannot_be_read_keeps_nothing(tmp_path: Path, monkeypatch) -> None:
+    """A package installed without its .py files has no key: formulas are parsed, as
+    before the store, never read from or written to a file keyed by nothing."""
+    _fresh_store(monkeypatch, tmp_path)
+    monkeypatch.setattr(kept_trees, "_KEY", [])
+    monkeypatch.setattr(kept_trees, "_CODE", ("no_such_module.py",))
+    assert parser.parse("a * 3") == parser._parse("a * 3", Origin())
+    kept_trees.save()
+    assert not (tmp_path / "kaohe-rules" / "trees.json").exists()
