@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,10 +39,14 @@ def folder() -> Path | None:
 
 
 def read(path: Path, key: str, most_bytes: int) -> dict | None:
-    """The data kept in ``path`` under ``key``; None when absent, too large, broken, for
-    another key or not as it was written (its checksum)."""
+    """The data kept in ``path`` under ``key``; None when absent, not a regular file (a
+    named pipe would block the read), too large, broken, for another key or not as it was
+    written (its checksum)."""
     try:
-        with open(path, "rb") as stream:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):
+                return None
             text = stream.read(most_bytes + 1)
         if len(text) > most_bytes:
             return None
@@ -58,6 +63,16 @@ def checksum(data: object) -> str:
     """The SHA-256 of ``data`` as canonical JSON."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def regular_or_absent(path: Path) -> bool:
+    """Whether ``path`` is a regular file or nothing (not a named pipe, a folder …)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def write(path: Path, key: str, data: dict, most_bytes: int) -> bool:

@@ -70,8 +70,8 @@ def tree(text: str, file: str) -> ast.Node | None:
 
 
 def keep(text: str, node: ast.Node, file: str) -> None:
-    """Keep ``node``, the tree Lark gave for ``text``, for later runs (not one deeper than
-    any the parser takes: it refuses those, and from Lark)."""
+    """Keep ``node``, the tree Lark gave for ``text`` and the parser took (never one it
+    refused, for its depth or otherwise), for later runs."""
     if ast.depth(node)[0] > _MOST_LEVELS or not _utf8(text):
         return
     try:
@@ -98,11 +98,14 @@ def save() -> None:
         if folder is None:
             return
         # New texts first: were the file full of ones this run read, it would keep none.
-        trees = [(t, raw) for t, raw in _STORE.used.items() if t in _STORE.new]
-        trees += [(t, raw) for t, raw in _STORE.used.items() if t not in _STORE.new]
-        trees += [(t, raw) for t, raw in _loaded().items() if t not in _STORE.used]
+        # Then what the file holds now (runs at the same time keep each other's), then
+        # what it held when this run read it. Each text once, at its first place.
+        trees: dict[str, object] = {t: raw for t, raw in _STORE.used.items() if t in _STORE.new}
+        for held in (_STORE.used, _read(folder), _loaded()):
+            for text, raw in held.items():
+                trees.setdefault(text, raw)
         budget, kept = _MOST_BYTES // 2, []
-        for text, raw in trees[:MOST_TREES]:
+        for text, raw in list(trees.items())[:MOST_TREES]:
             # as written: a control character in a text takes six bytes (\u001c)
             budget -= len(json.dumps([text, raw], ensure_ascii=False).encode("utf-8"))
             if budget < 0:
@@ -114,13 +117,17 @@ def save() -> None:
 
 def _loaded() -> dict[str, object]:
     if _STORE.loaded is None:
-        _STORE.loaded = {}
-        folder = user_cache.folder() if _key() else None
-        data = user_cache.read(folder / _NAME, _key(), _MOST_BYTES) if folder else None
-        trees = data.get("trees") if data else None
-        if isinstance(trees, list) and all(_entry(e) for e in trees):
-            _STORE.loaded = {text: raw for text, raw in trees}
+        _STORE.loaded = _read(user_cache.folder() if _key() else None)
     return _STORE.loaded
+
+
+def _read(folder: Path | None) -> dict[str, object]:
+    """The file's texts and their JSON trees; none when it is not of that form."""
+    data = user_cache.read(folder / _NAME, _key(), _MOST_BYTES) if folder else None
+    trees = data.get("trees") if data else None
+    if isinstance(trees, list) and all(_entry(e) for e in trees):
+        return {text: raw for text, raw in trees}
+    return {}
 
 
 def _utf8(text: str) -> bool:

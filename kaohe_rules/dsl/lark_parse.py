@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 import threading
 from decimal import Decimal, InvalidOperation
@@ -199,7 +198,9 @@ def _cache_file(grammar: str) -> str | bool:
     if folder is None:
         return False
     digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
-    return os.path.join(folder, f"kaohe-{lark.__version__}-{digest}.lark")
+    path = folder / f"kaohe-{lark.__version__}-{digest}.lark"
+    # Lark opens it as it is: a named pipe there would block every parse.
+    return str(path) if user_cache.regular_or_absent(path) else False
 
 
 def parse_text(text: str, origin: Origin) -> ast.Node:

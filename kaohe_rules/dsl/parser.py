@@ -43,8 +43,10 @@ def parse(text: str, origin: Origin | None = None) -> ast.Node:
                 )
             ]
         )
-    own = _own_parse(text, origin)
+    own, new = _own_parse(text, origin)
     level, deepest = ast.depth(own)
+    if level <= MAX_DEPTH and new:
+        kept_trees.keep(text, own, _OWN_FILE)  # a text refused for its depth is never kept
     if level > MAX_DEPTH:
         raise KaoheError(
             [
@@ -70,24 +72,25 @@ _PARSED_MOST = 4096
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _own_parse(text: str, origin: Origin) -> ast.Node:
-    """The tree of ``text`` in its own coordinates, parsed once; a text the parser refuses
-    raises its diagnostic placed at ``origin`` in the file."""
+def _own_parse(text: str, origin: Origin) -> tuple[ast.Node, bool]:
+    """The tree of ``text`` in its own coordinates, parsed once, and whether Lark has just
+    parsed it (neither this process nor the kept trees held it); a text the parser
+    refuses raises its diagnostic placed at ``origin`` in the file."""
     own = _PARSED.get(text)
     if own is not None:
-        return own
+        return own, False
     own = kept_trees.tree(text, _OWN_FILE)
-    if own is None:
+    new = own is None
+    if new:
         try:
             own = _parse(text, _OWN)
         except KaoheError:
             _parse(text, origin)  # raises the same refusal, at its place in the file
             raise
-        kept_trees.keep(text, own, _OWN_FILE)
     if len(_PARSED) >= _PARSED_MOST:
         _PARSED.clear()
     _PARSED[text] = own
-    return own
+    return own, new
 
 
 def _place(span: Span, origin: Origin) -> Span:

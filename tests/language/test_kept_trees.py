@@ -297,3 +297,45 @@ def test_code_that_cannot_be_read_keeps_nothing(tmp_path: Path, monkeypatch) -> 
     assert parser.parse("a * 3") == parser._parse("a * 3", Origin())
     kept_trees.save()
     assert not (tmp_path / "kaohe-rules" / "trees.json").exists()
+
+
+def test_a_text_refused_for_its_depth_is_never_kept(tmp_path: Path, monkeypatch) -> None:
+    """Nested 150 deep: within what the store could hold, beyond what the parser takes."""
+    _fresh_store(monkeypatch, tmp_path)
+    text = "+".join(["1"] * 150)
+    with pytest.raises(KaoheError) as caught:
+        parser.parse(text)
+    assert caught.value.diagnostics[0].code == "KH141"
+    parser.parse("a / 2")
+    kept_trees.save()
+    assert _kept_texts(tmp_path) == ["a / 2"]
+
+
+def test_runs_at_the_same_time_keep_each_others_texts(tmp_path: Path, monkeypatch) -> None:
+    _kept_then_fresh(monkeypatch, tmp_path, ["a + 1"])
+    parser.parse("a + 1")  # this run has read the file …
+    other = kept_trees._STORE
+    monkeypatch.setattr(kept_trees, "_STORE", kept_trees._Store())
+    parser._PARSED.clear()
+    parser.parse("b + 2")  # … another run keeps a text meanwhile …
+    kept_trees.save()
+    monkeypatch.setattr(kept_trees, "_STORE", other)
+    parser._PARSED.clear()
+    parser.parse("c + 3")  # … and this one then keeps its own
+    kept_trees.save()
+    assert _kept_texts(tmp_path) == ["c + 3", "a + 1", "b + 2"]
+
+
+def test_a_named_pipe_in_place_of_a_kept_file_is_no_entry(tmp_path: Path, monkeypatch) -> None:
+    """Opening a pipe for reading waits for a writer: every command would hang."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    _fresh_store(monkeypatch, tmp_path)
+    folder = tmp_path / "kaohe-rules"
+    folder.mkdir(mode=0o700)
+    os.mkfifo(folder / "trees.json")
+    assert user_cache.read(folder / "trees.json", "k", 1 << 20) is None
+    assert kept_trees.tree("a + b", OWN) is None
+    os.mkfifo(folder / "lark-table")
+    assert not user_cache.regular_or_absent(folder / "lark-table")
+    assert user_cache.regular_or_absent(folder / "absent")
