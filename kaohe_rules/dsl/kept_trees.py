@@ -2,7 +2,10 @@
 formulas were all parsed before neither imports Lark nor parses (decision 123).
 
 One file, ``trees.json``: each formula text with its tree in the text's own coordinates
-(parser.py places it in the file), as JSON (no pickle): the texts of the last run that
+(parser.py places it in the file), as JSON (no pickle), each tree a JSON text of its own:
+the file then reads as a flat list of strings, and only the trees a run uses are decoded
+(nested lists for 2,000 trees took 0.1 s to read and check, more than parsing saves). The
+texts of the last run that
 parsed something new first (those it parsed, then those it read), then older ones. It is
 keyed by the code that makes or places a tree (the grammar, the parser, the node classes,
 places, this module, Lark's version): after any change to these every entry is a miss. A
@@ -43,8 +46,8 @@ class _Invalid(Exception):
 class _Store:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.loaded: dict[str, object] | None = None  # text → its JSON tree, as read
-        self.used: dict[str, object] = {}  # this process's texts, in order of first use
+        self.loaded: dict[str, str] | None = None  # text → its tree as JSON text, as read
+        self.used: dict[str, str] = {}  # this process's texts, in order of first use
         self.new: set[str] = set()  # texts the file did not hold, parsed by this process
         self.registered = False
 
@@ -61,8 +64,8 @@ def tree(text: str, file: str) -> ast.Node | None:
     if raw is None:
         return None
     try:
-        node = _node(raw, file, 0)
-    except (_Invalid, TypeError, ValueError, IndexError, KeyError):
+        node = _node(json.loads(raw), file, 0)
+    except (_Invalid, TypeError, ValueError, IndexError, KeyError, RecursionError):
         return None
     with _STORE.lock:
         _STORE.used.setdefault(text, raw)
@@ -71,11 +74,12 @@ def tree(text: str, file: str) -> ast.Node | None:
 
 def keep(text: str, node: ast.Node, file: str) -> None:
     """Keep ``node``, the tree Lark gave for ``text`` and the parser took (never one it
-    refused, for its depth or otherwise), for later runs."""
-    if ast.depth(node)[0] > _MOST_LEVELS or not _utf8(text):
+    refused, for its depth or otherwise: the parser's MAX_DEPTH is within _MOST_LEVELS),
+    for later runs."""
+    if not _utf8(text):
         return
     try:
-        raw = _encode(node, file)
+        raw = json.dumps(_encode(node, file), ensure_ascii=False, separators=(",", ":"))
     except _Invalid:
         return  # a place outside the text's own coordinates: never the case, never kept
     with _STORE.lock:
@@ -100,7 +104,7 @@ def save() -> None:
         # New texts first: were the file full of ones this run read, it would keep none.
         # Then what the file holds now (runs at the same time keep each other's), then
         # what it held when this run read it. Each text once, at its first place.
-        trees: dict[str, object] = {t: raw for t, raw in _STORE.used.items() if t in _STORE.new}
+        trees = {t: raw for t, raw in _STORE.used.items() if t in _STORE.new}
         for held in (_STORE.used, _read(folder), _loaded()):
             for text, raw in held.items():
                 trees.setdefault(text, raw)
@@ -115,14 +119,14 @@ def save() -> None:
             _STORE.new.clear()
 
 
-def _loaded() -> dict[str, object]:
+def _loaded() -> dict[str, str]:
     if _STORE.loaded is None:
         _STORE.loaded = _read(user_cache.folder() if _key() else None)
     return _STORE.loaded
 
 
-def _read(folder: Path | None) -> dict[str, object]:
-    """The file's texts and their JSON trees; none when it is not of that form."""
+def _read(folder: Path | None) -> dict[str, str]:
+    """The file's texts and their trees as JSON text; none when it is not of that form."""
     data = user_cache.read(folder / _NAME, _key(), _MOST_BYTES) if folder else None
     trees = data.get("trees") if data else None
     if isinstance(trees, list) and all(_entry(e) for e in trees):
@@ -141,7 +145,12 @@ def _utf8(text: str) -> bool:
 
 
 def _entry(entry: object) -> bool:
-    return isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+    return (
+        isinstance(entry, list)
+        and len(entry) == 2
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], str)
+    )
 
 
 def _key() -> str:
@@ -190,7 +199,7 @@ _OPERATORS = {
     "Compare": frozenset({"==", "!=", "<", "<=", ">", ">="}),
     "Logic": frozenset({"and", "or"}),
 }
-_MOST_LEVELS = 200  # the parser takes trees up to its MAX_DEPTH (100) deep
+_MOST_LEVELS = 200  # a tree read back: the parser takes trees up to its MAX_DEPTH (100) deep
 
 
 def _encode(node: object, file: str) -> list:

@@ -159,11 +159,14 @@ def _rewrite(path: Path, change) -> None:
 
 
 def _set(index: tuple, value: object):
+    """A change to the first kept tree (each is kept as a JSON text of its own)."""
+
     def change(trees: list) -> None:
-        target = trees[0][1]
+        tree = target = json.loads(trees[0][1])
         for step in index[:-1]:
             target = target[step]
         target[index[-1]] = value
+        trees[0][1] = json.dumps(tree, ensure_ascii=False)
 
     return change
 
@@ -199,7 +202,9 @@ def test_a_damaged_or_foreign_file_is_no_entry(tmp_path: Path, monkeypatch) -> N
     text = "max(a, b) * 2"
     path = _kept_file(tmp_path, monkeypatch, text)
     whole = path.read_bytes()
-    for broken in (whole[: len(whole) // 2], whole.replace(b'"max"', b'"min"'), b"[]"):
+    renamed = whole.replace(b'\\"max\\"', b'\\"min\\"')  # inside the tree's own JSON text
+    assert renamed != whole
+    for broken in (whole[: len(whole) // 2], renamed, b"[]"):
         path.write_bytes(broken)
         _fresh_store(monkeypatch, tmp_path)
         assert kept_trees.tree(text, OWN) is None
@@ -216,7 +221,7 @@ def test_a_deep_hand_made_tree_is_no_entry(tmp_path: Path, monkeypatch) -> None:
     deep: list = ["Number", 1.0, False, [1, 1, 1, 2]]
     for _ in range(kept_trees._MOST_LEVELS + 5):
         deep = ["Unary", "-", deep, [1, 1, 1, 2]]
-    _rewrite(path, lambda trees: trees[0].__setitem__(1, deep))
+    _rewrite(path, lambda trees: trees[0].__setitem__(1, json.dumps(deep)))
     assert kept_trees.tree(text, OWN) is None
 
 
@@ -250,7 +255,7 @@ def test_an_operator_the_grammar_never_writes_is_parsed_again(tmp_path, monkeypa
 def test_a_bad_tree_costs_only_its_own_text(tmp_path: Path, monkeypatch) -> None:
     _kept_then_fresh(monkeypatch, tmp_path, ["a * b", "2 + 3"])
     _rewrite(
-        tmp_path / "kaohe-rules" / "trees.json", lambda trees: trees[1].__setitem__(1, ["Nope"])
+        tmp_path / "kaohe-rules" / "trees.json", lambda trees: trees[1].__setitem__(1, '["Nope"]')
     )
     assert kept_trees.tree("2 + 3", OWN) is None
     assert kept_trees.tree("a * b", OWN) == parser._parse("a * b", Origin(file=OWN))
