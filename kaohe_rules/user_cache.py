@@ -26,14 +26,14 @@ def folder() -> Path | None:
     found = Path(base) / "kaohe-rules"
     try:
         found.mkdir(mode=0o700, parents=True, exist_ok=True)
-        stat = found.stat()
+        info = found.stat()
     except OSError:
         return None
     # Only a folder of the user's own that no one else may write: what is read back from
     # it becomes a query, its answer or a formula. (POSIX only: Windows has neither uid
     # nor bits.)
     uid = getattr(os, "getuid", None)
-    if not found.is_dir() or (uid and (stat.st_uid != uid() or stat.st_mode & 0o022)):
+    if not found.is_dir() or (uid and (info.st_uid != uid() or info.st_mode & 0o022)):
         return None
     return found
 

@@ -163,7 +163,7 @@ def test_an_entry_for_another_key_is_not_taken(tmp_path: Path, cache: Path) -> N
         kept = json.loads(file.read_text(encoding="utf-8"))
         kept["key"] = "0" * 64
         kept["data"] = {"sql": "SELECT 'wrong'", "rows": [["330101", 1, 1, 0.0]]}
-        kept["sum"] = caching._sum(kept["data"])
+        kept["sum"] = user_cache.checksum(kept["data"])
         file.write_text(json.dumps(kept), encoding="utf-8")
     assert _values(rules, data, "满意度") == want
 
@@ -245,7 +245,7 @@ def _rewrite(file: Path, change) -> None:
     someone deliberately editing the cache would)."""
     kept = json.loads(file.read_text(encoding="utf-8"))
     change(kept["data"])
-    kept["sum"] = caching._sum(kept["data"])
+    kept["sum"] = user_cache.checksum(kept["data"])
     file.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
 
 

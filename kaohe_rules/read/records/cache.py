@@ -54,10 +54,6 @@ def load(kind: str, entry: str, most_bytes: int) -> dict | None:
     return None if path is None else user_cache.read(path, entry, most_bytes)
 
 
-def _sum(data: object) -> str:
-    return user_cache.checksum(data)
-
-
 def store(kind: str, entry: str, data: dict, most_bytes: int) -> None:
     """Keep ``data`` under ``entry`` (atomically: a reader sees the old file or the new);
     not when it is larger than ``load`` would read."""
