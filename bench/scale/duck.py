@@ -93,16 +93,16 @@ def parameter_tables(spec: Spec) -> list[str]:
 def data_source(folder: Path, form: str, spec: Spec) -> str:
     """A relation (id, name, x) of every value given in DIR/FORM."""
     files = sorted((folder / form).iterdir())
-    path = str(files[0]).replace("'", "''")
+    path = _text(str(files[0]))
     wide = form.startswith("data-wide")
-    if path.endswith(".parquet"):
-        reader = f"read_parquet('{path}')"
+    if files[0].suffix == ".parquet":
+        reader = f"read_parquet({path})"
     elif wide:
-        types = ", ".join(f"'{c}': 'DOUBLE'" for c in spec.wide_columns)
-        reader = f"read_csv('{path}', header = true, types = {{'编号': 'VARCHAR', {types}}})"
+        types = ", ".join(f"{_text(c)}: 'DOUBLE'" for c in spec.wide_columns)
+        reader = f"read_csv({path}, header = true, types = {{'编号': 'VARCHAR', {types}}})"
     else:
         types = "{'编号': 'VARCHAR', '指标': 'VARCHAR', '值': 'DOUBLE'}"
-        reader = f"read_csv('{path}', header = true, types = {types})"
+        reader = f"read_csv({path}, header = true, types = {types})"
     if wide:
         return (
             f"(SELECT 编号 AS id, 指标 AS name, 值 AS x FROM (UNPIVOT (SELECT * FROM {reader}) "
@@ -143,7 +143,7 @@ def _quoted(name: str) -> str:
 
 def query(folder: Path, form: str, spec: Spec) -> str:
     """The result table: the engine's columns (see reference.py), one row a unit."""
-    roster = str(folder / "名单.csv").replace("'", "''")
+    roster = _text(str(folder / "名单.csv"))
     names = spec.paper_names
     pivot = ",\n    ".join(
         f"MAX(score) FILTER (WHERE pname = {_text(name)}) AS {_quoted('p_' + name)}"
@@ -166,7 +166,7 @@ def query(folder: Path, form: str, spec: Spec) -> str:
     return f"""
 WITH u AS (
   SELECT 编号 AS id, 名称 AS uname, 领域 AS domain, 类型 AS cat
-  FROM read_csv('{roster}', header = true, all_varchar = true)
+  FROM read_csv({roster}, header = true, all_varchar = true)
 ),
 v AS (SELECT v.id, v.name, v.x, u.domain, u.cat FROM {data_source(folder, form, spec)} v
       JOIN u ON u.id = v.id),
@@ -247,8 +247,8 @@ def run(folder: Path, form: str, output: Path) -> None:
     con = duckdb.connect()
     for statement in parameter_tables(spec):
         con.execute(statement)
-    target = str(output).replace("'", "''")
-    con.execute(f"COPY ({query(folder, form, spec)}) TO '{target}' (HEADER, DELIMITER ',')")
+    target = _text(str(output))
+    con.execute(f"COPY ({query(folder, form, spec)}) TO {target} (HEADER, DELIMITER ',')")
     con.close()
 
 
